@@ -1,0 +1,33 @@
+"""``scrapy crawl`` with spider arguments validated before the crawl starts.
+
+A bad argument ends the command at once with one line that says what is wrong and
+what is allowed, and exit code 2, instead of a traceback from inside the reactor.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from govnews.spiders.arguments import ArgumentError
+
+if TYPE_CHECKING:
+    import argparse
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) == 1 and self.crawler_process is not None:
+            try:
+                spider_cls = self.crawler_process.spider_loader.load(args[0])
+            except KeyError:
+                spider_cls = None
+            validate = getattr(spider_cls, "validate_arguments", None)
+            if validate is not None:
+                try:
+                    validate(opts.spargs)
+                except ArgumentError as error:
+                    raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
+        super().run(args, opts)

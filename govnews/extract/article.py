@@ -1,0 +1,351 @@
+"""Read one article page: title, dates, source, people, body, images, attachments, metadata.
+
+Pure parsing of one page: no requests, no Scrapy import. The spider decides what to
+do with what is (or is not) found; every fallback taken is named in ``fallbacks`` so
+that the crawl stats can count it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from lxml.etree import _Element
+from parsel import Selector
+
+from govnews.extract.blocks import SKIP_TAGS, is_hidden, paragraphs_of, template_widgets
+from govnews.extract.dates import parse_datetime
+from govnews.text import collapse_whitespace
+
+# The 2017 government-website metadata convention (SITE.md "Article pages"):
+# names match case-insensitively, first non-empty value wins.
+GOV_META_NAMES = (
+    "SiteName",
+    "SiteDomain",
+    "SiteIDCode",
+    "ColumnName",
+    "ColumnDescription",
+    "ColumnKeywords",
+    "ColumnType",
+    "ArticleTitle",
+    "PubDate",
+    "ContentSource",
+    "Keywords",
+    "Description",
+    "Author",
+    "Url",
+)
+_META_BY_LOWER = {name.lower(): name for name in GOV_META_NAMES}
+# Values a template left unfilled ("网站名称" where the site's name belongs).
+_META_PLACEHOLDERS = frozenset(
+    [
+        "网站名称",
+        "网站域名",
+        "网站标识码",
+        "栏目名称",
+        "栏目描述",
+        "栏目关键词",
+        "栏目类型",
+        "文章标题",
+        "标题",
+        "发布时间",
+        "发布日期",
+        "文章来源",
+        "来源",
+        "关键词",
+        "关键字",
+        "描述",
+        "摘要",
+        "作者",
+        "网址",
+        "文章url",
+        "文章链接",
+        "url",
+    ]
+)
+# Policy documents' header of label/value pairs (SITE.md: exact markup unknown).
+POLICY_LABELS = (
+    "索引号",
+    "发文机构",
+    "发布机构",
+    "发文字号",
+    "文号",
+    "主题分类",
+    "成文日期",
+    "发布日期",
+    "有效性",
+    "公开方式",
+)
+_POLICY_LABEL_RE = re.compile(r"^(" + "|".join(POLICY_LABELS) + r")\s*[:：]?\s*(.*)$")
+
+# Labels of the info bar above/below the body ("发布时间：… 来源：…"); a value runs to
+# the next label or separator. Labels need their colon: prose mentions 来源 too.
+_INFO_LABEL_RE = re.compile(
+    r"(发布时间|发布日期|信息来源|文章来源|来源|作者|责任编辑|编辑|字号|字体|浏览次数|阅读次数|点击数|访问量)\s*[:：]|[【】|｜]"
+)
+_INFO_FIELDS = {"发布时间": "published", "发布日期": "published", "来源": "source", "信息来源": "source",
+                "文章来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}  # fmt: skip
+
+# Body containers (SITE.md "Article pages"): TRS_UEDITOR (current), TRS_Editor
+# (older documents), or class `view`; matched as whole class tokens, any case.
+_BODY_XPATHS = (
+    "//*[contains(concat(' ', translate(normalize-space(@class), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+    " 'abcdefghijklmnopqrstuvwxyz'), ' '), ' trs_ueditor ')"
+    " or contains(concat(' ', translate(normalize-space(@class), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+    " 'abcdefghijklmnopqrstuvwxyz'), ' '), ' trs_editor ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' view ')]",
+)
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".ceb", ".zip", ".rar", ".7z", ".et")
+# A multi-page article: createPageHTML(n, 0, "t20220527_1979424", "shtml") in the body.
+_ARTICLE_PAGER_RE = re.compile(
+    r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"](t\d{8}_\d+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+_TEMPLATE_LEFTOVER_RE = re.compile(r"\{\{|\}\}|<%|%>|\$\{")
+
+
+@dataclass
+class ArticlePage:
+    title: str | None
+    published_at: str | None
+    published_from: str | None
+    """Which source gave published_at: meta, page_text (or None: ask the list row / URL)."""
+    source: str | None
+    author: str | None
+    editor: str | None
+    paragraphs: list[str]
+    images: list[dict[str, str | None]]
+    attachments: list[dict[str, str]]
+    meta: dict[str, str]
+    body_found: bool
+    """False when no known body container matched and the generic fallback was used."""
+    more_pages: list[str] = field(default_factory=list)
+    """Absolute URLs of the article's later pages, for a multi-page article."""
+    fallbacks: list[str] = field(default_factory=list)
+
+
+def read_meta(sel: Selector) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for tag in sel.xpath("//meta[@name]"):
+        name = _META_BY_LOWER.get(tag.attrib.get("name", "").strip().lower())
+        value = collapse_whitespace(tag.attrib.get("content", ""))
+        if name and name not in meta and value and value.lower() not in _META_PLACEHOLDERS:
+            meta[name] = value
+    return meta
+
+
+def find_body(sel: Selector) -> _Element | None:
+    """The first visible, non-empty body container, outermost of its kind."""
+    for xpath in _BODY_XPATHS:
+        candidates = [c.root for c in sel.xpath(xpath) if isinstance(c.root, _Element)]
+        for el in candidates:
+            if any(_is_ancestor(other, el) for other in candidates if other is not el):
+                continue
+            if is_hidden(el) or not collapse_whitespace(el.text_content()):
+                continue
+            return el
+    return None
+
+
+def _is_ancestor(ancestor: _Element, el: _Element) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def fallback_body(root: _Element) -> _Element | None:
+    """Generic main-text finder for pages without a known body container.
+
+    A text-density rule: the element whose own paragraphs (direct ``<p>`` children,
+    or leaf blocks with no blocks inside) carry the most text in long, link-poor lines.
+    Counting only leaf paragraphs keeps wrappers of the whole page from winning.
+    """
+    best: tuple[int, _Element | None] = (0, None)
+    for el in root.iter("div", "td", "article", "section", "main", "body", "center", "font"):
+        if is_hidden(el):
+            continue
+        score = len(collapse_whitespace(el.text or ""))
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS or child.tag == "a":
+                continue
+            if child.tag != "p" and any(d.tag in _CONTAINER_TAGS for d in child.iterdescendants()):
+                continue
+            text = collapse_whitespace(child.text_content())
+            link_text = sum(len(collapse_whitespace(a.text_content())) for a in child.iter("a"))
+            if len(text) >= 20 and link_text < len(text) / 2:
+                score += len(text)
+            if child.tail:
+                score += len(collapse_whitespace(child.tail))
+        if score > best[0]:
+            best = (score, el)
+    return best[1]
+
+
+_CONTAINER_TAGS = frozenset({"div", "p", "table", "ul", "ol", "section", "article"})
+
+
+def _text_lines(root: _Element, skip: set[_Element]) -> list[str]:
+    """Visible text lines of the page outside ``skip`` (for info-bar labels)."""
+    return paragraphs_of(root, skip)
+
+
+def read_info(lines: list[str]) -> dict[str, str]:
+    """Values of the info-bar labels (发布时间, 来源, 作者, 责任编辑) found in ``lines``,
+    first occurrence of each field."""
+    found: dict[str, str] = {}
+    for line in lines:
+        if len(line) > 200:
+            continue  # a prose paragraph, not an info bar
+        matches = list(_INFO_LABEL_RE.finditer(line))
+        for i, match in enumerate(matches):
+            key = _INFO_FIELDS.get(match.group(1))
+            if not key or key in found:
+                continue
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+            value = line[match.end() : end].strip(" ：:|｜[]【】()（）")
+            if value and not _TEMPLATE_LEFTOVER_RE.search(value):
+                found[key] = value
+    return found
+
+
+def read_policy_header(root: _Element, body: _Element | None) -> dict[str, str]:
+    """Label/value pairs of a policy document's header, wherever they are outside the body."""
+    pairs: dict[str, str] = {}
+    for el in root.iter("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em"):
+        if body is not None and (el is body or _is_ancestor(body, el)):
+            continue
+        text = collapse_whitespace(el.text_content())
+        if len(text) > 80:
+            continue
+        match = _POLICY_LABEL_RE.match(text)
+        if not match or match.group(1) in pairs:
+            continue
+        value = match.group(2)
+        if not value:
+            sibling = el.getnext()
+            value = collapse_whitespace(sibling.text_content()) if sibling is not None else ""
+        if value and not _POLICY_LABEL_RE.match(value):
+            pairs[match.group(1)] = value
+    return pairs
+
+
+def _images(body: _Element, skip: set[_Element], page_url: str) -> list[dict[str, str | None]]:
+    images: list[dict[str, str | None]] = []
+    seen: set[str] = set()
+    for img in body.iter("img"):
+        if any(img is s or _is_ancestor(s, img) for s in skip):
+            continue
+        src = (img.get("src") or img.get("data-src") or "").strip()
+        if not src or src.lower().startswith("data:"):
+            continue
+        url = urljoin(page_url, src)
+        if urlsplit(url).scheme not in ("http", "https") or url in seen:
+            continue
+        seen.add(url)
+        alt = collapse_whitespace(img.get("alt") or img.get("title") or "")
+        images.append({"url": url, "alt": alt or None})
+    return images
+
+
+def is_attachment_url(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+
+
+def _attachments(sel: Selector, body: _Element | None, skip: set[_Element], page_url: str) -> list[dict[str, str]]:
+    links: list[_Element] = [a.root for a in sel.xpath("//*[@id='articleFJ']//a[@href]")]
+    if body is not None:
+        links += [a for a in body.iter("a") if a.get("href") and not any(_is_ancestor(s, a) for s in skip)]
+    attachments: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for a in links:
+        href = a.get("href", "").strip()
+        if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urljoin(page_url, href)
+        if url in seen or not (is_attachment_url(url) or _is_ancestor_id(a, "articleFJ")):
+            continue
+        seen.add(url)
+        name = collapse_whitespace(a.text_content()) or a.get("title") or urlsplit(url).path.rsplit("/", 1)[-1]
+        attachments.append({"url": url, "name": name})
+    return attachments
+
+
+def _is_ancestor_id(el: _Element, element_id: str) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.get("id") == element_id:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def strip_title_suffix(title: str, suffix_re: re.Pattern[str]) -> str:
+    return collapse_whitespace(suffix_re.sub("", title))
+
+
+def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern[str]) -> ArticlePage:
+    root = sel.root
+    assert isinstance(root, _Element)
+    meta = read_meta(sel)
+    fallbacks: list[str] = []
+
+    body = find_body(sel)
+    body_found = body is not None
+    if body is None:
+        body = fallback_body(root)
+        fallbacks.append("body")
+    skip: set[_Element] = set(template_widgets(body)) if body is not None else set()
+    paragraphs = paragraphs_of(body, skip) if body is not None else []
+
+    # Info bar and header live outside the body; widgets anywhere on the page are skipped.
+    page_skip = set(template_widgets(root))
+    if body is not None:
+        page_skip.add(body)
+    outside_lines = _text_lines(root, page_skip)
+    info = read_info(outside_lines)
+    # An editor line (【责任编辑：…】) is often the body's last line.
+    body_info = read_info(paragraphs[-3:]) if paragraphs else {}
+
+    title = meta.get("ArticleTitle")
+    if not title:
+        page_title = sel.xpath("//title/text()").get()
+        title = strip_title_suffix(page_title, title_suffix_re) if page_title else None
+        fallbacks.append("title")
+    if not title:
+        title = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None
+
+    published_at, published_from = None, None
+    if value := parse_datetime(meta.get("PubDate")):
+        published_at, published_from = value, "meta"
+    elif value := parse_datetime(info.get("published")):
+        published_at, published_from = value, "page_text"
+
+    source = meta.get("ContentSource") or info.get("source")
+    author = info.get("author") or meta.get("Author")
+    editor = info.get("editor") or body_info.get("editor")
+
+    policy = read_policy_header(root, body)
+    more_pages: list[str] = []
+    scripts = " ".join(body.xpath(".//script/text()")) if body is not None else ""
+    if match := _ARTICLE_PAGER_RE.search(scripts or " ".join(sel.xpath("//script/text()").getall())):
+        count, name, ext = int(match.group(1)), match.group(3), match.group(4)
+        more_pages = [urljoin(page_url, f"{name}_{i}.{ext}") for i in range(1, min(count, 50))]
+
+    return ArticlePage(
+        title=title,
+        published_at=published_at,
+        published_from=published_from,
+        source=source,
+        author=author,
+        editor=editor,
+        paragraphs=paragraphs,
+        images=_images(body, skip, page_url) if body is not None else [],
+        attachments=_attachments(sel, body, skip, page_url),
+        meta={**meta, **policy},
+        body_found=body_found,
+        more_pages=more_pages,
+        fallbacks=fallbacks,
+    )

@@ -1,0 +1,242 @@
+"""Turn an HTML element into the paragraphs a reader sees.
+
+Rules (for kinds of markup, not for one page):
+
+* every block element (``<p>``, ``<div>``, headings, list items, table cells, …)
+  starts and ends a paragraph; ``<br>`` ends a line; inline markup joins without
+  added spaces;
+* ``<script>``, ``<style>``, comments, form controls and hidden elements contribute
+  nothing;
+* a client-side template widget (an element whose text or attributes hold
+  template placeholders or framework directives, such as the 一周热门 hot list)
+  contributes nothing, and neither does its short heading.
+
+No Scrapy import: works on any lxml element.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import html as lxml_html
+from lxml.etree import _Comment, _Element, _ProcessingInstruction
+
+from govnews.text import collapse_whitespace
+
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "button",
+        "select",
+        "option",
+        "textarea",
+        "input",
+        "svg",
+        "canvas",
+        "audio",
+        "video",
+        "map",
+        "head",
+        "title",
+        "meta",
+        "link",
+    ]
+)
+
+# Client-side template placeholders in text: {{ … }}, {% … %}, <% … %>, ${ … }.
+TEMPLATE_TEXT_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|\$\{.*?\}", re.S)
+# Framework directives that mark an element as browser-rendered (Vue, Angular, Alpine, …).
+_DIRECTIVE_ATTR_RE = re.compile(r"^(?:v-(?:for|if|else|show|html|text|bind|model)|ng-|x-for|x-text|:[a-z]|@[a-z])")
+# A widget heading is a short label: no sentence punctuation.
+_SENTENCE_PUNCT_RE = re.compile(r"[。，；！？,;!?]")
+_WIDGET_LABEL_MAX = 12
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def has_template_markup(el: _Element) -> bool:
+    """True when ``el`` or a descendant holds template placeholders or directives."""
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if any(_DIRECTIVE_ATTR_RE.match(name) for name in node.attrib):
+            return True
+        for text in (node.text, node.tail if node is not el else None):
+            if text and TEMPLATE_TEXT_RE.search(text):
+                return True
+    return False
+
+
+def _own_text_without(el: _Element, skip: set[_Element]) -> str:
+    parts: list[str] = []
+    for node in el.iter():
+        if any(node is s or _is_descendant(node, s) for s in skip):
+            continue
+        if isinstance(node.tag, str) and node.tag in SKIP_TAGS:
+            continue
+        if node.text and isinstance(node.tag, str):
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return collapse_whitespace("".join(parts))
+
+
+def _is_descendant(node: _Element, ancestor: _Element) -> bool:
+    parent = node.getparent()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def is_widget_label(text: str) -> bool:
+    """A short heading such as 一周热门: few characters, no sentence punctuation."""
+    return 0 < len(text) <= _WIDGET_LABEL_MAX and not _SENTENCE_PUNCT_RE.search(text)
+
+
+def template_widgets(root: _Element) -> list[_Element]:
+    """The elements under ``root`` that are client-side template widgets, each widened
+    to the wrapper that holds only it and its heading, plus a heading placed as the
+    widget's previous sibling."""
+    marked: list[_Element] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el is root:
+            continue
+        if any(el is m or _is_descendant(el, m) for m in marked):
+            continue
+        if not _directly_templated(el):
+            continue
+        widget = el
+        # Widen to ancestors whose remaining text is no more than a label.
+        parent = widget.getparent()
+        while parent is not None and parent is not root:
+            rest = _own_text_without(parent, {widget})
+            if rest and not is_widget_label(rest):
+                break
+            widget = parent
+            parent = widget.getparent()
+        marked.append(widget)
+        previous = widget.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if previous is not None and previous.tag not in SKIP_TAGS:
+            label = collapse_whitespace(previous.text_content())
+            if label and is_widget_label(label) and len(list(previous.iter())) <= 3:
+                marked.append(previous)
+    return marked
+
+
+def _directly_templated(el: _Element) -> bool:
+    if any(_DIRECTIVE_ATTR_RE.match(name) for name in el.attrib):
+        return True
+    return bool(el.text and TEMPLATE_TEXT_RE.search(el.text))
+
+
+def is_hidden(el: _Element) -> bool:
+    return bool(_HIDDEN_STYLE_RE.search(el.get("style", ""))) or el.get("hidden") is not None
+
+
+def iter_lines(root: _Element, skip: set[_Element] | frozenset[_Element] = frozenset()) -> Iterator[str]:
+    """Raw text lines of ``root`` split at block boundaries and ``<br>``."""
+    buffer: list[str] = []
+
+    def flush() -> Iterator[str]:
+        if buffer:
+            yield "".join(buffer)
+            buffer.clear()
+
+    def walk(el: _Element) -> Iterator[str]:
+        for child in el:
+            if isinstance(child, _Comment | _ProcessingInstruction) or not isinstance(child.tag, str):
+                if child.tail:
+                    buffer.append(child.tail)
+                continue
+            tag = child.tag.lower()
+            if child in skip or tag in SKIP_TAGS or is_hidden(child):
+                pass
+            elif tag == "br":
+                yield from flush()
+            elif tag in BLOCK_TAGS:
+                yield from flush()
+                if child.text:
+                    buffer.append(child.text)
+                yield from walk(child)
+                yield from flush()
+            else:
+                if child.text:
+                    buffer.append(child.text)
+                yield from walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+
+    if root.text:
+        buffer.append(root.text)
+    yield from walk(root)
+    yield from flush()
+
+
+def paragraphs_of(root: _Element, skip: set[_Element] | frozenset[_Element] = frozenset()) -> list[str]:
+    """The non-empty, whitespace-collapsed lines of ``root``."""
+    lines = (collapse_whitespace(line) for line in iter_lines(root, skip))
+    return [line for line in lines if line]
+
+
+def fragment(html: str) -> _Element:
+    """Parse an HTML fragment (e.g. a body kept in a JavaScript variable) into one element."""
+    return lxml_html.fragment_fromstring(html, create_parent="div")

@@ -1,0 +1,67 @@
+"""Dates as Chinese government pages write them, read into ISO 8601 Beijing time.
+
+>>> parse_datetime("2022-05-27 08:05")
+'2022-05-27T08:05:00+08:00'
+>>> parse_datetime("2022年05月27日")
+'2022-05-27'
+>>> parse_datetime("发布时间：2022/5/7 8:05:09")
+'2022-05-07T08:05:09+08:00'
+>>> parse_datetime("2022-13-40") is None
+True
+>>> date_from_article_path("/sy/whyw/202205/t20220527_1979424.shtml")
+'2022-05-27'
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+_DATETIME_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
+)
+_URL_DATE_RE = re.compile(r"/t((?:19|20)\d{6})_\d+")
+
+
+def parse_datetime(text: str | None) -> str | None:
+    """The first valid date (and time, when given) in ``text``, as ISO 8601 with
+    ``+08:00``, or a bare ``YYYY-MM-DD`` when no time is written; None when there is none."""
+    if not text:
+        return None
+    for match in _DATETIME_RE.finditer(text):
+        try:
+            day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+        except ValueError:
+            continue
+        if match["H"] is None:
+            return day.isoformat()
+        try:
+            moment = datetime(
+                day.year, day.month, day.day, int(match["H"]), int(match["M"]), int(match["S"] or 0), tzinfo=BEIJING
+            )
+        except ValueError:
+            return day.isoformat()
+        return moment.isoformat()
+    return None
+
+
+def parse_date(text: str | None) -> str | None:
+    """Like :func:`parse_datetime`, the date part only."""
+    value = parse_datetime(text)
+    return value[:10] if value else None
+
+
+def date_from_article_path(path: str) -> str | None:
+    """The ``tYYYYMMDD`` of an article file name: the publish date, a last resort."""
+    match = _URL_DATE_RE.search(path)
+    if not match:
+        return None
+    raw = match.group(1)
+    return parse_date(f"{raw[:4]}-{raw[4:6]}-{raw[6:]}")
+
+
+def today_beijing() -> date:
+    return datetime.now(BEIJING).date()

@@ -1,0 +1,39 @@
+"""The item govnews exports: one Article per article page.
+
+Field order is the key order of every JSONL line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Article:
+    url: str
+    """Canonical URL (``https://www.wuhan.gov.cn/...`` on the real site)."""
+    site: str
+    section: str
+    """Column name, e.g. 武汉要闻."""
+    section_path: str
+    """Column path, e.g. ``/sy/whyw/``."""
+    title: str
+    published_at: str | None
+    """ISO 8601 with ``+08:00``; a bare date when no time is known."""
+    source: str | None
+    """来源, or None: never invented."""
+    author: str | None
+    editor: str | None
+    paragraphs: list[str]
+    images: list[dict[str, str | None]]
+    """``[{"url": ..., "alt": ...}]``; alt is None when the page gives none."""
+    attachments: list[dict[str, str]]
+    """``[{"url": ..., "name": ...}]``."""
+    meta: dict[str, str]
+    """Government metadata found on the page: meta tags and policy header pairs."""
+    crawled_at: str
+    """UTC ISO 8601."""
+    content_hash: str | None = None
+    """Hash of the normalised paragraphs, set by the paragraph pipelines."""
+    cleaning: dict[str, int] = field(default_factory=dict)
+    """What the cleaning pipelines removed: duplicate_paragraphs, template_placeholders."""

@@ -1,0 +1,62 @@
+"""Settings for govnews: only where they differ from Scrapy's defaults, each with its reason.
+
+Defaults are polite to the real site. Tests and benchmarks lift the limits with ``-s``
+(or ``Crawler`` settings), never by editing this file.
+"""
+
+from __future__ import annotations
+
+from govnews import __version__
+
+BOT_NAME = "govnews"
+SPIDER_MODULES = ["govnews.spiders"]
+NEWSPIDER_MODULE = "govnews.spiders"
+# Our `crawl` validates spider arguments before the reactor starts.
+COMMANDS_MODULE = "govnews.commands"
+ADDONS: dict[str, int] = {}
+
+# -- Politeness --------------------------------------------------------------
+# An honest User-Agent naming the project, so the site's operators know who calls.
+USER_AGENT = f"govnews/{__version__} (+https://github.com/govnews/govnews; public-news research crawler)"
+ROBOTSTXT_OBEY = True
+# One request at a time per host, a delay between them, and AutoThrottle to back off
+# when the site slows down.
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# A government page that takes longer than this is not coming; the retry gets another chance.
+DOWNLOAD_TIMEOUT = 30
+# Pages of this site are well under 2 MB; 16 MB is generous (Scrapy's default is 1 GB).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Cookies are not needed to read public pages.
+COOKIES_ENABLED = False
+
+# -- Crawl shape ---------------------------------------------------------------
+# A sane cap on list pages per column, whatever a pager claims (max_pages can lower it).
+GOVNEWS_MAX_LIST_PAGES = 2000
+
+# -- Items -----------------------------------------------------------------------
+# Run order; docs/pipelines.md describes each.
+ITEM_PIPELINES = {
+    "govnews.pipelines.template_residue.StripTemplateResiduePipeline": 100,
+    "govnews.pipelines.paragraph_dedup.DedupeParagraphsPipeline": 200,
+    "govnews.pipelines.article_dedup.DropDuplicateArticlesPipeline": 300,
+    "govnews.pipelines.validate.ValidateArticlePipeline": 400,
+}
+
+# -- Feeds -----------------------------------------------------------------------
+# One UTF-8 JSONL file per run (Chinese unescaped); `-o`/`-O` on the command line
+# replace this as in any Scrapy project.
+FEED_EXPORT_ENCODING = "utf-8"
+FEEDS = {
+    "output/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
+}
+
+# -- Services a crawler does not need --------------------------------------------
+# Nothing should listen on a port of the machine that runs scheduled crawls.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False

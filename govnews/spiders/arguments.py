@@ -1,0 +1,135 @@
+"""Spider arguments, parsed once, before any request, with errors that say what is allowed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit, urlunsplit
+
+from govnews.sites import wuhan
+
+
+class ArgumentError(ValueError):
+    """A spider argument with a value that is not allowed; the message says what is."""
+
+
+_SECTION_RE = re.compile(r"^/(?:[A-Za-z0-9_-]+/)+$")
+MAX_PAGES_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class CrawlArguments:
+    base_url: str = wuhan.DEFAULT_BASE_URL
+    sections: tuple[str, ...] = wuhan.DEFAULT_SECTIONS
+    max_pages: int | None = None
+    since: date | None = None
+    urls: tuple[str, ...] = ()
+
+    KNOWN = ("base_url", "sections", "max_pages", "since", "urls")
+    # Arguments scrapyd passes to every job, accepted and ignored.
+    IGNORED = ("_job", "_version")
+
+    @classmethod
+    def parse(cls, kwargs: dict[str, object]) -> CrawlArguments:
+        unknown = sorted(k for k in kwargs if k not in cls.KNOWN and k not in cls.IGNORED)
+        if unknown:
+            raise ArgumentError(f"unknown spider argument(s) {', '.join(unknown)}; allowed: {', '.join(cls.KNOWN)}")
+        values = {k: str(v) for k, v in kwargs.items() if k in cls.KNOWN and v is not None}
+        base_url = parse_base_url(values.get("base_url", wuhan.DEFAULT_BASE_URL))
+        return cls(
+            base_url=base_url,
+            sections=parse_sections(values["sections"]) if "sections" in values else wuhan.DEFAULT_SECTIONS,
+            max_pages=parse_max_pages(values["max_pages"]) if "max_pages" in values else None,
+            since=parse_since(values["since"]) if "since" in values else None,
+            urls=parse_urls(values["urls"], base_url) if "urls" in values else (),
+        )
+
+
+def parse_base_url(value: str) -> str:
+    """An http(s) root: scheme and host (and port), nothing else."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ArgumentError(
+            f"base_url={value!r} is not an http(s) URL; allowed: a site root such as "
+            f"{wuhan.DEFAULT_BASE_URL} or http://127.0.0.1:8000"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ArgumentError(
+            f"base_url={value!r} has a path, query or credentials; allowed: a site root "
+            f"(scheme://host[:port]) such as {wuhan.DEFAULT_BASE_URL}"
+        )
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise ArgumentError(f"base_url={value!r} has an invalid port; allowed: 1-65535") from None
+    return urlunsplit((parts.scheme, parts.netloc.lower(), "", "", ""))
+
+
+def parse_sections(value: str) -> tuple[str, ...]:
+    sections: list[str] = []
+    for raw in value.split(","):
+        if not raw.strip():
+            continue
+        section = wuhan.normalize_section(raw)
+        if not _SECTION_RE.match(section) or ".." in section:
+            raise ArgumentError(
+                f"sections: {raw.strip()!r} is not a column path; allowed: comma-separated paths of "
+                f"letters, digits, _ and -, slashes optional, e.g. sy/whyw,zwgk/tzgg "
+                f"(known: {', '.join(c.path.strip('/') for c in wuhan.COLUMNS)})"
+            )
+        if section not in sections:
+            sections.append(section)
+    if not sections:
+        raise ArgumentError("sections is empty; allowed: comma-separated column paths, e.g. sy/whyw,zwgk/tzgg")
+    return tuple(sections)
+
+
+def parse_max_pages(value: str) -> int:
+    try:
+        pages = int(value.strip())
+    except ValueError:
+        pages = 0
+    if not 1 <= pages <= MAX_PAGES_LIMIT:
+        raise ArgumentError(f"max_pages={value!r} is not allowed; allowed: an integer from 1 to {MAX_PAGES_LIMIT}")
+    return pages
+
+
+def parse_since(value: str) -> date:
+    try:
+        return (
+            date.fromisoformat(value.strip())
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip())
+            else _bad_since(value)
+        )
+    except ValueError:
+        return _bad_since(value)
+
+
+def _bad_since(value: str) -> date:
+    raise ArgumentError(f"since={value!r} is not a date; allowed: YYYY-MM-DD, e.g. 2024-01-31")
+
+
+def parse_urls(value: str, base_url: str) -> tuple[str, ...]:
+    hosts = wuhan.allowed_hosts(base_url)
+    urls: list[str] = []
+    for item in value.split(","):
+        raw = item.strip()
+        if not raw:
+            continue
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in hosts:
+            raise ArgumentError(
+                f"urls: {raw!r} is not an http(s) URL on an allowed host; allowed hosts for "
+                f"base_url={base_url}: {', '.join(sorted(hosts))}"
+            )
+        if not wuhan.ARTICLE_PATH_RE.match(parts.path):
+            raise ArgumentError(
+                f"urls: {raw!r} is not an article URL; allowed: /<column>/YYYYMM/tYYYYMMDD_<docid>.shtml"
+            )
+        url = wuhan.canonical_url(raw, base_url)
+        if url not in urls:
+            urls.append(url)
+    if not urls:
+        raise ArgumentError("urls is empty; allowed: comma-separated article URLs")
+    return tuple(urls)

@@ -1,0 +1,275 @@
+"""The ``wuhan`` spider: column list pages → their pagination → article pages.
+
+Thin by design: it decides which pages to request and when to stop; the parsing of
+one page lives in :mod:`govnews.extract`, the site's shape in :mod:`govnews.sites.wuhan`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from govnews.extract.article import ArticlePage, parse_article_page
+from govnews.extract.dates import date_from_article_path
+from govnews.extract.listing import ListPage, ListRow, parse_list_page
+from govnews.items import Article
+from govnews.sites import wuhan
+from govnews.spiders.arguments import CrawlArguments
+
+logger = logging.getLogger(__name__)
+
+STATS = "govnews"
+
+
+@dataclass(frozen=True)
+class ColumnWalk:
+    """Where a column's list walk stands."""
+
+    path: str
+    page_index: int = 0
+    page_count: int | None = None
+
+
+class WuhanSpider(scrapy.Spider):
+    name = "wuhan"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Validated again here for callers that bypass the crawl command (scrapyd, scripts).
+        self.args = CrawlArguments.parse(kwargs)
+        super().__init__(*args)
+        self.allowed_hosts = wuhan.allowed_hosts(self.args.base_url)
+        # Read by Scrapy's OffsiteMiddleware: a second guard behind our own host check.
+        self.allowed_domains = sorted(self.allowed_hosts)
+        self.max_list_pages = 2000
+
+    @classmethod
+    def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
+        """Raise :class:`ArgumentError` for a bad argument; used by ``scrapy crawl`` before the crawl starts."""
+        CrawlArguments.parse(kwargs)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", 2000)
+        return spider
+
+    # -- stats -----------------------------------------------------------------
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+
+    # -- start -----------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.args.urls:
+            for url in self.args.urls:
+                yield self._article_request(url, row=None)
+            return
+        for section in self.args.sections:
+            yield self._list_request(ColumnWalk(section))
+
+    def _list_request(self, walk: ColumnWalk) -> scrapy.Request:
+        path = wuhan.list_page_path(walk.path, walk.page_index)
+        return scrapy.Request(
+            wuhan.request_url(path, self.args.base_url),
+            callback=self.parse_list,
+            errback=self.list_failed,
+            cb_kwargs={"walk": walk},
+            # Lists before articles: rows of the next page are known sooner, and a
+            # page that pushes rows down is read close to the one before it.
+            priority=10,
+        )
+
+    def _article_request(self, url: str, row: ListRow | None) -> scrapy.Request:
+        return scrapy.Request(
+            wuhan.request_url(url, self.args.base_url),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"row": row},
+        )
+
+    # -- list pages ------------------------------------------------------------
+
+    def parse_list(self, response: Response, walk: ColumnWalk) -> Iterator[scrapy.Request]:
+        self._inc("list/pages")
+        if not isinstance(response, TextResponse):
+            self._inc("list/not_html")
+            logger.warning("list page %s skipped: not an HTML response", response.url)
+            return
+        page = parse_list_page(response.selector, response.url, wuhan.ARTICLE_URL_RE)
+        self._inc(f"list/pager/{page.pager.form}")
+        if page.row_source != "articleList":
+            self._inc(f"list/rows_from/{page.row_source}")
+        if not page.rows:
+            self._inc("list/empty_page")
+            if walk.page_index == 0:
+                logger.warning("list page %s of column %s has no rows", response.url, walk.path)
+            return
+        self._inc("list/rows", len(page.rows))
+        for row in page.rows:
+            if url := self._follow(row):
+                yield self._article_request(url, row)
+        if next_walk := self._next_page(walk, page, response.url):
+            yield self._list_request(next_walk)
+
+    def _follow(self, row: ListRow) -> str | None:
+        """The canonical URL of a row worth fetching, or None (counted) when it is not."""
+        parts = urlsplit(row.url)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in self.allowed_hosts:
+            self._inc("links/offsite")
+            return None
+        if not wuhan.ARTICLE_PATH_RE.match(parts.path):
+            self._inc("links/not_article")
+            return None
+        if self._section_of(parts.path) is None:
+            self._inc("links/other_column")
+            return None
+        if self.args.since and row.date and row.date < self.args.since.isoformat():
+            self._inc("links/older_than_since")
+            return None
+        return wuhan.canonical_url(row.url, self.args.base_url)
+
+    def _next_page(self, walk: ColumnWalk, page: ListPage, url: str) -> ColumnWalk | None:
+        next_index = walk.page_index + 1
+        page_count = walk.page_count or page.pager.page_count
+        limit = min(self.args.max_pages or self.max_list_pages, self.max_list_pages)
+        if page_count is not None and next_index >= page_count:
+            return None  # the pager says this is the last page
+        if next_index >= limit:
+            self._inc("list/stopped_at_max_pages")
+            logger.info("column %s: stopping at %d list pages (max_pages)", walk.path, limit)
+            return None
+        dated = [row.date for row in page.rows if row.date]
+        if self.args.since and dated and dated[-1] < self.args.since.isoformat():
+            self._inc("list/stopped_at_since")
+            return None
+        return replace(walk, page_index=next_index, page_count=page_count)
+
+    def list_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        walk: ColumnWalk = request.cb_kwargs["walk"]
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status == 404 and walk.page_index > 0:
+            # Pager form 3 (no pager): the 404 after the last page ends the column.
+            self._inc("list/end_404")
+            return
+        reason = _failure_reason(failure)
+        self._inc(f"list/failed/{reason}")
+        logger.error("list page %s of column %s failed: %s", request.url, walk.path, reason)
+
+    # -- articles --------------------------------------------------------------
+
+    def _section_of(self, path: str) -> str | None:
+        """The longest wanted column (or, for ``urls``, any column) holding ``path``."""
+        candidates = [s for s in self.args.sections if path.startswith(s)]
+        if self.args.urls and not candidates:
+            match = wuhan.ARTICLE_PATH_RE.match(path)
+            candidates = [match.group("section")] if match else []
+        return max(candidates, key=len) if candidates else None
+
+    def parse_article(self, response: Response, row: ListRow | None) -> Iterator[Article | scrapy.Request]:
+        self._inc("article/pages")
+        if not isinstance(response, TextResponse):
+            self._inc("article/not_html")
+            logger.warning("article %s skipped: not an HTML response", response.url)
+            return
+        page = parse_article_page(response.selector, response.url, wuhan.TITLE_SUFFIX_RE)
+        if page.more_pages:
+            self._inc("article/multi_page")
+            yield self._continuation(response.url, page, row, page.more_pages)
+            return
+        yield from self._finish(response.url, page, row)
+
+    def _continuation(self, url: str, page: ArticlePage, row: ListRow | None, remaining: list[str]) -> scrapy.Request:
+        return scrapy.Request(
+            wuhan.request_url(remaining[0], self.args.base_url),
+            callback=self.parse_article_page_n,
+            errback=self.article_failed,
+            cb_kwargs={"first_url": url, "page": page, "row": row, "remaining": remaining[1:]},
+        )
+
+    def parse_article_page_n(
+        self, response: Response, first_url: str, page: ArticlePage, row: ListRow | None, remaining: list[str]
+    ) -> Iterator[Article | scrapy.Request]:
+        """A later page of a multi-page article: its body is appended to the first page's."""
+        if not isinstance(response, TextResponse):
+            self._inc("article/not_html")
+            logger.warning("article page %s skipped: not an HTML response; article %s dropped", response.url, first_url)
+            return
+        more = parse_article_page(response.selector, response.url, wuhan.TITLE_SUFFIX_RE)
+        merged = replace(
+            page,
+            paragraphs=page.paragraphs + more.paragraphs,
+            images=page.images + [i for i in more.images if i not in page.images],
+            attachments=page.attachments + [a for a in more.attachments if a not in page.attachments],
+        )
+        if remaining:
+            yield self._continuation(first_url, merged, row, remaining)
+        else:
+            yield from self._finish(first_url, merged, row)
+
+    def _finish(self, url: str, page: ArticlePage, row: ListRow | None) -> Iterator[Article]:
+        canonical = wuhan.canonical_url(url, self.args.base_url)
+        path = urlsplit(canonical).path
+        for fallback in page.fallbacks:
+            self._inc(f"extract/fallback/{fallback}")
+        if not page.body_found:
+            self._inc("extract/fallback")
+            logger.warning("article %s: no known body container; generic fallback used", canonical)
+        if not page.paragraphs:
+            self._inc("extract/no_body")
+
+        published_at, published_from = page.published_at, page.published_from
+        if published_at is None and row is not None and row.date:
+            published_at, published_from = row.date, "list_row"
+        if published_at is None and (url_date := date_from_article_path(path)):
+            published_at, published_from = url_date, "url"
+        self._inc(f"extract/published_from/{published_from or 'none'}")
+
+        section_path = self._section_of(path) or "/"
+        column = wuhan.COLUMNS_BY_PATH.get(section_path)
+        section = column.name if column else page.meta.get("ColumnName", section_path)
+        title = page.title or (row.title if row else None) or ""
+        if not page.title and title:
+            self._inc("extract/fallback/title_from_list_row")
+
+        self._inc("article/items")
+        yield Article(
+            url=canonical,
+            site=wuhan.SITE_DOMAIN,
+            section=section,
+            section_path=section_path,
+            title=title,
+            published_at=published_at,
+            source=page.source,
+            author=page.author,
+            editor=page.editor,
+            paragraphs=page.paragraphs,
+            images=page.images,
+            attachments=page.attachments,
+            meta=page.meta,
+            crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = _failure_reason(failure)
+        self._inc(f"article/failed/{reason}")
+        logger.warning("article %s skipped: %s", request.url, reason)
+
+
+def _failure_reason(failure: Failure) -> str:
+    if isinstance(failure.value, HttpError):
+        return f"http_{failure.value.response.status}"
+    return type(failure.value).__name__
