@@ -40,12 +40,14 @@ COOKIES_ENABLED = False
 GOVNEWS_MAX_LIST_PAGES = 2000
 
 # -- Items -----------------------------------------------------------------------
-# Run order; docs/pipelines.md describes each.
+# Run order; docs/pipelines.md describes each. Validation runs before article dedup:
+# only an item that will be exported may claim its URL and content hash, so an invalid
+# copy can never make a valid one look like a duplicate (and be lost).
 ITEM_PIPELINES = {
     "govnews.pipelines.template_residue.StripTemplateResiduePipeline": 100,
     "govnews.pipelines.paragraph_dedup.DedupeParagraphsPipeline": 200,
-    "govnews.pipelines.article_dedup.DropDuplicateArticlesPipeline": 300,
-    "govnews.pipelines.validate.ValidateArticlePipeline": 400,
+    "govnews.pipelines.validate.ValidateArticlePipeline": 300,
+    "govnews.pipelines.article_dedup.DropDuplicateArticlesPipeline": 400,
 }
 
 # -- Feeds -----------------------------------------------------------------------

@@ -84,7 +84,7 @@ _POLICY_LABEL_RE = re.compile(r"^(" + "|".join(POLICY_LABELS) + r")\s*[:：]?\s*
 _INFO_LABEL_RE = re.compile(
     r"(发布时间|发布日期|信息来源|文章来源|来源|作者|责任编辑|编辑|字号|字体|浏览次数|阅读次数|点击数|访问量)\s*[:：]|[【】|｜]"
 )
-_INFO_FIELDS = {"发布时间": "published", "发布日期": "published", "来源": "source", "信息来源": "source",
+_INFO_FIELDS = {"发布时间": "published", "发布日期": "published_date", "来源": "source", "信息来源": "source",
                 "文章来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}  # fmt: skip
 
 # Body containers (SITE.md "Article pages"): TRS_UEDITOR (current), TRS_Editor
@@ -211,6 +211,41 @@ def read_info(lines: list[str]) -> dict[str, str]:
     return found
 
 
+_CREDIT_LINE_MAX = 40
+
+
+def is_credit_line(line: str) -> bool:
+    """A short line that is nothing but label/value pairs of the info labels
+    (``【责任编辑：李四】``, ``（作者：张三 来源：长江日报）``); prose mentioning 责任编辑 is not."""
+    if len(line) > _CREDIT_LINE_MAX:
+        return False
+    matches = list(_INFO_LABEL_RE.finditer(line))
+    labels = [m for m in matches if m.group(1)]
+    if not labels or _INFO_FIELDS.get(labels[0].group(1)) is None:
+        return False
+    return not line[: matches[0].start()].strip(" （(【[")
+
+
+def split_credit_lines(paragraphs: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Move credit lines out of the body into fields (first value of each field wins).
+
+    Credits usually end the body, but a body printed twice puts them mid-way, so
+    every credit-only line goes, wherever it stands.
+
+    >>> split_credit_lines(["正文。", "【责任编辑：李四】", "正文。"])
+    (['正文。', '正文。'], {'editor': '李四'})
+    """
+    body: list[str] = []
+    credits: dict[str, str] = {}
+    for line in paragraphs:
+        if is_credit_line(line):
+            for key, value in read_info([line]).items():
+                credits.setdefault(key, value)
+        else:
+            body.append(line)
+    return body, credits
+
+
 def read_policy_header(root: _Element, body: _Element | None) -> dict[str, str]:
     """Label/value pairs of a policy document's header, wherever they are outside the body."""
     pairs: dict[str, str] = {}
@@ -307,7 +342,7 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     outside_lines = _text_lines(root, page_skip)
     info = read_info(outside_lines)
     # An editor line (【责任编辑：…】) is often the body's last line.
-    body_info = read_info(paragraphs[-3:]) if paragraphs else {}
+    paragraphs, credits = split_credit_lines(paragraphs)
 
     title = meta.get("ArticleTitle")
     if not title:
@@ -320,12 +355,12 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     published_at, published_from = None, None
     if value := parse_datetime(meta.get("PubDate")):
         published_at, published_from = value, "meta"
-    elif value := parse_datetime(info.get("published")):
+    elif value := parse_datetime(info.get("published")) or parse_datetime(info.get("published_date")):
         published_at, published_from = value, "page_text"
 
-    source = meta.get("ContentSource") or info.get("source")
-    author = info.get("author") or meta.get("Author")
-    editor = info.get("editor") or body_info.get("editor")
+    source = meta.get("ContentSource") or info.get("source") or credits.get("source")
+    author = info.get("author") or credits.get("author") or meta.get("Author")
+    editor = info.get("editor") or credits.get("editor")
 
     policy = read_policy_header(root, body)
     more_pages: list[str] = []

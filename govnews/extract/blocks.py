@@ -103,9 +103,9 @@ SKIP_TAGS = frozenset(
 TEMPLATE_TEXT_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|\$\{.*?\}", re.S)
 # Framework directives that mark an element as browser-rendered (Vue, Angular, Alpine, …).
 _DIRECTIVE_ATTR_RE = re.compile(r"^(?:v-(?:for|if|else|show|html|text|bind|model)|ng-|x-for|x-text|:[a-z]|@[a-z])")
-# A widget heading is a short label: no sentence punctuation.
-_SENTENCE_PUNCT_RE = re.compile(r"[。，；！？,;!?]")
-_WIDGET_LABEL_MAX = 12
+# A widget heading is a short bare label (一周热门, 热点排行): words only, no punctuation,
+# so that a credit line such as 【责任编辑：李四】 before a widget is never taken for one.
+_WIDGET_LABEL_RE = re.compile(r"^[\w ]{1,12}$")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -146,8 +146,8 @@ def _is_descendant(node: _Element, ancestor: _Element) -> bool:
 
 
 def is_widget_label(text: str) -> bool:
-    """A short heading such as 一周热门: few characters, no sentence punctuation."""
-    return 0 < len(text) <= _WIDGET_LABEL_MAX and not _SENTENCE_PUNCT_RE.search(text)
+    """A short heading such as 一周热门: a few word characters, no punctuation."""
+    return bool(_WIDGET_LABEL_RE.match(text))
 
 
 def template_widgets(root: _Element) -> list[_Element]:

@@ -213,6 +213,10 @@ class WuhanSpider(scrapy.Spider):
             paragraphs=page.paragraphs + more.paragraphs,
             images=page.images + [i for i in more.images if i not in page.images],
             attachments=page.attachments + [a for a in more.attachments if a not in page.attachments],
+            # Credits often close the last page only.
+            source=page.source or more.source,
+            author=page.author or more.author,
+            editor=page.editor or more.editor,
         )
         if remaining:
             yield self._continuation(first_url, merged, row, remaining)
