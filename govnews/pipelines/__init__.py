@@ -1,0 +1,2 @@
+"""Item pipelines, one class a module, in the order ``ITEM_PIPELINES`` (settings.py)
+runs them; docs/pipelines.md describes each."""

@@ -1,0 +1,53 @@
+"""Drop paragraphs that repeat an earlier one, or the title; set ``content_hash``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+
+from govnews.pipelines._cleaning import DUPLICATE_PARAGRAPHS, add_cleaning_count
+from govnews.text import dedupe_paragraphs_and_hash
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+_PREFIX = "govnews/paragraph_dedup"
+
+
+class DedupeParagraphsPipeline:
+    """Keep the first occurrence of each paragraph, in order.
+
+    Changes: ``paragraphs`` loses each paragraph equal to an earlier one or to the
+    title (real pages print the title above the body), equality being that of
+    :func:`govnews.text.normalize_for_comparison` (NFKC, whitespace, zero-width
+    characters, HTML entities). Sets ``content_hash`` to the hash of the paragraphs
+    kept and adds the number dropped to ``cleaning.duplicate_paragraphs``. Nothing
+    is remembered between items.
+
+    Drops: nothing.
+
+    Stats: ``govnews/paragraph_dedup/duplicates_removed``, ``…/items_changed``.
+    """
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupeParagraphsPipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        paragraphs = adapter.get("paragraphs") or []
+        title = adapter.get("title")
+        also_seen = (title,) if isinstance(title, str) else ()
+        kept, dropped, digest = dedupe_paragraphs_and_hash(paragraphs, also_seen)
+        if dropped:
+            adapter["paragraphs"] = kept
+            self.stats.inc_value(f"{_PREFIX}/duplicates_removed", dropped)
+            self.stats.inc_value(f"{_PREFIX}/items_changed")
+        adapter["content_hash"] = digest
+        add_cleaning_count(adapter, DUPLICATE_PARAGRAPHS, dropped)
+        return item

@@ -1,0 +1,82 @@
+"""Drop an item that does not match the Article JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from scrapy.exceptions import DropItem
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+_PREFIX = "govnews/validate"
+SCHEMA_RESOURCE = "schema/article.schema.json"
+_MAX_MESSAGE_CHARS = 300
+
+
+@cache
+def article_schema() -> dict[str, Any]:
+    """The item's JSON Schema, read from the package (works from an egg too)."""
+    data = pkgutil.get_data("govnews", SCHEMA_RESOURCE)
+    if data is None:  # pragma: no cover - a loader that cannot read package data
+        raise FileNotFoundError(f"govnews/{SCHEMA_RESOURCE} is not in the package")
+    schema: dict[str, Any] = json.loads(data)
+    return schema
+
+
+def describe_error(error: ValidationError) -> str:
+    """``$.published_at: '2024-13-01' does not match '^…$'``, shortened when long."""
+    message = error.message
+    if len(message) > _MAX_MESSAGE_CHARS:
+        message = message[: _MAX_MESSAGE_CHARS - 1] + "…"
+    return f"{error.json_path}: {message}"
+
+
+def _field_of(error: ValidationError) -> str:
+    if error.absolute_path:
+        return str(error.absolute_path[0])
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            return str(missing[0])
+    return "item"
+
+
+class ValidateArticlePipeline:
+    """Check each item against ``govnews/schema/article.schema.json`` (Draft 2020-12).
+
+    Changes: nothing.
+
+    Drops: an item that fails the schema (no title, no paragraphs, a malformed date,
+    an unknown field, …), the reason being the most relevant error (jsonschema's
+    ``best_match``) with its JSON path.
+
+    Stats: ``govnews/validate/passed``, ``govnews/validate/dropped`` and
+    ``govnews/validate/dropped/<field>`` for the field at fault.
+    """
+
+    def __init__(self, stats: StatsCollector, schema: dict[str, Any] | None = None) -> None:
+        self.stats = stats
+        self.validator = Draft202012Validator(article_schema() if schema is None else schema)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidateArticlePipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        # A shallow dict: the nested lists and dicts validate as they are.
+        instance = dict(ItemAdapter(item).items())
+        error = best_match(self.validator.iter_errors(instance))
+        if error is not None:
+            self.stats.inc_value(f"{_PREFIX}/dropped")
+            self.stats.inc_value(f"{_PREFIX}/dropped/{_field_of(error)}")
+            raise DropItem(f"invalid article: {describe_error(error)}")
+        self.stats.inc_value(f"{_PREFIX}/passed")
+        return item

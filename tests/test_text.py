@@ -1,0 +1,447 @@
+"""govnews.text: tables for each template dialect and each kind of equality, the
+seed page, and properties of the cleaning."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from govnews.text import (
+    clean_paragraphs,
+    clean_template_paragraphs,
+    collapse_whitespace,
+    content_hash,
+    dedupe_paragraphs,
+    dedupe_paragraphs_and_hash,
+    is_residue_only,
+    normalize_for_comparison,
+    strip_template_residue,
+)
+
+SEED = Path(__file__).parent / "fixtures" / "seed-example.txt"
+
+# What the property tests demand never survives cleaning.
+FORBIDDEN_TOKENS = ("{{", "}}", "<%", "%>", "${", "{%", "%}")
+
+# --- template residue -------------------------------------------------------------
+
+DIALECTS = [
+    # mustache / handlebars / Vue / Angular
+    ("{{item.title}}", "", 1),
+    ("{{ index + 1 }}", "", 1),
+    ("{{index+1}}", "", 1),
+    ("{{#each list}}", "", 1),
+    ("{{/if}}", "", 1),
+    ("{{^empty}}", "", 1),
+    ("{{! a comment }}", "", 1),
+    ("{{ d.count }}", "", 1),
+    ("{{{ item.html }}}", "", 1),
+    ("{{\n  item.title\n}}", "", 1),
+    ("{{ item.title | truncate(20) }}", "", 1),
+    # layui laytpl, common on Chinese government sites: JavaScript inside {{# … }}
+    ("{{# layui.each(d.list, function(index, item){ }}", "", 1),
+    ("{{# }); }}", "", 1),
+    ("{{= d.title }}", "", 1),
+    # jinja / liquid / twig
+    ("{% for item in list %}", "", 1),
+    ("{% endfor %}", "", 1),
+    ("{%- if x -%}\n{%- endif -%}", "", 2),
+    ("{# a comment #}", "", 1),
+    # ejs / erb / jsp
+    ("<% if (list.length) { %>", "", 1),
+    ("<%= item.time %>", "", 1),
+    ("<%- item.html %>", "", 1),
+    ("<%# comment %>", "", 1),
+    # es6 template literal / freemarker
+    ("${ item.date }", "", 1),
+    ("${item.date}", "", 1),
+    ("${fn({a: 1})}", "", 1),
+    # placeholders amid text
+    ("发布时间：{{ item.time }}", "发布时间：", 1),
+    ("阅读{{ d.count }}次", "阅读次", 1),
+    ("- {{index+1}}{{item.title}}", "-", 2),
+    ("{{#each list}}\n  <li>{{this}}</li>\n{{/each}}", "<li></li>", 3),
+    ("来源：<%= source %> 作者：${author}", "来源： 作者：", 2),
+    ("武汉{{ a }}{% b %}<% c %>${ d }要闻", "武汉要闻", 4),
+    # unterminated: the bare token goes, the text stays
+    ("标题{{", "标题", 1),
+    ("}}结尾", "结尾", 1),
+    ("${ 未闭合", "未闭合", 1),
+    ("a <% b", "a b", 1),
+    ("a %> b", "a b", 1),
+    ("{% x", "x", 1),
+    ("x %}", "x", 1),
+    # a stray opener does not swallow the text up to a later placeholder
+    ("{{ 正文很长 {{x}}", "正文很长", 2),
+    # removing one token brings two halves together: they go too
+    ("{${{", "", 2),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "count"), DIALECTS)
+def test_strip_template_residue_dialects(text: str, expected: str, count: int) -> None:
+    assert strip_template_residue(text) == (expected, count)
+
+
+SURVIVORS = [
+    "集合{1,2,3}",
+    "【责任编辑】",
+    "（一）",
+    "(一)",
+    "a{b}c",
+    "{1}",
+    "{",
+    "}",
+    "{ {",
+    "} }",
+    "$5",
+    "$ {x}",
+    "100%",
+    "<5%",
+    "50% > 30%",
+    "增长5%，达到{x}",
+    "#{ruby}",
+    "{x}{y}",
+    "《武汉市政府公报》[2024]第1号",
+    "f(x) = {x | x > 0}",
+    "——",
+    "……",
+    "&nbsp;",
+]
+
+
+@pytest.mark.parametrize("text", SURVIVORS)
+def test_ordinary_braces_and_signs_survive(text: str) -> None:
+    assert strip_template_residue(text) == (text, 0)
+    assert clean_template_paragraphs([text]) == ([text], 0)
+
+
+def test_strip_collapses_whitespace() -> None:
+    assert strip_template_residue("\u3000\u3000武汉 {{x}}  要闻\n") == ("武汉 要闻", 1)
+    assert strip_template_residue("\u3000\u3000武汉  要闻") == ("武汉 要闻", 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- {{index+1}}{{item.title}}", True),
+        ("{{ d.count }}", True),
+        ("1. {{item.title}}", True),
+        ("【{{item.tag}}】", True),
+        ("浏览次数：{{ d.count }}", False),
+        ("——", False),
+        ("", False),
+        ("正文", False),
+    ],
+)
+def test_is_residue_only(text: str, expected: bool) -> None:
+    assert is_residue_only(text) is expected
+
+
+HOT_LIST = "- {{index+1}}{{item.title}}"
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected", "count"),
+    [
+        # the widget label goes with its residue, also as the last line before it
+        (["正文。", "一周热门", HOT_LIST, HOT_LIST], ["正文。"], 4),
+        (["正文。", "一周热门", HOT_LIST, "后文。"], ["正文。", "后文。"], 2),
+        (["相关阅读：", "{{# each }}", "{{ item.title }}"], [], 2),
+        # blank lines between label and residue do not save the label
+        (["一周热门", "", "\u3000", "{{x}}"], [], 1),
+        # only the line directly above goes: no cascade up the page
+        (["（一）", "一周热门", "{{x}}", "{{y}}"], ["（一）"], 2),
+        # not a label: prose (sentence punctuation), a long line, or no residue after it
+        (["好的。", "{{x}}"], ["好的。"], 1),
+        (["这是一个很长的正文段落不是标签也没有标点", "{{x}}"], ["这是一个很长的正文段落不是标签也没有标点"], 1),
+        (["一周热门", "正文"], ["一周热门", "正文"], 0),
+        # residue above a short line does not make it a label
+        (["{{x}}", "一周热门"], ["一周热门"], 1),
+        # a line with words left keeps them
+        (["阅读{{n}}次"], ["阅读次"], 1),
+        # blank paragraphs go; bare punctuation without residue stays
+        (["  ", "\u3000", ""], [], 0),
+        (["——", "正文"], ["——", "正文"], 0),
+    ],
+)
+def test_clean_template_paragraphs(paragraphs: list[str], expected: list[str], count: int) -> None:
+    assert clean_template_paragraphs(paragraphs) == (expected, count)
+
+
+# --- equality -----------------------------------------------------------------------
+
+EQUAL = [
+    # NFKC: full- and half-width alike
+    ("会议，召开", "会议,召开"),
+    ("（一）", "(一)"),
+    ("ＡＢＣ１２３", "ABC123"),
+    ("问题？！", "问题?!"),
+    ("：；", ":;"),
+    # whitespace of every kind
+    ("武汉 要闻", "武汉要闻"),
+    ("\u3000\u3000武汉要闻", "武汉要闻"),
+    ("武汉\xa0要闻", "武汉要闻"),
+    ("武汉\t\r\n要闻", "武汉要闻"),
+    ("武汉\u2003\u2009要闻", "武汉要闻"),
+    ("武汉\u202f\u205f要闻", "武汉要闻"),
+    ("武汉\u2028要闻", "武汉要闻"),
+    # zero-width characters
+    ("武\u200b汉", "武汉"),
+    ("武\u200c\u200d汉", "武汉"),
+    ("武\u2060汉", "武汉"),
+    ("\ufeff武汉", "武汉"),
+    ("武\u00ad汉", "武汉"),
+    # HTML entities
+    ("武汉&nbsp;要闻", "武汉要闻"),
+    ("A&amp;B", "A&B"),
+    ("&lt;通知&gt;", "<通知>"),
+    ("会议&#65292;召开", "会议,召开"),
+    ("&quot;两会&quot;", '"两会"'),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), EQUAL)
+def test_equal_after_normalisation(a: str, b: str) -> None:
+    assert normalize_for_comparison(a) == normalize_for_comparison(b)
+    assert dedupe_paragraphs([a, b]) == ([a], 1)
+    assert content_hash([a]) == content_hash([b])
+
+
+DIFFERENT = [
+    ("武汉", "武昌"),
+    ("ABC", "abc"),
+    ("第一条", "第二条"),
+    ("1,2", "12"),
+    ("A&B", "A&amp;B&amp;"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), DIFFERENT)
+def test_different_after_normalisation(a: str, b: str) -> None:
+    assert dedupe_paragraphs([a, b]) == ([a, b], 0)
+    assert content_hash([a]) != content_hash([b])
+
+
+def test_dedupe_drops_repeated_blocks_and_keeps_order() -> None:
+    block = ["甲，段。", "乙（段）。", "丙 段。"]
+    half_width = str.maketrans({"，": ",", "（": "(", "）": ")", " ": ""})
+    repeated = ["导语。", *block, "丁段。", *[p.translate(half_width) for p in block]]
+    assert dedupe_paragraphs(repeated) == (["导语。", *block, "丁段。"], 3)
+
+
+def test_dedupe_also_seen() -> None:
+    assert dedupe_paragraphs(["会议召开", "正文"], also_seen=["会议 召开"]) == (["正文"], 1)
+    # an empty title never matches an empty-looking paragraph
+    assert dedupe_paragraphs(["\u200b", "正文"], also_seen=[""]) == (["\u200b", "正文"], 0)
+
+
+def test_content_hash_separates_paragraphs() -> None:
+    assert content_hash(["甲乙", "丙"]) != content_hash(["甲", "乙丙"])
+    assert re.fullmatch("[0-9a-f]{64}", content_hash(["甲"]))
+
+
+# --- the seed page ------------------------------------------------------------------
+
+
+def seed_lines() -> list[str]:
+    return SEED.read_text(encoding="utf-8").split("\n")
+
+
+def test_seed_gives_its_six_body_paragraphs() -> None:
+    lines = seed_lines()
+    title, body = lines[0], lines[1:7]
+    assert len(set(body)) == 6
+
+    paragraphs, cleaning = clean_paragraphs(lines, title=title)
+
+    assert paragraphs == body
+    assert cleaning == {"duplicate_paragraphs": 6, "template_placeholders": 2}
+    assert not any("一周热门" in p or "{" in p or "}" in p for p in paragraphs)
+
+
+def test_seed_with_full_width_first_copy() -> None:
+    # What the page had: full-width punctuation, then the scraped copy with half-width.
+    lines = seed_lines()
+    widen = str.maketrans({",": "，", "(": "（", ")": "）"})
+    full_width = [line.translate(widen) for line in lines[1:7]]
+    assert full_width != lines[1:7]
+    lines[1:7] = full_width
+
+    paragraphs, cleaning = clean_paragraphs(lines, title=lines[0])
+
+    assert paragraphs == full_width
+    assert cleaning == {"duplicate_paragraphs": 6, "template_placeholders": 2}
+
+
+# --- properties ---------------------------------------------------------------------
+
+_INK_RE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+
+
+def ink(text: str) -> str:
+    """The text without whitespace: what cleaning may remove from but never add to."""
+    return _INK_RE.sub("", text)
+
+
+def is_subsequence(small: str, big: str) -> bool:
+    it = iter(big)
+    return all(char in it for char in small)
+
+
+FRAGMENTS = [
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "<%",
+    "%>",
+    "${",
+    "{#",
+    "#}",
+    "{{item.title}}",
+    "{{ index + 1 }}",
+    "<%= x %>",
+    "${ d }",
+    "{",
+    "}",
+    "$",
+    "%",
+    "<",
+    ">",
+    "#",
+    "-",
+    "&nbsp;",
+    "&amp;",
+    "，",
+    ",",
+    "。",
+    "一周热门",
+    "武汉",
+    "要闻",
+    "会议",
+    "1",
+    " ",
+    "\u3000",
+    "\n",
+    "\u200b",
+]
+template_text = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=12).map("".join)
+template_paragraphs = st.lists(
+    template_text | st.sampled_from(["一周热门", "- {{index+1}}{{item.title}}"]), max_size=10
+)
+
+# No template syntax possible: cleaning is whitespace and dedup only.
+PLAIN_CHARS = "武汉要闻会议一二,，.。（）() \u3000\xa0\t\u200b&;ab"
+plain_paragraphs = st.lists(st.text(alphabet=PLAIN_CHARS, max_size=6), max_size=12)
+
+
+@given(template_text)
+def test_strip_leaves_no_template_tokens(text: str) -> None:
+    cleaned, _ = strip_template_residue(text)
+    assert not any(token in cleaned for token in FORBIDDEN_TOKENS)
+
+
+@given(template_text | st.text())
+def test_strip_is_idempotent_and_never_adds_text(text: str) -> None:
+    cleaned, count = strip_template_residue(text)
+    assert strip_template_residue(cleaned) == (cleaned, 0)
+    assert is_subsequence(ink(cleaned), ink(text))
+    if count == 0:
+        assert cleaned == collapse_whitespace(text)
+
+
+@given(template_paragraphs, template_text)
+def test_cleaning_is_idempotent(paragraphs: list[str], title: str) -> None:
+    once, _ = clean_paragraphs(paragraphs, title=title)
+    twice, cleaning = clean_paragraphs(once, title=title)
+    assert twice == once
+    assert cleaning == {"duplicate_paragraphs": 0, "template_placeholders": 0}
+
+
+@given(template_paragraphs, template_text)
+def test_cleaning_keeps_order_and_never_adds_text(paragraphs: list[str], title: str) -> None:
+    cleaned, _ = clean_paragraphs(paragraphs, title=title)
+    # Each paragraph out is one paragraph in, stripped, and they come in input order.
+    sources = iter(paragraphs)
+    for out in cleaned:
+        source = next((p for p in sources if strip_template_residue(p)[0] == out), None)
+        assert source is not None, f"{out!r} is not from the input, in order"
+        assert is_subsequence(ink(out), ink(source))
+
+
+@given(template_paragraphs, template_text)
+def test_cleaning_leaves_no_template_tokens(paragraphs: list[str], title: str) -> None:
+    cleaned, _ = clean_paragraphs(paragraphs, title=title)
+    assert all(out and not any(token in out for token in FORBIDDEN_TOKENS) for out in cleaned)
+
+
+@given(plain_paragraphs)
+def test_cleaning_keeps_each_first_occurrence(paragraphs: list[str]) -> None:
+    cleaned, cleaning = clean_paragraphs(paragraphs)
+    # A naive reference: the first paragraph of each comparison form, blanks aside.
+    expected: list[str] = []
+    seen: set[str] = set()
+    for paragraph in map(collapse_whitespace, paragraphs):
+        key = normalize_for_comparison(paragraph)
+        if paragraph and key not in seen:
+            seen.add(key)
+            expected.append(paragraph)
+    assert cleaned == expected
+    assert cleaning["template_placeholders"] == 0
+
+
+@given(st.lists(st.text(), max_size=12), st.lists(st.text(), max_size=12))
+def test_dedupe_is_deterministic_and_stateless(first: list[str], second: list[str]) -> None:
+    before = dedupe_paragraphs(first)
+    dedupe_paragraphs(second)
+    assert dedupe_paragraphs(first) == before
+    kept, dropped = before
+    assert dropped == len(first) - len(kept)
+    keys = [normalize_for_comparison(p) for p in kept]
+    assert len(keys) == len(set(keys))
+    # every paragraph kept is the first of its form
+    assert all(
+        first.index(p) == min(i for i, q in enumerate(first) if normalize_for_comparison(q) == k)
+        for p, k in zip(kept, keys, strict=True)
+    )
+
+
+@given(st.lists(st.text(), max_size=12))
+def test_dedupe_and_hash_agree_with_content_hash(paragraphs: list[str]) -> None:
+    kept, dropped, digest = dedupe_paragraphs_and_hash(paragraphs)
+    assert (kept, dropped) == dedupe_paragraphs(paragraphs)
+    assert digest == content_hash(kept)
+
+
+@given(st.lists(st.text(alphabet="武汉要闻会议,，（）ab1１", min_size=1, max_size=8), max_size=6), st.data())
+def test_content_hash_ignores_width_and_spacing(paragraphs: list[str], data: st.DataObject) -> None:
+    spaces = st.sampled_from([" ", "\u3000", "\xa0", "\u200b", "&nbsp;", "\n"])
+    widen = str.maketrans({",": "，", "(": "（", ")": "）", "1": "１", "a": "ａ"})
+    variants = [p.translate(widen) if data.draw(st.booleans()) else p for p in paragraphs]
+    variants = ["".join(c + data.draw(st.just("") | spaces) for c in p) for p in variants]
+    assert content_hash(variants) == content_hash(paragraphs)
+
+
+# The definitions, written plainly: the fast implementations must agree with them.
+_REFERENCE_WHITESPACE_RE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+_REFERENCE_IGNORABLE_RE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u00ad]+")
+
+
+@given(st.text() | template_text)
+def test_collapse_whitespace_matches_its_definition(text: str) -> None:
+    assert collapse_whitespace(text) == _REFERENCE_WHITESPACE_RE.sub(" ", text).strip()
+
+
+@given(
+    st.text() | st.lists(st.sampled_from([*FRAGMENTS, "（", "）", "：", "ａ", "１", "&#65292;", "\ufeff"])).map("".join)
+)
+def test_normalize_for_comparison_matches_its_definition(text: str) -> None:
+    expected = _REFERENCE_IGNORABLE_RE.sub("", unicodedata.normalize("NFKC", html.unescape(text)))
+    assert normalize_for_comparison(text) == expected
