@@ -1,0 +1,76 @@
+"""Shared fixtures: the mirror server, and running ``scrapy crawl`` as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.mirror.server import MirrorServer
+from tests.mirror.site import MirrorSite
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Tests lift the politeness limits by settings, never by editing govnews/settings.py.
+FAST_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "LOG_LEVEL": "INFO",
+}
+_STAT_RE = re.compile(r"'(govnews/[^']+)': (\d+)")
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    items: list[dict[str, Any]]
+    log: str
+    stats: dict[str, int]
+    feed_lines: list[str]
+
+
+def run_crawl(
+    *spider_args: str,
+    output: Path,
+    settings: dict[str, str] | None = None,
+    spider: str = "wuhan",
+    timeout: float = 300,
+) -> CrawlResult:
+    """``scrapy crawl <spider> -a k=v … -O output`` in a subprocess from the project root."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(output)]
+    for arg in spider_args:
+        cmd += ["-a", arg]
+    # Tests never touch the user's state store or output directory; each output file
+    # gets its own unless the test passes shared ones.
+    isolated = {
+        "GOVNEWS_STATE_DIR": str(output.parent / f"{output.stem}-state"),
+        "GOVNEWS_OUTPUT_DIR": str(output.parent / f"{output.stem}-feeds"),
+    }
+    for key, value in {**FAST_SETTINGS, **isolated, **(settings or {})}.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []
+    items = [json.loads(line) for line in lines]
+    stats = {key: int(value) for key, value in _STAT_RE.findall(proc.stderr)}
+    return CrawlResult(proc.returncode, items, proc.stderr, stats, lines)
+
+
+@pytest.fixture(scope="session")
+def mirror_site() -> MirrorSite:
+    return MirrorSite(n_articles=40, per_page=5, seed=0)
+
+
+@pytest.fixture(scope="session")
+def mirror(mirror_site: MirrorSite) -> Iterator[MirrorServer]:
+    with MirrorServer(mirror_site) as server:
+        yield server

@@ -1,0 +1,1000 @@
+"""Article pages: which SITE.md forms an article carries, its page HTML, and its truth.
+
+An article is a pure function of (site seed, article index, column, docid, timestamp,
+revision). ``traits_for`` spreads the forms over article indexes by small cycles, so any 40
+consecutive articles hold each of them; ``build_article`` turns the traits into a model of
+blocks; ``render_article_page`` writes the model as HTML; ``truth`` reads the same model
+into the item the crawler must export.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TypedDict
+from urllib.parse import urljoin, urlsplit
+
+from . import layout, phrases
+from .columns import ColumnSpec
+from .layout import attr, esc
+
+# The same whitespace set govnews.text uses (ASCII, NBSP, U+3000, other Unicode spaces).
+_WS_RE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+CANONICAL_ORIGIN = "https://www.wuhan.gov.cn"
+PLACEHOLDER_SITE_NAME = "网站名称"
+
+GOV_META_NAMES: tuple[str, ...] = (
+    "SiteName",
+    "SiteDomain",
+    "SiteIDCode",
+    "ColumnName",
+    "ColumnType",
+    "ArticleTitle",
+    "PubDate",
+    "ContentSource",
+    "Keywords",
+    "Author",
+    "Description",
+    "Url",
+)
+POLICY_LABELS: tuple[str, ...] = ("索引号", "发文机构", "发文字号", "主题分类", "成文日期", "发布日期", "有效性")
+
+# SITE.md "Government metadata tags": every one optional, names case-insensitive, tag case and
+# attribute order vary.
+META_FORMS: tuple[str, ...] = (
+    "full",  # all twelve, <meta name="…" content="…">
+    "upper",  # all twelve, <META content="…" name="…">
+    "no_pubdate",
+    "lowercase_names",  # pubdate / keywords / description spelled in lower case
+    "no_source",
+    "minimal",  # SiteName, SiteDomain, ColumnName, ArticleTitle, Url only
+)
+_MINIMAL_META = frozenset({"SiteName", "SiteDomain", "ColumnName", "ArticleTitle", "Url"})
+_LOWERCASED_META = frozenset({"PubDate", "Keywords", "Description"})
+
+# Author / editor markup (SITE.md: "[unknown]" on www, so several shapes).
+BYLINES: tuple[str, ...] = (
+    "none",
+    "author+bracket",  # 作者：… in the info bar, 【责任编辑：…】 as the body's last <p>
+    "editor_div",  # <div class="editor">责任编辑：…</div> after the body
+    "none",
+    "author+editor_div",
+    "bracket",
+    "author",
+)
+
+ATTACHMENT_EXTENSIONS: tuple[str, ...] = (
+    "docx",
+    "xls",
+    "pdf",
+    "zip",
+    "ofd",
+    "doc",
+    "xlsx",
+    "wps",
+    "rar",
+    "ceb",
+)
+
+
+def collapse(text: str) -> str:
+    """Trim whitespace of every kind and collapse inner runs to one ASCII space."""
+    return _WS_RE.sub(" ", text).strip()
+
+
+def mix(*parts: int) -> int:
+    """A stable 64-bit hash of integers (splitmix64 rounds), independent of PYTHONHASHSEED."""
+    mask = 0xFFFFFFFFFFFFFFFF
+    h = 0x9E3779B97F4A7C15
+    for part in parts:
+        h = (h ^ (part & mask)) & mask
+        h = (h * 0xBF58476D1CE4E5B9) & mask
+        h ^= h >> 31
+        h = (h * 0x94D049BB133111EB) & mask
+        h ^= h >> 29
+    return h
+
+
+@dataclass(frozen=True)
+class Traits:
+    """The SITE.md forms one article page carries."""
+
+    seed: bool
+    multipage: bool
+    encoding: str  # "utf-8" | "gbk"
+    charset_label: str  # what the GBK page's <meta http-equiv> declares
+    container: str  # "ueditor" | "trs_editor"
+    meta_form: str
+    meta_placeholder: bool
+    pubdate_seconds: bool
+    info_date: str  # "time" | "date" | "none"
+    info_source: bool
+    info_style: int  # 0..3: separators and markup of the info bar
+    byline: str
+    dup: str  # "none" | "hidden" | "mobile" | "inline"
+    hot_in_body: bool
+    policy_header: str  # "none" | "table" | "ul"
+    headline: int
+    div_paragraphs: bool
+    br_lines: bool
+    inline_markup: bool
+    inner_whitespace: bool
+    h3: bool
+    table: bool
+    script_comment: bool
+    images: int
+    image_root_relative: bool
+    body_attachment: bool
+    body_link: bool
+    fj: str  # "none" | "files" | "empty"
+    fj_files: int
+    fj_in_body: bool
+    spacer: bool
+    braces: bool
+    bracket_text: bool
+    row_title_attr: bool
+    row_span_time: bool
+    row_href: str  # "relative" | "root" | "absolute"
+
+    @property
+    def has_author(self) -> bool:
+        return "author" in self.byline
+
+    @property
+    def editor_form(self) -> str:
+        """ "bracket", "div" or "none"."""
+        if "bracket" in self.byline:
+            return "bracket"
+        if "editor_div" in self.byline:
+            return "div"
+        return "none"
+
+    @property
+    def meta_names(self) -> tuple[str, ...]:
+        """Canonical names of the gov meta tags the page carries."""
+        if self.meta_form == "minimal":
+            return tuple(n for n in GOV_META_NAMES if n in _MINIMAL_META)
+        drop = {"no_pubdate": "PubDate", "no_source": "ContentSource"}.get(self.meta_form)
+        return tuple(n for n in GOV_META_NAMES if n != drop)
+
+
+def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool) -> Traits:
+    """Spread the forms over article indexes by cycles of small, mostly coprime lengths."""
+    if seed:
+        # The seed page (seed-example.txt): body, most of it again, then the hot list.
+        return Traits(
+            seed=True,
+            multipage=False,
+            encoding="utf-8",
+            charset_label="utf-8",
+            container="ueditor",
+            meta_form="full",
+            meta_placeholder=False,
+            pubdate_seconds=False,
+            info_date="time",
+            info_source=True,
+            info_style=0,
+            byline="none",
+            dup="inline",
+            hot_in_body=True,
+            policy_header="none",
+            headline=0,
+            div_paragraphs=False,
+            br_lines=False,
+            inline_markup=False,
+            inner_whitespace=True,
+            h3=False,
+            table=False,
+            script_comment=False,
+            images=0,
+            image_root_relative=False,
+            body_attachment=False,
+            body_link=False,
+            fj="none",
+            fj_files=0,
+            fj_in_body=False,
+            spacer=False,
+            braces=False,
+            bracket_text=False,
+            row_title_attr=True,
+            row_span_time=True,
+            row_href="relative",
+        )
+    gbk = i % 8 == 5
+    traits = Traits(
+        seed=False,
+        multipage=False,
+        encoding="gbk" if gbk else "utf-8",
+        charset_label=("GBK" if i % 16 == 13 else "gb2312") if gbk else "utf-8",
+        container="trs_editor" if i % 4 == 1 else "ueditor",
+        meta_form=META_FORMS[i % 6],
+        meta_placeholder=i % 13 == 7,
+        pubdate_seconds=i % 3 == 0,
+        info_date=("time", "time", "date", "none", "time")[i % 5],
+        info_source=i % 3 != 2,
+        info_style=(i // 2) % 4,
+        byline=BYLINES[i % 7],
+        dup={1: "hidden", 4: "mobile", 7: "inline"}.get(i % 9, "none"),
+        hot_in_body=i % 10 == 6,
+        policy_header=("table" if i % 2 == 0 else "ul") if column.policy else "none",
+        headline=i % 2,
+        div_paragraphs=i % 8 in (1, 6),
+        br_lines=i % 4 == 2,
+        inline_markup=i % 3 == 1,
+        inner_whitespace=i % 8 == 3,
+        h3=i % 5 == 1,
+        table=i % 6 == 3,
+        script_comment=i % 4 == 3,
+        images=(2 if i % 6 == 0 else 1) if i % 3 == 0 else 0,
+        image_root_relative=i % 12 == 0,
+        body_attachment=i % 5 == 4,
+        body_link=i % 5 == 2,
+        fj="files" if i % 4 == 0 else ("empty" if i % 8 == 2 else "none"),
+        fj_files=2 if i % 8 == 0 else 1,
+        fj_in_body=i % 20 == 4,
+        spacer=i % 2 == 0,
+        braces=i % 7 == 3,
+        bracket_text=i % 7 == 5,
+        row_title_attr=i % 3 != 1,
+        row_span_time=i % 2 == 0,
+        row_href={2: "root", 6: "absolute"}.get(i % 7, "relative"),
+    )
+    if multipage:
+        # Keep the multi-page article to its own form: one UTF-8 body split over 3 pages.
+        traits = replace(traits, multipage=True, encoding="utf-8", charset_label="utf-8")
+        traits = replace(traits, dup="none", hot_in_body=False)
+    return traits
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the body container, in document order."""
+
+    kind: str
+    text: str = ""
+    parts: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    href: str = ""
+    alt: str | None = None
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a list row needs of an article: cheap, no body."""
+
+    index: int
+    column: ColumnSpec
+    path: str
+    docid: int
+    ts: datetime
+    title: str
+    topic: str
+    filenum: str
+
+
+@dataclass(frozen=True)
+class ArticleModel:
+    """One article, ready to be rendered or read as truth."""
+
+    head: Head
+    traits: Traits
+    source: str
+    author: str | None
+    editor: str | None
+    keywords: str
+    description: str
+    policy: tuple[tuple[str, str], ...]
+    pages: tuple[tuple[Block, ...], ...]
+    fj: tuple[tuple[str, str], ...]  # (href, link text as written, with its whitespace)
+
+    @property
+    def path(self) -> str:
+        return self.head.path
+
+    @property
+    def page_paths(self) -> list[str]:
+        """The article's own page, then ``t…_1.shtml`` … for a multi-page article."""
+        stem = self.head.path.removesuffix(".shtml")
+        return [self.head.path] + [f"{stem}_{k}.shtml" for k in range(1, len(self.pages))]
+
+
+def article_path(column: ColumnSpec, ts: datetime, docid: int) -> str:
+    """``/<section>/YYYYMM/tYYYYMMDD_<docid>.shtml``."""
+    return f"{column.path}{ts:%Y%m}/t{ts:%Y%m%d}_{docid}.shtml"
+
+
+def make_head(index: int, column: ColumnSpec, docid: int, ts: datetime, seed: int, *, is_seed: bool) -> Head:
+    """Title, topic and file number of an article, from its own random stream."""
+    rng = random.Random(mix(seed, index, 1))
+    topic = rng.choice(phrases.TOPICS)
+    title = phrases.SEED_TITLE if is_seed else phrases.title(column.key, rng, topic, ts.year)
+    filenum = {
+        "szfwj": f"武政〔{ts.year}〕{docid % 40 + 1}号",
+        "zfgz": f"武汉市人民政府令第{docid % 300 + 1}号",
+    }.get(column.key, "")
+    return Head(index, column, article_path(column, ts, docid), docid, ts, title, topic, filenum)
+
+
+def build_article(head: Head, traits: Traits, seed: int, revision: int) -> ArticleModel:
+    """The article's model: byline, metadata, policy header, blocks of each page."""
+    meta_rng = random.Random(mix(seed, head.index, 4))
+    file_rng = random.Random(mix(seed, head.index, 3))
+    text_rng = random.Random(mix(seed, head.index, 2, revision))
+    ts = head.ts
+    topic = head.topic
+    column = head.column
+
+    source = phrases.SEED_SOURCE if traits.seed else meta_rng.choice(phrases.SOURCES[column.key])
+    author = meta_rng.choice(phrases.PEOPLE) if traits.has_author else None
+    editor = meta_rng.choice(phrases.PEOPLE) if traits.editor_form != "none" else None
+    keywords = "" if head.index % 5 == 0 else f"{column.name},{topic}"
+
+    day_before = ts - timedelta(days=1)
+    if traits.seed:
+        blocks = [
+            Block("p", text, style="ideo" if k != 2 else "nbsp") for k, text in enumerate(phrases.SEED_PARAGRAPHS)
+        ]
+        lead = phrases.SEED_PARAGRAPHS[0]
+    else:
+        lead = phrases.lead_paragraph(text_rng, topic, f"{day_before.month}月{day_before.day}日")
+        blocks = _body_blocks(head, traits, lead, text_rng, file_rng)
+    description = lead.split("。", 1)[0] + "。"
+
+    if revision:
+        note_day = ts + timedelta(days=revision)
+        note = phrases.revision_note(revision, f"{note_day.year}年{note_day.month}月{note_day.day}日")
+        blocks.append(Block("p", note, style="ideo"))
+
+    if traits.dup == "inline":
+        # seed-example.txt: the body, then paragraphs 2..n again in the same container.
+        first_text = next(k for k, b in enumerate(blocks) if _paragraphs_of(b))
+        second = next((k for k, b in enumerate(blocks) if k > first_text and _paragraphs_of(b)), len(blocks))
+        blocks = blocks + blocks[second:]
+
+    fj = _fj_links(head, traits, file_rng)
+    if traits.fj_in_body and fj:
+        # The same file linked from #articleFJ and from the body, under another text.
+        href = fj[0][0]
+        blocks.append(Block("attach", "附件下载：", parts=("点击下载附件",), href=href))
+
+    tail: list[Block] = []
+    if traits.editor_form == "bracket" and editor:
+        tail.append(Block("editor", editor))
+    if traits.hot_in_body:
+        tail.append(Block("hot"))
+
+    pages = _split_pages(head, blocks, tail, file_rng) if traits.multipage else (tuple(blocks + tail),)
+
+    policy: tuple[tuple[str, str], ...] = ()
+    if column.policy:
+        issuer = meta_rng.choice(phrases.ISSUERS[column.key])
+        written = ts - timedelta(days=3 + head.index % 9)
+        policy = (
+            ("索引号", f"MB1957806/{ts.year}-{head.docid % 100000:05d}"),
+            ("发文机构", issuer),
+            ("发文字号", head.filenum),
+            ("主题分类", meta_rng.choice(phrases.THEMES)),
+            ("成文日期", f"{written:%Y年%m月%d日}"),
+            ("发布日期", f"{ts:%Y年%m月%d日}"),
+            ("有效性", "有效"),
+        )
+    return ArticleModel(
+        head=head,
+        traits=traits,
+        source=source,
+        author=author,
+        editor=editor,
+        keywords=keywords,
+        description=description,
+        policy=policy,
+        pages=pages,
+        fj=fj,
+    )
+
+
+def _stamp(ts: datetime, rng: random.Random, prefix: str) -> str:
+    """TRS file names: images ``W0<YYYYMMDD><9 digits>``, attachments ``P0<YYYYMMDD><6 digits>``."""
+    digits = 9 if prefix == "W" else 6
+    return f"{prefix}0{ts:%Y%m%d}{rng.randrange(10 ** (digits - 1), 10**digits)}"
+
+
+def _image_src(head: Head, rng: random.Random, ext: str, root: bool) -> str:
+    name = f"{_stamp(head.ts, rng, 'W')}.{ext}"
+    if root:
+        return f"{head.column.path}{head.ts:%Y%m}/{name}"
+    return f"./{name}"
+
+
+def _body_blocks(
+    head: Head, traits: Traits, lead: str, text_rng: random.Random, file_rng: random.Random
+) -> list[Block]:
+    """The body of a generated article, in the order a TRS editor would lay it out."""
+    i = head.index
+    topic = head.topic
+    styles = ("nbsp", "ideo", "css")
+    # Successive <p> paragraphs rotate their indentation: &nbsp;&nbsp;, U+3000 U+3000, CSS.
+    rotation = itertools.islice(itertools.cycle(styles), i % 3 + 1, None)
+
+    def para(text: str) -> Block:
+        if traits.div_paragraphs:
+            return Block("div", text)
+        return Block("p", text, style=next(rotation))
+
+    blocks: list[Block] = []
+    if traits.script_comment:
+        blocks.append(Block("comment"))
+    blocks.append(para(lead))
+    if traits.images >= 1:
+        src = _image_src(head, file_rng, "jpg", traits.image_root_relative)
+        blocks.append(Block("img", href=src, alt=f"{topic}现场"))
+        blocks.append(Block("p", phrases.caption(text_rng, topic), style="center"))
+    second = phrases.body_paragraph(text_rng, topic)
+    if traits.inline_markup:
+        blocks.append(Block("inline", parts=phrases.split_for_inline(second, text_rng)))
+    else:
+        blocks.append(para(second))
+    if traits.h3:
+        blocks.append(Block("h3", phrases.heading(0, text_rng)))
+        blocks.append(para(phrases.body_paragraph(text_rng, topic)))
+        blocks.append(para(phrases.numbered_paragraph(1, text_rng, topic)))
+    if traits.br_lines:
+        blocks.append(Block("br", parts=phrases.br_lines(text_rng, topic)))
+    if traits.table:
+        blocks.append(para("主要指标完成情况如下表："))
+        blocks.append(Block("table", rows=phrases.table_rows(text_rng)))
+    if traits.braces:
+        blocks.append(para(phrases.braces_paragraph(text_rng)))
+    if traits.spacer:
+        blocks.append(Block("spacer", style=str(i % 4)))
+    if traits.script_comment:
+        blocks.append(Block("script", head.title))
+    if traits.inner_whitespace:
+        a = phrases.body_paragraph(text_rng, topic)
+        b = phrases.body_paragraph(text_rng, topic)
+        blocks.append(Block("p", f"{a} {b}", style=styles[i % 3]))
+    if traits.bracket_text:
+        blocks.append(para(phrases.bracket_paragraph(text_rng)))
+    for _ in range(6 if traits.multipage else 1 + i % 3):
+        blocks.append(para(phrases.body_paragraph(text_rng, topic)))
+    if traits.body_link:
+        blocks.append(
+            Block(
+                "link",
+                "详情请登录",
+                parts=("湖北政务服务网", "查询。"),
+                href="http://zwfw.hubei.gov.cn/",
+            )
+        )
+    if traits.body_attachment:
+        ext = ATTACHMENT_EXTENSIONS[(i // 5) % len(ATTACHMENT_EXTENSIONS)]
+        name = phrases.attachment_name(file_rng, topic, ext)
+        href = f"./{_stamp(head.ts, file_rng, 'P')}.{ext}"
+        blocks.append(Block("attach", "附件1：", parts=(name,), href=href))
+    if traits.images >= 2:
+        src = _image_src(head, file_rng, "png", False)
+        blocks.append(Block("img", href=src, alt=None))
+    return blocks
+
+
+def _fj_links(head: Head, traits: Traits, rng: random.Random) -> tuple[tuple[str, str], ...]:
+    if traits.fj != "files":
+        return ()
+    links = []
+    for k in range(traits.fj_files):
+        ext = ("pdf", "docx", "xlsx")[(head.index + k) % 3]
+        name = phrases.attachment_name(rng, head.topic, ext)
+        links.append((f"./{_stamp(head.ts, rng, 'P')}.{ext}", f"\n        {name}\n      "))
+    return tuple(links)
+
+
+def _split_pages(
+    head: Head, blocks: list[Block], tail: list[Block], rng: random.Random
+) -> tuple[tuple[Block, ...], ...]:
+    """SITE.md "Multi-page articles": createPageHTML(3, k, "t…", "shtml") in the body."""
+    stem = head.path.rsplit("/", 1)[1].removesuffix(".shtml")
+    third = max(1, len(blocks) // 3)
+    chunks = [blocks[:third], blocks[third : 2 * third], blocks[2 * third :]]
+    extra_img = Block("img", href=_image_src(head, rng, "jpg", False), alt="续页配图")
+    chunks[1] = [chunks[1][0], extra_img, *chunks[1][1:]] if chunks[1] else [extra_img]
+    chunks[2] = chunks[2] + tail
+    return tuple(tuple([*chunk, Block("pager", stem, style=str(k))]) for k, chunk in enumerate(chunks))
+
+
+# ---------------------------------------------------------------------------------------
+# Truth
+
+
+def _paragraphs_of(block: Block) -> list[str]:
+    """Visible paragraph strings of one block, before collapsing."""
+    kind = block.kind
+    if kind in ("p", "div", "h3"):
+        return [block.text]
+    if kind == "br":
+        return list(block.parts)
+    if kind == "inline":
+        return ["".join(block.parts)]
+    if kind == "table":
+        return [cell for row in block.rows for cell in row]
+    if kind == "attach":
+        return [block.text + block.parts[0]]
+    if kind == "link":
+        return [block.text + "".join(block.parts)]
+    return []
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item and item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def _resolve(href: str, page_path: str) -> str:
+    return urlsplit(urljoin("http://mirror" + page_path, href)).path
+
+
+def _iso(ts: datetime, seconds: bool) -> str:
+    fmt = "%Y-%m-%dT%H:%M:%S+08:00" if seconds else "%Y-%m-%dT%H:%M:00+08:00"
+    return ts.strftime(fmt)
+
+
+def pubdate_value(model: ArticleModel) -> str:
+    """The PubDate meta content: ``yyyy-MM-dd HH:mm`` or with ``:ss``."""
+    fmt = "%Y-%m-%d %H:%M:%S" if model.traits.pubdate_seconds else "%Y-%m-%d %H:%M"
+    return model.head.ts.strftime(fmt)
+
+
+def meta_values(model: ArticleModel) -> list[tuple[str, str]]:
+    """(canonical name, content) of each gov meta tag on the page, in page order."""
+    head = model.head
+    traits = model.traits
+    values = {
+        "SiteName": PLACEHOLDER_SITE_NAME if traits.meta_placeholder else phrases.SITE_NAME,
+        "SiteDomain": phrases.SITE_DOMAIN,
+        "SiteIDCode": phrases.SITE_ID_CODE,
+        "ColumnName": head.column.name,
+        "ColumnType": head.column.name,
+        "ArticleTitle": head.title,
+        "PubDate": pubdate_value(model),
+        "ContentSource": model.source,
+        "Keywords": model.keywords,
+        "Author": model.author or "",
+        "Description": model.description,
+        "Url": CANONICAL_ORIGIN + head.path,
+    }
+    return [(name, values[name]) for name in traits.meta_names]
+
+
+class ImageTruth(TypedDict):
+    path: str
+    alt: str | None
+
+
+class AttachmentTruth(TypedDict):
+    path: str
+    name: str
+
+
+class ArticleTruth(TypedDict):
+    """The item the crawler must export for one article (paths, not URLs: host-free)."""
+
+    path: str
+    section: str
+    section_path: str
+    title: str
+    published_at: str
+    source: str | None
+    author: str | None
+    editor: str | None
+    paragraphs: list[str]
+    images: list[ImageTruth]
+    attachments: list[AttachmentTruth]
+    meta: dict[str, str]
+
+
+def truth(model: ArticleModel) -> ArticleTruth:
+    """The item the crawler must export for this article (see the mirror's README in site.py)."""
+    head = model.head
+    traits = model.traits
+    metas = dict(meta_values(model))
+
+    if "PubDate" in metas:
+        published_at = _iso(head.ts, traits.pubdate_seconds)
+    elif traits.info_date == "time":
+        published_at = _iso(head.ts, False)
+    else:
+        # 发布时间 with a date only, or no date on the page: the list row / URL date.
+        published_at = head.ts.strftime("%Y-%m-%d")
+
+    if "ContentSource" in metas or traits.info_source:
+        source: str | None = model.source
+    else:
+        source = None
+
+    paragraphs: list[str] = []
+    images: list[ImageTruth] = []
+    seen_images: set[str] = set()
+    body_files: list[tuple[str, str]] = []
+    for page_path, blocks in zip(model.page_paths, model.pages, strict=True):
+        for block in blocks:
+            paragraphs += [collapse(p) for p in _paragraphs_of(block)]
+            if block.kind == "img":
+                path = _resolve(block.href, page_path)
+                if path not in seen_images:
+                    seen_images.add(path)
+                    images.append({"path": path, "alt": block.alt})
+            elif block.kind == "attach":
+                body_files.append((_resolve(block.href, page_path), collapse(block.parts[0])))
+
+    attachments: list[AttachmentTruth] = []
+    seen_files: set[str] = set()
+    fj_files = [(_resolve(href, head.path), collapse(text)) for href, text in model.fj]
+    for path, name in fj_files + body_files:
+        if path not in seen_files:
+            seen_files.add(path)
+            attachments.append({"path": path, "name": name})
+
+    meta = {k: v for k, v in metas.items() if v and v != PLACEHOLDER_SITE_NAME}
+    meta.update({label: value for label, value in model.policy if value})
+    return {
+        "path": head.path,
+        "section": head.column.name,
+        "section_path": head.column.path,
+        "title": head.title,
+        "published_at": published_at,
+        "source": source,
+        "author": model.author,
+        "editor": model.editor,
+        "paragraphs": _dedupe(paragraphs),
+        "images": images,
+        "attachments": attachments,
+        "meta": meta,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# HTML
+
+_INLINE_WRAPS: tuple[tuple[str, str], ...] = (
+    ("<strong>", "</strong>"),
+    ('<span style="font-family: 仿宋_GB2312; color: #333333;">', "</span>"),
+    ('<font face="宋体">', "</font>"),
+    ("<b>", "</b>"),
+)
+# What a single inner space of a paragraph's text is written as, per paragraph style.
+_INNER_SPACE = {"nbsp": "&nbsp;", "ideo": "\u3000", "css": "\n", "center": " ", "plain": " "}
+_SPACERS = ("<p>&nbsp;</p>", "<p>\u3000</p>", "<p><br/></p>", "<p><span>&nbsp;</span>&nbsp;</p>")
+_TRS_EDITOR_STYLE = (
+    '<style type="text/css">\n'
+    ".TRS_Editor P{margin-top:5px;margin-bottom:5px;line-height:1.8;font-family:宋体;font-size:12pt;}"
+    ".TRS_Editor DIV{margin-top:5px;margin-bottom:5px;line-height:1.8;font-family:宋体;font-size:12pt;}"
+    ".TRS_Editor TD{font-family:宋体;font-size:12pt;}.TRS_Editor TH{font-size:12pt;}\n"
+    "</style>"
+)
+
+
+def _text_html(text: str, style: str) -> str:
+    return esc(text).replace(" ", _INNER_SPACE.get(style, " "))
+
+
+def block_html(block: Block) -> str:
+    """One block as it stands in the body container (SITE.md "Body", "Attachments", "Sidebars").
+
+    p: ``<p>`` indented with ``&nbsp;&nbsp;``, U+3000 U+3000 or CSS; div: ``<div>`` paragraph;
+    br: ``<br>``-separated lines; inline: ``<strong>``/``<span style>``/``<font>`` inside a
+    paragraph; h3: sub-heading; table: one paragraph per cell; img: ``./W0….jpg`` with or
+    without alt; attach: body link to an office/pdf/archive file; link: any other body link;
+    comment, script, spacer: no text; editor: ``【责任编辑：…】``; hot: the 一周热门 template
+    inside the body; pager: ``createPageHTML(3, k, "t…", "shtml")`` of a multi-page article.
+    """
+    kind = block.kind
+    if kind == "p":
+        body = _text_html(block.text, block.style)
+        if block.style == "nbsp":
+            return f"<p>&nbsp;&nbsp;{body}&nbsp;</p>"
+        if block.style == "ideo":
+            return f"<p>\u3000\u3000{body}</p>"
+        if block.style == "css":
+            return f'<p style="text-indent: 2em;">\n{body}\n</p>'
+        if block.style == "center":
+            return f'<p style="text-align: center;">{body}</p>'
+        return f"<p>{body}</p>"
+    if kind == "div":
+        return f"<div>\u3000\u3000{esc(block.text)}</div>"
+    if kind == "br":
+        a, b, c = (esc(p) for p in block.parts)
+        return f"<p>\u3000\u3000{a}<br>\u3000\u3000{b}<br />\n{c}<br></p>"
+    if kind == "inline":
+        pieces = []
+        for k, part in enumerate(block.parts):
+            if k % 2:
+                open_tag, close_tag = _INLINE_WRAPS[(k // 2) % len(_INLINE_WRAPS)]
+                pieces.append(f"{open_tag}{esc(part)}{close_tag}")
+            else:
+                pieces.append(esc(part))
+        return "<p>\u3000\u3000" + "".join(pieces) + "</p>"
+    if kind == "h3":
+        return f'<h3 style="text-align: left;">{esc(block.text)}</h3>'
+    if kind == "table":
+        out = ['<table border="1" cellspacing="0" cellpadding="0" width="100%"><tbody>']
+        for row_no, row in enumerate(block.rows):
+            cells = []
+            for col_no, cell in enumerate(row):
+                if row_no == 0:
+                    cells.append(f'<td style="text-align:center"><strong>{esc(cell)}</strong></td>')
+                elif col_no % 2:
+                    cells.append(f'<td><p style="text-align:center">{esc(cell)}</p></td>')
+                else:
+                    cells.append(f"<td>\n{esc(cell)}\n</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table>")
+        return "\n".join(out)
+    if kind == "img":
+        name = block.href.rsplit("/", 1)[1]
+        alt = f' alt="{attr(block.alt)}"' if block.alt is not None else ""
+        return (
+            f'<p style="text-align: center;"><img src="{attr(block.href)}"{alt} '
+            f'OLDSRC="{name}" style="max-width: 100%;" /></p>'
+        )
+    if kind == "attach":
+        return (
+            f'<p>\u3000\u3000{esc(block.text)}<a href="{attr(block.href)}" target="_blank">'
+            f"{esc(block.parts[0])}</a></p>"
+        )
+    if kind == "link":
+        return (
+            f'<p>\u3000\u3000{esc(block.text)}<a href="{attr(block.href)}" target="_blank">'
+            f"{esc(block.parts[0])}</a>{esc(block.parts[1])}</p>"
+        )
+    if kind == "comment":
+        return "<!--<p>\u3000\u3000（此段为编辑部内部备注，不予发布）</p>-->"
+    if kind == "script":
+        return (
+            '<script type="text/javascript">\n'
+            f'var shareTitle = "{block.text}";\n'
+            'document.write("<span class=\\"share\\">分享到：</span>");\n'
+            "</script>"
+        )
+    if kind == "spacer":
+        return _SPACERS[int(block.style)]
+    if kind == "editor":
+        return f'<p style="text-align: right;">【责任编辑：{esc(block.text)}】</p>'
+    if kind == "hot":
+        return layout.hot_widget()
+    if kind == "pager":
+        return (
+            '<div class="page-article" style="text-align: center;">'
+            f'<script type="text/javascript">createPageHTML(3, {block.style}, "{block.text}", "shtml");'
+            "</script></div>"
+        )
+    raise ValueError(f"unknown block kind {kind!r}")
+
+
+def _container(model: ArticleModel, blocks: tuple[Block, ...], hidden: bool) -> str:
+    """SITE.md "Body": view TRS_UEDITOR (current) or TRS_Editor with its <style> (older)."""
+    inner = "\n".join(block_html(b) for b in blocks)
+    style = ' style="display:none"' if hidden else ""
+    if model.traits.container == "trs_editor":
+        return (
+            f'<div class="TRS_Editor"{style}>{_TRS_EDITOR_STYLE}\n'
+            f'<div class="Custom_UnionStyle">\n{inner}\n</div></div>'
+        )
+    return f'<div class="view TRS_UEDITOR trs_paper_default trs_web"{style}>\n{inner}\n</div>'
+
+
+def _meta_tags(model: ArticleModel) -> str:
+    traits = model.traits
+    out = []
+    for name, value in meta_values(model):
+        shown = name.lower() if traits.meta_form == "lowercase_names" and name in _LOWERCASED_META else name
+        if traits.meta_form == "upper":
+            out.append(f'<META content="{attr(value)}" name="{shown}">')
+        else:
+            out.append(f'<meta name="{shown}" content="{attr(value)}" />')
+    return "\n".join(out)
+
+
+def _info_bar(model: ArticleModel) -> str:
+    """发布时间 / 来源 / 作者 text with varied separators (SITE.md forms of the byline)."""
+    traits = model.traits
+    ts = model.head.ts
+    pairs: list[tuple[str, str, str]] = []
+    if traits.info_date == "time":
+        pairs.append(("time", "发布时间", f"{ts:%Y-%m-%d %H:%M}"))
+    elif traits.info_date == "date":
+        pairs.append(("time", "发布时间", f"{ts:%Y-%m-%d}"))
+    if traits.info_source:
+        pairs.append(("source", "来源", model.source))
+    if model.author:
+        pairs.append(("author", "作者", model.author))
+    style = traits.info_style
+    if style == 0:
+        text = "\n".join(f'<span class="{c}">{label}：{esc(v)}</span>' for c, label, v in pairs)
+    elif style == 1:
+        text = (
+            '<span class="info-text">'
+            + "&nbsp;&nbsp;&nbsp;".join(f"{label}: {esc(v)}" for _, label, v in pairs)
+            + "</span>"
+        )
+    elif style == 2:
+        text = "\u3000\u3000".join(f"{label}：{esc(v)}" for _, label, v in pairs)
+    else:
+        text = " ".join(f"<span>{label} ：</span><span>{esc(v)}</span>" for _, label, v in pairs)
+    tools = (
+        '<span class="font-size">【字号：<a href="javascript:void(0)">大</a> '
+        '<a href="javascript:void(0)">中</a> <a href="javascript:void(0)">小</a>】</span>'
+        ' <a href="javascript:window.print()">【打印】</a>'
+    )
+    return f'<div class="article-info">\n{text}\n{tools}\n</div>\n'
+
+
+def _policy_header(model: ArticleModel) -> str:
+    """SITE.md "Policy documents": label/value pairs, as a table or a list."""
+    if model.traits.policy_header == "table":
+        pairs = list(model.policy)
+        rows = []
+        for k in range(0, len(pairs), 2):
+            cells = "".join(f"<th>{label}：</th><td>{esc(value)}</td>" for label, value in pairs[k : k + 2])
+            rows.append(f"<tr>{cells}</tr>")
+        return '<table class="xxgk-table"><tbody>\n' + "\n".join(rows) + "\n</tbody></table>\n"
+    items = "\n".join(f"<li><span>{label}：</span>{esc(value)}</li>" for label, value in model.policy)
+    return f'<ul class="xxgk-info">\n{items}\n</ul>\n'
+
+
+def _fj_block(model: ArticleModel) -> str:
+    if model.traits.fj == "empty":
+        return '<div id="articleFJ" class="article-fj"></div>\n'
+    if not model.fj:
+        return ""
+    items = "\n".join(f'<li><a href="{attr(href)}" target="_blank">{esc(text)}</a></li>' for href, text in model.fj)
+    return f'<div id="articleFJ" class="article-fj">\n<p class="fj-title">附件：</p>\n<ul>\n{items}\n</ul>\n</div>\n'
+
+
+def render_article_page(model: ArticleModel, page_no: int) -> tuple[bytes, str]:
+    """The HTML of page ``page_no`` of the article, encoded, and its Content-Type header."""
+    traits = model.traits
+    head = model.head
+    column = head.column
+    blocks = model.pages[page_no]
+    gbk = traits.encoding == "gbk"
+    if gbk:
+        # SITE.md-style GBK page: declared only in <meta http-equiv>, not in the HTTP header.
+        charset = f'<meta http-equiv="Content-Type" content="text/html; charset={traits.charset_label}">'
+    elif head.index % 2:
+        charset = '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+    else:
+        charset = '<meta charset="utf-8">'
+    trs_extras = ""
+    if traits.container == "trs_editor":
+        trs_extras = f'\n<meta name="contentid" content="{head.docid}">\n<meta name="filetype" content="0">'
+    if traits.headline == 0:
+        headline = f'<h1 class="article-title">{esc(head.title)}</h1>\n'
+    else:
+        headline = f'<div class="detail-title"><h2>{esc(head.title)}</h2></div>\n'
+
+    body = _container(model, blocks, hidden=False)
+    if traits.dup == "hidden":
+        # A print copy of the body, hidden by CSS: same class, same paragraphs.
+        body += "\n" + _container(model, blocks, hidden=True)
+    editor_div = ""
+    if traits.editor_form == "div" and model.editor:
+        editor_div = f'<div class="editor">责任编辑：{esc(model.editor)}</div>\n'
+    mobile = ""
+    if traits.dup == "mobile":
+        inner = "\n".join(block_html(b) for b in blocks)
+        mobile = f'<div class="mobile-content">\n{inner}\n</div>\n'
+
+    page = (
+        "<!DOCTYPE html>\n"
+        '<html lang="zh-CN">\n<head>\n'
+        f"{charset}\n"
+        '<meta http-equiv="X-UA-Compatible" content="IE=edge">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f"<title>{esc(head.title)} - {phrases.SITE_NAME}</title>\n"
+        f"{_meta_tags(model)}{trs_extras}\n"
+        '<link rel="stylesheet" href="/images/wh_common.css">\n'
+        '<script src="/images/jquery.min.js"></script>\n'
+        '<script src="/images/vue.min.js"></script>\n'
+        '<script src="/images/createPageHTML.js"></script>\n'
+        "</head>\n<body>\n"
+        + layout.header_nav()
+        + '<div class="container">\n'
+        + layout.location(column.path, column.name, "正文")
+        + '<div class="main-left">\n<div class="article">\n'
+        + (_policy_header(model) if traits.policy_header != "none" else "")
+        + headline
+        + _info_bar(model)
+        + f'<div class="article-content" id="zoom">\n{body}\n</div>\n'
+        + _fj_block(model)
+        + editor_div
+        + mobile
+        + '<div class="article-tools"><a href="javascript:window.print()">打印本页</a> '
+        '<a href="javascript:window.close()">关闭窗口</a></div>\n'
+        "</div>\n</div>\n" + layout.sidebar() + "</div>\n" + layout.footer() + "</body>\n</html>\n"
+    )
+    if gbk:
+        return page.encode("gbk", errors="xmlcharrefreplace"), "text/html"
+    return page.encode("utf-8"), "text/html; charset=utf-8"
+
+
+def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
+    """Names of the SITE.md forms an article carries (what ``MirrorSite.forms`` reports)."""
+    names = [
+        f"encoding:{traits.encoding}",
+        f"container:{traits.container}",
+        f"meta:{traits.meta_form}",
+        f"info:date_{traits.info_date}",
+        f"info:style_{traits.info_style}",
+    ]
+    if traits.encoding == "gbk":
+        names.append(f"encoding:gbk_declared_{traits.charset_label}")
+    if traits.meta_placeholder:
+        names.append("meta:placeholder_sitename")
+    has_pubdate = "PubDate" in traits.meta_names
+    if has_pubdate and traits.pubdate_seconds:
+        names.append("meta:pubdate_with_seconds")
+    if has_pubdate:
+        names.append("published_at:pubdate_meta")
+    elif traits.info_date == "time":
+        names.append("published_at:info_text_time")
+    elif traits.info_date == "date":
+        names.append("published_at:info_text_date")
+    elif column.rows == "anchor":
+        names.append("published_at:list_row_date")
+    else:
+        names.append("published_at:url_date")
+    if "ContentSource" in traits.meta_names:
+        names.append("source:meta")
+    elif traits.info_source:
+        names.append("source:info_text_only")
+    else:
+        names.append("source:none")
+    if traits.info_source:
+        names.append("info:source")
+    if traits.has_author:
+        names.append("byline:author")
+    if traits.editor_form != "none":
+        names.append(f"byline:editor_{traits.editor_form}")
+    if not traits.has_author and traits.editor_form == "none":
+        names.append("byline:none")
+    if traits.dup != "none":
+        names.append(f"dup:{traits.dup}")
+    if traits.policy_header != "none":
+        names.append(f"policy:{traits.policy_header}")
+    flags = {
+        "seed": traits.seed,
+        "multipage": traits.multipage,
+        "hotlist:in_body": traits.hot_in_body,
+        "body:div_paragraphs": traits.div_paragraphs,
+        "body:br_lines": traits.br_lines,
+        "body:inline_markup": traits.inline_markup,
+        "body:inner_whitespace": traits.inner_whitespace,
+        "body:h3_subheading": traits.h3,
+        "body:table": traits.table,
+        "body:script_and_comment": traits.script_comment,
+        "body:image_with_alt": traits.images >= 1,
+        "body:image_without_alt": traits.images >= 2,
+        "body:image_root_relative": traits.image_root_relative and traits.images >= 1,
+        "body:attachment_link": traits.body_attachment,
+        "body:non_attachment_link": traits.body_link,
+        "body:spacer_paragraph": traits.spacer,
+        "body:braces_text": traits.braces,
+        "body:bracket_text": traits.bracket_text,
+        "fj:files": traits.fj == "files",
+        "fj:empty": traits.fj == "empty",
+        "fj:same_file_in_body": traits.fj_in_body and traits.fj == "files",
+    }
+    names += [name for name, on in flags.items() if on]
+    if column.rows == "anchor":
+        names.append("row:title_attr" if traits.row_title_attr else "row:no_title_attr")
+        names.append("row:date_span_time" if traits.row_span_time else "row:date_bare_span")
+        names.append(f"row:href_{traits.row_href}")
+    return names

@@ -1,0 +1,164 @@
+"""A real HTTP server for the mirror: ``MirrorServer(site)`` on 127.0.0.1, ephemeral port.
+
+Every response comes from the live ``MirrorSite`` (so ``publish``/``edit`` show at once),
+including ``/robots.txt`` (``Disallow: /private/``). Request paths are logged in order.
+
+CLI (one terminal serves, another crawls)::
+
+    python -m tests.mirror.server --articles 200 --per-page 20 --port 8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+from .site import MirrorSite
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as Scrapy's HTTP/1.1 client expects
+    server_version = "nginx"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def _respond(self, *, send_body: bool) -> None:
+        self.server.log_request_path(self.path)
+        host = self.headers.get("Host") or f"{self.server.host}:{self.server.server_port}"
+        try:
+            response = self.server.site.render(self.path, host=host)
+        except Exception:  # a mirror bug must show as a 500, not a hung connection
+            self.send_error(500)
+            raise
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the request log is ``MirrorServer.requests``."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], site: MirrorSite) -> None:
+        super().__init__(address, _Handler)
+        self.host = address[0]
+        self.site = site
+        self._log_lock = threading.Lock()
+        self.request_log: list[str] = []
+
+    def log_request_path(self, path: str) -> None:
+        with self._log_lock:
+            self.request_log.append(path)
+
+    def snapshot(self) -> list[str]:
+        with self._log_lock:
+            return list(self.request_log)
+
+    def clear(self) -> None:
+        with self._log_lock:
+            self.request_log.clear()
+
+
+class MirrorServer:
+    """Serve a ``MirrorSite`` over HTTP from a daemon thread; use as a context manager."""
+
+    def __init__(self, site: MirrorSite, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.site = site
+        self._server = _Server((host, port), site)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_port
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``, no trailing slash."""
+        return f"http://{self._server.host}:{self.port}"
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a mirror path."""
+        return self.base_url + path
+
+    @property
+    def requests(self) -> list[str]:
+        """Request paths (with query strings) in arrival order: a copy."""
+        return self._server.snapshot()
+
+    def clear_requests(self) -> None:
+        self._server.clear()
+
+    def start(self) -> MirrorServer:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._server.serve_forever, name=f"mirror-{self.port}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> MirrorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the www.wuhan.gov.cn mirror until Ctrl-C.")
+    parser.add_argument("--articles", type=int, default=40, help="number of articles (default 40)")
+    parser.add_argument("--per-page", type=int, default=5, help="rows per list page (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="content seed (default 0)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    opts = parser.parse_args(argv)
+    site = MirrorSite(n_articles=opts.articles, per_page=opts.per_page, seed=opts.seed)
+    server = MirrorServer(site, host=opts.host, port=opts.port)
+    print(server.base_url, flush=True)
+    print(
+        f"serving {opts.articles} articles, {opts.per_page} rows a page; Ctrl-C to stop",
+        file=sys.stderr,
+        flush=True,
+    )
+    # Ctrl-C (or `kill`, from a script) ends the loop cleanly.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server._server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
