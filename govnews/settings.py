@@ -48,15 +48,31 @@ ITEM_PIPELINES = {
     "govnews.pipelines.paragraph_dedup.DedupeParagraphsPipeline": 200,
     "govnews.pipelines.validate.ValidateArticlePipeline": 300,
     "govnews.pipelines.article_dedup.DropDuplicateArticlesPipeline": 400,
+    "govnews.pipelines.incremental_state.IncrementalStatePipeline": 500,
 }
 
 # -- Feeds -----------------------------------------------------------------------
-# One UTF-8 JSONL file per run (Chinese unescaped); `-o`/`-O` on the command line
-# replace this as in any Scrapy project.
+# One UTF-8 JSONL file per run (Chinese unescaped) under GOVNEWS_OUTPUT_DIR, named
+# <spider>-<start time>-<job>.jsonl; `-o`/`-O` on the command line replace this as in
+# any Scrapy project. See govnews/feeds.py.
 FEED_EXPORT_ENCODING = "utf-8"
 FEEDS = {
-    "output/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
+    "%(output_dir)s/%(name)s/%(name)s-%(time)s-%(job)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
+FEED_URI_PARAMS = "govnews.feeds.uri_params"
+# Absolute directory for feeds; empty means output/ beside scrapy.cfg in a checkout,
+# else the user's data directory (e.g. under scrapyd).
+GOVNEWS_OUTPUT_DIR = ""
+# Whole lines only, each in one write: a killed run leaves no half-buffered items.
+FEED_STORAGES = {
+    "": "govnews.feeds.LineAtomicFileFeedStorage",
+    "file": "govnews.feeds.LineAtomicFileFeedStorage",
+}
+
+# -- Incremental state -------------------------------------------------------------
+# Absolute directory of the state store (one SQLite file per spider and base URL);
+# empty means the user's data directory, the same from a checkout or under scrapyd.
+GOVNEWS_STATE_DIR = ""
 
 # -- Services a crawler does not need --------------------------------------------
 # Nothing should listen on a port of the machine that runs scheduled crawls.

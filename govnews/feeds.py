@@ -1,0 +1,69 @@
+"""Where feeds go and how they are written.
+
+* ``GOVNEWS_OUTPUT_DIR`` (absolute) decides the directory; by default ``output/`` beside
+  the project's ``scrapy.cfg`` when run from a checkout, else the user's data directory
+  (as under scrapyd, whose working directory is its own).
+* File names carry the spider, the run's start time and the job (scrapyd's job id, or
+  ``local-<pid>``), so no run overwrites another's file.
+* Every line is written with one unbuffered write: a run killed at any moment leaves
+  whole lines, at most the one being written cut short (and that one is repaired by the
+  next incremental run, see :mod:`govnews.state`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import IO, Any
+
+from platformdirs import user_data_path
+from scrapy import Spider
+from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.conf import closest_scrapy_cfg
+
+FEED_URI_TEMPLATE = "%(output_dir)s/%(name)s/%(name)s-%(time)s-%(job)s.jsonl"
+_UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def default_output_dir() -> Path:
+    cfg = closest_scrapy_cfg()
+    if cfg:
+        return Path(cfg).resolve().parent / "output"
+    return user_data_path("govnews") / "output"
+
+
+def output_dir(setting: str | None) -> Path:
+    """The feed directory from the ``GOVNEWS_OUTPUT_DIR`` setting (absolute) or the default."""
+    if not setting:
+        return default_output_dir()
+    path = Path(setting).expanduser()
+    if not path.is_absolute():
+        raise ValueError(f"GOVNEWS_OUTPUT_DIR={setting!r} must be an absolute path")
+    return path
+
+
+def job_id() -> str:
+    """scrapyd's job id (it exports SCRAPY_JOB to the crawl), else ``local-<pid>``."""
+    job = os.environ.get("SCRAPY_JOB") or f"local-{os.getpid()}"
+    return _UNSAFE_CHARS_RE.sub("_", job)[:64]
+
+
+def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
+    """``FEED_URI_PARAMS``: adds ``output_dir`` and ``job`` to Scrapy's own parameters.
+
+    Values come from settings and the environment, never from spider arguments, so
+    no ``-a`` value can steer where a file is written.
+    """
+    directory = output_dir(spider.crawler.settings.get("GOVNEWS_OUTPUT_DIR"))
+    return {**params, "output_dir": str(directory), "job": job_id()}
+
+
+class LineAtomicFileFeedStorage(FileFeedStorage):
+    """Scrapy's local file storage, unbuffered: each exported line reaches the file in
+    one ``write`` call, so a killed crawl never leaves half-buffered items behind."""
+
+    def open(self, spider: Spider) -> IO[bytes]:
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open(self.write_mode, buffering=0)
