@@ -37,3 +37,6 @@ class Article:
     """Hash of the normalised paragraphs, set by the paragraph pipelines."""
     cleaning: dict[str, int] = field(default_factory=dict)
     """What the cleaning pipelines removed: duplicate_paragraphs, template_placeholders."""
+    revision: int | None = None
+    """1 on an article's first export, +1 each time its content changed since; None when
+    the crawl runs without the state store (``-a incremental=0``)."""

@@ -238,7 +238,7 @@ def test_schema_ships_in_the_package_and_is_valid() -> None:
     Draft202012Validator.check_schema(schema)
     assert schema == article_schema()
     fields = [f.name for f in dataclasses.fields(Article)]
-    assert list(schema["properties"]) == [*fields, "revision"]
+    assert list(schema["properties"]) == fields
     assert schema["required"] == fields
 
 
@@ -331,6 +331,7 @@ def test_pipeline_order() -> None:
         "DedupeParagraphsPipeline",
         "ValidateArticlePipeline",
         "DropDuplicateArticlesPipeline",
+        "IncrementalStatePipeline",
     ]
 
 

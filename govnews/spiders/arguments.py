@@ -25,8 +25,10 @@ class CrawlArguments:
     max_pages: int | None = None
     since: date | None = None
     urls: tuple[str, ...] = ()
+    incremental: bool = True
+    refresh_days: int = 0
 
-    KNOWN = ("base_url", "sections", "max_pages", "since", "urls")
+    KNOWN = ("base_url", "sections", "max_pages", "since", "urls", "incremental", "refresh_days")
     # Arguments scrapyd passes to every job, accepted and ignored.
     IGNORED = ("_job", "_version")
 
@@ -43,6 +45,8 @@ class CrawlArguments:
             max_pages=parse_max_pages(values["max_pages"]) if "max_pages" in values else None,
             since=parse_since(values["since"]) if "since" in values else None,
             urls=parse_urls(values["urls"], base_url) if "urls" in values else (),
+            incremental=parse_flag("incremental", values["incremental"]) if "incremental" in values else True,
+            refresh_days=parse_refresh_days(values["refresh_days"]) if "refresh_days" in values else 0,
         )
 
 
@@ -93,6 +97,30 @@ def parse_max_pages(value: str) -> int:
     if not 1 <= pages <= MAX_PAGES_LIMIT:
         raise ArgumentError(f"max_pages={value!r} is not allowed; allowed: an integer from 1 to {MAX_PAGES_LIMIT}")
     return pages
+
+
+def parse_flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ArgumentError(f"{name}={value!r} is not allowed; allowed: 1 or 0 (also true/false, yes/no, on/off)")
+
+
+REFRESH_DAYS_LIMIT = 3660
+
+
+def parse_refresh_days(value: str) -> int:
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = -1
+    if not 0 <= days <= REFRESH_DAYS_LIMIT:
+        raise ArgumentError(
+            f"refresh_days={value!r} is not allowed; allowed: an integer from 0 to {REFRESH_DAYS_LIMIT} (days)"
+        )
+    return days
 
 
 def parse_since(value: str) -> date:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,11 +20,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews.extract.article import ArticlePage, parse_article_page
-from govnews.extract.dates import date_from_article_path
+from govnews.extract.dates import date_from_article_path, today_beijing
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.items import Article
 from govnews.sites import wuhan
 from govnews.spiders.arguments import CrawlArguments
+from govnews.state import Record, StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,11 @@ class WuhanSpider(scrapy.Spider):
         # Read by Scrapy's OffsiteMiddleware: a second guard behind our own host check.
         self.allowed_domains = sorted(self.allowed_hosts)
         self.max_list_pages = 2000
+        # Lent by IncrementalStatePipeline when the crawl is incremental.
+        self.state_store: StateStore | None = None
+        self.frontier_columns: set[str] = set()
+        # ETag / Last-Modified of exported articles, for the next run's conditional requests.
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
@@ -91,12 +97,23 @@ class WuhanSpider(scrapy.Spider):
             priority=10,
         )
 
-    def _article_request(self, url: str, row: ListRow | None) -> scrapy.Request:
+    def _article_request(self, url: str, row: ListRow | None, known: Record | None = None) -> scrapy.Request:
+        headers: dict[str, str] = {}
+        meta: dict[str, Any] = {}
+        if known is not None:
+            # A refresh asks "changed since?": an unchanged page answers 304 without its body.
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            meta["handle_httpstatus_list"] = [304]
         return scrapy.Request(
             wuhan.request_url(url, self.args.base_url),
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"row": row},
+            headers=headers or None,
+            meta=meta or None,
         )
 
     # -- list pages ------------------------------------------------------------
@@ -117,10 +134,26 @@ class WuhanSpider(scrapy.Spider):
                 logger.warning("list page %s of column %s has no rows", response.url, walk.path)
             return
         self._inc("list/rows", len(page.rows))
+        wanted = known = 0
         for row in page.rows:
-            if url := self._follow(row):
+            url = self._follow(row)
+            if url is None:
+                continue
+            wanted += 1
+            record = self.state_store.get(url) if self.state_store is not None else None
+            if record is None:
                 yield self._article_request(url, row)
-        if next_walk := self._next_page(walk, page, response.url):
+                continue
+            known += 1
+            if self.state_store is not None and self.state_store.is_due_for_refresh(
+                record, self.args.refresh_days, today_beijing()
+            ):
+                self._inc("state/refresh_requests")
+                yield self._article_request(url, row, known=record)
+            else:
+                self._inc("state/known_skipped")
+        all_known = wanted > 0 and known == wanted
+        if next_walk := self._next_page(walk, page, all_known):
             yield self._list_request(next_walk)
 
     def _follow(self, row: ListRow) -> str | None:
@@ -140,7 +173,7 @@ class WuhanSpider(scrapy.Spider):
             return None
         return wuhan.canonical_url(row.url, self.args.base_url)
 
-    def _next_page(self, walk: ColumnWalk, page: ListPage, url: str) -> ColumnWalk | None:
+    def _next_page(self, walk: ColumnWalk, page: ListPage, all_known: bool) -> ColumnWalk | None:
         next_index = walk.page_index + 1
         page_count = walk.page_count or page.pager.page_count
         limit = min(self.args.max_pages or self.max_list_pages, self.max_list_pages)
@@ -154,7 +187,21 @@ class WuhanSpider(scrapy.Spider):
         if self.args.since and dated and dated[-1] < self.args.since.isoformat():
             self._inc("list/stopped_at_since")
             return None
+        if all_known and walk.path in self.frontier_columns and not self._refresh_reaches_past(dated):
+            # Everything on this page was exported before, and the last walk of this
+            # column finished: older pages hold nothing new.
+            self._inc("state/stopped_at_known_page")
+            return None
         return replace(walk, page_index=next_index, page_count=page_count)
+
+    def _refresh_reaches_past(self, dated: list[str]) -> bool:
+        """True when the refresh window may hold articles on the next page."""
+        if not self.args.refresh_days:
+            return False
+        if not dated:
+            return True
+        oldest_wanted = today_beijing().toordinal() - self.args.refresh_days
+        return date.fromisoformat(dated[-1]).toordinal() >= oldest_wanted
 
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -179,11 +226,20 @@ class WuhanSpider(scrapy.Spider):
         return max(candidates, key=len) if candidates else None
 
     def parse_article(self, response: Response, row: ListRow | None) -> Iterator[Article | scrapy.Request]:
+        if response.status == 304:
+            self._inc("state/not_modified")
+            if self.state_store is not None:
+                self.state_store.touch([wuhan.canonical_url(response.url, self.args.base_url)])
+            return
         self._inc("article/pages")
         if not isinstance(response, TextResponse):
             self._inc("article/not_html")
             logger.warning("article %s skipped: not an HTML response", response.url)
             return
+        self.validators[wuhan.canonical_url(response.url, self.args.base_url)] = (
+            _header(response, b"ETag"),
+            _header(response, b"Last-Modified"),
+        )
         page = parse_article_page(response.selector, response.url, wuhan.TITLE_SUFFIX_RE)
         if page.more_pages:
             self._inc("article/multi_page")
@@ -271,6 +327,11 @@ class WuhanSpider(scrapy.Spider):
         reason = _failure_reason(failure)
         self._inc(f"article/failed/{reason}")
         logger.warning("article %s skipped: %s", request.url, reason)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _failure_reason(failure: Failure) -> str:

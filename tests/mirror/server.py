@@ -11,6 +11,7 @@ CLI (one terminal serves, another crawls)::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import signal
 import sys
 import threading
@@ -40,13 +41,23 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a mirror bug must show as a 500, not a hung connection
             self.send_error(500)
             raise
-        self.send_response(response.status)
-        for name, value in response.headers.items():
+        status, body = response.status, response.body
+        headers = dict(response.headers)
+        if status == 200:
+            # Conditional GET, as a static web server answers it: a strong ETag from the
+            # content, and 304 without a body when the client already has that version.
+            etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+            headers["ETag"] = etag
+            if etag in (self.headers.get("If-None-Match") or ""):
+                status, body = 304, b""
+        self.server.log_response(self.path, status)
+        self.send_response(status)
+        for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if send_body:
-            self.wfile.write(response.body)
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the request log is ``MirrorServer.requests``."""
@@ -61,10 +72,19 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self._log_lock = threading.Lock()
         self.request_log: list[str] = []
+        self.response_log: list[tuple[str, int]] = []
 
     def log_request_path(self, path: str) -> None:
         with self._log_lock:
             self.request_log.append(path)
+
+    def log_response(self, path: str, status: int) -> None:
+        with self._log_lock:
+            self.response_log.append((path, status))
+
+    def responses_snapshot(self) -> list[tuple[str, int]]:
+        with self._log_lock:
+            return list(self.response_log)
 
     def snapshot(self) -> list[str]:
         with self._log_lock:
@@ -73,6 +93,7 @@ class _Server(ThreadingHTTPServer):
     def clear(self) -> None:
         with self._log_lock:
             self.request_log.clear()
+            self.response_log.clear()
 
 
 class MirrorServer:
@@ -100,6 +121,11 @@ class MirrorServer:
     def requests(self) -> list[str]:
         """Request paths (with query strings) in arrival order: a copy."""
         return self._server.snapshot()
+
+    @property
+    def responses(self) -> list[tuple[str, int]]:
+        """(request path, status sent) in order: a copy. 304 = not modified, no body sent."""
+        return self._server.responses_snapshot()
 
     def clear_requests(self) -> None:
         self._server.clear()
