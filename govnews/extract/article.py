@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.etree import _Element
 from parsel import Selector
 
-from govnews.extract.blocks import SKIP_TAGS, is_hidden, paragraphs_of, template_widgets
+from govnews.extract.blocks import SKIP_TAGS, is_hidden, paragraphs_of, template_widgets, text_of
 from govnews.extract.dates import parse_datetime
 from govnews.text import collapse_whitespace
 
@@ -141,7 +141,7 @@ def find_body(sel: Selector) -> _Element | None:
         for el in candidates:
             if any(_is_ancestor(other, el) for other in candidates if other is not el):
                 continue
-            if is_hidden(el) or not collapse_whitespace(el.text_content()):
+            if is_hidden(el) or not collapse_whitespace(text_of(el)):
                 continue
             return el
     return None
@@ -173,8 +173,8 @@ def fallback_body(root: _Element) -> _Element | None:
                 continue
             if child.tag != "p" and any(d.tag in _CONTAINER_TAGS for d in child.iterdescendants()):
                 continue
-            text = collapse_whitespace(child.text_content())
-            link_text = sum(len(collapse_whitespace(a.text_content())) for a in child.iter("a"))
+            text = collapse_whitespace(text_of(child))
+            link_text = sum(len(collapse_whitespace(text_of(a))) for a in child.iter("a"))
             if len(text) >= 20 and link_text < len(text) / 2:
                 score += len(text)
             if child.tail:
@@ -252,7 +252,7 @@ def read_policy_header(root: _Element, body: _Element | None) -> dict[str, str]:
     for el in root.iter("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em"):
         if body is not None and (el is body or _is_ancestor(body, el)):
             continue
-        text = collapse_whitespace(el.text_content())
+        text = collapse_whitespace(text_of(el))
         if len(text) > 80:
             continue
         match = _POLICY_LABEL_RE.match(text)
@@ -261,7 +261,7 @@ def read_policy_header(root: _Element, body: _Element | None) -> dict[str, str]:
         value = match.group(2)
         if not value:
             sibling = el.getnext()
-            value = collapse_whitespace(sibling.text_content()) if sibling is not None else ""
+            value = collapse_whitespace(text_of(sibling)) if sibling is not None else ""
         if value and not _POLICY_LABEL_RE.match(value):
             pairs[match.group(1)] = value
     return pairs
@@ -303,7 +303,7 @@ def _attachments(sel: Selector, body: _Element | None, skip: set[_Element], page
         if url in seen or not (is_attachment_url(url) or _is_ancestor_id(a, "articleFJ")):
             continue
         seen.add(url)
-        name = collapse_whitespace(a.text_content()) or a.get("title") or urlsplit(url).path.rsplit("/", 1)[-1]
+        name = collapse_whitespace(text_of(a)) or a.get("title") or urlsplit(url).path.rsplit("/", 1)[-1]
         attachments.append({"url": url, "name": name})
     return attachments
 
@@ -364,7 +364,7 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
 
     policy = read_policy_header(root, body)
     more_pages: list[str] = []
-    scripts = " ".join(body.xpath(".//script/text()")) if body is not None else ""
+    scripts = " ".join(text_of(script) for script in body.iter("script")) if body is not None else ""
     if match := _ARTICLE_PAGER_RE.search(scripts or " ".join(sel.xpath("//script/text()").getall())):
         count, name, ext = int(match.group(1)), match.group(3), match.group(4)
         more_pages = [urljoin(page_url, f"{name}_{i}.{ext}") for i in range(1, min(count, 50))]

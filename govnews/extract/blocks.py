@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lxml import html as lxml_html
 from lxml.etree import _Comment, _Element, _ProcessingInstruction
 
 from govnews.text import collapse_whitespace
@@ -109,19 +108,6 @@ _WIDGET_LABEL_RE = re.compile(r"^[\w ]{1,12}$")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def has_template_markup(el: _Element) -> bool:
-    """True when ``el`` or a descendant holds template placeholders or directives."""
-    for node in el.iter():
-        if not isinstance(node.tag, str):
-            continue
-        if any(_DIRECTIVE_ATTR_RE.match(name) for name in node.attrib):
-            return True
-        for text in (node.text, node.tail if node is not el else None):
-            if text and TEMPLATE_TEXT_RE.search(text):
-                return True
-    return False
-
-
 def _own_text_without(el: _Element, skip: set[_Element]) -> str:
     parts: list[str] = []
     for node in el.iter():
@@ -143,6 +129,11 @@ def _is_descendant(node: _Element, ancestor: _Element) -> bool:
             return True
         parent = parent.getparent()
     return False
+
+
+def text_of(el: _Element) -> str:
+    """All the text inside ``el`` (comments excluded), like lxml.html's ``text_content``."""
+    return "".join(str(text) for text in el.itertext())
 
 
 def is_widget_label(text: str) -> bool:
@@ -176,14 +167,14 @@ def template_widgets(root: _Element) -> list[_Element]:
         while previous is not None and not isinstance(previous.tag, str):
             previous = previous.getprevious()
         if previous is not None and previous.tag not in SKIP_TAGS:
-            label = collapse_whitespace(previous.text_content())
+            label = collapse_whitespace(text_of(previous))
             if label and is_widget_label(label) and len(list(previous.iter())) <= 3:
                 marked.append(previous)
     return marked
 
 
 def _directly_templated(el: _Element) -> bool:
-    if any(_DIRECTIVE_ATTR_RE.match(name) for name in el.attrib):
+    if any(_DIRECTIVE_ATTR_RE.match(str(name)) for name in el.attrib):
         return True
     return bool(el.text and TEMPLATE_TEXT_RE.search(el.text))
 
@@ -235,8 +226,3 @@ def paragraphs_of(root: _Element, skip: set[_Element] | frozenset[_Element] = fr
     """The non-empty, whitespace-collapsed lines of ``root``."""
     lines = (collapse_whitespace(line) for line in iter_lines(root, skip))
     return [line for line in lines if line]
-
-
-def fragment(html: str) -> _Element:
-    """Parse an HTML fragment (e.g. a body kept in a JavaScript variable) into one element."""
-    return lxml_html.fragment_fromstring(html, create_parent="div")
