@@ -3,8 +3,8 @@
 * ``GOVNEWS_OUTPUT_DIR`` (absolute) decides the directory; by default ``output/`` beside
   the project's ``scrapy.cfg`` when run from a checkout, else the user's data directory
   (as under scrapyd, whose working directory is its own).
-* File names carry the spider, the run's start time and the job (scrapyd's job id, or
-  ``local-<pid>``), so no run overwrites another's file.
+* File names carry the spider, the run's start time and the job (scrapyd's job id, from
+  its ``_job`` argument, or ``local-<pid>``), so no run overwrites another's file.
 * Every line is written with one unbuffered write: a run killed at any moment leaves
   whole lines, at most the one being written cut short (and that one is repaired by the
   next incremental run, see :mod:`govnews.state`).
@@ -43,9 +43,9 @@ def output_dir(setting: str | None) -> Path:
     return path
 
 
-def job_id() -> str:
-    """scrapyd's job id (it exports SCRAPY_JOB to the crawl), else ``local-<pid>``."""
-    job = os.environ.get("SCRAPY_JOB") or f"local-{os.getpid()}"
+def job_id(spider: Spider | None = None) -> str:
+    """scrapyd's job id (the spider argument ``_job``), else ``local-<pid>``."""
+    job = getattr(spider, "scrapyd_job", None) or os.environ.get("SCRAPY_JOB") or f"local-{os.getpid()}"
     return _UNSAFE_CHARS_RE.sub("_", job)[:64]
 
 
@@ -56,7 +56,7 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
     no ``-a`` value can steer where a file is written.
     """
     directory = output_dir(spider.crawler.settings.get("GOVNEWS_OUTPUT_DIR"))
-    return {**params, "output_dir": str(directory), "job": job_id()}
+    return {**params, "output_dir": str(directory), "job": job_id(spider)}
 
 
 class LineAtomicFileFeedStorage(FileFeedStorage):

@@ -48,6 +48,8 @@ class WuhanSpider(scrapy.Spider):
         # Validated again here for callers that bypass the crawl command (scrapyd, scripts).
         self.args = CrawlArguments.parse(kwargs)
         super().__init__(*args)
+        # scrapyd passes its job id as the spider argument _job (it sets no environment variable).
+        self.scrapyd_job: str | None = kwargs.get("_job")
         self.allowed_hosts = wuhan.allowed_hosts(self.args.base_url)
         # Read by Scrapy's OffsiteMiddleware: a second guard behind our own host check.
         self.allowed_domains = sorted(self.allowed_hosts)
