@@ -34,6 +34,22 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # Cookies are not needed to read public pages.
 COOKIES_ENABLED = False
+# A redirect chain longer than this is a loop (Scrapy's default allows 20 hops).
+REDIRECT_MAX_TIMES = 5
+
+# -- Hostile web -----------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): a host outside the crawl is refused before anything is
+    # asked of it, redirects included.
+    "govnews.middlewares.allowed_hosts.AllowedHostsMiddleware": 50,
+    # Close to the download (after retries, 550): every blocked answer is seen and counted.
+    "govnews.middlewares.blocked.BackOffWhenBlockedMiddleware": 560,
+}
+# Answers that mean "blocked" (412: JavaScript cookie challenge of sister Hubei sites;
+# 429: too many requests): counted, backed off from, never retried.
+GOVNEWS_BLOCKED_STATUSES = [412, 429]
+# Consecutive blocked answers after which the crawl stops (reason "blocked").
+GOVNEWS_BLOCKED_MAX = 20
 
 # -- Crawl shape ---------------------------------------------------------------
 # A sane cap on list pages per column, whatever a pager claims (max_pages can lower it).

@@ -115,8 +115,7 @@ def test_article_fields_and_fallback_order() -> None:
     )
     page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
     assert page.title == "标题"
-    assert page.published_at == "2022-05-27T08:05:00+08:00"
-    assert page.published_from == "page_text"
+    assert page.date_candidates == [("page_text", "2022年05月27日 08:05")]
     assert page.source is None
     assert page.images == [
         {"url": "https://www.wuhan.gov.cn/sy/whyw/202205/W020220527.jpg", "alt": "图"},

@@ -15,7 +15,6 @@ from lxml.etree import _Element
 from parsel import Selector
 
 from govnews.extract.blocks import SKIP_TAGS, is_hidden, paragraphs_of, template_widgets, text_of
-from govnews.extract.dates import parse_datetime
 from govnews.text import collapse_whitespace
 
 # The 2017 government-website metadata convention (SITE.md "Article pages"):
@@ -107,9 +106,9 @@ _TEMPLATE_LEFTOVER_RE = re.compile(r"\{\{|\}\}|<%|%>|\$\{")
 @dataclass
 class ArticlePage:
     title: str | None
-    published_at: str | None
-    published_from: str | None
-    """Which source gave published_at: meta, page_text (or None: ask the list row / URL)."""
+    date_candidates: list[tuple[str, str]]
+    """Raw publish dates the page shows, best first, as (source, text): ``meta`` (PubDate),
+    ``page_text`` (发布时间, then 发布日期). The spider chooses (see dates.choose_published)."""
     source: str | None
     author: str | None
     editor: str | None
@@ -352,11 +351,9 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     if not title:
         title = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None
 
-    published_at, published_from = None, None
-    if value := parse_datetime(meta.get("PubDate")):
-        published_at, published_from = value, "meta"
-    elif value := parse_datetime(info.get("published")) or parse_datetime(info.get("published_date")):
-        published_at, published_from = value, "page_text"
+    raw_dates = [("meta", meta.get("PubDate")), ("page_text", info.get("published"))]
+    raw_dates.append(("page_text", info.get("published_date")))
+    date_candidates = [(source, raw) for source, raw in raw_dates if raw]
 
     source = meta.get("ContentSource") or info.get("source") or credits.get("source")
     author = info.get("author") or credits.get("author") or meta.get("Author")
@@ -371,8 +368,7 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
 
     return ArticlePage(
         title=title,
-        published_at=published_at,
-        published_from=published_from,
+        date_candidates=date_candidates,
         source=source,
         author=author,
         editor=editor,

@@ -63,5 +63,28 @@ def date_from_article_path(path: str) -> str | None:
     return parse_date(f"{raw[:4]}-{raw[4:6]}-{raw[6:]}")
 
 
+def choose_published(candidates: list[tuple[str, str]], today: date) -> tuple[str | None, str | None, list[str]]:
+    """The first candidate that reads as a date no later than tomorrow (Beijing).
+
+    Returns (ISO value, its source, problems met on the way); a malformed or future date
+    is a problem to report, and the next candidate is tried.
+
+    >>> choose_published([("meta", "2099-01-01 08:00"), ("list_row", "2022-05-27")], date(2024, 1, 1))
+    ('2022-05-27', 'list_row', ["meta: date in the future '2099-01-01 08:00'"])
+    >>> choose_published([("meta", "2022-13-45 25:61")], date(2024, 1, 1))
+    (None, None, ["meta: unreadable date '2022-13-45 25:61'"])
+    """
+    problems: list[str] = []
+    for source, raw in candidates:
+        value = parse_datetime(raw)
+        if value is None:
+            problems.append(f"{source}: unreadable date {raw!r}")
+        elif date.fromisoformat(value[:10]) > today + timedelta(days=1):
+            problems.append(f"{source}: date in the future {raw!r}")
+        else:
+            return value, source, problems
+    return None, None, problems
+
+
 def today_beijing() -> date:
     return datetime.now(BEIJING).date()

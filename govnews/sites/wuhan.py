@@ -68,11 +68,24 @@ def is_real_site_host(host: str) -> bool:
     return host.lower() in KNOWN_HOSTS
 
 
-def allowed_hosts(base_url: str) -> frozenset[str]:
-    """Hosts a crawl from ``base_url`` may request: the base host, plus the site's
-    known mirrors when the base is the real site (a mirror crawl never leaves its host)."""
-    host = (urlsplit(base_url).hostname or "").lower()
-    return KNOWN_HOSTS if is_real_site_host(host) else frozenset({host})
+def netloc_of(url: str) -> str:
+    """``host[:port]`` of ``url``, lower-cased, without credentials or the scheme's default port.
+
+    >>> netloc_of("HTTPS://WWW.wuhan.gov.cn:443/sy/"), netloc_of("http://127.0.0.1:8000/x")
+    ('www.wuhan.gov.cn', '127.0.0.1:8000')
+    """
+    parts = urlsplit(url)
+    host_port = parts.netloc.rsplit("@", 1)[-1].lower()
+    default = {"http": ":80", "https": ":443"}.get(parts.scheme.lower(), "")
+    return host_port[: -len(default)] if default and host_port.endswith(default) else host_port
+
+
+def allowed_netlocs(base_url: str) -> frozenset[str]:
+    """Hosts (``host[:port]``) a crawl from ``base_url`` may request: the base host, plus
+    the site's known mirrors when the base is the real site. A mirror crawl never leaves
+    its own host and port."""
+    netloc = netloc_of(base_url)
+    return KNOWN_HOSTS if is_real_site_host(netloc) else frozenset({netloc})
 
 
 def canonical_url(url: str, base_url: str) -> str:

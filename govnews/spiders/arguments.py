@@ -139,14 +139,14 @@ def _bad_since(value: str) -> date:
 
 
 def parse_urls(value: str, base_url: str) -> tuple[str, ...]:
-    hosts = wuhan.allowed_hosts(base_url)
+    hosts = wuhan.allowed_netlocs(base_url)
     urls: list[str] = []
     for item in value.split(","):
         raw = item.strip()
         if not raw:
             continue
         parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in hosts:
+        if parts.scheme not in ("http", "https") or wuhan.netloc_of(raw) not in hosts:
             raise ArgumentError(
                 f"urls: {raw!r} is not an http(s) URL on an allowed host; allowed hosts for "
                 f"base_url={base_url}: {', '.join(sorted(hosts))}"

@@ -15,12 +15,14 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews.extract.article import ArticlePage, parse_article_page
-from govnews.extract.dates import date_from_article_path, today_beijing
+from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
+from govnews.extract.encoding import corrected_encoding
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.items import Article
 from govnews.sites import wuhan
@@ -50,9 +52,8 @@ class WuhanSpider(scrapy.Spider):
         super().__init__(*args)
         # scrapyd passes its job id as the spider argument _job (it sets no environment variable).
         self.scrapyd_job: str | None = kwargs.get("_job")
-        self.allowed_hosts = wuhan.allowed_hosts(self.args.base_url)
-        # Read by Scrapy's OffsiteMiddleware: a second guard behind our own host check.
-        self.allowed_domains = sorted(self.allowed_hosts)
+        # Read by AllowedHostsMiddleware, which refuses any other host (redirects too).
+        self.allowed_netlocs = wuhan.allowed_netlocs(self.args.base_url)
         self.max_list_pages = 2000
         # Lent by IncrementalStatePipeline when the crawl is incremental.
         self.state_store: StateStore | None = None
@@ -120,13 +121,35 @@ class WuhanSpider(scrapy.Spider):
 
     # -- list pages ------------------------------------------------------------
 
+    def _readable(self, response: Response, kind: str) -> TextResponse | None:
+        """The response as text in its real charset, or None (counted, logged) when it
+        has nothing to read."""
+        if not isinstance(response, TextResponse):
+            self._inc(f"{kind}/not_html")
+            logger.warning("%s page %s skipped: not an HTML response", kind, response.url)
+            return None
+        if not response.body.strip():
+            self._inc(f"{kind}/empty_response")
+            logger.warning("%s page %s skipped: empty response body", kind, response.url)
+            return None
+        if encoding := corrected_encoding(response.body, response.encoding):
+            self._inc("extract/encoding_corrected")
+            logger.warning(
+                "%s page %s declares %s but is %s; decoded as %s",
+                kind,
+                response.url,
+                response.encoding,
+                encoding,
+                encoding,
+            )
+            response = response.replace(encoding=encoding)
+        return response
+
     def parse_list(self, response: Response, walk: ColumnWalk) -> Iterator[scrapy.Request]:
         self._inc("list/pages")
-        if not isinstance(response, TextResponse):
-            self._inc("list/not_html")
-            logger.warning("list page %s skipped: not an HTML response", response.url)
+        if (text := self._readable(response, "list")) is None:
             return
-        page = parse_list_page(response.selector, response.url, wuhan.ARTICLE_URL_RE)
+        page = parse_list_page(text.selector, text.url, wuhan.ARTICLE_URL_RE)
         self._inc(f"list/pager/{page.pager.form}")
         if page.row_source != "articleList":
             self._inc(f"list/rows_from/{page.row_source}")
@@ -161,7 +184,7 @@ class WuhanSpider(scrapy.Spider):
     def _follow(self, row: ListRow) -> str | None:
         """The canonical URL of a row worth fetching, or None (counted) when it is not."""
         parts = urlsplit(row.url)
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in self.allowed_hosts:
+        if parts.scheme not in ("http", "https") or wuhan.netloc_of(row.url) not in self.allowed_netlocs:
             self._inc("links/offsite")
             return None
         if not wuhan.ARTICLE_PATH_RE.match(parts.path):
@@ -234,15 +257,13 @@ class WuhanSpider(scrapy.Spider):
                 self.state_store.touch([wuhan.canonical_url(response.url, self.args.base_url)])
             return
         self._inc("article/pages")
-        if not isinstance(response, TextResponse):
-            self._inc("article/not_html")
-            logger.warning("article %s skipped: not an HTML response", response.url)
+        if (text := self._readable(response, "article")) is None:
             return
         self.validators[wuhan.canonical_url(response.url, self.args.base_url)] = (
             _header(response, b"ETag"),
             _header(response, b"Last-Modified"),
         )
-        page = parse_article_page(response.selector, response.url, wuhan.TITLE_SUFFIX_RE)
+        page = parse_article_page(text.selector, text.url, wuhan.TITLE_SUFFIX_RE)
         if page.more_pages:
             self._inc("article/multi_page")
             yield self._continuation(response.url, page, row, page.more_pages)
@@ -261,11 +282,11 @@ class WuhanSpider(scrapy.Spider):
         self, response: Response, first_url: str, page: ArticlePage, row: ListRow | None, remaining: list[str]
     ) -> Iterator[Article | scrapy.Request]:
         """A later page of a multi-page article: its body is appended to the first page's."""
-        if not isinstance(response, TextResponse):
-            self._inc("article/not_html")
-            logger.warning("article page %s skipped: not an HTML response; article %s dropped", response.url, first_url)
+        if (text := self._readable(response, "article")) is None:
+            self._inc("article/incomplete_dropped")
+            logger.warning("article %s dropped: its page %s could not be read", first_url, response.url)
             return
-        more = parse_article_page(response.selector, response.url, wuhan.TITLE_SUFFIX_RE)
+        more = parse_article_page(text.selector, text.url, wuhan.TITLE_SUFFIX_RE)
         merged = replace(
             page,
             paragraphs=page.paragraphs + more.paragraphs,
@@ -292,11 +313,15 @@ class WuhanSpider(scrapy.Spider):
         if not page.paragraphs:
             self._inc("extract/no_body")
 
-        published_at, published_from = page.published_at, page.published_from
-        if published_at is None and row is not None and row.date:
-            published_at, published_from = row.date, "list_row"
-        if published_at is None and (url_date := date_from_article_path(path)):
-            published_at, published_from = url_date, "url"
+        candidates = list(page.date_candidates)
+        if row is not None and row.date:
+            candidates.append(("list_row", row.date))
+        if url_date := date_from_article_path(path):
+            candidates.append(("url", url_date))
+        published_at, published_from, problems = choose_published(candidates, today_beijing())
+        for problem in problems:
+            self._inc("extract/bad_date/future" if "future" in problem else "extract/bad_date/unreadable")
+            logger.warning("article %s: %s; using the next date source", canonical, problem)
         self._inc(f"extract/published_from/{published_from or 'none'}")
 
         section_path = self._section_of(path) or "/"
@@ -336,7 +361,19 @@ def _header(response: Response, name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
+_IGNORED_REASONS = (
+    ("robots.txt", "robots_txt"),
+    ("max redirections", "redirect_limit"),
+    ("offsite", "offsite"),
+)
+
+
 def _failure_reason(failure: Failure) -> str:
-    if isinstance(failure.value, HttpError):
-        return f"http_{failure.value.response.status}"
-    return type(failure.value).__name__
+    """A short, stable name for why a request failed, for stats keys and log lines."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    if isinstance(error, IgnoreRequest):
+        message = str(error).lower()
+        return next((name for needle, name in _IGNORED_REASONS if needle in message), "ignored")
+    return type(error).__name__

@@ -1,0 +1,1 @@
+"""Downloader middlewares, one class a module."""

@@ -1,0 +1,49 @@
+"""Refuse every request to a host the crawl was not pointed at, redirects included."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+
+from govnews.sites.wuhan import netloc_of
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+
+class AllowedHostsMiddleware:
+    """The last word on where requests go.
+
+    Scrapy's OffsiteMiddleware matches domains and their subdomains and ignores ports;
+    this one allows exactly the hosts (``host[:port]``) the spider derives from its
+    ``base_url`` (``spider.allowed_netlocs``), and sees every request the downloader is
+    asked for: list and article pages, ``robots.txt``, and each hop of a redirect.
+
+    Drops (``IgnoreRequest``, logged at WARNING with the URL): a request to any other host.
+    Stats: ``govnews/security/offsite_blocked``.
+    """
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AllowedHostsMiddleware:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        allowed: frozenset[str] | None = getattr(spider, "allowed_netlocs", None)
+        if allowed is None:
+            return
+        if urlparse_cached(request).scheme in ("http", "https") and netloc_of(request.url) in allowed:
+            return
+        self.stats.inc_value("govnews/security/offsite_blocked")
+        logger.warning("refused %s: not a host of this crawl (%s)", request.url, ", ".join(sorted(allowed)))
+        raise IgnoreRequest(f"offsite: {request.url}")
