@@ -78,6 +78,12 @@ class WuhanSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{STATS}/{key}", count)
 
+    def _inc_column(self, column: str | None, key: str, count: int = 1) -> None:
+        """Per-column counters, ``govnews/column/<path without slashes at the ends>/<key>``,
+        read by the end-of-run health checks."""
+        if column:
+            self._inc(f"column/{column.strip('/')}/{key}", count)
+
     # -- start -----------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -153,9 +159,12 @@ class WuhanSpider(scrapy.Spider):
         self._inc(f"list/pager/{page.pager.form}")
         if page.row_source != "articleList":
             self._inc(f"list/rows_from/{page.row_source}")
+        self._inc_column(walk.path, "list_pages")
+        self._inc_column(walk.path, "list_rows", len(page.rows))
         if not page.rows:
             self._inc("list/empty_page")
             if walk.page_index == 0:
+                self._inc_column(walk.path, "empty_first_page")
                 logger.warning("list page %s of column %s has no rows", response.url, walk.path)
             return
         self._inc("list/rows", len(page.rows))
@@ -166,10 +175,13 @@ class WuhanSpider(scrapy.Spider):
                 continue
             wanted += 1
             record = self.state_store.get(url) if self.state_store is not None else None
+            column = self._section_of(urlsplit(url).path)
             if record is None:
+                self._inc_column(column, "rows_followed")
                 yield self._article_request(url, row)
                 continue
             known += 1
+            self._inc_column(column, "rows_known")
             if self.state_store is not None and self.state_store.is_due_for_refresh(
                 record, self.args.refresh_days, today_beijing()
             ):
@@ -238,6 +250,7 @@ class WuhanSpider(scrapy.Spider):
             return
         reason = _failure_reason(failure)
         self._inc(f"list/failed/{reason}")
+        self._inc_column(walk.path, "list_failed")
         logger.error("list page %s of column %s failed: %s", request.url, walk.path, reason)
 
     # -- articles --------------------------------------------------------------
@@ -305,10 +318,12 @@ class WuhanSpider(scrapy.Spider):
     def _finish(self, url: str, page: ArticlePage, row: ListRow | None) -> Iterator[Article]:
         canonical = wuhan.canonical_url(url, self.args.base_url)
         path = urlsplit(canonical).path
+        section_path = self._section_of(path) or "/"
         for fallback in page.fallbacks:
             self._inc(f"extract/fallback/{fallback}")
         if not page.body_found:
             self._inc("extract/fallback")
+            self._inc_column(section_path, "extract_fallback")
             logger.warning("article %s: no known body container; generic fallback used", canonical)
         if not page.paragraphs:
             self._inc("extract/no_body")
@@ -323,8 +338,8 @@ class WuhanSpider(scrapy.Spider):
             self._inc("extract/bad_date/future" if "future" in problem else "extract/bad_date/unreadable")
             logger.warning("article %s: %s; using the next date source", canonical, problem)
         self._inc(f"extract/published_from/{published_from or 'none'}")
+        self._inc_column(section_path, f"published_from/{published_from or 'none'}")
 
-        section_path = self._section_of(path) or "/"
         column = wuhan.COLUMNS_BY_PATH.get(section_path)
         section = column.name if column else page.meta.get("ColumnName", section_path)
         title = page.title or (row.title if row else None) or ""
@@ -332,6 +347,7 @@ class WuhanSpider(scrapy.Spider):
             self._inc("extract/fallback/title_from_list_row")
 
         self._inc("article/items")
+        self._inc_column(section_path, "items_extracted")
         yield Article(
             url=canonical,
             site=wuhan.SITE_DOMAIN,
@@ -353,6 +369,7 @@ class WuhanSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
         self._inc(f"article/failed/{reason}")
+        self._inc_column(self._section_of(urlsplit(request.url).path), "article_failed")
         logger.warning("article %s skipped: %s", request.url, reason)
 
 
