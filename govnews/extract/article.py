@@ -118,6 +118,10 @@ class ArticlePage:
     meta: dict[str, str]
     body_found: bool
     """False when no known body container matched and the generic fallback was used."""
+    body_selector: str
+    """What found the body: the class token (TRS_UEDITOR, TRS_Editor, view), fallback, or none."""
+    title_from: str
+    """Where the title came from: meta ArticleTitle, <title>, <h1>, or none."""
     more_pages: list[str] = field(default_factory=list)
     """Absolute URLs of the article's later pages, for a multi-page article."""
     fallbacks: list[str] = field(default_factory=list)
@@ -144,6 +148,12 @@ def find_body(sel: Selector) -> _Element | None:
                 continue
             return el
     return None
+
+
+def body_kind(el: _Element) -> str:
+    """The body-container class token ``el`` carries, in SITE.md's spelling."""
+    tokens = {t.lower(): t for t in str(el.get("class", "")).split()}
+    return next((name for name in ("TRS_UEDITOR", "TRS_Editor", "view") if name.lower() in tokens), "?")
 
 
 def _is_ancestor(ancestor: _Element, el: _Element) -> bool:
@@ -328,9 +338,11 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
 
     body = find_body(sel)
     body_found = body is not None
+    body_selector = body_kind(body) if body is not None else "none"
     if body is None:
         body = fallback_body(root)
         fallbacks.append("body")
+        body_selector = "fallback" if body is not None else "none"
     skip: set[_Element] = set(template_widgets(body)) if body is not None else set()
     paragraphs = paragraphs_of(body, skip) if body is not None else []
 
@@ -343,13 +355,15 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     # An editor line (【责任编辑：…】) is often the body's last line.
     paragraphs, credits = split_credit_lines(paragraphs)
 
-    title = meta.get("ArticleTitle")
+    title, title_from = meta.get("ArticleTitle"), "meta ArticleTitle"
     if not title:
         page_title = sel.xpath("//title/text()").get()
-        title = strip_title_suffix(page_title, title_suffix_re) if page_title else None
+        title, title_from = (strip_title_suffix(page_title, title_suffix_re) if page_title else None), "<title>"
         fallbacks.append("title")
     if not title:
-        title = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None
+        title, title_from = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None, "<h1>"
+    if not title:
+        title_from = "none"
 
     raw_dates = [("meta", meta.get("PubDate")), ("page_text", info.get("published"))]
     raw_dates.append(("page_text", info.get("published_date")))
@@ -377,6 +391,8 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         attachments=_attachments(sel, body, skip, page_url),
         meta={**meta, **policy},
         body_found=body_found,
+        body_selector=body_selector,
+        title_from=title_from,
         more_pages=more_pages,
         fallbacks=fallbacks,
     )

@@ -11,7 +11,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from govnews.sites.wuhan import netloc_of
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
@@ -30,16 +30,17 @@ class AllowedHostsMiddleware:
     Stats: ``govnews/security/offsite_blocked``.
     """
 
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
+    def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AllowedHostsMiddleware:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
+        return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
-        allowed: frozenset[str] | None = getattr(spider, "allowed_netlocs", None)
+    def process_request(self, request: Request) -> None:
+        allowed: frozenset[str] | None = getattr(self.crawler.spider, "allowed_netlocs", None)
         if allowed is None:
             return
         if urlparse_cached(request).scheme in ("http", "https") and netloc_of(request.url) in allowed:

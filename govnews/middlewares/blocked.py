@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from scrapy.utils.defer import deferred_from_coro
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
@@ -58,7 +58,7 @@ class BackOffWhenBlockedMiddleware:
         middleware.crawler = crawler
         return middleware
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         challenge = len(response.body) <= _CHALLENGE_MAX_BYTES and bool(_CHALLENGE_RE.search(response.body))
         if response.status not in self.statuses and not (challenge and response.status >= 400):
             if response.status == 200:

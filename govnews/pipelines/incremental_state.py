@@ -37,7 +37,8 @@ class IncrementalStatePipeline:
     ``item_scraped`` signal), in batches; the rest at close. What a kill keeps from
     being recorded, the next run's reconciliation recovers from the feed.
 
-    Does nothing with ``-a incremental=0``: the store is neither read nor written.
+    Does nothing with ``-a incremental=0`` or ``-a probe=1``: the store is neither read
+    nor written.
 
     Stats: ``govnews/state/known_at_start``, ``…/reconciled_items``,
     ``…/repaired_feeds``, ``…/new``, ``…/changed``, ``…/unchanged``, ``…/recorded``.
@@ -61,7 +62,7 @@ class IncrementalStatePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         args = getattr(spider, "args", None)
-        if spider is None or args is None or not args.incremental:
+        if spider is None or args is None or not args.incremental or args.probe:
             return
         settings = self.crawler.settings
         path = store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), spider.name, args.base_url)

@@ -27,8 +27,9 @@ class CrawlArguments:
     urls: tuple[str, ...] = ()
     incremental: bool = True
     refresh_days: int = 0
+    probe: bool = False
 
-    KNOWN = ("base_url", "sections", "max_pages", "since", "urls", "incremental", "refresh_days")
+    KNOWN = ("base_url", "sections", "max_pages", "since", "urls", "incremental", "refresh_days", "probe")
     # Arguments scrapyd passes to every job, accepted and ignored.
     IGNORED = ("_job", "_version")
 
@@ -47,6 +48,7 @@ class CrawlArguments:
             urls=parse_urls(values["urls"], base_url) if "urls" in values else (),
             incremental=parse_flag("incremental", values["incremental"]) if "incremental" in values else True,
             refresh_days=parse_refresh_days(values["refresh_days"]) if "refresh_days" in values else 0,
+            probe=parse_flag("probe", values["probe"]) if "probe" in values else False,
         )
 
 

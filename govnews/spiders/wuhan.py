@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -27,6 +28,7 @@ from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.items import Article
 from govnews.sites import wuhan
 from govnews.spiders.arguments import CrawlArguments
+from govnews.spiders.probe import ARTICLES_PER_COLUMN, ColumnProbe, ProbeReport
 from govnews.state import Record, StateStore
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class WuhanSpider(scrapy.Spider):
         self.frontier_columns: set[str] = set()
         # ETag / Last-Modified of exported articles, for the next run's conditional requests.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.probe_report: ProbeReport | None = ProbeReport() if self.args.probe else None
 
     @classmethod
     def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
@@ -70,7 +73,24 @@ class WuhanSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", 2000)
+        if spider.probe_report is not None:
+            # A probe exports nothing: no feed file is even opened.
+            extensions = crawler.settings.getdict("EXTENSIONS")
+            extensions["scrapy.extensions.feedexport.FeedExporter"] = None
+            crawler.settings.set("EXTENSIONS", extensions, priority="spider")
+            crawler.signals.connect(spider._print_probe_report, signal=signals.spider_closed)
         return spider
+
+    def _print_probe_report(self) -> None:
+        assert self.probe_report is not None
+        report = self.probe_report.render(self.args.base_url)
+        logger.info("%s", report)
+        print(report, flush=True)
+
+    def _probe_column(self, path: str) -> ColumnProbe:
+        assert self.probe_report is not None
+        column = wuhan.COLUMNS_BY_PATH.get(path)
+        return self.probe_report.column(path, column.name if column else path)
 
     # -- stats -----------------------------------------------------------------
 
@@ -168,6 +188,9 @@ class WuhanSpider(scrapy.Spider):
                 logger.warning("list page %s of column %s has no rows", response.url, walk.path)
             return
         self._inc("list/rows", len(page.rows))
+        if self.probe_report is not None:
+            yield from self._probe_list(walk, text.url, page)
+            return
         wanted = known = 0
         for row in page.rows:
             url = self._follow(row)
@@ -192,6 +215,17 @@ class WuhanSpider(scrapy.Spider):
         all_known = wanted > 0 and known == wanted
         if next_walk := self._next_page(walk, page, all_known):
             yield self._list_request(next_walk)
+
+    def _probe_list(self, walk: ColumnWalk, url: str, page: ListPage) -> Iterator[scrapy.Request]:
+        """Probe mode: report the list page, fetch its first articles, stop."""
+        probe = self._probe_column(walk.path)
+        self.probe_report.list_page(probe, url, page)  # type: ignore[union-attr]
+        for row in page.rows:
+            if probe.followed >= ARTICLES_PER_COLUMN:
+                break
+            if article_url := self._follow(row):
+                probe.followed += 1
+                yield self._article_request(article_url, row)
 
     def _follow(self, row: ListRow) -> str | None:
         """The canonical URL of a row worth fetching, or None (counted) when it is not."""
@@ -251,6 +285,8 @@ class WuhanSpider(scrapy.Spider):
         reason = _failure_reason(failure)
         self._inc(f"list/failed/{reason}")
         self._inc_column(walk.path, "list_failed")
+        if self.probe_report is not None:
+            self.probe_report.list_failed(self._probe_column(walk.path), request.url, reason)
         logger.error("list page %s of column %s failed: %s", request.url, walk.path, reason)
 
     # -- articles --------------------------------------------------------------
@@ -277,7 +313,7 @@ class WuhanSpider(scrapy.Spider):
             _header(response, b"Last-Modified"),
         )
         page = parse_article_page(text.selector, text.url, wuhan.TITLE_SUFFIX_RE)
-        if page.more_pages:
+        if page.more_pages and self.probe_report is None:  # a probe reports them, no more
             self._inc("article/multi_page")
             yield self._continuation(response.url, page, row, page.more_pages)
             return
@@ -345,6 +381,9 @@ class WuhanSpider(scrapy.Spider):
         title = page.title or (row.title if row else None) or ""
         if not page.title and title:
             self._inc("extract/fallback/title_from_list_row")
+        if self.probe_report is not None:
+            self.probe_report.article(self._probe_column(section_path), canonical, page, published_from)
+            return
 
         self._inc("article/items")
         self._inc_column(section_path, "items_extracted")
@@ -369,7 +408,10 @@ class WuhanSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
         self._inc(f"article/failed/{reason}")
-        self._inc_column(self._section_of(urlsplit(request.url).path), "article_failed")
+        column = self._section_of(urlsplit(request.url).path)
+        self._inc_column(column, "article_failed")
+        if self.probe_report is not None and column:
+            self.probe_report.article_failed(self._probe_column(column), request.url, reason)
         logger.warning("article %s skipped: %s", request.url, reason)
 
 

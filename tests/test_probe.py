@@ -1,0 +1,43 @@
+"""``-a probe=1``: one list page and two articles per column, a report, nothing exported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import FAST_SETTINGS, ROOT
+from tests.mirror.server import MirrorServer
+
+DEFAULT_SECTIONS = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
+
+
+def test_probe_reports_selectors_and_exports_nothing(mirror: MirrorServer, tmp_path: Path) -> None:
+    mirror.clear_requests()
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "wuhan", "-a", f"base_url={mirror.base_url}", "-a", "probe=1"]
+    settings = {
+        **FAST_SETTINGS,
+        "GOVNEWS_OUTPUT_DIR": str(tmp_path / "output"),
+        "GOVNEWS_STATE_DIR": str(tmp_path / "state"),
+    }
+    for key, value in settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    report = proc.stdout
+    assert report.startswith(f"govnews probe of {mirror.base_url} (nothing exported)")
+    for section in DEFAULT_SECTIONS:
+        assert f"column {section}" in report
+    assert "pager createPageHTML (3 pages)" in report
+    assert "pager countPage" in report
+    assert report.count("      body: TRS_") == 2 * len(DEFAULT_SECTIONS)
+    assert "meta tags: SiteName" in report
+    assert "policy header: 索引号" in report
+
+    assert not (tmp_path / "output").exists()
+    assert not (tmp_path / "state").exists()
+    lists = [p for p in mirror.requests if "/index" in p]
+    articles = [p for p in mirror.requests if "/t20" in p]
+    assert sorted(lists) == sorted(f"{s}index.shtml" for s in DEFAULT_SECTIONS)
+    assert len(articles) == 2 * len(DEFAULT_SECTIONS)
