@@ -135,21 +135,26 @@ def wait_for_lines(workdir: Path, count: int, proc: subprocess.Popen[bytes], tim
     pytest.fail("the crawl wrote too little in time")
 
 
-@pytest.mark.parametrize("kill_after_lines", [0, 7, 45])
-def test_a_killed_run_loses_nothing_and_duplicates_nothing(tmp_path: Path, kill_after_lines: int) -> None:
-    site = MirrorSite(n_articles=120, per_page=10, seed=4)
+# Kill points: during start-up and list walking (by time, before any line), and while
+# the feed is being written (after n lines), over a crawl of a few hundred articles.
+KILL_POINTS = [("seconds", 0.8), ("seconds", 1.6), ("lines", 1), ("lines", 17), ("lines", 90), ("lines", 200)]
+
+
+@pytest.mark.parametrize(("kind", "at"), KILL_POINTS)
+def test_a_killed_run_loses_nothing_and_duplicates_nothing(tmp_path: Path, kind: str, at: float) -> None:
+    site = MirrorSite(n_articles=300, per_page=20, seed=4)
     with MirrorServer(site) as server:
-        # Slow enough to be caught in mid-run (list walking, or feed writing).
+        # Slow enough to be caught in mid-run.
         proc = subprocess.Popen(
-            crawl_cmd(server.base_url, tmp_path, settings={"DOWNLOAD_DELAY": "0.02"}),
+            crawl_cmd(server.base_url, tmp_path, settings={"DOWNLOAD_DELAY": "0.01"}),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        if kill_after_lines:
-            wait_for_lines(tmp_path, kill_after_lines, proc)
+        if kind == "lines":
+            wait_for_lines(tmp_path, int(at), proc)
         else:
-            time.sleep(1.5)  # during start-up and the first list pages
+            time.sleep(at)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         run(server.base_url, tmp_path)
