@@ -15,11 +15,14 @@ import pytest
 
 from govnews.items import Article
 from govnews.sites.wuhan import DEFAULT_SECTIONS
+from govnews.text import normalize_for_comparison
 from tests.conftest import CrawlResult, run_crawl
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 
 ALL_COLUMNS = "sy/whyw,sy/kwh,zwgk/tzgg,zwgk/xxgk/zcjd,zwgk/xxgk/zfwj/szfwj,zwgk/xxgk/zfgz_new"
+# The page seed-example.txt was scraped from, as the mirror reproduces it.
+SEED_PATH = "/sy/whyw/202205/t20220527_1979424.shtml"
 _REQUESTED_RE = re.compile(r"(?:Crawled \(\d+\)|Error downloading|Gave up retrying) <GET (\S+)>")
 
 
@@ -131,3 +134,19 @@ def test_urls_fetches_articles_directly(mirror: MirrorServer, mirror_site: Mirro
     assert result.returncode == 0
     assert sorted(item["url"] for item in result.items) == [mirror.base_url + p for p in paths]
     assert not [r for r in mirror.requests if "/index" in r]
+
+
+def test_noisy_pages_come_out_clean(full_crawl: tuple[CrawlResult, list[str]], mirror: MirrorServer) -> None:
+    """Bodies printed twice, hot lists inside the body, template residue: none of it is exported."""
+    result, _ = full_crawl
+    seed = next(i for i in result.items if i["url"] == mirror.base_url + SEED_PATH)
+    assert len(seed["paragraphs"]) == 6
+    assert seed["cleaning"]["duplicate_paragraphs"] >= 5
+    for item in result.items:
+        text = "\n".join([item["title"], *item["paragraphs"]])
+        assert not re.search(r"\{\{|\}\}|<%|%>|\$\{|\{%|%\}", text), item["url"]
+        assert "一周热门" not in item["paragraphs"], item["url"]
+        normalised = [normalize_for_comparison(p) for p in item["paragraphs"]]
+        assert len(normalised) == len(set(normalised)), item["url"]
+        assert normalize_for_comparison(item["title"]) not in normalised, item["url"]
+    assert result.stats["govnews/paragraph_dedup/duplicates_removed"] > 0
