@@ -44,6 +44,8 @@ DOWNLOADER_MIDDLEWARES = {
     "govnews.middlewares.allowed_hosts.AllowedHostsMiddleware": 50,
     # Close to the download (after retries, 550): every blocked answer is seen and counted.
     "govnews.middlewares.blocked.BackOffWhenBlockedMiddleware": 560,
+    # Next to the download (after retries): every non-200 answer is counted, recovered or not.
+    "govnews.middlewares.status_counter.CountResponseStatusMiddleware": 590,
 }
 # Answers that mean "blocked" (412: JavaScript cookie challenge of sister Hubei sites;
 # 429: too many requests): counted, backed off from, never retried.
