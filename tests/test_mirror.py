@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import re
+import threading
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from typing import Any
@@ -13,10 +16,18 @@ import pytest
 from lxml import etree
 from parsel import Selector
 
+from govnews.text import clean_paragraphs, normalize_for_comparison, strip_template_residue
 from tests.mirror import phrases
 from tests.mirror.article import GOV_META_NAMES
 from tests.mirror.server import MirrorServer
-from tests.mirror.site import SEED_ARTICLE_PATH, MirrorResponse, MirrorSite
+from tests.mirror.site import (
+    FAULT_NAMES,
+    OVERSIZE_BYTES,
+    SEED_ARTICLE_PATH,
+    VARIANTS,
+    MirrorResponse,
+    MirrorSite,
+)
 
 TRUTH_KEYS = [
     "path",
@@ -91,6 +102,10 @@ REQUIRED_FORMS = {
     "row:href_relative",
     "row:href_root",
     "row:href_absolute",
+    "noise:template_residue",
+    "noise:residue_in_prose",
+    "noise:body_copy_differs_in_normalisation",
+    "noise:title_as_first_paragraph",
 }
 
 
@@ -346,6 +361,32 @@ def _collapse(text: str) -> str:
     return re.sub(r"[\s\u3000\xa0]+", " ", text).strip()
 
 
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|\$\{[^{}]*\}", re.S)
+_LETTER = re.compile(r"[^\W\d_]")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _same_text_key(text: str) -> str:
+    """What a second printing may change (width, whitespace, invisible characters) taken out."""
+    return "".join(unicodedata.normalize("NFKC", text).translate(_INVISIBLE).split())
+
+
+def _clean(paragraphs: list[str], title: str) -> list[str]:
+    """Template residue out (a paragraph left without a letter goes), then repeats of an
+    earlier paragraph or of the title."""
+    seen = {_same_text_key(title)}
+    out = []
+    for paragraph in paragraphs:
+        text = _collapse(_TEMPLATE.sub("", paragraph))
+        if text != paragraph and not _LETTER.search(text):
+            continue
+        key = _same_text_key(text)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(text)
+    return out
+
+
 def _text(el: Any) -> str:
     """Text of an element without script/style/comments; <br> as \x00."""
     parts = [el.text or ""]
@@ -443,7 +484,7 @@ def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
         "source": meta.get("ContentSource") or (source_text.group(1) if source_text else None),
         "author": meta.get("Author") or (author_text.group(1) if author_text else None),
         "editor": editor or div_editor,
-        "paragraphs": list(dict.fromkeys(raw)),
+        "paragraphs": _clean(raw, title),
         "images": images,
         "attachments": attachments,
         "meta": meta,
@@ -489,3 +530,415 @@ def test_every_page_is_well_formed_html(site: MirrorSite) -> None:
         response = site.render(path)
         if response.status == 200:
             etree.fromstring(response.body, etree.HTMLParser(recover=False))
+
+
+# --------------------------------------------------------------------------- noise (on by default)
+
+_BODY = "[class*=TRS_UEDITOR], .TRS_Editor"
+_RESIDUE_PARAGRAPHS = (
+    "<p>{% if article.views %}</p>",
+    "<p><%= article.views %></p>",
+    "<p>${pageViews}</p>",
+    "<p>{{#each tags}}{{this}}{{/each}}</p>",
+    "<p>{{ \n item.summary \n }}</p>",
+)
+_TEMPLATE_TOKENS = ("{{", "}}", "{%", "%}", "<%", "%>", "${")
+
+
+def _page_paragraphs(site: MirrorSite, path: str) -> list[str]:
+    """Every visible paragraph of the article's body container, as a reader sees it."""
+    container = Selector(text=_decode(site.render(path))).css(_BODY)[0]
+    out: list[str] = []
+    _body_paragraphs(container.root, out)
+    return [p for p in map(_collapse, out) if p and not re.fullmatch(r"【责任编辑：.+】", p)]
+
+
+def test_template_residue_is_on_the_page_and_not_in_the_truth(site: MirrorSite) -> None:
+    indexes = site.forms()["noise:template_residue"]
+    assert len(indexes) >= 2
+    for index in indexes:
+        path = site.article_path(index)
+        html = _decode(site.render(path))
+        for residue in _RESIDUE_PARAGRAPHS:
+            assert residue in html, (path, residue)
+        truth = site.expected_article(path)
+        in_prose = [p for p in _page_paragraphs(site, path) if "{{ item.channel }}" in p]
+        assert in_prose == ["市民可通过{{ item.channel }}平台查询办理进度。"]
+        # The truth is what the crawler's cleaning makes of the page's text.
+        assert strip_template_residue(in_prose[0]) == ("市民可通过平台查询办理进度。", 1)
+        assert "市民可通过平台查询办理进度。" in truth["paragraphs"]
+        assert not [p for p in truth["paragraphs"] if any(t in p for t in _TEMPLATE_TOKENS)]
+        assert clean_paragraphs(_page_paragraphs(site, path), truth["title"])[0] == truth["paragraphs"]
+
+
+def test_bare_residue_writes_the_placeholder_into_the_paragraph_text(site: MirrorSite) -> None:
+    spanned = MirrorSite(n_articles=40, per_page=5, seed=0, bare_residue=False)
+    path = site.article_path(site.forms()["noise:template_residue"][0])
+    assert "<span" in spanned.render(path).body.decode().split("{{ item.channel }}")[0][-80:]
+    assert "\u3000\u3000市民可通过{{ item.channel }}平台" in site.render(path).body.decode()
+    assert spanned.expected_articles() == site.expected_articles()
+
+
+def test_second_printing_differs_only_in_what_comparison_ignores(site: MirrorSite) -> None:
+    indexes = site.forms()["noise:body_copy_differs_in_normalisation"]
+    assert len(indexes) >= 2
+    raw_html = ""
+    for index in indexes:
+        path = site.article_path(index)
+        truth = site.expected_article(path)
+        raw_html += site.render(path).body.decode()
+        page = _page_paragraphs(site, path)
+        copies = page[len(truth["paragraphs"]) :]
+        assert len(copies) >= 3
+        first = {normalize_for_comparison(p): p for p in truth["paragraphs"]}
+        for copy in copies:
+            assert normalize_for_comparison(copy) in first  # the same text, compared
+            assert copy not in truth["paragraphs"]  # ... but not the same string
+        assert page[: len(truth["paragraphs"])] == truth["paragraphs"]
+        assert clean_paragraphs(page, truth["title"])[0] == truth["paragraphs"]
+    for spelling in ("&#65292;", "\u200b", "&nbsp;", ",", "(", ":"):
+        assert spelling in raw_html, spelling
+
+
+def test_title_printed_again_above_the_body(site: MirrorSite) -> None:
+    indexes = site.forms()["noise:title_as_first_paragraph"]
+    assert len(indexes) >= 2
+    for index in indexes:
+        path = site.article_path(index)
+        truth = site.expected_article(path)
+        page = _page_paragraphs(site, path)
+        assert normalize_for_comparison(page[0]) == normalize_for_comparison(truth["title"])
+        assert page[1:] == truth["paragraphs"][: len(page) - 1]
+        assert clean_paragraphs(page, truth["title"])[0] == truth["paragraphs"]
+
+
+# --------------------------------------------------------------------------- faults=True
+
+
+@pytest.fixture
+def faulty() -> MirrorSite:
+    return MirrorSite(n_articles=40, per_page=5, seed=0, faults=True)
+
+
+def _case_path(site: MirrorSite, name: str) -> str:
+    return site.fault_cases[name].path
+
+
+def test_fault_catalogue_rows_are_mixed_into_page_one(faulty: MirrorSite, site: MirrorSite) -> None:
+    assert set(faulty.fault_cases) == set(FAULT_NAMES)
+    assert len(FAULT_NAMES) == 19
+    assert site.fault_cases == {} and site.huge_pager_column is None
+    yielding = {n for n, c in faulty.fault_cases.items() if c.yields_item}
+    assert yielding == {
+        "burst_503_recovers",
+        "no_body_container",
+        "gbk_declared_utf8",
+        "utf8_declared_gbk",
+        "malformed_date",
+        "future_date",
+        "missing_dates",
+    }
+    expected = faulty.expected_articles()
+    for name, case in faulty.fault_cases.items():
+        assert case.name == name and case.description
+        assert (case.path in expected) == case.yields_item
+        assert site.render(case.path).status == 404  # the normal site has no such page
+    for column in ("/sy/whyw/", "/zwgk/tzgg/"):
+        rows = [urlsplit(u).path for u in _row_links(faulty, f"{column}index.shtml")]
+        faults = [c.path for c in faulty.fault_cases.values() if c.path.startswith(column)]
+        assert len(faults) >= 9 and set(faults) <= set(rows)
+        flags = [p in faults for p in rows]
+        assert not flags[0] and True in flags[: len(flags) // 2]  # mixed in, not a block at the end
+        for k, page in enumerate(faulty.list_page_paths(column)[1:]):
+            assert not set(faults) & {urlsplit(u).path for u in _row_links(faulty, page)}, k
+    # Real articles are those of the normal site; only the faults and 武汉旅游 are added.
+    normal = site.expected_articles()
+    assert {p: t for p, t in expected.items() if p in normal} == normal
+    added = set(expected) - set(normal)
+    assert added == {faulty.fault_cases[n].path for n in yielding} | {
+        p for p in expected if p.startswith("/zjwh/whly/")
+    }
+
+
+def test_fault_pages_answer_with_their_status(faulty: MirrorSite) -> None:
+    for name, status in (("http_404", 404), ("http_410", 410), ("burst_502_persists", 502), ("challenge_412", 412)):
+        for _ in range(3):  # every time
+            assert faulty.render(_case_path(faulty, name)).status == status, name
+    challenge = faulty.render(_case_path(faulty, "challenge_412"))
+    assert challenge.headers["Content-Type"].startswith("text/html")
+    assert re.search(rb'<script>document\.cookie="__jsl_clearance=[^"]+";location\.href=', challenge.body)
+    assert len(challenge.body) < 1000
+    assert faulty.fault_requests("challenge_412") == 4
+
+
+def test_503_burst_recovers_and_reset_starts_it_again(faulty: MirrorSite) -> None:
+    path = _case_path(faulty, "burst_503_recovers")
+    with MirrorServer(faulty) as server:
+        statuses = [_get(server.url(path))[0] for _ in range(4)]
+        assert statuses == [503, 503, 200, 200]
+        assert faulty.fault_requests("burst_503_recovers") == 4
+        faulty.reset_faults()
+        assert faulty.fault_requests("burst_503_recovers") == 0
+        assert _get(server.url(path))[0] == 503
+    faulty.reset_faults()
+    faulty.render(path)
+    faulty.render(path)
+    assert _read_article(faulty, path) == faulty.expected_article(path)
+
+
+def test_slow_fault_waits_without_holding_up_other_requests(faulty: MirrorSite) -> None:
+    faulty.slow_seconds = 0.6
+    with MirrorServer(faulty) as server:
+        took: list[float] = []
+
+        def slow() -> None:
+            start = time.perf_counter()
+            assert _get(server.url(_case_path(faulty, "slow")))[0] == 200
+            took.append(time.perf_counter() - start)
+
+        thread = threading.Thread(target=slow)
+        thread.start()
+        time.sleep(0.1)
+        start = time.perf_counter()
+        assert _get(server.url("/robots.txt"))[0] == 200
+        assert time.perf_counter() - start < 0.3
+        thread.join()
+    assert took and took[0] >= 0.6
+    assert MirrorSite(faults=True).slow_seconds == 3.0
+
+
+def test_reset_mid_body_sends_half_the_page_then_closes(faulty: MirrorSite) -> None:
+    path = _case_path(faulty, "reset_mid_body")
+    full = faulty.render(path).body
+    with MirrorServer(faulty) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.getheader("Content-Length") == str(len(full))
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            response.read()
+        assert cut.value.partial == full[: len(full) // 2]
+        conn.close()
+        assert _get(server.url("/robots.txt"))[0] == 200  # the server goes on
+
+
+def test_redirect_faults(faulty: MirrorSite) -> None:
+    loop = _case_path(faulty, "redirect_loop")
+    first = faulty.render(loop, host="127.0.0.1:8000")
+    assert first.status == 302
+    assert first.headers["Location"] == f"http://127.0.0.1:8000{loop}?loop=1"
+    second = faulty.render(loop + "?loop=1", host="127.0.0.1:8000")
+    assert second.status == 302
+    assert second.headers["Location"] == f"http://127.0.0.1:8000{loop}"
+    offsite = faulty.render(_case_path(faulty, "redirect_offsite"))
+    assert offsite.status == 302
+    assert offsite.headers["Location"] == "http://evil.example.net" + _case_path(faulty, "redirect_offsite")
+    assert offsite.headers["Location"].startswith("http://evil.example.net/sy/whyw/")
+
+
+def test_body_faults(faulty: MirrorSite) -> None:
+    empty = faulty.render(_case_path(faulty, "empty_200"))
+    assert (empty.status, empty.headers["Content-Type"], empty.body) == (200, "text/html", b"")
+    garbage = faulty.render(_case_path(faulty, "garbage_bytes"))
+    assert (garbage.status, garbage.headers["Content-Type"], len(garbage.body)) == (200, "text/html", 4096)
+    with pytest.raises(UnicodeDecodeError):
+        garbage.body.decode("utf-8")
+    assert MirrorSite(faults=True).render(_case_path(faulty, "garbage_bytes")).body == garbage.body
+    path = _case_path(faulty, "oversize")
+    oversize = faulty.render(path)
+    assert oversize.status == 200
+    assert len(oversize.body) == OVERSIZE_BYTES == 3 * 1024 * 1024
+    assert b'src="data:image/png;base64,' in oversize.body
+    assert faulty.render(path).body is oversize.body  # built once
+    with MirrorServer(faulty) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("HEAD", path)
+        assert conn.getresponse().getheader("Content-Length") == str(OVERSIZE_BYTES)
+        conn.close()
+
+
+def test_misdeclared_charsets(faulty: MirrorSite) -> None:
+    path = _case_path(faulty, "gbk_declared_utf8")
+    response = faulty.render(path)
+    title = faulty.expected_article(path)["title"]
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b'<meta charset="utf-8">' in response.body
+    with pytest.raises(UnicodeDecodeError):
+        response.body.decode("utf-8")
+    assert title in response.body.decode("gbk")
+
+    path = _case_path(faulty, "utf8_declared_gbk")
+    response = faulty.render(path)
+    assert response.headers["Content-Type"] == "text/html; charset=gb2312"
+    assert b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312">' in response.body
+    assert faulty.expected_article(path)["title"] in response.body.decode("utf-8")
+    assert faulty.expected_article(path)["title"] not in response.body.decode("gbk", errors="replace")
+
+
+def _row_of(site: MirrorSite, path: str) -> Selector:
+    column = next(c for c in ("/sy/whyw/", "/zwgk/tzgg/") if path.startswith(c))
+    page = Selector(text=site.render(f"{column}index.shtml").body.decode())
+    name = path.rsplit("/", 1)[1]
+    rows = [li for li in page.css("div.articleList li") if li.css("a::attr(href)").get("").endswith(name)]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_date_faults(faulty: MirrorSite) -> None:
+    for name, pubdate in (("malformed_date", "2022-13-45 25:61"), ("future_date", "2099-01-01 08:00")):
+        path = _case_path(faulty, name)
+        page = Selector(text=faulty.render(path).body.decode())
+        assert page.css('meta[name="PubDate"]::attr(content)').getall() == [pubdate]
+        info = page.css("div.article-info").xpath("string()").get("")
+        assert ("发布时间" in info) == (name == "future_date")
+        if name == "future_date":
+            assert "发布时间：2099-01-01 08:00" in info
+        row_date = _row_of(faulty, path).css("span::text").get()
+        assert row_date == faulty.expected_article(path)["published_at"]
+        assert re.search(rf"/t{row_date.replace('-', '')}_", path)
+
+    path = _case_path(faulty, "missing_dates")
+    html = faulty.render(path).body.decode()
+    assert not re.search(r'name="pubdate"', html, re.I) and "发布时间" not in html
+    row = _row_of(faulty, path)
+    assert row.css("span").getall() == [] and not re.search(r"\d{4}-\d{2}-\d{2}", row.get())
+    stamp = re.search(r"/t(\d{4})(\d{2})(\d{2})_", path)
+    assert stamp is not None
+    assert faulty.expected_article(path)["published_at"] == "-".join(stamp.groups())
+    assert _read_article(faulty, path) == faulty.expected_article(path)
+
+
+def test_whitespace_title_fault_has_no_title_anywhere(faulty: MirrorSite) -> None:
+    path = _case_path(faulty, "whitespace_title")
+    html = faulty.render(path).body.decode()
+    page = Selector(text=html)
+    assert page.css('meta[name="ArticleTitle"]::attr(content)').get() == "\u3000 "
+    assert "<title> - 武汉市人民政府门户网站</title>" in html
+    assert '<h1 class="article-title">&nbsp;\u3000</h1>' in html
+    row = _row_of(faulty, path)
+    assert row.css("a::attr(title)").get() is None
+    assert row.css("a::text").get("").strip() == ""
+    assert path not in faulty.expected_articles()
+    with pytest.raises(KeyError):
+        faulty.expected_article(path)
+
+
+def test_no_body_container_fault_keeps_other_text_small(faulty: MirrorSite) -> None:
+    path = _case_path(faulty, "no_body_container")
+    page = Selector(text=faulty.render(path).body.decode())
+    assert page.css(_BODY + ", [class~=view]") == []
+    body = page.css("div.content-text")
+    assert len(body) == 1
+    out: list[str] = []
+    _body_paragraphs(body[0].root, out)
+    truth = faulty.expected_article(path)
+    assert [p for p in map(_collapse, out) if p] == truth["paragraphs"]
+    # Outside the body, every other block of text is short, mostly links, or a bare template.
+    for block in page.xpath("//body//*[self::p or self::li or self::span or self::h1]"):
+        if block.xpath("ancestor-or-self::div[contains(@class, 'content-text')]") or "{{" in block.get():
+            continue
+        text = _collapse(block.xpath("string()").get(""))
+        links = sum(len(_collapse(a)) for a in block.xpath(".//a").xpath("string()").getall())
+        assert len(text) < 40 or links >= len(text) / 2, text
+
+
+def test_huge_pager_column(faulty: MirrorSite, site: MirrorSite) -> None:
+    column = faulty.huge_pager_column
+    assert column == "/zjwh/whly/"
+    info = faulty.column(column)
+    assert info.name == "武汉旅游" and info in faulty.columns
+    assert info.list_pages == (f"{column}index.shtml", f"{column}index_1.shtml")
+    assert faulty.render(column).body == faulty.render(info.list_pages[0]).body
+    truth = {p: t for p, t in faulty.expected_articles().items() if p.startswith(column)}
+    assert len(truth) == 6
+    assert {t["section"] for t in truth.values()} == {"武汉旅游"}
+    assert {t["section_path"] for t in truth.values()} == {column}
+    linked: list[str] = []
+    for k, page_path in enumerate(info.list_pages):
+        text = faulty.render(page_path).body.decode()
+        assert _pager(text) == (99999, k)
+        rows = [urlsplit(u).path for u in _row_links(faulty, page_path)]
+        assert len(rows) == 3
+        linked += rows
+    assert linked == list(truth)  # newest first
+    for path in linked:
+        assert _read_article(faulty, path) == truth[path]
+    assert info.terminal_paths == {f"{column}index_2.shtml"}
+    for k in (2, 3, 500, 99998):
+        assert faulty.render(f"{column}index_{k}.shtml").status == 404
+    # Rows into a column nobody asked for point elsewhere when 武汉旅游 is served.
+    assert all(p.startswith("/zjwh/whly/") for p in site.unwanted_paths)
+    assert faulty.unwanted_paths and not [p for p in faulty.unwanted_paths if p.startswith(column)]
+    for path in faulty.unwanted_paths:
+        assert faulty.render(path).status == 200
+
+
+def test_fault_and_huge_pager_pages_are_well_formed(faulty: MirrorSite) -> None:
+    paths = [c.path for c in faulty.fault_cases.values() if c.name not in ("garbage_bytes", "oversize")]
+    paths += [*faulty.column("/zjwh/whly/").list_pages, *faulty.expected_articles()]
+    # Well-formed but for their charset declaration: parsed as what they really are.
+    real = {_case_path(faulty, "gbk_declared_utf8"): "gbk", _case_path(faulty, "utf8_declared_gbk"): "utf-8"}
+    for path in paths:
+        response = faulty.render(path)
+        if response.status == 200 and response.body:
+            body = response.body
+            if path in real:
+                text = re.sub(r"<meta[^>]*charset[^>]*>", '<meta charset="utf-8">', body.decode(real[path]))
+                body = text.encode("utf-8")
+            etree.fromstring(body, etree.HTMLParser(recover=False))
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def test_unknown_variant_is_refused() -> None:
+    assert VARIANTS == ("renamed_body", "empty_list", "no_dates")
+    with pytest.raises(ValueError, match="variant"):
+        MirrorSite(variant="nope")
+    assert MirrorSite().variant is None
+
+
+def test_variant_renamed_body(site: MirrorSite) -> None:
+    renamed = MirrorSite(n_articles=40, per_page=5, seed=0, variant="renamed_body")
+    assert renamed.variant == "renamed_body"
+    assert renamed.expected_articles() == site.expected_articles()
+    pages = [*renamed.expected_articles(), *(p for v in renamed.multipage_paths.values() for p in v)]
+    for path in pages:
+        page = Selector(text=_decode(renamed.render(path)))
+        assert page.css(_BODY + ", [class~=view]") == [], path
+        assert page.css("div.article-body"), path
+
+
+def test_variant_empty_list(site: MirrorSite) -> None:
+    empty = MirrorSite(n_articles=40, per_page=5, seed=0, variant="empty_list")
+    response = empty.render("/sy/kwh/")
+    assert response.status == 200
+    page = Selector(text=response.body.decode())
+    assert page.css("div.articleList") and page.css("div.articleList li") == []
+    assert page.css("div.nav a")  # a normal page otherwise
+    expected = empty.expected_articles()
+    assert not [t for t in expected.values() if t["section_path"] == "/sy/kwh/"]
+    normal = site.expected_articles()
+    assert expected == {p: t for p, t in normal.items() if t["section_path"] != "/sy/kwh/"}
+    assert empty.render("/sy/whyw/").body == site.render("/sy/whyw/").body
+
+
+def test_variant_no_dates(site: MirrorSite) -> None:
+    undated = MirrorSite(n_articles=40, per_page=5, seed=0, variant="no_dates")
+    column = "/zwgk/tzgg/"
+    for page_path in undated.list_page_paths(column):
+        text = undated.render(page_path).body.decode()
+        rows = Selector(text=text).css("div.articleList li")
+        assert rows and not [r for r in rows if re.search(r"\d{4}-\d{2}-\d{2}", r.get())], page_path
+    normal = site.expected_articles()
+    for path, truth in undated.expected_articles().items():
+        if truth["section_path"] != column:
+            assert truth == normal[path]
+            continue
+        html = _decode(undated.render(path))
+        assert not re.search(r'name="pubdate"', html, re.I) and "发布时间" not in html, path
+        stamp = re.search(r"/t(\d{4})(\d{2})(\d{2})_", path)
+        assert stamp is not None
+        assert truth["published_at"] == "-".join(stamp.groups())
+        assert _read_article(undated, path) == truth

@@ -9,6 +9,7 @@ into the item the crawler must export.
 
 from __future__ import annotations
 
+import html
 import itertools
 import random
 import re
@@ -25,6 +26,8 @@ from .layout import attr, esc
 _WS_RE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 CANONICAL_ORIGIN = "https://www.wuhan.gov.cn"
+BLANK_TITLE_META = "\u3000 "
+BLANK_HEADLINE_HTML = "&nbsp;\u3000"
 PLACEHOLDER_SITE_NAME = "网站名称"
 
 GOV_META_NAMES: tuple[str, ...] = (
@@ -66,6 +69,13 @@ BYLINES: tuple[str, ...] = (
     "bracket",
     "author",
 )
+
+# Template residue of other dialects than the hot list's Vue, as the page's source holds it
+# (the browser's template engine never ran): each a <p> of its own, none with any text.
+RESIDUE_AFTER_LEAD: tuple[str, ...] = ("{% if article.views %}", "<%= article.views %>", "{% endif %}")
+RESIDUE_AFTER_BODY: tuple[str, ...] = ("${pageViews}", "{{#each tags}}{{this}}{{/each}}", "{{ \n item.summary \n }}")
+# A placeholder inside prose: (text before, placeholder, text after).
+INLINE_RESIDUE: tuple[str, str, str] = ("市民可通过", "{{ item.channel }}", "平台查询办理进度。")
 
 ATTACHMENT_EXTENSIONS: tuple[str, ...] = (
     "docx",
@@ -139,6 +149,26 @@ class Traits:
     row_title_attr: bool
     row_span_time: bool
     row_href: str  # "relative" | "root" | "absolute"
+    # Noise in the body (on in the normal site, at a few indexes; see traits_for).
+    residue: bool = False
+    """Template residue of other dialects: residue-only <p>s and one placeholder inside prose."""
+    residue_bare: bool = False
+    """The in-prose placeholder sits directly in the <p>'s text (else after a <span> run)."""
+    dup_variant: bool = False
+    """The body printed again, the copy differing only in what comparison ignores."""
+    title_first: bool = False
+    """The title printed again as the body's first paragraph."""
+    # Overrides for the fault pages and the health-check variants of MirrorSite.
+    container_class: str = ""
+    """Body container class instead of the TRS ones (no view/TRS token)."""
+    no_dates: bool = False
+    """No PubDate meta, no 发布时间 text, list rows without a date."""
+    pubdate_text: str = ""
+    """PubDate content as written, when it is no credible date (malformed, future)."""
+    info_date_text: str = ""
+    """发布时间 value as written, when it is no credible date."""
+    blank_title: bool = False
+    """No title anywhere: whitespace ArticleTitle, ``<title> - …</title>``, ``<h1>&nbsp;　</h1>``."""
 
     @property
     def has_author(self) -> bool:
@@ -157,13 +187,21 @@ class Traits:
     def meta_names(self) -> tuple[str, ...]:
         """Canonical names of the gov meta tags the page carries."""
         if self.meta_form == "minimal":
-            return tuple(n for n in GOV_META_NAMES if n in _MINIMAL_META)
-        drop = {"no_pubdate": "PubDate", "no_source": "ContentSource"}.get(self.meta_form)
-        return tuple(n for n in GOV_META_NAMES if n != drop)
+            names = tuple(n for n in GOV_META_NAMES if n in _MINIMAL_META)
+        else:
+            drop = {"no_pubdate": "PubDate", "no_source": "ContentSource"}.get(self.meta_form)
+            names = tuple(n for n in GOV_META_NAMES if n != drop)
+        if self.no_dates:
+            names = tuple(n for n in names if n != "PubDate")
+        return names
 
 
-def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool) -> Traits:
-    """Spread the forms over article indexes by cycles of small, mostly coprime lengths."""
+def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool, bare_residue: bool = True) -> Traits:
+    """Spread the forms over article indexes by cycles of small, mostly coprime lengths.
+
+    ``bare_residue`` writes the in-prose template placeholder of the ``residue`` articles
+    straight into the ``<p>``'s text rather than after a ``<span>`` run.
+    """
     if seed:
         # The seed page (seed-example.txt): body, most of it again, then the hot list.
         return Traits(
@@ -242,12 +280,58 @@ def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool) -> Tr
         row_title_attr=i % 3 != 1,
         row_span_time=i % 2 == 0,
         row_href={2: "root", 6: "absolute"}.get(i % 7, "relative"),
+        residue=i % 13 == 10,
+        residue_bare=bare_residue,
+        dup_variant=i % 17 == 9 and i % 9 not in (1, 4, 7),  # not with another copy of the body
+        title_first=i % 11 == 2,
     )
     if multipage:
         # Keep the multi-page article to its own form: one UTF-8 body split over 3 pages.
         traits = replace(traits, multipage=True, encoding="utf-8", charset_label="utf-8")
         traits = replace(traits, dup="none", hot_in_body=False)
+        traits = replace(traits, residue=False, dup_variant=False, title_first=False)
     return traits
+
+
+# An article with none of the forms that change its text: the base of the fault pages.
+PLAIN_TRAITS = Traits(
+    seed=False,
+    multipage=False,
+    encoding="utf-8",
+    charset_label="utf-8",
+    container="ueditor",
+    meta_form="full",
+    meta_placeholder=False,
+    pubdate_seconds=False,
+    info_date="time",
+    info_source=True,
+    info_style=0,
+    byline="none",
+    dup="none",
+    hot_in_body=False,
+    policy_header="none",
+    headline=0,
+    div_paragraphs=False,
+    br_lines=False,
+    inline_markup=False,
+    inner_whitespace=False,
+    h3=False,
+    table=False,
+    script_comment=False,
+    images=0,
+    image_root_relative=False,
+    body_attachment=False,
+    body_link=False,
+    fj="none",
+    fj_files=0,
+    fj_in_body=False,
+    spacer=False,
+    braces=False,
+    bracket_text=False,
+    row_title_attr=True,
+    row_span_time=True,
+    row_href="relative",
+)
 
 
 @dataclass(frozen=True)
@@ -350,6 +434,10 @@ def build_article(head: Head, traits: Traits, seed: int, revision: int) -> Artic
         note = phrases.revision_note(revision, f"{note_day.year}年{note_day.month}月{note_day.day}日")
         blocks.append(Block("p", note, style="ideo"))
 
+    if traits.dup_variant:
+        # A second printing of the body in the same container, written differently.
+        blocks = blocks + _variant_copies(blocks)
+
     if traits.dup == "inline":
         # seed-example.txt: the body, then paragraphs 2..n again in the same container.
         first_text = next(k for k, b in enumerate(blocks) if _paragraphs_of(b))
@@ -426,9 +514,14 @@ def _body_blocks(
         return Block("p", text, style=next(rotation))
 
     blocks: list[Block] = []
+    if traits.title_first:
+        # The title printed again above the body (seed-example.txt's first line, half-width comma).
+        blocks.append(Block("title", head.title.replace("，", ",")))
     if traits.script_comment:
         blocks.append(Block("comment"))
     blocks.append(para(lead))
+    if traits.residue:
+        blocks += [Block("residue", text) for text in RESIDUE_AFTER_LEAD]
     if traits.images >= 1:
         src = _image_src(head, file_rng, "jpg", traits.image_root_relative)
         blocks.append(Block("img", href=src, alt=f"{topic}现场"))
@@ -461,6 +554,9 @@ def _body_blocks(
         blocks.append(para(phrases.bracket_paragraph(text_rng)))
     for _ in range(6 if traits.multipage else 1 + i % 3):
         blocks.append(para(phrases.body_paragraph(text_rng, topic)))
+    if traits.residue:
+        blocks.append(Block("residue_inline", parts=INLINE_RESIDUE, style="bare" if traits.residue_bare else "span"))
+        blocks += [Block("residue", text) for text in RESIDUE_AFTER_BODY]
     if traits.body_link:
         blocks.append(
             Block(
@@ -479,6 +575,43 @@ def _body_blocks(
         src = _image_src(head, file_rng, "png", False)
         blocks.append(Block("img", href=src, alt=None))
     return blocks
+
+
+_HALF_WIDTH = str.maketrans({"，": ",", "（": "(", "）": ")", "：": ":"})
+_HALF_WIDTH_COLON = str.maketrans({"：": ":"})
+_HALF_WIDTH_PARENS = str.maketrans({"（": "(", "）": ")"})
+
+
+def variant_html(text: str, k: int) -> str:
+    """``text`` as the HTML of a second printing that differs only in what comparison ignores.
+
+    Four forms by ``k % 4``: half-width ``,()：`` without indentation; the comma as the
+    entity ``&#65292;`` with ``&nbsp;`` indentation and after each sentence; a zero-width
+    space inside, U+3000 indentation and a half-width colon; U+3000 after each sentence and
+    half-width parentheses. A copy that would read the same is given a leading U+200B.
+    """
+    form = k % 4
+    if form == 0:
+        out = esc(text).translate(_HALF_WIDTH)
+    elif form == 1:
+        out = "&nbsp;&nbsp;" + esc(text).replace("，", "&#65292;").replace("。", "。&nbsp;")
+    elif form == 2:
+        mid = len(text) // 2
+        out = "\u3000\u3000" + esc(text[:mid]).translate(_HALF_WIDTH_COLON) + "\u200b"
+        out += esc(text[mid:]).translate(_HALF_WIDTH_COLON)
+    else:
+        out = esc(text).replace("。", "。\u3000").translate(_HALF_WIDTH_PARENS)
+    if collapse(html.unescape(out)) == collapse(text):
+        out = "\u200b" + out
+    return out
+
+
+def _variant_copies(blocks: list[Block]) -> list[Block]:
+    copies: list[Block] = []
+    for block in blocks:
+        if block.kind in ("p", "div", "h3"):
+            copies.append(Block("copy", variant_html(block.text, len(copies))))
+    return copies
 
 
 def _fj_links(head: Head, traits: Traits, rng: random.Random) -> tuple[tuple[str, str], ...]:
@@ -518,6 +651,9 @@ def _paragraphs_of(block: Block) -> list[str]:
         return list(block.parts)
     if kind == "inline":
         return ["".join(block.parts)]
+    if kind == "residue_inline":
+        # What is left once the placeholder is stripped (govnews.text.strip_template_residue).
+        return [block.parts[0] + block.parts[2]]
     if kind == "table":
         return [cell for row in block.rows for cell in row]
     if kind == "attach":
@@ -562,8 +698,8 @@ def meta_values(model: ArticleModel) -> list[tuple[str, str]]:
         "SiteIDCode": phrases.SITE_ID_CODE,
         "ColumnName": head.column.name,
         "ColumnType": head.column.name,
-        "ArticleTitle": head.title,
-        "PubDate": pubdate_value(model),
+        "ArticleTitle": BLANK_TITLE_META if traits.blank_title else head.title,
+        "PubDate": traits.pubdate_text or pubdate_value(model),
         "ContentSource": model.source,
         "Keywords": model.keywords,
         "Author": model.author or "",
@@ -606,12 +742,13 @@ def truth(model: ArticleModel) -> ArticleTruth:
     traits = model.traits
     metas = dict(meta_values(model))
 
-    if "PubDate" in metas:
+    if "PubDate" in metas and not traits.pubdate_text:
         published_at = _iso(head.ts, traits.pubdate_seconds)
     elif traits.info_date == "time":
         published_at = _iso(head.ts, False)
     else:
-        # 发布时间 with a date only, or no date on the page: the list row / URL date.
+        # 发布时间 with a date only, no date on the page, or none credible (malformed,
+        # future): the list row / URL date.
         published_at = head.ts.strftime("%Y-%m-%d")
 
     if "ContentSource" in metas or traits.info_source:
@@ -693,7 +830,9 @@ def block_html(block: Block) -> str:
     paragraph; h3: sub-heading; table: one paragraph per cell; img: ``./W0….jpg`` with or
     without alt; attach: body link to an office/pdf/archive file; link: any other body link;
     comment, script, spacer: no text; editor: ``【责任编辑：…】``; hot: the 一周热门 template
-    inside the body; pager: ``createPageHTML(3, k, "t…", "shtml")`` of a multi-page article.
+    inside the body; pager: ``createPageHTML(3, k, "t…", "shtml")`` of a multi-page article;
+    residue: a ``<p>`` of template residue only; residue_inline: a placeholder inside prose;
+    title: the title again; copy: a paragraph of the second printing (``variant_html``).
     """
     kind = block.kind
     if kind == "p":
@@ -765,6 +904,19 @@ def block_html(block: Block) -> str:
         )
     if kind == "spacer":
         return _SPACERS[int(block.style)]
+    if kind == "residue":
+        # Raw, as the source holds it: ``<%= … %>`` is text to an HTML parser.
+        return f"<p>{block.text}</p>"
+    if kind == "residue_inline":
+        before, placeholder, after = block.parts
+        if block.style == "bare":
+            return f"<p>\u3000\u3000{esc(before)}{placeholder}{esc(after)}</p>"
+        run = f'<span style="font-family: 仿宋_GB2312;">{esc(before)}</span>'
+        return f"<p>\u3000\u3000{run}{placeholder}{esc(after)}</p>"
+    if kind == "title":
+        return f'<p style="text-align: center;"><strong>{esc(block.text)}</strong></p>'
+    if kind == "copy":
+        return f"<p>{block.text}</p>"
     if kind == "editor":
         return f'<p style="text-align: right;">【责任编辑：{esc(block.text)}】</p>'
     if kind == "hot":
@@ -782,12 +934,13 @@ def _container(model: ArticleModel, blocks: tuple[Block, ...], hidden: bool) -> 
     """SITE.md "Body": view TRS_UEDITOR (current) or TRS_Editor with its <style> (older)."""
     inner = "\n".join(block_html(b) for b in blocks)
     style = ' style="display:none"' if hidden else ""
+    renamed = model.traits.container_class
     if model.traits.container == "trs_editor":
         return (
-            f'<div class="TRS_Editor"{style}>{_TRS_EDITOR_STYLE}\n'
+            f'<div class="{renamed or "TRS_Editor"}"{style}>{_TRS_EDITOR_STYLE}\n'
             f'<div class="Custom_UnionStyle">\n{inner}\n</div></div>'
         )
-    return f'<div class="view TRS_UEDITOR trs_paper_default trs_web"{style}>\n{inner}\n</div>'
+    return f'<div class="{renamed or "view TRS_UEDITOR trs_paper_default trs_web"}"{style}>\n{inner}\n</div>'
 
 
 def _meta_tags(model: ArticleModel) -> str:
@@ -811,6 +964,8 @@ def _info_bar(model: ArticleModel) -> str:
         pairs.append(("time", "发布时间", f"{ts:%Y-%m-%d %H:%M}"))
     elif traits.info_date == "date":
         pairs.append(("time", "发布时间", f"{ts:%Y-%m-%d}"))
+    if traits.info_date_text:
+        pairs.append(("time", "发布时间", traits.info_date_text))
     if traits.info_source:
         pairs.append(("source", "来源", model.source))
     if model.author:
@@ -860,25 +1015,35 @@ def _fj_block(model: ArticleModel) -> str:
 
 def render_article_page(model: ArticleModel, page_no: int) -> tuple[bytes, str]:
     """The HTML of page ``page_no`` of the article, encoded, and its Content-Type header."""
+    page = render_article_html(model, page_no)
+    if model.traits.encoding == "gbk":
+        return page.encode("gbk", errors="xmlcharrefreplace"), "text/html"
+    return page.encode("utf-8"), "text/html; charset=utf-8"
+
+
+def render_article_html(model: ArticleModel, page_no: int, charset: str | None = None) -> str:
+    """The HTML of page ``page_no`` of the article, as text; ``charset`` replaces the
+    page's own charset declaration (a ``<meta>`` tag)."""
     traits = model.traits
     head = model.head
     column = head.column
     blocks = model.pages[page_no]
-    gbk = traits.encoding == "gbk"
-    if gbk:
-        # SITE.md-style GBK page: declared only in <meta http-equiv>, not in the HTTP header.
-        charset = f'<meta http-equiv="Content-Type" content="text/html; charset={traits.charset_label}">'
-    elif head.index % 2:
-        charset = '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
-    else:
-        charset = '<meta charset="utf-8">'
+    if charset is None:
+        if traits.encoding == "gbk":
+            # SITE.md-style GBK page: declared only in <meta http-equiv>, not in the HTTP header.
+            charset = f'<meta http-equiv="Content-Type" content="text/html; charset={traits.charset_label}">'
+        elif head.index % 2:
+            charset = '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+        else:
+            charset = '<meta charset="utf-8">'
     trs_extras = ""
     if traits.container == "trs_editor":
         trs_extras = f'\n<meta name="contentid" content="{head.docid}">\n<meta name="filetype" content="0">'
-    if traits.headline == 0:
-        headline = f'<h1 class="article-title">{esc(head.title)}</h1>\n'
+    title_html = BLANK_HEADLINE_HTML if traits.blank_title else esc(head.title)
+    if traits.headline == 0 or traits.blank_title:
+        headline = f'<h1 class="article-title">{title_html}</h1>\n'
     else:
-        headline = f'<div class="detail-title"><h2>{esc(head.title)}</h2></div>\n'
+        headline = f'<div class="detail-title"><h2>{title_html}</h2></div>\n'
 
     body = _container(model, blocks, hidden=False)
     if traits.dup == "hidden":
@@ -898,7 +1063,7 @@ def render_article_page(model: ArticleModel, page_no: int) -> tuple[bytes, str]:
         f"{charset}\n"
         '<meta http-equiv="X-UA-Compatible" content="IE=edge">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{esc(head.title)} - {phrases.SITE_NAME}</title>\n"
+        f"<title>{'' if traits.blank_title else esc(head.title)} - {phrases.SITE_NAME}</title>\n"
         f"{_meta_tags(model)}{trs_extras}\n"
         '<link rel="stylesheet" href="/images/wh_common.css">\n'
         '<script src="/images/jquery.min.js"></script>\n'
@@ -920,9 +1085,7 @@ def render_article_page(model: ArticleModel, page_no: int) -> tuple[bytes, str]:
         '<a href="javascript:window.close()">关闭窗口</a></div>\n'
         "</div>\n</div>\n" + layout.sidebar() + "</div>\n" + layout.footer() + "</body>\n</html>\n"
     )
-    if gbk:
-        return page.encode("gbk", errors="xmlcharrefreplace"), "text/html"
-    return page.encode("utf-8"), "text/html; charset=utf-8"
+    return page
 
 
 def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
@@ -947,7 +1110,7 @@ def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
         names.append("published_at:info_text_time")
     elif traits.info_date == "date":
         names.append("published_at:info_text_date")
-    elif column.rows == "anchor":
+    elif column.rows == "anchor" and not traits.no_dates:
         names.append("published_at:list_row_date")
     else:
         names.append("published_at:url_date")
@@ -991,10 +1154,17 @@ def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
         "fj:files": traits.fj == "files",
         "fj:empty": traits.fj == "empty",
         "fj:same_file_in_body": traits.fj_in_body and traits.fj == "files",
+        "noise:template_residue": traits.residue,
+        "noise:residue_in_prose": traits.residue,
+        "noise:body_copy_differs_in_normalisation": traits.dup_variant,
+        "noise:title_as_first_paragraph": traits.title_first,
     }
     names += [name for name, on in flags.items() if on]
     if column.rows == "anchor":
         names.append("row:title_attr" if traits.row_title_attr else "row:no_title_attr")
-        names.append("row:date_span_time" if traits.row_span_time else "row:date_bare_span")
+        if traits.no_dates:
+            names.append("row:no_date")
+        else:
+            names.append("row:date_span_time" if traits.row_span_time else "row:date_bare_span")
         names.append(f"row:href_{traits.row_href}")
     return names

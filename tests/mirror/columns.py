@@ -68,3 +68,13 @@ COLUMN_CYCLE: tuple[ColumnSpec, ...] = (
 # links to … other columns").
 UNWANTED_COLUMN_PATH = "/zjwh/whly/"
 UNWANTED_COLUMN_NAME = "文化旅游"
+
+# With MirrorSite(faults=True), 武汉旅游 is served (and crawled): its page 1 claims
+# createPageHTML(99999, 0, …) but only pages 1-2 exist, 3 articles each; later pages are 404.
+HUGE_PAGER_COLUMN = ColumnSpec("whly", "/zjwh/whly/", "武汉旅游", PAGER_CREATE_PAGE_HTML, ROWS_ANCHOR)
+HUGE_PAGER_CLAIMED_PAGES = 99999
+HUGE_PAGER_REAL_PAGES = 2
+HUGE_PAGER_ROWS_PER_PAGE = 3
+# That is the unwanted column's path, so with faults the unwanted rows point here instead.
+FAULTS_UNWANTED_COLUMN_PATH = "/zjwh/whrw/"
+FAULTS_UNWANTED_COLUMN_NAME = "武汉人物"

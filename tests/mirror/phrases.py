@@ -96,6 +96,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "zcjd": ("市发改委", "市经信局", "市司法局", "市财政局"),
     "szfwj": ("武汉市人民政府办公厅",),
     "zfgz": ("武汉市司法局",),
+    "whly": ("市文化和旅游局", "长江日报", "武汉发布"),
 }
 
 ISSUERS: dict[str, tuple[str, ...]] = {
@@ -234,6 +235,11 @@ def title(column_key: str, rng: random.Random, topic: str, year: int) -> str:
             "武汉市{topic}管理办法",
             "武汉市{topic}若干规定",
             "武汉市人民政府关于修改《武汉市{topic}管理办法》的决定",
+        ),
+        "whly": (
+            "{district}文旅新地标开门迎客",
+            "游武汉｜{district}推出{topic}主题精品线路",
+            "“{year}武汉文旅消费季”启动 {district}多项活动同步开展",
         ),
     }
     template = rng.choice(templates[column_key])

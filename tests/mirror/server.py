@@ -2,10 +2,12 @@
 
 Every response comes from the live ``MirrorSite`` (so ``publish``/``edit`` show at once),
 including ``/robots.txt`` (``Disallow: /private/``). Request paths are logged in order.
+The server carries out what a fault response asks for: a delay before answering, or a
+body cut short (the whole page's Content-Length, part of the body, then the socket shut).
 
 CLI (one terminal serves, another crawls)::
 
-    python -m tests.mirror.server --articles 200 --per-page 20 --port 8000
+    python -m tests.mirror.server --articles 200 --per-page 20 --port 8000 [--faults] [--variant V]
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import signal
+import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from .site import MirrorSite
+from .site import VARIANTS, MirrorSite
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -41,9 +45,11 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a mirror bug must show as a 500, not a hung connection
             self.send_error(500)
             raise
+        if response.delay:
+            time.sleep(response.delay)  # outside the site's lock: other requests go on
         status, body = response.status, response.body
         headers = dict(response.headers)
-        if status == 200:
+        if status == 200 and response.truncate_at is None:
             # Conditional GET, as a static web server answers it: a strong ETag from the
             # content, and 304 without a body when the client already has that version.
             etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
@@ -51,13 +57,26 @@ class _Handler(BaseHTTPRequestHandler):
             if etag in (self.headers.get("If-None-Match") or ""):
                 status, body = 304, b""
         self.server.log_response(self.path, status)
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if send_body:
-            self.wfile.write(body)
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if send_body and response.truncate_at is not None:
+                self.wfile.write(body[: response.truncate_at])
+                self._cut_connection()
+            elif send_body:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up first (a timeout on the slow fault): nothing to answer.
+            self.close_connection = True
+
+    def _cut_connection(self) -> None:
+        """End the connection mid-body: no more bytes, FIN in both directions."""
+        self.close_connection = True
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the request log is ``MirrorServer.requests``."""
@@ -73,6 +92,12 @@ class _Server(ThreadingHTTPServer):
         self._log_lock = threading.Lock()
         self.request_log: list[str] = []
         self.response_log: list[tuple[str, int]] = []
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that drops its connection (timeouts, cancelled downloads) is no error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def log_request_path(self, path: str) -> None:
         with self._log_lock:
@@ -166,8 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="content seed (default 0)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    parser.add_argument("--faults", action="store_true", help="add the bad-input catalogue and 武汉旅游")
+    parser.add_argument("--variant", choices=VARIANTS, default=None, help="a health-check variant of the site")
     opts = parser.parse_args(argv)
-    site = MirrorSite(n_articles=opts.articles, per_page=opts.per_page, seed=opts.seed)
+    site = MirrorSite(
+        n_articles=opts.articles, per_page=opts.per_page, seed=opts.seed, faults=opts.faults, variant=opts.variant
+    )
     server = MirrorServer(site, host=opts.host, port=opts.port)
     print(server.base_url, flush=True)
     print(

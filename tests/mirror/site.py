@@ -12,20 +12,32 @@ decided by ``article.traits_for``; ``MirrorSite.forms()`` lists them by article 
 Truth (``expected_articles``): for each article path, the item the crawler must export —
 ``path, section, section_path, title, published_at, source, author, editor, paragraphs,
 images, attachments, meta`` — computed from the same model the page is rendered from.
+Its paragraphs are what the crawler's cleaning leaves (``govnews.text.clean_paragraphs``):
+the normal site carries noise at a few indexes (``forms()``, ``noise:*``): template residue
+of other dialects in the body, a second printing of the body that differs only in what
+``normalize_for_comparison`` ignores, the title printed again as the first paragraph.
+
+Off by default: ``faults=True`` (the bad-input catalogue ``fault_cases`` and the 武汉旅游
+column with its 99999-page pager) and ``variant=`` one of ``VARIANTS`` (sites the end-of-run
+health checks must flag). The server carries out what a fault response asks (``delay``,
+``truncate_at``); per-path request counters are site state (``fault_requests``,
+``reset_faults``).
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import random
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from . import layout, phrases
 from .article import (
+    PLAIN_TRAITS,
     ArticleModel,
     ArticleTruth,
     Head,
@@ -35,6 +47,7 @@ from .article import (
     form_names,
     make_head,
     mix,
+    render_article_html,
     render_article_page,
     traits_for,
     truth,
@@ -43,6 +56,12 @@ from .columns import (
     COLUMN_BY_PATH,
     COLUMN_CYCLE,
     COLUMNS,
+    FAULTS_UNWANTED_COLUMN_NAME,
+    FAULTS_UNWANTED_COLUMN_PATH,
+    HUGE_PAGER_CLAIMED_PAGES,
+    HUGE_PAGER_COLUMN,
+    HUGE_PAGER_REAL_PAGES,
+    HUGE_PAGER_ROWS_PER_PAGE,
     PAGER_COUNT_PAGE,
     PAGER_CREATE_PAGE_HTML,
     PAGER_NONE_404,
@@ -77,6 +96,48 @@ _FILE_TYPES = {
 }
 
 
+VARIANTS = ("renamed_body", "empty_list", "no_dates")
+"""Health-check variants of the site (``MirrorSite(variant=…)``): end-of-run checks must fail."""
+RENAMED_BODY_CLASS = "article-body"
+EMPTY_LIST_COLUMN_PATH = "/sy/kwh/"
+NO_DATES_COLUMN_PATH = "/zwgk/tzgg/"
+
+# The bad-input catalogue of MirrorSite(faults=True): name, column key, yields an item, what it does.
+_FAULT_CATALOGUE: tuple[tuple[str, str, bool, str], ...] = (
+    ("http_404", "whyw", False, "the article answers 404"),
+    ("http_410", "tzgg", False, "the article answers 410 Gone"),
+    ("burst_503_recovers", "whyw", True, "the first requests (site.burst_503_failures) answer 503, then 200"),
+    ("burst_502_persists", "tzgg", False, "every request answers 502"),
+    ("slow", "whyw", False, "200 with the article, after waiting site.slow_seconds"),
+    ("reset_mid_body", "tzgg", False, "200, Content-Length of the whole page, half the body, then the socket is shut"),
+    ("challenge_412", "whyw", False, "412 with a JavaScript cookie challenge that reloads the page, every time"),
+    ("redirect_loop", "tzgg", False, "302 to the same path with ?loop=1, which 302s back to the path"),
+    ("redirect_offsite", "whyw", False, "302 to the same path on http://evil.example.net (no such server)"),
+    ("empty_200", "tzgg", False, "200, text/html, an empty body"),
+    ("no_body_container", "whyw", True, "the body in div.content-text, no view/TRS class: the density fallback's case"),
+    ("garbage_bytes", "tzgg", False, "200, text/html, 4 KB of random bytes"),
+    ("gbk_declared_utf8", "whyw", True, "GBK bytes declared utf-8 in the header and in <meta charset>"),
+    ("utf8_declared_gbk", "tzgg", True, "UTF-8 bytes declared gb2312 in the header and in <meta http-equiv>"),
+    ("oversize", "whyw", False, "a 3 MB page (an inline data: image in the body)"),
+    ("malformed_date", "tzgg", True, "PubDate 2022-13-45 25:61, no 发布时间: published_at is the row's date"),
+    ("future_date", "whyw", True, "PubDate and 发布时间 2099-01-01 08:00: published_at is the row's date"),
+    ("missing_dates", "tzgg", True, "no PubDate, no 发布时间, a row without date: published_at is the URL's date"),
+    ("whitespace_title", "whyw", False, "whitespace-only ArticleTitle, <title>, <h1> and row text: no title, no item"),
+)
+FAULT_NAMES: tuple[str, ...] = tuple(name for name, *_ in _FAULT_CATALOGUE)
+OFFSITE_REDIRECT_ORIGIN = "http://evil.example.net"
+OVERSIZE_BYTES = 3 * 1024 * 1024
+GARBAGE_BYTES = 4096
+_MALFORMED_PUBDATE = "2022-13-45 25:61"
+_FUTURE_DATE = "2099-01-01 08:00"
+# Fault and 武汉旅游 articles live outside the article index space: their own random
+# streams (no text shared with a real article) and docids in a band of their own.
+_FAULT_INDEX_BASE = 1_000_000
+_FAULT_DOCID_BASE = 900_000
+_WHLY_INDEX_BASE = 2_000_000
+_WHLY_DOCID_BASE = 950_000
+
+
 @dataclass
 class MirrorResponse:
     """What the server sends: status, headers (Content-Type …) and the encoded body."""
@@ -84,6 +145,32 @@ class MirrorResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+    delay: float = 0.0
+    """Seconds the server waits before answering (fault ``slow``)."""
+    truncate_at: int | None = None
+    """Send this many bytes of the body only (Content-Length still says all), then shut the
+    connection (fault ``reset_mid_body``)."""
+
+
+@dataclass(frozen=True)
+class FaultCase:
+    """One entry of the bad-input catalogue (``MirrorSite(faults=True).fault_cases``)."""
+
+    name: str
+    path: str
+    description: str
+    yields_item: bool
+    """True when the crawler must export the article (its truth is in ``expected_articles``)."""
+
+
+@dataclass(frozen=True)
+class _Fault:
+    case: FaultCase
+    column: ColumnSpec
+    head: Head
+    traits: Traits
+    slot: int
+    """The page-1 row (0-based) the fault row follows; -1 when the column has no rows."""
 
 
 @dataclass(frozen=True)
@@ -116,19 +203,54 @@ class _State:
     by_column: dict[str, list[int]] = field(default_factory=dict)
     index_of_path: dict[str, int] = field(default_factory=dict)
     revisions: dict[int, int] = field(default_factory=dict)
+    fault_requests: dict[str, int] = field(default_factory=dict)
+    """Requests seen per fault path (the 503 burst counts them)."""
 
 
 class MirrorSite:
-    """The site: list pages, article pages, truth, and mutation hooks for incremental tests."""
+    """The site: list pages, article pages, truth, and mutation hooks for incremental tests.
 
-    def __init__(self, n_articles: int = 40, per_page: int = 5, seed: int = 0) -> None:
+    Off by default: ``faults=True`` adds the bad-input catalogue (``fault_cases``: rows on
+    page 1 of 武汉要闻 and 通知公告 whose articles misbehave, see ``FAULT_NAMES``) and the
+    武汉旅游 column whose pager claims 99999 pages (``huge_pager_column``); ``variant`` is
+    one of ``VARIANTS``, a site the end-of-run health checks must flag; ``bare_residue``
+    (on by default) writes the placeholder inside prose straight into the ``<p>``'s text;
+    off, it follows a ``<span>`` run.
+    """
+
+    def __init__(
+        self,
+        n_articles: int = 40,
+        per_page: int = 5,
+        seed: int = 0,
+        *,
+        faults: bool = False,
+        variant: str | None = None,
+        slow_seconds: float = 3.0,
+        bare_residue: bool = True,
+    ) -> None:
         if n_articles < 1:
             raise ValueError(f"n_articles must be >= 1, got {n_articles}")
         if per_page < 1:
             raise ValueError(f"per_page must be >= 1, got {per_page}")
+        if variant is not None and variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS} or None, got {variant!r}")
         self.n_articles = n_articles
         self.per_page = per_page
         self.seed = seed
+        self.faults = faults
+        self.variant = variant
+        self.slow_seconds = slow_seconds
+        """Seconds the ``slow`` fault waits before answering (read at each request)."""
+        self.burst_503_failures = 2
+        """Requests of ``burst_503_recovers`` that answer 503 before it answers 200."""
+        self.bare_residue = bare_residue
+        self.huge_pager_column: str | None = HUGE_PAGER_COLUMN.path if faults else None
+        self._columns: tuple[ColumnSpec, ...] = COLUMNS + ((HUGE_PAGER_COLUMN,) if faults else ())
+        self._column_by_path = {c.path: c for c in self._columns}
+        # The unwanted rows must not point into a column the faults crawl asks for.
+        self.unwanted_column_path = FAULTS_UNWANTED_COLUMN_PATH if faults else UNWANTED_COLUMN_PATH
+        self._unwanted_column_name = FAULTS_UNWANTED_COLUMN_NAME if faults else UNWANTED_COLUMN_NAME
         self._lock = threading.RLock()
         state = _State(by_column={c.key: [] for c in COLUMNS})
         for i in range(n_articles):
@@ -144,6 +266,12 @@ class MirrorSite:
         for i in range(n_articles):
             state.index_of_path[self._path(i)] = i
         self._extras = self._place_extras()
+        self._faults: dict[str, _Fault] = self._place_faults() if faults else {}
+        self.fault_cases: dict[str, FaultCase] = {f.case.name: f.case for f in self._faults.values()}
+        """Fault name -> its case (empty without ``faults``)."""
+        self._whly: list[Head] = self._whly_heads() if faults else []
+        self._whly_by_path = {head.path: head for head in self._whly}
+        self._oversize: bytes | None = None
 
     # ------------------------------------------------------------------ identity of article i
 
@@ -177,12 +305,25 @@ class MirrorSite:
         return make_head(i, column, self._docid(i), self._ts(i), self.seed, is_seed=i == self.seed_index)
 
     def _traits(self, i: int) -> Traits:
-        return traits_for(
+        column = self._state.columns_of[i]
+        traits = traits_for(
             i,
-            self._state.columns_of[i],
+            column,
             seed=i == self.seed_index,
             multipage=i == self.multipage_index,
+            bare_residue=self.bare_residue,
         )
+        return self._apply_variant(traits, column)
+
+    def _apply_variant(self, traits: Traits, column: ColumnSpec) -> Traits:
+        if self.variant == "renamed_body":
+            return replace(traits, container_class=RENAMED_BODY_CLASS)
+        if self._without_dates(column):
+            return replace(traits, no_dates=True, info_date="none")
+        return traits
+
+    def _without_dates(self, column: ColumnSpec) -> bool:
+        return self.variant == "no_dates" and column.path == NO_DATES_COLUMN_PATH
 
     def _model(self, i: int) -> ArticleModel:
         return build_article(self._head(i), self._traits(i), self.seed, self._state.revisions.get(i, 0))
@@ -230,7 +371,7 @@ class MirrorSite:
             add(i, _Extra("javascript", "javascript:void(0)", "更多专题请点击进入", self._ts(i)))
             i = anchor(3)
             ts = self._ts(i)
-            unwanted = f"{UNWANTED_COLUMN_PATH}{ts:%Y%m}/t{ts:%Y%m%d}_{self._docid(i) - 3}.shtml"
+            unwanted = f"{self.unwanted_column_path}{ts:%Y%m}/t{ts:%Y%m%d}_{self._docid(i) - 3}.shtml"
             district = rng.choice(phrases.DISTRICTS)
             add(i, _Extra("unwanted", unwanted, f"走进武汉｜{district}文旅新地标开门迎客", ts))
             i = anchor(self.per_page + 1)
@@ -240,6 +381,49 @@ class MirrorSite:
             i = anchor(m - 1)
             add(i, _Extra("mailto", "mailto:zfxxgk@wuhan.gov.cn", "向我们反映问题（政府信箱）", self._ts(i)))
         return extras
+
+    def _place_faults(self) -> dict[str, _Fault]:
+        """The catalogue's articles, keyed by path; their rows follow page-1 rows in turn.
+
+        Each is dated a few minutes before the row it follows, in that row's column.
+        """
+        faults: dict[str, _Fault] = {}
+        taken: dict[str, int] = {}
+        for number, (name, key, yields_item, description) in enumerate(_FAULT_CATALOGUE):
+            column = next(c for c in COLUMNS if c.key == key)
+            chron = self._state.by_column[key]
+            rows = min(self.per_page, len(chron))
+            j = taken[key] = taken.get(key, -1) + 1
+            slot = j % rows if rows else -1
+            base = self._ts(chron[-1 - slot]) if rows else self._ts(len(self._state.columns_of) - 1)
+            ts = base - timedelta(minutes=3 * (j + 1))
+            head = make_head(
+                _FAULT_INDEX_BASE + number, column, _FAULT_DOCID_BASE + number, ts, self.seed, is_seed=False
+            )
+            case = FaultCase(name, head.path, description, yields_item)
+            faults[head.path] = _Fault(case, column, head, _fault_traits(name), slot)
+        assert not set(faults) & set(self._state.index_of_path)
+        return faults
+
+    def _whly_heads(self) -> list[Head]:
+        """武汉旅游 articles, newest first: two days apart, the newest a day before the site's newest."""
+        newest = self._ts(len(self._state.columns_of) - 1)
+        count = HUGE_PAGER_REAL_PAGES * HUGE_PAGER_ROWS_PER_PAGE
+        return [
+            make_head(
+                _WHLY_INDEX_BASE + k,
+                HUGE_PAGER_COLUMN,
+                _WHLY_DOCID_BASE + count - k,
+                newest - timedelta(days=1 + 2 * k, minutes=k),
+                self.seed,
+                is_seed=False,
+            )
+            for k in range(count)
+        ]
+
+    def _whly_traits(self, head: Head) -> Traits:
+        traits = traits_for(head.index, HUGE_PAGER_COLUMN, seed=False, multipage=False, bare_residue=self.bare_residue)
+        return self._apply_variant(traits, HUGE_PAGER_COLUMN)
 
     def _extras_of(self, kind: str) -> set[str]:
         return {
@@ -254,12 +438,13 @@ class MirrorSite:
 
     @property
     def columns(self) -> list[ColumnInfo]:
-        """The six columns with their pager form and the list pages that exist now."""
-        return [self.column(c.path) for c in COLUMNS]
+        """The six columns (and with ``faults`` 武汉旅游) with their pager form and the list
+        pages that exist now."""
+        return [self.column(c.path) for c in self._columns]
 
     def column(self, column_path: str) -> ColumnInfo:
         """One column by path (``/sy/whyw/``)."""
-        spec = COLUMN_BY_PATH[column_path]
+        spec = self._column_by_path[column_path]
         return ColumnInfo(
             path=spec.path,
             name=spec.name,
@@ -272,13 +457,18 @@ class MirrorSite:
     def _page_count(self, spec: ColumnSpec) -> int:
         if spec.pager == PAGER_SINGLE:
             return 1
+        if spec is HUGE_PAGER_COLUMN:
+            return HUGE_PAGER_REAL_PAGES
         with self._lock:
             m = len(self._state.by_column[spec.key])
         return max(1, math.ceil(m / self.per_page))
 
     def list_page_paths(self, column_path: str) -> list[str]:
-        """``<col>index.shtml``, ``<col>index_1.shtml`` …: the list pages that hold rows."""
-        spec = COLUMN_BY_PATH[column_path]
+        """``<col>index.shtml``, ``<col>index_1.shtml`` …: the list pages that hold rows.
+
+        (Variant ``empty_list``: ``/sy/kwh/``'s page 1 is among them, but holds no rows.)
+        """
+        spec = self._column_by_path[column_path]
         count = self._page_count(spec)
         return [f"{spec.path}index.shtml"] + [f"{spec.path}index_{k}.shtml" for k in range(1, count)]
 
@@ -286,9 +476,12 @@ class MirrorSite:
         """No-pager forms: the page after the last (200 and empty, or 404); else empty.
 
         政府规章 (single page, no pager) is a no-pager column too: its ``index_1.shtml`` is
-        the 404 a crawler following SITE.md form 3 fetches to learn the list ended.
+        the 404 a crawler following SITE.md form 3 fetches to learn the list ended. So is
+        the 404 after the last real page of 武汉旅游, whose pager claims 99999 pages.
         """
-        spec = COLUMN_BY_PATH[column_path]
+        spec = self._column_by_path[column_path]
+        if spec is HUGE_PAGER_COLUMN:
+            return {f"{spec.path}index_{HUGE_PAGER_REAL_PAGES}.shtml"}
         if spec.pager in (PAGER_NONE_EMPTY_PAGE, PAGER_NONE_404, PAGER_SINGLE):
             return {f"{spec.path}index_{self._page_count(spec)}.shtml"}
         return set()
@@ -315,7 +508,8 @@ class MirrorSite:
 
     @property
     def unwanted_paths(self) -> set[str]:
-        """Article pages of a column nobody asked for (``/zjwh/whly/…``), served 200."""
+        """Article pages of a column nobody asked for (``/zjwh/whly/…``; with ``faults``,
+        where 武汉旅游 is served, ``/zjwh/whrw/…``), served 200."""
         return self._extras_of("unwanted")
 
     @property
@@ -334,7 +528,10 @@ class MirrorSite:
             return self._state.index_of_path[path]
 
     def article_paths(self, column_path: str | None = None) -> list[str]:
-        """Article paths, newest first, of one column or of the whole site."""
+        """Article paths, newest first, of one column or of the whole site (the six columns;
+        with ``faults``, 武汉旅游's own by its path; fault paths are in ``fault_cases``)."""
+        if column_path is not None and column_path == self.huge_pager_column:
+            return [head.path for head in self._whly]
         with self._lock:
             if column_path is None:
                 indexes = list(range(len(self._state.columns_of)))
@@ -354,15 +551,53 @@ class MirrorSite:
     # ------------------------------------------------------------------ public: truth
 
     def expected_article(self, path: str) -> ArticleTruth:
-        """Truth for one article path."""
+        """Truth for one article path (fault and 武汉旅游 paths included); KeyError for a path
+        that yields no item."""
         with self._lock:
-            return truth(self._model(self._state.index_of_path[path]))
+            i = self._state.index_of_path.get(path)
+            if i is not None:
+                return truth(self._model(i))
+            fault = self._faults.get(path)
+            if fault is not None and fault.case.yields_item:
+                return truth(self._fault_model(fault))
+            return truth(self._whly_model(self._whly_by_path[path]))
 
     def expected_articles(self) -> dict[str, ArticleTruth]:
-        """Truth for every article, keyed by path (newest first)."""
+        """Truth for every article the crawler must export, keyed by path: newest first, then
+        (with ``faults``) the fault cases that yield an item and the 武汉旅游 articles.
+
+        Variant ``empty_list``: no 媒体看武汉 article (no list links to one).
+        """
         with self._lock:
             n = len(self._state.columns_of)
-            return {self._path(i): truth(self._model(i)) for i in range(n - 1, -1, -1)}
+            skipped = EMPTY_LIST_COLUMN_PATH if self.variant == "empty_list" else None
+            out = {
+                self._path(i): truth(self._model(i))
+                for i in range(n - 1, -1, -1)
+                if self._state.columns_of[i].path != skipped
+            }
+            for path, fault in self._faults.items():
+                if fault.case.yields_item:
+                    out[path] = truth(self._fault_model(fault))
+            for head in self._whly:
+                out[head.path] = truth(self._whly_model(head))
+            return out
+
+    def _fault_model(self, fault: _Fault) -> ArticleModel:
+        return build_article(fault.head, fault.traits, self.seed, 0)
+
+    def _whly_model(self, head: Head) -> ArticleModel:
+        return build_article(head, self._whly_traits(head), self.seed, 0)
+
+    def fault_requests(self, name: str) -> int:
+        """How many requests the fault case ``name`` has answered since the last reset."""
+        with self._lock:
+            return self._state.fault_requests.get(self.fault_cases[name].path, 0)
+
+    def reset_faults(self) -> None:
+        """Forget the requests each fault path has seen (the 503 burst starts again)."""
+        with self._lock:
+            self._state.fault_requests.clear()
 
     def forms(self) -> dict[str, list[int]]:
         """SITE.md form name -> indexes of the articles that carry it."""
@@ -416,8 +651,12 @@ class MirrorSite:
         (``http://<host>/sy/whyw/…``); truth does not depend on it.
         """
         host = host or DEFAULT_HOST
-        path = urlsplit(path).path or "/"
+        parts = urlsplit(path)
+        path = parts.path or "/"
         with self._lock:
+            fault = self._faults.get(path)
+            if fault is not None:
+                return self._render_fault(fault, parts.query, host)
             return self._render(path, host)
 
     def _render(self, path: str, host: str) -> MirrorResponse:
@@ -425,10 +664,10 @@ class MirrorSite:
             return MirrorResponse(200, {"Content-Type": "text/plain"}, ROBOTS_TXT.encode())
         if path in ("/", "/index.shtml", "/index.html"):
             return _html(self._home_page())
-        if path + "/" in COLUMN_BY_PATH:
+        if path + "/" in self._column_by_path:
             return MirrorResponse(301, {"Location": path + "/", "Content-Type": "text/html"}, b"")
         directory, _, name = path.rpartition("/")
-        spec = COLUMN_BY_PATH.get(directory + "/")
+        spec = self._column_by_path.get(directory + "/")
         if spec is not None:
             match = _LIST_RE.match(name) if name else _LIST_RE.match("index.shtml")
             if match:
@@ -437,6 +676,10 @@ class MirrorSite:
         i = self._state.index_of_path.get(path)
         if i is not None:
             body, content_type = render_article_page(self._model(i), 0)
+            return MirrorResponse(200, {"Content-Type": content_type}, body)
+        whly = self._whly_by_path.get(path)
+        if whly is not None:
+            body, content_type = render_article_page(self._whly_model(whly), 0)
             return MirrorResponse(200, {"Content-Type": content_type}, body)
         sub = _SUBPAGE_RE.match(path)
         if sub and self.multipage_index is not None:
@@ -448,13 +691,69 @@ class MirrorSite:
                     body, content_type = render_article_page(model, k)
                     return MirrorResponse(200, {"Content-Type": content_type}, body)
         if path in self.robots_disallowed_paths or path in self.unwanted_paths:
-            return _html(_plain_article_page(path))
+            return _html(_plain_article_page(path, self._unwanted_column_name))
         file_match = _FILE_RE.search(path)
         if file_match and any(path.startswith(c.path) for c in COLUMNS):
             ext = file_match.group(1)
             content_type = _FILE_TYPES.get(ext, "application/octet-stream")
             return MirrorResponse(200, {"Content-Type": content_type}, b"mirror file " + path.encode())
         return _not_found()
+
+    def _render_fault(self, fault: _Fault, query: str, host: str) -> MirrorResponse:
+        """The answer of a fault path (under the lock: its request counter is site state)."""
+        path = fault.head.path
+        hits = self._state.fault_requests[path] = self._state.fault_requests.get(path, 0) + 1
+        name = fault.case.name
+        if name == "http_404":
+            return _not_found()
+        if name == "http_410":
+            return _status_page(410, "Gone")
+        if name == "burst_503_recovers" and hits <= self.burst_503_failures:
+            return _status_page(503, "Service Temporarily Unavailable")
+        if name == "burst_502_persists":
+            return _status_page(502, "Bad Gateway")
+        if name == "challenge_412":
+            return MirrorResponse(412, {"Content-Type": "text/html; charset=utf-8"}, self._challenge_page(path))
+        if name == "redirect_loop":
+            # A -> A?loop=1 -> A: two URLs, so a duplicate filter alone does not end it at once.
+            target = path if query else f"{path}?loop=1"
+            return _redirect(f"http://{host}{target}")
+        if name == "redirect_offsite":
+            return _redirect(OFFSITE_REDIRECT_ORIGIN + path)
+        if name == "empty_200":
+            return MirrorResponse(200, {"Content-Type": "text/html"}, b"")
+        if name == "garbage_bytes":
+            noise = random.Random(mix(self.seed, GARBAGE_BYTES, 77)).randbytes(GARBAGE_BYTES)
+            return MirrorResponse(200, {"Content-Type": "text/html"}, noise)
+        model = self._fault_model(fault)
+        if name == "gbk_declared_utf8":
+            page = render_article_html(model, 0, charset='<meta charset="utf-8">')
+            return MirrorResponse(200, {"Content-Type": "text/html; charset=utf-8"}, page.encode("gbk"))
+        if name == "utf8_declared_gbk":
+            declared = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+            page = render_article_html(model, 0, charset=declared)
+            return MirrorResponse(200, {"Content-Type": "text/html; charset=gb2312"}, page.encode("utf-8"))
+        if name == "oversize":
+            if self._oversize is None:
+                self._oversize = _oversize_page(render_article_html(model, 0), self.seed)
+            return MirrorResponse(200, {"Content-Type": "text/html; charset=utf-8"}, self._oversize)
+        body, content_type = render_article_page(model, 0)
+        response = MirrorResponse(200, {"Content-Type": content_type}, body)
+        if name == "slow":
+            response.delay = self.slow_seconds
+        elif name == "reset_mid_body":
+            response.truncate_at = len(body) // 2
+        return response
+
+    def _challenge_page(self, path: str) -> bytes:
+        """The JavaScript cookie challenge of sister Hubei sites: set a cookie, reload."""
+        token = f"{mix(self.seed, len(path), 412):016x}"
+        return (
+            '<html><head><meta charset="utf-8"></head><body><script>'
+            f'document.cookie="__jsl_clearance=1653609900.{token[:3]}|0|{token}%3D;max-age=3600;path=/";'
+            "location.href=location.pathname+location.search"
+            "</script></body></html>\n"
+        ).encode()
 
     def _home_page(self) -> str:
         links = "\n".join(f'<li><a href="{c.path}">{esc(c.name)}</a></li>' for c in COLUMNS)
@@ -471,9 +770,16 @@ class MirrorSite:
             return None
         if k > count or (k == count and spec.pager != PAGER_NONE_EMPTY_PAGE):
             return None
-        rows = [] if k == count else self._rows(spec, k, host)
+        if spec is HUGE_PAGER_COLUMN:
+            rows = self._whly_rows(k, host)
+        elif k == count or (k == 0 and self.variant == "empty_list" and spec.path == EMPTY_LIST_COLUMN_PATH):
+            rows = []
+        else:
+            rows = self._rows(spec, k, host)
         pager = ""
-        if spec.pager == PAGER_CREATE_PAGE_HTML:
+        if spec is HUGE_PAGER_COLUMN:
+            pager = _create_page_html(HUGE_PAGER_CLAIMED_PAGES, k)
+        elif spec.pager == PAGER_CREATE_PAGE_HTML:
             pager = _create_page_html(count, k)
         elif spec.pager == PAGER_COUNT_PAGE:
             pager = _count_page(count, k)
@@ -504,24 +810,44 @@ class MirrorSite:
             positions = range(m)
         else:
             positions = range(k * self.per_page, min((k + 1) * self.per_page, m))
-        entries: list[int | _Extra] = []
+        entries: list[int | _Extra | _Fault] = []
         if k == 1 and spec.pager != PAGER_SINGLE and m > self.per_page:
             # SITE.md "one article can appear on two consecutive list pages".
             entries.append(chron[m - self.per_page])
         placed = self._extras[spec.key]
-        for position in positions:
+        faults = [f for f in self._faults.values() if f.column is spec] if k == 0 else []
+        entries.extend(f for f in faults if f.slot < 0)
+        for slot, position in enumerate(positions):
             i = chron[m - 1 - position]
             entries.append(i)
             entries.extend(placed.get(i, ()))
+            entries.extend(f for f in faults if f.slot == slot)
         return [self._row(spec, entry, host) for entry in entries]
 
-    def _row(self, spec: ColumnSpec, entry: int | _Extra, host: str) -> str:
+    def _whly_rows(self, k: int, host: str) -> list[str]:
+        heads = self._whly[k * HUGE_PAGER_ROWS_PER_PAGE : (k + 1) * HUGE_PAGER_ROWS_PER_PAGE]
+        return [self._article_row(HUGE_PAGER_COLUMN, head, self._whly_traits(head), host) for head in heads]
+
+    def _row(self, spec: ColumnSpec, entry: int | _Extra | _Fault, host: str) -> str:
+        dated = not self._without_dates(spec)
+        if isinstance(entry, _Fault):
+            name = entry.case.name
+            blank = name == "whitespace_title"
+            return _anchor_row(
+                "./" + entry.head.path.removeprefix(spec.path),
+                "\u3000 " if blank else entry.head.title,
+                entry.head.ts,
+                spec,
+                title_attr=not blank,
+                span_time=True,
+                dated=dated and name != "missing_dates",
+            )
         if isinstance(entry, _Extra):
             href = entry.href
             if entry.kind == "dead":
                 href = "./" + href.removeprefix(spec.path)
             if spec.rows == ROWS_ANCHOR:
-                return _anchor_row(href, entry.title, entry.date, spec, title_attr=True, span_time=True)
+                return _anchor_row(href, entry.title, entry.date, spec, title_attr=True, span_time=True, dated=dated)
             if spec.rows == ROWS_SCRIPT:
                 return _script_row(href, entry.title, "", entry.date)
             return _variables_row(href, entry.title, "", entry.date, "")
@@ -532,31 +858,45 @@ class MirrorSite:
         if spec.rows != ROWS_ANCHOR:
             dcon = phrases.regulation_dcon(random.Random(mix(self.seed, entry, 5)), head.topic)
             return _variables_row(relative, head.title, head.filenum, head.ts, dcon)
-        traits = self._traits(entry)
+        return self._article_row(spec, head, self._traits(entry), host)
+
+    def _article_row(self, spec: ColumnSpec, head: Head, traits: Traits, host: str) -> str:
+        relative = "./" + head.path.removeprefix(spec.path)
         href = {
             "relative": relative,
             "root": head.path,
             "absolute": f"http://{host}{head.path}",
         }[traits.row_href]
         return _anchor_row(
-            href, head.title, head.ts, spec, title_attr=traits.row_title_attr, span_time=traits.row_span_time
+            href,
+            head.title,
+            head.ts,
+            spec,
+            title_attr=traits.row_title_attr,
+            span_time=traits.row_span_time,
+            dated=not traits.no_dates,
         )
 
 
 # ---------------------------------------------------------------------- list page pieces
 
 
-def _anchor_row(href: str, title: str, ts: datetime, spec: ColumnSpec, *, title_attr: bool, span_time: bool) -> str:
-    """SITE.md "Rows": ``div.articleList li`` with an ``a`` and a date span."""
+def _anchor_row(
+    href: str, title: str, ts: datetime, spec: ColumnSpec, *, title_attr: bool, span_time: bool, dated: bool = True
+) -> str:
+    """SITE.md "Rows": ``div.articleList li`` with an ``a`` and a date span (none unless ``dated``)."""
     text = title
     title_html = ""
     if title_attr:
         title_html = f' title="{attr(title)}"'
         if len(title) > _TITLE_CUT:
             text = title[:_TITLE_CUT] + "…"
+    link = f'<a href="{attr(href)}"{title_html} target="_blank">{esc(text)}</a>'
+    if not dated:
+        return f"<li>{link}</li>"
     span = '<span class="time">' if span_time else "<span>"
     date = ts.strftime(spec.list_date_format)
-    return f'<li><a href="{attr(href)}"{title_html} target="_blank">{esc(text)}</a>{span}{date}</span></li>'
+    return f"<li>{link}{span}{date}</span></li>"
 
 
 def _script_row(url: str, title: str, filenum: str, ts: datetime) -> str:
@@ -634,9 +974,9 @@ def _page_shell(title: str, metas: str, body: str) -> str:
     )
 
 
-def _plain_article_page(path: str) -> str:
+def _plain_article_page(path: str, unwanted_name: str) -> str:
     """A page that exists but must never be fetched (robots-disallowed or unwanted column)."""
-    name = "内部资料" if path.startswith("/private/") else UNWANTED_COLUMN_NAME
+    name = "内部资料" if path.startswith("/private/") else unwanted_name
     body = (
         '<div class="container"><div class="article">\n'
         f'<h1 class="article-title">{name}</h1>\n'
@@ -644,6 +984,45 @@ def _plain_article_page(path: str) -> str:
         f"<p>\u3000\u3000本页属于{name}，不在抓取范围内。</p>\n</div></div></div>\n"
     )
     return _page_shell(f"{name} - {phrases.SITE_NAME}", "", body)
+
+
+def _fault_traits(name: str) -> Traits:
+    """The forms of a fault case's article page: a plain article, but for its fault."""
+    if name == "no_body_container":
+        return replace(PLAIN_TRAITS, container_class="content-text")
+    if name == "malformed_date":
+        return replace(PLAIN_TRAITS, pubdate_text=_MALFORMED_PUBDATE, info_date="none")
+    if name == "future_date":
+        return replace(PLAIN_TRAITS, pubdate_text=_FUTURE_DATE, info_date="none", info_date_text=_FUTURE_DATE)
+    if name == "missing_dates":
+        return replace(PLAIN_TRAITS, no_dates=True, info_date="none")
+    if name == "whitespace_title":
+        return replace(PLAIN_TRAITS, blank_title=True)
+    return PLAIN_TRAITS
+
+
+def _oversize_page(page: str, seed: int) -> bytes:
+    """``page`` with a pasted-in ``data:`` image in the body, exactly ``OVERSIZE_BYTES`` long."""
+    marker = '<div class="article-tools">'
+    head, tail = page.encode("utf-8").split(marker.encode(), 1)
+    prefix = b'<p style="text-align: center;"><img src="data:image/png;base64,'
+    suffix = b'" alt="" /></p>\n'
+    room = OVERSIZE_BYTES - len(head) - len(prefix) - len(suffix) - len(marker) - len(tail)
+    data = base64.b64encode(random.Random(mix(seed, OVERSIZE_BYTES)).randbytes(room // 4 * 3))
+    return head + prefix + data + suffix + b"\n" * (room - len(data)) + marker.encode() + tail
+
+
+def _status_page(status: int, reason: str) -> MirrorResponse:
+    """nginx's small error page."""
+    page = (
+        f"<html>\n<head><title>{status} {reason}</title></head>\n<body>\n"
+        f"<center><h1>{status} {reason}</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n"
+    )
+    return MirrorResponse(status, {"Content-Type": "text/html; charset=utf-8"}, page.encode())
+
+
+def _redirect(location: str) -> MirrorResponse:
+    return MirrorResponse(302, {"Location": location, "Content-Type": "text/html; charset=utf-8"}, b"")
 
 
 def _html(page: str) -> MirrorResponse:
