@@ -209,3 +209,13 @@ def test_an_empty_article_list_ends_the_column_whatever_the_sidebar_links() -> N
 )
 def test_dates(text: str, expected: str | None) -> None:
     assert parse_datetime(text) == expected
+
+
+def test_a_placeholder_inside_prose_leaves_the_paragraph_to_the_residue_pipeline() -> None:
+    inner = "<p>　　市民可通过{{ item.channel }}平台查询办理进度。</p><p>阅读次数{{ d.count }}</p>"
+    assert body_paragraphs(inner) == ["市民可通过{{ item.channel }}平台查询办理进度。"]
+
+
+def test_a_placeholder_after_an_inline_run_keeps_the_run() -> None:
+    inner = "<p><span>市民可通过</span>{{ item.channel }}平台查询。</p>"
+    assert body_paragraphs(inner) == ["市民可通过{{ item.channel }}平台查询。"]

@@ -108,18 +108,22 @@ _WIDGET_LABEL_RE = re.compile(r"^[\w ]{1,12}$")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def _own_text_without(el: _Element, skip: set[_Element]) -> str:
+def _text_without(el: _Element, skip: _Element | None = None) -> str:
+    """The text of ``el`` without ``skip``'s subtree (its tail stays: it belongs to the
+    parent), without script/style, and with template placeholders removed."""
     parts: list[str] = []
-    for node in el.iter():
-        if any(node is s or _is_descendant(node, s) for s in skip):
-            continue
-        if isinstance(node.tag, str) and node.tag in SKIP_TAGS:
-            continue
+
+    def walk(node: _Element) -> None:
         if node.text and isinstance(node.tag, str):
             parts.append(node.text)
-        if node is not el and node.tail:
-            parts.append(node.tail)
-    return collapse_whitespace("".join(parts))
+        for child in node:
+            if isinstance(child.tag, str) and child is not skip and child.tag not in SKIP_TAGS:
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return collapse_whitespace(TEMPLATE_TEXT_RE.sub("", "".join(parts)))
 
 
 def _is_descendant(node: _Element, ancestor: _Element) -> bool:
@@ -157,7 +161,7 @@ def template_widgets(root: _Element) -> list[_Element]:
         # Widen to ancestors whose remaining text is no more than a label.
         parent = widget.getparent()
         while parent is not None and parent is not root:
-            rest = _own_text_without(parent, {widget})
+            rest = _text_without(parent, widget)
             if rest and not is_widget_label(rest):
                 break
             widget = parent
@@ -174,9 +178,15 @@ def template_widgets(root: _Element) -> list[_Element]:
 
 
 def _directly_templated(el: _Element) -> bool:
+    """A browser-rendered element: framework directives, or placeholders with no more
+    than a label around them. Prose with a placeholder inside stays prose (the template
+    residue pipeline strips the placeholder)."""
     if any(_DIRECTIVE_ATTR_RE.match(str(name)) for name in el.attrib):
         return True
-    return bool(el.text and TEMPLATE_TEXT_RE.search(el.text))
+    if not (el.text and TEMPLATE_TEXT_RE.search(el.text)):
+        return False
+    rest = _text_without(el)
+    return not rest or is_widget_label(rest)
 
 
 def is_hidden(el: _Element) -> bool:

@@ -15,10 +15,27 @@ True
 from __future__ import annotations
 
 import codecs
+import re
 
 _GB_FAMILY = frozenset({"gb2312", "gbk", "gb18030", "hz"})
 # Share of undecodable bytes above which a candidate is not the page's charset.
 _MAX_ERROR_SHARE = 0.001
+
+
+# Above this share of undecodable characters a page is garbage, not text.
+UNDECODABLE_MAX_SHARE = 0.02
+_UNDECODABLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+def undecodable_share(text: str) -> float:
+    """Share of replacement and control characters in ``text``.
+
+    >>> undecodable_share("正文"), undecodable_share("\ufffd\x01ab")
+    (0.0, 0.5)
+    """
+    if not text:
+        return 0.0
+    return len(_UNDECODABLE_RE.findall(text)) / len(text)
 
 
 def _canonical(name: str) -> str:

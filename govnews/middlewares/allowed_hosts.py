@@ -46,5 +46,7 @@ class AllowedHostsMiddleware:
         if urlparse_cached(request).scheme in ("http", "https") and netloc_of(request.url) in allowed:
             return
         self.stats.inc_value("govnews/security/offsite_blocked")
-        logger.warning("refused %s: not a host of this crawl (%s)", request.url, ", ".join(sorted(allowed)))
+        redirects = request.meta.get("redirect_urls") or []
+        origin = f" (redirected from {redirects[0]})" if redirects else ""
+        logger.warning("refused %s%s: not a host of this crawl (%s)", request.url, origin, ", ".join(sorted(allowed)))
         raise IgnoreRequest(f"offsite: {request.url}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.defer import deferred_from_coro
 
@@ -27,7 +27,7 @@ class BackOffWhenBlockedMiddleware:
     page holding a JavaScript cookie challenge) as an error to count and slow down on.
 
     Changes: doubles the host's download delay (up to ``AUTOTHROTTLE_MAX_DELAY``) on each
-    block; AutoThrottle brings it back down once pages flow again. The response goes on
+    block, and halves it again on each good answer down to where it was. The response goes on
     unchanged, so it fails as an HTTP error of its status and is not retried (none of
     these statuses is in ``RETRY_HTTP_CODES``): a challenge never loops.
 
@@ -44,6 +44,8 @@ class BackOffWhenBlockedMiddleware:
         self.max_delay = max_delay
         self.consecutive = 0
         self.crawler: Crawler | None = None
+        # Download delay of each slot before this middleware raised it.
+        self.base_delays: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackOffWhenBlockedMiddleware:
@@ -63,6 +65,7 @@ class BackOffWhenBlockedMiddleware:
         if response.status not in self.statuses and not (challenge and response.status >= 400):
             if response.status == 200:
                 self.consecutive = 0
+                self._recover(request)
             return response
         self.consecutive += 1
         self.stats.inc_value(f"govnews/blocked/{response.status}")
@@ -82,12 +85,29 @@ class BackOffWhenBlockedMiddleware:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
         return response
 
-    def _back_off(self, request: Request) -> float:
+    def _slot(self, request: Request) -> tuple[str, Any]:
         assert self.crawler is not None and self.crawler.engine is not None
         downloader = self.crawler.engine.downloader
         key = request.meta.get("download_slot") or downloader.get_slot_key(request)
-        slot = downloader.slots.get(key)
+        return key, downloader.slots.get(key)
+
+    def _back_off(self, request: Request) -> float:
+        key, slot = self._slot(request)
         if slot is None:
             return 0.0
+        self.base_delays.setdefault(key, slot.delay)
         slot.delay = min(max(slot.delay * 2, 2.0), self.max_delay)
-        return slot.delay
+        return float(slot.delay)
+
+    def _recover(self, request: Request) -> None:
+        """Pages flow again: halve the raised delay on each good answer, down to where it
+        was (AutoThrottle, when on, adjusts it too)."""
+        if not self.base_delays:
+            return
+        key, slot = self._slot(request)
+        if slot is None or key not in self.base_delays:
+            return
+        base = self.base_delays[key]
+        slot.delay = max(base, slot.delay / 2)
+        if slot.delay <= base:
+            del self.base_delays[key]

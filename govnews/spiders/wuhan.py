@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from govnews.extract.article import ArticlePage, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
-from govnews.extract.encoding import corrected_encoding
+from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.items import Article
 from govnews.sites import wuhan
@@ -73,6 +73,7 @@ class WuhanSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", 2000)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         if spider.probe_report is not None:
             # A probe exports nothing: no feed file is even opened.
             extensions = crawler.settings.getdict("EXTENSIONS")
@@ -169,6 +170,10 @@ class WuhanSpider(scrapy.Spider):
                 encoding,
             )
             response = response.replace(encoding=encoding)
+        if (share := undecodable_share(response.text)) > UNDECODABLE_MAX_SHARE:
+            self._inc(f"{kind}/undecodable")
+            logger.warning("%s page %s skipped: %.0f%% of it is not text", kind, response.url, share * 100)
+            return None
         return response
 
     def parse_list(self, response: Response, walk: ColumnWalk) -> Iterator[scrapy.Request]:
@@ -406,13 +411,28 @@ class WuhanSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        reason = _failure_reason(failure)
+        self._article_skipped(request, _failure_reason(failure))
+
+    def _article_skipped(self, request: scrapy.Request, reason: str) -> None:
+        # Name the article as listed, not the last hop of a redirect.
+        url = _origin_url(request)
         self._inc(f"article/failed/{reason}")
-        column = self._section_of(urlsplit(request.url).path)
+        column = self._section_of(urlsplit(url).path)
         self._inc_column(column, "article_failed")
         if self.probe_report is not None and column:
-            self.probe_report.article_failed(self._probe_column(column), request.url, reason)
-        logger.warning("article %s skipped: %s", request.url, reason)
+            self.probe_report.article_failed(self._probe_column(column), url, reason)
+        logger.warning("article %s skipped: %s", url, reason)
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        """The scheduler's duplicate filter dropped a request. For a redirect hop that is
+        a redirect loop (A → B → A): the article ends there, counted and logged."""
+        if request.meta.get("redirect_urls") and request.callback in (self.parse_article, self.parse_article_page_n):
+            self._article_skipped(request, "redirect_loop")
+
+
+def _origin_url(request: scrapy.Request) -> str:
+    redirects: list[str] = request.meta.get("redirect_urls") or []
+    return redirects[0] if redirects else request.url
 
 
 def _header(response: Response, name: bytes) -> str | None:
