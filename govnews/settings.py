@@ -92,6 +92,47 @@ FEED_STORAGES = {
 # empty means the user's data directory, the same from a checkout or under scrapyd.
 GOVNEWS_STATE_DIR = ""
 
+# -- Health checks ---------------------------------------------------------------------
+# End-of-run checks (docs/health.md): a run that exports nothing, or the wrong thing,
+# says so: ERROR lines, verdict "failed" in <feed>.summary.json and the stats, exit code 1.
+EXTENSIONS = {
+    # Counts exported (and validation-dropped) items and their fields per column.
+    "govnews.health.coverage.ColumnCoverage": 100,
+    # Runs the monitor suite at spider close; after CoreStats (0), so finish_reason is set.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    # Writes <feed>.summary.json and the closing log block once every feed is stored.
+    "govnews.health.summary.HealthSummary": 600,
+}
+SPIDERMON_ENABLED = True
+# One monitor per check; its action records the verdict in the stats.
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["govnews.health.monitors.HealthMonitorSuite"]
+# Any ERROR line (a list page that failed, a feed that could not be stored) fails the run.
+GOVNEWS_HEALTH_MAX_ERRORS = 0
+# Share limits are judged at 95% confidence (docs/health.md): 1 dead link in 3 rows passes.
+# Share of a column's listed articles whose page failed to download.
+GOVNEWS_HEALTH_MAX_FAILED_SHARE = 0.2
+# Requests that failed after all their retries: a few are the web, more is an outage.
+GOVNEWS_HEALTH_MAX_RETRIES_GIVEN_UP = 5
+# Minimum share of items (exported + dropped as invalid) carrying each field, per column;
+# "*" applies to every column. 来源 is confirmed on 武汉要闻 (SITE.md).
+GOVNEWS_HEALTH_FIELD_COVERAGE = {
+    "*": {"title": 1.0, "published_at": 1.0, "paragraphs": 0.99},
+    "/sy/whyw/": {"source": 0.9},
+}
+# published_at from the URL date alone: more than half means the dates left the pages.
+GOVNEWS_HEALTH_MAX_URL_DATE_SHARE = 0.5
+# Bodies the known containers (view / TRS_UEDITOR / TRS_Editor) missed: a renamed template.
+GOVNEWS_HEALTH_MAX_FALLBACK_SHARE = 0.1
+# Cleaning far above the mirror's level (0.05-0.09 placeholders, 0.9-1.05 duplicate
+# paragraphs per item): a template widget or a second body copy now leaks into the body.
+GOVNEWS_HEALTH_MAX_PLACEHOLDERS_PER_ITEM = 0.5
+GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM = 4.0
+# Share checks skip a column with fewer items than this (1: judge every column).
+GOVNEWS_HEALTH_MIN_ITEMS = 1
+# The per-item cleaning rates are judged from this many exported items up: cleaning comes
+# in clumps (the seed page alone has 5 duplicate paragraphs).
+GOVNEWS_HEALTH_MIN_ITEMS_FOR_RATES = 10
+
 # -- Services a crawler does not need --------------------------------------------
 # Nothing should listen on a port of the machine that runs scheduled crawls.
 TELNETCONSOLE_ENABLED = False

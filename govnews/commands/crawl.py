@@ -2,6 +2,9 @@
 
 A bad argument ends the command at once with one line that says what is wrong and
 what is allowed, and exit code 2, instead of a traceback from inside the reactor.
+
+A run whose end-of-run health checks failed (``govnews/health/verdict`` in the stats,
+see :mod:`govnews.health`) exits with 1.
 """
 
 from __future__ import annotations
@@ -16,8 +19,18 @@ from govnews.spiders.arguments import ArgumentError
 if TYPE_CHECKING:
     import argparse
 
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
 
 class Command(ScrapyCrawlCommand):
+    crawler: Crawler | None = None
+
+    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
+        # Kept to read the health verdict from its stats once the crawl is over.
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) == 1 and self.crawler_process is not None:
             try:
@@ -31,3 +44,6 @@ class Command(ScrapyCrawlCommand):
                 except ArgumentError as error:
                     raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
         super().run(args, opts)
+        stats = self.crawler.stats if self.crawler is not None else None
+        if stats is not None and stats.get_value("govnews/health/verdict") == "failed":
+            self.exitcode = 1

@@ -1,0 +1,203 @@
+"""The health checks as a spidermon ``MonitorSuite``, run when the spider closes.
+
+Enabled by ``SPIDERMON_ENABLED = True`` and
+``SPIDERMON_SPIDER_CLOSE_MONITORS = ["govnews.health.monitors.HealthMonitorSuite"]``.
+One monitor per check of :mod:`govnews.health.checks`; a failing monitor's message
+lists every column and field that failed, one per line. Spidermon logs each failure
+at ERROR.
+
+The suite's "monitors finished" action, :class:`RecordHealthVerdict`, turns the result
+into a :class:`~govnews.health.summary.HealthReport`: it stores the verdict in the
+stats (``govnews/health/verdict`` = ``passed``/``failed``, ``govnews/health/failed_checks``,
+``govnews/health/checks``) before Scrapy dumps them, and hands the report to
+:class:`~govnews.health.summary.HealthSummary`, which writes the summary file beside
+each feed and logs the block at the end of the run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from scrapy.exceptions import ScrapyDeprecationWarning
+from spidermon import Action, Monitor, MonitorSuite, monitors
+
+from govnews.health import checks
+from govnews.health.checks import Check, RunShape, Thresholds
+from govnews.health.summary import HealthReport, deliver_report
+
+# spidermon 1.27 logs its results by Spider.log(), which Scrapy 2.19 deprecates: one
+# warning per run that says nothing about the run.
+warnings.filterwarnings(
+    "ignore", r"Spider\.log\(\) is deprecated", ScrapyDeprecationWarning, r"spidermon\.contrib\.scrapy\.runners"
+)
+
+_T = TypeVar("_T")
+
+
+def named(title: str) -> Callable[[_T], _T]:
+    """spidermon's ``monitors.name``, typed: the title spidermon logs for a monitor or a test."""
+    decorator: Callable[[_T], _T] = monitors.name(title)
+    return decorator
+
+
+def run_shape(spider: Any, settings: Any) -> RunShape:
+    """The run's shape from the spider's parsed arguments (``spider.args``) and ``JOBDIR``."""
+    args = getattr(spider, "args", None)
+    sections = tuple(getattr(args, "sections", ()) or ())
+    return RunShape(sections=sections, walks_lists=not getattr(args, "urls", ()), jobdir=bool(settings.get("JOBDIR")))
+
+
+class HealthMonitor(Monitor):  # type: ignore[misc]
+    """Runs one check function of :mod:`govnews.health.checks` on the run's stats."""
+
+    check: ClassVar[str]
+    health_checks: list[Check]
+
+    def judge(self) -> None:
+        stats: Mapping[str, Any] = self.data.stats
+        function = getattr(checks, self.check)
+        settings = self.data.crawler.settings
+        shape, thresholds = run_shape(self.data.spider, settings), Thresholds.from_settings(settings)
+        results: list[Check] = function(stats, shape, thresholds)
+        self.health_checks = results
+        failures = [c.message for c in results if not c.passed]
+        if failures:
+            self.fail("\n".join(failures))
+
+
+@named("Items per column")
+class ItemsPerColumnMonitor(HealthMonitor):
+    check = "items_per_column"
+
+    @named("a walked column with rows followed exports items")
+    def test_items_per_column(self) -> None:
+        self.judge()
+
+
+@named("List pages")
+class ListPagesMonitor(HealthMonitor):
+    check = "list_pages"
+
+    @named("every first list page has rows, no list page failed")
+    def test_list_pages(self) -> None:
+        self.judge()
+
+
+@named("Error lines")
+class ErrorLinesMonitor(HealthMonitor):
+    check = "error_lines"
+
+    @named("ERROR lines at most GOVNEWS_HEALTH_MAX_ERRORS")
+    def test_error_lines(self) -> None:
+        self.judge()
+
+
+@named("Failed articles")
+class FailedArticlesMonitor(HealthMonitor):
+    check = "failed_articles"
+
+    @named("failed article share per column at most GOVNEWS_HEALTH_MAX_FAILED_SHARE")
+    def test_failed_articles(self) -> None:
+        self.judge()
+
+
+@named("Retries given up")
+class RetriesGivenUpMonitor(HealthMonitor):
+    check = "retries_given_up"
+
+    @named("requests given up after retries at most GOVNEWS_HEALTH_MAX_RETRIES_GIVEN_UP")
+    def test_retries_given_up(self) -> None:
+        self.judge()
+
+
+@named("Finish reason")
+class FinishReasonMonitor(HealthMonitor):
+    check = "finish_reason"
+
+    @named("the run finished")
+    def test_finish_reason(self) -> None:
+        self.judge()
+
+
+@named("Field coverage")
+class FieldCoverageMonitor(HealthMonitor):
+    check = "field_coverage"
+
+    @named("fields per column at least GOVNEWS_HEALTH_FIELD_COVERAGE")
+    def test_field_coverage(self) -> None:
+        self.judge()
+
+
+@named("URL dates")
+class UrlDateShareMonitor(HealthMonitor):
+    check = "url_date_share"
+
+    @named("published_at from the URL per column at most GOVNEWS_HEALTH_MAX_URL_DATE_SHARE")
+    def test_url_date_share(self) -> None:
+        self.judge()
+
+
+@named("Body fallback")
+class BodyFallbackMonitor(HealthMonitor):
+    check = "body_fallback_share"
+
+    @named("body by the fallback per column at most GOVNEWS_HEALTH_MAX_FALLBACK_SHARE")
+    def test_body_fallback_share(self) -> None:
+        self.judge()
+
+
+@named("Template residue")
+class TemplateResidueMonitor(HealthMonitor):
+    check = "template_residue"
+
+    @named("placeholders per item at most GOVNEWS_HEALTH_MAX_PLACEHOLDERS_PER_ITEM")
+    def test_template_residue(self) -> None:
+        self.judge()
+
+
+@named("Duplicate paragraphs")
+class DuplicateParagraphsMonitor(HealthMonitor):
+    check = "duplicate_paragraphs"
+
+    @named("duplicates per item at most GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM")
+    def test_duplicate_paragraphs(self) -> None:
+        self.judge()
+
+
+class RecordHealthVerdict(Action):  # type: ignore[misc]
+    """Collect every monitor's checks into the run's verdict (see the module docstring)."""
+
+    def run_action(self) -> None:
+        collected: list[Check] = []
+        for result in self.result.monitor_results:
+            found = getattr(result.item, "health_checks", None)
+            if found is not None:
+                collected += found
+            elif result.error:
+                # A monitor that raised instead of judging: that is a failed check too.
+                last_line = str(result.error).strip().splitlines()[-1]
+                collected.append(Check(str(getattr(result.item, "check", result.item.name)), False, last_line))
+        passed = self.result.all_monitors_passed and not checks.failed(collected)
+        report = HealthReport(passed=passed, checks=tuple(collected), stats=dict(self.data.stats))
+        deliver_report(self.data.crawler, report)
+
+
+class HealthMonitorSuite(MonitorSuite):  # type: ignore[misc]
+    """Every govnews health check, run once when the spider closes."""
+
+    monitors: ClassVar[list[type[Monitor]]] = [
+        ItemsPerColumnMonitor,
+        ListPagesMonitor,
+        ErrorLinesMonitor,
+        FailedArticlesMonitor,
+        RetriesGivenUpMonitor,
+        FinishReasonMonitor,
+        FieldCoverageMonitor,
+        UrlDateShareMonitor,
+        BodyFallbackMonitor,
+        TemplateResidueMonitor,
+        DuplicateParagraphsMonitor,
+    ]
+    monitors_finished_actions: ClassVar[list[type[Action]]] = [RecordHealthVerdict]
