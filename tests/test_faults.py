@@ -39,9 +39,11 @@ def test_sigterm_finishes_items_in_flight_and_closes_the_feed(tmp_path: Path) ->
         wait_for_lines(tmp_path, 10, proc)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
-        assert proc.returncode == 0, stderr[-2000:]
         assert "Received SIGTERM, shutting down gracefully" in stderr
         assert "'finish_reason': 'shutdown'" in stderr
+        # A stopped run is not a healthy one: the health checks say so, and the exit code.
+        assert "finish reason is 'shutdown', not 'finished'" in stderr
+        assert proc.returncode == 1, stderr[-2000:]
         stopped = lines_of(feed_files(tmp_path))
         assert 10 <= len(stopped) < len(expected_urls(site, server.base_url))
 
@@ -175,7 +177,8 @@ def test_zero_requests_to_any_other_host_whatever_the_pages_link_to(
 ) -> None:
     site, other = hostile
     result = run_crawl(f"base_url={site.base_url}", "sections=sy/whyw", output=tmp_path / "out.jsonl")
-    assert result.returncode == 0, result.log[-2000:]
+    assert "Spider closed (finished)" in result.log, result.log[-2000:]
+    assert result.returncode == 1  # every article of the column failed: the health checks say so
     assert other.paths == []  # same machine, another port: another host
     assert "/sy/whyw/202405/t20240501_1.shtml" in site.paths
     assert result.stats["govnews/security/offsite_blocked"] >= 2  # both redirects refused
@@ -220,7 +223,8 @@ def test_a_hostile_job_id_cannot_leave_the_output_directory(mirror: MirrorServer
     assert proc.returncode == 0, proc.stderr[-2000:]
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written and all(p.is_relative_to(output / "wuhan") for p in written)
-    assert all("/" not in p.name and p.name.endswith(".jsonl") for p in written)
+    assert all(p.name.endswith((".jsonl", ".jsonl.summary.json")) for p in written)
+    assert all(p.name.startswith("wuhan-") and "escaped" in p.name for p in written)
     assert not any(p.name == "escaped" for p in tmp_path.parent.rglob("escaped*"))
 
 

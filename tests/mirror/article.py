@@ -253,7 +253,8 @@ def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool, bare_
         meta_placeholder=i % 13 == 7,
         pubdate_seconds=i % 3 == 0,
         info_date=("time", "time", "date", "none", "time")[i % 5],
-        info_source=i % 3 != 2,
+        # 来源 is confirmed on www's headline news (SITE.md): 武汉要闻 always carries it.
+        info_source=i % 3 != 2 or column.path == "/sy/whyw/",
         info_style=(i // 2) % 4,
         byline=BYLINES[i % 7],
         dup={1: "hidden", 4: "mobile", 7: "inline"}.get(i % 9, "none"),
