@@ -358,25 +358,46 @@ def field_coverage(stats: Mapping[str, Any], run: RunShape, thresholds: Threshol
     return checks
 
 
-def url_date_share(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
-    """Per column, the share of articles whose ``published_at`` came only from the date in
-    the URL: dates that vanished from the pages and the list rows show here, since the
-    URL keeps the field filled."""
+def _extracted_share(
+    stats: Mapping[str, Any],
+    run: RunShape,
+    min_items: int,
+    *,
+    counter: str,
+    limit: float,
+    name: str,
+    field: str,
+    what: str,
+) -> list[Check]:
+    """Per column, ``counter`` out of the items extracted, judged against ``limit``."""
     counters, columns = _columns_judged(stats, run)
     checks: list[Check] = []
     for column in columns:
         c = counters.get(column, Counter())
         total = c["items_extracted"]
-        if total < max(thresholds.min_items, 1):
+        if total < max(min_items, 1):
             continue
-        from_url = c["published_from/url"]
-        ok, judged = judge_share(from_url, total, thresholds.max_url_date_share, at_most=True)
-        message = (
-            f"{column_label(column)}: published_at came from the URL fallback for {from_url} of {total} items "
-            f"({judged})"
-        )
-        checks.append(Check("url_date_share", ok, message, column, "published_at"))
+        count = c[counter]
+        ok, judged = judge_share(count, total, limit, at_most=True)
+        message = f"{column_label(column)}: {what} for {count} of {total} items ({judged})"
+        checks.append(Check(name, ok, message, column, field))
     return checks
+
+
+def url_date_share(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
+    """Per column, the share of articles whose ``published_at`` came only from the date in
+    the URL: dates that vanished from the pages and the list rows show here, since the
+    URL keeps the field filled."""
+    return _extracted_share(
+        stats,
+        run,
+        thresholds.min_items,
+        counter="published_from/url",
+        limit=thresholds.max_url_date_share,
+        name="url_date_share",
+        field="published_at",
+        what="published_at came from the URL fallback",
+    )
 
 
 # -- 6. body fallback -------------------------------------------------------------------
@@ -385,18 +406,16 @@ def url_date_share(stats: Mapping[str, Any], run: RunShape, thresholds: Threshol
 def body_fallback_share(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
     """Per column, the share of articles whose body no known container held (SITE.md's
     ``view``/``TRS_UEDITOR``/``TRS_Editor``) and the generic fallback found instead."""
-    counters, columns = _columns_judged(stats, run)
-    checks: list[Check] = []
-    for column in columns:
-        c = counters.get(column, Counter())
-        total = c["items_extracted"]
-        if total < max(thresholds.min_items, 1):
-            continue
-        fallback = c["extract_fallback"]
-        ok, judged = judge_share(fallback, total, thresholds.max_fallback_share, at_most=True)
-        message = f"{column_label(column)}: body found by the fallback for {fallback} of {total} items ({judged})"
-        checks.append(Check("body_fallback_share", ok, message, column, "paragraphs"))
-    return checks
+    return _extracted_share(
+        stats,
+        run,
+        thresholds.min_items,
+        counter="extract_fallback",
+        limit=thresholds.max_fallback_share,
+        name="body_fallback_share",
+        field="paragraphs",
+        what="body found by the fallback",
+    )
 
 
 # -- 7. cleaning -----------------------------------------------------------------------
