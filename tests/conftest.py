@@ -38,6 +38,16 @@ class CrawlResult:
     feed_lines: list[str]
 
 
+def crawl_command(*spider_args: str, settings: dict[str, str] | None = None, spider: str = "wuhan") -> list[str]:
+    """``python -m scrapy crawl <spider> -a k=v … -s K=V …`` (no settings added here)."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for arg in spider_args:
+        cmd += ["-a", arg]
+    for key, value in (settings or {}).items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd
+
+
 def run_crawl(
     *spider_args: str,
     output: Path,
@@ -46,17 +56,14 @@ def run_crawl(
     timeout: float = 300,
 ) -> CrawlResult:
     """``scrapy crawl <spider> -a k=v … -O output`` in a subprocess from the project root."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(output)]
-    for arg in spider_args:
-        cmd += ["-a", arg]
     # Tests never touch the user's state store or output directory; each output file
     # gets its own unless the test passes shared ones.
     isolated = {
         "GOVNEWS_STATE_DIR": str(output.parent / f"{output.stem}-state"),
         "GOVNEWS_OUTPUT_DIR": str(output.parent / f"{output.stem}-feeds"),
     }
-    for key, value in {**FAST_SETTINGS, **isolated, **(settings or {})}.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(*spider_args, settings={**FAST_SETTINGS, **isolated, **(settings or {})}, spider=spider)
+    cmd += ["-O", str(output)]
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import date
 
 import pytest
 
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
-from tests.conftest import ROOT
+from tests.conftest import ROOT, crawl_command
 from tests.mirror.server import MirrorServer
 
 
@@ -75,7 +74,7 @@ def test_bad_values_say_what_is_allowed(kwargs: dict[str, object], message: str)
 def test_scrapy_crawl_refuses_a_bad_argument_before_any_request(mirror: MirrorServer, arg: str, message: str) -> None:
     mirror.clear_requests()
     proc = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "wuhan", "-a", f"base_url={mirror.base_url}", "-a", arg],
+        crawl_command(f"base_url={mirror.base_url}", arg),
         cwd=ROOT,
         capture_output=True,
         text=True,

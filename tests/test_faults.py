@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST_SETTINGS, ROOT, run_crawl
+from tests.conftest import FAST_SETTINGS, ROOT, crawl_command, run_crawl
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.test_incremental import crawl_cmd, expected_urls, feed_files, run, wait_for_lines
@@ -202,7 +201,7 @@ def test_zero_requests_to_any_other_host_whatever_the_pages_link_to(
 )
 def test_arguments_that_look_like_paths_are_refused(mirror: MirrorServer, tmp_path: Path, arg: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "wuhan", "-a", f"base_url={mirror.base_url}", "-a", arg],
+        crawl_command(f"base_url={mirror.base_url}", arg),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -215,10 +214,13 @@ def test_arguments_that_look_like_paths_are_refused(mirror: MirrorServer, tmp_pa
 
 def test_a_hostile_job_id_cannot_leave_the_output_directory(mirror: MirrorServer, tmp_path: Path) -> None:
     output = tmp_path / "output"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "wuhan", "-a", f"base_url={mirror.base_url}"]
-    cmd += ["-a", "_job=../../../escaped", "-a", "max_pages=1", "-a", "incremental=0"]
-    for key, value in {**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(output)}.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(
+        f"base_url={mirror.base_url}",
+        "_job=../../../escaped",
+        "max_pages=1",
+        "incremental=0",
+        settings={**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(output)},
+    )
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -234,10 +236,12 @@ def test_a_crawl_started_elsewhere_writes_where_the_settings_say(mirror: MirrorS
     elsewhere.mkdir()
     output = tmp_path / "output"
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "govnews.settings", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "wuhan", "-a", f"base_url={mirror.base_url}"]
-    cmd += ["-a", "max_pages=1", "-a", "incremental=0"]
-    for key, value in {**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(output)}.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(
+        f"base_url={mirror.base_url}",
+        "max_pages=1",
+        "incremental=0",
+        settings={**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(output)},
+    )
     proc = subprocess.run(cmd, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list(elsewhere.iterdir()) == []

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import date
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FAST_SETTINGS, ROOT
+from tests.conftest import FAST_SETTINGS, ROOT, crawl_command
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 
@@ -25,18 +24,13 @@ DEFAULT_SECTIONS = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
 
 def crawl_cmd(base_url: str, workdir: Path, *args: str, settings: dict[str, str] | None = None) -> list[str]:
     """A scheduled-style run: no -O, the feed goes to GOVNEWS_OUTPUT_DIR, state to GOVNEWS_STATE_DIR."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "wuhan", "-a", f"base_url={base_url}"]
-    for arg in args:
-        cmd += ["-a", arg]
     merged = {
         **FAST_SETTINGS,
         "GOVNEWS_OUTPUT_DIR": str(workdir / "output"),
         "GOVNEWS_STATE_DIR": str(workdir / "state"),
         **(settings or {}),
     }
-    for key, value in merged.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
+    return crawl_command(f"base_url={base_url}", *args, settings=merged)
 
 
 def run(base_url: str, workdir: Path, *args: str, settings: dict[str, str] | None = None) -> str:

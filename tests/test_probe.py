@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import FAST_SETTINGS, ROOT
+from tests.conftest import FAST_SETTINGS, ROOT, crawl_command
 from tests.mirror.server import MirrorServer
 
 DEFAULT_SECTIONS = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
@@ -14,14 +13,12 @@ DEFAULT_SECTIONS = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
 
 def test_probe_reports_selectors_and_exports_nothing(mirror: MirrorServer, tmp_path: Path) -> None:
     mirror.clear_requests()
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "wuhan", "-a", f"base_url={mirror.base_url}", "-a", "probe=1"]
     settings = {
         **FAST_SETTINGS,
         "GOVNEWS_OUTPUT_DIR": str(tmp_path / "output"),
         "GOVNEWS_STATE_DIR": str(tmp_path / "state"),
     }
-    for key, value in settings.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_command(f"base_url={mirror.base_url}", "probe=1", settings=settings)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
