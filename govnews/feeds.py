@@ -17,10 +17,11 @@ import re
 from pathlib import Path
 from typing import IO, Any
 
-from platformdirs import user_data_path
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.conf import closest_scrapy_cfg
+
+from govnews.paths import directory_setting, user_data_dir
 
 FEED_URI_TEMPLATE = "%(output_dir)s/%(name)s/%(name)s-%(time)s-%(job)s.jsonl"
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -30,17 +31,12 @@ def default_output_dir() -> Path:
     cfg = closest_scrapy_cfg()
     if cfg:
         return Path(cfg).resolve().parent / "output"
-    return user_data_path("govnews") / "output"
+    return user_data_dir("output")
 
 
 def output_dir(setting: str | None) -> Path:
     """The feed directory from the ``GOVNEWS_OUTPUT_DIR`` setting (absolute) or the default."""
-    if not setting:
-        return default_output_dir()
-    path = Path(setting).expanduser()
-    if not path.is_absolute():
-        raise ValueError(f"GOVNEWS_OUTPUT_DIR={setting!r} must be an absolute path")
-    return path
+    return directory_setting("GOVNEWS_OUTPUT_DIR", setting, default_output_dir)
 
 
 def job_id(spider: Spider | None = None) -> str:

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from platformdirs import user_data_path
+from govnews.paths import directory_setting, user_data_dir
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -58,19 +58,10 @@ CREATE TABLE IF NOT EXISTS feeds (
 """
 
 
-def default_state_dir() -> Path:
-    """The user's data directory (``~/.local/share/govnews/state`` on Linux): the same
-    place whether the crawl runs from a checkout or under scrapyd."""
-    return user_data_path("govnews") / "state"
-
-
 def state_dir(setting: str | None) -> Path:
-    if not setting:
-        return default_state_dir()
-    path = Path(setting).expanduser()
-    if not path.is_absolute():
-        raise ValueError(f"GOVNEWS_STATE_DIR={setting!r} must be an absolute path")
-    return path
+    """The store's directory from ``GOVNEWS_STATE_DIR`` (absolute), else the user's data
+    directory (``~/.local/share/govnews/state`` on Linux)."""
+    return directory_setting("GOVNEWS_STATE_DIR", setting, lambda: user_data_dir("state"))
 
 
 def store_path(directory: Path, spider: str, base_url: str) -> Path:
