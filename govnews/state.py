@@ -1,7 +1,7 @@
 """The incremental state store: what earlier runs exported, so a run emits only what is new.
 
 One embedded SQLite file per spider and base URL, in ``GOVNEWS_STATE_DIR``. No Scrapy
-import: :mod:`govnews.incremental` wires it into a crawl.
+import: :mod:`govnews.pipelines.incremental_state` wires it into a crawl.
 
 Crash safety rests on one rule: **the feed files are the journal**. An article is
 recorded as exported only after its line is in a feed file; a run killed between the
