@@ -104,7 +104,7 @@ class _HostileSite(BaseHTTPRequestHandler):
         self.server.paths.append(self.path)
         other = self.server.other
         if self.path == "/robots.txt":
-            self._send(200, b"User-agent: *\nDisallow:\n", "text/plain")
+            self._send(200, b"User-agent: *\nDisallow: /sy/whyw/202405/t20240506_6.shtml\n", "text/plain")
         elif self.path == "/sy/whyw/index.shtml":
             rows = "".join(
                 f'<li><a href="{href}">标题{i}</a><span>2024-05-0{i}</span></li>'
@@ -114,6 +114,8 @@ class _HostileSite(BaseHTTPRequestHandler):
                         f"{other}/sy/whyw/202405/t20240502_2.shtml",  # lives on the other host
                         "./202405/t20240503_3.shtml",  # a normal article linking out
                         f"//127.0.0.1:{other.rsplit(':', 1)[1]}/sy/whyw/202405/t20240504_4.shtml",
+                        "./202405/t20240503_3.shtml",  # listed twice: fetched once
+                        "./202405/t20240506_6.shtml",  # disallowed by robots.txt
                     ],
                     start=1,
                 )
@@ -184,6 +186,10 @@ def test_zero_requests_to_any_other_host_whatever_the_pages_link_to(
     assert result.stats["govnews/links/offsite"] >= 2
     assert result.items == []  # the only article lost a page to another host: not exported partly
     assert result.stats["govnews/article/failed/offsite"] >= 2
+    assert result.stats["govnews/article/failed/robots_txt"] == 1
+    assert "/sy/whyw/202405/t20240506_6.shtml" not in site.paths
+    assert site.paths.count("/sy/whyw/202405/t20240503_3.shtml") == 1
+    assert result.stats["govnews/links/repeated"] == 1
 
 
 # -- arguments cannot steer file paths -----------------------------------------------------

@@ -63,6 +63,7 @@ class WuhanSpider(scrapy.Spider):
         # ETag / Last-Modified of exported articles, for the next run's conditional requests.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.probe_report: ProbeReport | None = ProbeReport() if self.args.probe else None
+        self.followed_urls: set[str] = set()
 
     @classmethod
     def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
@@ -247,7 +248,13 @@ class WuhanSpider(scrapy.Spider):
         if self.args.since and row.date and row.date < self.args.since.isoformat():
             self._inc("links/older_than_since")
             return None
-        return wuhan.canonical_url(row.url, self.args.base_url)
+        url = wuhan.canonical_url(row.url, self.args.base_url)
+        if url in self.followed_urls:
+            # Rows pushed down by new articles sit on two list pages: fetched once.
+            self._inc("links/repeated")
+            return None
+        self.followed_urls.add(url)
+        return url
 
     def _next_page(self, walk: ColumnWalk, page: ListPage, all_known: bool) -> ColumnWalk | None:
         next_index = walk.page_index + 1
