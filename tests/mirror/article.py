@@ -196,6 +196,47 @@ class Traits:
         return names
 
 
+# An article with none of the forms that change its text: the base of the seed and fault pages.
+PLAIN_TRAITS = Traits(
+    seed=False,
+    multipage=False,
+    encoding="utf-8",
+    charset_label="utf-8",
+    container="ueditor",
+    meta_form="full",
+    meta_placeholder=False,
+    pubdate_seconds=False,
+    info_date="time",
+    info_source=True,
+    info_style=0,
+    byline="none",
+    dup="none",
+    hot_in_body=False,
+    policy_header="none",
+    headline=0,
+    div_paragraphs=False,
+    br_lines=False,
+    inline_markup=False,
+    inner_whitespace=False,
+    h3=False,
+    table=False,
+    script_comment=False,
+    images=0,
+    image_root_relative=False,
+    body_attachment=False,
+    body_link=False,
+    fj="none",
+    fj_files=0,
+    fj_in_body=False,
+    spacer=False,
+    braces=False,
+    bracket_text=False,
+    row_title_attr=True,
+    row_span_time=True,
+    row_href="relative",
+)
+
+
 def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool, bare_residue: bool = True) -> Traits:
     """Spread the forms over article indexes by cycles of small, mostly coprime lengths.
 
@@ -204,44 +245,7 @@ def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool, bare_
     """
     if seed:
         # The seed page (seed-example.txt): body, most of it again, then the hot list.
-        return Traits(
-            seed=True,
-            multipage=False,
-            encoding="utf-8",
-            charset_label="utf-8",
-            container="ueditor",
-            meta_form="full",
-            meta_placeholder=False,
-            pubdate_seconds=False,
-            info_date="time",
-            info_source=True,
-            info_style=0,
-            byline="none",
-            dup="inline",
-            hot_in_body=True,
-            policy_header="none",
-            headline=0,
-            div_paragraphs=False,
-            br_lines=False,
-            inline_markup=False,
-            inner_whitespace=True,
-            h3=False,
-            table=False,
-            script_comment=False,
-            images=0,
-            image_root_relative=False,
-            body_attachment=False,
-            body_link=False,
-            fj="none",
-            fj_files=0,
-            fj_in_body=False,
-            spacer=False,
-            braces=False,
-            bracket_text=False,
-            row_title_attr=True,
-            row_span_time=True,
-            row_href="relative",
-        )
+        return replace(PLAIN_TRAITS, seed=True, dup="inline", hot_in_body=True, inner_whitespace=True)
     gbk = i % 8 == 5
     traits = Traits(
         seed=False,
@@ -292,47 +296,6 @@ def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool, bare_
         traits = replace(traits, dup="none", hot_in_body=False)
         traits = replace(traits, residue=False, dup_variant=False, title_first=False)
     return traits
-
-
-# An article with none of the forms that change its text: the base of the fault pages.
-PLAIN_TRAITS = Traits(
-    seed=False,
-    multipage=False,
-    encoding="utf-8",
-    charset_label="utf-8",
-    container="ueditor",
-    meta_form="full",
-    meta_placeholder=False,
-    pubdate_seconds=False,
-    info_date="time",
-    info_source=True,
-    info_style=0,
-    byline="none",
-    dup="none",
-    hot_in_body=False,
-    policy_header="none",
-    headline=0,
-    div_paragraphs=False,
-    br_lines=False,
-    inline_markup=False,
-    inner_whitespace=False,
-    h3=False,
-    table=False,
-    script_comment=False,
-    images=0,
-    image_root_relative=False,
-    body_attachment=False,
-    body_link=False,
-    fj="none",
-    fj_files=0,
-    fj_in_body=False,
-    spacer=False,
-    braces=False,
-    bracket_text=False,
-    row_title_attr=True,
-    row_span_time=True,
-    row_href="relative",
-)
 
 
 @dataclass(frozen=True)
