@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 _PREFIX = "govnews/template_residue"
-_OPTIONAL_TEXT_FIELDS = ("source", "author", "editor")
+# Text fields and what an emptied one becomes: a blank title stays blank (validation drops
+# the item and says why); an optional field becomes null.
+_TEXT_FIELDS: tuple[tuple[str, str | None], ...] = (("title", ""), ("source", None), ("author", None), ("editor", None))
 
 
 class StripTemplateResiduePipeline:
@@ -46,21 +48,13 @@ class StripTemplateResiduePipeline:
         placeholders = 0
         changed = False
 
-        title = adapter.get("title")
-        if isinstance(title, str):
-            cleaned, n = strip_template_residue(title)
-            placeholders += n
-            if cleaned != title:
-                adapter["title"] = cleaned
-                changed = True
-
-        for field in _OPTIONAL_TEXT_FIELDS:
+        for field, empty in _TEXT_FIELDS:
             value = adapter.get(field)
             if isinstance(value, str):
                 cleaned, n = strip_template_residue(value)
                 placeholders += n
                 if cleaned != value:
-                    adapter[field] = cleaned or None
+                    adapter[field] = cleaned or empty
                     changed = True
 
         paragraphs = adapter.get("paragraphs")
