@@ -6,7 +6,7 @@ import pytest
 from parsel import Selector
 
 from govnews.extract.article import find_body, parse_article_page, read_info, read_meta
-from govnews.extract.blocks import paragraphs_of, template_widgets
+from govnews.extract.blocks import paragraphs_of, template_widgets, text_of
 from govnews.extract.dates import parse_datetime
 from govnews.extract.listing import parse_list_page, parse_pager
 from govnews.sites.wuhan import ARTICLE_URL_RE, TITLE_SUFFIX_RE
@@ -219,3 +219,36 @@ def test_a_placeholder_inside_prose_leaves_the_paragraph_to_the_residue_pipeline
 def test_a_placeholder_after_an_inline_run_keeps_the_run() -> None:
     inner = "<p><span>市民可通过</span>{{ item.channel }}平台查询。</p>"
     assert body_paragraphs(inner) == ["市民可通过{{ item.channel }}平台查询。"]
+
+
+def test_article_list_rows_that_are_not_list_items() -> None:
+    sel = Selector(
+        text="""<div class="articleList"><table>
+        <tr><td><a href="./202205/t20220527_2.shtml">标题</a></td><td>2022-05-27</td></tr>
+        </table></div><div class="side"><a href="./202205/t20220501_9.shtml">侧栏</a></div>"""
+    )
+    page = parse_list_page(sel, "https://www.wuhan.gov.cn/sy/whyw/index.shtml", ARTICLE_URL_RE)
+    assert [(r.url.rsplit("/", 1)[1], r.title) for r in page.rows] == [("t20220527_2.shtml", "标题")]
+
+
+def test_pager_with_an_element_id_first() -> None:
+    pager = parse_pager("createPageHTML('page_div', 12, 3, 'index', 'shtml', 240);")
+    assert (pager.form, pager.page_count, pager.current) == ("createPageHTML", 12, 3)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta name="ArticleTitle" content="{{article.title}}"><title>真标题--武汉市人民政府</title>', "真标题"),
+        ("<title>真标题_武汉市人民政府门户网站</title>", "真标题"),
+    ],
+)
+def test_unfilled_meta_titles_and_suffix_spellings(head: str, expected: str) -> None:
+    page = parse_article_page(article('<div class="TRS_Editor"><p>正文</p></div>', head=head), URL, TITLE_SUFFIX_RE)
+    assert page.title == expected
+
+
+def test_the_longest_visible_view_wins_over_a_small_counter() -> None:
+    sel = article('<span class="view">浏览 12</span><div class="view"><p>这才是正文，很长的一段。</p></div>')
+    body = find_body(sel)
+    assert body is not None and "正文" in text_of(body)

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.etree import _Element
 from parsel import Selector
 
-from govnews.extract.blocks import SKIP_TAGS, is_hidden, paragraphs_of, template_widgets, text_of
+from govnews.extract.blocks import SKIP_TAGS, TEMPLATE_TEXT_RE, is_hidden, paragraphs_of, template_widgets, text_of
 from govnews.text import collapse_whitespace
 
 # The 2017 government-website metadata convention (SITE.md "Article pages"):
@@ -81,9 +81,10 @@ _POLICY_LABEL_RE = re.compile(r"^(" + "|".join(POLICY_LABELS) + r")\s*[:：]?\s*
 # Labels of the info bar above/below the body ("发布时间：… 来源：…"); a value runs to
 # the next label or separator. Labels need their colon: prose mentions 来源 too.
 _INFO_LABEL_RE = re.compile(
-    r"(发布时间|发布日期|信息来源|文章来源|来源|作者|责任编辑|编辑|字号|字体|浏览次数|阅读次数|点击数|访问量)\s*[:：]|[【】|｜]"
+    r"(发布时间|发布日期|信息来源|文章来源|来源|稿源|作者|责任编辑|编辑|字号|字体|浏览次数|阅读次数|点击数|访问量)\s*[:：]|[【】|｜]"
 )
 _INFO_FIELDS = {"发布时间": "published", "发布日期": "published_date", "来源": "source", "信息来源": "source",
+                "稿源": "source",
                 "文章来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}  # fmt: skip
 
 # Body containers (SITE.md "Article pages"): TRS_UEDITOR (current), TRS_Editor
@@ -132,21 +133,29 @@ def read_meta(sel: Selector) -> dict[str, str]:
     for tag in sel.xpath("//meta[@name]"):
         name = _META_BY_LOWER.get(tag.attrib.get("name", "").strip().lower())
         value = collapse_whitespace(tag.attrib.get("content", ""))
-        if name and name not in meta and value and value.lower() not in _META_PLACEHOLDERS:
+        # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
+        unfilled = value.lower() in _META_PLACEHOLDERS or TEMPLATE_TEXT_RE.search(value)
+        if name and name not in meta and value and not unfilled:
             meta[name] = value
     return meta
 
 
 def find_body(sel: Selector) -> _Element | None:
-    """The first visible, non-empty body container, outermost of its kind."""
+    """The visible body container with the most text, outermost of its kind (the first
+    one on a tie, so a second printed copy never wins). The TRS classes come first; the
+    looser ``view`` only when neither is on the page, where a small element such as a
+    view counter may carry it too."""
     for xpath in _BODY_XPATHS:
         candidates = [c.root for c in sel.xpath(xpath) if isinstance(c.root, _Element)]
+        best: tuple[int, _Element | None] = (0, None)
         for el in candidates:
-            if any(_is_ancestor(other, el) for other in candidates if other is not el):
+            if any(_is_ancestor(other, el) for other in candidates if other is not el) or is_hidden(el):
                 continue
-            if is_hidden(el) or not collapse_whitespace(text_of(el)):
-                continue
-            return el
+            length = len(collapse_whitespace(text_of(el)))
+            if length > best[0]:
+                best = (length, el)
+        if best[1] is not None:
+            return best[1]
     return None
 
 
@@ -357,8 +366,8 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
 
     title, title_from = meta.get("ArticleTitle"), "meta ArticleTitle"
     if not title:
-        page_title = sel.xpath("//title/text()").get()
-        title, title_from = (strip_title_suffix(page_title, title_suffix_re) if page_title else None), "<title>"
+        page_title = TEMPLATE_TEXT_RE.sub("", sel.xpath("//title/text()").get() or "")
+        title, title_from = (strip_title_suffix(page_title, title_suffix_re) or None), "<title>"
         fallbacks.append("title")
     if not title:
         title, title_from = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None, "<h1>"

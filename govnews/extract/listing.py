@@ -45,7 +45,10 @@ class ListPage:
 
 
 # SITE.md "List pages" pager form 1: createPageHTML(N, cur, "index", "shtml").
-_CREATE_PAGE_RE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]index['\"]")
+# Some TRS templates pass the pager's element id first: createPageHTML('page_div', N, cur, 'index', ...).
+_CREATE_PAGE_RE = re.compile(
+    r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]index['\"]"
+)
 # Pager form 2: var countPage = N//共多少页 and var currentPage = 0;//所在页从0开始.
 _COUNT_PAGE_RE = re.compile(r"\bcountPage\s*=\s*['\"]?(\d+)")
 _CURRENT_PAGE_RE = re.compile(r"\bcurrentPage\s*=\s*['\"]?(\d+)")
@@ -127,9 +130,11 @@ def _rows_from_scripts(sel: Selector, page_url: str) -> list[ListRow]:
     return rows
 
 
-def _rows_from_links(sel: Selector, page_url: str, article_path_re: re.Pattern[str]) -> list[ListRow]:
+def _rows_from_links(sel: Selector, page_url: str, article_path_re: re.Pattern[str], scope: str = "") -> list[ListRow]:
+    """Any article-shaped link under ``scope`` (an XPath; the whole page by default),
+    dated by its parent's text."""
     rows: list[ListRow] = []
-    for link in sel.xpath("//a[@href]"):
+    for link in sel.xpath(scope + "//a[@href]"):
         href = link.attrib["href"]
         if not _is_followable(href):
             continue
@@ -158,7 +163,9 @@ def parse_list_page(sel: Selector, page_url: str, article_path_re: re.Pattern[st
     if rows:
         return ListPage(rows, pager, "script")
     if sel.xpath(_ARTICLE_LIST_XPATH):
-        # An empty article list is the end of the column, whatever the sidebar links to.
-        return ListPage([], pager, "none")
+        # Rows that are not <li> (a table, <div>s, <p>s) inside the article list still count;
+        # an article list without them is the end of the column, whatever the sidebar links to.
+        rows = _rows_from_links(sel, page_url, article_path_re, scope=_ARTICLE_LIST_XPATH)
+        return ListPage(rows, pager, "fallback" if rows else "none")
     rows = _rows_from_links(sel, page_url, article_path_re)
     return ListPage(rows, pager, "fallback" if rows else "none")

@@ -17,7 +17,7 @@ DEFAULT_BASE_URL = "https://www.wuhan.gov.cn"
 KNOWN_HOSTS = frozenset({"www.wuhan.gov.cn", "3g.wuhan.gov.cn", "wuhan.gov.cn"})
 
 # `<title>{标题} - 武汉市人民政府门户网站</title>` (SITE.md "Article pages").
-TITLE_SUFFIX_RE = re.compile(r"\s*[-_|–—]\s*武汉市人民政府(门户网站)?\s*$")
+TITLE_SUFFIX_RE = re.compile(r"\s*[-_|–—]+\s*武汉市人民政府(门户网站)?\s*$")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class ColumnWalk:
     path: str
     page_index: int = 0
     page_count: int | None = None
+    at_column_root: bool = False
+    """Page 1 asked for as ``/<section>/`` (after ``index.shtml`` answered 404)."""
 
 
 class WuhanSpider(scrapy.Spider):
@@ -117,7 +119,7 @@ class WuhanSpider(scrapy.Spider):
             yield self._list_request(ColumnWalk(section))
 
     def _list_request(self, walk: ColumnWalk) -> scrapy.Request:
-        path = wuhan.list_page_path(walk.path, walk.page_index)
+        path = walk.path if walk.at_column_root else wuhan.list_page_path(walk.path, walk.page_index)
         return scrapy.Request(
             wuhan.request_url(path, self.args.base_url),
             callback=self.parse_list,
@@ -286,20 +288,26 @@ class WuhanSpider(scrapy.Spider):
         oldest_wanted = today_beijing().toordinal() - self.args.refresh_days
         return date.fromisoformat(dated[-1]).toordinal() >= oldest_wanted
 
-    def list_failed(self, failure: Failure) -> None:
+    def list_failed(self, failure: Failure) -> list[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
         walk: ColumnWalk = request.cb_kwargs["walk"]
         error = failure.value
         if isinstance(error, HttpError) and error.response.status == 404 and walk.page_index > 0:
             # Pager form 3 (no pager): the 404 after the last page ends the column.
             self._inc("list/end_404")
-            return
+            return []
+        if isinstance(error, HttpError) and error.response.status == 404 and not walk.at_column_root:
+            # SITE.md: /<section>/ and /<section>/index.shtml are the same page; ask the other.
+            self._inc("list/index_fallback")
+            logger.warning("list page %s answered 404; trying %s", request.url, walk.path)
+            return [self._list_request(replace(walk, at_column_root=True))]
         reason = _failure_reason(failure)
         self._inc(f"list/failed/{reason}")
         self._inc_column(walk.path, "list_failed")
         if self.probe_report is not None:
             self.probe_report.list_failed(self._probe_column(walk.path), request.url, reason)
         logger.error("list page %s of column %s failed: %s", request.url, walk.path, reason)
+        return []
 
     # -- articles --------------------------------------------------------------
 
