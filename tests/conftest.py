@@ -48,6 +48,14 @@ def crawl_command(*spider_args: str, settings: dict[str, str] | None = None, spi
     return cmd
 
 
+def run_command(
+    cmd: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``cmd`` run from the project root (by default), its output captured as text; a hang
+    fails the test at ``timeout``."""
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def run_crawl(
     *spider_args: str,
     output: Path,
@@ -65,7 +73,7 @@ def run_crawl(
     cmd = crawl_command(*spider_args, settings={**FAST_SETTINGS, **isolated, **(settings or {})}, spider=spider)
     cmd += ["-O", str(output)]
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    proc = run_command(cmd, env=env, timeout=timeout)
     lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []
     items = [json.loads(line) for line in lines]
     stats = {key: int(value) for key, value in _STAT_RE.findall(proc.stderr)}

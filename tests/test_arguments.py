@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 
 import pytest
 
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
-from tests.conftest import ROOT, crawl_command
+from tests.conftest import crawl_command, run_command
 from tests.mirror.server import MirrorServer
 
 
@@ -73,14 +72,7 @@ def test_bad_values_say_what_is_allowed(kwargs: dict[str, object], message: str)
 )
 def test_scrapy_crawl_refuses_a_bad_argument_before_any_request(mirror: MirrorServer, arg: str, message: str) -> None:
     mirror.clear_requests()
-    proc = subprocess.run(
-        crawl_command(f"base_url={mirror.base_url}", arg),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_command(crawl_command(f"base_url={mirror.base_url}", arg))
     assert proc.returncode == 2
     error_lines = [line for line in proc.stderr.splitlines() if "error:" in line]
     assert len(error_lines) == 1, proc.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST_SETTINGS, ROOT, crawl_command, run_crawl
+from tests.conftest import FAST_SETTINGS, ROOT, crawl_command, run_command, run_crawl
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.test_incremental import crawl_cmd, expected_urls, feed_files, run, wait_for_lines
@@ -206,14 +206,7 @@ def test_zero_requests_to_any_other_host_whatever_the_pages_link_to(
     ],
 )
 def test_arguments_that_look_like_paths_are_refused(mirror: MirrorServer, tmp_path: Path, arg: str) -> None:
-    proc = subprocess.run(
-        crawl_command(f"base_url={mirror.base_url}", arg),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_command(crawl_command(f"base_url={mirror.base_url}", arg))
     assert proc.returncode == 2
     assert not Path("/tmp/evil").exists() and not Path("/tmp/evil.jsonl").exists()
 
@@ -227,7 +220,7 @@ def test_a_hostile_job_id_cannot_leave_the_output_directory(mirror: MirrorServer
         "incremental=0",
         settings={**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(output)},
     )
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    proc = run_command(cmd)
     assert proc.returncode == 0, proc.stderr[-2000:]
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written and all(p.is_relative_to(output / "wuhan") for p in written)
@@ -248,7 +241,7 @@ def test_a_crawl_started_elsewhere_writes_where_the_settings_say(mirror: MirrorS
         "incremental=0",
         settings={**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(output)},
     )
-    proc = subprocess.run(cmd, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120, check=False)
+    proc = run_command(cmd, cwd=elsewhere, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list(elsewhere.iterdir()) == []
     assert len(list((output / "wuhan").glob("wuhan-*.jsonl"))) == 1

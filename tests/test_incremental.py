@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FAST_SETTINGS, ROOT, crawl_command
+from tests.conftest import FAST_SETTINGS, ROOT, crawl_command, run_command
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 
@@ -35,14 +35,7 @@ def crawl_cmd(base_url: str, workdir: Path, *args: str, settings: dict[str, str]
 
 def run(base_url: str, workdir: Path, *args: str, settings: dict[str, str] | None = None) -> str:
     before = set(feed_files(workdir))
-    proc = subprocess.run(
-        crawl_cmd(base_url, workdir, *args, settings=settings),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = run_command(crawl_cmd(base_url, workdir, *args, settings=settings), timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     new = set(feed_files(workdir)) - before
     assert len(new) == 1, "each run writes its own file"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from tests.conftest import FAST_SETTINGS, ROOT, crawl_command
+from tests.conftest import FAST_SETTINGS, crawl_command, run_command
 from tests.mirror.server import MirrorServer
 
 DEFAULT_SECTIONS = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
@@ -19,7 +18,7 @@ def test_probe_reports_selectors_and_exports_nothing(mirror: MirrorServer, tmp_p
         "GOVNEWS_STATE_DIR": str(tmp_path / "state"),
     }
     cmd = crawl_command(f"base_url={mirror.base_url}", "probe=1", settings=settings)
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    proc = run_command(cmd)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     report = proc.stdout
