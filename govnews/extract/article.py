@@ -205,11 +205,6 @@ def fallback_body(root: _Element) -> _Element | None:
 _CONTAINER_TAGS = frozenset({"div", "p", "table", "ul", "ol", "section", "article"})
 
 
-def _text_lines(root: _Element, skip: set[_Element]) -> list[str]:
-    """Visible text lines of the page outside ``skip`` (for info-bar labels)."""
-    return paragraphs_of(root, skip)
-
-
 def read_info(lines: list[str]) -> dict[str, str]:
     """Values of the info-bar labels (发布时间, 来源, 作者, 责任编辑) found in ``lines``,
     first occurrence of each field."""
@@ -359,7 +354,7 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     page_skip = set(template_widgets(root))
     if body is not None:
         page_skip.add(body)
-    outside_lines = _text_lines(root, page_skip)
+    outside_lines = paragraphs_of(root, page_skip)  # visible lines outside the body: the info bar
     info = read_info(outside_lines)
     # An editor line (【责任编辑：…】) is often the body's last line.
     paragraphs, credits = split_credit_lines(paragraphs)

@@ -55,15 +55,6 @@ def normalize_section(value: str) -> str:
     return "/" + value.strip().strip("/") + "/"
 
 
-def column_for_path(path: str) -> Column | None:
-    """The longest known column whose path is a prefix of ``path``."""
-    best: Column | None = None
-    for column in COLUMNS:
-        if path.startswith(column.path) and (best is None or len(column.path) > len(best.path)):
-            best = column
-    return best
-
-
 def is_real_site_host(host: str) -> bool:
     return host.lower() in KNOWN_HOSTS
 
