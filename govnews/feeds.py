@@ -1,13 +1,15 @@
 """Where feeds go and how they are written.
 
-* ``GOVNEWS_OUTPUT_DIR`` (absolute) decides the directory; by default ``output/`` beside
-  the project's ``scrapy.cfg`` when run from a checkout, else the user's data directory
-  (as under scrapyd, whose working directory is its own).
+* ``GOVNEWS_OUTPUT_DIR`` (absolute) decides the directory; by default ``output/`` of the
+  checkout the package runs from, else the user's data directory (:mod:`govnews.paths`):
+  never the working directory, so a checkout and scrapyd agree.
 * File names carry the spider, the run's start time and the job (scrapyd's job id, from
   its ``_job`` argument, or ``local-<pid>``), so no run overwrites another's file.
 * Every line is written with one unbuffered write: a run killed at any moment leaves
   whole lines, at most the one being written cut short (and that one is repaired by the
   next incremental run, see :mod:`govnews.state`).
+* A JSON Lines feed of an incremental run is journaled: its path goes into the state
+  store's manifest when it opens (:meth:`govnews.incremental.IncrementalRun.feed_opened`).
 """
 
 from __future__ import annotations
@@ -19,19 +21,11 @@ from typing import IO, Any
 
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
-from scrapy.utils.conf import closest_scrapy_cfg
 
-from govnews.paths import directory_setting, user_data_dir
+from govnews.paths import default_output_dir, directory_setting
 
-FEED_URI_TEMPLATE = "%(output_dir)s/%(name)s/%(name)s-%(time)s-%(job)s.jsonl"
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def default_output_dir() -> Path:
-    cfg = closest_scrapy_cfg()
-    if cfg:
-        return Path(cfg).resolve().parent / "output"
-    return user_data_dir("output")
+_JOURNALED_FORMATS = ("jsonlines", "jl")
 
 
 def output_dir(setting: str | None) -> Path:
@@ -57,9 +51,18 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
 
 class LineAtomicFileFeedStorage(FileFeedStorage):
     """Scrapy's local file storage, unbuffered: each exported line reaches the file in
-    one ``write`` call, so a killed crawl never leaves half-buffered items behind."""
+    one ``write`` call, so a killed crawl never leaves half-buffered items behind. A
+    JSON Lines file is handed to the run's state store as part of its journal."""
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
+        super().__init__(uri, feed_options=feed_options)
+        self.journaled = (feed_options or {}).get("format") in _JOURNALED_FORMATS
 
     def open(self, spider: Spider) -> IO[bytes]:
-        path = Path(self.path)
+        path = Path(self.path).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
+        run = getattr(spider, "incremental_run", None)
+        if self.journaled and run is not None:
+            size = path.stat().st_size if self.write_mode == "ab" and path.exists() else 0
+            run.feed_opened(path, size)
         return path.open(self.write_mode, buffering=0)

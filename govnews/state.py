@@ -1,14 +1,27 @@
 """The incremental state store: what earlier runs exported, so a run emits only what is new.
 
-One embedded SQLite file per spider and base URL, in ``GOVNEWS_STATE_DIR``. No Scrapy
-import: :mod:`govnews.pipelines.incremental_state` wires it into a crawl.
+One embedded SQLite file per **site** (:func:`store_path`: the real site's schemes, ports
+and ``3g.``/``www.`` hosts fold to one store; a mirror keeps host and port), in
+``GOVNEWS_STATE_DIR``. No Scrapy import: :mod:`govnews.incremental` holds the rules of a
+run and :mod:`govnews.pipelines.incremental_state` wires them into a crawl.
+
+What it keeps:
+
+* ``articles`` — every article exported (URL, content hash, revision, validators);
+* ``contents`` — the first URL exported for each content hash (``duplicate_of``);
+* ``covered`` — per column, the rows seen by complete walks (the walk rule, see
+  :mod:`govnews.incremental`); ``walks`` — each column's last complete walk;
+* ``pending`` — rows a complete walk listed but no run has exported yet (their page
+  failed): retried by every run of the column;
+* ``feeds`` — the manifest of feed files this store journals: path, run, open/closed.
 
 Crash safety rests on one rule: **the feed files are the journal**. An article is
-recorded as exported only after its line is in a feed file; a run killed between the
-two leaves lines the store does not know yet, and the next run's :func:`reconcile`
-reads them back from the feeds (repairing a line cut short by the kill) before it
-decides anything. So a killed run neither loses an article nor makes the next run
-export it twice.
+recorded as exported only after its line is in a feed file; a run killed between the two
+leaves lines the store does not know yet, and the next run's :func:`reconcile` reads them
+back (repairing a line cut short by the kill) before it decides anything. It reads only
+the feeds of the manifest that are still open, i.e. whose run died: a run that ends marks
+its feeds closed, and the store's lock (:class:`StoreLock`) guarantees that no other run
+is writing while reconciliation reads.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as d:
@@ -21,7 +34,8 @@ export it twice.
 
 from __future__ import annotations
 
-import hashlib
+import errno
+import fcntl
 import json
 import os
 import sqlite3
@@ -29,11 +43,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import IO
 
-from govnews.paths import directory_setting, user_data_dir
+from govnews.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -45,30 +59,56 @@ CREATE TABLE IF NOT EXISTS articles (
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS columns (
-    path TEXT PRIMARY KEY,
-    walk_complete INTEGER NOT NULL,
-    updated TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS contents (
+    content_hash TEXT PRIMARY KEY,
+    url TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS feeds (
+CREATE TABLE IF NOT EXISTS covered (
+    col TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (col, url)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS walks (
+    col TEXT PRIMARY KEY,
+    run TEXT NOT NULL,
+    completed TEXT NOT NULL,
+    list_pages INTEGER NOT NULL,
+    rows_seen INTEGER NOT NULL,
+    ended TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending (
+    url TEXT PRIMARY KEY,
+    col TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    since TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manifest (
     path TEXT PRIMARY KEY,
-    reconciled_size INTEGER NOT NULL,
-    closed INTEGER NOT NULL
+    run TEXT NOT NULL,
+    opened TEXT NOT NULL,
+    closed TEXT,
+    reconciled_size INTEGER NOT NULL
 );
 """
+# Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
+# read every feed of the output directory; neither is trusted any more.
+_LEGACY_TABLES = ("columns", "feeds")
 
 
 def state_dir(setting: str | None) -> Path:
-    """The store's directory from ``GOVNEWS_STATE_DIR`` (absolute), else the user's data
-    directory (``~/.local/share/govnews/state`` on Linux)."""
-    return directory_setting("GOVNEWS_STATE_DIR", setting, lambda: user_data_dir("state"))
+    """The store's directory from ``GOVNEWS_STATE_DIR`` (absolute), else the default of
+    :func:`govnews.paths.default_state_dir` (never the working directory)."""
+    return directory_setting("GOVNEWS_STATE_DIR", setting, default_state_dir)
 
 
-def store_path(directory: Path, spider: str, base_url: str) -> Path:
-    """One store per spider and base URL: ``wuhan-www.wuhan.gov.cn-<hash>.sqlite3``."""
-    host = "".join(c if c.isalnum() or c in ".-" else "_" for c in (urlsplit(base_url).netloc or "site"))
-    digest = hashlib.sha256(base_url.encode()).hexdigest()[:10]
-    return directory / f"{spider}-{host}-{digest}.sqlite3"
+def store_path(directory: Path, site_key: str) -> Path:
+    """One store per site: ``www.wuhan.gov.cn.sqlite3``, ``127.0.0.1_8000.sqlite3``.
+
+    >>> store_path(Path("/s"), "127.0.0.1:8000")
+    PosixPath('/s/127.0.0.1_8000.sqlite3')
+    """
+    name = "".join(c if c.isalnum() or c in ".-" else "_" for c in site_key) or "site"
+    return directory / f"{name}.sqlite3"
 
 
 def _now() -> str:
@@ -85,6 +125,111 @@ class Record:
     last_modified: str | None = None
 
 
+@dataclass(frozen=True)
+class WalkRecord:
+    """A column's last complete walk."""
+
+    column: str
+    run: str
+    completed: str
+    list_pages: int
+    rows_seen: int
+    ended: str
+    """How it ended: ``last_page``, ``end_404``, ``empty_page`` or ``covered``."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    path: Path
+    run: str
+    opened: str
+    closed: str | None
+    reconciled_size: int
+
+
+# -- the lock ----------------------------------------------------------------------------
+
+
+class StoreLocked(RuntimeError):
+    """Another live process holds the store; the message names it."""
+
+    def __init__(self, path: Path, holder: dict[str, object]) -> None:
+        self.path = path
+        self.holder = holder
+        pid = holder.get("pid", "?")
+        started = holder.get("started", "?")
+        super().__init__(
+            f"the state store {path} is in use by another run (pid {pid}, started {started}); "
+            "one run at a time per site: wait for it to end"
+        )
+
+
+class StoreLock:
+    """An exclusive ``flock`` on ``<store>.lock``, held for the life of a run.
+
+    The kernel frees it when the process dies, so a killed run never leaves a stale
+    lock. The file holds the holder's pid and start time, for the message another run
+    prints when it is refused. A process holds each lock once: :func:`acquire_lock`
+    hands the same lock to every caller in the process (the crawl command takes it
+    before the crawl starts, the pipeline finds it held).
+    """
+
+    def __init__(self, path: Path, handle: IO[str]) -> None:
+        self.path = path
+        self._handle: IO[str] | None = handle
+        self.users = 1
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users > 0 or self._handle is None:
+            return
+        _HELD.pop(self.path, None)
+        fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._handle.close()
+        self._handle = None
+
+
+_HELD: dict[Path, StoreLock] = {}
+
+
+def lock_path(store: Path) -> Path:
+    return store.with_name(store.name + ".lock")
+
+
+def acquire_lock(store: Path) -> StoreLock:
+    """Take the store's lock, or raise :class:`StoreLocked` at once (no waiting)."""
+    path = lock_path(store)
+    held = _HELD.get(path)
+    if held is not None:
+        held.users += 1
+        return held
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            handle.close()
+            raise
+        handle.seek(0)
+        try:
+            holder = json.loads(handle.read() or "{}")
+        except ValueError:
+            holder = {}
+        handle.close()
+        raise StoreLocked(store, holder if isinstance(holder, dict) else {}) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "started": _now()}))
+    handle.flush()
+    lock = StoreLock(path, handle)
+    _HELD[path] = lock
+    return lock
+
+
+# -- the store ---------------------------------------------------------------------------
+
+
 class StateStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,6 +239,8 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        for table in _LEGACY_TABLES:
+            self._db.execute(f"DROP TABLE IF EXISTS {table}")
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -115,24 +262,36 @@ class StateStore:
         return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def record(self, records: Iterable[Record]) -> None:
-        """Insert or update records in one transaction; first_seen is kept, last_seen set now."""
+        """Insert or update records in one transaction; first_seen is kept, last_seen set
+        now. The first URL of each content hash is remembered (:meth:`first_url`); an
+        exported article is no longer pending."""
         now = _now()
+        rows = [(r.url, r.content_hash, r.revision, r.published_at, r.etag, r.last_modified, now, now) for r in records]
         with self._transaction():
             self._db.executemany(
                 """INSERT INTO articles (url, content_hash, revision, published_at, etag, last_modified,
                                          first_seen, last_seen)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash,
+                   ON CONFLICT(url) DO UPDATE SET
+                       content_hash = CASE WHEN excluded.revision >= articles.revision
+                                           THEN excluded.content_hash ELSE articles.content_hash END,
                        revision = max(articles.revision, excluded.revision),
                        published_at = coalesce(excluded.published_at, articles.published_at),
                        etag = coalesce(excluded.etag, articles.etag),
                        last_modified = coalesce(excluded.last_modified, articles.last_modified),
                        last_seen = excluded.last_seen""",
-                [
-                    (r.url, r.content_hash, r.revision, r.published_at, r.etag, r.last_modified, now, now)
-                    for r in records
-                ],
+                rows,
             )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO contents (content_hash, url) VALUES (?, ?)",
+                [(row[1], row[0]) for row in rows if row[1]],
+            )
+            self._db.executemany("DELETE FROM pending WHERE url = ?", [(row[0],) for row in rows])
+
+    def first_url(self, content_hash: str) -> str | None:
+        """The URL first exported with this content, if any."""
+        row = self._db.execute("SELECT url FROM contents WHERE content_hash = ?", (content_hash,)).fetchone()
+        return str(row[0]) if row else None
 
     def touch(self, urls: Iterable[str]) -> None:
         """Mark articles seen again unchanged."""
@@ -154,32 +313,119 @@ class StateStore:
 
     # -- column walks -------------------------------------------------------------
 
-    def walk_complete(self, column: str) -> bool:
-        row = self._db.execute("SELECT walk_complete FROM columns WHERE path = ?", (column,)).fetchone()
-        return bool(row and row[0])
+    def covered(self, column: str, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` that a complete walk of ``column`` has listed."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                str(row[0])
+                for row in self._db.execute(
+                    f"SELECT url FROM covered WHERE col = ? AND url IN ({marks})",
+                    (column, *chunk),
+                )
+            )
+        return found
 
-    def set_walk_complete(self, column: str, complete: bool) -> None:
+    def complete_walk(self, walk: WalkRecord, seen: Iterable[str]) -> int:
+        """Record a complete walk of ``walk.column``: every row it saw becomes covered,
+        and those not exported yet become pending. Returns the number made pending."""
+        urls = list(dict.fromkeys(seen))
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO covered (col, url) VALUES (?, ?)", [(walk.column, u) for u in urls]
+            )
+            before = self._db.total_changes
+            self._db.executemany(
+                """INSERT OR IGNORE INTO pending (url, col, attempts, since)
+                   SELECT ?, ?, 0, ? WHERE NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)""",
+                [(u, walk.column, now, u) for u in urls],
+            )
+            made_pending = self._db.total_changes - before
+            self._db.execute(
+                """INSERT INTO walks (col, run, completed, list_pages, rows_seen, ended) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(col) DO UPDATE SET run = excluded.run, completed = excluded.completed,
+                       list_pages = excluded.list_pages, rows_seen = excluded.rows_seen, ended = excluded.ended""",
+                (walk.column, walk.run, walk.completed, walk.list_pages, walk.rows_seen, walk.ended),
+            )
+        return made_pending
+
+    def last_walk(self, column: str) -> WalkRecord | None:
+        row = self._db.execute(
+            "SELECT col, run, completed, list_pages, rows_seen, ended FROM walks WHERE col = ?", (column,)
+        ).fetchone()
+        return WalkRecord(*row) if row else None
+
+    def walks(self) -> list[WalkRecord]:
+        return [
+            WalkRecord(*row)
+            for row in self._db.execute(
+                "SELECT col, run, completed, list_pages, rows_seen, ended FROM walks ORDER BY col"
+            )
+        ]
+
+    def reset_column(self, column: str) -> None:
+        """Forget a column's walks: its next run walks it to the end again (nothing is
+        exported twice: the articles stay known)."""
+        with self._transaction():
+            for table in ("covered", "walks", "pending"):
+                self._db.execute(f"DELETE FROM {table} WHERE col = ?", (column,))
+
+    # -- pending rows -------------------------------------------------------------
+
+    def pending(self, columns: Iterable[str]) -> list[tuple[str, str, int, str]]:
+        """``(url, column, attempts, since)`` of the rows still owed in ``columns``."""
+        cols = list(columns)
+        if not cols:
+            return []
+        marks = ",".join("?" * len(cols))
+        return [
+            (str(u), str(c), int(a), str(t))
+            for u, c, a, t in self._db.execute(
+                f"SELECT url, col, attempts, since FROM pending WHERE col IN ({marks}) ORDER BY since, url",
+                cols,
+            )
+        ]
+
+    def count_attempt(self, urls: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany("UPDATE pending SET attempts = attempts + 1 WHERE url = ?", [(u,) for u in urls])
+
+    def give_up(self, urls: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany("DELETE FROM pending WHERE url = ?", [(u,) for u in urls])
+
+    # -- the feed manifest -----------------------------------------------------------
+
+    def open_feed(self, path: Path, run: str, size: int = 0) -> None:
+        """Journal ``path`` for ``run`` from byte ``size`` on (what the file held before
+        this run, appended to, is not this run's), open until :meth:`close_feeds`."""
         with self._transaction():
             self._db.execute(
-                """INSERT INTO columns (path, walk_complete, updated) VALUES (?, ?, ?)
-                   ON CONFLICT(path) DO UPDATE SET walk_complete = excluded.walk_complete,
-                       updated = excluded.updated""",
-                (column, int(complete), _now()),
+                """INSERT INTO manifest (path, run, opened, closed, reconciled_size) VALUES (?, ?, ?, NULL, ?)
+                   ON CONFLICT(path) DO UPDATE SET run = excluded.run, opened = excluded.opened,
+                       closed = NULL, reconciled_size = excluded.reconciled_size""",
+                (str(path), run, _now(), size),
             )
 
-    # -- feeds (the journal) --------------------------------------------------------
+    def close_feeds(self, run: str) -> None:
+        with self._transaction():
+            self._db.execute("UPDATE manifest SET closed = ? WHERE run = ? AND closed IS NULL", (_now(), run))
 
-    def feed_progress(self, path: Path) -> tuple[int, bool]:
-        row = self._db.execute("SELECT reconciled_size, closed FROM feeds WHERE path = ?", (str(path),)).fetchone()
-        return (int(row[0]), bool(row[1])) if row else (0, False)
+    def feeds(self, *, open_only: bool = False) -> list[FeedEntry]:
+        query = "SELECT path, run, opened, closed, reconciled_size FROM manifest"
+        if open_only:
+            query += " WHERE closed IS NULL"
+        return [FeedEntry(Path(p), r, o, c, int(s)) for p, r, o, c, s in self._db.execute(query + " ORDER BY opened")]
 
-    def set_feed_progress(self, path: Path, size: int, closed: bool) -> None:
+    def _set_reconciled(self, path: Path, size: int, *, closed: bool) -> None:
         with self._transaction():
             self._db.execute(
-                """INSERT INTO feeds (path, reconciled_size, closed) VALUES (?, ?, ?)
-                   ON CONFLICT(path) DO UPDATE SET reconciled_size = excluded.reconciled_size,
-                       closed = excluded.closed""",
-                (str(path), size, int(closed)),
+                "UPDATE manifest SET reconciled_size = ?, closed = CASE WHEN ? THEN ? ELSE closed END WHERE path = ?",
+                (size, int(closed), _now(), str(path)),
             )
 
     def _transaction(self) -> _Transaction:
@@ -216,7 +462,10 @@ def read_feed_lines(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str,
 
 def repair_feed(path: Path) -> bool:
     """Cut a trailing partial line (a write interrupted by a kill) so that every line of
-    the file is whole JSON again. Returns True when the file was changed."""
+    the file is whole JSON again. Returns True when the file was changed.
+
+    Only for a feed whose writer is dead: :func:`reconcile` calls it on the store's own
+    open feeds while it holds the store's lock."""
     size = path.stat().st_size
     if size == 0:
         return False
@@ -256,27 +505,31 @@ def record_from_item(item: dict[str, object], etag: str | None = None, last_modi
     )
 
 
-def reconcile(store: StateStore, feed_dir: Path, pattern: str) -> tuple[int, int]:
-    """Record every item found in the feeds under ``feed_dir`` (glob ``pattern``) that the
-    store has not read yet, repairing cut lines first. Returns (items recorded, files repaired).
+def reconcile(store: StateStore) -> tuple[int, int]:
+    """Record every item that the store's open feeds (those of runs that died) hold and
+    the store does not know, repairing a line cut short first, then mark each feed
+    closed. Returns (items read, files repaired).
 
-    Idempotent and cheap for files already read to the end (a size check).
+    Call it only while holding the store's lock: then no open feed has a live writer.
+    Files outside the manifest are never read or changed; a manifest entry whose file
+    is gone is closed.
     """
-    recorded = repaired = 0
-    if not feed_dir.is_dir():
-        return 0, 0
-    for path in sorted(feed_dir.glob(pattern)):
-        done, closed = store.feed_progress(path)
-        if closed:
+    read = repaired = 0
+    for entry in store.feeds(open_only=True):
+        path = entry.path
+        if not path.is_file():
+            store._set_reconciled(path, 0, closed=True)
             continue
         if repair_feed(path):
             repaired += 1
         size = path.stat().st_size
-        if size < done:
-            done = 0  # the file was replaced: read it again
+        done = entry.reconciled_size if entry.reconciled_size <= size else 0
         records = [record_from_item(item) for _, item in read_feed_lines(path, done) if "url" in item]
-        known = {r.url: r for r in records}
-        store.record(r for r in known.values() if (old := store.get(r.url)) is None or old.revision <= r.revision)
-        recorded += len(known)
-        store.set_feed_progress(path, size, closed=False)
-    return recorded, repaired
+        latest: dict[str, Record] = {}
+        for r in records:
+            if r.url not in latest or latest[r.url].revision <= r.revision:
+                latest[r.url] = r
+        store.record(r for r in latest.values() if (old := store.get(r.url)) is None or old.revision <= r.revision)
+        read += len(latest)
+        store._set_reconciled(path, size, closed=True)
+    return read, repaired

@@ -1,14 +1,27 @@
-"""The state store and the feed journal, as plain functions."""
+"""The state store, its lock and the feed journal, as plain functions."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from govnews.state import Record, StateStore, reconcile, repair_feed, state_dir, store_path
+from govnews.pipelines.incremental_state import site_key
+from govnews.state import (
+    Record,
+    StateStore,
+    StoreLocked,
+    WalkRecord,
+    acquire_lock,
+    reconcile,
+    repair_feed,
+    state_dir,
+    store_path,
+)
 
 
 def line(url: str, digest: str = "a" * 64, revision: int = 1) -> bytes:
@@ -16,11 +29,26 @@ def line(url: str, digest: str = "a" * 64, revision: int = 1) -> bytes:
     return json.dumps(item).encode() + b"\n"
 
 
-def test_one_store_per_spider_and_base_url(tmp_path: Path) -> None:
-    a = store_path(tmp_path, "wuhan", "https://www.wuhan.gov.cn")
-    b = store_path(tmp_path, "wuhan", "http://127.0.0.1:8000")
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://www.wuhan.gov.cn",
+        "https://www.wuhan.gov.cn:443",
+        "http://www.wuhan.gov.cn",
+        "http://www.wuhan.gov.cn:80",
+        "https://3g.wuhan.gov.cn",
+        "HTTPS://WWW.WUHAN.GOV.CN",
+    ],
+)
+def test_the_real_site_is_one_store_whatever_the_scheme_port_or_host(base_url: str, tmp_path: Path) -> None:
+    assert store_path(tmp_path, site_key(base_url)) == tmp_path / "www.wuhan.gov.cn.sqlite3"
+
+
+def test_a_mirror_keeps_host_and_port(tmp_path: Path) -> None:
+    a = store_path(tmp_path, site_key("http://127.0.0.1:8000"))
+    b = store_path(tmp_path, site_key("http://127.0.0.1:8001"))
     assert a != b and a.parent == b.parent == tmp_path
-    assert a.name.startswith("wuhan-www.wuhan.gov.cn-")
+    assert a.name == "127.0.0.1_8000.sqlite3"
 
 
 def test_state_dir_must_be_absolute() -> None:
@@ -40,29 +68,64 @@ def test_repair_cuts_only_a_partial_last_line(tmp_path: Path) -> None:
     assert repair_feed(only_partial) and only_partial.read_bytes() == b""
 
 
-def test_reconcile_records_what_feeds_hold_once(tmp_path: Path) -> None:
-    feeds = tmp_path / "feeds"
-    feeds.mkdir()
-    (feeds / "wuhan-1.jsonl").write_bytes(line("u1") + line("u2") + b'{"url": "u3"')
-    (feeds / "other-1.jsonl").write_bytes(line("x"))
+def test_reconcile_reads_only_open_feeds_of_the_manifest_then_closes_them(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "s.sqlite3")
-    assert reconcile(store, feeds, "wuhan-*.jsonl") == (2, 1)
-    assert "u1" in store and "u2" in store and "u3" not in store and "x" not in store
-    # A second pass reads nothing new; an appended line is picked up from where it stopped.
-    assert reconcile(store, feeds, "wuhan-*.jsonl") == (0, 0)
-    with (feeds / "wuhan-1.jsonl").open("ab") as f:
-        f.write(line("u4", revision=1))
-    assert reconcile(store, feeds, "wuhan-*.jsonl") == (1, 0)
-    assert len(store) == 3
+    ours, foreign, closed = tmp_path / "ours.jsonl", tmp_path / "foreign.jsonl", tmp_path / "closed.jsonl"
+    ours.write_bytes(line("u1") + line("u2") + b'{"url": "u3"')
+    foreign.write_bytes(line("x") + b'{"url": "cut')
+    closed.write_bytes(line("c"))
+    store.open_feed(ours, "run-1")
+    store.open_feed(closed, "run-0")
+    store.close_feeds("run-0")
+    assert reconcile(store) == (2, 1)
+    assert "u1" in store and "u2" in store and "u3" not in store
+    # A file the store does not own is neither read nor repaired; a closed feed is not read.
+    assert "x" not in store and foreign.read_bytes().endswith(b'"cut')
+    assert "c" not in store
+    assert [e.closed is not None for e in store.feeds()] == [True, True]
+    # Closed now: a line appended later (by nobody we know) is not read.
+    with ours.open("ab") as f:
+        f.write(line("u4"))
+    assert reconcile(store) == (0, 0) and "u4" not in store
+    store.close()
+
+
+def test_an_appended_feed_is_journaled_from_where_this_run_started(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    feed = tmp_path / "f.jsonl"
+    feed.write_bytes(line("old"))
+    store.open_feed(feed, "run-1", size=feed.stat().st_size)
+    with feed.open("ab") as f:
+        f.write(line("new"))
+    assert reconcile(store) == (1, 0)
+    assert "new" in store and "old" not in store
+    store.close()
+
+
+def test_a_missing_feed_is_closed_without_error(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    store.open_feed(tmp_path / "gone.jsonl", "run-1")
+    assert reconcile(store) == (0, 0)
+    assert store.feeds(open_only=True) == []
     store.close()
 
 
 def test_record_keeps_first_seen_and_the_highest_revision(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "s.sqlite3")
     store.record([Record("u", "h1", 2, "2024-05-01", etag='"e1"')])
-    store.record([Record("u", "h2", 1, None)])
-    record = store.get("u")
-    assert record == Record("u", "h2", 2, "2024-05-01", etag='"e1"')
+    store.record([Record("u", "h0", 1, None)])
+    assert store.get("u") == Record("u", "h1", 2, "2024-05-01", etag='"e1"')
+    store.record([Record("u", "h3", 3, None)])
+    assert store.get("u") == Record("u", "h3", 3, "2024-05-01", etag='"e1"')
+    store.close()
+
+
+def test_the_first_url_of_a_content_is_kept(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    store.record([Record("a", "h", 1, None)])
+    store.record([Record("b", "h", 1, None)])
+    assert store.first_url("h") == "a"
+    assert store.first_url("other") is None
     store.close()
 
 
@@ -76,9 +139,47 @@ def test_refresh_window(tmp_path: Path, published: str | None, days: int, due: b
     store.close()
 
 
-def test_walk_flags(tmp_path: Path) -> None:
+def test_a_complete_walk_covers_its_rows_and_owes_those_not_exported(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "s.sqlite3")
-    assert not store.walk_complete("/sy/whyw/")
-    store.set_walk_complete("/sy/whyw/", True)
-    assert store.walk_complete("/sy/whyw/")
+    store.record([Record("a", "h", 1, None)])
+    walk = WalkRecord("/c/", "run-1", "2026-12-01T00:00:00Z", 2, 3, "last_page")
+    assert store.complete_walk(walk, ["a", "b", "c"]) == 2
+    assert store.covered("/c/", ["a", "b", "x"]) == {"a", "b"}
+    assert store.covered("/other/", ["a"]) == set()
+    assert [(u, c) for u, c, _, _ in store.pending(["/c/"])] == [("b", "/c/"), ("c", "/c/")]
+    store.record([Record("b", "h2", 1, None)])
+    assert [u for u, _, _, _ in store.pending(["/c/"])] == ["c"]
+    assert store.last_walk("/c/") == walk
+    store.reset_column("/c/")
+    assert store.covered("/c/", ["a"]) == set() and store.pending(["/c/"]) == [] and store.last_walk("/c/") is None
+    assert "a" in store  # what was exported stays known
     store.close()
+
+
+def test_a_second_holder_of_the_lock_is_refused_with_its_pid(tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite3"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from govnews.state import acquire_lock;"
+            "acquire_lock(Path(sys.argv[1])); print('held', flush=True); time.sleep(60)",
+            str(store),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreLocked, match=rf"pid {holder.pid}, started 20\d\d-"):
+            acquire_lock(store)
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    # The kernel freed it with the process: no stale lock.
+    lock = acquire_lock(store)
+    assert acquire_lock(store) is lock  # a process holds its lock once
+    lock.release()
+    lock.release()
