@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from parsel import Selector
 
 from govnews.extract.article import find_body, parse_article_page, read_info, read_meta
 from govnews.extract.blocks import paragraphs_of, template_widgets, text_of
-from govnews.extract.dates import parse_datetime
-from govnews.extract.listing import parse_list_page, parse_pager
-from govnews.sites.wuhan import ARTICLE_URL_RE, TITLE_SUFFIX_RE
+from govnews.extract.dates import choose_published, parse_datetime
+from govnews.extract.listing import ListPage, parse_list_page, parse_pager
+from govnews.sites.wuhan import (
+    ARTICLE_PATH_RE,
+    ARTICLE_URL_RE,
+    COLUMNS_BY_PATH,
+    DEFAULT_SECTIONS,
+    TITLE_SUFFIX_RE,
+)
 
 URL = "https://www.wuhan.gov.cn/sy/whyw/202205/t20220527_1979424.shtml"
 
@@ -168,7 +176,7 @@ def test_list_rows_resolve_hrefs_and_read_both_date_forms() -> None:
         </ul></div>"""
     )
     page = parse_list_page(sel, "https://www.wuhan.gov.cn/sy/whyw/index.shtml", ARTICLE_URL_RE)
-    assert page.row_source == "articleList"
+    assert (page.row_form, page.in_article_list) == ("li", True)
     assert [(r.url, r.title, r.date) for r in page.rows] == [
         ("https://www.wuhan.gov.cn/sy/whyw/202205/t20220527_2.shtml", "完整标题", "2022-05-27"),
         ("https://www.wuhan.gov.cn/sy/whyw/202205/t20220526_1.shtml", "2021年工作", "2022-05-26"),
@@ -184,7 +192,7 @@ def test_script_written_rows() -> None:
         var dRN = '（2024年5月1日市人民政府令第1号公布）'; var dCon = '<p>…</p>';</script></ul>"""
     )
     page = parse_list_page(sel, "https://www.wuhan.gov.cn/zwgk/xxgk/zfwj/szfwj/", ARTICLE_URL_RE)
-    assert page.row_source == "script"
+    assert page.row_form == "script"
     assert [(r.url.rsplit("/", 2)[-2:], r.title, r.date) for r in page.rows] == [
         (["202003", "t20200316_973960.shtml"], '关于"某事"的通知', "2020-03-16"),
         (["202405", "t20240501_123.shtml"], "规章", "2024-05-01"),
@@ -252,3 +260,386 @@ def test_the_longest_visible_view_wins_over_a_small_counter() -> None:
     sel = article('<span class="view">浏览 12</span><div class="view"><p>这才是正文，很长的一段。</p></div>')
     body = find_body(sel)
     assert body is not None and "正文" in text_of(body)
+
+
+# --- Every form of SITE.md (list rows, body containers, policy header) --------------------
+# Snippets written from SITE.md's quotes; the expected values are read off each snippet.
+
+SZFWJ = "https://www.wuhan.gov.cn/zwgk/xxgk/zfwj/szfwj/"
+
+
+def list_page(html: str, page_url: str = SZFWJ) -> ListPage:
+    return parse_list_page(Selector(text=html), page_url, ARTICLE_URL_RE)
+
+
+def test_script_rows_with_a_link_built_from_variables_before_the_date() -> None:
+    # SITE.md "List pages", 市政府文件 and 规范性文件 [confirmed 2026]: url, title, FILENUM, the
+    # link written from the variables, then the date with its time.
+    page = list_page(
+        """<div class="xxgk-list"><ul><script>
+        var url = "./202602/t20260214_2730572.shtml";
+        var title = "市人民政府关于印发武汉市城市更新实施办法的通知";
+        var FILENUM = "武政规〔2026〕4号";
+        document.writeln("<li><a href="+url+" target=_blank title='"+title+"'>"+title+"</a>");
+        document.writeln("2026-02-14 17:32");
+        document.writeln("</li>");
+        </script><script>
+        var url = "./202601/t20260109_2712345.shtml";
+        var title = "市人民政府关于公布第二批历史建筑名录的通知";
+        var FILENUM = "无";
+        document.writeln("<li><a href="+url+" target=_blank>"+title+"</a>");
+        document.writeln("2026-01-09 09:05");
+        </script></ul></div>"""
+    )
+    assert page.row_form == "script"
+    assert [(r.url, r.title, r.filenum, r.date, r.published_at, r.date_source) for r in page.rows] == [
+        (
+            SZFWJ + "202602/t20260214_2730572.shtml",
+            "市人民政府关于印发武汉市城市更新实施办法的通知",
+            "武政规〔2026〕4号",
+            "2026-02-14",
+            "2026-02-14T17:32:00+08:00",
+            "script",
+        ),
+        (
+            SZFWJ + "202601/t20260109_2712345.shtml",
+            "市人民政府关于公布第二批历史建筑名录的通知",
+            None,  # FILENUM "无": no 发文字号
+            "2026-01-09",
+            "2026-01-09T09:05:00+08:00",
+            "script",
+        ),
+    ]
+    assert page.date_sources == {"script": 2}
+
+
+def test_a_string_built_from_variables_never_opens_a_row() -> None:
+    # Only the string `href="+url+"`: no URL assignment at all, so no row.
+    page = list_page('<ul><script>document.writeln("<a href="+url+" target=_blank>"+title+"</a>");</script></ul>')
+    assert page.rows == []
+    assert page.row_form == "none"
+
+
+def test_a_script_row_title_assigned_twice_keeps_the_last_non_empty_value() -> None:
+    page = list_page(
+        """<script>
+        var url = "./202602/t20260210_2729001.shtml";
+        var title = "关于做好春节期间安全生产工作的…";
+        title = "关于做好2026年春节期间安全生产工作的通知";
+        title = "";
+        var FILENUM = "武政办〔2026〕3号";
+        document.writeln("<a href="+url+">"+title+"</a>");
+        document.writeln("2026-02-10");
+        </script>"""
+    )
+    (row,) = page.rows
+    assert (row.title, row.filenum, row.date, row.published_at) == (
+        "关于做好2026年春节期间安全生产工作的通知",
+        "武政办〔2026〕3号",
+        "2026-02-10",
+        "2026-02-10",  # no time written
+    )
+
+
+def test_the_2021_script_rows_assign_without_var() -> None:
+    # SITE.md: in 2021 the 武汉要闻 list itself was written by script (`url = "./…"`).
+    page = list_page(
+        """<div class="articleList"><ul><script>
+        url = "./202103/t20210305_1644321.shtml"; title = "市委常委会召开会议";
+        document.write("<li><a href='" + url + "'>" + title + "</a><span>2021-03-05</span></li>");
+        document.write("2021-03-05");
+        </script></ul></div>""",
+        "https://www.wuhan.gov.cn/sy/whyw/",
+    )
+    assert page.row_form == "script"
+    assert [(r.url, r.title, r.date) for r in page.rows] == [
+        ("https://www.wuhan.gov.cn/sy/whyw/202103/t20210305_1644321.shtml", "市委常委会召开会议", "2021-03-05")
+    ]
+
+
+def test_government_rules_kept_in_variables() -> None:
+    # SITE.md: 政府规章 keeps each document in dUrl, dTitle, dRN, dFN, dCon.
+    page = list_page(
+        """<script>
+        var dUrl = './202405/t20240501_2401001.shtml'; var dTitle = '武汉市物业管理办法';
+        var dRN = '（2024年5月1日市人民政府令第321号公布）'; var dFN = '市人民政府令第321号';
+        var dCon = '<p>第一条 2023年12月1日起……</p>';
+        </script>""",
+        "https://www.wuhan.gov.cn/zwgk/xxgk/zfgz_new/",
+    )
+    assert page.row_form == "variables"
+    assert [(r.url, r.title, r.filenum, r.date, r.date_source) for r in page.rows] == [
+        (
+            "https://www.wuhan.gov.cn/zwgk/xxgk/zfgz_new/202405/t20240501_2401001.shtml",
+            "武汉市物业管理办法",
+            "市人民政府令第321号",
+            "2024-05-01",
+            "variable",
+        )
+    ]
+
+
+def test_a_regular_expression_with_a_quote_does_not_derail_the_script_reader() -> None:
+    page = list_page(
+        """<script>var clean = s.replace(/"/g, '').replace(/'/g, "");
+        var url = "./202602/t20260201_2728000.shtml"; var title = "通知"; document.writeln("2026-02-01");</script>"""
+    )
+    assert [(r.title, r.date) for r in page.rows] == [("通知", "2026-02-01")]
+
+
+def test_li_rows_with_a_date_and_time() -> None:
+    page = list_page(
+        """<div class="articleList"><ul>
+        <li><a href="./202602/t20260214_2730580.shtml">全市优化营商环境大会召开</a>
+            <span class="time">2026-02-14 17:32</span></li>
+        </ul></div>""",
+        "https://www.wuhan.gov.cn/sy/whyw/",
+    )
+    (row,) = page.rows
+    assert (page.row_form, row.date, row.published_at, row.date_source) == (
+        "li",
+        "2026-02-14",
+        "2026-02-14T17:32:00+08:00",
+        "span.time",
+    )
+
+
+def test_a_span_time_holding_a_script_before_the_date() -> None:
+    # SITE.md [confirmed on a www list in 2026]: script text is never date or title.
+    page = list_page(
+        """<div class="articleList"><ul>
+        <li><a href="./202512/t20251204_2699001.shtml" target="_blank">关于2026年元旦放假的通知</a>
+        <span class="time"><script>var fileNum = "";
+            if (fileNum != "") { document.write(fileNum); }</script>2025年12月04日</span></li>
+        <li><a href="./202512/t20251201_2698000.shtml">市政府规范性文件清理结果</a>
+        <span class="time"><script>var fileNum = "武政规〔2025〕9号";
+            document.write("2099-01-01");</script>2025年12月01日</span></li>
+        </ul></div>""",
+        "https://www.wuhan.gov.cn/zwgk/tzgg/",
+    )
+    assert [(r.title, r.date, r.date_source, r.filenum) for r in page.rows] == [
+        ("关于2026年元旦放假的通知", "2025-12-04", "span.time", None),
+        ("市政府规范性文件清理结果", "2025-12-01", "span.time", "武政规〔2025〕9号"),
+    ]
+
+
+def test_a_date_in_the_title_is_not_the_row_date() -> None:
+    page = list_page(
+        """<div class="articleList"><ul>
+        <li><a href="./202205/t20220527_1979424.shtml">关于2022年5月27日起调整公交线路的通告</a></li>
+        </ul></div>""",
+        "https://www.wuhan.gov.cn/zwgk/tzgg/",
+    )
+    (row,) = page.rows
+    assert (row.title, row.date, row.date_source) == ("关于2022年5月27日起调整公交线路的通告", None, None)
+    assert page.date_sources == {"none": 1}
+
+
+def test_table_rows_outside_the_article_list_with_the_date_in_the_next_cell() -> None:
+    # SITE.md: a table list puts the link in one cell and the date in the next (the ordos list).
+    page = list_page(
+        """<table class="gl_list"><tbody>
+        <tr><td><img src="ico.jpg"></td>
+            <td><a href="./202009/t20200903_2748784.html">2019年政府信息公开工作年度报告</a></td>
+            <td>2020-09-03</td></tr>
+        <tr><td><img src="ico.jpg"></td><td><a href="./202005/t20200506_2633371.html">召开2020年度工作会议</a></td>
+            <td>2020-05-06</td></tr>
+        </tbody></table>
+        <table><tr><td><a href="../xxgkzn/">信息公开指南</a></td></tr></table>""",
+        "https://www.wuhan.gov.cn/zwgk/xxgk/zcjd/",
+    )
+    assert (page.row_form, page.in_article_list) == ("table", False)
+    assert [(r.url.rsplit("/", 1)[1], r.title, r.date, r.date_source) for r in page.rows] == [
+        ("t20200903_2748784.html", "2019年政府信息公开工作年度报告", "2020-09-03", "td"),
+        ("t20200506_2633371.html", "召开2020年度工作会议", "2020-05-06", "td"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # one <dl> a row
+        """<dl><dt><a href="./202301/t20230105_2100001.shtml">甲</a></dt><dd>2023-01-05</dd></dl>
+        <dl><dt><a href="./202301/t20230104_2100000.shtml">乙</a></dt><dd>2023年01月04日</dd></dl>""",
+        # one <dl>, rows of <dt> and <dd>
+        """<dl><dt><a href="./202301/t20230105_2100001.shtml">甲</a></dt><dd>2023-01-05</dd>
+        <dt><a href="./202301/t20230104_2100000.shtml">乙</a></dt><dd>2023年01月04日</dd></dl>""",
+    ],
+)
+def test_dl_rows_with_the_date_in_a_dd(html: str) -> None:
+    page = list_page(html, "https://www.wuhan.gov.cn/zjwh/whgk/")
+    assert page.row_form == "dl"
+    assert [(r.title, r.date, r.date_source) for r in page.rows] == [
+        ("甲", "2023-01-05", "dd"),
+        ("乙", "2023-01-04", "dd"),
+    ]
+
+
+def test_flat_links_each_dated_by_the_text_after_it() -> None:
+    page = list_page(
+        """<div class="list"><a href="./202301/t20230105_2100001.shtml">甲</a> 2023-01-05<br>
+        <a href="./202301/t20230104_2100000.shtml">乙</a> <em>2023-01-04</em><br></div>""",
+        "https://www.wuhan.gov.cn/zjwh/whgk/",
+    )
+    assert page.row_form == "links"
+    assert [(r.title, r.date) for r in page.rows] == [("甲", "2023-01-05"), ("乙", "2023-01-04")]
+
+
+def test_a_picture_link_and_a_text_link_of_one_row_are_one_row() -> None:
+    page = list_page(
+        """<div class="articleList"><ul><li><a href="./202301/t20230105_2100001.shtml"><img src="a.jpg"></a>
+        <a href="./202301/t20230105_2100001.shtml">甲</a><span>2023-01-05</span></li></ul></div>""",
+        "https://www.wuhan.gov.cn/zjwh/whgk/",
+    )
+    assert [(r.title, r.date) for r in page.rows] == [("甲", "2023-01-05")]
+
+
+@pytest.mark.parametrize(
+    ("cls", "token"),
+    [
+        ("trs_editor_view", "trs_editor_view"),
+        ("view", "view"),
+        ("TRS_UEDITOR trs_paper_default trs_web", "TRS_UEDITOR"),
+        ("TRS_Editor", "TRS_Editor"),
+    ],
+)
+def test_each_body_container_alone(cls: str, token: str) -> None:
+    sel = article(f'<div class="nav">首页</div><div class="{cls}"><p>正文第一段。</p><p>正文第二段。</p></div>')
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert (page.body_found, page.body_selector, page.body_container) == (
+        True,
+        token,
+        "div." + cls.split(maxsplit=1)[0],
+    )
+    assert page.paragraphs == ["正文第一段。", "正文第二段。"]
+
+
+def test_several_body_tokens_on_one_element_are_one_container() -> None:
+    # SITE.md: class="trs_editor_view TRS_UEDITOR …" (市政府文件, 2026), "view TRS_UEDITOR …" (武汉要闻).
+    sel = article('<div class="trs_editor_view TRS_UEDITOR trs_paper_default"><p>正文。</p></div>')
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert (page.body_selector, page.body_container, page.paragraphs) == (
+        "TRS_UEDITOR",
+        "div.trs_editor_view.TRS_UEDITOR",
+        ["正文。"],
+    )
+
+
+def test_nested_containers_the_outermost_holds_the_whole_body() -> None:
+    sel = article(
+        '<div class="trs_editor_view"><div class="TRS_UEDITOR"><p>第一段。</p></div><p>第二段在内层之外。</p></div>'
+    )
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert (page.body_container, page.paragraphs) == ("div.trs_editor_view", ["第一段。", "第二段在内层之外。"])
+
+
+def test_a_trs_container_wins_over_a_view_wrapper_around_it() -> None:
+    sel = article(
+        '<div class="view"><div class="info">发布时间：2022-05-27 08:05</div>'
+        '<div class="TRS_Editor"><p>正文。</p></div></div>'
+    )
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert (page.body_container, page.paragraphs) == ("div.TRS_Editor", ["正文。"])
+    assert page.date_candidates == [("page_text", "2022-05-27 08:05")]
+
+
+def test_a_print_copy_of_the_body_never_wins_over_the_first() -> None:
+    sel = article(
+        '<div class="TRS_UEDITOR" id="first"><p>正文。</p></div>'
+        '<div style="display:none"><div class="TRS_UEDITOR" id="print"><p>正文。正文。正文。</p></div></div>'
+        '<div class="TRS_UEDITOR" id="copy"><p>正文。</p></div>'
+    )
+    body = find_body(sel)
+    assert body is not None and body.get("id") == "first"
+
+
+def test_an_empty_trs_container_yields_to_a_view_body() -> None:
+    # A TRS_Editor holding only a banner (the ordos page header) is not the body.
+    sel = article('<div class="TRS_Editor"><embed src="top.swf"></div><div class="view"><p>正文。</p></div>')
+    assert parse_article_page(sel, URL, TITLE_SUFFIX_RE).body_container == "div.view"
+
+
+def test_a_bare_trs_editor_view_inside_div_content_with_its_date_in_inside_content() -> None:
+    # SITE.md [confirmed on tjj]: no PubDate tag; 发布日期 in #inside-content.
+    sel = article(
+        '<div id="content"><div id="inside-content"><span>发布日期：2025-09-30 08:56:00</span>'
+        "<span>来源：市统计局</span></div>"
+        '<div class="trs_editor_view"><p>\u3000\u30001-8月全市规模以上工业增加值同比增长6.1%。</p></div></div>',
+        head="<title>1-8月全市经济运行情况</title>",
+    )
+    page = parse_article_page(sel, "https://tjj.wuhan.gov.cn/xwzx/sjyw/202509/t20250930_2650001.shtml", TITLE_SUFFIX_RE)
+    assert (page.body_found, page.body_selector, page.body_container) == (
+        True,
+        "trs_editor_view",
+        "div.trs_editor_view",
+    )
+    assert page.fallbacks == ["title"]  # no ArticleTitle tag: the <title> is used; the body is no fallback
+    assert page.paragraphs == ["1-8月全市规模以上工业增加值同比增长6.1%。"]
+    assert page.date_candidates == [("page_text", "2025-09-30 08:56:00")]
+    assert choose_published(page.date_candidates, date(2026, 1, 1))[:2] == ("2025-09-30T08:56:00+08:00", "page_text")
+    assert page.source == "市统计局"
+
+
+def test_the_policy_header_in_div_sub() -> None:
+    # SITE.md [confirmed 2026]: div.sub, one <li>label：value</li> each; full-width or ASCII colon, spaces around.
+    sel = article(
+        '<div class="trs_editor_view TRS_UEDITOR"><p>各区人民政府，市人民政府各部门：</p></div>',
+        outside="""<div class="sub"><ul>
+        <li>索引号： K28044908/2026-04277</li>
+        <li>发文机构：武汉市人民政府</li>
+        <li>发文字号 : 武政规〔2026〕4号</li>
+        <li>主题分类：城乡建设、环境保护</li>
+        <li>成文日期：2026年02月10日</li>
+        <li>发布日期：2026年02月14日</li>
+        <li>有 效 性：有效</li>
+        <li>体裁分类：通知</li>
+        </ul></div>""",
+    )
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert page.meta == {
+        "索引号": "K28044908/2026-04277",
+        "发文机构": "武汉市人民政府",
+        "发文字号": "武政规〔2026〕4号",
+        "主题分类": "城乡建设、环境保护",
+        "成文日期": "2026年02月10日",
+        "发布日期": "2026年02月14日",
+        "有效性": "有效",
+        "体裁分类": "通知",  # not a known label, but a pair of the header list
+    }
+    assert page.date_candidates == [("page_text", "2026年02月14日")]
+
+
+def test_a_label_cell_then_a_value_cell() -> None:
+    sel = article(
+        '<div class="TRS_UEDITOR"><p>正文。</p></div>',
+        outside="<table><tr><td>索引号：</td><td>K28044908/2026-00001</td><td>发文字号：</td><td>武政〔2026〕1号</td></tr></table>",
+    )
+    assert parse_article_page(sel, URL, TITLE_SUFFIX_RE).meta == {
+        "索引号": "K28044908/2026-00001",
+        "发文字号": "武政〔2026〕1号",
+    }
+
+
+def test_an_info_bar_value_ends_at_the_next_label_of_any_name() -> None:
+    assert read_info(["发布时间：2021-04-07 信息发布人：管理员"]) == {"published": "2021-04-07"}
+
+
+def test_the_site_name_joined_to_the_title_goes() -> None:
+    head = (
+        '<meta name="SiteName" content="武汉市人民政府门户网站">'
+        '<meta name="ArticleTitle" content="武汉市人民政府门户网站——市政府常务会议召开">'
+    )
+    page = parse_article_page(article('<div class="view"><p>正文。</p></div>', head=head), URL, TITLE_SUFFIX_RE)
+    assert page.title == "市政府常务会议召开"
+
+
+def test_the_new_columns_are_known_and_their_articles_have_the_article_shape() -> None:
+    assert COLUMNS_BY_PATH["/whyw/gqdt/"].name == "各区动态"
+    assert COLUMNS_BY_PATH["/zwgk/xxgk/zfwj/gfxwj/"].name == "规范性文件"
+    assert "/whyw/gqdt/" not in DEFAULT_SECTIONS and "/zwgk/xxgk/zfwj/gfxwj/" not in DEFAULT_SECTIONS
+    for section, path in [
+        ("/whyw/gqdt/", "/whyw/gqdt/202602/t20260214_2730590.shtml"),
+        ("/zwgk/xxgk/zfwj/gfxwj/", "/zwgk/xxgk/zfwj/gfxwj/202602/t20260214_2730572.shtml"),
+    ]:
+        match = ARTICLE_PATH_RE.match(path)
+        assert match is not None and match.group("section") == section

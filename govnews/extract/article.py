@@ -63,7 +63,8 @@ _META_PLACEHOLDERS = frozenset(
         "url",
     ]
 )
-# Policy documents' header of label/value pairs (SITE.md: exact markup unknown).
+# Policy documents' header of label/value pairs (SITE.md "Article pages": `div.sub`, one
+# `<li>索引号： K28044908/2026-04277</li>` each, full-width or ASCII colon, spaces around).
 POLICY_LABELS = (
     "索引号",
     "发文机构",
@@ -76,25 +77,36 @@ POLICY_LABELS = (
     "有效性",
     "公开方式",
 )
-_POLICY_LABEL_RE = re.compile(r"^(" + "|".join(POLICY_LABELS) + r")\s*[:：]?\s*(.*)$")
+# A label may be spaced out to align a column (索 引 号：); the colon may be missing when
+# the value sits in the next cell.
+_POLICY_LABEL_RE = re.compile(
+    r"^(" + "|".join(r"[\s\u3000]*".join(label) for label in POLICY_LABELS) + r")\s*[:：]?\s*(.*)$"
+)
+# Any `label：value` line: a short run of Chinese characters (spaces allowed between them), a colon.
+_PAIR_RE = re.compile(r"^([\u4e00-\u9fff](?:[\s\u3000]*[\u4e00-\u9fff]){1,7})\s*[:：]\s*(\S.*)$")
+# Items of a header list: a list of at least this many label：value pairs with this many known labels.
+_HEADER_MIN_KNOWN = 2
+_HEADER_ITEM_TAGS = frozenset({"li", "tr", "dt", "dd", "p", "div", "span", "td"})
 
 # Labels of the info bar above/below the body ("发布时间：… 来源：…"); a value runs to
 # the next label or separator. Labels need their colon: prose mentions 来源 too.
 _INFO_LABEL_RE = re.compile(
     r"(发布时间|发布日期|信息来源|文章来源|来源|稿源|作者|责任编辑|编辑|字号|字体|浏览次数|阅读次数|点击数|访问量)\s*[:：]|[【】|｜]"
 )
+# Where an info-bar value ends at the latest: the next `label：` of any name
+# (发布时间：2021-04-07 信息发布人：管理员).
+_NEXT_LABEL_RE = re.compile(r"\s[\u4e00-\u9fff]{2,8}\s*[:：]")
 _INFO_FIELDS = {"发布时间": "published", "发布日期": "published_date", "来源": "source", "信息来源": "source",
                 "稿源": "source",
                 "文章来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}  # fmt: skip
 
-# Body containers (SITE.md "Article pages"): TRS_UEDITOR (current), TRS_Editor
-# (older documents), or class `view`; matched as whole class tokens, any case.
-_BODY_XPATHS = (
-    "//*[contains(concat(' ', translate(normalize-space(@class), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-    " 'abcdefghijklmnopqrstuvwxyz'), ' '), ' trs_ueditor ')"
-    " or contains(concat(' ', translate(normalize-space(@class), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-    " 'abcdefghijklmnopqrstuvwxyz'), ' '), ' trs_editor ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' view ')]",
+# Body containers (SITE.md "Article pages"), as class tokens in SITE.md's spelling, most
+# specific first: the TRS editor tokens (matched in any case: `trs_editor`, `TRS_EDITOR`
+# occur), then the looser `view` (matched as written: a view counter may carry it too).
+BODY_TOKENS = ("TRS_UEDITOR", "TRS_Editor", "trs_editor_view", "view")
+_BODY_TIERS: tuple[frozenset[str], ...] = (
+    frozenset({"trs_ueditor", "trs_editor", "trs_editor_view"}),
+    frozenset({"view"}),
 )
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".ceb", ".zip", ".rar", ".7z", ".et")
 # A multi-page article: createPageHTML(n, 0, "t20220527_1979424", "shtml") in the body.
@@ -120,12 +132,16 @@ class ArticlePage:
     body_found: bool
     """False when no known body container matched and the generic fallback was used."""
     body_selector: str
-    """What found the body: the class token (TRS_UEDITOR, TRS_Editor, view), fallback, or none."""
+    """What found the body: the class token (TRS_UEDITOR, TRS_Editor, trs_editor_view, view),
+    fallback, or none."""
     title_from: str
     """Where the title came from: meta ArticleTitle, <title>, <h1>, or none."""
     more_pages: list[str] = field(default_factory=list)
     """Absolute URLs of the article's later pages, for a multi-page article."""
     fallbacks: list[str] = field(default_factory=list)
+    body_container: str = "none"
+    """The body element as the page has it: ``div.view.TRS_UEDITOR``, ``div.trs_editor_view``;
+    for a fallback body its tag, id and first class (``td``); ``none`` when no body."""
 
 
 def read_meta(sel: Selector) -> dict[str, str]:
@@ -140,17 +156,39 @@ def read_meta(sel: Selector) -> dict[str, str]:
     return meta
 
 
+def _body_tokens(el: _Element, tier: frozenset[str]) -> list[str]:
+    tokens = str(el.get("class") or "").split()
+    if "view" in tier:
+        return [t for t in tokens if t in tier]
+    return [t for t in tokens if t.lower() in tier]
+
+
+def _is_ancestor(ancestor: _Element, el: _Element) -> bool:
+    return any(parent is ancestor for parent in el.iterancestors())
+
+
+def _visible(el: _Element) -> bool:
+    return not any(is_hidden(node) for node in (el, *el.iterancestors()))
+
+
 def find_body(sel: Selector) -> _Element | None:
-    """The visible body container with the most text, outermost of its kind (the first
-    one on a tie, so a second printed copy never wins). The TRS classes come first; the
-    looser ``view`` only when neither is on the page, where a small element such as a
-    view counter may carry it too."""
-    for xpath in _BODY_XPATHS:
-        candidates = [c.root for c in sel.xpath(xpath) if isinstance(c.root, _Element)]
+    """The body container, by one rule (docs/site.md "Body container"):
+
+    take the elements carrying a body token of the most specific tier present (the TRS
+    editor tokens ``TRS_UEDITOR`` / ``TRS_Editor`` / ``trs_editor_view``, else ``view``),
+    visible (neither they nor an ancestor hidden) and holding text; of those nested inside
+    another, keep the outermost (it holds the whole body); of the rest, the one with the
+    most text wins, the first on a tie, so a print or mobile copy of the same text never
+    wins over the first. A tier whose elements hold no text (an empty TRS_Editor in a page
+    header) yields to the next.
+    """
+    root = sel.root
+    assert isinstance(root, _Element)
+    for tier in _BODY_TIERS:
+        candidates = [el for el in root.iter() if isinstance(el.tag, str) and _body_tokens(el, tier) and _visible(el)]
+        outermost = [el for el in candidates if not any(_is_ancestor(other, el) for other in candidates)]
         best: tuple[int, _Element | None] = (0, None)
-        for el in candidates:
-            if any(_is_ancestor(other, el) for other in candidates if other is not el) or is_hidden(el):
-                continue
+        for el in outermost:
             length = len(collapse_whitespace(text_of(el)))
             if length > best[0]:
                 best = (length, el)
@@ -162,16 +200,18 @@ def find_body(sel: Selector) -> _Element | None:
 def body_kind(el: _Element) -> str:
     """The body-container class token ``el`` carries, in SITE.md's spelling."""
     tokens = {t.lower(): t for t in str(el.get("class", "")).split()}
-    return next((name for name in ("TRS_UEDITOR", "TRS_Editor", "view") if name.lower() in tokens), "?")
+    return next((name for name in BODY_TOKENS[:-1] if name.lower() in tokens), "view" if "view" in tokens else "?")
 
 
-def _is_ancestor(ancestor: _Element, el: _Element) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.getparent()
-    return False
+def describe_container(el: _Element) -> str:
+    """``div.view.TRS_UEDITOR``: the tag and the body tokens an element carries, as the page
+    spells them, or its tag, id and first class for a fallback body (``td``, ``div#content``)."""
+    tokens = [t for t in str(el.get("class") or "").split() if t.lower() in {n.lower() for n in BODY_TOKENS}]
+    if tokens:
+        return ".".join([str(el.tag), *tokens])
+    classes = str(el.get("class") or "").split()[:1]
+    element_id = f"#{el.get('id')}" if el.get("id") else ""
+    return str(el.tag) + element_id + "".join(f".{c}" for c in classes)
 
 
 def fallback_body(root: _Element) -> _Element | None:
@@ -218,6 +258,8 @@ def read_info(lines: list[str]) -> dict[str, str]:
             if not key or key in found:
                 continue
             end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+            if other := _NEXT_LABEL_RE.search(line, match.end(), end):
+                end = other.start()
             value = line[match.end() : end].strip(" ：:|｜[]【】()（）")
             if value and not _TEMPLATE_LEFTOVER_RE.search(value):
                 found[key] = value
@@ -259,24 +301,50 @@ def split_credit_lines(paragraphs: list[str]) -> tuple[list[str], dict[str, str]
     return body, credits
 
 
+def _label(raw: str) -> str:
+    return "".join(raw.split())
+
+
 def read_policy_header(root: _Element, body: _Element | None) -> dict[str, str]:
-    """Label/value pairs of a policy document's header, wherever they are outside the body."""
+    """Label/value pairs of a policy document's header, outside the body.
+
+    Two rules. A header list, an element whose items (``<li>``, rows, cells …) include
+    at least two ``label：value`` pairs with known labels (:data:`POLICY_LABELS`), gives
+    every pair it holds, known label or not (``<div class="sub"><ul><li>索引号：…``).
+    Elsewhere a known label gives its pair, the value after the colon or in the next
+    element (``<td>索引号：</td><td>…</td>``). First value of a label wins.
+    """
     pairs: dict[str, str] = {}
+
+    def outside_body(el: _Element) -> bool:
+        return body is None or not (el is body or _is_ancestor(body, el))
+
+    for container in root.iter():
+        if not isinstance(container.tag, str) or not outside_body(container):
+            continue
+        items = [c for c in container if isinstance(c.tag, str) and c.tag in _HEADER_ITEM_TAGS]
+        if len(items) < _HEADER_MIN_KNOWN:
+            continue
+        found = [m for c in items if (m := _PAIR_RE.match(collapse_whitespace(text_of(c))))]
+        if sum(1 for m in found if _label(m.group(1)) in POLICY_LABELS) >= _HEADER_MIN_KNOWN:
+            for pair in found:
+                pairs.setdefault(_label(pair.group(1)), collapse_whitespace(pair.group(2)))
+
     for el in root.iter("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em"):
-        if body is not None and (el is body or _is_ancestor(body, el)):
+        if not outside_body(el):
             continue
         text = collapse_whitespace(text_of(el))
         if len(text) > 80:
             continue
         match = _POLICY_LABEL_RE.match(text)
-        if not match or match.group(1) in pairs:
+        if not match or _label(match.group(1)) in pairs:
             continue
-        value = match.group(2)
+        value = match.group(2).lstrip(":： ")
         if not value:
             sibling = el.getnext()
             value = collapse_whitespace(text_of(sibling)) if sibling is not None else ""
         if value and not _POLICY_LABEL_RE.match(value):
-            pairs[match.group(1)] = value
+            pairs[_label(match.group(1))] = value
     return pairs
 
 
@@ -334,6 +402,28 @@ def strip_title_suffix(title: str, suffix_re: re.Pattern[str]) -> str:
     return collapse_whitespace(suffix_re.sub("", title))
 
 
+_TITLE_SEPARATOR = r"[\s\-_|｜–—:：·•]+"
+
+
+def strip_site_name(title: str, site_name: str | None) -> str:
+    """The title without the site's name joined to it at either end, as templates fill
+    ``ArticleTitle`` and ``<title>`` (保定市人民政府网——{标题}, {标题}_中华人民共和国生态环境部).
+
+    >>> strip_site_name("保定市人民政府网——保定市统筹推动转型", "保定市人民政府网")
+    '保定市统筹推动转型'
+    >>> strip_site_name("保定市人民政府网工作年报", "保定市人民政府网")
+    '保定市人民政府网工作年报'
+    """
+    if not site_name:
+        return title
+    site = re.escape(site_name)
+    for pattern in (f"^{site}{_TITLE_SEPARATOR}", f"{_TITLE_SEPARATOR}{site}$"):
+        stripped = re.sub(pattern, "", title)
+        if stripped.strip():
+            title = stripped
+    return collapse_whitespace(title)
+
+
 def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern[str]) -> ArticlePage:
     root = sel.root
     assert isinstance(root, _Element)
@@ -347,6 +437,7 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         body = fallback_body(root)
         fallbacks.append("body")
         body_selector = "fallback" if body is not None else "none"
+    body_container = describe_container(body) if body is not None else "none"
     skip: set[_Element] = set(template_widgets(body)) if body is not None else set()
     paragraphs = paragraphs_of(body, skip) if body is not None else []
 
@@ -368,6 +459,8 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         title, title_from = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None, "<h1>"
     if not title:
         title_from = "none"
+    else:
+        title = strip_site_name(title, meta.get("SiteName")) or None
 
     raw_dates = [("meta", meta.get("PubDate")), ("page_text", info.get("published"))]
     raw_dates.append(("page_text", info.get("published_date")))
@@ -399,4 +492,5 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         title_from=title_from,
         more_pages=more_pages,
         fallbacks=fallbacks,
+        body_container=body_container,
     )

@@ -1,22 +1,51 @@
 """Read one list (column) page: its rows and its pager.
 
 Pure parsing of one page: no requests, no Scrapy import.
+
+Rows come in the forms of SITE.md "List pages", each read by a general rule:
+
+* **markup rows**: every link whose URL has the article shape is a row. Its *row
+  element* is the nearest ``<li>`` (form ``li``), ``<tr>`` (``table``) or ``<dl>`` /
+  ``<dt>`` / ``<dd>`` (``dl``) that holds no other article; failing those, the link's
+  parent when it holds no other article, else the link and what follows it up to the
+  next article link (``links``). Inside ``div.articleList`` when the page has one, on
+  the whole page when it has none.
+* **script rows**: inline scripts that assign a URL (``var url = "./…"``, ``url = …``,
+  ``var dUrl = '…'``) open a row; the title, FILENUM and date statements that follow, up
+  to the next URL, belong to it (see :mod:`govnews.extract.scripts`). Form ``script``
+  when the rows are written with ``document.write``, ``variables`` when they only sit in
+  variables (政府规章).
+
+A row's date is read where the row keeps it, first found wins (``ListRow.date_source``):
+an element whose class names a time or date (``span.time``; a ``<script>`` inside it is
+never read), a bare ``<span>``, a cell (``<td>``) of the row's ``<tr>``, a ``<dd>`` of the
+row, the row's other text after the link, then before it; text following the link in a
+flat list (``sibling``); for script rows ``document.write("2026-02-14 17:32")``
+(``script``) or a short variable such as ``dRN`` (``variable``). The link's own text is
+never read as the date: titles hold dates too.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin
 
+from lxml.etree import _Comment, _Element, _ProcessingInstruction
 from parsel import Selector
 
-from govnews.extract.dates import parse_date
+from govnews.extract.blocks import is_hidden
+from govnews.extract.dates import parse_datetime
+from govnews.extract.scripts import script_events, strip_tags
 from govnews.text import collapse_whitespace
 
 PagerForm = Literal["createPageHTML", "countPage", "none"]
+RowForm = Literal["li", "table", "dl", "links", "script", "variables", "none"]
+ROW_FORMS: tuple[RowForm, ...] = ("li", "table", "dl", "links", "script", "variables", "none")
+DateSource = Literal["span.time", "span", "td", "dd", "li", "row", "sibling", "script", "variable"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +55,13 @@ class ListRow:
     title: str | None
     date: str | None
     """YYYY-MM-DD, or None when the row shows no date."""
+    filenum: str | None = None
+    """发文字号 the row carries (script rows' ``FILENUM``/``dFN``); None when none or ``无``."""
+    published_at: str | None = None
+    """The row's date as :func:`~govnews.extract.dates.parse_datetime` reads it: with its
+    time (``2026-02-14T17:32:00+08:00``) when the row shows one, else ``YYYY-MM-DD``."""
+    date_source: DateSource | None = None
+    """Where the row keeps its date (see the module docstring); None when undated."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +77,12 @@ class Pager:
 class ListPage:
     rows: list[ListRow]
     pager: Pager
-    row_source: Literal["articleList", "script", "fallback", "none"]
+    row_form: RowForm
+    """Which form the rows came in (the most common one when markup rows mix forms)."""
+    in_article_list: bool = False
+    """True when the rows were read inside ``div.articleList``."""
+    date_sources: dict[str, int] = field(default_factory=dict)
+    """How many rows took their date from each source; ``none`` counts undated rows."""
 
 
 # SITE.md "List pages" pager form 1: createPageHTML(N, cur, "index", "shtml").
@@ -53,17 +94,22 @@ _CREATE_PAGE_RE = re.compile(
 _COUNT_PAGE_RE = re.compile(r"\bcountPage\s*=\s*['\"]?(\d+)")
 _CURRENT_PAGE_RE = re.compile(r"\bcurrentPage\s*=\s*['\"]?(\d+)")
 
-# 市政府文件: rows written by script — url = "…"; title = "…"; document.writeln("2020-03-16").
-# 政府规章: var dUrl = '…'; var dTitle = '…'; var dRN = '（2024年5月1日…）'.
-_SCRIPT_ASSIGN_RE = re.compile(
-    r"""(?:\bvar\s+)?\b(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<q>["'])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
-    r"""|document\.write(?:ln)?\(\s*(?P<wq>["'])(?P<written>(?:\\.|(?!(?P=wq)).)*)(?P=wq)\s*\)""",
-    re.S,
-)
+# Script-row variables (SITE.md: 市政府文件 `var url`, `var title`, `var FILENUM`; the 2021
+# list `url = …`; 政府规章 `dUrl`, `dTitle`, `dFN`).
 _URL_VAR_RE = re.compile(r"^d?_?(?:url|href|link)$", re.I)
 _TITLE_VAR_RE = re.compile(r"^d?_?(?:title|name)$", re.I)
+_FILENUM_VAR_RE = re.compile(r"^d?_?(?:file_?num|fn|wh|fwzh)$", re.I)
+# A variable holding a date, not a document (dRN = '（2024年5月1日…公布）', not dCon = '<p>…</p>').
+_DATE_VAR_MAX = 60
+_NO_FILENUM = frozenset({"", "无", "-", "—", "null", "none", "undefined"})
+
 _ARTICLE_LIST_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' articleList ')]"
 _UNSAFE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
+# Never row text: what a browser does not show as text.
+_NO_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "textarea", "select"})
+# Where a walk up from a link stops looking for its row: a list or table of many rows.
+_LIST_TAGS = frozenset({"ul", "ol", "table", "tbody", "thead", "body", "html"})
+_TIME_CLASS_RE = re.compile(r"time|date", re.I)
 
 
 def parse_pager(text: str) -> Pager:
@@ -80,92 +126,294 @@ def _is_followable(href: str) -> bool:
     return bool(href) and not href.startswith(_UNSAFE_SCHEMES)
 
 
-def _rows_from_article_list(sel: Selector, page_url: str) -> list[ListRow]:
+def normalize_filenum(value: str | None) -> str | None:
+    """A 发文字号 as a row gives it, or None for the ways a page says "none".
+
+    >>> normalize_filenum(" 武政规〔2026〕4号 "), normalize_filenum("无"), normalize_filenum("")
+    ('武政规〔2026〕4号', None, None)
+    """
+    value = collapse_whitespace(value or "")
+    return None if value.lower() in _NO_FILENUM else value
+
+
+# -- script rows -----------------------------------------------------------------
+
+
+@dataclass
+class _OpenRow:
+    url: str
+    title: str | None = None
+    filenum: str | None = None
+    published_at: str | None = None
+    date_source: DateSource | None = None
+    written: bool = False
+
+    def row(self, page_url: str) -> ListRow:
+        date = self.published_at[:10] if self.published_at else None
+        return ListRow(urljoin(page_url, self.url), self.title, date, self.filenum, self.published_at, self.date_source)
+
+
+def _script_rows(scripts: list[str], page_url: str) -> tuple[list[ListRow], bool]:
+    """Rows that inline scripts hold, and whether they are written (``document.write``)."""
     rows: list[ListRow] = []
-    # SITE.md "List pages": rows are `div.articleList li`.
-    for li in sel.xpath(_ARTICLE_LIST_XPATH + "//li[.//a[@href]]"):
-        link = li.xpath(".//a[@href][1]")
-        href = link.attrib.get("href", "")
-        if not _is_followable(href):
-            continue
-        title = link.attrib.get("title") or collapse_whitespace(" ".join(link.xpath(".//text()").getall()))
-        # The date sits in span.time or a bare span (SITE.md); a title can hold a
-        # date too, so the spans are read first and the row's text only after them.
-        date = None
-        for query in (".//span[contains(@class, 'time')]//text()", ".//span//text()", ".//text()"):
-            if date := parse_date(" ".join(li.xpath(query).getall())):
-                break
-        rows.append(ListRow(urljoin(page_url, href.strip()), collapse_whitespace(title) or None, date))
-    return rows
-
-
-def _unescape_js(value: str) -> str:
-    return html.unescape(re.sub(r"\\(.)", r"\1", value))
-
-
-def _rows_from_scripts(sel: Selector, page_url: str) -> list[ListRow]:
-    """Rows that inline JavaScript writes: a URL variable opens a row; the title and
-    date variables (or a written date) that follow it, up to the next URL, belong to it."""
-    rows: list[ListRow] = []
-    current: dict[str, str] | None = None
+    current: _OpenRow | None = None
+    written = False
 
     def close() -> None:
-        if current and _is_followable(current["url"]):
-            rows.append(ListRow(urljoin(page_url, current["url"]), current.get("title"), current.get("date")))
+        nonlocal written
+        if current is not None and _is_followable(current.url):
+            rows.append(current.row(page_url))
+            written = written or current.written
 
-    for script in sel.xpath("//script[not(@src)]/text()").getall():
-        for match in _SCRIPT_ASSIGN_RE.finditer(script):
-            name = match["name"]
-            value = _unescape_js(match["value"] if name else match["written"]).strip()
-            if name and _URL_VAR_RE.match(name):
+    for script in scripts:
+        for event in script_events(script):
+            if event.kind == "write":
+                if current is None:
+                    continue
+                # Something was written while this row was open: the list is script-written.
+                current.written = True
+                text = strip_tags(event.value) if event.value is not None else ""
+                if current.published_at is None and (moment := parse_datetime(text)):
+                    current.published_at, current.date_source = moment, "script"
+                continue
+            name, value = event.name or "", event.value
+            if value is None:
+                continue  # built from other values: nothing known
+            if _URL_VAR_RE.match(name):
                 close()
-                current = {"url": value}
+                current = _OpenRow(value.strip())
             elif current is None:
                 continue
-            elif name and _TITLE_VAR_RE.match(name):
-                current.setdefault("title", collapse_whitespace(value))
-            elif "date" not in current and (date := parse_date(value)):
-                current["date"] = date
+            elif _TITLE_VAR_RE.match(name):
+                # A row may assign its title more than once: the last non-empty value is the title.
+                if title := strip_tags(value):
+                    current.title = title
+            elif _FILENUM_VAR_RE.match(name):
+                if (filenum := normalize_filenum(strip_tags(value))) is not None:
+                    current.filenum = filenum
+            elif current.published_at is None and len(value) <= _DATE_VAR_MAX and "<" not in value:  # noqa: SIM102
+                if moment := parse_datetime(value):
+                    current.published_at, current.date_source = moment, "variable"
     close()
-    return rows
+    return rows, written
 
 
-def _rows_from_links(sel: Selector, page_url: str, article_path_re: re.Pattern[str], scope: str = "") -> list[ListRow]:
-    """Any article-shaped link under ``scope`` (an XPath; the whole page by default),
-    dated by its parent's text."""
-    rows: list[ListRow] = []
-    for link in sel.xpath(scope + "//a[@href]"):
-        href = link.attrib["href"]
-        if not _is_followable(href):
-            continue
-        url = urljoin(page_url, href.strip())
-        if not article_path_re.search(url):
-            continue
-        title = link.attrib.get("title") or collapse_whitespace(" ".join(link.xpath(".//text()").getall()))
-        parent_text = " ".join(link.xpath("./parent::*//text()").getall())
-        rows.append(ListRow(url, title or None, parse_date(parent_text)))
-    return rows
+# -- markup rows -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    text: str
+    label: DateSource
+    in_link: bool
+    time_marked: bool
+    after_link: bool
+
+
+def _class_tokens(el: _Element) -> list[str]:
+    return str(el.get("class") or "").split()
+
+
+def _is_time_marked(el: _Element) -> bool:
+    return any(_TIME_CLASS_RE.search(token) for token in _class_tokens(el))
+
+
+_LABELS: dict[str, DateSource] = {"span": "span", "td": "td", "th": "td", "dd": "dd", "dt": "dd", "li": "li"}
+
+
+def _segments(
+    elements: list[_Element], links: set[_Element], base_label: DateSource, tails: bool = False
+) -> list[_Segment]:
+    """The visible text pieces of ``elements`` (a row), each with where it sits; with
+    ``tails``, the text after each element too (a row of siblings, not one element)."""
+    out: list[_Segment] = []
+    seen_link = False
+
+    def add(text: str | None, label: DateSource, in_link: bool, marked: bool) -> None:
+        if text and text.strip():
+            out.append(_Segment(text, label, in_link, marked, seen_link and not in_link))
+
+    def walk(el: _Element, label: DateSource, in_link: bool, marked: bool) -> None:
+        nonlocal seen_link
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if marked or _is_time_marked(el):
+            label, marked = "span.time", True
+        elif tag in _LABELS:
+            label = _LABELS[tag]
+        in_link = in_link or el in links
+        add(el.text, label, in_link, marked)
+        for child in el:
+            if isinstance(child, _Comment | _ProcessingInstruction) or not isinstance(child.tag, str):
+                pass
+            elif child.tag.lower() not in _NO_TEXT_TAGS and not is_hidden(child):
+                walk(child, label, in_link, marked)
+            add(child.tail, label, in_link, marked)
+        if el in links:
+            seen_link = True
+
+    for index, el in enumerate(elements):
+        walk(el, base_label if index == 0 else "sibling", False, False)
+        if tails:
+            add(el.tail, "sibling", False, False)
+    return out
+
+
+def _date_of(segments: list[_Segment]) -> tuple[str | None, DateSource | None]:
+    """The first date in the row's time elements, then its spans, then the rest of its
+    text after the link, then before it; never in the link's text (the title)."""
+    ordered = [s for s in segments if s.time_marked]
+    ordered += [s for s in segments if not s.in_link and not s.time_marked and s.label == "span"]
+    ordered += [s for s in segments if not s.in_link and not s.time_marked and s.label != "span" and s.after_link]
+    ordered += [s for s in segments if not s.in_link and not s.time_marked and s.label != "span" and not s.after_link]
+    for segment in ordered:
+        if moment := parse_datetime(segment.text):
+            return moment, segment.label
+    return None, None
+
+
+def _link_title(links: list[_Element]) -> str | None:
+    """The row's title: the first ``title`` attribute (the full title where the text is
+    cut short), else the longest link text, time elements and scripts left out."""
+    for a in links:
+        if title := collapse_whitespace(a.get("title") or ""):
+            return title
+    texts = [
+        collapse_whitespace(" ".join(s.text for s in _segments([a], set(), "row") if not s.time_marked)) for a in links
+    ]
+    return max(texts, key=len) or None
+
+
+def _article_urls_in(el: _Element, link_urls: dict[_Element, str]) -> set[str]:
+    return {link_urls[a] for a in el.iter("a") if a in link_urls}
+
+
+def _row_of(a: _Element, link_urls: dict[_Element, str]) -> tuple[RowForm, list[_Element], DateSource, bool]:
+    """The row element(s) of the article link ``a`` (see the module docstring), the label
+    of its own text, and whether the row is a run of siblings (their tails are row text)."""
+    url = link_urls[a]
+
+    def alone(el: _Element) -> bool:
+        return _article_urls_in(el, link_urls) == {url}
+
+    el = a.getparent()
+    while el is not None and isinstance(el.tag, str) and el.tag.lower() not in _LIST_TAGS:
+        tag = el.tag.lower()
+        if tag in ("li", "tr") and alone(el):
+            return ("li" if tag == "li" else "table"), [el], ("li" if tag == "li" else "td"), False
+        if tag in ("dt", "dd"):
+            dl = el.getparent()
+            if dl is not None and dl.tag == "dl" and alone(dl):
+                return "dl", [dl], "dd", False
+            if alone(el):
+                return "dl", [el, *_following_until_next_link(el, link_urls, stop_tags=("dt",))], "dd", True
+        if tag in ("li", "tr", "dt", "dd", "dl"):
+            break  # a row element holding other articles too: read the link's own neighbourhood
+        el = el.getparent()
+    # No row element: the link's parent when it holds no other article (a <div> or <p> a
+    # row, or one cell of a table with several articles a row), with the siblings after
+    # it up to the next article; else the link itself and what follows it.
+    parent = a.getparent()
+    if parent is not None and parent.tag not in _LIST_TAGS and parent.tag not in ("li", "tr", "dl") and alone(parent):
+        return "links", [parent, *_following_until_next_link(parent, link_urls)], "row", True
+    return "links", [a, *_following_until_next_link(a, link_urls)], "row", True
+
+
+def _following_until_next_link(
+    el: _Element, link_urls: dict[_Element, str], stop_tags: tuple[str, ...] = ()
+) -> list[_Element]:
+    """Siblings after ``el`` up to the next one that is, or holds, an article link."""
+    out: list[_Element] = []
+    sibling = el.getnext()
+    while sibling is not None:
+        if isinstance(sibling.tag, str):
+            if sibling.tag in stop_tags or sibling in link_urls or _article_urls_in(sibling, link_urls):
+                break
+            out.append(sibling)
+        sibling = sibling.getnext()
+    return out
+
+
+def _markup_rows(
+    scopes: list[_Element], page_url: str, article_path_re: re.Pattern[str]
+) -> Iterator[tuple[RowForm, ListRow]]:
+    link_urls: dict[_Element, str] = {}
+    for a in (a for scope in scopes for a in scope.iter("a")):
+        href = a.get("href") or ""
+        if _is_followable(href) and article_path_re.search(url := urljoin(page_url, href.strip())):
+            link_urls[a] = url
+    seen: set[str] = set()
+    for a, url in link_urls.items():
+        if url in seen:
+            continue  # a second link of a row (its picture), or a row the page repeats
+        seen.add(url)
+        form, elements, label, tails = _row_of(a, link_urls)
+        row_links = [x for el in elements for x in el.iter("a") if link_urls.get(x) == url] or [a]
+        segments = _segments(elements, set(row_links), label, tails)
+        moment, source = _date_of(segments)
+        scripts = [
+            script for el in elements for s in el.iter("script") if (script := "".join(str(t) for t in s.itertext()))
+        ]
+        row = ListRow(
+            url,
+            _link_title(row_links),
+            moment[:10] if moment else None,
+            _filenum_in(scripts),
+            moment,
+            source,
+        )
+        yield form, row
+
+
+def _filenum_in(scripts: list[str]) -> str | None:
+    """A FILENUM a row's own script assigns (``<span class="time"><script>var fileNum = …``)."""
+    found: str | None = None
+    for script in scripts:
+        for event in script_events(script):
+            if event.kind == "assign" and event.value is not None and _FILENUM_VAR_RE.match(event.name or ""):
+                found = normalize_filenum(strip_tags(event.value)) or found
+    return found
+
+
+def _markup_page(
+    scopes: list[_Element], page_url: str, article_path_re: re.Pattern[str], pager: Pager, in_article_list: bool
+) -> ListPage:
+    found = list(_markup_rows(scopes, page_url, article_path_re))
+    rows = [row for _form, row in found]
+    if not rows:
+        return ListPage([], pager, "none", in_article_list)
+    forms = Counter(form for form, _row in found)
+    return ListPage(rows, pager, forms.most_common(1)[0][0], in_article_list, _count_sources(rows))
+
+
+def _count_sources(rows: list[ListRow]) -> dict[str, int]:
+    return dict(Counter(row.date_source or "none" for row in rows))
 
 
 def parse_list_page(sel: Selector, page_url: str, article_path_re: re.Pattern[str]) -> ListPage:
     """Rows and pager of one list page.
 
-    Rows come from ``div.articleList li`` links, else from the script-written forms
-    of SITE.md, else (a fallback, for markup we have not seen) from any link whose
-    URL has the article shape.
+    Markup rows inside ``div.articleList`` first; else script rows; else, when the page
+    has a ``div.articleList``, none (an empty article list ends the column whatever a
+    sidebar links to); else markup rows anywhere on the page (a table list). Only rows
+    whose URL matches ``article_path_re`` count.
     """
-    scripts = "\n".join(sel.xpath("//script[not(@src)]/text()").getall())
-    pager = parse_pager(scripts)
-    rows = _rows_from_article_list(sel, page_url)
+    root = sel.root
+    assert isinstance(root, _Element)
+    scripts = [text for text in sel.xpath("//script[not(@src)]/text()").getall() if text.strip()]
+    pager = parse_pager("\n".join(scripts))
+    article_lists = [el.root for el in sel.xpath(_ARTICLE_LIST_XPATH) if isinstance(el.root, _Element)]
+    # An article list inside another is read once (its links are the outer one's).
+    outermost = [el for el in article_lists if not any(o is not el and _contains(o, el) for o in article_lists)]
+    if outermost and (page := _markup_page(outermost, page_url, article_path_re, pager, in_article_list=True)).rows:
+        return page
+    script_rows, written = _script_rows(scripts, page_url)
+    rows = [row for row in script_rows if article_path_re.search(row.url)]
     if rows:
-        return ListPage(rows, pager, "articleList")
-    rows = [r for r in _rows_from_scripts(sel, page_url) if article_path_re.search(r.url)]
-    if rows:
-        return ListPage(rows, pager, "script")
-    if sel.xpath(_ARTICLE_LIST_XPATH):
-        # Rows that are not <li> (a table, <div>s, <p>s) inside the article list still count;
-        # an article list without them is the end of the column, whatever the sidebar links to.
-        rows = _rows_from_links(sel, page_url, article_path_re, scope=_ARTICLE_LIST_XPATH)
-        return ListPage(rows, pager, "fallback" if rows else "none")
-    rows = _rows_from_links(sel, page_url, article_path_re)
-    return ListPage(rows, pager, "fallback" if rows else "none")
+        return ListPage(rows, pager, "script" if written else "variables", False, _count_sources(rows))
+    if article_lists:
+        return ListPage([], pager, "none", True)
+    return _markup_page([root], page_url, article_path_re, pager, in_article_list=False)
+
+
+def _contains(ancestor: _Element, el: _Element) -> bool:
+    return any(parent is ancestor for parent in el.iterancestors())

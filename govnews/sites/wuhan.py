@@ -30,9 +30,11 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("/sy/whyw/", "武汉要闻"),
     Column("/sy/kwh/", "媒体看武汉"),  # name inferred (SITE.md)
+    Column("/whyw/gqdt/", "各区动态"),  # not under /sy/; path confirmed, name inferred (SITE.md)
     Column("/zwgk/tzgg/", "通知公告"),
     Column("/zwgk/xxgk/zcjd/", "政策解读"),
     Column("/zwgk/xxgk/zfwj/szfwj/", "市政府文件"),
+    Column("/zwgk/xxgk/zfwj/gfxwj/", "规范性文件"),  # script rows as 市政府文件 (SITE.md, 2026)
     Column("/zwgk/xxgk/zfwj/bgtwj/", "市政府办公厅文件"),  # name inferred
     Column("/zwgk/xxgk/zfgz_new/", "政府规章"),
     Column("/zjwh/whly/", "武汉旅游"),  # name inferred
@@ -43,7 +45,8 @@ COLUMNS_BY_PATH = {c.path: c for c in COLUMNS}
 DEFAULT_SECTIONS: tuple[str, ...] = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
 
 # `/<section>/YYYYMM/tYYYYMMDD_<docid>.shtml`, and `_<n>` for later pages of a
-# multi-page article (SITE.md "Article pages").
+# multi-page article (SITE.md "Article pages"). The section is any depth of path
+# segments (`/whyw/gqdt/`, `/zwgk/xxgk/zfwj/gfxwj/`).
 ARTICLE_URL_RE = re.compile(r"/t\d{8}_\d+(?:_\d+)?\.s?html?(?:[?#]|$)")
 ARTICLE_PATH_RE = re.compile(
     r"^(?P<section>/(?:[\w-]+/)+?)(?P<month>\d{6})/t(?P<date>\d{8})_(?P<docid>\d+)(?:_(?P<page>\d+))?\.s?html?$"

@@ -1,11 +1,18 @@
 """``-a probe=1``: what the site looks like to our selectors, one list page and two
 articles per column, printed as a report; nothing is exported.
 
-The quickest way to learn whether the real site still matches ``../shared/SITE.md``.
+The quickest way to learn whether the real site still matches what docs/site.md
+describes. Each column opens with the forms that matched: the row form of its list
+(``li``, ``table``, ``dl``, ``links``, ``script``, ``variables``), where the rows kept their
+dates, and the body container of its articles, e.g.::
+
+    column /zwgk/xxgk/zfwj/szfwj/ (市政府文件)
+      forms: rows script; row dates script 20/20; body div.trs_editor_view.TRS_UEDITOR 2/2
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from govnews.extract.article import GOV_META_NAMES, ArticlePage
@@ -22,6 +29,23 @@ class ColumnProbe:
     list_result: str = "not fetched"
     articles: list[str] = field(default_factory=list)
     followed: int = 0
+    row_form: str = ""
+    """``li in div.articleList``, ``table``, ``script`` …; empty until a list page is read."""
+    row_count: int = 0
+    row_dates: dict[str, int] = field(default_factory=dict)
+    bodies: Counter[str] = field(default_factory=Counter)
+    """Body containers of the articles read (``div.view.TRS_UEDITOR``, ``fallback td``)."""
+
+    def forms(self) -> str:
+        """One line: the row form, the row dates' sources, the body containers."""
+        rows = self.row_form or "unknown (no list page read)"
+        if self.row_count:
+            dated = ", ".join(f"{source} {n}/{self.row_count}" for source, n in self.row_dates.items())
+        else:
+            dated = "none"
+        articles = sum(self.bodies.values())
+        bodies = ", ".join(f"{name} {n}/{articles}" for name, n in self.bodies.most_common()) or "no article read"
+        return f"forms: rows {rows}; row dates {dated}; body {bodies}"
 
 
 @dataclass
@@ -35,9 +59,15 @@ class ProbeReport:
         pager = page.pager
         pages = f"{pager.page_count} pages" if pager.page_count is not None else "page count unknown"
         probe.list_url = url
+        probe.row_form = page.row_form + (" in div.articleList" if page.in_article_list else "")
+        probe.row_count = len(page.rows)
+        probe.row_dates = dict(page.date_sources)
+        dated = sum(1 for r in page.rows if r.date)
+        timed = sum(1 for r in page.rows if r.published_at and "T" in r.published_at)
+        filenums = sum(1 for r in page.rows if r.filenum)
         probe.list_result = (
-            f"{len(page.rows)} rows from {page.row_source}; pager {pager.form} ({pages}); "
-            f"{sum(1 for r in page.rows if r.date)} rows dated"
+            f"{len(page.rows)} rows ({probe.row_form}); pager {pager.form} ({pages}); "
+            f"{dated} rows dated, {timed} with a time; {filenums} with a FILENUM"
         )
 
     def list_failed(self, probe: ColumnProbe, url: str, reason: str) -> None:
@@ -48,12 +78,14 @@ class ProbeReport:
         present = [name for name in GOV_META_NAMES if name in page.meta]
         missing = [name for name in GOV_META_NAMES if name not in page.meta]
         extra = [name for name in page.meta if name not in GOV_META_NAMES]
+        container = page.body_container if page.body_found else f"fallback {page.body_container}"
+        probe.bodies[container] += 1
         probe.articles.append(
             "\n".join(
                 [
                     f"    {url}",
-                    f"      body: {page.body_selector} ({len(page.paragraphs)} paragraphs, {len(page.images)} images, "
-                    f"{len(page.attachments)} attachments)",
+                    f"      body: {page.body_selector} ({container}; {len(page.paragraphs)} paragraphs, "
+                    f"{len(page.images)} images, {len(page.attachments)} attachments)",
                     f"      title: {page.title_from}; published_at: {published_from or 'none'}; "
                     f"source: {'yes' if page.source else 'no'}; author: {'yes' if page.author else 'no'}; "
                     f"editor: {'yes' if page.editor else 'no'}",
@@ -72,6 +104,7 @@ class ProbeReport:
         lines = [f"govnews probe of {base_url} (nothing exported)"]
         for probe in self.columns.values():
             lines.append(f"  column {probe.path} ({probe.name})")
+            lines.append(f"    {probe.forms()}")
             lines.append(f"    list {probe.list_url or '-'}: {probe.list_result}")
             lines.extend(probe.articles or ["    no article fetched"])
         return "\n".join(lines)

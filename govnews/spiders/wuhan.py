@@ -185,8 +185,11 @@ class WuhanSpider(scrapy.Spider):
             return
         page = parse_list_page(text.selector, text.url, wuhan.ARTICLE_URL_RE)
         self._inc(f"list/pager/{page.pager.form}")
-        if page.row_source != "articleList":
-            self._inc(f"list/rows_from/{page.row_source}")
+        self._inc(f"list/row_form/{page.row_form}")
+        for source, count in page.date_sources.items():
+            self._inc(f"list/row_dates/{source}", count)
+        if page.row_form in ("script", "variables"):
+            self._inc("list/rows_from/script")  # the older name of the two forms' count
         self._inc_column(walk.path, "list_pages")
         self._inc_column(walk.path, "list_rows", len(page.rows))
         if not page.rows:
@@ -386,7 +389,8 @@ class WuhanSpider(scrapy.Spider):
 
         candidates = list(page.date_candidates)
         if row is not None and row.date:
-            candidates.append(("list_row", row.date))
+            # With its time when the row shows one (document.writeln("2026-02-14 17:32")).
+            candidates.append(("list_row", row.published_at or row.date))
         if url_date := date_from_article_path(path):
             candidates.append(("url", url_date))
         published_at, published_from, problems = choose_published(candidates, today_beijing())
