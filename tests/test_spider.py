@@ -8,6 +8,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from govnews.extract.listing import ListRow
+from govnews.items import Article
 from govnews.spiders.wuhan import ColumnWalk, WuhanSpider
 
 BASE = "https://www.wuhan.gov.cn"
@@ -61,3 +63,29 @@ def test_a_row_on_another_host_or_column_is_not_followed() -> None:
         f"{BASE}/sy/whyw/202205/t20220526_2.shtml",  # the mobile mirror, fetched from www
         f"{BASE}/sy/whyw/index_1.shtml",
     ]
+
+
+def article_response(url: str, outside: str = "") -> HtmlResponse:
+    body = f"""<html><head><title>关于印发某办法的通知</title></head><body>{outside}
+    <div class="trs_editor_view TRS_UEDITOR"><p>各区人民政府，市人民政府各部门：</p></div></body></html>"""
+    return HtmlResponse(url, body=body.encode(), encoding="utf-8")
+
+
+def test_a_list_rows_filenum_fills_a_missing_filenum_in_meta() -> None:
+    crawl = spider(sections="zwgk/xxgk/zfwj/gfxwj")
+    url = f"{BASE}/zwgk/xxgk/zfwj/gfxwj/202602/t20260214_2730572.shtml"
+    row = ListRow(url, "关于印发某办法的通知", "2026-02-14", "武政规〔2026〕4号", "2026-02-14T17:32:00+08:00", "script")
+
+    (item,) = crawl.parse_article(article_response(url), row)
+    assert isinstance(item, Article)
+    assert item.meta["发文字号"] == "武政规〔2026〕4号"
+    assert item.published_at == "2026-02-14T17:32:00+08:00"  # the row's time: the page shows no date
+    assert crawl.crawler.stats is not None
+    assert crawl.crawler.stats.get_value("govnews/extract/filenum_from_list_row") == 1
+
+    # The page's own 发文字号 stays.
+    header = '<div class="sub"><ul><li>索引号：K1/2026-1</li><li>发文字号：武政规〔2026〕5号</li></ul></div>'
+    (item,) = crawl.parse_article(article_response(url, header), row)
+    assert isinstance(item, Article)
+    assert item.meta["发文字号"] == "武政规〔2026〕5号"
+    assert crawl.crawler.stats.get_value("govnews/extract/filenum_from_list_row") == 1

@@ -405,6 +405,11 @@ class WuhanSpider(scrapy.Spider):
         title = page.title or (row.title if row else None) or ""
         if not page.title and title:
             self._inc("extract/fallback/title_from_list_row")
+        meta = page.meta
+        if row is not None and row.filenum and not (meta.get("发文字号") or meta.get("文号")):
+            # SITE.md: a script row's FILENUM is the document's 发文字号; the page may not show it.
+            meta = {**meta, "发文字号": row.filenum}
+            self._inc("extract/filenum_from_list_row")
         if self.probe_report is not None:
             self.probe_report.article(self._probe_column(section_path), canonical, page, published_from)
             return
@@ -424,7 +429,7 @@ class WuhanSpider(scrapy.Spider):
             paragraphs=page.paragraphs,
             images=page.images,
             attachments=page.attachments,
-            meta=page.meta,
+            meta=meta,
             crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
 
