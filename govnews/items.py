@@ -34,9 +34,13 @@ class Article:
     crawled_at: str
     """UTC ISO 8601."""
     content_hash: str | None = None
-    """Hash of the normalised paragraphs, set by the paragraph pipelines."""
+    """Hash of what the article says (title, paragraphs, attachments, images),
+    normalised; set by the paragraph pipeline."""
     cleaning: dict[str, int] = field(default_factory=dict)
     """What the cleaning pipelines removed: duplicate_paragraphs, template_placeholders."""
     revision: int | None = None
     """1 on an article's first export, +1 each time its content changed since; None when
     the crawl runs without the state store (``-a incremental=0``)."""
+    duplicate_of: str | None = None
+    """Canonical URL of the first article exported with the same content under another
+    URL (a repost in a second column), else None: set by the article dedup pipeline."""

@@ -63,10 +63,12 @@ GOVNEWS_MAX_LIST_PAGES = 2000
 # only an item that will be exported may claim its URL and content hash, so an invalid
 # copy can never make a valid one look like a duplicate (and be lost).
 ITEM_PIPELINES = {
+    # First: every later pipeline compares, hashes and validates text free of control characters.
+    "govnews.pipelines.text_hygiene.StripControlCharactersPipeline": 50,
     "govnews.pipelines.template_residue.StripTemplateResiduePipeline": 100,
     "govnews.pipelines.paragraph_dedup.DedupeParagraphsPipeline": 200,
     "govnews.pipelines.validate.ValidateArticlePipeline": 300,
-    "govnews.pipelines.article_dedup.DropDuplicateArticlesPipeline": 400,
+    "govnews.pipelines.article_dedup.MarkDuplicateArticlesPipeline": 400,
     "govnews.pipelines.incremental_state.IncrementalStatePipeline": 500,
 }
 

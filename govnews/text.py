@@ -16,9 +16,10 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "INVISIBLE_CHARACTERS",
     "clean_paragraphs",
     "clean_template_paragraphs",
     "collapse_whitespace",
@@ -26,7 +27,9 @@ __all__ = [
     "dedupe_paragraphs",
     "is_residue_only",
     "normalize_for_comparison",
+    "strip_control_characters",
     "strip_template_residue",
+    "without_control_characters",
 ]
 
 
@@ -83,6 +86,52 @@ def collapse_whitespace(text: str) -> str:
     if "\ufeff" in text:
         text = text.replace("\ufeff", " ")
     return " ".join(text.split())
+
+
+# Characters no text field may hold (the text-hygiene pipeline): C0 controls
+# (U+0000-U+001F), DEL, C1 controls (U+0080-U+009F), and the zero-width space, joiners,
+# word joiner and BOM (U+200B-U+200D, U+2060, U+FEFF).
+INVISIBLE_CHARACTERS = frozenset(
+    [chr(c) for c in range(0x20)]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+)
+# Of those, the ones that separate words (tab, line feed, vertical tab, form feed, carriage
+# return, the information separators U+001C-U+001F, next line U+0085): each becomes a space.
+_SEPARATING_CONTROLS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85")
+_INVISIBLE_TABLE = {ord(c): (" " if c in _SEPARATING_CONTROLS else None) for c in INVISIBLE_CHARACTERS}
+_INVISIBLE_RE = re.compile("[" + re.escape("".join(sorted(INVISIBLE_CHARACTERS))) + "]")
+
+
+def strip_control_characters(text: str) -> tuple[str, int]:
+    r"""Remove control and zero-width characters; return the text and how many went.
+
+    A character that separates words (tab, newline, carriage return, …) becomes a space,
+    so that words on two lines are never glued; every other one is removed. Nothing
+    else changes: all other characters stay, in order.
+
+    >>> strip_control_characters("正文中\x07有\x1b控制\u200b字符")
+    ('正文中有控制字符', 3)
+    >>> strip_control_characters("Wuhan\tgovernment\r\nnews\x00")
+    ('Wuhan government  news', 4)
+    >>> strip_control_characters("无需清理的文字 ok")
+    ('无需清理的文字 ok', 0)
+    """
+    found = len(_INVISIBLE_RE.findall(text))
+    if not found:
+        return text, 0
+    return text.translate(_INVISIBLE_TABLE), found
+
+
+def without_control_characters(text: str) -> tuple[str, int]:
+    r""":func:`strip_control_characters` for a one-line field (title, paragraph, name):
+    where anything went, whitespace is collapsed as well.
+
+    >>> without_control_characters("第一行\n\t第二行\u200b ")
+    ('第一行 第二行', 3)
+    """
+    stripped, found = strip_control_characters(text)
+    return (collapse_whitespace(stripped), found) if found else (text, 0)
 
 
 def normalize_for_comparison(text: str) -> str:
@@ -282,3 +331,34 @@ def clean_paragraphs(paragraphs: Iterable[str], title: str = "") -> tuple[list[s
     stripped, placeholders = clean_template_paragraphs(paragraphs)
     kept, duplicates = dedupe_paragraphs(stripped, also_seen=(title,))
     return kept, {"duplicate_paragraphs": duplicates, "template_placeholders": placeholders}
+
+
+def _file_name(url: object) -> str:
+    return str(url or "").split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def article_content_hash(
+    title: str,
+    paragraphs: Iterable[str],
+    attachments: Iterable[Mapping[str, object]] = (),
+    images: Iterable[Mapping[str, object]] = (),
+) -> str:
+    """SHA-256 (hex) of what an article says: its title, paragraphs, attachments (name
+    and file name) and images (file name), each in its comparison form. Two notices whose
+    whole body is 详见附件。 differ by title and attachments; a repost of an article in
+    another column (same text and files, another URL) hashes the same. File names, not
+    URLs: a repost's relative links resolve under another column.
+
+    >>> a = article_content_hash("通知", ["详见附件。"], [{"url": "./P1.pdf", "name": "甲.pdf"}])
+    >>> a == article_content_hash("通知", ["详见附件。"], [{"url": "/x/P1.pdf", "name": "甲.pdf"}])
+    True
+    >>> a == article_content_hash("通知", ["详见附件。"], [{"url": "./P2.pdf", "name": "乙.pdf"}])
+    False
+    """
+    keys = [
+        "title:" + normalize_for_comparison(title),
+        *("p:" + normalize_for_comparison(p) for p in paragraphs),
+        *(f"a:{normalize_for_comparison(str(a.get('name') or ''))}|{_file_name(a.get('url'))}" for a in attachments),
+        *(f"i:{_file_name(i.get('url'))}" for i in images),
+    ]
+    return _hash_keys(keys)

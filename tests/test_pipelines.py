@@ -327,6 +327,7 @@ def run_chain(pipelines: list[Any], item: Any) -> Any:
 
 def test_pipeline_order() -> None:
     assert [path.rsplit(".", 1)[1] for path in sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)] == [
+        "StripControlCharactersPipeline",
         "StripTemplateResiduePipeline",
         "DedupeParagraphsPipeline",
         "ValidateArticlePipeline",

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from govnews.text import (
+    INVISIBLE_CHARACTERS,
     clean_paragraphs,
     clean_template_paragraphs,
     collapse_whitespace,
@@ -21,7 +22,9 @@ from govnews.text import (
     dedupe_paragraphs_and_hash,
     is_residue_only,
     normalize_for_comparison,
+    strip_control_characters,
     strip_template_residue,
+    without_control_characters,
 )
 
 SEED = Path(__file__).parent / "fixtures" / "seed-example.txt"
@@ -445,3 +448,83 @@ def test_collapse_whitespace_matches_its_definition(text: str) -> None:
 def test_normalize_for_comparison_matches_its_definition(text: str) -> None:
     expected = _REFERENCE_IGNORABLE_RE.sub("", unicodedata.normalize("NFKC", html.unescape(text)))
     assert normalize_for_comparison(text) == expected
+
+
+# --- control and zero-width characters ------------------------------------------------
+
+# Every character the hygiene removes, written out from its definition (not from the code).
+C0 = [chr(c) for c in range(0x00, 0x20)]
+C1 = [chr(c) for c in range(0x80, 0xA0)]
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+REMOVED = frozenset([*C0, "\x7f", *C1, *ZERO_WIDTH])
+# The ones that separate words, each becoming a space.
+SEPARATORS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "count"),
+    [
+        ("正文中\x07有\x1b控制\u200b字符", "正文中有控制字符", 3),
+        ("\ufeff标题", "标题", 1),
+        ("零宽\u200c连接\u200d符\u2060", "零宽连接符", 3),
+        ("C1\x85控制\x9b符", "C1 控制符", 2),
+        ("删除符\x7f", "删除符", 1),
+        ("空字符\x00在此", "空字符在此", 1),
+        ("two\twords", "two words", 1),
+        ("line one\r\nline two", "line one  line two", 2),
+        ("没有控制字符，原样保留。\u3000全角空格也留下", "没有控制字符，原样保留。\u3000全角空格也留下", 0),
+        ("", "", 0),
+    ],
+)
+def test_strip_control_characters(text: str, expected: str, count: int) -> None:
+    assert strip_control_characters(text) == (expected, count)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "count"),
+    [
+        ("正文中\x07有\x1b控制\u200b字符", "正文中有控制字符", 3),
+        ("第一行\n第二行", "第一行 第二行", 1),  # a newline inside a paragraph separates, never glues
+        ("word\t\tword ", "word word", 2),
+        ("\u200b", "", 1),
+        ("clean  text ", "clean  text ", 0),  # nothing removed: left exactly as it was
+    ],
+)
+def test_without_control_characters_for_one_line_fields(text: str, expected: str, count: int) -> None:
+    assert without_control_characters(text) == (expected, count)
+
+
+def test_the_removed_set_is_exactly_c0_c1_del_and_zero_width() -> None:
+    assert INVISIBLE_CHARACTERS == REMOVED
+
+
+text_with_controls = st.text(alphabet=st.sampled_from(sorted(REMOVED)) | st.characters(), max_size=40)
+
+
+@given(text_with_controls)
+def test_stripped_text_holds_no_control_or_zero_width_character(text: str) -> None:
+    stripped, count = strip_control_characters(text)
+    assert not REMOVED & set(stripped)
+    assert count == sum(1 for c in text if c in REMOVED)
+
+
+@given(text_with_controls)
+def test_strip_control_characters_is_idempotent(text: str) -> None:
+    once, _ = strip_control_characters(text)
+    assert strip_control_characters(once) == (once, 0)
+
+
+@given(text_with_controls)
+def test_other_characters_are_kept_in_order(text: str) -> None:
+    stripped, _ = strip_control_characters(text)
+    expected = "".join(" " if c in SEPARATORS else c for c in text if c not in REMOVED or c in SEPARATORS)
+    assert stripped == expected
+
+
+@given(text_with_controls)
+def test_one_line_fields_are_clean_and_stable(text: str) -> None:
+    cleaned, count = without_control_characters(text)
+    assert not REMOVED & set(cleaned)
+    assert without_control_characters(cleaned) == (cleaned, 0)
+    if not count:
+        assert cleaned == text

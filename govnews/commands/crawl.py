@@ -3,24 +3,33 @@
 A bad argument ends the command at once with one line that says what is wrong and
 what is allowed, and exit code 2, instead of a traceback from inside the reactor.
 
+An incremental run takes its site's state-store lock (:func:`govnews.state.acquire_lock`)
+before the crawl starts; when another live run holds it, the command ends at once, before
+any request, with one line naming the holder and exit code 3.
+
 A run whose end-of-run health checks failed (``govnews/health/verdict`` in the stats,
 see :mod:`govnews.health`) exits with 1.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from govnews.spiders.arguments import ArgumentError
+from govnews.pipelines.incremental_state import LOCKED_REASON, store_path_for
+from govnews.spiders.arguments import ArgumentError, CrawlArguments
+from govnews.state import StoreLock, StoreLocked, acquire_lock
 
 if TYPE_CHECKING:
     import argparse
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
+
+EXIT_LOCKED = 3
 
 
 class Command(ScrapyCrawlCommand):
@@ -32,6 +41,7 @@ class Command(ScrapyCrawlCommand):
         return self.crawler
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        lock: StoreLock | None = None
         if len(args) == 1 and self.crawler_process is not None:
             try:
                 spider_cls = self.crawler_process.spider_loader.load(args[0])
@@ -43,7 +53,24 @@ class Command(ScrapyCrawlCommand):
                     validate(opts.spargs)
                 except ArgumentError as error:
                     raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
-        super().run(args, opts)
+                parsed = CrawlArguments.parse(opts.spargs)
+                if parsed.incremental and not parsed.probe:
+                    assert self.settings is not None
+                    try:
+                        lock = acquire_lock(store_path_for(self.settings, parsed.base_url))
+                    except StoreLocked as error:
+                        print(f"error: {error}", file=sys.stderr, flush=True)
+                        self.exitcode = EXIT_LOCKED
+                        return
+        try:
+            super().run(args, opts)
+        finally:
+            if lock is not None:
+                lock.release()
         stats = self.crawler.stats if self.crawler is not None else None
-        if stats is not None and stats.get_value("govnews/health/verdict") == "failed":
+        if stats is None:
+            return
+        if stats.get_value("finish_reason") == LOCKED_REASON:
+            self.exitcode = EXIT_LOCKED
+        elif stats.get_value("govnews/health/verdict") == "failed":
             self.exitcode = 1

@@ -1,4 +1,4 @@
-"""Drop an article already exported in this crawl, by URL or by content."""
+"""One article, one URL: drop a URL exported twice in a crawl; mark a repost."""
 
 from __future__ import annotations
 
@@ -7,40 +7,47 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from govnews.text import content_hash
-
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
+    from govnews.incremental import IncrementalRun
+
 _PREFIX = "govnews/article_dedup"
 
 
-class DropDuplicateArticlesPipeline:
-    """Let each article through once per crawl.
+class MarkDuplicateArticlesPipeline:
+    """The identity of an article is its canonical URL; content alone drops nothing.
 
-    Changes: nothing.
+    Changes: sets ``duplicate_of`` to the canonical URL of the first copy when the
+    item's ``content_hash`` (title, paragraphs, attachments, images; set by
+    :class:`~govnews.pipelines.paragraph_dedup.DedupeParagraphsPipeline`) equals that of
+    an article exported under another URL — earlier in this crawl, or by an earlier run
+    (the state store's record, when the crawl is incremental); None otherwise. A repost
+    of one article in a second column is exported, and says whose copy it is.
 
-    Drops (``DropItem``, logged at INFO: duplicates are expected, e.g. one article
-    listed in two columns): an item whose ``url`` was already let through; an item
-    whose ``content_hash`` (computed from ``paragraphs`` when missing) equals that
-    of one already let through under another URL. The URLs and hashes seen live on
-    the pipeline, which is built anew for each crawl: nothing is shared between
-    crawls or kept in module state. Run it last, so that only items that will be
-    exported claim their URL and content.
+    Drops (``DropItem``, INFO): an item whose ``url`` was already let through in this
+    crawl. The URLs and hashes seen live on the pipeline, built anew for each crawl.
+    Run it after validation, so that only items that will be exported claim their URL
+    and content.
 
     Stats: ``govnews/article_dedup/dropped_same_url``,
-    ``govnews/article_dedup/dropped_same_content``.
+    ``govnews/article_dedup/marked_duplicate_of``.
     """
 
-    def __init__(self, stats: StatsCollector) -> None:
+    def __init__(self, stats: StatsCollector, crawler: Crawler | None = None) -> None:
         self.stats = stats
+        self.crawler = crawler
         self.seen_urls: set[str] = set()
         self.url_by_hash: dict[str, str] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DropDuplicateArticlesPipeline:
-        return cls(crawler.stats)
+    def from_crawler(cls, crawler: Crawler) -> MarkDuplicateArticlesPipeline:
+        return cls(crawler.stats, crawler)
+
+    def _run(self) -> IncrementalRun | None:
+        spider = self.crawler.spider if self.crawler is not None else None
+        return getattr(spider, "incremental_run", None)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -48,14 +55,15 @@ class DropDuplicateArticlesPipeline:
         if url in self.seen_urls:
             self.stats.inc_value(f"{_PREFIX}/dropped_same_url")
             raise DropItem(f"duplicate article: {url} already exported", log_level="INFO")
-        digest = adapter.get("content_hash") or content_hash(adapter.get("paragraphs") or [])
-        first_url = self.url_by_hash.get(digest)
-        if first_url is not None:
-            self.stats.inc_value(f"{_PREFIX}/dropped_same_content")
-            raise DropItem(
-                f"duplicate article: content of {url} already exported from {first_url} (content_hash {digest[:12]}…)",
-                log_level="INFO",
-            )
         self.seen_urls.add(url)
-        self.url_by_hash[digest] = url
+        digest = adapter.get("content_hash")
+        first = None
+        if digest:
+            run = self._run()
+            first = self.url_by_hash.get(digest) or (run.first_url(digest) if run is not None else None)
+            self.url_by_hash.setdefault(digest, url)
+        duplicate_of = first if first is not None and first != url else None
+        if duplicate_of is not None:
+            self.stats.inc_value(f"{_PREFIX}/marked_duplicate_of")
+        adapter["duplicate_of"] = duplicate_of
         return item

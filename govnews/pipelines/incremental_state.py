@@ -3,30 +3,56 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
 
-from govnews.feeds import output_dir
-from govnews.state import Record, StateStore, reconcile, state_dir, store_path
+from govnews.sites import wuhan
+from govnews.state import Record, StateStore, StoreLocked, acquire_lock, reconcile, state_dir, store_path
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
+
+    from govnews.incremental import IncrementalRun
 
 logger = logging.getLogger(__name__)
 _PREFIX = "govnews/state"
+LOCKED_REASON = "store_locked"
+
+
+def site_key(base_url: str) -> str:
+    """One key per site: the real site's schemes, ports and hosts fold to
+    ``www.wuhan.gov.cn``; a mirror keeps ``host:port``.
+
+    >>> site_key("http://3g.wuhan.gov.cn:80"), site_key("https://www.wuhan.gov.cn:443")
+    ('www.wuhan.gov.cn', 'www.wuhan.gov.cn')
+    >>> site_key("http://127.0.0.1:8000")
+    '127.0.0.1:8000'
+    """
+    return wuhan.netloc_of(wuhan.canonical_url(base_url, base_url))
+
+
+def store_path_for(settings: BaseSettings, base_url: str) -> Path:
+    """The state store of the site ``base_url`` belongs to."""
+    return store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), site_key(base_url))
 
 
 class IncrementalStatePipeline:
-    """The state store's side of a crawl (:mod:`govnews.state`).
+    """The state store's side of a crawl (:mod:`govnews.state`, rules in
+    :mod:`govnews.incremental`).
 
-    On open: opens the store for this spider and base URL in ``GOVNEWS_STATE_DIR``,
-    reads back into it whatever earlier runs' feeds hold that it does not know yet
-    (a killed run), and lends it to the spider, whose list walk skips known rows.
+    On open: takes the store's lock (a second run on the same site is refused: the
+    spider closes with reason ``store_locked`` before any request; ``scrapy crawl``
+    refuses it earlier still, exit code 3), opens the site's store in
+    ``GOVNEWS_STATE_DIR``, reads back what the open feeds of dead runs hold
+    (reconciliation) and attaches the store to the spider's run, whose list walk skips
+    known rows and stops at covered pages.
 
     Changes: sets ``revision`` (1 on first export, +1 when the content changed).
 
@@ -34,22 +60,23 @@ class IncrementalStatePipeline:
     exported (a refreshed article that did not change).
 
     Records: each exported article, after the feed exporter wrote it (the
-    ``item_scraped`` signal), in batches; the rest at close. What a kill keeps from
-    being recorded, the next run's reconciliation recovers from the feed.
+    ``item_scraped`` signal), in batches; the rest at close, then each complete walk
+    (only when the run finished), then closes the run's feeds in the manifest. What a
+    kill keeps from being recorded, the next run's reconciliation recovers.
 
     Does nothing with ``-a incremental=0`` or ``-a probe=1``: the store is neither read
     nor written.
 
     Stats: ``govnews/state/known_at_start``, ``…/reconciled_items``,
-    ``…/repaired_feeds``, ``…/new``, ``…/changed``, ``…/unchanged``, ``…/recorded``.
+    ``…/repaired_feeds``, ``…/new``, ``…/changed``, ``…/unchanged``, ``…/recorded``,
+    ``…/complete_walks``, ``…/incomplete_walks``, ``…/made_pending``, ``…/locked``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         assert crawler.stats is not None
         self.stats: StatsCollector = crawler.stats
-        self.store: StateStore | None = None
-        self.pending: list[Record] = []
+        self.run: IncrementalRun | None = None
         self.batch_size = crawler.settings.getint("GOVNEWS_STATE_BATCH", 50)
 
     @classmethod
@@ -62,53 +89,47 @@ class IncrementalStatePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         args = getattr(spider, "args", None)
-        if spider is None or args is None or not args.incremental or args.probe:
+        run: IncrementalRun | None = getattr(spider, "incremental_run", None)
+        if spider is None or args is None or run is None or not args.incremental or args.probe:
             return
-        settings = self.crawler.settings
-        path = store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), spider.name, args.base_url)
-        self.store = StateStore(path)
-        self.stats.set_value(f"{_PREFIX}/known_at_start", len(self.store))
-        feeds = output_dir(settings.get("GOVNEWS_OUTPUT_DIR")) / spider.name
-        recorded, repaired = reconcile(self.store, feeds, f"{spider.name}-*.jsonl")
-        self.stats.set_value(f"{_PREFIX}/reconciled_items", recorded)
+        path = store_path_for(self.crawler.settings, args.base_url)
+        try:
+            lock = acquire_lock(path)
+        except StoreLocked as error:
+            self.stats.set_value(f"{_PREFIX}/locked", 1)
+            logger.error("%s", error)
+            raise CloseSpider(LOCKED_REASON) from None
+        store = StateStore(path)
+        run.attach(store, lock)
+        self.run = run
+        self.stats.set_value(f"{_PREFIX}/known_at_start", len(store))
+        read, repaired = reconcile(store)
+        self.stats.set_value(f"{_PREFIX}/reconciled_items", read)
         self.stats.set_value(f"{_PREFIX}/repaired_feeds", repaired)
         if repaired:
-            logger.warning("repaired %d feed file(s) under %s cut short by a killed run", repaired, feeds)
-        logger.info("state store %s: %d articles known", path, len(self.store))
-        spider.state_store = self.store  # type: ignore[attr-defined]
-        if not args.urls:
-            # Columns whose last walk finished may stop at the first all-known page; the
-            # flag is cleared until this run finishes, so a kill forces a full walk next time.
-            spider.frontier_columns = {c for c in args.sections if self.store.walk_complete(c)}  # type: ignore[attr-defined]
-            for column in args.sections:
-                self.store.set_walk_complete(column, False)
+            logger.warning("repaired %d feed file(s) cut short by a killed run", repaired)
+        logger.info("state store %s: %d articles known", path, len(store))
 
     def process_item(self, item: Any) -> Any:
-        if self.store is None:
+        if self.run is None:
             return item
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
-        known = self.store.get(url)
-        if known is None:
-            adapter["revision"] = 1
-            self.stats.inc_value(f"{_PREFIX}/new")
-        elif known.content_hash == adapter.get("content_hash"):
-            self.stats.inc_value(f"{_PREFIX}/unchanged")
-            self.store.touch([url])
+        verdict = self.run.classify(url, adapter.get("content_hash"))
+        self.stats.inc_value(f"{_PREFIX}/{verdict.status}")
+        if verdict.status == "unchanged":
             raise DropItem(f"unchanged since its last export: {url}", log_level="INFO")
-        else:
-            adapter["revision"] = known.revision + 1
-            self.stats.inc_value(f"{_PREFIX}/changed")
+        adapter["revision"] = verdict.revision
         return item
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
         """After the feed exporter wrote the item: remember it (in batches)."""
-        if self.store is None:
+        if self.run is None:
             return
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
-        etag, last_modified = getattr(spider, "validators", {}).pop(url, (None, None))
-        self.pending.append(
+        etag, last_modified = self.run.validators.pop(url, (None, None))
+        self.run.exported(
             Record(
                 url=url,
                 content_hash=str(adapter.get("content_hash") or ""),
@@ -118,24 +139,14 @@ class IncrementalStatePipeline:
                 last_modified=last_modified,
             )
         )
-        if len(self.pending) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.store is not None and self.pending:
-            self.store.record(self.pending)
-            self.stats.inc_value(f"{_PREFIX}/recorded", len(self.pending))
-            self.pending = []
+        if len(self.run.pending_batch) >= self.batch_size:
+            self.stats.inc_value(f"{_PREFIX}/recorded", self.run.flush())
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.store is None:
+        if self.run is None:
             return
-        self.flush()
-        args = getattr(spider, "args", None)
-        if reason == "finished" and args is not None and not args.urls:
-            # A finished walk is a frontier the next run may stop at; a killed or
-            # cancelled one is not (see WuhanSpider._next_page).
-            for column in args.sections:
-                self.store.set_walk_complete(column, True)
-        self.store.close()
-        self.store = None
+        counts = self.run.finish(finished=reason == "finished")
+        for key, value in counts.items():
+            self.stats.inc_value(f"{_PREFIX}/{key}", value)
+        self.run.close()
+        self.run = None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 
 from govnews.pipelines._cleaning import DUPLICATE_PARAGRAPHS, add_cleaning_count
-from govnews.text import dedupe_paragraphs_and_hash
+from govnews.text import article_content_hash, dedupe_paragraphs
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -22,9 +22,10 @@ class DedupeParagraphsPipeline:
     Changes: ``paragraphs`` loses each paragraph equal to an earlier one or to the
     title (real pages print the title above the body), equality being that of
     :func:`govnews.text.normalize_for_comparison` (NFKC, whitespace, zero-width
-    characters, HTML entities). Sets ``content_hash`` to the hash of the paragraphs
-    kept and adds the number dropped to ``cleaning.duplicate_paragraphs``. Nothing
-    is remembered between items.
+    characters, HTML entities). Sets ``content_hash`` to the hash of what the article
+    says once cleaned (:func:`govnews.text.article_content_hash`: title, paragraphs
+    kept, attachments, images) and adds the number dropped to
+    ``cleaning.duplicate_paragraphs``. Nothing is remembered between items.
 
     Drops: nothing.
 
@@ -43,11 +44,16 @@ class DedupeParagraphsPipeline:
         paragraphs = adapter.get("paragraphs") or []
         title = adapter.get("title")
         also_seen = (title,) if isinstance(title, str) else ()
-        kept, dropped, digest = dedupe_paragraphs_and_hash(paragraphs, also_seen)
+        kept, dropped = dedupe_paragraphs(paragraphs, also_seen)
         if dropped:
             adapter["paragraphs"] = kept
             self.stats.inc_value(f"{_PREFIX}/duplicates_removed", dropped)
             self.stats.inc_value(f"{_PREFIX}/items_changed")
-        adapter["content_hash"] = digest
+        adapter["content_hash"] = article_content_hash(
+            title if isinstance(title, str) else "",
+            kept,
+            adapter.get("attachments") or [],
+            adapter.get("images") or [],
+        )
         add_cleaning_count(adapter, DUPLICATE_PARAGRAPHS, dropped)
         return item
