@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,11 +25,13 @@ from govnews.extract.article import ArticlePage, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
 from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
+from govnews.feeds import job_id
+from govnews.incremental import IncrementalRun
 from govnews.items import Article
 from govnews.sites import wuhan
 from govnews.spiders.arguments import CrawlArguments
 from govnews.spiders.probe import ARTICLES_PER_COLUMN, ColumnProbe, ProbeReport
-from govnews.state import Record, StateStore
+from govnews.state import Record
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +61,9 @@ class WuhanSpider(scrapy.Spider):
         # Read by AllowedHostsMiddleware, which refuses any other host (redirects too).
         self.allowed_netlocs = wuhan.allowed_netlocs(self.args.base_url)
         self.max_list_pages = 2000
-        # Lent by IncrementalStatePipeline when the crawl is incremental.
-        self.state_store: StateStore | None = None
-        self.frontier_columns: set[str] = set()
-        # ETag / Last-Modified of exported articles, for the next run's conditional requests.
-        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        # The walk rule and, once IncrementalStatePipeline attaches the state store, the
+        # incremental decisions (govnews.incremental).
+        self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
         self.probe_report: ProbeReport | None = ProbeReport() if self.args.probe else None
         self.followed_urls: set[str] = set()
 
@@ -117,6 +117,17 @@ class WuhanSpider(scrapy.Spider):
             return
         for section in self.args.sections:
             yield self._list_request(ColumnWalk(section))
+        # Rows a complete walk listed whose page failed: owed until exported.
+        retry, given_up = self.incremental_run.pending(self.args.sections)
+        for url in given_up:
+            self._inc("state/pending_given_up")
+            logger.warning("article %s given up: it failed in every run for a week", url)
+        for url, column in retry:
+            if url not in self.followed_urls:
+                self.followed_urls.add(url)
+                self._inc("state/pending_retried")
+                self._inc_column(column, "rows_followed")
+                yield self._article_request(url, row=None)
 
     def _list_request(self, walk: ColumnWalk) -> scrapy.Request:
         path = walk.path if walk.at_column_root else wuhan.list_page_path(walk.path, walk.page_index)
@@ -182,6 +193,7 @@ class WuhanSpider(scrapy.Spider):
     def parse_list(self, response: Response, walk: ColumnWalk) -> Iterator[scrapy.Request]:
         self._inc("list/pages")
         if (text := self._readable(response, "list")) is None:
+            self.incremental_run.cut(walk.path, "list_failed")
             return
         page = parse_list_page(text.selector, text.url, wuhan.ARTICLE_URL_RE)
         self._inc(f"list/pager/{page.pager.form}")
@@ -194,6 +206,9 @@ class WuhanSpider(scrapy.Spider):
         self._inc_column(walk.path, "list_rows", len(page.rows))
         if not page.rows:
             self._inc("list/empty_page")
+            # Pager form 3: the page after the last has no rows (a first page without
+            # rows is an empty column, or a template the extractor does not know).
+            self.incremental_run.ended(walk.path, "empty_page")
             if walk.page_index == 0:
                 self._inc_column(walk.path, "empty_first_page")
                 logger.warning("list page %s of column %s has no rows", response.url, walk.path)
@@ -202,29 +217,36 @@ class WuhanSpider(scrapy.Spider):
         if self.probe_report is not None:
             yield from self._probe_list(walk, text.url, page)
             return
-        wanted = known = 0
+        run = self.incremental_run
+        listed: list[str] = []
         for row in page.rows:
-            url = self._follow(row)
+            url = self._wanted(row)
             if url is None:
                 continue
-            wanted += 1
-            record = self.state_store.get(url) if self.state_store is not None else None
+            if self.args.since and row.date and row.date < self.args.since.isoformat():
+                # Left out on purpose: this walk no longer covers the whole column.
+                self._inc("links/older_than_since")
+                run.cut(walk.path, "since")
+                continue
+            listed.append(url)
+            action, record = run.row(walk.path, url)
+            if url in self.followed_urls:
+                # Rows pushed down by new articles sit on two list pages: fetched once.
+                self._inc("links/repeated")
+                continue
+            self.followed_urls.add(url)
             column = self._section_of(urlsplit(url).path)
-            if record is None:
+            if action == "fetch":
                 self._inc_column(column, "rows_followed")
                 yield self._article_request(url, row)
                 continue
-            known += 1
             self._inc_column(column, "rows_known")
-            if self.state_store is not None and self.state_store.is_due_for_refresh(
-                record, self.args.refresh_days, today_beijing()
-            ):
+            if action == "refresh":
                 self._inc("state/refresh_requests")
                 yield self._article_request(url, row, known=record)
             else:
                 self._inc("state/known_skipped")
-        all_known = wanted > 0 and known == wanted
-        if next_walk := self._next_page(walk, page, all_known):
+        if next_walk := self._next_page(walk, page, listed):
             yield self._list_request(next_walk)
 
     def _probe_list(self, walk: ColumnWalk, url: str, page: ListPage) -> Iterator[scrapy.Request]:
@@ -234,12 +256,14 @@ class WuhanSpider(scrapy.Spider):
         for row in page.rows:
             if probe.followed >= ARTICLES_PER_COLUMN:
                 break
-            if article_url := self._follow(row):
+            if (article_url := self._wanted(row)) and article_url not in self.followed_urls:
+                self.followed_urls.add(article_url)
                 probe.followed += 1
                 yield self._article_request(article_url, row)
 
-    def _follow(self, row: ListRow) -> str | None:
-        """The canonical URL of a row worth fetching, or None (counted) when it is not."""
+    def _wanted(self, row: ListRow) -> str | None:
+        """The canonical URL of an article row of a wanted column on an allowed host, or
+        None (counted) when the row is not one."""
         parts = urlsplit(row.url)
         if parts.scheme not in ("http", "https") or wuhan.netloc_of(row.url) not in self.allowed_netlocs:
             self._inc("links/offsite")
@@ -250,46 +274,32 @@ class WuhanSpider(scrapy.Spider):
         if self._section_of(parts.path) is None:
             self._inc("links/other_column")
             return None
-        if self.args.since and row.date and row.date < self.args.since.isoformat():
-            self._inc("links/older_than_since")
-            return None
-        url = wuhan.canonical_url(row.url, self.args.base_url)
-        if url in self.followed_urls:
-            # Rows pushed down by new articles sit on two list pages: fetched once.
-            self._inc("links/repeated")
-            return None
-        self.followed_urls.add(url)
-        return url
+        return wuhan.canonical_url(row.url, self.args.base_url)
 
-    def _next_page(self, walk: ColumnWalk, page: ListPage, all_known: bool) -> ColumnWalk | None:
-        next_index = walk.page_index + 1
+    def _next_page(self, walk: ColumnWalk, page: ListPage, listed: list[str]) -> ColumnWalk | None:
+        """The walk rule (govnews.incremental): the next list page, or None at the
+        column's end, at a page of covered rows, or where the walk is cut short."""
         page_count = walk.page_count or page.pager.page_count
-        limit = min(self.args.max_pages or self.max_list_pages, self.max_list_pages)
-        if page_count is not None and next_index >= page_count:
-            return None  # the pager says this is the last page
-        if next_index >= limit:
-            self._inc("list/stopped_at_max_pages")
-            logger.info("column %s: stopping at %d list pages (max_pages)", walk.path, limit)
-            return None
-        dated = [row.date for row in page.rows if row.date]
-        if self.args.since and dated and dated[-1] < self.args.since.isoformat():
-            self._inc("list/stopped_at_since")
-            return None
-        if all_known and walk.path in self.frontier_columns and not self._refresh_reaches_past(dated):
-            # Everything on this page was exported before, and the last walk of this
-            # column finished: older pages hold nothing new.
+        step = self.incremental_run.page_read(
+            walk.path,
+            page_index=walk.page_index,
+            page_count=page_count,
+            limit=min(self.args.max_pages or self.max_list_pages, self.max_list_pages),
+            urls=listed,
+            dates=[row.date for row in page.rows],
+            since=self.args.since,
+        )
+        if step.end == "covered":
+            # Every row here was listed by a complete walk: older pages hold nothing new.
             self._inc("state/stopped_at_known_page")
+        elif step.cut == "max_pages":
+            self._inc("list/stopped_at_max_pages")
+            logger.info("column %s: stopping at %d list pages (max_pages)", walk.path, walk.page_index + 1)
+        elif step.cut == "since":
+            self._inc("list/stopped_at_since")
+        if step.next_index is None:
             return None
-        return replace(walk, page_index=next_index, page_count=page_count)
-
-    def _refresh_reaches_past(self, dated: list[str]) -> bool:
-        """True when the refresh window may hold articles on the next page."""
-        if not self.args.refresh_days:
-            return False
-        if not dated:
-            return True
-        oldest_wanted = today_beijing().toordinal() - self.args.refresh_days
-        return date.fromisoformat(dated[-1]).toordinal() >= oldest_wanted
+        return replace(walk, page_index=step.next_index, page_count=page_count)
 
     def list_failed(self, failure: Failure) -> list[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
@@ -298,6 +308,7 @@ class WuhanSpider(scrapy.Spider):
         if isinstance(error, HttpError) and error.response.status == 404 and walk.page_index > 0:
             # Pager form 3 (no pager): the 404 after the last page ends the column.
             self._inc("list/end_404")
+            self.incremental_run.ended(walk.path, "end_404")
             return []
         if isinstance(error, HttpError) and error.response.status == 404 and not walk.at_column_root:
             # SITE.md: /<section>/ and /<section>/index.shtml are the same page; ask the other.
@@ -307,6 +318,7 @@ class WuhanSpider(scrapy.Spider):
         reason = _failure_reason(failure)
         self._inc(f"list/failed/{reason}")
         self._inc_column(walk.path, "list_failed")
+        self.incremental_run.cut(walk.path, "list_failed")
         if self.probe_report is not None:
             self.probe_report.list_failed(self._probe_column(walk.path), request.url, reason)
         logger.error("list page %s of column %s failed: %s", request.url, walk.path, reason)
@@ -325,16 +337,18 @@ class WuhanSpider(scrapy.Spider):
     def parse_article(self, response: Response, row: ListRow | None) -> Iterator[Article | scrapy.Request]:
         if response.status == 304:
             self._inc("state/not_modified")
-            if self.state_store is not None:
-                self.state_store.touch([wuhan.canonical_url(response.url, self.args.base_url)])
+            if (store := self.incremental_run.store) is not None:
+                store.touch([wuhan.canonical_url(response.url, self.args.base_url)])
             return
         self._inc("article/pages")
         if (text := self._readable(response, "article")) is None:
             return
-        self.validators[wuhan.canonical_url(response.url, self.args.base_url)] = (
-            _header(response, b"ETag"),
-            _header(response, b"Last-Modified"),
-        )
+        if self.incremental_run.store is not None:
+            # For the next run's conditional requests (kept only when there is a store).
+            self.incremental_run.validators[wuhan.canonical_url(response.url, self.args.base_url)] = (
+                _header(response, b"ETag"),
+                _header(response, b"Last-Modified"),
+            )
         page = parse_article_page(text.selector, text.url, wuhan.TITLE_SUFFIX_RE)
         if page.more_pages and self.probe_report is None:  # a probe reports them, no more
             self._inc("article/multi_page")
