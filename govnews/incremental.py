@@ -122,6 +122,8 @@ class IncrementalRun:
         self.lock: StoreLock | None = None
         self.columns: dict[str, ColumnProgress] = {}
         self.pending_batch: list[Record] = []
+        self.gone: set[str] = set()
+        """Articles whose page answered 404 or 410: dead links, not owed."""
         self.validators: dict[str, tuple[str | None, str | None]] = {}
 
     # -- the store ------------------------------------------------------------------
@@ -224,6 +226,10 @@ class IncrementalRun:
         self.store.count_attempt(u for u, _ in retry)
         return retry, given_up
 
+    def article_gone(self, url: str) -> None:
+        """The article's page answered 404 or 410: a dead link, owed no more."""
+        self.gone.add(url)
+
     # -- items ----------------------------------------------------------------------
 
     def classify(self, url: str, content_hash: str | None) -> Classified:
@@ -268,10 +274,12 @@ class IncrementalRun:
                 walk = WalkRecord(
                     progress.column, self.run_id, now, progress.list_pages, len(progress.seen), progress.end
                 )
-                counts["made_pending"] += self.store.complete_walk(walk, progress.seen)
+                counts["made_pending"] += self.store.complete_walk(walk, progress.seen, self.gone)
                 counts["complete_walks"] += 1
             elif progress.list_pages or progress.cut:
                 counts["incomplete_walks"] += 1
+        if self.gone:
+            self.store.give_up(self.gone)
         self.store.close_feeds(self.run_id)
         return counts
 

@@ -329,10 +329,12 @@ class StateStore:
             )
         return found
 
-    def complete_walk(self, walk: WalkRecord, seen: Iterable[str]) -> int:
+    def complete_walk(self, walk: WalkRecord, seen: Iterable[str], gone: Iterable[str] = ()) -> int:
         """Record a complete walk of ``walk.column``: every row it saw becomes covered,
-        and those not exported yet become pending. Returns the number made pending."""
+        and those not exported yet become pending, but for ``gone`` (dead links: their
+        page answered 404 or 410). Returns the number made pending."""
         urls = list(dict.fromkeys(seen))
+        dead = set(gone)
         now = _now()
         with self._transaction():
             self._db.executemany(
@@ -342,7 +344,7 @@ class StateStore:
             self._db.executemany(
                 """INSERT OR IGNORE INTO pending (url, col, attempts, since)
                    SELECT ?, ?, 0, ? WHERE NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)""",
-                [(u, walk.column, now, u) for u in urls],
+                [(u, walk.column, now, u) for u in urls if u not in dead],
             )
             made_pending = self._db.total_changes - before
             self._db.execute(

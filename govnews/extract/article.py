@@ -176,7 +176,7 @@ def find_body(sel: Selector) -> _Element | None:
 
     take the elements carrying a body token of the most specific tier present (the TRS
     editor tokens ``TRS_UEDITOR`` / ``TRS_Editor`` / ``trs_editor_view``, else ``view``),
-    visible (neither they nor an ancestor hidden) and holding text; of those nested inside
+    visible (neither they nor an ancestor hidden) and holding text or an image; of those nested inside
     another, keep the outermost (it holds the whole body); of the rest, the one with the
     most text wins, the first on a tie, so a print or mobile copy of the same text never
     wins over the first. A tier whose elements hold no text (an empty TRS_Editor in a page
@@ -189,7 +189,8 @@ def find_body(sel: Selector) -> _Element | None:
         outermost = [el for el in candidates if not any(_is_ancestor(other, el) for other in candidates)]
         best: tuple[int, _Element | None] = (0, None)
         for el in outermost:
-            length = len(collapse_whitespace(text_of(el)))
+            # An image-only body holds no text but is a body all the same.
+            length = len(collapse_whitespace(text_of(el))) or (1 if next(el.iter("img"), None) is not None else 0)
             if length > best[0]:
                 best = (length, el)
         if best[1] is not None:

@@ -449,7 +449,11 @@ class WuhanSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._article_skipped(request, _failure_reason(failure))
+        reason = _failure_reason(failure)
+        if reason in ("http_404", "http_410"):
+            # A dead link: the walk rule owes it no retry.
+            self.incremental_run.article_gone(wuhan.canonical_url(_origin_url(request), self.args.base_url))
+        self._article_skipped(request, reason)
 
     def _article_skipped(self, request: scrapy.Request, reason: str) -> None:
         # Name the article as listed, not the last hop of a redirect.
