@@ -19,12 +19,12 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 from govnews.items import Article
-from govnews.pipelines.article_dedup import DropDuplicateArticlesPipeline
+from govnews.pipelines.article_dedup import MarkDuplicateArticlesPipeline
 from govnews.pipelines.paragraph_dedup import DedupeParagraphsPipeline
 from govnews.pipelines.template_residue import StripTemplateResiduePipeline
 from govnews.pipelines.validate import ValidateArticlePipeline, article_schema
 from govnews.settings import ITEM_PIPELINES
-from govnews.text import content_hash
+from govnews.text import article_content_hash
 
 SEED = Path(__file__).parent / "fixtures" / "seed-example.txt"
 HOT_LIST = "- {{index+1}}{{item.title}}"
@@ -56,10 +56,14 @@ def valid_article(**changes: Any) -> Article:
     """An article as it reaches validation: hash and cleaning record set."""
     article = make_article(**changes)
     if "content_hash" not in changes:
-        article.content_hash = content_hash(article.paragraphs)
+        article.content_hash = hash_of(article)
     if "cleaning" not in changes:
         article.cleaning = {"duplicate_paragraphs": 0, "template_placeholders": 0}
     return article
+
+
+def hash_of(article: Article) -> str:
+    return article_content_hash(article.title, article.paragraphs, article.attachments, article.images)
 
 
 @pytest.fixture
@@ -149,7 +153,7 @@ def test_paragraph_dedup_drops_repeats_and_title_and_sets_hash(crawler: Crawler)
     pipeline.process_item(item)
 
     assert item.paragraphs == ["第一段，正文。", "第二段。"]
-    assert item.content_hash == content_hash(["第一段，正文。", "第二段。"])
+    assert item.content_hash == hash_of(make_article(title="会议召开", paragraphs=["第一段，正文。", "第二段。"]))
     assert item.cleaning == {"duplicate_paragraphs": 3, "template_placeholders": 3}
     assert stats_of(crawler, "govnews/paragraph_dedup") == {
         "govnews/paragraph_dedup/duplicates_removed": 3,
@@ -165,7 +169,7 @@ def test_paragraph_dedup_without_duplicates(crawler: Crawler) -> None:
     pipeline.process_item(item)
 
     assert item.paragraphs == paragraphs
-    assert item.content_hash == content_hash(paragraphs)
+    assert item.content_hash == hash_of(make_article())
     assert item.cleaning == {"duplicate_paragraphs": 0, "template_placeholders": 0}
     assert stats_of(crawler, "govnews/paragraph_dedup") == {}
 
@@ -178,13 +182,14 @@ def test_paragraph_dedup_shares_nothing_between_items(crawler: Crawler) -> None:
     assert first.paragraphs == second.paragraphs == ["第一段正文。", "第二段正文。"]
 
 
-# --- DropDuplicateArticlesPipeline --------------------------------------------------
+# --- MarkDuplicateArticlesPipeline --------------------------------------------------
 
 
 def test_article_dedup_same_url(crawler: Crawler) -> None:
-    pipeline = DropDuplicateArticlesPipeline.from_crawler(crawler)
+    pipeline = MarkDuplicateArticlesPipeline.from_crawler(crawler)
     first = valid_article()
     assert pipeline.process_item(first) is first
+    assert first.duplicate_of is None
 
     again = valid_article(paragraphs=["改过的正文。"])
     with pytest.raises(DropItem, match=r"already exported") as excinfo:
@@ -195,37 +200,54 @@ def test_article_dedup_same_url(crawler: Crawler) -> None:
     assert stats_of(crawler, "govnews/article_dedup") == {"govnews/article_dedup/dropped_same_url": 1}
 
 
-def test_article_dedup_same_content_under_another_url(crawler: Crawler) -> None:
+def test_a_repost_under_another_url_is_exported_and_names_the_first_copy(crawler: Crawler) -> None:
     dedupe = DedupeParagraphsPipeline.from_crawler(crawler)
-    pipeline = DropDuplicateArticlesPipeline.from_crawler(crawler)
-    first = dedupe.process_item(make_article(paragraphs=["第一段，正文。", "第二段（二）。"]))
-    pipeline.process_item(first)
+    pipeline = MarkDuplicateArticlesPipeline.from_crawler(crawler)
+    first = pipeline.process_item(dedupe.process_item(make_article(paragraphs=["第一段，正文。", "第二段（二）。"])))
+    assert first.duplicate_of is None
 
-    # the 3g mirror's copy: another URL, half-width punctuation, odd spacing
+    # A second column's copy: another URL, half-width punctuation, odd spacing, the same
+    # attachment file linked from the other column's folder.
     copy = dedupe.process_item(
         make_article(
-            url="https://3g.wuhan.gov.cn/sy/whyw/202405/t20240526_2401234.shtml",
+            url="https://www.wuhan.gov.cn/zwgk/tzgg/202405/t20240526_2401299.shtml",
             paragraphs=["第一段,正文。", "第二段 (二)。"],
+            attachments=[{"url": "https://www.wuhan.gov.cn/zwgk/tzgg/202405/a.pdf", "name": "通知.pdf"}],
         )
     )
-    with pytest.raises(DropItem, match=r"content of https://3g\.wuhan\.gov\.cn/.* already exported from https://www"):
-        pipeline.process_item(copy)
+    assert pipeline.process_item(copy) is copy
+    assert copy.duplicate_of == first.url
+    assert stats_of(crawler, "govnews/article_dedup") == {"govnews/article_dedup/marked_duplicate_of": 1}
 
-    assert stats_of(crawler, "govnews/article_dedup") == {"govnews/article_dedup/dropped_same_content": 1}
 
-
-def test_article_dedup_hashes_when_no_hash_given(crawler: Crawler) -> None:
-    pipeline = DropDuplicateArticlesPipeline.from_crawler(crawler)
-    pipeline.process_item({"url": "https://a/1", "paragraphs": ["正文"]})
-    with pytest.raises(DropItem, match="content of https://a/2"):
-        pipeline.process_item({"url": "https://a/2", "paragraphs": ["正 文"]})
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"title": "另一份通知"},
+        {"attachments": [{"url": "https://www.wuhan.gov.cn/b.pdf", "name": "另一个附件.pdf"}]},
+    ],
+)
+def test_notices_that_differ_only_by_title_or_attachment_are_not_duplicates(
+    crawler: Crawler, other: dict[str, Any]
+) -> None:
+    """Two 通知公告 whose whole body is 详见附件。 are two notices."""
+    dedupe = DedupeParagraphsPipeline.from_crawler(crawler)
+    pipeline = MarkDuplicateArticlesPipeline.from_crawler(crawler)
+    first = pipeline.process_item(dedupe.process_item(make_article(paragraphs=["详见附件。"])))
+    second = dedupe.process_item(
+        make_article(url="https://www.wuhan.gov.cn/2.shtml", paragraphs=["详见附件。"], **other)
+    )
+    assert pipeline.process_item(second) is second
+    assert first.duplicate_of is None and second.duplicate_of is None
 
 
 def test_article_dedup_state_is_per_crawl() -> None:
-    first_crawl = DropDuplicateArticlesPipeline.from_crawler(get_crawler())
-    second_crawl = DropDuplicateArticlesPipeline.from_crawler(get_crawler())
+    first_crawl = MarkDuplicateArticlesPipeline.from_crawler(get_crawler())
+    second_crawl = MarkDuplicateArticlesPipeline.from_crawler(get_crawler())
     first_crawl.process_item(valid_article())
-    second_crawl.process_item(valid_article())  # not a duplicate: another crawl
+    second = valid_article()
+    second_crawl.process_item(second)  # not a duplicate: another crawl, no store
+    assert second.duplicate_of is None
 
 
 # --- ValidateArticlePipeline --------------------------------------------------------
@@ -266,7 +288,11 @@ def valid_dict(**changes: Any) -> dict[str, Any]:
         (without("title"), "title", r"\$: 'title' is a required property"),
         (valid_dict(title=""), "title", r"\$\.title: '' should be non-empty"),
         (valid_dict(title="\u3000 "), "title", r"\$\.title: '.+' does not match '\\\\S'"),
-        (valid_dict(paragraphs=[]), "paragraphs", r"\$\.paragraphs: \[\] should be non-empty"),
+        (
+            valid_dict(paragraphs=[], images=[], attachments=[]),
+            "body",
+            r"\$: paragraphs, images and attachments are all empty",
+        ),
         (valid_dict(paragraphs=["正文", " "]), "paragraphs", r"\$\.paragraphs\[1\]: ' ' does not match"),
         (valid_dict(published_at="2024-13-01"), "published_at", r"\$\.published_at: '2024-13-01' does not match"),
         (valid_dict(published_at="2024/05/26"), "published_at", r"\$\.published_at"),
@@ -331,7 +357,7 @@ def test_pipeline_order() -> None:
         "StripTemplateResiduePipeline",
         "DedupeParagraphsPipeline",
         "ValidateArticlePipeline",
-        "DropDuplicateArticlesPipeline",
+        "MarkDuplicateArticlesPipeline",
         "IncrementalStatePipeline",
     ]
 
@@ -344,7 +370,7 @@ def test_chain_on_the_seed(crawler: Crawler) -> None:
 
     assert item.paragraphs == lines[1:7]
     assert item.cleaning == {"duplicate_paragraphs": 6, "template_placeholders": 2}
-    assert item.content_hash == content_hash(lines[1:7])
+    assert item.content_hash == hash_of(make_article(title=lines[0], paragraphs=lines[1:7]))
     assert not any("{" in p or "一周热门" in p for p in item.paragraphs)
     with pytest.raises(DropItem, match="already exported"):
         run_chain(pipelines, seed_article())
@@ -362,26 +388,36 @@ def test_chain_on_the_seed(crawler: Crawler) -> None:
 def test_chain_drops_an_emptied_article_as_invalid_not_as_duplicate(crawler: Crawler) -> None:
     pipelines = chain(crawler)
     for n in (1, 2):
-        with pytest.raises(DropItem, match=r"invalid article: \$\.paragraphs: \[\] should be non-empty"):
-            run_chain(pipelines, make_article(url=f"https://www.wuhan.gov.cn/{n}.shtml", paragraphs=[HOT_LIST]))
-    assert crawler.stats.get_value("govnews/validate/dropped/paragraphs") == 2
+        with pytest.raises(DropItem, match=r"invalid article: \$: paragraphs, images and attachments are all empty"):
+            run_chain(
+                pipelines,
+                make_article(
+                    url=f"https://www.wuhan.gov.cn/{n}.shtml", paragraphs=[HOT_LIST], images=[], attachments=[]
+                ),
+            )
+    assert crawler.stats.get_value("govnews/validate/dropped/body") == 2
+
+
+def test_chain_keeps_an_article_of_images_or_attachments_only(crawler: Crawler) -> None:
+    pipelines = chain(crawler)
+    image_only = run_chain(pipelines, make_article(paragraphs=[], attachments=[]))
+    files_only = run_chain(pipelines, make_article(url="https://www.wuhan.gov.cn/2.shtml", paragraphs=[], images=[]))
+    assert image_only.paragraphs == files_only.paragraphs == []
+    assert crawler.stats.get_value("govnews/validate/passed") == 2
 
 
 def test_chain_through_scrapys_pipeline_manager() -> None:
     crawler = get_crawler(settings_dict={"ITEM_PIPELINES": ITEM_PIPELINES})
     manager = ItemPipelineManager.from_crawler(crawler)
 
-    async def process_twice() -> tuple[Any, BaseException | None]:
-        item = await manager.process_item_async(seed_article())
-        try:
-            await manager.process_item_async(seed_article(url="https://www.wuhan.gov.cn/other.shtml"))
-        except DropItem as exc:
-            return item, exc
-        return item, None
+    async def process_twice() -> tuple[Any, Any]:
+        first = await manager.process_item_async(seed_article())
+        repost = await manager.process_item_async(seed_article(url="https://www.wuhan.gov.cn/other.shtml"))
+        return first, repost
 
-    item, dropped = asyncio.run(process_twice())
+    first, repost = asyncio.run(process_twice())
 
-    assert len(item.paragraphs) == 6
-    assert isinstance(dropped, DropItem)
-    assert "content of https://www.wuhan.gov.cn/other.shtml already exported" in str(dropped)
-    assert crawler.stats.get_value("govnews/article_dedup/dropped_same_content") == 1
+    assert len(first.paragraphs) == 6 and first.duplicate_of is None
+    assert repost.paragraphs == first.paragraphs
+    assert repost.duplicate_of == first.url
+    assert crawler.stats.get_value("govnews/article_dedup/marked_duplicate_of") == 1

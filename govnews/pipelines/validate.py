@@ -31,8 +31,19 @@ def article_schema() -> dict[str, Any]:
     return schema
 
 
+EMPTY_ARTICLE = "paragraphs, images and attachments are all empty; an article needs one of them"
+
+
+def _is_empty_article(error: ValidationError) -> bool:
+    """The error comes from the schema's top-level anyOf: no text, no image, no file."""
+    parent = error.parent
+    return parent is not None and parent.validator == "anyOf" and not parent.absolute_path
+
+
 def describe_error(error: ValidationError) -> str:
     """``$.published_at: '2024-13-01' does not match '^…$'``, shortened when long."""
+    if _is_empty_article(error):
+        return f"$: {EMPTY_ARTICLE}"
     message = error.message
     if len(message) > _MAX_MESSAGE_CHARS:
         message = message[: _MAX_MESSAGE_CHARS - 1] + "…"
@@ -40,6 +51,8 @@ def describe_error(error: ValidationError) -> str:
 
 
 def _field_of(error: ValidationError) -> str:
+    if _is_empty_article(error):
+        return "body"
     if error.absolute_path:
         return str(error.absolute_path[0])
     if error.validator == "required" and isinstance(error.instance, dict):
@@ -54,7 +67,8 @@ class ValidateArticlePipeline:
 
     Changes: nothing.
 
-    Drops: an item that fails the schema (no title, no paragraphs, a malformed date,
+    Drops: an item that fails the schema (no title, none of paragraphs, images and
+    attachments (field ``body``), a malformed date,
     an unknown field, …), the reason being the most relevant error (jsonschema's
     ``best_match``) with its JSON path.
 
