@@ -643,3 +643,49 @@ def test_the_new_columns_are_known_and_their_articles_have_the_article_shape() -
     ]:
         match = ARTICLE_PATH_RE.match(path)
         assert match is not None and match.group("section") == section
+
+
+def test_markup_and_script_rows_of_one_article_list_in_page_order() -> None:
+    page = list_page(
+        """<div class="articleList"><ul>
+        <li><a href="./202602/t20260214_2730580.shtml">置顶：全市优化营商环境大会召开</a><span>2026-02-14</span></li>
+        <script>var url = "./202602/t20260213_2730500.shtml"; var title = "脚本写的一行";
+        document.writeln("<li><a href="+url+">"+title+"</a>"); document.writeln("2026-02-13 10:00");</script>
+        <li><a href="./202602/t20260212_2730400.shtml">再一行</a><span>2026-02-12</span></li>
+        </ul></div>""",
+        "https://www.wuhan.gov.cn/sy/whyw/",
+    )
+    assert [(r.title, r.date, r.date_source) for r in page.rows] == [
+        ("置顶：全市优化营商环境大会召开", "2026-02-14", "span"),
+        ("脚本写的一行", "2026-02-13", "script"),
+        ("再一行", "2026-02-12", "span"),
+    ]
+    assert (page.row_form, page.in_article_list) == ("li", True)
+
+
+def test_a_document_number_cell_of_a_table_row_is_its_filenum() -> None:
+    page = list_page(
+        """<table><tr><td><a href="./202602/t20260214_2730572.shtml">关于印发武汉市城市更新实施办法的通知</a></td>
+        <td>武政规〔2026〕4号</td><td>2026-02-14</td></tr>
+        <tr><td><a href="./202601/t20260109_2712345.shtml">关于武政规〔2025〕9号文件的补充通知</a></td>
+        <td>2026-01-09</td></tr></table>""",
+    )
+    assert [(r.filenum, r.date) for r in page.rows] == [("武政规〔2026〕4号", "2026-02-14"), (None, "2026-01-09")]
+
+
+def test_a_policy_header_inside_the_body_is_meta_not_text() -> None:
+    sel = article(
+        """<div class="trs_editor_view TRS_UEDITOR"><div class="sub"><ul>
+        <li>索引号：K28044908/2026-04277</li><li>发文字号：武政规〔2026〕4号</li><li>有效性：有效</li>
+        </ul></div><p>各区人民政府，市人民政府各部门：</p><p>现将《办法》印发给你们，请认真贯彻执行。</p></div>"""
+    )
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert page.paragraphs == ["各区人民政府，市人民政府各部门：", "现将《办法》印发给你们，请认真贯彻执行。"]
+    assert page.meta == {"索引号": "K28044908/2026-04277", "发文字号": "武政规〔2026〕4号", "有效性": "有效"}
+
+
+def test_a_date_line_inside_the_body_is_a_date_not_text() -> None:
+    sel = article('<div class="trs_editor_view"><p>发布日期：2025-09-30 08:56:00</p><p>正文第一段。</p></div>')
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert page.paragraphs == ["正文第一段。"]
+    assert page.date_candidates == [("page_text", "2025-09-30 08:56:00")]

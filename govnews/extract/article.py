@@ -306,33 +306,40 @@ def _label(raw: str) -> str:
     return "".join(raw.split())
 
 
-def read_policy_header(root: _Element, body: _Element | None) -> dict[str, str]:
-    """Label/value pairs of a policy document's header, outside the body.
-
-    Two rules. A header list, an element whose items (``<li>``, rows, cells …) include
-    at least two ``label：value`` pairs with known labels (:data:`POLICY_LABELS`), gives
-    every pair it holds, known label or not (``<div class="sub"><ul><li>索引号：…``).
-    Elsewhere a known label gives its pair, the value after the colon or in the next
-    element (``<td>索引号：</td><td>…</td>``). First value of a label wins.
-    """
-    pairs: dict[str, str] = {}
-
-    def outside_body(el: _Element) -> bool:
-        return body is None or not (el is body or _is_ancestor(body, el))
-
+def header_lists(root: _Element) -> list[tuple[_Element, list[tuple[str, str]]]]:
+    """The header lists under ``root`` with their pairs: elements whose items (``<li>``,
+    rows, cells …) include at least two ``label：value`` pairs with known labels
+    (:data:`POLICY_LABELS`), each pair of them counting, known label or not."""
+    found: list[tuple[_Element, list[tuple[str, str]]]] = []
     for container in root.iter():
-        if not isinstance(container.tag, str) or not outside_body(container):
+        if not isinstance(container.tag, str) or any(_is_ancestor(c, container) for c, _ in found):
             continue
         items = [c for c in container if isinstance(c.tag, str) and c.tag in _HEADER_ITEM_TAGS]
         if len(items) < _HEADER_MIN_KNOWN:
             continue
-        found = [m for c in items if (m := _PAIR_RE.match(collapse_whitespace(text_of(c))))]
-        if sum(1 for m in found if _label(m.group(1)) in POLICY_LABELS) >= _HEADER_MIN_KNOWN:
-            for pair in found:
-                pairs.setdefault(_label(pair.group(1)), collapse_whitespace(pair.group(2)))
+        pairs = [m.groups() for c in items if (m := _PAIR_RE.match(collapse_whitespace(text_of(c))))]
+        if sum(1 for label, _ in pairs if _label(label) in POLICY_LABELS) >= _HEADER_MIN_KNOWN:
+            found.append((container, [(_label(label), collapse_whitespace(value)) for label, value in pairs]))
+    return found
+
+
+def read_policy_header(
+    root: _Element, body: _Element | None, lists: list[tuple[_Element, list[tuple[str, str]]]] | None = None
+) -> dict[str, str]:
+    """Label/value pairs of a policy document's header.
+
+    Two rules. A header list (:func:`header_lists`, ``<div class="sub"><ul><li>索引号：…``)
+    gives every pair it holds, wherever it is. Elsewhere, outside the body, a known label
+    gives its pair, the value after the colon or in the next element
+    (``<td>索引号：</td><td>…</td>``). First value of a label wins.
+    """
+    pairs: dict[str, str] = {}
+    for _container, found in header_lists(root) if lists is None else lists:
+        for label, value in found:
+            pairs.setdefault(label, value)
 
     for el in root.iter("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em"):
-        if not outside_body(el):
+        if body is not None and (el is body or _is_ancestor(body, el)):
             continue
         text = collapse_whitespace(text_of(el))
         if len(text) > 80:
@@ -440,6 +447,9 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         body_selector = "fallback" if body is not None else "none"
     body_container = describe_container(body) if body is not None else "none"
     skip: set[_Element] = set(template_widgets(body)) if body is not None else set()
+    # A policy header inside the body is metadata, not text.
+    lists = header_lists(root)
+    skip.update(c for c, _ in lists if body is not None and _is_ancestor(body, c))
     paragraphs = paragraphs_of(body, skip) if body is not None else []
 
     # Info bar and header live outside the body; widgets anywhere on the page are skipped.
@@ -465,13 +475,15 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
 
     raw_dates = [("meta", meta.get("PubDate")), ("page_text", info.get("published"))]
     raw_dates.append(("page_text", info.get("published_date")))
+    # A date line inside the body (发布日期：… as its first line) when the page has no other.
+    raw_dates += [("page_text", credits.get("published")), ("page_text", credits.get("published_date"))]
     date_candidates = [(source, raw) for source, raw in raw_dates if raw]
 
     source = meta.get("ContentSource") or info.get("source") or credits.get("source")
     author = info.get("author") or credits.get("author") or meta.get("Author")
     editor = info.get("editor") or credits.get("editor")
 
-    policy = read_policy_header(root, body)
+    policy = read_policy_header(root, body, lists)
     more_pages: list[str] = []
     scripts = " ".join(text_of(script) for script in body.iter("script")) if body is not None else ""
     if match := _ARTICLE_PAGER_RE.search(scripts or " ".join(sel.xpath("//script/text()").getall())):

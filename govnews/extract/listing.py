@@ -153,19 +153,21 @@ class _OpenRow:
         return ListRow(urljoin(page_url, self.url), self.title, date, self.filenum, self.published_at, self.date_source)
 
 
-def _script_rows(scripts: list[str], page_url: str) -> tuple[list[ListRow], bool]:
-    """Rows that inline scripts hold, and whether they are written (``document.write``)."""
-    rows: list[ListRow] = []
+def _script_rows(scripts: list[tuple[int, str]], page_url: str) -> tuple[list[tuple[int, ListRow]], bool]:
+    """Rows that inline scripts hold, each with the position of the script that opened it,
+    and whether they are written (``document.write``)."""
+    rows: list[tuple[int, ListRow]] = []
     current: _OpenRow | None = None
+    opened_at = 0
     written = False
 
     def close() -> None:
         nonlocal written
         if current is not None and _is_followable(current.url):
-            rows.append(current.row(page_url))
+            rows.append((opened_at, current.row(page_url)))
             written = written or current.written
 
-    for script in scripts:
+    for position, script in scripts:
         for event in script_events(script):
             if event.kind == "write":
                 if current is None:
@@ -181,7 +183,7 @@ def _script_rows(scripts: list[str], page_url: str) -> tuple[list[ListRow], bool
                 continue  # built from other values: nothing known
             if _URL_VAR_RE.match(name):
                 close()
-                current = _OpenRow(value.strip())
+                current, opened_at = _OpenRow(value.strip()), position
             elif current is None:
                 continue
             elif _TITLE_VAR_RE.match(name):
@@ -335,7 +337,8 @@ def _following_until_next_link(
 
 def _markup_rows(
     scopes: list[_Element], page_url: str, article_path_re: re.Pattern[str]
-) -> Iterator[tuple[RowForm, ListRow]]:
+) -> Iterator[tuple[RowForm, ListRow, _Element]]:
+    """Each article link's row: its form, the row, and the link (for its position)."""
     link_urls: dict[_Element, str] = {}
     for a in (a for scope in scopes for a in scope.iter("a")):
         href = a.get("href") or ""
@@ -357,11 +360,26 @@ def _markup_rows(
             url,
             _link_title(row_links),
             moment[:10] if moment else None,
-            _filenum_in(scripts),
+            _filenum_in(scripts) or _filenum_in_text(segments),
             moment,
             source,
         )
-        yield form, row
+        yield form, row, a
+
+
+# A document number standing alone in a row (a table's 文号 column): 机关代字〔年份〕序号号.
+_FILENUM_TEXT_RE = re.compile(
+    r"[\u4e00-\u9fff]{1,16}\s*[〔［\[【（(]\s*(?:19|20)\d{2}\s*[〕］\]】）)]\s*第?\s*\d{1,5}\s*号"
+)
+
+
+def _filenum_in_text(segments: list[_Segment]) -> str | None:
+    """A row's own piece of text that is a document number and nothing else (never the title's)."""
+    for segment in segments:
+        text = collapse_whitespace(segment.text)
+        if not segment.in_link and _FILENUM_TEXT_RE.fullmatch(text):
+            return text
+    return None
 
 
 def _filenum_in(scripts: list[str]) -> str | None:
@@ -374,14 +392,13 @@ def _filenum_in(scripts: list[str]) -> str | None:
     return found
 
 
-def _markup_page(
-    scopes: list[_Element], page_url: str, article_path_re: re.Pattern[str], pager: Pager, in_article_list: bool
-) -> ListPage:
-    found = list(_markup_rows(scopes, page_url, article_path_re))
-    rows = [row for _form, row in found]
-    if not rows:
+def _page_of(found: list[tuple[int, RowForm, ListRow]], pager: Pager, in_article_list: bool) -> ListPage:
+    """A page of the rows found, in document order; its form the most common one."""
+    if not found:
         return ListPage([], pager, "none", in_article_list)
-    forms = Counter(form for form, _row in found)
+    found.sort(key=lambda item: item[0])
+    rows = [row for _position, _form, row in found]
+    forms = Counter(form for _position, form, _row in found)
     return ListPage(rows, pager, forms.most_common(1)[0][0], in_article_list, _count_sources(rows))
 
 
@@ -392,27 +409,45 @@ def _count_sources(rows: list[ListRow]) -> dict[str, int]:
 def parse_list_page(sel: Selector, page_url: str, article_path_re: re.Pattern[str]) -> ListPage:
     """Rows and pager of one list page.
 
-    Markup rows inside ``div.articleList`` first; else script rows; else, when the page
-    has a ``div.articleList``, none (an empty article list ends the column whatever a
-    sidebar links to); else markup rows anywhere on the page (a table list). Only rows
-    whose URL matches ``article_path_re`` count.
+    Rows inside ``div.articleList`` first, markup rows and the script rows of scripts
+    inside it together, in page order; else script rows anywhere on the page; else, when
+    the page has a ``div.articleList``, none (an empty article list ends the column
+    whatever a sidebar links to); else markup rows anywhere on the page (a table list).
+    Only rows whose URL matches ``article_path_re`` count.
     """
     root = sel.root
     assert isinstance(root, _Element)
-    scripts = [text for text in sel.xpath("//script[not(@src)]/text()").getall() if text.strip()]
-    pager = parse_pager("\n".join(scripts))
+    position = {el: index for index, el in enumerate(root.iter())}
+    scripts = [
+        (el, text)
+        for el in root.iter("script")
+        if not el.get("src") and (text := "".join(str(t) for t in el.itertext())).strip()
+    ]
+    pager = parse_pager("\n".join(text for _el, text in scripts))
+
+    def markup(scopes: list[_Element]) -> list[tuple[int, RowForm, ListRow]]:
+        return [(position[a], form, row) for form, row, a in _markup_rows(scopes, page_url, article_path_re)]
+
+    def scripted(chosen: list[tuple[_Element, str]]) -> list[tuple[int, RowForm, ListRow]]:
+        rows, written = _script_rows([(position[el], text) for el, text in chosen], page_url)
+        form: RowForm = "script" if written else "variables"
+        return [(at, form, row) for at, row in rows if article_path_re.search(row.url)]
+
     article_lists = [el.root for el in sel.xpath(_ARTICLE_LIST_XPATH) if isinstance(el.root, _Element)]
     # An article list inside another is read once (its links are the outer one's).
     outermost = [el for el in article_lists if not any(o is not el and _contains(o, el) for o in article_lists)]
-    if outermost and (page := _markup_page(outermost, page_url, article_path_re, pager, in_article_list=True)).rows:
-        return page
-    script_rows, written = _script_rows(scripts, page_url)
-    rows = [row for row in script_rows if article_path_re.search(row.url)]
-    if rows:
-        return ListPage(rows, pager, "script" if written else "variables", False, _count_sources(rows))
+    if outermost:
+        found = markup(outermost)
+        urls = {row.url for _at, _form, row in found}
+        inside = [(el, text) for el, text in scripts if any(_contains(scope, el) for scope in outermost)]
+        found += [item for item in scripted(inside) if item[2].url not in urls]
+        if found:
+            return _page_of(found, pager, in_article_list=True)
+    if found := scripted(scripts):
+        return _page_of(found, pager, in_article_list=False)
     if article_lists:
         return ListPage([], pager, "none", True)
-    return _markup_page([root], page_url, article_path_re, pager, in_article_list=False)
+    return _page_of(markup([root]), pager, in_article_list=False)
 
 
 def _contains(ancestor: _Element, el: _Element) -> bool:
