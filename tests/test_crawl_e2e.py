@@ -43,7 +43,8 @@ def expected_for(site: MirrorSite, base_url: str, sections: tuple[str, ...] | No
     for path, truth in site.expected_articles().items():
         if sections is not None and truth["section_path"] not in sections:
             continue
-        item = {k: v for k, v in truth.items() if k != "path"}
+        # duplicate_pair is no item field: the repost test checks duplicate_of from it.
+        item: dict[str, Any] = {k: v for k, v in truth.items() if k not in ("path", "duplicate_pair")}
         item["url"] = base_url + path
         item["images"] = [{"url": base_url + i["path"], "alt": i["alt"]} for i in truth["images"]]
         item["attachments"] = [{"url": base_url + a["path"], "name": a["name"]} for a in truth["attachments"]]
@@ -64,6 +65,25 @@ def test_every_article_exported_once_and_exactly_as_the_truth(
         for key, value in truth.items():
             assert item[key] == value, f"{item['url']}: {key}"
         assert item["site"] == "www.wuhan.gov.cn"
+
+
+def test_a_repost_names_its_first_copy_and_nothing_else_is_a_duplicate(
+    full_crawl: tuple[CrawlResult, list[str]], mirror: MirrorServer, mirror_site: MirrorSite
+) -> None:
+    """The later-exported copy of a repost pair names the earlier one; no other item has duplicate_of."""
+    result, _ = full_crawl
+    by_url = {item["url"]: item for item in result.items}
+    pairs = mirror_site.repost_pairs()
+    assert pairs
+    in_pairs: set[str] = set()
+    for first, repost in pairs:
+        a, b = mirror.base_url + first, mirror.base_url + repost
+        in_pairs |= {a, b}
+        marks = sorted([by_url[a].get("duplicate_of") or "", by_url[b].get("duplicate_of") or ""])
+        assert marks in (["", a], ["", b]), (first, repost, marks)
+        later, earlier = (b, a) if by_url[b].get("duplicate_of") else (a, b)
+        assert by_url[later]["duplicate_of"] == earlier
+    assert [u for u, item in by_url.items() if item.get("duplicate_of") and u not in in_pairs] == []
 
 
 def test_items_have_the_documented_keys_in_order(full_crawl: tuple[CrawlResult, list[str]]) -> None:

@@ -42,6 +42,7 @@ TRUTH_KEYS = [
     "images",
     "attachments",
     "meta",
+    "duplicate_pair",
 ]
 # Every form SITE.md lists must be carried by at least one article of the 40-article site.
 REQUIRED_FORMS = {
@@ -317,7 +318,7 @@ def test_truth_has_the_documented_shape(site: MirrorSite) -> None:
         assert truth["path"] == path
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}\+08:00)?", truth["published_at"])
         paragraphs = truth["paragraphs"]
-        assert paragraphs
+        assert paragraphs or path in site.special_paths()["image_only"]
         assert len(paragraphs) == len(set(paragraphs))
         for p in paragraphs:
             assert p == p.strip()
@@ -488,7 +489,13 @@ def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
         "images": images,
         "attachments": attachments,
         "meta": meta,
+        "duplicate_pair": _other_copy(site, path),
     }
+
+
+def _other_copy(site: MirrorSite, path: str) -> str | None:
+    """The other copy of a repost pair: not on the page, but on the other page (checked apart)."""
+    return next((b if a == path else a for a, b in site.repost_pairs() if path in (a, b)), None)
 
 
 def test_truth_is_readable_from_the_pages(site: MirrorSite) -> None:
@@ -942,3 +949,98 @@ def test_variant_no_dates(site: MirrorSite) -> None:
         assert stamp is not None
         assert truth["published_at"] == "-".join(stamp.groups())
         assert _read_article(undated, path) == truth
+
+
+# --------------------------------------------------------------------------- issue 9: failures, notices, reposts
+
+
+def test_fail_makes_one_exact_path_answer_an_error_until_cleared_or_counted_out() -> None:
+    site = MirrorSite(n_articles=40, per_page=5, seed=0)
+    page_2 = site.list_page_paths("/zwgk/tzgg/")[1]
+    normal = site.render(page_2).body
+    site.fail(page_2)
+    assert [site.render(page_2).status for _ in range(3)] == [500, 500, 500]
+    assert site.render(page_2 + "?x=1").status == 500  # the query is ignored
+    assert site.render("/zwgk/tzgg/index.shtml").status == 200  # that path only
+    site.clear_failures()
+    assert site.render(page_2).body == normal
+    site.fail(page_2, status=503, times=2)
+    assert [site.render(page_2).status for _ in range(3)] == [503, 503, 200]
+    site.fail("/sy/whyw/", status=404, times=1)
+    assert site.render("/sy/whyw/").status == 404
+    assert site.render("/sy/whyw/index.shtml").status == 200
+    assert site.render("/sy/whyw/").status == 200
+    with pytest.raises(ValueError, match="status"):
+        site.fail(page_2, status=302)
+    with pytest.raises(ValueError, match="times"):
+        site.fail(page_2, times=0)
+    with MirrorServer(site) as server:
+        site.fail(page_2, status=502)
+        assert _get(server.url(page_2))[0] == 502
+        assert server.responses[-1] == (page_2, 502)
+
+
+def test_notices_of_files_only_and_of_one_image(site: MirrorSite) -> None:
+    specials = site.special_paths()
+    notices = specials["attachment_only"]
+    assert len(notices) == 2 and all(p.startswith("/zwgk/tzgg/") for p in notices)
+    truths = [site.expected_article(p) for p in notices]
+    assert [t["paragraphs"] for t in truths] == [["详见附件。"], ["详见附件。"]]
+    assert truths[0]["title"] != truths[1]["title"]
+    files = [[a["path"] for a in t["attachments"]] for t in truths]
+    assert [len(f) for f in files] == [1, 2] and not set(files[0]) & set(files[1])
+    for path, truth in zip(notices, truths, strict=True):
+        page = Selector(text=_decode(site.render(path)))
+        body = page.css(_BODY)[0]
+        assert _collapse(body.xpath("string()").get("")) == "详见附件。"
+        hrefs = page.css("#articleFJ a::attr(href)").getall()
+        assert all(re.fullmatch(r"\./P0\d{8}\d+\.pdf", h) for h in hrefs)
+        assert [urlsplit(urljoin(path, h)).path for h in hrefs] == [a["path"] for a in truth["attachments"]]
+    (image_only,) = specials["image_only"]
+    truth = site.expected_article(image_only)
+    assert truth["paragraphs"] == [] and len(truth["images"]) == 1
+    body = Selector(text=_decode(site.render(image_only))).css(_BODY)[0]
+    assert _collapse(body.xpath("string()").get("")) == ""
+    assert len(body.css("img")) == 1
+    expected = site.expected_articles()
+    assert set(notices) | {image_only} <= set(expected)
+
+
+def test_repost_pair_says_the_same_at_another_url_in_another_column(site: MirrorSite) -> None:
+    (pair,) = site.repost_pairs()
+    first, repost = pair
+    assert site.special_paths()["repost_original"] == [first]
+    assert first.startswith("/zwgk/tzgg/") and repost.startswith("/sy/whyw/")
+    a, b = site.expected_article(first), site.expected_article(repost)
+    assert a["duplicate_pair"] == repost and b["duplicate_pair"] == first
+    assert a["title"] == b["title"] and a["paragraphs"] == b["paragraphs"] and a["paragraphs"]
+    assert a["attachments"] and [x["name"] for x in a["attachments"]] == [x["name"] for x in b["attachments"]]
+    files = [[x["path"].rsplit("/", 1)[1] for x in t["attachments"]] for t in (a, b)]
+    files += [[x["path"].rsplit("/", 1)[1] for x in t["images"]] for t in (a, b)]
+    assert files[0] == files[1] and files[2] == files[3]
+    assert a["published_at"] < b["published_at"]
+    for path in (first, repost):
+        assert site.render(path).status == 200
+        for file in site.expected_article(path)["attachments"]:
+            assert site.render(file["path"]).status == 200
+    others = [t for p, t in site.expected_articles().items() if p not in pair]
+    assert all(t["duplicate_pair"] is None for t in others)
+    edited = MirrorSite(n_articles=40, per_page=5, seed=0)
+    edited.edit(repost)
+    assert edited.repost_pairs() == []
+    assert edited.expected_article(first)["duplicate_pair"] is None
+
+
+def test_publish_and_edit_work_in_every_column() -> None:
+    site = MirrorSite(n_articles=40, per_page=5, seed=0)
+    for column in site.columns:
+        before = site.list_page_paths(column.path)
+        top = site.article_paths(column.path)[0]
+        (new,) = site.publish(1, column.path)
+        assert site.article_paths(column.path)[:2] == [new, top]
+        assert site.expected_article(new)["section_path"] == column.path
+        assert new in [urlsplit(u).path for u in _row_links(site, column.path + "index.shtml")]
+        assert len(site.list_page_paths(column.path)) >= len(before)
+        old = site.expected_article(top)["paragraphs"]
+        site.edit(top)
+        assert site.expected_article(top)["paragraphs"] != old

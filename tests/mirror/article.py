@@ -77,6 +77,12 @@ RESIDUE_AFTER_BODY: tuple[str, ...] = ("${pageViews}", "{{#each tags}}{{this}}{{
 # A placeholder inside prose: (text before, placeholder, text after).
 INLINE_RESIDUE: tuple[str, str, str] = ("市民可通过", "{{ item.channel }}", "平台查询办理进度。")
 
+# What an article's body holds (Traits.body_kind).
+BODY_NORMAL = "normal"
+BODY_ATTACHMENT_ONLY = "attachment_only"
+BODY_IMAGE_ONLY = "image_only"
+ATTACHMENT_ONLY_TEXT = "详见附件。"
+
 ATTACHMENT_EXTENSIONS: tuple[str, ...] = (
     "docx",
     "xls",
@@ -169,6 +175,9 @@ class Traits:
     """发布时间 value as written, when it is no credible date."""
     blank_title: bool = False
     """No title anywhere: whitespace ArticleTitle, ``<title> - …</title>``, ``<h1>&nbsp;　</h1>``."""
+    body_kind: str = BODY_NORMAL
+    """``normal``; ``attachment_only`` (the whole body is 详见附件。, the files in #articleFJ);
+    ``image_only`` (the body is one ``<img>``, no text)."""
 
     @property
     def has_author(self) -> bool:
@@ -368,11 +377,19 @@ def make_head(index: int, column: ColumnSpec, docid: int, ts: datetime, seed: in
     return Head(index, column, article_path(column, ts, docid), docid, ts, title, topic, filenum)
 
 
-def build_article(head: Head, traits: Traits, seed: int, revision: int) -> ArticleModel:
-    """The article's model: byline, metadata, policy header, blocks of each page."""
+def build_article(
+    head: Head, traits: Traits, seed: int, revision: int, *, content_from: tuple[Head, Traits] | None = None
+) -> ArticleModel:
+    """The article's model: byline, metadata, policy header, blocks of each page.
+
+    ``content_from`` (a repost): the body, its files and images are those of that other
+    article (its head and traits), as if copied into this one's column; the rest (byline,
+    metadata, dates, page template) is this article's own.
+    """
+    src_head, src_traits = content_from or (head, traits)
     meta_rng = random.Random(mix(seed, head.index, 4))
-    file_rng = random.Random(mix(seed, head.index, 3))
-    text_rng = random.Random(mix(seed, head.index, 2, revision))
+    file_rng = random.Random(mix(seed, src_head.index, 3))
+    text_rng = random.Random(mix(seed, src_head.index, 2, revision))
     ts = head.ts
     topic = head.topic
     column = head.column
@@ -382,16 +399,14 @@ def build_article(head: Head, traits: Traits, seed: int, revision: int) -> Artic
     editor = meta_rng.choice(phrases.PEOPLE) if traits.editor_form != "none" else None
     keywords = "" if head.index % 5 == 0 else f"{column.name},{topic}"
 
-    day_before = ts - timedelta(days=1)
     if traits.seed:
         blocks = [
             Block("p", text, style="ideo" if k != 2 else "nbsp") for k, text in enumerate(phrases.SEED_PARAGRAPHS)
         ]
         lead = phrases.SEED_PARAGRAPHS[0]
     else:
-        lead = phrases.lead_paragraph(text_rng, topic, f"{day_before.month}月{day_before.day}日")
-        blocks = _body_blocks(head, traits, lead, text_rng, file_rng)
-    description = lead.split("。", 1)[0] + "。"
+        lead, blocks = _content_blocks(src_head, src_traits, text_rng, file_rng)
+    description = lead.split("。", 1)[0] + "。" if lead else ""
 
     if revision:
         note_day = ts + timedelta(days=revision)
@@ -408,8 +423,8 @@ def build_article(head: Head, traits: Traits, seed: int, revision: int) -> Artic
         second = next((k for k, b in enumerate(blocks) if k > first_text and _paragraphs_of(b)), len(blocks))
         blocks = blocks + blocks[second:]
 
-    fj = _fj_links(head, traits, file_rng)
-    if traits.fj_in_body and fj:
+    fj = _fj_links(src_head, src_traits, file_rng)
+    if src_traits.fj_in_body and fj:
         # The same file linked from #articleFJ and from the body, under another text.
         href = fj[0][0]
         blocks.append(Block("attach", "附件下载：", parts=("点击下载附件",), href=href))
@@ -460,6 +475,19 @@ def _image_src(head: Head, rng: random.Random, ext: str, root: bool) -> str:
     if root:
         return f"{head.column.path}{head.ts:%Y%m}/{name}"
     return f"./{name}"
+
+
+def _content_blocks(
+    head: Head, traits: Traits, text_rng: random.Random, file_rng: random.Random
+) -> tuple[str, list[Block]]:
+    """The lead paragraph ("" when none) and the body blocks of a generated article."""
+    if traits.body_kind == BODY_ATTACHMENT_ONLY:
+        return ATTACHMENT_ONLY_TEXT, [Block("p", ATTACHMENT_ONLY_TEXT, style="ideo")]
+    if traits.body_kind == BODY_IMAGE_ONLY:
+        return "", [Block("img", href=_image_src(head, file_rng, "jpg", False), alt=None)]
+    day_before = head.ts - timedelta(days=1)
+    lead = phrases.lead_paragraph(text_rng, head.topic, f"{day_before.month}月{day_before.day}日")
+    return lead, _body_blocks(head, traits, lead, text_rng, file_rng)
 
 
 def _body_blocks(
@@ -583,7 +611,8 @@ def _fj_links(head: Head, traits: Traits, rng: random.Random) -> tuple[tuple[str
         return ()
     links = []
     for k in range(traits.fj_files):
-        ext = ("pdf", "docx", "xlsx")[(head.index + k) % 3]
+        # A notice that is only its files (详见附件。) links PDFs: ./P0<YYYYMMDD><digits>.pdf.
+        ext = "pdf" if traits.body_kind == BODY_ATTACHMENT_ONLY else ("pdf", "docx", "xlsx")[(head.index + k) % 3]
         name = phrases.attachment_name(rng, head.topic, ext)
         links.append((f"./{_stamp(head.ts, rng, 'P')}.{ext}", f"\n        {name}\n      "))
     return tuple(links)
@@ -698,9 +727,15 @@ class ArticleTruth(TypedDict):
     images: list[ImageTruth]
     attachments: list[AttachmentTruth]
     meta: dict[str, str]
+    duplicate_pair: str | None
+    """Path of the other copy when this article and another (a repost in a second column)
+    say the same (title, paragraphs, attachments, images); None otherwise. Not an item
+    field: the item's ``duplicate_of`` follows from it, "the later-exported copy names the
+    earlier one" — of the two, exactly one item carries ``duplicate_of`` = the other's
+    canonical URL, the crawler's export order deciding which."""
 
 
-def truth(model: ArticleModel) -> ArticleTruth:
+def truth(model: ArticleModel, duplicate_pair: str | None = None) -> ArticleTruth:
     """The item the crawler must export for this article (see the mirror's README in site.py)."""
     head = model.head
     traits = model.traits
@@ -758,6 +793,7 @@ def truth(model: ArticleModel) -> ArticleTruth:
         "images": images,
         "attachments": attachments,
         "meta": meta,
+        "duplicate_pair": duplicate_pair,
     }
 
 
@@ -1122,6 +1158,8 @@ def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
         "noise:residue_in_prose": traits.residue,
         "noise:body_copy_differs_in_normalisation": traits.dup_variant,
         "noise:title_as_first_paragraph": traits.title_first,
+        "body:attachment_only": traits.body_kind == BODY_ATTACHMENT_ONLY,
+        "body:image_only": traits.body_kind == BODY_IMAGE_ONLY,
     }
     names += [name for name, on in flags.items() if on]
     if column.rows == "anchor":

@@ -22,11 +22,35 @@ column with its 99999-page pager) and ``variant=`` one of ``VARIANTS`` (sites th
 health checks must flag). The server carries out what a fault response asks (``delay``,
 ``truncate_at``); per-path request counters are site state (``fault_requests``,
 ``reset_faults``).
+
+Schedules and losses (issue 9), all live (the server answers from the site as it is now):
+
+- ``fail(path, status=500, times=None)`` — that exact path (query ignored; ``/sy/whyw/`` and
+  ``/sy/whyw/index.shtml`` are two paths) answers ``status`` (400-599; 404 is the site's 404
+  page) for the next ``times`` requests, or until ``clear_failures()`` when ``times`` is None.
+  E.g. ``site.fail(site.list_page_paths("/zwgk/tzgg/")[1])`` makes page 2 of 通知公告 fail for
+  one run; ``clear_failures()`` before the next.
+- ``special_paths()`` — 通知公告 articles by role, newest first: ``attachment_only`` (two
+  notices whose whole body is ``详见附件。``, with different titles and different PDFs in
+  ``#articleFJ``, ``./P0<YYYYMMDD><digits>.pdf``), ``image_only`` (a body of one ``<img>``, no
+  text: truth ``paragraphs == []``), ``repost_original``. They are the 2nd-5th newest
+  通知公告 articles at build time (the newest is the multi-page one); a smaller column has
+  only those that fit. Every one is an expected article.
+- ``repost_pairs()`` — ``[(first_path, repost_path)]``: the ``repost_original`` and its
+  repost, the first 武汉要闻 article published after it, with the same title, paragraphs,
+  attachments and images (files by name; relative links resolve under each column) at
+  another URL. Both are expected; each one's truth names the other in ``duplicate_pair``.
+  ``duplicate_of`` semantics: the later-exported copy names the earlier one — of each pair,
+  exactly one item has ``duplicate_of`` = the other's canonical URL (export order decides
+  which), the other has none. Editing either copy ends the pair.
+- ``publish(k, column_path)`` adds ``k`` newest articles to any column (rows move down the
+  list pages); ``edit(path)`` rewrites one article's paragraphs (and its truth).
 """
 
 from __future__ import annotations
 
 import base64
+import http
 import math
 import random
 import re
@@ -37,6 +61,8 @@ from urllib.parse import urlsplit
 
 from . import layout, phrases
 from .article import (
+    BODY_ATTACHMENT_ONLY,
+    BODY_IMAGE_ONLY,
     PLAIN_TRAITS,
     ArticleModel,
     ArticleTruth,
@@ -198,6 +224,14 @@ class _Extra:
 
 
 @dataclass
+class _Failure:
+    """An injected failure (``MirrorSite.fail``): the status, and how many answers remain."""
+
+    status: int
+    remaining: int | None
+
+
+@dataclass
 class _State:
     columns_of: list[ColumnSpec] = field(default_factory=list)
     by_column: dict[str, list[int]] = field(default_factory=dict)
@@ -205,6 +239,23 @@ class _State:
     revisions: dict[int, int] = field(default_factory=dict)
     fault_requests: dict[str, int] = field(default_factory=dict)
     """Requests seen per fault path (the 503 burst counts them)."""
+    failures: dict[str, _Failure] = field(default_factory=dict)
+    """Injected failures by exact path (``MirrorSite.fail``)."""
+
+
+# Roles of the 通知公告 articles issue 9 needs (MirrorSite.special_paths), by their place in
+# the column at build time: n-th newest -> role. The newest is the multi-page article.
+SPECIAL_ATTACHMENT_ONLY = "attachment_only"
+SPECIAL_IMAGE_ONLY = "image_only"
+SPECIAL_REPOST_ORIGINAL = "repost_original"
+_SPECIAL_PLACES: tuple[tuple[int, str], ...] = (
+    (2, SPECIAL_ATTACHMENT_ONLY),
+    (3, SPECIAL_IMAGE_ONLY),
+    (4, SPECIAL_ATTACHMENT_ONLY),
+    (5, SPECIAL_REPOST_ORIGINAL),
+)
+REPOST_COLUMN_PATH = "/sy/whyw/"
+"""Where the repost of the 通知公告 article is published (a second column)."""
 
 
 class MirrorSite:
@@ -263,6 +314,7 @@ class MirrorSite:
         self.seed_index: int = whyw[-2] if len(whyw) >= 2 else whyw[-1]
         tzgg = state.by_column["tzgg"]
         self.multipage_index: int | None = tzgg[-1] if tzgg else None
+        self._specials, self._repost_source = self._place_specials()
         for i in range(n_articles):
             state.index_of_path[self._path(i)] = i
         self._extras = self._place_extras()
@@ -302,7 +354,13 @@ class MirrorSite:
 
     def _head(self, i: int) -> Head:
         column = self._state.columns_of[i]
-        return make_head(i, column, self._docid(i), self._ts(i), self.seed, is_seed=i == self.seed_index)
+        head = make_head(i, column, self._docid(i), self._ts(i), self.seed, is_seed=i == self.seed_index)
+        source = self._repost_source.get(i)
+        if source is not None:
+            # A repost carries the original's title (and so its topic) in its own column.
+            original = self._head(source)
+            head = replace(head, title=original.title, topic=original.topic)
+        return head
 
     def _traits(self, i: int) -> Traits:
         column = self._state.columns_of[i]
@@ -313,7 +371,15 @@ class MirrorSite:
             multipage=i == self.multipage_index,
             bare_residue=self.bare_residue,
         )
+        role = self._specials.get(i)
+        if role is not None:
+            traits = _special_traits(traits, role, files=1 + self._special_rank(i))
         return self._apply_variant(traits, column)
+
+    def _special_rank(self, i: int) -> int:
+        """0 for the first article of its role (newest first), 1 for the second …"""
+        role = self._specials[i]
+        return sorted((j for j, r in self._specials.items() if r == role), reverse=True).index(i)
 
     def _apply_variant(self, traits: Traits, column: ColumnSpec) -> Traits:
         if self.variant == "renamed_body":
@@ -326,7 +392,48 @@ class MirrorSite:
         return self.variant == "no_dates" and column.path == NO_DATES_COLUMN_PATH
 
     def _model(self, i: int) -> ArticleModel:
-        return build_article(self._head(i), self._traits(i), self.seed, self._state.revisions.get(i, 0))
+        source = self._repost_source.get(i)
+        content_from = (self._head(source), self._traits(source)) if source is not None else None
+        return build_article(
+            self._head(i), self._traits(i), self.seed, self._state.revisions.get(i, 0), content_from=content_from
+        )
+
+    def _truth(self, i: int) -> ArticleTruth:
+        return truth(self._model(i), duplicate_pair=self._duplicate_pair(i))
+
+    def _duplicate_pair(self, i: int) -> str | None:
+        """The other copy's path while both copies of a repost pair are unedited."""
+        pairs = self._repost_index_pairs()
+        other = next((b if a == i else a for a, b in pairs if i in (a, b)), None)
+        return self._path(other) if other is not None else None
+
+    def _repost_index_pairs(self) -> list[tuple[int, int]]:
+        revisions = self._state.revisions
+        return [
+            (source, copy)
+            for copy, source in sorted(self._repost_source.items())
+            if not revisions.get(source) and not revisions.get(copy)
+        ]
+
+    # ------------------------------------------------------------------ special articles
+
+    def _place_specials(self) -> tuple[dict[int, str], dict[int, int]]:
+        """通知公告's articles of issue 9, by their place in the column (``_SPECIAL_PLACES``),
+        and the repost: the first 武汉要闻 article published after the original (the seed page
+        excepted). A site too small for a place goes without that article."""
+        tzgg = self._state.by_column["tzgg"]
+        specials = {tzgg[-place]: role for place, role in _SPECIAL_PLACES if len(tzgg) >= place}
+        repost: dict[int, int] = {}
+        original = next((i for i, role in specials.items() if role == SPECIAL_REPOST_ORIGINAL), None)
+        if original is not None:
+            later = [
+                i
+                for i in self._state.by_column[COLUMN_BY_PATH[REPOST_COLUMN_PATH].key]
+                if i > original and i != self.seed_index
+            ]
+            if later:
+                repost[later[0]] = original
+        return specials, repost
 
     # ------------------------------------------------------------------ list extras
 
@@ -556,7 +663,7 @@ class MirrorSite:
         with self._lock:
             i = self._state.index_of_path.get(path)
             if i is not None:
-                return truth(self._model(i))
+                return self._truth(i)
             fault = self._faults.get(path)
             if fault is not None and fault.case.yields_item:
                 return truth(self._fault_model(fault))
@@ -572,9 +679,7 @@ class MirrorSite:
             n = len(self._state.columns_of)
             skipped = EMPTY_LIST_COLUMN_PATH if self.variant == "empty_list" else None
             out = {
-                self._path(i): truth(self._model(i))
-                for i in range(n - 1, -1, -1)
-                if self._state.columns_of[i].path != skipped
+                self._path(i): self._truth(i) for i in range(n - 1, -1, -1) if self._state.columns_of[i].path != skipped
             }
             for path, fault in self._faults.items():
                 if fault.case.yields_item:
@@ -607,6 +712,10 @@ class MirrorSite:
             for i in range(n):
                 traits = self._traits(i)
                 names = form_names(traits, self._state.columns_of[i])
+                if self._specials.get(i) == SPECIAL_REPOST_ORIGINAL:
+                    names.append("repost:original")
+                if i in self._repost_source:
+                    names.append("repost:copy")
                 if (
                     traits.row_title_attr
                     and self._state.columns_of[i].rows == ROWS_ANCHOR
@@ -616,6 +725,55 @@ class MirrorSite:
                 for name in names:
                     out.setdefault(name, []).append(i)
         return dict(sorted(out.items()))
+
+    def special_paths(self) -> dict[str, list[str]]:
+        """The 通知公告 articles issue 9 needs, by role, newest first:
+        ``attachment_only`` (two notices whose whole body is 详见附件。, each with its own
+        title and PDFs in ``#articleFJ``), ``image_only`` (a body of one ``<img>``: truth
+        paragraphs ``[]``), ``repost_original`` (the article ``repost_pairs`` copies)."""
+        with self._lock:
+            out: dict[str, list[str]] = {}
+            for i in sorted(self._specials, reverse=True):
+                out.setdefault(self._specials[i], []).append(self._path(i))
+            return out
+
+    def repost_pairs(self) -> list[tuple[str, str]]:
+        """(first_path, repost_path): an article and its repost in a second column, equal in
+        title, paragraphs, attachments and images (attachment and image files by name), at
+        another URL. Both are expected articles; each one's truth names the other in
+        ``duplicate_pair``. Editing either copy (``edit``) ends the pair."""
+        with self._lock:
+            return [(self._path(a), self._path(b)) for a, b in self._repost_index_pairs()]
+
+    # ------------------------------------------------------------------ public: failures
+
+    def fail(self, path: str, status: int = 500, times: int | None = None) -> None:
+        """Make ``path`` (exactly that path, any query) answer ``status`` — the next ``times``
+        requests, or every request until ``clear_failures`` when ``times`` is None. A second
+        call for the same path replaces the first."""
+        if not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status}")
+        if times is not None and times < 1:
+            raise ValueError(f"times must be >= 1 or None, got {times}")
+        with self._lock:
+            self._state.failures[path] = _Failure(status, times)
+
+    def clear_failures(self) -> None:
+        """Every path answers as the site says again."""
+        with self._lock:
+            self._state.failures.clear()
+
+    def _injected_failure(self, path: str) -> MirrorResponse | None:
+        failure = self._state.failures.get(path)
+        if failure is None:
+            return None
+        if failure.remaining is not None:
+            failure.remaining -= 1
+            if failure.remaining == 0:
+                del self._state.failures[path]
+        if failure.status == 404:
+            return _not_found()
+        return _status_page(failure.status, http.HTTPStatus(failure.status).phrase)
 
     # ------------------------------------------------------------------ public: mutations
 
@@ -654,6 +812,9 @@ class MirrorSite:
         parts = urlsplit(path)
         path = parts.path or "/"
         with self._lock:
+            failed = self._injected_failure(path)
+            if failed is not None:
+                return failed
             fault = self._faults.get(path)
             if fault is not None:
                 return self._render_fault(fault, parts.query, host)
@@ -999,6 +1160,27 @@ def _fault_traits(name: str) -> Traits:
     if name == "whitespace_title":
         return replace(PLAIN_TRAITS, blank_title=True)
     return PLAIN_TRAITS
+
+
+def _special_traits(traits: Traits, role: str, files: int) -> Traits:
+    """The forms of an issue-9 article: a notice of files or of an image is its body alone,
+    nothing added around it; the repost's original has files to copy."""
+    if role == SPECIAL_REPOST_ORIGINAL:
+        return replace(traits, multipage=False, fj="files")
+    traits = replace(
+        traits,
+        multipage=False,
+        dup="none",
+        hot_in_body=False,
+        byline="none",
+        residue=False,
+        dup_variant=False,
+        title_first=False,
+        fj_in_body=False,
+    )
+    if role == SPECIAL_ATTACHMENT_ONLY:
+        return replace(traits, body_kind=BODY_ATTACHMENT_ONLY, fj="files", fj_files=files)
+    return replace(traits, body_kind=BODY_IMAGE_ONLY, fj="none")
 
 
 def _oversize_page(page: str, seed: int) -> bytes:
