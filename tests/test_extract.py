@@ -689,3 +689,20 @@ def test_a_date_line_inside_the_body_is_a_date_not_text() -> None:
     page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
     assert page.paragraphs == ["正文第一段。"]
     assert page.date_candidates == [("page_text", "2025-09-30 08:56:00")]
+
+
+def test_script_rows_that_set_the_title_before_the_url_and_write_the_date_in_a_script_of_its_own() -> None:
+    page = list_page(
+        """<ul>
+        <li><script>var title = "甲通知"; var url = "./202602/t20260214_2730572.shtml";
+            document.writeln("<a href="+url+">"+title+"</a>");</script>
+            <span class="time"><script>document.writeln("2026-02-14 17:32");</script></span></li>
+        <li><script>var title = "乙通知"; var url = "./202602/t20260213_2730500.shtml";
+            var deadline = "2026-03-01"; document.writeln("<a href="+url+">"+title+"</a>");</script>
+            <span class="time"><script>document.writeln("2026-02-13");</script></span></li>
+        </ul>"""
+    )
+    assert [(r.title, r.published_at, r.date_source) for r in page.rows] == [
+        ("甲通知", "2026-02-14T17:32:00+08:00", "script"),
+        ("乙通知", "2026-02-13", "script"),  # the written date wins over a variable's
+    ]

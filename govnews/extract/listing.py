@@ -39,7 +39,7 @@ from parsel import Selector
 
 from govnews.extract.blocks import is_hidden
 from govnews.extract.dates import parse_datetime
-from govnews.extract.scripts import script_events, strip_tags
+from govnews.extract.scripts import ScriptEvent, script_events, strip_tags
 from govnews.text import collapse_whitespace
 
 PagerForm = Literal["createPageHTML", "countPage", "none"]
@@ -153,6 +153,19 @@ class _OpenRow:
         return ListRow(urljoin(page_url, self.url), self.title, date, self.filenum, self.published_at, self.date_source)
 
 
+def _is_url_assignment(event: ScriptEvent) -> bool:
+    return event.kind == "assign" and event.value is not None and bool(_URL_VAR_RE.match(event.name or ""))
+
+
+def _url_first(events: list[ScriptEvent]) -> list[ScriptEvent]:
+    """A script's statements with its first URL assignment moved to the front: what a
+    script sets before its URL (``var title = …; var url = …``) belongs to that URL's row,
+    not to the row of an earlier script. A script without a URL continues the open row
+    (a date written by a script of its own)."""
+    first = next((i for i, event in enumerate(events) if _is_url_assignment(event)), 0)
+    return [events[first], *events[:first], *events[first + 1 :]] if first else events
+
+
 def _script_rows(scripts: list[tuple[int, str]], page_url: str) -> tuple[list[tuple[int, ListRow]], bool]:
     """Rows that inline scripts hold, each with the position of the script that opened it,
     and whether they are written (``document.write``)."""
@@ -168,14 +181,15 @@ def _script_rows(scripts: list[tuple[int, str]], page_url: str) -> tuple[list[tu
             written = written or current.written
 
     for position, script in scripts:
-        for event in script_events(script):
+        for event in _url_first(script_events(script)):
             if event.kind == "write":
                 if current is None:
                     continue
                 # Something was written while this row was open: the list is script-written.
                 current.written = True
                 text = strip_tags(event.value) if event.value is not None else ""
-                if current.published_at is None and (moment := parse_datetime(text)):
+                # The date the row shows wins over a date a variable only holds.
+                if current.date_source in (None, "variable") and (moment := parse_datetime(text)):
                     current.published_at, current.date_source = moment, "script"
                 continue
             name, value = event.name or "", event.value
