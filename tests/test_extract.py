@@ -706,3 +706,15 @@ def test_script_rows_that_set_the_title_before_the_url_and_write_the_date_in_a_s
         ("甲通知", "2026-02-14T17:32:00+08:00", "script"),
         ("乙通知", "2026-02-13", "script"),  # the written date wins over a variable's
     ]
+
+
+def test_class_words_mark_a_date_holder_but_never_the_row_itself() -> None:
+    page = list_page(
+        """<div class="articleList"><ul>
+        <li class="item-date"><a href="./202205/t20220527_1979424.shtml">2022年5月27日全市会议</a>
+            <span class="list-pubDate">2022-05-26</span><span class="update">2022-01-01</span></li>
+        </ul></div>""",
+        "https://www.wuhan.gov.cn/sy/whyw/",
+    )
+    (row,) = page.rows
+    assert (row.title, row.date, row.date_source) == ("2022年5月27日全市会议", "2022-05-26", "span.time")

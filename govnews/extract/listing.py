@@ -109,7 +109,9 @@ _UNSAFE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 _NO_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "textarea", "select"})
 # Where a walk up from a link stops looking for its row: a list or table of many rows.
 _LIST_TAGS = frozenset({"ul", "ol", "table", "tbody", "thead", "body", "html"})
-_TIME_CLASS_RE = re.compile(r"time|date", re.I)
+# Class-name words that mark a date holder (span.time, em.date, list-pubDate …; not "update").
+_TIME_WORDS = frozenset({"time", "date", "datetime", "pubtime", "pubdate", "fbsj", "fbrq", "riqi", "shijian"})
+_CLASS_WORD_RE = re.compile(r"[-_]")
 
 
 def parse_pager(text: str) -> Pager:
@@ -231,7 +233,11 @@ def _class_tokens(el: _Element) -> list[str]:
 
 
 def _is_time_marked(el: _Element) -> bool:
-    return any(_TIME_CLASS_RE.search(token) for token in _class_tokens(el))
+    """An element whose class names a date holder: a class word such as ``time``, ``date``,
+    ``pubDate`` (``list-time``, ``news_date`` …)."""
+    return any(
+        word in _TIME_WORDS for token in _class_tokens(el) for word in _CLASS_WORD_RE.split(token.lower()) if word
+    )
 
 
 _LABELS: dict[str, DateSource] = {"span": "span", "td": "td", "th": "td", "dd": "dd", "dt": "dd", "li": "li"}
@@ -252,7 +258,8 @@ def _segments(
     def walk(el: _Element, label: DateSource, in_link: bool, marked: bool) -> None:
         nonlocal seen_link
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if marked or _is_time_marked(el):
+        # A marked element holding the link is the row itself, not its date.
+        if marked or (_is_time_marked(el) and not any(x in links for x in el.iter("a"))):
             label, marked = "span.time", True
         elif tag in _LABELS:
             label = _LABELS[tag]
