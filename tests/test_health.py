@@ -269,7 +269,7 @@ def test_coverage_counts_exported_and_invalid_items_per_column_and_field() -> No
     stats = MemoryStatsCollector(get_crawler())
     coverage = ColumnCoverage(stats)
     coverage.item_scraped(valid_article(author=None, editor=" "))
-    invalid = valid_article(paragraphs=[], source=None, section_path="/zwgk/tzgg/")
+    invalid = valid_article(paragraphs=[], images=[], attachments=[], source=None, section_path="/zwgk/tzgg/")
     with pytest.raises(DropItem) as dropped:
         ValidateArticlePipeline(stats).process_item(invalid)
     coverage.item_dropped(invalid, dropped.value)

@@ -9,7 +9,8 @@ purpose, are not counted.
 
 Stats, per column (``govnews/column/<path without end slashes>/…``):
 
-* ``items`` — exported items; ``field/<name>`` — those with a non-empty ``<name>``;
+* ``items`` — exported items; ``field/<name>`` — those with a non-empty ``<name>``
+  (``paragraphs`` counts an article of images only: its body is the images);
 * ``invalid`` — items dropped by validation; ``invalid_field/<name>`` — those with ``<name>``;
 
 for the fields in :data:`govnews.health.checks.COVERED_FIELDS`.
@@ -74,7 +75,11 @@ class ColumnCoverage:
         field_key = "field" if kind == "items" else "invalid_field"
         self.stats.inc_value(f"{prefix}/{kind}")
         for name in COVERED_FIELDS:
-            if has_value(adapter.get(name)):
+            value = adapter.get(name)
+            if name == "paragraphs" and not has_value(value):
+                # An article of images only has a body all the same (SITE.md: images in the body).
+                value = adapter.get("images")
+            if has_value(value):
                 self.stats.inc_value(f"{prefix}/{field_key}/{name}")
 
     def item_scraped(self, item: Any) -> None:
