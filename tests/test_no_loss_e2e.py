@@ -188,3 +188,38 @@ def test_sections_and_urls_runs_leave_other_columns_walks_alone(tmp_path: Path) 
         assert whyw_pages == ["/sy/whyw/index.shtml"]
         assert len(tzgg_pages) > 1
         assert_exactly_once(tmp_path, expected_urls(site, server.base_url))
+
+
+def test_state_command_lists_a_store_and_resets_one_column(tmp_path: Path) -> None:
+    site = MirrorSite(n_articles=40, per_page=5, seed=18)
+    with MirrorServer(site) as server:
+        assert crawl(server.base_url, tmp_path).returncode == 0
+        state = ["-s", f"GOVNEWS_STATE_DIR={tmp_path / 'state'}"]
+        listing = run_command([sys.executable, "-m", "scrapy", "govnews-state", *state])
+        assert listing.returncode == 0, listing.stderr
+        for column in ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/"):
+            assert f"  {column}: last complete walk " in listing.stdout
+        reset = run_command(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "govnews-state",
+                *state,
+                "--site",
+                server.base_url,
+                "--reset-column",
+                "sy/whyw",
+            ]
+        )
+        assert reset.returncode == 0 and "walks of /sy/whyw/ forgotten" in reset.stdout, reset.stderr
+        server.clear_requests()
+        assert crawl(server.base_url, tmp_path).returncode == 0
+        pages = [p for p in server.requests if "/t20" not in p and p != "/robots.txt"]
+        # 武汉要闻 is walked to its end again; the others stop on their first page; nothing
+        # is exported again.
+        assert sorted(p for p in pages if not p.startswith("/sy/whyw/")) == sorted(
+            f"{c}index.shtml" for c in ("/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
+        )
+        assert sorted(p for p in pages if p.startswith("/sy/whyw/")) == sorted(site.list_page_paths("/sy/whyw/"))
+        assert feed_files(tmp_path)[-1].read_text(encoding="utf-8") == ""

@@ -1,0 +1,122 @@
+"""``scrapy govnews-state``: the state stores at hand — list them, reset a column or a store.
+
+An entry point in ``pyproject.toml`` (a command module's name cannot hold a hyphen).
+
+::
+
+    scrapy govnews-state                                  # every store: articles, walks, pending, feeds
+    scrapy govnews-state --site https://www.wuhan.gov.cn  # one store
+    scrapy govnews-state --site URL --reset-column /sy/whyw/
+    scrapy govnews-state --site URL --reset-store
+
+Resetting a column forgets its walks: its next run walks it to the end again (list pages
+only; nothing already exported is exported again). Resetting a store deletes it: the next
+run exports every article again, as new. Either waits for nobody: while a run holds the
+store's lock, the command refuses with exit code 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from govnews.pipelines.incremental_state import store_path_for
+from govnews.sites import wuhan
+from govnews.spiders.arguments import ArgumentError, parse_base_url
+from govnews.state import StateStore, StoreLocked, acquire_lock, lock_path, state_dir
+
+EXIT_LOCKED = 3
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[--site BASE_URL] [--reset-column PATH | --reset-store]"
+
+    def short_desc(self) -> str:
+        return "List the incremental state stores; reset a column's walks or a whole store"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--site", help="the site's base URL (its store); default: every store")
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--reset-column", metavar="PATH", help="forget this column's walks, e.g. /sy/whyw/")
+        group.add_argument("--reset-store", action="store_true", help="delete the site's store")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        if args:
+            raise UsageError(f"unexpected argument(s): {' '.join(args)}", print_help=False)
+        if (opts.reset_column or opts.reset_store) and not opts.site:
+            raise UsageError("--reset-column and --reset-store need --site BASE_URL", print_help=False)
+        if opts.site:
+            try:
+                stores = [store_path_for(self.settings, parse_base_url(opts.site))]
+            except ArgumentError as error:
+                raise UsageError(str(error), print_help=False) from None
+        else:
+            directory = state_dir(self.settings.get("GOVNEWS_STATE_DIR"))
+            stores = sorted(directory.glob("*.sqlite3")) if directory.is_dir() else []
+        if opts.reset_column or opts.reset_store:
+            self._reset(stores[0], opts.reset_column, opts.reset_store)
+            return
+        if not stores:
+            print(f"no state store in {state_dir(self.settings.get('GOVNEWS_STATE_DIR'))}")
+        for path in stores:
+            describe(path)
+
+    def _reset(self, path: Path, column: str | None, whole: bool) -> None:
+        if not path.exists():
+            print(f"no state store at {path}")
+            return
+        try:
+            lock = acquire_lock(path)
+        except StoreLocked as error:
+            print(f"error: {error}", file=sys.stderr)
+            self.exitcode = EXIT_LOCKED
+            return
+        try:
+            if whole:
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+                print(f"deleted {path}: the next run exports every article again")
+                return
+            assert column is not None
+            section = wuhan.normalize_section(column)
+            store = StateStore(path)
+            store.reset_column(section)
+            store.close()
+            print(f"{path}: walks of {section} forgotten: its next run walks it to the end again")
+        finally:
+            lock.release()
+            lock_path(path).unlink(missing_ok=True)
+
+
+def describe(path: Path) -> None:
+    """Print one store: articles, each column's last complete walk, pending rows, open feeds."""
+    store = StateStore(path)
+    try:
+        print(f"{path}: {len(store)} articles known")
+        walks = store.walks()
+        for walk in walks:
+            print(
+                f"  {walk.column}: last complete walk {walk.completed} (run {walk.run}): "
+                f"{walk.list_pages} list pages, {walk.rows_seen} rows, ended at {walk.ended}"
+            )
+        if not walks:
+            print("  no complete walk yet: the next run walks every column to its end")
+        pending = store.pending(w.column for w in walks)
+        if pending:
+            print(f"  {len(pending)} rows pending (listed, not exported yet: fetched again by every run)")
+        for feed in store.feeds(open_only=True):
+            print(f"  open feed (its run did not close it): {feed.path} (run {feed.run})")
+    finally:
+        store.close()
