@@ -718,3 +718,35 @@ def test_class_words_mark_a_date_holder_but_never_the_row_itself() -> None:
     )
     (row,) = page.rows
     assert (row.title, row.date, row.date_source) == ("2022年5月27日全市会议", "2022-05-26", "span.time")
+
+
+def test_a_flat_rows_picture_and_title_links_are_one_row_but_a_repeated_row_stays() -> None:
+    page = list_page(
+        """<div class="list"><a href="./202301/t20230105_2100001.shtml"><img src="a.jpg"></a>
+        <a href="./202301/t20230105_2100001.shtml">甲</a> 2023-01-05<br>
+        <a href="./202301/t20230104_2100000.shtml">乙</a> 2023-01-04<br>
+        <a href="./202301/t20230105_2100001.shtml">甲（置顶）</a> 2023-01-05<br></div>""",
+        "https://www.wuhan.gov.cn/zjwh/whgk/",
+    )
+    # The spider follows a repeated row once and counts it (govnews/links/repeated).
+    assert [(r.title, r.date) for r in page.rows] == [
+        ("甲", "2023-01-05"),
+        ("乙", "2023-01-04"),
+        ("甲（置顶）", "2023-01-05"),
+    ]
+
+
+def test_a_policy_header_table_of_label_and_value_cells() -> None:
+    sel = article(
+        '<div class="TRS_UEDITOR"><p>正文。</p></div>',
+        outside="""<table class="xxgk-table"><tbody>
+        <tr><th>索引号：</th><td>MB1957806/2022-79306</td><th>发文机构：</th><td>武汉市人民政府</td></tr>
+        <tr><th>发文字号：</th><td>武汉市人民政府令第207号</td><th>主题分类：</th><td>城乡建设、环境保护/城市规划</td></tr>
+        </tbody></table>""",
+    )
+    assert parse_article_page(sel, URL, TITLE_SUFFIX_RE).meta == {
+        "索引号": "MB1957806/2022-79306",
+        "发文机构": "武汉市人民政府",
+        "发文字号": "武汉市人民政府令第207号",
+        "主题分类": "城乡建设、环境保护/城市规划",
+    }

@@ -86,7 +86,10 @@ _POLICY_LABEL_RE = re.compile(
 _PAIR_RE = re.compile(r"^([\u4e00-\u9fff](?:[\s\u3000]*[\u4e00-\u9fff]){1,7})\s*[:：]\s*(\S.*)$")
 # Items of a header list: a list of at least this many label：value pairs with this many known labels.
 _HEADER_MIN_KNOWN = 2
-_HEADER_ITEM_TAGS = frozenset({"li", "tr", "dt", "dd", "p", "div", "span", "td"})
+# (Not rows: a table row of label and value cells holds several pairs; rule 2 reads its cells.)
+_HEADER_ITEM_TAGS = frozenset({"li", "dt", "dd", "p", "div", "span", "td"})
+# A second `label：` inside a value: the item holds more than one pair, and is no pair itself.
+_LABEL_INSIDE_RE = re.compile(r"[\u4e00-\u9fff]{2,8}\s*[:：]")
 
 # Labels of the info bar above/below the body ("发布时间：… 来源：…"); a value runs to
 # the next label or separator. Labels need their colon: prose mentions 来源 too.
@@ -317,7 +320,11 @@ def header_lists(root: _Element) -> list[tuple[_Element, list[tuple[str, str]]]]
         items = [c for c in container if isinstance(c.tag, str) and c.tag in _HEADER_ITEM_TAGS]
         if len(items) < _HEADER_MIN_KNOWN:
             continue
-        pairs = [m.groups() for c in items if (m := _PAIR_RE.match(collapse_whitespace(text_of(c))))]
+        pairs = [
+            m.groups()
+            for c in items
+            if (m := _PAIR_RE.match(collapse_whitespace(text_of(c)))) and not _LABEL_INSIDE_RE.search(m.group(2))
+        ]
         if sum(1 for label, _ in pairs if _label(label) in POLICY_LABELS) >= _HEADER_MIN_KNOWN:
             found.append((container, [(_label(label), collapse_whitespace(value)) for label, value in pairs]))
     return found

@@ -328,7 +328,7 @@ def _row_of(a: _Element, link_urls: dict[_Element, str]) -> tuple[RowForm, list[
             if dl is not None and dl.tag == "dl" and alone(dl):
                 return "dl", [dl], "dd", False
             if alone(el):
-                return "dl", [el, *_following_until_next_link(el, link_urls, stop_tags=("dt",))], "dd", True
+                return "dl", [el, *_following_until_next_link(el, url, link_urls, stop_tags=("dt",))], "dd", True
         if tag in ("li", "tr", "dt", "dd", "dl"):
             break  # a row element holding other articles too: read the link's own neighbourhood
         el = el.getparent()
@@ -337,19 +337,19 @@ def _row_of(a: _Element, link_urls: dict[_Element, str]) -> tuple[RowForm, list[
     # it up to the next article; else the link itself and what follows it.
     parent = a.getparent()
     if parent is not None and parent.tag not in _LIST_TAGS and parent.tag not in ("li", "tr", "dl") and alone(parent):
-        return "links", [parent, *_following_until_next_link(parent, link_urls)], "row", True
-    return "links", [a, *_following_until_next_link(a, link_urls)], "row", True
+        return "links", [parent, *_following_until_next_link(parent, url, link_urls)], "row", True
+    return "links", [a, *_following_until_next_link(a, url, link_urls)], "row", True
 
 
 def _following_until_next_link(
-    el: _Element, link_urls: dict[_Element, str], stop_tags: tuple[str, ...] = ()
+    el: _Element, url: str, link_urls: dict[_Element, str], stop_tags: tuple[str, ...] = ()
 ) -> list[_Element]:
-    """Siblings after ``el`` up to the next one that is, or holds, an article link."""
+    """Siblings after ``el`` up to the next one that is, or holds, a link to another article."""
     out: list[_Element] = []
     sibling = el.getnext()
     while sibling is not None:
         if isinstance(sibling.tag, str):
-            if sibling.tag in stop_tags or sibling in link_urls or _article_urls_in(sibling, link_urls):
+            if sibling.tag in stop_tags or _article_urls_in(sibling, link_urls) - {url}:
                 break
             out.append(sibling)
         sibling = sibling.getnext()
@@ -365,13 +365,13 @@ def _markup_rows(
         href = a.get("href") or ""
         if _is_followable(href) and article_path_re.search(url := urljoin(page_url, href.strip())):
             link_urls[a] = url
-    seen: set[str] = set()
+    covered: set[_Element] = set()
     for a, url in link_urls.items():
-        if url in seen:
-            continue  # a second link of a row (its picture), or a row the page repeats
-        seen.add(url)
+        if a in covered:
+            continue  # a second link of one row (its picture); a row the page repeats stays a row
         form, elements, label, tails = _row_of(a, link_urls)
         row_links = [x for el in elements for x in el.iter("a") if link_urls.get(x) == url] or [a]
+        covered.update(row_links)
         segments = _segments(elements, set(row_links), label, tails)
         moment, source = _date_of(segments)
         scripts = [
