@@ -81,8 +81,8 @@ FEEDS = {
     "%(output_dir)s/%(name)s/%(name)s-%(time)s-%(job)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
 FEED_URI_PARAMS = "govnews.feeds.uri_params"
-# Absolute directory for feeds; empty means output/ beside scrapy.cfg in a checkout,
-# else the user's data directory (e.g. under scrapyd).
+# Absolute directory for feeds; empty means output/ of the checkout the package runs from,
+# else the user's data directory (e.g. an egg under scrapyd); never the working directory.
 GOVNEWS_OUTPUT_DIR = ""
 # Whole lines only, each in one write: a killed run leaves no half-buffered items.
 FEED_STORAGES = {
@@ -91,8 +91,9 @@ FEED_STORAGES = {
 }
 
 # -- Incremental state -------------------------------------------------------------
-# Absolute directory of the state store (one SQLite file per spider and base URL);
-# empty means the user's data directory, the same from a checkout or under scrapyd.
+# Absolute directory of the state stores (one SQLite file per site, docs/incremental.md);
+# empty means output/state/ of the checkout, else the user's data directory: the same
+# rule as for feeds.
 GOVNEWS_STATE_DIR = ""
 
 # -- Health checks ---------------------------------------------------------------------
