@@ -17,10 +17,11 @@ from govnews.items import Article
 from govnews.sites.wuhan import DEFAULT_SECTIONS
 from govnews.text import normalize_for_comparison
 from tests.conftest import CrawlResult, run_crawl
+from tests.mirror.columns import COLUMNS
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 
-ALL_COLUMNS = "sy/whyw,sy/kwh,zwgk/tzgg,zwgk/xxgk/zcjd,zwgk/xxgk/zfwj/szfwj,zwgk/xxgk/zfgz_new"
+ALL_COLUMNS = ",".join(c.path.strip("/") for c in COLUMNS)
 # The page seed-example.txt was scraped from, as the mirror reproduces it.
 SEED_PATH = "/sy/whyw/202205/t20220527_1979424.shtml"
 _REQUESTED_RE = re.compile(r"(?:Crawled \(\d+\)|Error downloading|Gave up retrying) <GET (\S+)>")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import http.client
 import re
+import sys
 import threading
 import time
 import unicodedata
 import urllib.error
 import urllib.request
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -17,6 +21,7 @@ from lxml import etree
 from parsel import Selector
 
 from govnews.text import clean_paragraphs, normalize_for_comparison, strip_template_residue
+from tests.conftest import run_command
 from tests.mirror import phrases
 from tests.mirror.article import GOV_META_NAMES
 from tests.mirror.server import MirrorServer
@@ -51,6 +56,8 @@ REQUIRED_FORMS = {
     "encoding:gbk",
     "container:ueditor",
     "container:trs_editor",
+    "container:editor_view",
+    "container:bare_editor_view",
     "meta:full",
     "meta:upper",
     "meta:no_pubdate",
@@ -63,7 +70,9 @@ REQUIRED_FORMS = {
     "published_at:info_text_time",
     "published_at:info_text_date",
     "published_at:list_row_date",
-    "published_at:url_date",
+    "published_at:list_row_time",
+    "published_at:info_text_seconds",
+    "published_at:policy_header_date",
     "source:meta",
     "source:info_text_only",
     "source:none",
@@ -77,6 +86,7 @@ REQUIRED_FORMS = {
     "hotlist:in_body",
     "policy:table",
     "policy:ul",
+    "policy:sub",
     "body:div_paragraphs",
     "body:br_lines",
     "body:inline_markup",
@@ -103,6 +113,19 @@ REQUIRED_FORMS = {
     "row:href_relative",
     "row:href_root",
     "row:href_absolute",
+    "row:date_with_time",
+    "row:style_0",
+    "row:style_1",
+    "row:style_2",
+    "row:style_3",
+    "markup:style_0",
+    "markup:style_1",
+    "markup:style_2",
+    "markup:style_3",
+    "body:attachment_only",
+    "body:image_only",
+    "repost:original",
+    "repost:copy",
     "noise:template_residue",
     "noise:residue_in_prose",
     "noise:body_copy_differs_in_normalisation",
@@ -164,8 +187,10 @@ def test_server_serves_pages_robots_and_404_and_logs_requests(site: MirrorSite) 
 
 def test_absolute_same_host_rows_point_at_the_serving_host(site: MirrorSite) -> None:
     with MirrorServer(site) as server:
-        pages = b"".join(_get(server.base_url + p)[2] for p in site.list_page_paths("/sy/whyw/"))
-        assert f'href="{server.base_url}/sy/whyw/'.encode() in pages
+        pages = b"".join(_get(server.base_url + p)[2] for c in site.columns for p in c.list_pages)
+        assert re.search(rf"""href=["']{re.escape(server.base_url)}/""".encode(), pages, re.I)
+        rows = [r for c in site.columns for p in c.list_pages for r in site.list_rows(p, host=server.base_url[7:])]
+        assert [r for r in rows if r["href"].startswith(server.base_url + "/")]
 
 
 # --------------------------------------------------------------------------- pages
@@ -244,15 +269,70 @@ def test_pager_numbers_agree_with_list_page_paths(site: MirrorSite) -> None:
             assert site.render(after).status == 404
 
 
+# A reference reader of list pages, written from SITE.md alone: if it reads the rows' truth
+# back, the rows' truth is on the page.
+_ROW_XPATH = (
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' articleList ')]/ul/li"
+    " | //div[contains(concat(' ', normalize-space(@class), ' '), ' articleList ')]/dl"
+    " | //table[contains(@class, 'list_table')]//tr"
+)
+# A statement assigning a string: ``url = "…"``, ``var title = "…"``, ``var dUrl = '…'``; the
+# ``href="+url+"`` inside a written string is no statement.
+_JS_ASSIGN = re.compile(r"""(?:^|;|\n)\s*(?:var\s+)?(\w+)\s*=\s*(["'])(.*?)\2""")
+_JS_WRITTEN = re.compile(r"""document\.writeln?\(\s*(["'])(.*?)\1\s*\)""")
+_ROW_DATE = re.compile(r"(\d{4})[-年](\d{2})[-月](\d{2})日?(?:\s+(\d{2}:\d{2}))?")
+_RN_DATE = re.compile(r"（(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def _date_of(text: str) -> tuple[str | None, str | None]:
+    match = _ROW_DATE.search(text)
+    if match is None:
+        return None, None
+    return "-".join(match.group(1, 2, 3)), match.group(4)
+
+
+def _read_rows(site: MirrorSite, page_path: str) -> list[dict[str, str | None]]:
+    """href, title, date, time and document number of each row of a list page."""
+    response = site.render(page_path)
+    if response.status != 200:
+        return []
+    rows: list[dict[str, str | None]] = []
+    for row in Selector(text=response.body.decode()).xpath(_ROW_XPATH):
+        values: dict[str, str] = {}
+        titles: list[str] = []
+        for script in row.css("script::text").getall():
+            for name, _, value in _JS_ASSIGN.findall(script):
+                if name in ("title", "dTitle"):
+                    titles.append(value)
+                else:
+                    values[name] = value
+            dates = [written for _, written in _JS_WRITTEN.findall(script) if _ROW_DATE.search(written)]
+            if dates:
+                values["written_date"] = dates[0]
+        text = " ".join(row.xpath(".//text()[not(ancestor::script)]").getall())
+        link = row.xpath(".//a[@href]")
+        if link:
+            href = link[0].attrib["href"]
+            title = link[0].attrib.get("title") or _collapse(link[0].xpath("string()").get(""))
+            cell = row.xpath(".//td[.//a]/following-sibling::td[1]")
+            date, time_ = _date_of(cell.xpath("string()").get("") if cell else text)
+        else:
+            href = values.get("url") or values.get("dUrl") or ""
+            title = next((t for t in reversed(titles) if t), "")
+            date, time_ = _date_of(values.get("written_date") or text)
+            rn = _RN_DATE.search(values.get("dRN", ""))
+            if rn:
+                date = f"{rn.group(1)}-{int(rn.group(2)):02d}-{int(rn.group(3)):02d}"
+        number = values.get("FILENUM") or values.get("fileNum") or values.get("dFN") or ""
+        rows.append({"href": href, "title": title, "date": date, "time": time_, "filenum": number.strip() or None})
+        if rows[-1]["filenum"] == "无":
+            rows[-1]["filenum"] = None
+    return rows
+
+
 def _row_links(site: MirrorSite, page_path: str) -> list[str]:
-    """Every URL a list page's rows name: <a href>, script ``url = "…"`` and ``var dUrl = '…'``."""
-    text = site.render(page_path).body.decode()
-    rows = Selector(text=text).css("div.articleList")
-    hrefs = rows.css("a::attr(href)").getall()
-    scripts = " ".join(rows.css("script::text").getall())
-    hrefs += re.findall(r'(?m)^url = "([^"]*)";', scripts)
-    hrefs += re.findall(r"var dUrl = '([^']*)';", scripts)
-    return [urljoin("http://www.wuhan.gov.cn" + page_path, h) for h in hrefs]
+    """Every URL a list page's rows name, resolved."""
+    return [urljoin("http://www.wuhan.gov.cn" + page_path, str(r["href"])) for r in _read_rows(site, page_path)]
 
 
 def test_list_rows_link_every_article_and_the_traps(site: MirrorSite) -> None:
@@ -279,7 +359,7 @@ def test_list_rows_link_every_article_and_the_traps(site: MirrorSite) -> None:
     traps = site.dead_article_paths | site.robots_disallowed_paths | site.unwanted_paths
     assert linked == expected | traps
     assert len(site.robots_disallowed_paths) == 1
-    assert len(site.dead_article_paths) == len(site.unwanted_paths) == 6
+    assert len(site.dead_article_paths) == len(site.unwanted_paths) == len(site.columns)
     assert offsite and offsite <= site.offsite_urls
 
 
@@ -414,6 +494,35 @@ def _body_paragraphs(el: Any, out: list[str]) -> None:
             out.extend(_text(child).split("\x00"))
 
 
+_STAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _stamp(text: str) -> tuple[int, str] | None:
+    """(precision, ISO value) of a credible date written ``2022-05-27[ 08:05[:09]]``."""
+    match = _STAMP.fullmatch(text.strip())
+    if match is None:
+        return None
+    y, mo, d, h, mi, sec = match.groups()
+    try:
+        moment = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0))
+    except ValueError:
+        return None
+    if moment.year > 2090:
+        return None
+    if h is None:
+        return 0, moment.strftime("%Y-%m-%d")
+    return (2 if sec else 1), moment.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+
+
+def _row_for(site: MirrorSite, column_path: str, path: str) -> dict[str, str | None] | None:
+    """The first list row of the column that links to ``path``."""
+    for page in site.column(column_path).list_pages:
+        for row in _read_rows(site, page):
+            if urlsplit(urljoin("http://www.wuhan.gov.cn" + page, str(row["href"]))).path == path:
+                return row
+    return None
+
+
 def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
     pages = [path, *site.multipage_paths.get(path, [])]
     sels = [Selector(text=_decode(site.render(p))) for p in pages]
@@ -433,13 +542,17 @@ def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
         )
         if value and value.strip():
             meta[label] = value.strip()
-    info = _collapse(first.css("div.article-info").xpath("string()").get(""))
+    for item in first.css("div.sub li"):
+        label, _, value = item.xpath("string()").get("").partition("：")
+        if value.strip():
+            meta[label.strip()] = value.strip()
+    info = _collapse(first.css("div.article-info, #inside-content .inside-info").xpath("string()").get(""))
     raw: list[str] = []
     images: list[dict[str, str | None]] = []
     body_files: list[tuple[str, str]] = []
     editor = None
     for page_path, sel in zip(pages, sels, strict=True):
-        container = sel.css("[class*=TRS_UEDITOR], .TRS_Editor")[0]
+        container = sel.css(_BODY)[0]
         out: list[str] = []
         _body_paragraphs(container.root, out)
         for p in map(_collapse, out):
@@ -461,25 +574,26 @@ def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
         if file_path not in [a["path"] for a in attachments]:
             attachments.append({"path": file_path, "name": name})
     div_editor = first.css("div.editor::text").re_first(r"责任编辑：(\S+)")
-    date_text = re.search(r"发布时间 ?[：:] ?(\d{4}-\d{2}-\d{2})( \d{2}:\d{2})?", info)
-    if "PubDate" in meta:
-        stamp = meta["PubDate"]
-        published = stamp.replace(" ", "T") + (":00" if len(stamp) == 16 else "") + "+08:00"
-    elif date_text and date_text.group(2):
-        published = f"{date_text.group(1)}T{date_text.group(2).strip()}:00+08:00"
-    elif date_text:
-        published = date_text.group(1)
-    else:
-        url_date = re.search(r"/t(\d{4})(\d{2})(\d{2})_", path)
-        assert url_date is not None
-        published = "-".join(url_date.groups())
+    section_path = first.css("div.location a::attr(href)").getall()[-1]
+    row = _row_for(site, section_path, path)
+    if row is not None and row["filenum"] and "发文字号" not in meta:
+        meta["发文字号"] = str(row["filenum"])  # the row's FILENUM is the document's 发文字号
+    # Every stamp the article shows; the finest is its publish time.
+    stamps = [_stamp(meta.get("PubDate", ""))]
+    stamps += [_stamp(m.group(1)) for m in re.finditer(r"发布(?:时间|日期) ?[：:] ?([\d:\- ]+\d)", info)]
+    if row is not None and row["date"]:
+        stamps.append(_stamp(f"{row['date']} {row['time'] or ''}"))
+    url_date = re.search(r"/t(\d{4})(\d{2})(\d{2})_", path)
+    assert url_date is not None
+    stamps.append((-1, "-".join(url_date.groups())))
+    published = max((s for s in stamps if s is not None), key=lambda s: s[0])[1]
     source_text = re.search(r"来源 ?[：:] ?(\S+)", info)
     author_text = re.search(r"作者 ?[：:] ?(\S+)", info)
     title = first.css("title::text").get("").removesuffix(" - 武汉市人民政府门户网站")
     return {
         "path": path,
         "section": meta.get("ColumnName") or first.css("div.location a::text").getall()[-1],
-        "section_path": first.css("div.location a::attr(href)").getall()[-1],
+        "section_path": section_path,
         "title": title,
         "published_at": published,
         "source": meta.get("ContentSource") or (source_text.group(1) if source_text else None),
@@ -541,7 +655,8 @@ def test_every_page_is_well_formed_html(site: MirrorSite) -> None:
 
 # --------------------------------------------------------------------------- noise (on by default)
 
-_BODY = "[class*=TRS_UEDITOR], .TRS_Editor"
+_BODY = "[class*=TRS_UEDITOR], .TRS_Editor, .trs_editor_view"
+_VISIBLE_TEXT = ".//text()[not(ancestor::script) and not(ancestor::style)]"
 _RESIDUE_PARAGRAPHS = (
     "<p>{% if article.views %}</p>",
     "<p><%= article.views %></p>",
@@ -935,9 +1050,11 @@ def test_variant_no_dates(site: MirrorSite) -> None:
     undated = MirrorSite(n_articles=40, per_page=5, seed=0, variant="no_dates")
     column = "/zwgk/tzgg/"
     for page_path in undated.list_page_paths(column):
+        rows = _read_rows(undated, page_path)
+        assert rows and not [r for r in rows if r["date"]], page_path
+        assert not [r for r in undated.list_rows(page_path) if r["date"]]
         text = undated.render(page_path).body.decode()
-        rows = Selector(text=text).css("div.articleList li")
-        assert rows and not [r for r in rows if re.search(r"\d{4}-\d{2}-\d{2}", r.get())], page_path
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", text), page_path
     normal = site.expected_articles()
     for path, truth in undated.expected_articles().items():
         if truth["section_path"] != column:
@@ -992,7 +1109,7 @@ def test_notices_of_files_only_and_of_one_image(site: MirrorSite) -> None:
     for path, truth in zip(notices, truths, strict=True):
         page = Selector(text=_decode(site.render(path)))
         body = page.css(_BODY)[0]
-        assert _collapse(body.xpath("string()").get("")) == "详见附件。"
+        assert _collapse(" ".join(body.xpath(_VISIBLE_TEXT).getall())) == "详见附件。"
         hrefs = page.css("#articleFJ a::attr(href)").getall()
         assert all(re.fullmatch(r"\./P0\d{8}\d+\.pdf", h) for h in hrefs)
         assert [urlsplit(urljoin(path, h)).path for h in hrefs] == [a["path"] for a in truth["attachments"]]
@@ -1000,7 +1117,7 @@ def test_notices_of_files_only_and_of_one_image(site: MirrorSite) -> None:
     truth = site.expected_article(image_only)
     assert truth["paragraphs"] == [] and len(truth["images"]) == 1
     body = Selector(text=_decode(site.render(image_only))).css(_BODY)[0]
-    assert _collapse(body.xpath("string()").get("")) == ""
+    assert _collapse(" ".join(body.xpath(_VISIBLE_TEXT).getall())) == ""
     assert len(body.css("img")) == 1
     expected = site.expected_articles()
     assert set(notices) | {image_only} <= set(expected)
@@ -1044,3 +1161,217 @@ def test_publish_and_edit_work_in_every_column() -> None:
         old = site.expected_article(top)["paragraphs"]
         site.edit(top)
         assert site.expected_article(top)["paragraphs"] != old
+
+
+# --------------------------------------------------------------------------- list and article forms
+
+
+@pytest.fixture(scope="module")
+def paged() -> MirrorSite:
+    """Small pages: every column has two list pages or more (the end-to-end forms crawl's site)."""
+    return MirrorSite(n_articles=60, per_page=3, seed=0)
+
+
+def _all_list_pages(site: MirrorSite) -> list[str]:
+    return [p for c in site.columns for p in (*c.list_pages, *c.terminal_paths)]
+
+
+@pytest.mark.parametrize(("n", "per_page", "faults"), [(40, 5, False), (60, 3, False), (40, 5, True), (40, 2, False)])
+def test_list_rows_truth_is_what_the_pages_show(n: int, per_page: int, faults: bool) -> None:
+    site = MirrorSite(n_articles=n, per_page=per_page, seed=0, faults=faults)
+    for page in _all_list_pages(site):
+        truth = [
+            {"href": r["href"], "title": r["title"], "date": r["date"], "time": r["time"], "filenum": r["filenum"]}
+            for r in site.list_rows(page)
+        ]
+        assert _read_rows(site, page) == truth, page
+    for column in site.columns:
+        linked = {r["path"] for p in column.list_pages for r in site.list_rows(p) if r["path"]}
+        expected = {p for p, t in site.expected_articles().items() if t["section_path"] == column.path}
+        assert linked == expected, column.path
+
+
+def test_every_column_renders_two_list_forms_and_two_article_forms(paged: MirrorSite, site: MirrorSite) -> None:
+    for column in paged.columns:
+        assert len(set(column.list_forms)) == len(set(column.article_forms)) == 2, column.path
+        shown = set().union(*(paged.list_page_forms(p) for p in column.list_pages))
+        assert shown == set(column.list_forms), column.path
+        written = {paged.article_form(p) for p in paged.article_paths(column.path)}
+        assert written == set(column.article_forms), column.path
+        # Older list pages keep the older form: page 1 the current one, page 2 the older.
+        if column.pager != "single":
+            assert [paged.list_page_forms(p) for p in column.list_pages[:2]] == [
+                {column.list_forms[0]},
+                {column.list_forms[1]},
+            ], column.path
+        # Older articles keep the older form: the newest the current, the oldest the older.
+        articles = paged.article_paths(column.path)
+        assert (paged.article_form(articles[0]), paged.article_form(articles[-1])) == column.article_forms
+    for column in site.columns:  # 40 articles, 5 a page: both article forms everywhere
+        assert {site.article_form(p) for p in site.article_paths(column.path)} == set(column.article_forms)
+
+
+def test_new_articles_push_older_forms_down() -> None:
+    site = MirrorSite(n_articles=60, per_page=3, seed=0)
+    column = "/zwgk/tzgg/"
+    assert site.list_page_forms(f"{column}index_1.shtml") == {"table"}
+    site.publish(3, column)
+    # Page 2 now holds the rows page 1 held: it is written as page 1 was.
+    assert site.list_page_forms(f"{column}index_1.shtml") == {"li"}
+    assert site.list_page_forms(f"{column}index_2.shtml") == {"table"}
+    assert all(site.article_form(p) == "ueditor" for p in site.article_paths(column)[:3])
+
+
+def test_script_rows_of_2026_are_written_as_site_md_quotes_them(paged: MirrorSite) -> None:
+    pages = [p for c in ("/zwgk/xxgk/zfwj/szfwj/", "/zwgk/xxgk/zfwj/gfxwj/") for p in paged.column(c).list_pages]
+    rows = [(page, r) for page in pages for r in paged.list_rows(page) if r["form"] == "script_2026" and r["path"]]
+    assert rows
+    html = "".join(paged.render(p).body.decode() for p in pages)
+    row_re = re.compile(
+        r'<li>\n<script>\nvar url = "(\./\d{6}/t\d{8}_\d+\.shtml)";\n'
+        r'((?:var title = "[^"]*";\n)+)'
+        r'var FILENUM = "([^"]+)";\n'
+        r"document\.writeln\(\"<a href=\"\+url\+\" [^\n]*\"</a>\"\);\n"
+        r'document\.writeln\("(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?)"\);\n</script>\n</li>'
+    )
+    found = {m.group(1): m for m in row_re.finditer(html)}
+    twice = with_time = no_number = 0
+    for page, row in rows:
+        match = found[row["href"]]
+        titles = re.findall(r'var title = "([^"]*)";', match.group(2))
+        assert next(t for t in reversed(titles) if t) == row["title"]
+        twice += len(titles) > 1
+        assert match.group(3) == (row["filenum"] or "无")
+        no_number += match.group(3) == "无"
+        assert match.group(4) == " ".join(str(v) for v in (row["date"], row["time"]) if v)
+        with_time += row["time"] is not None
+        assert re.search(r"/t\d{8}_", urljoin(page, row["href"]))
+    assert twice and with_time and with_time < len(rows) and no_number
+    assert 'var title = "";\nvar title = "' in html and '";\nvar title = "";\n' in html
+
+
+def test_other_row_forms_keep_their_date_where_site_md_says(paged: MirrorSite) -> None:
+    page = paged.column("/zwgk/xxgk/zcjd/").list_pages[0]
+    text = paged.render(page).body.decode()
+    assert re.search(r'<span class="time"><script>var fileNum = ""; [^<]*</script>\d{4}年\d{2}月\d{2}日</span>', text)
+    table = paged.column("/zwgk/tzgg/").list_pages[1]
+    sel = Selector(text=paged.render(table).body.decode())
+    assert not sel.css("div.articleList")
+    for tr in sel.css("table.list_table tr"):
+        date = tr.xpath(".//td[.//a]/following-sibling::td[1]").xpath("string()").get("")
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?", date.strip())
+    dl = paged.column("/sy/kwh/").list_pages[1]
+    dl_sel = Selector(text=paged.render(dl).body.decode())
+    assert dl_sel.css("div.articleList dl dt a") and dl_sel.css("div.articleList dl dd")
+    old_news = paged.render(paged.column("/sy/whyw/").list_pages[1]).body.decode()
+    assert re.search(r'\nurl = "\./\d{6}/t\d{8}_\d+\.shtml";\ntitle = "', old_news)
+    assert "document.write('<a href=\"' + url + '\"" in old_news
+    assert not Selector(text=old_news).css("div.articleList a")
+    # Noise: rows with the date first, single quotes, upper-case tags.
+    every = "".join(paged.render(p).body.decode() for p in _all_list_pages(paged) if paged.render(p).status == 200)
+    for spelling in ("<LI><A HREF=", "<TR><TD", "<li>\n  <span", "href='./", 'var dTitle="'):
+        assert spelling in every, spelling
+
+
+def test_article_forms_are_written_as_site_md_quotes_them(paged: MirrorSite) -> None:
+    bodies = {
+        "ueditor": 'class="view TRS_UEDITOR trs_paper_default trs_web"',
+        "editor_view": "trs_editor_view TRS_UEDITOR trs_paper_default trs_web",
+        "trs_editor": "TRS_Editor",
+    }
+    seen: set[str] = set()
+    for path in paged.expected_articles():
+        form = paged.article_form(path)
+        seen.add(form)
+        html = _decode(paged.render(path))
+        page = Selector(text=html)
+        truth = paged.expected_article(path)
+        if form == "bare_editor_view":
+            body = page.css("div#content div.trs_editor_view")  # a hidden print copy may follow
+            assert body and body[0].attrib["class"] == "trs_editor_view"
+            info = page.css("#inside-content").xpath("string()").get("")
+            assert re.search(r"发布日期：\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", info)
+            assert not re.search(r'name="pubdate"', html, re.I)
+            assert truth["published_at"][11:19] == re.findall(r"\d{2}:\d{2}:\d{2}", info)[0]
+        else:
+            assert bodies[form].split('"')[-2 if form == "ueditor" else 0] in html, (path, form)
+        if form == "editor_view":
+            items = [_collapse(li.xpath("string()").get("")) for li in page.css("div.sub li")]
+            labels = [item.split("：", 1)[0] for item in items]
+            assert labels == ["索引号", "发文机构", "发文字号", "主题分类", "成文日期", "发布日期", "有效性"]
+            assert re.fullmatch(r"发布日期： ?\d{4}年\d{2}月\d{2}日", items[5])
+    assert seen == {"ueditor", "editor_view", "trs_editor", "bare_editor_view"}
+
+
+def test_truth_of_row_numbers_and_times(paged: MirrorSite) -> None:
+    """发文字号 comes from the header, else from the row's FILENUM; a row's time is a stamp."""
+    expected = paged.expected_articles()
+    headerless = 0
+    for column in ("/zwgk/xxgk/zfwj/szfwj/", "/zwgk/xxgk/zfwj/gfxwj/"):
+        for page in paged.column(column).list_pages:
+            for row in paged.list_rows(page):
+                if not row["path"]:
+                    continue
+                truth = expected[row["path"]]
+                assert truth["meta"].get("发文字号") == row["filenum"]
+                html = _decode(paged.render(row["path"]))
+                headerless += "发文字号" not in html and row["filenum"] is not None
+                if row["time"] and "PubDate" not in truth["meta"]:
+                    assert truth["published_at"][11:16] == row["time"]
+    assert headerless
+
+
+def test_truth_is_readable_from_the_pages_of_the_small_page_site(paged: MirrorSite) -> None:
+    for path, truth in paged.expected_articles().items():
+        assert _read_article(paged, path) == truth, path
+
+
+# --------------------------------------------------------------------------- independence
+
+
+_MIRROR_DIR = Path(__file__).parent / "mirror"
+
+
+def test_the_mirror_imports_nothing_from_govnews() -> None:
+    """The mirror is written from SITE.md, not from the extractor: no import of govnews at all."""
+    files = sorted(_MIRROR_DIR.glob("*.py"))
+    assert len(files) >= 8
+    for file in files:
+        tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
+                "import_module",
+                "__import__",
+            ):
+                names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            assert not [n for n in names if n.split(".")[0] == "govnews"], (file.name, names)
+        assert "govnews" not in file.read_text(encoding="utf-8").replace("govnews.text", ""), file.name
+
+
+_RENDER_EVERYTHING = """
+import sys
+sys.modules["govnews"] = None  # any import of govnews now fails
+from tests.mirror.site import MirrorSite
+from tests.mirror.server import MirrorServer
+for faults in (False, True):
+    site = MirrorSite(n_articles=60, per_page=3, seed=0, faults=faults)
+    paths = [p for c in site.columns for p in (*c.list_pages, *c.terminal_paths)]
+    paths += [*site.expected_articles(), *(p for v in site.multipage_paths.values() for p in v)]
+    for path in paths:
+        assert site.render(path).status >= 200, path
+        site.list_rows(path)
+    site.forms()
+assert not [m for m in sys.modules if m.startswith("govnews.")]
+print("rendered", len(paths))
+"""
+
+
+def test_the_mirror_runs_with_govnews_unimportable() -> None:
+    proc = run_command([sys.executable, "-c", _RENDER_EVERYTHING], timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("rendered ")

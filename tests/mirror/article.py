@@ -19,7 +19,14 @@ from typing import TypedDict
 from urllib.parse import urljoin, urlsplit
 
 from . import layout, phrases
-from .columns import ColumnSpec
+from .columns import (
+    ANCHOR_LIST_FORMS,
+    ARTICLE_BARE_EDITOR_VIEW,
+    ARTICLE_EDITOR_VIEW,
+    ARTICLE_TRS_EDITOR,
+    ARTICLE_UEDITOR,
+    ColumnSpec,
+)
 from .layout import attr, esc
 
 # The same whitespace set govnews.text uses (ASCII, NBSP, U+3000, other Unicode spaces).
@@ -123,11 +130,11 @@ class Traits:
     multipage: bool
     encoding: str  # "utf-8" | "gbk"
     charset_label: str  # what the GBK page's <meta http-equiv> declares
-    container: str  # "ueditor" | "trs_editor"
+    container: str  # the article form: ARTICLE_UEDITOR | ARTICLE_TRS_EDITOR | ARTICLE_EDITOR_VIEW | …
     meta_form: str
     meta_placeholder: bool
     pubdate_seconds: bool
-    info_date: str  # "time" | "date" | "none"
+    info_date: str  # "time" | "date" | "none" | "seconds" (发布日期 with seconds, bare_editor_view)
     info_source: bool
     info_style: int  # 0..3: separators and markup of the info bar
     byline: str
@@ -155,6 +162,13 @@ class Traits:
     row_title_attr: bool
     row_span_time: bool
     row_href: str  # "relative" | "root" | "absolute"
+    row_time: bool = False
+    """The list row shows the time after the date (``2026-02-14 17:32``), in any list form."""
+    row_style: int = 0
+    """0..3: how the row is written (attribute order and quotes, tag case, whitespace, where
+    the date sits; in script rows, how often ``title`` is assigned)."""
+    markup: int = 0
+    """0..3: how the body container's tag is written (quotes, tag case, spacing)."""
     # Noise in the body (on in the normal site, at a few indexes; see traits_for).
     residue: bool = False
     """Template residue of other dialects: residue-only <p>s and one placeholder inside prose."""
@@ -200,9 +214,41 @@ class Traits:
         else:
             drop = {"no_pubdate": "PubDate", "no_source": "ContentSource"}.get(self.meta_form)
             names = tuple(n for n in GOV_META_NAMES if n != drop)
-        if self.no_dates:
+        if self.no_dates or self.container == ARTICLE_BARE_EDITOR_VIEW:
             names = tuple(n for n in names if n != "PubDate")
         return names
+
+
+# The traits that shape what an article says (its body blocks and files), as opposed to how
+# its page is laid out: a repost takes these from its original.
+CONTENT_TRAITS: tuple[str, ...] = (
+    "body_kind",
+    "title_first",
+    "script_comment",
+    "residue",
+    "residue_bare",
+    "images",
+    "image_root_relative",
+    "inline_markup",
+    "div_paragraphs",
+    "h3",
+    "br_lines",
+    "table",
+    "braces",
+    "spacer",
+    "inner_whitespace",
+    "bracket_text",
+    "body_link",
+    "body_attachment",
+    "fj",
+    "fj_files",
+    "fj_in_body",
+)
+
+
+def with_content_of(traits: Traits, source: Traits) -> Traits:
+    """``traits`` with the content traits (``CONTENT_TRAITS``) of ``source``."""
+    return replace(traits, **{name: getattr(source, name) for name in CONTENT_TRAITS})
 
 
 # An article with none of the forms that change its text: the base of the seed and fault pages.
@@ -211,7 +257,7 @@ PLAIN_TRAITS = Traits(
     multipage=False,
     encoding="utf-8",
     charset_label="utf-8",
-    container="ueditor",
+    container=ARTICLE_UEDITOR,
     meta_form="full",
     meta_placeholder=False,
     pubdate_seconds=False,
@@ -246,33 +292,53 @@ PLAIN_TRAITS = Traits(
 )
 
 
-def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool, bare_residue: bool = True) -> Traits:
+def traits_for(
+    i: int, column: ColumnSpec, *, seed: bool, multipage: bool, old: bool = False, bare_residue: bool = True
+) -> Traits:
     """Spread the forms over article indexes by cycles of small, mostly coprime lengths.
 
-    ``bare_residue`` writes the in-prose template placeholder of the ``residue`` articles
-    straight into the ``<p>``'s text rather than after a ``<span>`` run.
+    The page template (``container``) is the column's current article form, or its older
+    one for an ``old`` article (SITE.md: "Old pages keep old forms"). ``bare_residue``
+    writes the in-prose template placeholder of the ``residue`` articles straight into the
+    ``<p>``'s text rather than after a ``<span>`` run.
     """
     if seed:
         # The seed page (seed-example.txt): body, most of it again, then the hot list.
         return replace(PLAIN_TRAITS, seed=True, dup="inline", hot_in_body=True, inner_whitespace=True)
     gbk = i % 8 == 5
+    container = column.article_forms[1 if old else 0]
+    if container == ARTICLE_EDITOR_VIEW:
+        policy_header = "sub"  # 2026: the div.sub header of <li>label：value</li>
+    elif not column.policy or (column.filenum_rows and column.key != "zfgz" and i % 3 == 1):
+        # Some documents show no header: their 发文字号 is then the list row's FILENUM only.
+        policy_header = "none"
+    else:
+        policy_header = "table" if i % 2 == 0 else "ul"
+    # The sub-site template shows 发布日期：2025-09-30 08:56:00, and no PubDate tag.
+    info_date = "seconds" if container == ARTICLE_BARE_EDITOR_VIEW else ("time", "time", "date", "none", "time")[i % 5]
+    if column.key == "zfgz":
+        row_time = False  # dRN holds a date, never a time
+    elif column.filenum_rows:
+        row_time = i % 4 != 3  # 2026: "the date with its time", sometimes without
+    else:
+        row_time = i % 5 == 4
     traits = Traits(
         seed=False,
         multipage=False,
         encoding="gbk" if gbk else "utf-8",
         charset_label=("GBK" if i % 16 == 13 else "gb2312") if gbk else "utf-8",
-        container="trs_editor" if i % 4 == 1 else "ueditor",
+        container=container,
         meta_form=META_FORMS[i % 6],
         meta_placeholder=i % 13 == 7,
         pubdate_seconds=i % 3 == 0,
-        info_date=("time", "time", "date", "none", "time")[i % 5],
+        info_date=info_date,
         # 来源 is confirmed on www's headline news (SITE.md): 武汉要闻 always carries it.
         info_source=i % 3 != 2 or column.path == "/sy/whyw/",
         info_style=(i // 2) % 4,
         byline=BYLINES[i % 7],
         dup={1: "hidden", 4: "mobile", 7: "inline"}.get(i % 9, "none"),
         hot_in_body=i % 10 == 6,
-        policy_header=("table" if i % 2 == 0 else "ul") if column.policy else "none",
+        policy_header=policy_header,
         headline=i % 2,
         div_paragraphs=i % 8 in (1, 6),
         br_lines=i % 4 == 2,
@@ -294,6 +360,9 @@ def traits_for(i: int, column: ColumnSpec, *, seed: bool, multipage: bool, bare_
         row_title_attr=i % 3 != 1,
         row_span_time=i % 2 == 0,
         row_href={2: "root", 6: "absolute"}.get(i % 7, "relative"),
+        row_time=row_time,
+        row_style=(i // 2) % 4,
+        markup=(i // 3) % 4,
         residue=i % 13 == 10,
         residue_bare=bare_residue,
         dup_variant=i % 17 == 9 and i % 9 not in (1, 4, 7),  # not with another copy of the body
@@ -372,8 +441,11 @@ def make_head(index: int, column: ColumnSpec, docid: int, ts: datetime, seed: in
     title = phrases.SEED_TITLE if is_seed else phrases.title(column.key, rng, topic, ts.year)
     filenum = {
         "szfwj": f"武政〔{ts.year}〕{docid % 40 + 1}号",
+        "gfxwj": f"武政规〔{ts.year}〕{docid % 12 + 1}号",
         "zfgz": f"武汉市人民政府令第{docid % 300 + 1}号",
     }.get(column.key, "")
+    if column.key in ("szfwj", "gfxwj") and index % 5 == 4:
+        filenum = ""  # a document without a number: FILENUM "无" in its row
     return Head(index, column, article_path(column, ts, docid), docid, ts, title, topic, filenum)
 
 
@@ -735,20 +807,40 @@ class ArticleTruth(TypedDict):
     canonical URL, the crawler's export order deciding which."""
 
 
+def published_value(model: ArticleModel) -> str:
+    """``published_at``: the publish time as precisely as the site shows it for the article.
+
+    Every stamp the mirror shows of an article is its one publish time, cut to a precision:
+    a credible ``PubDate`` (minutes, or seconds), 发布时间 with a time (minutes), 发布日期 with
+    seconds (the sub-site template), the list row's time (``2026-02-14 17:32``, in whichever
+    list form the row is written), or a date alone (发布时间 / 发布日期 / the policy header /
+    the list row / the URL). The finest of them is the value: ``YYYY-MM-DDTHH:MM:SS+08:00``,
+    or ``YYYY-MM-DD`` when nothing shows a time. A malformed or future ``PubDate`` / 发布时间
+    is no stamp of the article.
+    """
+    traits = model.traits
+    ts = model.head.ts
+    precision = 0  # 0 date, 1 minutes, 2 seconds
+    if "PubDate" in traits.meta_names and not traits.pubdate_text:
+        precision = 2 if traits.pubdate_seconds else 1
+    if traits.info_date == "seconds":
+        precision = 2
+    elif traits.info_date == "time":
+        precision = max(precision, 1)
+    if traits.row_time and not traits.no_dates:
+        precision = max(precision, 1)
+    if precision == 0:
+        return ts.strftime("%Y-%m-%d")
+    return _iso(ts, precision == 2)
+
+
 def truth(model: ArticleModel, duplicate_pair: str | None = None) -> ArticleTruth:
     """The item the crawler must export for this article (see the mirror's README in site.py)."""
     head = model.head
     traits = model.traits
     metas = dict(meta_values(model))
 
-    if "PubDate" in metas and not traits.pubdate_text:
-        published_at = _iso(head.ts, traits.pubdate_seconds)
-    elif traits.info_date == "time":
-        published_at = _iso(head.ts, False)
-    else:
-        # 发布时间 with a date only, no date on the page, or none credible (malformed,
-        # future): the list row / URL date.
-        published_at = head.ts.strftime("%Y-%m-%d")
+    published_at = published_value(model)
 
     if "ContentSource" in metas or traits.info_source:
         source: str | None = model.source
@@ -779,7 +871,11 @@ def truth(model: ArticleModel, duplicate_pair: str | None = None) -> ArticleTrut
             attachments.append({"path": path, "name": name})
 
     meta = {k: v for k, v in metas.items() if v and v != PLACEHOLDER_SITE_NAME}
-    meta.update({label: value for label, value in model.policy if value})
+    if traits.policy_header != "none":
+        meta.update({label: value for label, value in model.policy if value})
+    if head.column.filenum_rows and head.filenum:
+        # The row's FILENUM / dFN is the same 发文字号 (SITE.md): known with or without a header.
+        meta["发文字号"] = head.filenum
     return {
         "path": head.path,
         "section": head.column.name,
@@ -930,17 +1026,36 @@ def block_html(block: Block) -> str:
     raise ValueError(f"unknown block kind {kind!r}")
 
 
+_CONTAINER_CLASSES = {
+    ARTICLE_UEDITOR: "view TRS_UEDITOR trs_paper_default trs_web",
+    ARTICLE_EDITOR_VIEW: "trs_editor_view TRS_UEDITOR trs_paper_default trs_web",
+    ARTICLE_BARE_EDITOR_VIEW: "trs_editor_view",
+    ARTICLE_TRS_EDITOR: "TRS_Editor",
+}
+
+
+def _div(cls: str, markup: int, extra: str = "") -> tuple[str, str]:
+    """Open and close tags of a ``div`` of class ``cls``, written one of four ways."""
+    if markup == 1:
+        return f"<div class='{cls}'{extra}>", "</div>"
+    if markup == 2:
+        return f'<DIV class="{cls}"{extra}>', "</DIV>"
+    if markup == 3:
+        return f'<div{extra}\n     class="{cls}" >', "</div>"
+    return f'<div class="{cls}"{extra}>', "</div>"
+
+
 def _container(model: ArticleModel, blocks: tuple[Block, ...], hidden: bool) -> str:
-    """SITE.md "Body": view TRS_UEDITOR (current) or TRS_Editor with its <style> (older)."""
+    """SITE.md "Body": the container of the article's form (``_CONTAINER_CLASSES``), its tag
+    written as ``traits.markup`` says; TRS_Editor (older) comes with its ``<style>``."""
+    traits = model.traits
     inner = "\n".join(block_html(b) for b in blocks)
     style = ' style="display:none"' if hidden else ""
-    renamed = model.traits.container_class
-    if model.traits.container == "trs_editor":
-        return (
-            f'<div class="{renamed or "TRS_Editor"}"{style}>{_TRS_EDITOR_STYLE}\n'
-            f'<div class="Custom_UnionStyle">\n{inner}\n</div></div>'
-        )
-    return f'<div class="{renamed or "view TRS_UEDITOR trs_paper_default trs_web"}"{style}>\n{inner}\n</div>'
+    cls = traits.container_class or _CONTAINER_CLASSES[traits.container]
+    open_tag, close_tag = _div(cls, traits.markup, style)
+    if traits.container == ARTICLE_TRS_EDITOR:
+        return f'{open_tag}{_TRS_EDITOR_STYLE}\n<div class="Custom_UnionStyle">\n{inner}\n</div>{close_tag}'
+    return f"{open_tag}\n{inner}\n{close_tag}"
 
 
 def _meta_tags(model: ArticleModel) -> str:
@@ -992,7 +1107,12 @@ def _info_bar(model: ArticleModel) -> str:
 
 
 def _policy_header(model: ArticleModel) -> str:
-    """SITE.md "Policy documents": label/value pairs, as a table or a list."""
+    """SITE.md "Policy documents": label/value pairs, as the 2026 ``div.sub`` list of
+    ``<li>label：value</li>``, an older table, or a list of ``<li><span>label：</span>value</li>``."""
+    if model.traits.policy_header == "sub":
+        gap = " " if model.traits.markup % 2 == 0 else ""
+        items = "\n".join(f"<li>{label}：{gap if value else ''}{esc(value)}</li>" for label, value in model.policy)
+        return f'<div class="sub">\n<ul>\n{items}\n</ul>\n</div>\n'
     if model.traits.policy_header == "table":
         pairs = list(model.policy)
         rows = []
@@ -1037,7 +1157,7 @@ def render_article_html(model: ArticleModel, page_no: int, charset: str | None =
         else:
             charset = '<meta charset="utf-8">'
     trs_extras = ""
-    if traits.container == "trs_editor":
+    if traits.container == ARTICLE_TRS_EDITOR:
         trs_extras = f'\n<meta name="contentid" content="{head.docid}">\n<meta name="filetype" content="0">'
     title_html = BLANK_HEADLINE_HTML if traits.blank_title else esc(head.title)
     if traits.headline == 0 or traits.blank_title:
@@ -1073,11 +1193,21 @@ def render_article_html(model: ArticleModel, page_no: int, charset: str | None =
         + layout.header_nav()
         + '<div class="container">\n'
         + layout.location(column.path, column.name, "正文")
-        + '<div class="main-left">\n<div class="article">\n'
-        + (_policy_header(model) if traits.policy_header != "none" else "")
-        + headline
-        + _info_bar(model)
-        + f'<div class="article-content" id="zoom">\n{body}\n</div>\n'
+        + (
+            _sub_site_main(model, body)
+            if traits.container == ARTICLE_BARE_EDITOR_VIEW
+            else (
+                '<div class="main-left">\n<div class="article">\n'
+                + (_policy_header(model) if traits.policy_header != "none" else "")
+                + headline
+                + _info_bar(model)
+                + (
+                    f'<div class="article-content" id="zoom">\n{body}\n</div>\n'
+                    if traits.markup % 2 == 0
+                    else f"<div id='zoom' class='article-content'>\n{body}\n</div>\n"
+                )
+            )
+        )
         + _fj_block(model)
         + editor_div
         + mobile
@@ -1086,6 +1216,26 @@ def render_article_html(model: ArticleModel, page_no: int, charset: str | None =
         "</div>\n</div>\n" + layout.sidebar() + "</div>\n" + layout.footer() + "</body>\n</html>\n"
     )
     return page
+
+
+def _sub_site_main(model: ArticleModel, body: str) -> str:
+    """The sub-site template (tjj): ``div#content``, then ``#inside-content`` holding the title,
+    ``发布日期：YYYY-MM-DD HH:MM:SS`` (with 来源 and 作者 when known) and the bare body; the
+    caller closes ``#content`` and the column around it."""
+    head = model.head
+    ts = head.ts
+    info = [f"<span>发布日期：{ts:%Y-%m-%d %H:%M:%S}</span>"]
+    if model.traits.info_source:
+        info.append(f"<span>来源：{esc(model.source)}</span>")
+    if model.author:
+        info.append(f"<span>作者：{esc(model.author)}</span>")
+    gap = "&nbsp;&nbsp;" if model.traits.markup % 2 else "\n"
+    return (
+        '<div class="main-left">\n<div id="content">\n<div id="inside-content">\n'
+        f'<h2 class="inside-title">{esc(head.title)}</h2>\n'
+        f'<div class="inside-info">{gap.join(info)}</div>\n'
+        f"{body}\n</div>\n"
+    )
 
 
 def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
@@ -1104,13 +1254,20 @@ def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
     has_pubdate = "PubDate" in traits.meta_names
     if has_pubdate and traits.pubdate_seconds:
         names.append("meta:pubdate_with_seconds")
-    if has_pubdate:
+    # Where the finest stamp of the article (published_value) is shown.
+    if has_pubdate and not traits.pubdate_text:
         names.append("published_at:pubdate_meta")
+    elif traits.info_date == "seconds":
+        names.append("published_at:info_text_seconds")
     elif traits.info_date == "time":
         names.append("published_at:info_text_time")
+    elif traits.row_time and not traits.no_dates:
+        names.append("published_at:list_row_time")
     elif traits.info_date == "date":
         names.append("published_at:info_text_date")
-    elif column.rows == "anchor" and not traits.no_dates:
+    elif traits.policy_header != "none":
+        names.append("published_at:policy_header_date")
+    elif not traits.no_dates:
         names.append("published_at:list_row_date")
     else:
         names.append("published_at:url_date")
@@ -1162,11 +1319,15 @@ def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
         "body:image_only": traits.body_kind == BODY_IMAGE_ONLY,
     }
     names += [name for name, on in flags.items() if on]
-    if column.rows == "anchor":
+    if set(column.list_forms) & ANCHOR_LIST_FORMS:
         names.append("row:title_attr" if traits.row_title_attr else "row:no_title_attr")
         if traits.no_dates:
             names.append("row:no_date")
         else:
             names.append("row:date_span_time" if traits.row_span_time else "row:date_bare_span")
         names.append(f"row:href_{traits.row_href}")
+    if traits.row_time and not traits.no_dates:
+        names.append("row:date_with_time")
+    names.append(f"row:style_{traits.row_style}")
+    names.append(f"markup:style_{traits.markup}")
     return names

@@ -59,7 +59,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from . import layout, phrases
+from . import layout, listing, phrases
 from .article import (
     BODY_ATTACHMENT_ONLY,
     BODY_IMAGE_ONLY,
@@ -77,8 +77,10 @@ from .article import (
     render_article_page,
     traits_for,
     truth,
+    with_content_of,
 )
 from .columns import (
+    ANCHOR_LIST_FORMS,
     COLUMN_BY_PATH,
     COLUMN_CYCLE,
     COLUMNS,
@@ -88,18 +90,18 @@ from .columns import (
     HUGE_PAGER_COLUMN,
     HUGE_PAGER_REAL_PAGES,
     HUGE_PAGER_ROWS_PER_PAGE,
+    LIST_LI,
     PAGER_COUNT_PAGE,
     PAGER_CREATE_PAGE_HTML,
     PAGER_NONE_404,
     PAGER_NONE_EMPTY_PAGE,
     PAGER_SINGLE,
-    ROWS_ANCHOR,
-    ROWS_SCRIPT,
     UNWANTED_COLUMN_NAME,
     UNWANTED_COLUMN_PATH,
     ColumnSpec,
 )
 from .layout import attr, esc
+from .listing import Row, RowTruth, row_html, row_truth
 
 DEFAULT_HOST = "www.wuhan.gov.cn"
 SEED_ARTICLE_PATH = "/sy/whyw/202205/t20220527_1979424.shtml"
@@ -110,9 +112,9 @@ _SEED_VIRTUAL_MINUTES = (_SEED_TS - _EPOCH).days * 24 * 60 + 10
 _SEED_DOCID = 1979424
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
 _OFFSITE_BODY_URLS = ("http://zwfw.hubei.gov.cn/",)
-_TITLE_CUT = 22  # list rows with a title attribute show at most this many characters + "…"
 
 _LIST_RE = re.compile(r"^index(?:_([1-9]\d*))?\.shtml$")
+_ARTICLE_DOCID_RE = re.compile(r"/t\d{8}_(\d+)\.shtml$")
 _SUBPAGE_RE = re.compile(r"^(.*/t\d{8}_\d+)_(\d+)\.shtml$")
 _FILE_RE = re.compile(r"/\d{6}/[WP]0\d{14,17}\.([a-z]+)$")
 _FILE_TYPES = {
@@ -207,6 +209,11 @@ class ColumnInfo:
     name: str
     pager: str
     rows: str
+    """The current list form (``list_forms[0]``)."""
+    list_forms: tuple[str, str]
+    """(current, older) list forms (``columns.LIST_*``)."""
+    article_forms: tuple[str, str]
+    """(current, older) article forms (``columns.ARTICLE_*``)."""
     list_pages: tuple[str, ...]
     """Existing list pages with rows, page 1 first as ``<path>index.shtml`` (alias ``<path>``)."""
     terminal_paths: frozenset[str]
@@ -235,7 +242,6 @@ class _Failure:
 class _State:
     columns_of: list[ColumnSpec] = field(default_factory=list)
     by_column: dict[str, list[int]] = field(default_factory=dict)
-    index_of_path: dict[str, int] = field(default_factory=dict)
     revisions: dict[int, int] = field(default_factory=dict)
     fault_requests: dict[str, int] = field(default_factory=dict)
     """Requests seen per fault path (the 503 burst counts them)."""
@@ -315,8 +321,16 @@ class MirrorSite:
         tzgg = state.by_column["tzgg"]
         self.multipage_index: int | None = tzgg[-1] if tzgg else None
         self._specials, self._repost_source = self._place_specials()
-        for i in range(n_articles):
-            state.index_of_path[self._path(i)] = i
+        # Where each column's forms changed (SITE.md "Old pages keep old forms"), fixed at build:
+        # list pages whose newest row is no newer than the (per_page+1)-th newest article keep
+        # the older list form; articles older than the column's median keep the older template.
+        self._list_switch: dict[str, datetime] = {}
+        self._article_switch: dict[str, datetime] = {}
+        for key, chron in state.by_column.items():
+            if len(chron) > per_page:
+                self._list_switch[key] = self._ts(chron[-1 - per_page])
+            if len(chron) >= 2:
+                self._article_switch[key] = self._ts(chron[len(chron) // 2])
         self._extras = self._place_extras()
         self._faults: dict[str, _Fault] = self._place_faults() if faults else {}
         self.fault_cases: dict[str, FaultCase] = {f.case.name: f.case for f in self._faults.values()}
@@ -349,6 +363,17 @@ class MirrorSite:
             return _SEED_DOCID
         return _SEED_DOCID + 7 * (i - self.seed_index) + mix(self.seed, i, 8) % 3
 
+    def _index_of(self, path: str) -> int | None:
+        """The article index at ``path``, or None: the docid names it (``_docid`` inverted),
+        so no table of paths is built."""
+        match = _ARTICLE_DOCID_RE.search(path)
+        if match is None:
+            return None
+        i = self.seed_index + (int(match.group(1)) - _SEED_DOCID) // 7
+        if 0 <= i < len(self._state.columns_of) and self._path(i) == path:
+            return i
+        return None
+
     def _path(self, i: int) -> str:
         return article_path(self._state.columns_of[i], self._ts(i), self._docid(i))
 
@@ -369,11 +394,15 @@ class MirrorSite:
             column,
             seed=i == self.seed_index,
             multipage=i == self.multipage_index,
+            old=self._is_old(i),
             bare_residue=self.bare_residue,
         )
         role = self._specials.get(i)
         if role is not None:
             traits = _special_traits(traits, role, files=1 + self._special_rank(i))
+        source = self._repost_source.get(i)
+        if source is not None:
+            traits = with_content_of(traits, self._traits(source))
         return self._apply_variant(traits, column)
 
     def _special_rank(self, i: int) -> int:
@@ -509,7 +538,7 @@ class MirrorSite:
             )
             case = FaultCase(name, head.path, description, yields_item)
             faults[head.path] = _Fault(case, column, head, _fault_traits(name), slot)
-        assert not set(faults) & set(self._state.index_of_path)
+        assert not [path for path in faults if self._index_of(path) is not None]
         return faults
 
     def _whly_heads(self) -> list[Head]:
@@ -557,6 +586,8 @@ class MirrorSite:
             name=spec.name,
             pager=spec.pager,
             rows=spec.rows,
+            list_forms=spec.list_forms,
+            article_forms=spec.article_forms,
             list_pages=tuple(self.list_page_paths(column_path)),
             terminal_paths=frozenset(self.terminal_paths(column_path)),
         )
@@ -632,7 +663,10 @@ class MirrorSite:
     def article_index(self, path: str) -> int:
         """Index of the article at ``path``; KeyError for anything else."""
         with self._lock:
-            return self._state.index_of_path[path]
+            i = self._index_of(path)
+            if i is None:
+                raise KeyError(path)
+            return i
 
     def article_paths(self, column_path: str | None = None) -> list[str]:
         """Article paths, newest first, of one column or of the whole site (the six columns;
@@ -661,7 +695,7 @@ class MirrorSite:
         """Truth for one article path (fault and 武汉旅游 paths included); KeyError for a path
         that yields no item."""
         with self._lock:
-            i = self._state.index_of_path.get(path)
+            i = self._index_of(path)
             if i is not None:
                 return self._truth(i)
             fault = self._faults.get(path)
@@ -716,15 +750,54 @@ class MirrorSite:
                     names.append("repost:original")
                 if i in self._repost_source:
                     names.append("repost:copy")
+                column = self._state.columns_of[i]
                 if (
                     traits.row_title_attr
-                    and self._state.columns_of[i].rows == ROWS_ANCHOR
-                    and len(self._head(i).title) > _TITLE_CUT
+                    and set(column.list_forms) & ANCHOR_LIST_FORMS
+                    and len(self._head(i).title) > listing.TITLE_CUT
                 ):
                     names.append("row:truncated_title")
+                names.append(f"article:{column.key}:{traits.container}")
                 for name in names:
                     out.setdefault(name, []).append(i)
         return dict(sorted(out.items()))
+
+    def list_rows(self, page_path: str, host: str | None = None) -> list[RowTruth]:
+        """What each row of a list page shows, in order (``listing.RowTruth``: form, href as
+        written, the expected article's path or None, full title, date, time, document
+        number), written from the model; [] for an empty page or a path that is no list page.
+        ``host`` shapes absolute same-host hrefs, as in ``render``."""
+        spec, k = self._list_page_of(page_path)
+        if spec is None:
+            return []
+        with self._lock:
+            rows = self._page_rows(spec, k, host or DEFAULT_HOST) or []
+            return [row_truth(form, row, path) for form, row, path in rows]
+
+    def list_page_forms(self, page_path: str) -> set[str]:
+        """The list forms the rows of a list page are written in (one, but for 政府规章's
+        single page, whose older rows keep the older form); empty for an empty page."""
+        return {row["form"] for row in self.list_rows(page_path)}
+
+    def article_form(self, path: str) -> str:
+        """The article form (page template and body container, ``columns.ARTICLE_*``) of an
+        article path; KeyError for any other path."""
+        with self._lock:
+            i = self._index_of(path)
+            if i is not None:
+                return self._traits(i).container
+            fault = self._faults.get(path)
+            if fault is not None:
+                return fault.traits.container
+            return self._whly_traits(self._whly_by_path[path]).container
+
+    def _list_page_of(self, page_path: str) -> tuple[ColumnSpec | None, int]:
+        directory, _, name = urlsplit(page_path).path.rpartition("/")
+        spec = self._column_by_path.get(directory + "/")
+        match = _LIST_RE.match(name or "index.shtml")
+        if spec is None or match is None:
+            return None, 0
+        return spec, int(match.group(1) or 0)
 
     def special_paths(self) -> dict[str, list[str]]:
         """The 通知公告 articles issue 9 needs, by role, newest first:
@@ -790,14 +863,15 @@ class MirrorSite:
                 self._state.columns_of.append(spec)
                 self._state.by_column[spec.key].append(i)
                 path = self._path(i)
-                self._state.index_of_path[path] = i
                 paths.append(path)
         return list(reversed(paths))
 
     def edit(self, path: str) -> None:
         """Rewrite one article's paragraphs (and so its truth); KeyError for an unknown path."""
         with self._lock:
-            i = self._state.index_of_path[path]
+            i = self._index_of(path)
+            if i is None:
+                raise KeyError(path)
             self._state.revisions[i] = self._state.revisions.get(i, 0) + 1
 
     # ------------------------------------------------------------------ public: rendering
@@ -834,7 +908,7 @@ class MirrorSite:
             if match:
                 page = self._list_page(spec, int(match.group(1) or 0), host)
                 return _html(page) if page is not None else _not_found()
-        i = self._state.index_of_path.get(path)
+        i = self._index_of(path)
         if i is not None:
             body, content_type = render_article_page(self._model(i), 0)
             return MirrorResponse(200, {"Content-Type": content_type}, body)
@@ -844,7 +918,7 @@ class MirrorSite:
             return MirrorResponse(200, {"Content-Type": content_type}, body)
         sub = _SUBPAGE_RE.match(path)
         if sub and self.multipage_index is not None:
-            i = self._state.index_of_path.get(sub.group(1) + ".shtml")
+            i = self._index_of(sub.group(1) + ".shtml")
             if i == self.multipage_index:
                 model = self._model(i)
                 k = int(sub.group(2))
@@ -926,17 +1000,10 @@ class MirrorSite:
 
     def _list_page(self, spec: ColumnSpec, k: int, host: str) -> str | None:
         """Page ``k`` (0-based) of a column, the empty terminal page, or None (404)."""
+        rows = self._page_rows(spec, k, host)
+        if rows is None:
+            return None
         count = self._page_count(spec)
-        if spec.pager == PAGER_SINGLE and k > 0:
-            return None
-        if k > count or (k == count and spec.pager != PAGER_NONE_EMPTY_PAGE):
-            return None
-        if spec is HUGE_PAGER_COLUMN:
-            rows = self._whly_rows(k, host)
-        elif k == count or (k == 0 and self.variant == "empty_list" and spec.path == EMPTY_LIST_COLUMN_PATH):
-            rows = []
-        else:
-            rows = self._rows(spec, k, host)
         pager = ""
         if spec is HUGE_PAGER_COLUMN:
             pager = _create_page_html(HUGE_PAGER_CLAIMED_PAGES, k)
@@ -944,14 +1011,13 @@ class MirrorSite:
             pager = _create_page_html(count, k)
         elif spec.pager == PAGER_COUNT_PAGE:
             pager = _count_page(count, k)
+        form = self._page_form(spec, k)
         body = (
             '<div class="container">\n'
             + layout.location(spec.path, spec.name)
             + '<div class="main-left"><div class="list-box">\n'
             f'<div class="list-hd"><h2>{esc(spec.name)}</h2></div>\n'
-            '<div class="articleList"><ul>\n'
-            + "\n".join(rows)
-            + "\n</ul></div>\n"
+            + listing.list_html(form, [row_html(row_form, row) for row_form, row, _ in rows])
             + f'<div class="page">{pager}</div>\n'
             + "</div></div>\n"
             + layout.sidebar()
@@ -964,7 +1030,63 @@ class MirrorSite:
         )
         return _page_shell(f"{spec.name} - {phrases.SITE_NAME}", metas, body)
 
-    def _rows(self, spec: ColumnSpec, k: int, host: str) -> list[str]:
+    def _page_form(self, spec: ColumnSpec, k: int) -> str:
+        """The list form of page ``k``: the column's older form when the newest row the page
+        holds (its repeated row aside) is no newer than the column's switch (SITE.md "Old
+        pages keep old forms"); the single-page 政府规章 keeps its current markup and writes
+        its older rows the older way."""
+        current, older = spec.list_forms
+        switch = self._list_switch.get(spec.key)
+        if switch is None or spec.pager == PAGER_SINGLE or spec is HUGE_PAGER_COLUMN:
+            return current
+        chron = self._state.by_column[spec.key]
+        position = k * self.per_page
+        if position >= len(chron):
+            return current
+        return older if self._ts(chron[len(chron) - 1 - position]) <= switch else current
+
+    def _is_old(self, i: int) -> bool:
+        """Article ``i`` is older than its column's article switch: it keeps the older form."""
+        column = self._state.columns_of[i]
+        switch = self._article_switch.get(column.key)
+        return switch is not None and self._ts(i) < switch
+
+    def _page_rows(self, spec: ColumnSpec, k: int, host: str) -> list[tuple[str, Row, str | None]] | None:
+        """(list form, row model, expected article path or None) of each row of page ``k``;
+        [] for an empty page, None when the page does not exist (404)."""
+        count = self._page_count(spec)
+        if spec.pager == PAGER_SINGLE and k > 0:
+            return None
+        if k > count or (k == count and spec.pager != PAGER_NONE_EMPTY_PAGE):
+            return None
+        if spec is HUGE_PAGER_COLUMN:
+            heads = self._whly[k * HUGE_PAGER_ROWS_PER_PAGE : (k + 1) * HUGE_PAGER_ROWS_PER_PAGE]
+            return [
+                (LIST_LI, self._article_row(spec, head, self._whly_traits(head), host), head.path) for head in heads
+            ]
+        if k == count or (k == 0 and self.variant == "empty_list" and spec.path == EMPTY_LIST_COLUMN_PATH):
+            return []
+        form = self._page_form(spec, k)
+        rows: list[tuple[str, Row, str | None]] = []
+        for entry in self._entries(spec, k):
+            if isinstance(entry, int):
+                row_form = form
+                if spec.pager == PAGER_SINGLE and self._is_old(entry):
+                    row_form = spec.list_forms[1]
+                article = self._path(entry)
+                row = self._entry_row(spec, entry, host)
+                if row_form not in ANCHOR_LIST_FORMS:
+                    row = replace(row, href="./" + article.removeprefix(spec.path))  # scripts write ./…
+                rows.append((row_form, row, article))
+            elif isinstance(entry, _Fault):
+                fault_path = entry.head.path if entry.case.yields_item else None
+                rows.append((LIST_LI, self._entry_row(spec, entry, host), fault_path))
+            else:
+                rows.append((form, self._entry_row(spec, entry, host), None))
+        return rows
+
+    def _entries(self, spec: ColumnSpec, k: int) -> list[int | _Extra | _Fault]:
+        """What page ``k`` lists, in order: article indexes, extras and fault rows."""
         chron = self._state.by_column[spec.key]
         m = len(chron)
         if spec.pager == PAGER_SINGLE:
@@ -983,121 +1105,56 @@ class MirrorSite:
             entries.append(i)
             entries.extend(placed.get(i, ()))
             entries.extend(f for f in faults if f.slot == slot)
-        return [self._row(spec, entry, host) for entry in entries]
+        return entries
 
-    def _whly_rows(self, k: int, host: str) -> list[str]:
-        heads = self._whly[k * HUGE_PAGER_ROWS_PER_PAGE : (k + 1) * HUGE_PAGER_ROWS_PER_PAGE]
-        return [self._article_row(HUGE_PAGER_COLUMN, head, self._whly_traits(head), host) for head in heads]
-
-    def _row(self, spec: ColumnSpec, entry: int | _Extra | _Fault, host: str) -> str:
+    def _entry_row(self, spec: ColumnSpec, entry: int | _Extra | _Fault, host: str) -> Row:
         dated = not self._without_dates(spec)
+        fmt = spec.list_date_format
         if isinstance(entry, _Fault):
             name = entry.case.name
             blank = name == "whitespace_title"
-            return _anchor_row(
+            return Row(
                 "./" + entry.head.path.removeprefix(spec.path),
                 "\u3000 " if blank else entry.head.title,
                 entry.head.ts,
-                spec,
-                title_attr=not blank,
-                span_time=True,
+                fmt,
                 dated=dated and name != "missing_dates",
+                title_attr=not blank,
             )
         if isinstance(entry, _Extra):
             href = entry.href
             if entry.kind == "dead":
                 href = "./" + href.removeprefix(spec.path)
-            if spec.rows == ROWS_ANCHOR:
-                return _anchor_row(href, entry.title, entry.date, spec, title_attr=True, span_time=True, dated=dated)
-            if spec.rows == ROWS_SCRIPT:
-                return _script_row(href, entry.title, "", entry.date)
-            return _variables_row(href, entry.title, "", entry.date, "")
+            return Row(href, entry.title, entry.date, fmt, dated=dated)
         head = self._head(entry)
-        relative = "./" + head.path.removeprefix(spec.path)
-        if spec.rows == ROWS_SCRIPT:
-            return _script_row(relative, head.title, head.filenum, head.ts)
-        if spec.rows != ROWS_ANCHOR:
+        row = self._article_row(spec, head, self._traits(entry), host)
+        if spec.pager == PAGER_SINGLE:
             dcon = phrases.regulation_dcon(random.Random(mix(self.seed, entry, 5)), head.topic)
-            return _variables_row(relative, head.title, head.filenum, head.ts, dcon)
-        return self._article_row(spec, head, self._traits(entry), host)
+            row = replace(row, dcon=dcon)
+        return row
 
-    def _article_row(self, spec: ColumnSpec, head: Head, traits: Traits, host: str) -> str:
+    def _article_row(self, spec: ColumnSpec, head: Head, traits: Traits, host: str) -> Row:
         relative = "./" + head.path.removeprefix(spec.path)
         href = {
             "relative": relative,
             "root": head.path,
             "absolute": f"http://{host}{head.path}",
         }[traits.row_href]
-        return _anchor_row(
+        return Row(
             href,
             head.title,
             head.ts,
-            spec,
+            spec.list_date_format,
+            dated=not traits.no_dates,
+            time=traits.row_time,
+            filenum=head.filenum if spec.filenum_rows else "",
             title_attr=traits.row_title_attr,
             span_time=traits.row_span_time,
-            dated=not traits.no_dates,
+            style=traits.row_style,
         )
 
 
 # ---------------------------------------------------------------------- list page pieces
-
-
-def _anchor_row(
-    href: str, title: str, ts: datetime, spec: ColumnSpec, *, title_attr: bool, span_time: bool, dated: bool = True
-) -> str:
-    """SITE.md "Rows": ``div.articleList li`` with an ``a`` and a date span (none unless ``dated``)."""
-    text = title
-    title_html = ""
-    if title_attr:
-        title_html = f' title="{attr(title)}"'
-        if len(title) > _TITLE_CUT:
-            text = title[:_TITLE_CUT] + "…"
-    link = f'<a href="{attr(href)}"{title_html} target="_blank">{esc(text)}</a>'
-    if not dated:
-        return f"<li>{link}</li>"
-    span = '<span class="time">' if span_time else "<span>"
-    date = ts.strftime(spec.list_date_format)
-    return f"<li>{link}{span}{date}</span></li>"
-
-
-def _script_row(url: str, title: str, filenum: str, ts: datetime) -> str:
-    """市政府文件: the row is written by script, the HTML holds no ``<a>`` (SITE.md)."""
-    return (
-        "<li>\n"
-        '<script type="text/javascript">\n'
-        f'url = "{url}";\n'
-        f'title = "{title}";\n'
-        f'var FILENUM= "{filenum}";\n'
-        "document.writeln(\"<a href='\" + url + \"' target='_blank' title='\" + title + \"'>\" "
-        '+ title + "</a>");\n'
-        'document.writeln("<span class=\'wh\'>" + FILENUM + "</span>");\n'
-        "</script>\n"
-        f'<span class="time"><script>document.writeln("{ts:%Y-%m-%d}")</script></span>\n'
-        "</li>"
-    )
-
-
-def _variables_row(url: str, title: str, filenum: str, ts: datetime, dcon: str) -> str:
-    """政府规章: each document in ``var dUrl … dCon`` variables (SITE.md)."""
-    effective = ts + timedelta(days=30)
-    rn = (
-        f"（{ts.year}年{ts.month}月{ts.day}日{filenum}公布\u3000"
-        f"自{effective.year}年{effective.month}月{effective.day}日起施行）"
-        if filenum
-        else ""
-    )
-    return (
-        "<li>\n"
-        '<script type="text/javascript">\n'
-        f"var dUrl = '{url}';\n"
-        f"var dTitle = '{title}';\n"
-        f"var dRN = '{rn}';\n"
-        f"var dFN = '{filenum}';\n"
-        f"var dCon = '{dcon}';\n"
-        "showRegulation(dUrl, dTitle, dRN, dFN, dCon);\n"
-        "</script>\n"
-        "</li>"
-    )
 
 
 def _create_page_html(count: int, current: int) -> str:
