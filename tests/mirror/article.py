@@ -29,7 +29,7 @@ from .columns import (
 )
 from .layout import attr, esc
 
-# The same whitespace set govnews.text uses (ASCII, NBSP, U+3000, other Unicode spaces).
+# Whitespace of every kind a page writes: ASCII, NBSP, U+3000, the other Unicode spaces, BOM.
 _WS_RE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 CANONICAL_ORIGIN = "https://www.wuhan.gov.cn"

@@ -2,16 +2,31 @@
 
 ``MirrorSite(n_articles, per_page, seed)`` holds only each article's column (and the few
 per-column extras); everything else — dates, docids, titles, bodies, pages — is derived on
-request from (seed, article index), so a 50,000-article site is built in well under a second.
+request from (seed, article index), so a 50,000-article site is built in milliseconds. It
+is written from ``shared/SITE.md`` alone and imports nothing from ``govnews``.
 
 Article indexes are chronological: index 0 is the oldest, docids grow with the index
 (site-wide), and one 武汉要闻 article is the seed page of ``shared/seed-example.txt`` at
 ``/sy/whyw/202205/t20220527_1979424.shtml``. Which SITE.md form each article carries is
 decided by ``article.traits_for``; ``MirrorSite.forms()`` lists them by article index.
 
+Forms (``columns.py``): every column has two list forms and two article forms, the current
+and the older one (``column(path).list_forms`` / ``.article_forms``). "Old pages keep old
+forms": a list page whose newest row is no newer than the column's (per_page+1)-th newest
+article at build time is written in the older list form (so page 1 is current, later pages
+older, until ``publish`` pushes rows down), and an article older than its column's median
+at build time has the older page template. 政府规章, one page, writes its older rows the
+older way. ``list_page_forms(page)`` and ``article_form(path)`` say which form a page has.
+
 Truth (``expected_articles``): for each article path, the item the crawler must export —
 ``path, section, section_path, title, published_at, source, author, editor, paragraphs,
-images, attachments, meta`` — computed from the same model the page is rendered from.
+images, attachments, meta`` (and ``duplicate_pair``, below) — computed from the same model
+the page is rendered from, never read back from the HTML. ``published_at`` is the finest
+stamp the site shows of the article (``article.published_value``: PubDate, 发布时间 /
+发布日期 with a time, the list row's time, else the date); ``meta`` holds the gov meta tags,
+the policy header's pairs when the page shows one, and 发文字号 from the row's FILENUM / dFN.
+``list_rows(page)`` is the truth of each row of a list page (``listing.RowTruth``: form,
+href, article path, full title, date, time, document number).
 Its paragraphs are what the crawler's cleaning leaves (``govnews.text.clean_paragraphs``):
 the normal site carries noise at a few indexes (``forms()``, ``noise:*``): template residue
 of other dialects in the body, a second printing of the body that differs only in what
