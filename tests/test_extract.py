@@ -750,3 +750,15 @@ def test_a_policy_header_table_of_label_and_value_cells() -> None:
         "发文字号": "武汉市人民政府令第207号",
         "主题分类": "城乡建设、环境保护/城市规划",
     }
+
+
+def test_an_info_bar_date_is_a_date_not_a_policy_header_pair() -> None:
+    sel = article(
+        '<div class="trs_editor_view"><p>正文。</p></div>',
+        outside='<div id="inside-content"><p>发布日期：2022-05-31 17:06:23 来源：洪山区人民政府 作者：杨帆</p>'
+        "<span>发布日期：2022-05-31 17:06:23</span></div>",
+    )
+    page = parse_article_page(sel, URL, TITLE_SUFFIX_RE)
+    assert "发布日期" not in page.meta
+    assert (page.source, page.author) == ("洪山区人民政府", "杨帆")
+    assert page.date_candidates == [("page_text", "2022-05-31 17:06:23")]

@@ -345,6 +345,7 @@ def read_policy_header(
         for label, value in found:
             pairs.setdefault(label, value)
 
+    single: dict[str, str] = {}
     for el in root.iter("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em"):
         if body is not None and (el is body or _is_ancestor(body, el)):
             continue
@@ -352,14 +353,19 @@ def read_policy_header(
         if len(text) > 80:
             continue
         match = _POLICY_LABEL_RE.match(text)
-        if not match or _label(match.group(1)) in pairs:
+        if not match or _label(match.group(1)) in pairs or _label(match.group(1)) in single:
             continue
         value = match.group(2).lstrip(":： ")
         if not value:
             sibling = el.getnext()
             value = collapse_whitespace(text_of(sibling)) if sibling is not None else ""
-        if value and not _POLICY_LABEL_RE.match(value):
-            pairs[_label(match.group(1))] = value
+        # A value running into another label is a line of several fields (an info bar), no pair.
+        if value and not _POLICY_LABEL_RE.match(value) and not _LABEL_INSIDE_RE.search(value):
+            single[_label(match.group(1))] = value
+    # One known label alone (发布日期 in an info bar) is no policy header.
+    if len(pairs) + len(single) >= _HEADER_MIN_KNOWN:
+        for label, value in single.items():
+            pairs.setdefault(label, value)
     return pairs
 
 

@@ -64,7 +64,9 @@ def date_from_article_path(path: str) -> str | None:
 
 
 def choose_published(candidates: list[tuple[str, str]], today: date) -> tuple[str | None, str | None, list[str]]:
-    """The first candidate that reads as a date no later than tomorrow (Beijing).
+    """The first candidate that reads as a date no later than tomorrow (Beijing); when it
+    has no time, a later candidate of the same day that has one gives the time (the
+    finest stamp shown: a page's 发布日期 2026年02月14日, its list row's 2026-02-14 17:32).
 
     Returns (ISO value, its source, problems met on the way); a malformed or future date
     is a problem to report, and the next candidate is tried.
@@ -73,15 +75,24 @@ def choose_published(candidates: list[tuple[str, str]], today: date) -> tuple[st
     ('2022-05-27', 'list_row', ["meta: date in the future '2099-01-01 08:00'"])
     >>> choose_published([("meta", "2022-13-45 25:61")], date(2024, 1, 1))
     (None, None, ["meta: unreadable date '2022-13-45 25:61'"])
+    >>> choose_published([("page_text", "2022年05月28日"), ("list_row", "2022-05-28 15:29")], date(2024, 1, 1))
+    ('2022-05-28T15:29:00+08:00', 'list_row', [])
+    >>> choose_published([("page_text", "2022年05月28日"), ("list_row", "2022-05-27 15:29")], date(2024, 1, 1))
+    ('2022-05-28', 'page_text', [])
     """
     problems: list[str] = []
-    for source, raw in candidates:
+    for index, (source, raw) in enumerate(candidates):
         value = parse_datetime(raw)
         if value is None:
             problems.append(f"{source}: unreadable date {raw!r}")
         elif date.fromisoformat(value[:10]) > today + timedelta(days=1):
             problems.append(f"{source}: date in the future {raw!r}")
         else:
+            if len(value) == len("YYYY-MM-DD"):
+                for later_source, later_raw in candidates[index + 1 :]:
+                    later = parse_datetime(later_raw)
+                    if later is not None and len(later) > len(value) and later.startswith(value):
+                        return later, later_source, problems
             return value, source, problems
     return None, None, problems
 
