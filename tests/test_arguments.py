@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
-from tests.conftest import crawl_command, run_command
+from tests.conftest import FAST_SETTINGS, crawl_command, run_command
 from tests.mirror.server import MirrorServer
 
 
@@ -79,3 +80,35 @@ def test_scrapy_crawl_refuses_a_bad_argument_before_any_request(mirror: MirrorSe
     assert message in error_lines[0]
     assert "Traceback" not in proc.stderr
     assert mirror.requests == []
+
+
+def test_an_unknown_column_warns_once_and_a_missing_one_stops_the_run_after_one_request(
+    mirror: MirrorServer, tmp_path: Path
+) -> None:
+    cmd = crawl_command(
+        f"base_url={mirror.base_url}",
+        "sections=sy/whyww,sy/whyw",
+        "incremental=0",
+        settings={**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(tmp_path / "out"), "CONCURRENT_REQUESTS": "1"},
+    )
+    mirror.clear_requests()
+    proc = run_command(cmd)
+    warnings = [line for line in proc.stderr.splitlines() if "not a known column" in line]
+    assert len(warnings) == 1
+    assert "/sy/whyww/" in warnings[0] and "/sy/whyw/ 武汉要闻" in warnings[0]
+    errors = [line for line in proc.stderr.splitlines() if "does not exist" in line]
+    assert len(errors) == 1 and "column /sy/whyww/ does not exist" in errors[0] and "404" in errors[0]
+    assert "'finish_reason': 'unknown_column'" in proc.stderr
+    assert [p for p in mirror.requests if p.startswith("/sy/whyww/")] == ["/sy/whyww/index.shtml"]
+
+
+def test_a_known_column_gives_no_warning(mirror: MirrorServer, tmp_path: Path) -> None:
+    cmd = crawl_command(
+        f"base_url={mirror.base_url}",
+        "sections=zwgk/xxgk/zfwj/gfxwj,whyw/gqdt",
+        "max_pages=1",
+        "incremental=0",
+        settings={**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(tmp_path / "out")},
+    )
+    proc = run_command(cmd)
+    assert "not a known column" not in proc.stderr

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -66,6 +66,15 @@ class WuhanSpider(scrapy.Spider):
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
         self.probe_report: ProbeReport | None = ProbeReport() if self.args.probe else None
         self.followed_urls: set[str] = set()
+        unknown = [s for s in self.args.sections if s not in wuhan.COLUMNS_BY_PATH]
+        if unknown and not self.args.urls:
+            # Checked before any request: a typo shows at once, a column we do not list yet is allowed.
+            logger.warning(
+                "sections: %s not a known column of %s; crawling it all the same (known: %s)",
+                ", ".join(unknown),
+                wuhan.SITE_DOMAIN,
+                ", ".join(f"{c.path} {c.name}" for c in wuhan.COLUMNS),
+            )
 
     @classmethod
     def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
@@ -310,6 +319,22 @@ class WuhanSpider(scrapy.Spider):
             self._inc("list/end_404")
             self.incremental_run.ended(walk.path, "end_404")
             return []
+        if (
+            isinstance(error, HttpError)
+            and error.response.status == 404
+            and walk.page_index == 0
+            and walk.path not in wuhan.COLUMNS_BY_PATH
+        ):
+            # An unknown column whose first page does not exist: a typo, not a site to walk.
+            self._inc_column(walk.path, "list_failed")
+            self.incremental_run.cut(walk.path, "list_failed")
+            logger.error(
+                "column %s does not exist: its first list page %s answered 404; stopping (known columns: %s)",
+                walk.path,
+                request.url,
+                ", ".join(c.path for c in wuhan.COLUMNS),
+            )
+            raise CloseSpider("unknown_column")
         if isinstance(error, HttpError) and error.response.status == 404 and not walk.at_column_root:
             # SITE.md: /<section>/ and /<section>/index.shtml are the same page; ask the other.
             self._inc("list/index_fallback")
