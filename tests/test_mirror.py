@@ -130,6 +130,7 @@ REQUIRED_FORMS = {
     "noise:residue_in_prose",
     "noise:body_copy_differs_in_normalisation",
     "noise:title_as_first_paragraph",
+    "noise:invisible_characters",
 }
 
 
@@ -439,6 +440,8 @@ _FILE_EXT = re.compile(r"\.(pdf|doc|docx|xls|xlsx|wps|ofd|ceb|zip|rar)$")
 
 
 def _collapse(text: str) -> str:
+    """Whitespace collapsed; control and zero-width characters (never text) out."""
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]", "", text)
     return re.sub(r"[\s\u3000\xa0]+", " ", text).strip()
 
 
@@ -668,11 +671,13 @@ _TEMPLATE_TOKENS = ("{{", "}}", "{%", "%}", "<%", "%>", "${")
 
 
 def _page_paragraphs(site: MirrorSite, path: str) -> list[str]:
-    """Every visible paragraph of the article's body container, as a reader sees it."""
+    """Every visible paragraph of the article's body container, whitespace collapsed but
+    every other character as the page has it."""
     container = Selector(text=_decode(site.render(path))).css(_BODY)[0]
     out: list[str] = []
     _body_paragraphs(container.root, out)
-    return [p for p in map(_collapse, out) if p and not re.fullmatch(r"【责任编辑：.+】", p)]
+    collapsed = (re.sub(r"[\s\u3000\xa0]+", " ", p).strip() for p in out)
+    return [p for p in collapsed if p and not re.fullmatch(r"【责任编辑：.+】", p)]
 
 
 def test_template_residue_is_on_the_page_and_not_in_the_truth(site: MirrorSite) -> None:
@@ -732,6 +737,22 @@ def test_title_printed_again_above_the_body(site: MirrorSite) -> None:
         assert normalize_for_comparison(page[0]) == normalize_for_comparison(truth["title"])
         assert page[1:] == truth["paragraphs"][: len(page) - 1]
         assert clean_paragraphs(page, truth["title"])[0] == truth["paragraphs"]
+
+
+def test_invisible_characters_are_on_the_page_and_not_in_the_truth(site: MirrorSite) -> None:
+    indexes = site.forms()["noise:invisible_characters"]
+    assert len(indexes) >= 2
+    for index in indexes:
+        path = site.article_path(index)
+        page = _page_paragraphs(site, path)
+        marked = {p for p in page if "\u200b" in p}  # one paragraph (maybe printed twice)
+        assert len(marked) == 1, path
+        (text,) = marked
+        assert "\x07\u2060" in text and text.startswith("\ufeff"), path
+        truth = site.expected_article(path)["paragraphs"]
+        clean = text.translate(dict.fromkeys(map(ord, "\ufeff\u200b\u2060\x07")))
+        assert clean in truth
+        assert not [p for p in truth if re.search(r"[\x00-\x1f\u200b-\u200d\u2060\ufeff]", p)]
 
 
 # --------------------------------------------------------------------------- faults=True

@@ -178,6 +178,8 @@ class Traits:
     """The body printed again, the copy differing only in what comparison ignores."""
     title_first: bool = False
     """The title printed again as the body's first paragraph."""
+    invisible: bool = False
+    """The last body paragraph carries a BOM, U+200B, U+2060 and a control character (BEL)."""
     # Overrides for the fault pages and the health-check variants of MirrorSite.
     container_class: str = ""
     """Body container class instead of the TRS ones (no view/TRS token)."""
@@ -227,6 +229,7 @@ CONTENT_TRAITS: tuple[str, ...] = (
     "script_comment",
     "residue",
     "residue_bare",
+    "invisible",
     "images",
     "image_root_relative",
     "inline_markup",
@@ -367,12 +370,13 @@ def traits_for(
         residue_bare=bare_residue,
         dup_variant=i % 17 == 9 and i % 9 not in (1, 4, 7),  # not with another copy of the body
         title_first=i % 11 == 2,
+        invisible=i % 11 == 7,
     )
     if multipage:
         # Keep the multi-page article to its own form: one UTF-8 body split over 3 pages.
         traits = replace(traits, multipage=True, encoding="utf-8", charset_label="utf-8")
         traits = replace(traits, dup="none", hot_in_body=False)
-        traits = replace(traits, residue=False, dup_variant=False, title_first=False)
+        traits = replace(traits, residue=False, dup_variant=False, title_first=False, invisible=False)
     return traits
 
 
@@ -618,6 +622,10 @@ def _body_blocks(
         blocks.append(para(phrases.bracket_paragraph(text_rng)))
     for _ in range(6 if traits.multipage else 1 + i % 3):
         blocks.append(para(phrases.body_paragraph(text_rng, topic)))
+    if traits.invisible:
+        # Pasted from a word processor: a BOM, a zero-width space, a word joiner and a control
+        # character inside the paragraph's text, none of them text (SITE.md, issue 10).
+        blocks[-1] = replace(blocks[-1], style="invisible")
     if traits.residue:
         blocks.append(Block("residue_inline", parts=INLINE_RESIDUE, style="bare" if traits.residue_bare else "span"))
         blocks += [Block("residue", text) for text in RESIDUE_AFTER_BODY]
@@ -915,6 +923,16 @@ _TRS_EDITOR_STYLE = (
 
 
 def _text_html(text: str, style: str) -> str:
+    if style == "invisible":
+        third = max(1, len(text) // 3)
+        return (
+            "\ufeff"
+            + esc(text[:third])
+            + "\u200b"
+            + esc(text[third : 2 * third])
+            + "\x07\u2060"
+            + esc(text[2 * third :])
+        )
     return esc(text).replace(" ", _INNER_SPACE.get(style, " "))
 
 
@@ -941,9 +959,11 @@ def block_html(block: Block) -> str:
             return f'<p style="text-indent: 2em;">\n{body}\n</p>'
         if block.style == "center":
             return f'<p style="text-align: center;">{body}</p>'
+        if block.style == "invisible":
+            return f"<p>\u3000\u3000{body}</p>"
         return f"<p>{body}</p>"
     if kind == "div":
-        return f"<div>\u3000\u3000{esc(block.text)}</div>"
+        return f"<div>\u3000\u3000{_text_html(block.text, block.style)}</div>"
     if kind == "br":
         a, b, c = (esc(p) for p in block.parts)
         return f"<p>\u3000\u3000{a}<br>\u3000\u3000{b}<br />\n{c}<br></p>"
@@ -1315,6 +1335,7 @@ def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
         "noise:residue_in_prose": traits.residue,
         "noise:body_copy_differs_in_normalisation": traits.dup_variant,
         "noise:title_as_first_paragraph": traits.title_first,
+        "noise:invisible_characters": traits.invisible,
         "body:attachment_only": traits.body_kind == BODY_ATTACHMENT_ONLY,
         "body:image_only": traits.body_kind == BODY_IMAGE_ONLY,
     }

@@ -1248,6 +1248,7 @@ def _special_traits(traits: Traits, role: str, files: int) -> Traits:
         residue=False,
         dup_variant=False,
         title_first=False,
+        invisible=False,
         fj_in_body=False,
     )
     if role == SPECIAL_ATTACHMENT_ONLY:
