@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         # A mirror on a new port each time is a new site: keep it out of the state store.
         mirror_args = ["-a", f"base_url={server.base_url}", "-a", "incremental=0"]
         code = subprocess.call([*crawl, *mirror_args, *MIRROR_SETTINGS, *extra], cwd=ROOT)
-    feeds = sorted((ROOT / "output" / "wuhan").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+    feeds = sorted((ROOT / "output" / "wuhan").glob("wuhan-*.jsonl"), key=lambda p: p.stat().st_mtime)
     if feeds:
         print(f"feed: {feeds[-1].relative_to(ROOT)}")
     return code
