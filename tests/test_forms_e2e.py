@@ -58,7 +58,7 @@ class Crawl:
 
 def crawl_site(site: MirrorSite, output: Path, *args: str) -> Crawl:
     with MirrorServer(site) as server:
-        result = run_crawl(f"base_url={server.base_url}", *args, output=output, settings={"LOG_LEVEL": "DEBUG"})
+        result = run_crawl(f"base_url={server.base_url}", *args, output=output)
         return Crawl(site, server.base_url, result, server.responses)
 
 
@@ -148,7 +148,6 @@ class SinceCase:
 
 SINCE_CASES = (
     SinceCase("/zwgk/xxgk/zfwj/szfwj/", "script_2026", publish=PER_PAGE),
-    SinceCase("/zwgk/xxgk/zfwj/szfwj/", "script_legacy", publish=0),
     SinceCase("/sy/whyw/", "script_2021", publish=0),
     SinceCase("/zwgk/tzgg/", "table", publish=0),
 )
