@@ -1,19 +1,31 @@
-"""Schedule a scrapyd run of a spider, unless one of the same spider is pending or running.
+"""Schedule a scrapyd run of a spider, unless one of the same spider is pending or running;
+with ``--wait``, wait for it and exit non-zero when the run failed.
 
 scrapyd queues every ``schedule.json`` call, so an hourly timer over a crawl that takes
 longer than an hour would pile up runs. This command asks ``listjobs.json`` first and
 schedules only when the spider has no pending or running job::
 
-    python -m govnews.schedule -a base_url=https://www.wuhan.gov.cn -s GOVNEWS_OUTPUT_DIR=/srv/govnews/output
+    python -m govnews.schedule --wait -a base_url=https://www.wuhan.gov.cn \
+        -s GOVNEWS_OUTPUT_DIR=/srv/govnews/output -s GOVNEWS_STATE_DIR=/srv/govnews/state
 
 The server and credentials come from the environment, as for ``scrapyd-deploy``:
 ``SCRAPYD_URL`` (default ``http://127.0.0.1:6800/``), ``SCRAPYD_USERNAME`` and
 ``SCRAPYD_PASSWORD`` (else ``~/.netrc`` for the URL's host, else no authentication).
 There is deliberately no option for the password: command lines show in ``ps`` and logs.
 
-It prints one line saying what it did. Exit status: 0 scheduled, or skipped because a job
-is pending or running; 1 scrapyd answered with an error (unknown project or spider, …);
-2 bad usage; 3 scrapyd unreachable or not answering like scrapyd; 4 authentication refused.
+It prints one line saying what it did. With ``--wait`` and a job scheduled, it then polls
+``listjobs.json`` until the job finished and prints a second line with the run's verdict,
+read through scrapyd's HTTP API from the job's log (``/logs/<project>/<spider>/<job>.log``),
+whose health block says ``Health checks PASSED`` (or ``FAILED``, ``STOPPED`` …). scrapyd
+lists every ended job as finished, also one whose crawl died before its checks: no log, or
+a log without the health block, is the verdict ``died``.
+
+Exit status: 0 scheduled, or skipped because a job is pending or running, or (``--wait``)
+the run passed or a user stopped it; 1 scrapyd answered with an error (unknown project or
+spider, …); 2 bad usage; 3 scrapyd unreachable or not answering like scrapyd;
+4 authentication refused; 5 (``--wait``) the run did not pass: failed, died, unchecked,
+or its verdict could not be read; 6 (``--wait-timeout``) the job was still pending or
+running when the time was up (it is left running).
 
 The check and the schedule are two requests, not one atomic step: two invocations at the
 same instant can both schedule. Wrap it in ``flock -n`` when timers may fire together.
@@ -26,9 +38,12 @@ import base64
 import json
 import netrc
 import os
+import re
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from http.client import HTTPException
 from typing import Any
 from urllib.error import HTTPError
@@ -43,6 +58,23 @@ EXIT_SCRAPYD_ERROR = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_AUTH = 4
+EXIT_RUN_FAILED = 5
+EXIT_WAIT_TIMEOUT = 6
+
+# Verdicts of a run that --wait does not report as a failure: a user's stop is no failure.
+GOOD_VERDICTS = frozenset({"passed", "stopped"})
+# The first line of the health block every run logs last (govnews.health.summary), e.g.
+# "Health checks FAILED: 2 of 11 checks failed; 0 items, finish reason 'finished', …";
+# not the per-check lines, "Health check list_pages failed: …".
+_HEALTH_LINE_RE = re.compile(r"\bHealth checks (?P<verdict>[A-Z]+)\b[^\n]*")
+_FAILED_CHECK_RE = re.compile(r"\bHealth check \S+ failed: [^\n]*")
+# The health block ends the log: the last 256 KiB hold it, whatever the crawl logged before.
+LOG_TAIL_BYTES = 256 * 1024
+# Polling listjobs.json: quick at first (short runs), then every 10 s (long ones).
+_FIRST_POLL = 0.5
+_MAX_POLL = 10.0
+# listjobs.json failures in a row tolerated while waiting (a busy or restarting proxy).
+_POLL_RETRIES = 5
 
 # Parameters ``schedule.json`` consumes itself, or keys of its job message: a spider
 # argument with one of these names would be taken by scrapyd, not passed to the spider.
@@ -128,7 +160,7 @@ def credentials(url: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class ScrapydClient:
-    """The two scrapyd endpoints this command needs, over ``urllib``."""
+    """The scrapyd endpoints this command needs, over ``urllib``: listjobs, schedule and the job logs."""
 
     url: str
     auth: tuple[str, str] | None = None
@@ -146,28 +178,32 @@ class ScrapydClient:
         body = urlencode(fields).encode()
         return self._call(Request(urljoin(self.url, "schedule.json"), data=body, method="POST"))
 
+    def job_log(self, project: str, spider: str, job: str, tail: int = LOG_TAIL_BYTES) -> str | None:
+        """The end (``tail`` bytes) of the job's log from scrapyd's ``/logs/``; None when there is none."""
+        url = self.log_url(project, spider, job)
+        head = self._open(Request(url, method="HEAD"), missing_ok=True)
+        if head is None:
+            return None
+        size = int(head[1].get("Content-Length") or 0)
+        request = Request(url)
+        if size > tail:
+            # An explicit first byte: twisted answers a suffix range longer than the file with a 500.
+            request.add_header("Range", f"bytes={size - tail}-")
+        answer = self._open(request, missing_ok=True)
+        return None if answer is None else answer[0].decode("utf-8", errors="replace")
+
+    def log_url(self, project: str, spider: str, job: str) -> str:
+        return urljoin(self.url, f"logs/{project}/{spider}/{job}.log")
+
+    def keeps_logs(self) -> bool:
+        """Whether scrapyd serves job logs at all (its ``logs_dir`` is set)."""
+        return self._open(Request(urljoin(self.url, "logs/"), method="HEAD"), missing_ok=True) is not None
+
     def _call(self, request: Request) -> dict[str, Any]:
         endpoint = urlsplit(request.full_url).path.rsplit("/", 1)[-1]
-        if self.auth is not None:
-            token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode("ascii")
-            request.add_header("Authorization", f"Basic {token}")
-        try:
-            with urlopen(request, timeout=self.timeout) as response:
-                raw: bytes = response.read()
-        except HTTPError as error:
-            if error.code in (401, 403):
-                hint = (
-                    "wrong SCRAPYD_USERNAME/SCRAPYD_PASSWORD" if self.auth else "set SCRAPYD_USERNAME/SCRAPYD_PASSWORD"
-                )
-                raise ScheduleError(
-                    f"scrapyd at {self.url} refused authentication (HTTP {error.code}); {hint}", EXIT_AUTH
-                ) from None
-            raise ScheduleError(
-                f"scrapyd at {self.url} answered {endpoint} with HTTP {error.code}", EXIT_UNREACHABLE
-            ) from None
-        except (OSError, HTTPException) as error:  # URLError, timeouts, resets, bad status lines
-            reason = getattr(error, "reason", error)
-            raise ScheduleError(f"scrapyd at {self.url} is unreachable: {reason}", EXIT_UNREACHABLE) from None
+        answer = self._open(request)
+        assert answer is not None
+        raw = answer[0]
         try:
             data = json.loads(raw)
         except ValueError:
@@ -181,6 +217,40 @@ class ScrapydClient:
             )
         return data
 
+    def _open(self, request: Request, *, missing_ok: bool = False) -> tuple[bytes, Message] | None:
+        """``(body, headers)`` of one request; None for a 404 when ``missing_ok``."""
+        endpoint = urlsplit(request.full_url).path.rsplit("/", 1)[-1] or urlsplit(request.full_url).path
+        if self.auth is not None:
+            token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode("ascii")
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            with urlopen(request, timeout=self.timeout) as response:
+                return response.read(), response.headers
+        except HTTPError as error:
+            if error.code == 404 and missing_ok:
+                return None
+            if error.code in (401, 403):
+                hint = (
+                    "wrong SCRAPYD_USERNAME/SCRAPYD_PASSWORD" if self.auth else "set SCRAPYD_USERNAME/SCRAPYD_PASSWORD"
+                )
+                raise ScheduleError(
+                    f"scrapyd at {self.url} refused authentication (HTTP {error.code}); {hint}", EXIT_AUTH
+                ) from None
+            raise ScheduleError(
+                f"scrapyd at {self.url} answered {endpoint} with HTTP {error.code}", EXIT_UNREACHABLE
+            ) from None
+        except (OSError, HTTPException) as error:  # URLError, timeouts, resets, bad status lines
+            reason = getattr(error, "reason", error)
+            raise ScheduleError(f"scrapyd at {self.url} is unreachable: {reason}", EXIT_UNREACHABLE) from None
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What the schedule step did: the line to print, and the job it scheduled (None: skipped)."""
+
+    line: str
+    job: str | None
+
 
 def schedule_unless_active(
     client: ScrapydClient,
@@ -188,14 +258,142 @@ def schedule_unless_active(
     spider: str,
     args: Sequence[tuple[str, str]] = (),
     settings: Sequence[tuple[str, str]] = (),
-) -> str:
-    """Schedule one run unless the spider has a pending or running job; the line to print."""
+) -> Scheduled:
+    """Schedule one run unless the spider has a pending or running job."""
     active = active_jobs(client.list_jobs(project), spider)
     if active:
         jobs = ", ".join(f"{state} job {job}" for state, job in active)
-        return f"skipped: {project}/{spider} already has {jobs} on {client.url}"
+        return Scheduled(f"skipped: {project}/{spider} already has {jobs} on {client.url}", None)
     answer = client.schedule(project, spider, args, settings)
-    return f"scheduled: {project}/{spider} job {answer.get('jobid')} on {client.url}"
+    job = str(answer.get("jobid"))
+    return Scheduled(f"scheduled: {project}/{spider} job {job} on {client.url}", job)
+
+
+# -- --wait: the job's end and its verdict ------------------------------------------------
+
+
+def job_state(listing: Mapping[str, Any], job: str) -> str | None:
+    """``pending``, ``running`` or ``finished``: where ``listjobs.json`` lists the job; None if nowhere.
+
+    >>> job_state({"pending": [], "running": [{"id": "a"}], "finished": [{"id": "b"}]}, "b")
+    'finished'
+    >>> job_state({"pending": [], "running": [], "finished": []}, "b") is None
+    True
+    """
+    for state in ("finished", "running", "pending"):
+        if any(isinstance(entry, Mapping) and entry.get("id") == job for entry in listing.get(state) or []):
+            return state
+    return None
+
+
+def read_verdict(log: str) -> tuple[str, str] | None:
+    """The verdict of the run's last health block and that block's first line; None when the log has none.
+
+    >>> read_verdict("2026-12-01 04:39:00 [govnews.health.summary] ERROR: Health checks FAILED: 9 of 11 "
+    ...              "checks failed; 0 items\\n  pages  rows\\n")
+    ('failed', 'Health checks FAILED: 9 of 11 checks failed; 0 items')
+    >>> read_verdict("[govnews.health.summary] ERROR: Health check list_pages failed: column /sy/kwh/") is None
+    True
+    """
+    matches = list(_HEALTH_LINE_RE.finditer(log))
+    if not matches:
+        return None
+    last = matches[-1]
+    return last["verdict"].lower(), last[0].strip()
+
+
+def failed_check_lines(log: str) -> list[str]:
+    """The ``Health check <name> failed: …`` lines after the last health block, in order.
+
+    >>> failed_check_lines("Health checks FAILED: 1 of 3\\nx ERROR: Health check list_pages failed: no rows\\n")
+    ['Health check list_pages failed: no rows']
+    """
+    start = 0
+    for match in _HEALTH_LINE_RE.finditer(log):
+        start = match.end()
+    return [match[0].strip() for match in _FAILED_CHECK_RE.finditer(log, start)]
+
+
+@dataclass(frozen=True)
+class RunVerdict:
+    """How a waited-for job ended: its verdict, the line to print and the exit status."""
+
+    verdict: str
+    """``passed``, ``failed``, ``stopped``, ``unchecked`` (from the health block), ``died`` (no
+    health block), ``unknown`` (no way to read it), ``timeout`` (still running)."""
+    line: str
+    failed_checks: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        if self.verdict in GOOD_VERDICTS:
+            return 0
+        return EXIT_WAIT_TIMEOUT if self.verdict == "timeout" else EXIT_RUN_FAILED
+
+
+def wait_for_job(
+    client: ScrapydClient,
+    project: str,
+    job: str,
+    timeout: float | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> str | None:
+    """Poll ``listjobs.json`` until the job is finished: ``finished``, the state it was still in when
+    ``timeout`` seconds passed, or None when scrapyd stopped listing it."""
+    deadline = None if timeout is None else clock() + timeout
+    interval = _FIRST_POLL
+    failures = 0
+    while True:
+        try:
+            state = job_state(client.list_jobs(project), job)
+            failures = 0
+        except ScheduleError as error:
+            failures += 1
+            if error.exit_code != EXIT_UNREACHABLE or failures > _POLL_RETRIES:
+                raise
+            state = "unreachable"
+        if state in ("finished", None):
+            return state
+        if deadline is not None and clock() >= deadline:
+            return state
+        pause = interval if deadline is None else max(0.0, min(interval, deadline - clock()))
+        sleep(pause)
+        interval = min(interval * 1.5, _MAX_POLL)
+
+
+def judge_job(client: ScrapydClient, project: str, spider: str, job: str, timeout: float | None = None) -> RunVerdict:
+    """Wait for the job to end, then read its verdict from its log, over scrapyd's HTTP API only."""
+    name = f"{project}/{spider} job {job}"
+    state = wait_for_job(client, project, job, timeout)
+    if state is None:
+        return RunVerdict(
+            "unknown", f"unknown: {name} is no longer listed by scrapyd (cancelled while pending, or scrapyd restarted)"
+        )
+    if state != "finished":
+        return RunVerdict(
+            "timeout", f"timeout: {name} not finished after {timeout:g} s (last seen {state}); it is left running"
+        )
+    log_url = client.log_url(project, spider, job)
+    log = client.job_log(project, spider, job)
+    if log is None:
+        if not client.keeps_logs():
+            return RunVerdict(
+                "unknown", f"unknown: {name} finished; scrapyd keeps no job logs (logs_dir empty): no verdict to read"
+            )
+        return RunVerdict(
+            "died",
+            f"died: {name} ended before its log began (a bad spider argument or setting, a locked state store, "
+            f"a crash at start): its reason is in scrapyd's own log",
+        )
+    found = read_verdict(log)
+    if found is None:
+        return RunVerdict(
+            "died", f"died: {name} ended without its health checks (the crawl died); see its log {log_url}"
+        )
+    verdict, health_line = found
+    return RunVerdict(verdict, f"{verdict}: {name}: {health_line} (log: {log_url})", tuple(failed_check_lines(log)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +414,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for each scrapyd answer (default: %(default)s)"
     )
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for the scheduled job to finish, print its verdict, and exit 5 unless it passed or was stopped",
+    )
+    parser.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --wait: give up waiting after this long, exit 6, leave the job running (default: no limit)",
+    )
     return parser
 
 
@@ -234,9 +444,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = [parse_pair(text, "-s") for text in opts.settings]
         if opts.timeout <= 0:
             raise ScheduleError("--timeout must be positive", EXIT_USAGE)
+        if opts.wait_timeout is not None and (not opts.wait or opts.wait_timeout <= 0):
+            raise ScheduleError("--wait-timeout needs --wait and a positive number of seconds", EXIT_USAGE)
         url = normalize_url(opts.url or environ.get("SCRAPYD_URL") or DEFAULT_URL)
         client = ScrapydClient(url, credentials(url, environ), opts.timeout)
-        print(schedule_unless_active(client, opts.project, opts.spider, args, settings), flush=True)
+        scheduled = schedule_unless_active(client, opts.project, opts.spider, args, settings)
+        print(scheduled.line, flush=True)
+        if opts.wait and scheduled.job is not None:
+            # Skipped: the job already active is judged by the invocation that scheduled it.
+            result = judge_job(client, opts.project, opts.spider, scheduled.job, opts.wait_timeout)
+            print(result.line, flush=True)
+            for line in result.failed_checks:
+                print(line, file=sys.stderr)
+            return result.exit_code
     except ScheduleError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return error.exit_code

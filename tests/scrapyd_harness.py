@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +71,15 @@ def clean_environ(home: Path, extra: Mapping[str, str] | None = None) -> dict[st
     env["PYTHONIOENCODING"] = "utf-8"
     env.update(extra or {})
     return env
+
+
+def build_config(directory: Path) -> Path:
+    """A setuptools config (read through ``DIST_EXTRA_CONFIG``) that puts what building the egg
+    leaves, ``build/`` and ``govnews.egg-info/``, in ``directory`` instead of the checkout."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "build.cfg"
+    path.write_text(f"[build]\nbuild_base = {directory / 'build'}\n[egg_info]\negg_base = {directory}\n")
+    return path
 
 
 def write_config(
@@ -170,10 +179,11 @@ class Scrapyd:
     def deploy(self, *, credentials: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """``scrapyd-deploy`` from the project root: builds the egg and uploads it to the
         ``[deploy]`` target of scrapy.cfg, whose URL and credentials come from ``client_env``."""
+        env = {**self.client_env(credentials=credentials), "DIST_EXTRA_CONFIG": str(build_config(self.workdir))}
         return subprocess.run(
             [scrapyd_deploy_executable(), "--version", f"t{time.time_ns()}"],
             cwd=PROJECT_ROOT,
-            env=self.client_env(credentials=credentials),
+            env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -187,10 +197,11 @@ class Scrapyd:
         settings: Mapping[str, str] | None = None,
         spider: str = SPIDER,
         credentials: bool = True,
+        options: Sequence[str] = (),
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[str]:
-        """``python -m govnews.schedule -a k=v … -s K=V …`` as a subprocess."""
-        cmd = [sys.executable, "-m", "govnews.schedule", "--project", PROJECT, "--spider", spider]
+        """``python -m govnews.schedule [options] -a k=v … -s K=V …`` as a subprocess."""
+        cmd = [sys.executable, "-m", "govnews.schedule", "--project", PROJECT, "--spider", spider, *options]
         for key, value in (args or {}).items():
             cmd += ["-a", f"{key}={value}"]
         for key, value in (settings or {}).items():
@@ -323,10 +334,11 @@ def build_egg(
 ) -> subprocess.CompletedProcess[str]:
     """``scrapyd-deploy --build-egg=dest``: the egg exactly as a deploy would upload it
     (``env`` adds variables, e.g. deploy credentials, to the clean environment)."""
+    build = {"DIST_EXTRA_CONFIG": str(build_config(dest.parent / "egg-build"))}
     return subprocess.run(
         [scrapyd_deploy_executable(), f"--build-egg={dest}"],
         cwd=PROJECT_ROOT,
-        env=clean_environ(home, env),
+        env=clean_environ(home, {**build, **(env or {})}),
         capture_output=True,
         text=True,
         timeout=timeout,

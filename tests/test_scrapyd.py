@@ -1,15 +1,18 @@
 """End to end under a real scrapyd: ``scrapyd-deploy`` builds and uploads the project's egg,
 ``python -m govnews.schedule`` schedules ``wuhan`` against the mirror, and the feed lands in
-the directory given by ``GOVNEWS_OUTPUT_DIR``. One scrapyd without and one with basic
-authentication, each shared by the tests of its group (see tests/scrapyd_harness.py).
+the directory given by ``GOVNEWS_OUTPUT_DIR``; with ``--wait`` it waits for the run and
+exits with its verdict. One scrapyd without and one with basic authentication, each shared
+by the tests of its group (see tests/scrapyd_harness.py).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -33,6 +36,8 @@ from tests.scrapyd_harness import (
 
 DEFAULT_SECTIONS = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
 JOB_TIMEOUT = 120
+# A --wait command: the run, plus the command's own polling.
+WAIT_TIMEOUT = JOB_TIMEOUT + 60
 SCHEMA_IN_EGG = "govnews/schema/article.schema.json"
 # Distinctive, and with the characters configuration files treat specially (% and $).
 USERNAME = f"deployer-{secrets.token_hex(4)}"
@@ -106,7 +111,7 @@ def test_scheduled_run_writes_one_jsonl_named_by_the_job(
     assert "Spider closed (finished)" in log, log[-3000:]
     assert "log_count/ERROR" not in log, log[-3000:]
     output = tmp_path / "output"
-    feeds = sorted(output.rglob("*.jsonl"))
+    feeds = sorted(output.rglob(f"{SPIDER}-*.jsonl"))
     assert len(feeds) == 1, feeds
     feed = feeds[0]
     assert feed.parent == output / SPIDER
@@ -200,6 +205,132 @@ def test_schedule_command_fails_clearly_when_scrapyd_is_unreachable(tmp_path: Pa
     assert proc.stdout == ""
 
 
+# -- --wait: the run's verdict as the exit status ------------------------------------------
+
+_SCHEDULED_RE = re.compile(rf"^scheduled: {PROJECT}/{SPIDER} job (\S+) on ")
+
+
+def schedule_and_wait(
+    scrapyd: Scrapyd, args: dict[str, str], settings: dict[str, str], *options: str
+) -> tuple[subprocess.CompletedProcess[str], str, str]:
+    """``python -m govnews.schedule --wait …``: the finished command, the job and its verdict line."""
+    proc = scrapyd.run_schedule_command(
+        args=args, settings=settings, options=["--wait", *options], timeout=WAIT_TIMEOUT
+    )
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2, proc.stdout + proc.stderr
+    scheduled = _SCHEDULED_RE.match(lines[0])
+    assert scheduled is not None, lines[0]
+    return proc, scheduled.group(1), lines[1]
+
+
+def test_wait_exits_0_with_the_verdict_of_a_run_that_passed(
+    scrapyd: Scrapyd, mirror: MirrorServer, tmp_path: Path
+) -> None:
+    proc, job, verdict = schedule_and_wait(scrapyd, {"base_url": mirror.base_url}, run_settings(tmp_path))
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert verdict.startswith(f"passed: {PROJECT}/{SPIDER} job {job}: Health checks PASSED: "), verdict
+    assert f"/logs/{PROJECT}/{SPIDER}/{job}.log" in verdict
+    assert scrapyd.job_state(job) == "finished"
+    (feed,) = (tmp_path / "output" / SPIDER).glob(f"*-{job}.jsonl")
+    summary = json.loads(feed.with_name(feed.name + ".summary.json").read_text(encoding="utf-8"))
+    assert summary["verdict"] == "passed"
+
+
+def test_wait_exits_5_when_the_site_is_unreachable(scrapyd: Scrapyd, tmp_path: Path) -> None:
+    """Offline, or a wrong base_url: scrapyd lists the job as finished, the verdict is failed."""
+    nobody = f"http://127.0.0.1:{free_port()}"
+    proc, job, verdict = schedule_and_wait(scrapyd, {"base_url": nobody}, run_settings(tmp_path))
+
+    assert proc.returncode == 5, proc.stdout + proc.stderr
+    assert verdict.startswith(f"failed: {PROJECT}/{SPIDER} job {job}: Health checks FAILED: "), verdict
+    assert scrapyd.job_state(job) == "finished"
+    # Each failed check on a line of stderr, as the log has it.
+    assert "Health check list_pages failed: column /sy/whyw/" in proc.stderr, proc.stderr
+
+
+def test_wait_exits_5_when_the_site_changed_and_a_health_check_fails(scrapyd: Scrapyd, tmp_path: Path) -> None:
+    site = MirrorSite(n_articles=40, per_page=5, seed=0, variant="empty_list")
+    with MirrorServer(site) as server:
+        proc, job, verdict = schedule_and_wait(scrapyd, {"base_url": server.base_url}, run_settings(tmp_path))
+
+    assert proc.returncode == 5, proc.stdout + proc.stderr
+    assert verdict.startswith(f"failed: {PROJECT}/{SPIDER} job {job}: Health checks FAILED: "), verdict
+    assert "/sy/kwh/" in proc.stderr, proc.stderr
+
+
+def test_wait_exits_5_when_the_crawl_dies_before_its_checks(scrapyd: Scrapyd, tmp_path: Path) -> None:
+    """A bad argument ends the crawl before its log begins; scrapyd still lists the job as finished."""
+    args = {"base_url": "http://127.0.0.1:9", "max_pages": "zero"}
+    proc, job, verdict = schedule_and_wait(scrapyd, args, run_settings(tmp_path))
+
+    assert proc.returncode == 5, proc.stdout + proc.stderr
+    assert verdict.startswith(f"died: {PROJECT}/{SPIDER} job {job} "), verdict
+    assert scrapyd.job_state(job) == "finished"
+
+
+def test_wait_reports_a_cancelled_run_as_stopped_and_exits_0(
+    scrapyd: Scrapyd, mirror: MirrorServer, tmp_path: Path
+) -> None:
+    slow = run_settings(tmp_path, DOWNLOAD_DELAY="1", CONCURRENT_REQUESTS_PER_DOMAIN="1")
+    cmd = [sys.executable, "-m", "govnews.schedule", "--wait", "-a", f"base_url={mirror.base_url}"]
+    cmd += [arg for key, value in slow.items() for arg in ("-s", f"{key}={value}")]
+    with subprocess.Popen(
+        cmd, cwd=PROJECT_ROOT, env=scrapyd.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as waiting:
+        try:
+            assert waiting.stdout is not None
+            scheduled = _SCHEDULED_RE.match(waiting.stdout.readline())
+            assert scheduled is not None
+            job = scheduled.group(1)
+            scrapyd.wait_for_job(job, state="running", timeout=30)
+            # A crawl stopped while Python still imports dies of the KeyboardInterrupt (verdict
+            # "died"): stop it once it crawls, as a user's stop finds it.
+            deadline = time.monotonic() + 30
+            while "Spider opened" not in scrapyd.job_log(job) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(2)
+            scrapyd.api("cancel.json", post=[("project", PROJECT), ("job", job)])
+            rest, stderr = waiting.communicate(timeout=WAIT_TIMEOUT)
+        finally:
+            if waiting.poll() is None:
+                waiting.kill()
+            scrapyd.cancel_all()
+
+    assert waiting.returncode == 0, rest + stderr
+    assert rest.startswith(f"stopped: {PROJECT}/{SPIDER} job {job}: Health checks STOPPED"), rest
+    assert len(rest.splitlines()) == 1
+
+
+def test_wait_timeout_exits_6_and_leaves_the_job_running(
+    scrapyd: Scrapyd, mirror: MirrorServer, tmp_path: Path
+) -> None:
+    slow = run_settings(tmp_path, DOWNLOAD_DELAY="2", CONCURRENT_REQUESTS_PER_DOMAIN="1")
+    try:
+        proc, job, verdict = schedule_and_wait(scrapyd, {"base_url": mirror.base_url}, slow, "--wait-timeout", "3")
+        assert proc.returncode == 6, proc.stdout + proc.stderr
+        assert verdict.startswith(f"timeout: {PROJECT}/{SPIDER} job {job} not finished after 3 s"), verdict
+        assert scrapyd.job_state(job) in ("pending", "running")
+    finally:
+        scrapyd.cancel_all()
+
+
+def test_wait_timeout_without_wait_is_a_usage_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "govnews.schedule", "--wait-timeout", "5"],
+        cwd=PROJECT_ROOT,
+        env=clean_environ(tmp_path, {"SCRAPYD_URL": f"http://127.0.0.1:{free_port()}/"}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "--wait-timeout needs --wait" in proc.stderr
+    assert proc.stdout == ""
+
+
 def test_crawl_imports_the_project_from_the_egg_not_the_checkout(scrapyd: Scrapyd) -> None:
     origin = Path(scrapyd.egg_import_origin())
     assert origin.is_relative_to(scrapyd.workdir / "eggs" / PROJECT), origin
@@ -257,4 +388,4 @@ def test_deploy_and_schedule_with_credentials_from_the_environment(
     scrapyd_auth.wait_for_job(job, timeout=JOB_TIMEOUT)
 
     assert "Spider closed (finished)" in scrapyd_auth.job_log(job)
-    assert len(list((tmp_path / "output" / SPIDER).glob("*.jsonl"))) == 1
+    assert len(list((tmp_path / "output" / SPIDER).glob(f"*-{job}.jsonl"))) == 1
