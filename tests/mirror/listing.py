@@ -232,11 +232,12 @@ def _script_2026(row: Row) -> str:
     ``document.writeln("<a href="+url+" …>…")``, then the date (and time)."""
     titles = "".join(f'var title = "{title}";\n' for title in _title_assignments(row))
     date = f'document.writeln("{row.date_text}");\n' if row.dated else ""
+    end = ";" if row.style % 2 else ""  # SITE.md quotes url and FILENUM without a semicolon
     return (
         "<li>\n<script>\n"
-        f'var url = "{row.href}";\n'
+        f'var url = "{row.href}"{end}\n'
         f"{titles}"
-        f'var FILENUM = "{row.filenum or NO_FILENUM}";\n'
+        f'var FILENUM = "{row.filenum or NO_FILENUM}"{end}\n'
         'document.writeln("<a href="+url+" target=\'_blank\' title=\'"+title+"\'>"+title+"</a>");\n'
         f"{date}"
         "</script>\n</li>"
