@@ -762,3 +762,21 @@ def test_an_info_bar_date_is_a_date_not_a_policy_header_pair() -> None:
     assert "发布日期" not in page.meta
     assert (page.source, page.author) == ("洪山区人民政府", "杨帆")
     assert page.date_candidates == [("page_text", "2022-05-31 17:06:23")]
+
+
+def test_a_script_row_dated_by_the_markup_around_its_script() -> None:
+    # The 2021 list: the script writes the link, the <li> keeps the date in a <span>.
+    page = list_page(
+        """<div class="articleList"><ul>
+        <li><script type="text/javascript">url = "./202103/t20210305_1644321.shtml"; title = "市委常委会召开会议";
+        document.write('<a href="' + url + '" target="_blank">' + title + '</a>');</script><span>2021-03-05</span></li>
+        <li><script type="text/javascript">url = "./202103/t20210304_1644300.shtml"; title = "全市安全生产会议";
+        document.write('<a href="' + url + '">' + title + '</a>');</script><span>2021-03-04 16:20</span></li>
+        </ul></div>""",
+        "https://www.wuhan.gov.cn/sy/whyw/",
+    )
+    assert page.row_form == "script"
+    assert [(r.title, r.date, r.published_at, r.date_source) for r in page.rows] == [
+        ("市委常委会召开会议", "2021-03-05", "2021-03-05", "span"),
+        ("全市安全生产会议", "2021-03-04", "2021-03-04T16:20:00+08:00", "span"),
+    ]

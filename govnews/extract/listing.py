@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urljoin
 
@@ -168,21 +168,21 @@ def _url_first(events: list[ScriptEvent]) -> list[ScriptEvent]:
     return [events[first], *events[:first], *events[first + 1 :]] if first else events
 
 
-def _script_rows(scripts: list[tuple[int, str]], page_url: str) -> tuple[list[tuple[int, ListRow]], bool]:
-    """Rows that inline scripts hold, each with the position of the script that opened it,
-    and whether they are written (``document.write``)."""
-    rows: list[tuple[int, ListRow]] = []
+def _script_rows(scripts: list[tuple[_Element, str]], page_url: str) -> tuple[list[tuple[_Element, ListRow]], bool]:
+    """Rows that inline scripts hold, each with the script that opened it, and whether
+    they are written (``document.write``)."""
+    rows: list[tuple[_Element, ListRow]] = []
     current: _OpenRow | None = None
-    opened_at = 0
+    opened_at: _Element | None = None
     written = False
 
     def close() -> None:
         nonlocal written
-        if current is not None and _is_followable(current.url):
+        if current is not None and opened_at is not None and _is_followable(current.url):
             rows.append((opened_at, current.row(page_url)))
             written = written or current.written
 
-    for position, script in scripts:
+    for element, script in scripts:
         for event in _url_first(script_events(script)):
             if event.kind == "write":
                 if current is None:
@@ -199,7 +199,7 @@ def _script_rows(scripts: list[tuple[int, str]], page_url: str) -> tuple[list[tu
                 continue  # built from other values: nothing known
             if _URL_VAR_RE.match(name):
                 close()
-                current, opened_at = _OpenRow(value.strip()), position
+                current, opened_at = _OpenRow(value.strip()), element
             elif current is None:
                 continue
             elif _TITLE_VAR_RE.match(name):
@@ -450,9 +450,14 @@ def parse_list_page(sel: Selector, page_url: str, article_path_re: re.Pattern[st
         return [(position[a], form, row) for form, row, a in _markup_rows(scopes, page_url, article_path_re)]
 
     def scripted(chosen: list[tuple[_Element, str]]) -> list[tuple[int, RowForm, ListRow]]:
-        rows, written = _script_rows([(position[el], text) for el, text in chosen], page_url)
+        rows, written = _script_rows(chosen, page_url)
         form: RowForm = "script" if written else "variables"
-        return [(at, form, row) for at, row in rows if article_path_re.search(row.url)]
+        openers = {el for el, _row in rows}
+        return [
+            (position[el], form, _with_markup_date(row, el, openers))
+            for el, row in rows
+            if article_path_re.search(row.url)
+        ]
 
     article_lists = [el.root for el in sel.xpath(_ARTICLE_LIST_XPATH) if isinstance(el.root, _Element)]
     # An article list inside another is read once (its links are the outer one's).
@@ -469,6 +474,29 @@ def parse_list_page(sel: Selector, page_url: str, article_path_re: re.Pattern[st
     if article_lists:
         return ListPage([], pager, "none", True)
     return _page_of(markup([root]), pager, in_article_list=False)
+
+
+def _with_markup_date(row: ListRow, script: _Element, openers: set[_Element]) -> ListRow:
+    """A script row's date (and document number) from the markup around its script, when
+    the script gives none: ``<li><script>url = "./…"; document.write(…)</script><span>2021-03-05</span></li>``.
+    The markup is the nearest ``<li>``, ``<tr>``, ``<dd>`` or ``<dt>`` holding no other row's script."""
+    if row.date is not None and row.filenum is not None:
+        return row
+    el = script.getparent()
+    while el is not None and isinstance(el.tag, str) and el.tag.lower() not in _LIST_TAGS:
+        tag = el.tag.lower()
+        if tag in ("li", "tr", "dd", "dt"):
+            if sum(1 for s in el.iter("script") if s in openers) != 1:
+                return row
+            segments = _segments([el], set(), _LABELS.get(tag, "td"))
+            if row.date is None and (found := _date_of(segments))[0] is not None:
+                moment, source = found
+                row = replace(row, date=moment[:10] if moment else None, published_at=moment, date_source=source)
+            if row.filenum is None and (filenum := _filenum_in_text(segments)):
+                row = replace(row, filenum=filenum)
+            return row
+        el = el.getparent()
+    return row
 
 
 def _contains(ancestor: _Element, el: _Element) -> bool:
