@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup crawl mirror-crawl test lint clean
+.PHONY: setup crawl mirror-crawl test lint clean deploy-local deploy-local-stop
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# A scrapyd of the project's own on 127.0.0.1:6800 (DEPLOY_LOCAL_PORT) and the mirror, both
+# left running in the background; deploys the egg, runs wuhan once on the mirror, waits,
+# prints the feed and the verdict. Everything under output/scrapyd/ (DEPLOY_LOCAL_DIR).
+deploy-local: $(STAMP)
+	$(BIN)/python -m tests.deploy_local run
+
+deploy-local-stop:
+	$(BIN)/python -m tests.deploy_local stop
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
