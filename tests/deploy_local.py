@@ -476,16 +476,20 @@ def report(local: Local, url: str, mirror_url: str, job: str | None, verdict_lin
     if job:
         say(f"  job       {job}  (log: {url}logs/{PROJECT}/{SPIDER}/{job}.log)")
     verdict = verdict_line.split(":", 1)[0] if verdict_line else "unknown"
-    if feeds:
-        feed = feeds[0]
+    feed = feeds[0] if feeds else None
+    summary = feed.with_name(feed.name + ".summary.json") if feed is not None else None
+    count = 0
+    if feed is not None:
         with feed.open(encoding="utf-8") as handle:
             count = sum(1 for _ in handle)
+    if summary is not None and summary.exists():
+        verdict = str(json.loads(summary.read_text(encoding="utf-8")).get("verdict"))
+    if feed is not None and count:
         say(f"  JSONL     {display(feed)}  ({count} articles)")
-        summary = feed.with_name(feed.name + ".summary.json")
-        if summary.exists():
-            verdict = str(json.loads(summary.read_text(encoding="utf-8")).get("verdict"))
+        if summary is not None and summary.exists():
             say(f"  summary   {display(summary)}")
     elif job:
+        # No feed file, or an empty one: a run that exports nothing may leave either.
         say(
             f"  JSONL     none: the run exported nothing (runs are incremental: nothing new since the "
             f"last run on this mirror; earlier feeds are in {display(local.feeds / SPIDER)}/)"
