@@ -3,6 +3,12 @@
 Pure parsing of one page: no requests, no Scrapy import. The spider decides what to
 do with what is (or is not) found; every fallback taken is named in ``fallbacks`` so
 that the crawl stats can count it.
+
+The body container, by one rule (:func:`find_body`, docs/site.md): of the visible
+elements carrying a body class token of the most specific tier on the page (``TRS_UEDITOR``,
+``TRS_Editor``, ``trs_editor_view`` in any case; else ``view``) and holding text (or an
+image), the outermost of nested ones, then the one with the most text, the first on a tie:
+a print or mobile copy of the same text never wins over the first.
 """
 
 from __future__ import annotations
