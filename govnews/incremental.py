@@ -91,12 +91,19 @@ class ColumnProgress:
     seen: dict[str, None] = field(default_factory=dict)
     """Wanted rows listed, in order (an ordered set)."""
     list_pages: int = 0
+    page_count: int | None = None
+    """The column's page count, once a pager said it."""
     end: EndReason | None = None
     cut: CutReason | None = None
 
     @property
     def complete(self) -> bool:
         return self.end is not None and self.cut is None
+
+    @property
+    def stopped(self) -> bool:
+        """The walk is over (ended or cut short)."""
+        return self.end is not None or self.cut is not None
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,8 @@ class IncrementalRun:
             return "fetch", None
         record = self.store.get(url)
         if record is None:
-            return "fetch", None
+            # A dead link a complete walk already met costs no request again.
+            return ("known" if self.store.is_dead_link(column, url) else "fetch"), None
         if self.store.is_due_for_refresh(record, self.refresh_days, self.today):
             return "refresh", record
         return "known", record
@@ -171,6 +179,7 @@ class IncrementalRun:
         """After a list page with rows: where the walk goes next (recorded when it stops)."""
         progress = self.progress(column)
         progress.list_pages += 1
+        progress.page_count = page_count or progress.page_count
         all_covered = self.store is not None and bool(urls) and len(self.store.covered(column, urls)) == len(set(urls))
         step = next_page(
             page_index=page_index,

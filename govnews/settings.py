@@ -9,6 +9,8 @@ from __future__ import annotations
 from govnews import __version__
 
 BOT_NAME = "govnews"
+# INFO, not Scrapy's DEBUG: a line per request is noise to an operator (-L DEBUG brings it back).
+LOG_LEVEL = "INFO"
 SPIDER_MODULES = ["govnews.spiders"]
 NEWSPIDER_MODULE = "govnews.spiders"
 # Our `crawl` validates spider arguments before the reactor starts.
@@ -77,6 +79,11 @@ ITEM_PIPELINES = {
 # <spider>-<start time>-<job>.jsonl; `-o`/`-O` on the command line replace this as in
 # any Scrapy project. See govnews/feeds.py.
 FEED_EXPORT_ENCODING = "utf-8"
+# A run that exports nothing leaves no feed file (its line in runs.jsonl is its record).
+FEED_STORE_EMPTY = False
+# CSV for Excel and WPS: UTF-8 with a BOM, paragraphs one cell with newlines, nested fields
+# as JSON (govnews/exporters.py).
+FEED_EXPORTERS = {"csv": "govnews.exporters.SpreadsheetCsvItemExporter"}
 FEEDS = {
     "%(output_dir)s/%(name)s/%(name)s-%(time)s-%(job)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
@@ -106,7 +113,12 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     # Writes <feed>.summary.json and the closing log block once every feed is stored.
     "govnews.health.summary.HealthSummary": 600,
+    # Live lines per column on a terminal, a progress log line a minute elsewhere.
+    "govnews.progress.CrawlProgress": 700,
 }
+# auto: bars on a terminal, else a log line every GOVNEWS_PROGRESS_INTERVAL seconds.
+GOVNEWS_PROGRESS = "auto"
+GOVNEWS_PROGRESS_INTERVAL = 60
 SPIDERMON_ENABLED = True
 # One monitor per check; its action records the verdict in the stats.
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["govnews.health.monitors.HealthMonitorSuite"]

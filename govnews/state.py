@@ -329,6 +329,17 @@ class StateStore:
             )
         return found
 
+    def is_dead_link(self, column: str, url: str) -> bool:
+        """A row a complete walk of ``column`` listed, never exported and not owed: its
+        page answered 404 or 410 (or was given up)."""
+        row = self._db.execute(
+            """SELECT EXISTS (SELECT 1 FROM covered WHERE col = ? AND url = ?)
+                      AND NOT EXISTS (SELECT 1 FROM pending WHERE url = ?)
+                      AND NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)""",
+            (column, url, url, url),
+        ).fetchone()
+        return bool(row[0])
+
     def complete_walk(self, walk: WalkRecord, seen: Iterable[str], gone: Iterable[str] = ()) -> int:
         """Record a complete walk of ``walk.column``: every row it saw becomes covered,
         and those not exported yet become pending, but for ``gone`` (dead links: their

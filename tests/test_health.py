@@ -408,9 +408,9 @@ def healthy(mirror: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> t
 
 
 def summaries_of(out: Path) -> list[dict[str, Any]]:
-    """The summary beside the -O feed and beside the project feed under GOVNEWS_OUTPUT_DIR."""
+    """The summary beside the -O feed: -O replaces the project feed under GOVNEWS_OUTPUT_DIR."""
     feeds = [out, *sorted((out.parent / f"{out.stem}-feeds" / "wuhan").glob("wuhan-*.jsonl"))]
-    assert len(feeds) == 2
+    assert len(feeds) == 1
     found = []
     for feed in feeds:
         path = summary_path(feed)
@@ -421,7 +421,7 @@ def summaries_of(out: Path) -> list[dict[str, Any]]:
     return found
 
 
-def test_a_healthy_crawl_passes_every_check(healthy: tuple[CrawlResult, Path]) -> None:
+def test_a_healthy_crawl_passes_every_check(healthy: tuple[CrawlResult, Path], mirror_site: MirrorSite) -> None:
     result, out = healthy
     assert result.returncode == 0, result.log[-3000:]
     for summary in summaries_of(out):
@@ -434,7 +434,8 @@ def test_a_healthy_crawl_passes_every_check(healthy: tuple[CrawlResult, Path]) -
     assert " ERROR: " not in result.log
     # The block closes the log, after Scrapy's own "Spider closed".
     tail = result.log[result.log.index("Spider closed (finished)") :]
-    assert re.search(r"INFO: Health checks PASSED: \d+ checks; 40 items", tail)
+    expected = sum(t["section_path"] in SECTIONS for t in mirror_site.expected_articles().values())
+    assert re.search(rf"INFO: Health checks PASSED: \d+ checks; {expected} items", tail)
     assert "'govnews/health/verdict': 'passed'" in result.log
 
 
@@ -473,7 +474,7 @@ def test_a_renamed_body_class_fails_the_fallback_share_of_every_column(variant_c
         for n in [items[c]]
     ]
     assert_failed(result, out, "body_fallback_share", expected)
-    (summary, _) = summaries_of(out)
+    (summary,) = summaries_of(out)
     assert {c["field"] for c in summary["checks"] if not c["passed"]} == {"paragraphs"}
 
 
@@ -483,7 +484,7 @@ def test_a_list_page_without_rows_fails_the_list_check_of_its_column(variant_cra
     assert_failed(
         result, out, "items_per_column", ["column /sy/kwh/ (媒体看武汉): no item exported: its list pages had no rows"]
     )
-    (summary, _) = summaries_of(out)
+    (summary,) = summaries_of(out)
     assert {c["column"] for c in summary["checks"] if not c["passed"]} == {"/sy/kwh/"}
 
 
@@ -491,7 +492,7 @@ def test_a_column_whose_dates_vanished_fails_the_url_date_share(variant_crawl: A
     result, out = variant_crawl("no_dates")
     expected = ["column /zwgk/tzgg/ (通知公告): published_at came from the URL fallback for 6 of 6 items (100% > 50%)"]
     assert_failed(result, out, "url_date_share", expected)
-    (summary, _) = summaries_of(out)
+    (summary,) = summaries_of(out)
     assert [(c["column"], c["field"]) for c in summary["checks"] if not c["passed"]] == [
         ("/zwgk/tzgg/", "published_at")
     ]
@@ -505,6 +506,9 @@ def test_an_incremental_rerun_with_nothing_new_passes(mirror: MirrorServer, tmp_
     again = run_crawl(f"base_url={mirror.base_url}", output=tmp_path / "again.jsonl", settings=settings)
     assert again.returncode == 0, again.log[-3000:]
     assert again.items == []
-    (summary, _) = summaries_of(tmp_path / "again.jsonl")
-    assert summary["verdict"] == "passed"
-    assert any("nothing new" in c["message"] for c in summary["checks"])
+    # Nothing exported, no feed file: the run history holds the run's record.
+    assert not (tmp_path / "again.jsonl").exists()
+    history = (tmp_path / "again-feeds" / "wuhan" / "runs.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(history[-1])
+    assert record["verdict"] == "passed" and record["feed"] is None and record["items"] == 0
+    assert "Health checks PASSED" in again.log

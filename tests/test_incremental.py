@@ -38,7 +38,8 @@ def run(base_url: str, workdir: Path, *args: str, settings: dict[str, str] | Non
     proc = run_command(crawl_cmd(base_url, workdir, *args, settings=settings), timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     new = set(feed_files(workdir)) - before
-    assert len(new) == 1, "each run writes its own file"
+    exported = "'item_scraped_count'" in proc.stderr
+    assert len(new) == (1 if exported else 0), "a run that exports writes its own file; one that does not, none"
     return proc.stderr
 
 
@@ -93,7 +94,7 @@ def test_rerun_with_nothing_new_costs_one_list_page_per_column(tmp_path: Path) -
         run(server.base_url, tmp_path)
         server.clear_requests()
         log = run(server.base_url, tmp_path)
-        assert items_of(feed_files(tmp_path)[-1]) == []
+        assert len(feed_files(tmp_path)) == 1, "nothing exported: no new feed file"
         requested = [p for p in server.requests if p != "/robots.txt"]
         assert sorted(requested) == sorted(f"{s}index.shtml" for s in DEFAULT_SECTIONS)
         assert "'govnews/state/stopped_at_known_page'" in log
@@ -124,7 +125,7 @@ def wait_for_lines(workdir: Path, count: int, proc: subprocess.Popen[bytes], tim
 
 # Kill points: during start-up and list walking (by time, before any line), and while
 # the feed is being written (after n lines), over a crawl of a few hundred articles.
-KILL_POINTS = [("seconds", 0.8), ("seconds", 1.6), ("lines", 1), ("lines", 17), ("lines", 90), ("lines", 200)]
+KILL_POINTS = [("seconds", 0.8), ("seconds", 1.6), ("lines", 1), ("lines", 17), ("lines", 90), ("lines", 150)]
 
 
 @pytest.mark.parametrize(("kind", "at"), KILL_POINTS)

@@ -183,3 +183,15 @@ def test_a_second_holder_of_the_lock_is_refused_with_its_pid(tmp_path: Path) -> 
     assert acquire_lock(store) is lock  # a process holds its lock once
     lock.release()
     lock.release()
+
+
+def test_a_dead_link_of_a_complete_walk_is_not_owed_again(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    walk = WalkRecord("/c/", "run-1", "2026-12-01T00:00:00Z", 1, 3, "last_page")
+    store.record([Record("a", "h", 1, None)])
+    store.complete_walk(walk, ["a", "dead", "failed"], gone=["dead"])
+    assert store.is_dead_link("/c/", "dead")
+    assert not store.is_dead_link("/c/", "failed")  # pending: owed
+    assert not store.is_dead_link("/c/", "a")  # exported
+    assert not store.is_dead_link("/other/", "dead")  # another column's walk never met it
+    store.close()

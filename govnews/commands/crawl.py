@@ -1,25 +1,28 @@
 """``scrapy crawl`` with spider arguments validated before the crawl starts.
 
-A bad argument ends the command at once with one line that says what is wrong and
-what is allowed, and exit code 2, instead of a traceback from inside the reactor.
+A bad argument ends the command at once with one line on stderr that says what is wrong
+and what is allowed, and exit code 2: no banner, no usage block, no traceback.
 
 An incremental run takes its site's state-store lock (:func:`govnews.state.acquire_lock`)
 before the crawl starts; when another live run holds it, the command ends at once, before
 any request and before Scrapy's start-up banner, with one line naming the holder and exit
 code 3.
 
-A run whose end-of-run health checks failed (``govnews/health/verdict`` in the stats,
-see :mod:`govnews.health`) exits with 1.
+Exit codes: 0 a run that passed its end-of-run health checks; 1 one that failed them
+(``govnews/health/verdict``, see :mod:`govnews.health`); 2 a bad argument; 3 the store is
+locked by another run; 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM (scrapyd's cancel):
+a user's stop, verdict ``stopped``, not a failure.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.conf import feed_process_params_from_cli
 
 from govnews.pipelines.incremental_state import LOCKED_REASON, store_path_for
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
@@ -31,12 +34,20 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
+EXIT_USAGE = 2
 EXIT_LOCKED = 3
+EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def _stopped_while_starting(signum: int, frame: Any) -> None:
+    print("stopped before the crawl started", file=sys.stderr, flush=True)
+    sys.exit(EXIT_BY_SIGNAL.get(signal.Signals(signum), 128 + signum))
 
 
 class Command(ScrapyCrawlCommand):
     crawler: Crawler | None = None
     lock: StoreLock | None = None
+    stop_signal: int | None = None
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         # Kept to read the health verdict from its stats once the crawl is over.
@@ -45,7 +56,20 @@ class Command(ScrapyCrawlCommand):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         """Runs before Scrapy builds its crawler process (and logs its banner)."""
+        # Until Scrapy installs its own handlers, a stop ends the command quietly.
+        for signum in EXIT_BY_SIGNAL:
+            signal.signal(signum, _stopped_while_starting)
         super().process_options(args, opts)
+        if self.settings is not None and (opts.output or opts.overwrite_output):
+            # -o/-O replace the project's default feed, as in any Scrapy project (Scrapy
+            # itself would add them beside it: FEEDS is a dict setting).
+            bare = self.settings.copy()
+            for uri in list(bare["FEEDS"]):
+                bare["FEEDS"].delete(uri, priority="cmdline")
+            asked = feed_process_params_from_cli(bare, opts.output, overwrite_output=opts.overwrite_output)
+            feeds = self.settings["FEEDS"]
+            for uri in [u for u in feeds if u not in asked]:
+                feeds.delete(uri, priority="cmdline")
         if len(args) != 1 or self.settings is None:
             return
         try:
@@ -58,7 +82,8 @@ class Command(ScrapyCrawlCommand):
         try:
             validate(opts.spargs)
         except ArgumentError as error:
-            raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
+            print(f"error: spider {args[0]}: {error}", file=sys.stderr, flush=True)
+            sys.exit(EXIT_USAGE)
         parsed = CrawlArguments.parse(opts.spargs)
         if parsed.incremental and not parsed.probe:
             try:
@@ -67,7 +92,23 @@ class Command(ScrapyCrawlCommand):
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_LOCKED)
 
+    def _remember_stop_signal(self, process: Any) -> None:
+        """Wrap Scrapy's shutdown handlers (with and without a reactor) so that the run
+        remembers which signal stopped it, for its exit code."""
+        for name in ("_signal_shutdown", "_signal_shutdown_reactorless"):
+            handler = getattr(process, name, None)
+            if handler is None:
+                continue
+
+            def remember_and_stop(signum: int, frame: Any, handler: Any = handler) -> None:
+                self.stop_signal = self.stop_signal or signum
+                handler(signum, frame)
+
+            setattr(process, name, remember_and_stop)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if self.crawler_process is not None:
+            self._remember_stop_signal(self.crawler_process)
         try:
             super().run(args, opts)
         finally:
@@ -79,5 +120,7 @@ class Command(ScrapyCrawlCommand):
             return
         if stats.get_value("finish_reason") == LOCKED_REASON:
             self.exitcode = EXIT_LOCKED
+        elif self.stop_signal is not None:
+            self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
         elif stats.get_value("govnews/health/verdict") == "failed":
             self.exitcode = 1

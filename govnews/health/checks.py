@@ -327,6 +327,19 @@ def retries_given_up(stats: Mapping[str, Any], run: RunShape, thresholds: Thresh
 # -- 4. finish reason ------------------------------------------------------------------
 
 
+# A user's stop: SIGINT (Ctrl-C) or SIGTERM (scrapyd's cancel) ends a run with this reason.
+USER_STOP_REASONS = frozenset({"shutdown"})
+
+
+def stopped_by_user(stats: Mapping[str, Any]) -> bool:
+    """True for a run a user stopped: its verdict is ``stopped``, no check is judged.
+
+    >>> stopped_by_user({"finish_reason": "shutdown"}), stopped_by_user({"finish_reason": "finished"})
+    (True, False)
+    """
+    return stats.get("finish_reason") in USER_STOP_REASONS
+
+
 def finish_reason(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
     reason = stats.get("finish_reason")
     if reason == "finished":

@@ -8,7 +8,8 @@ at ERROR.
 
 The suite's "monitors finished" action, :class:`RecordHealthVerdict`, turns the result
 into a :class:`~govnews.health.summary.HealthReport`: it stores the verdict in the
-stats (``govnews/health/verdict`` = ``passed``/``failed``, ``govnews/health/failed_checks``,
+stats (``govnews/health/verdict`` = ``passed``/``failed``, or ``stopped`` for a run a user
+stopped, whose checks are not judged; ``govnews/health/failed_checks``,
 ``govnews/health/checks``) before Scrapy dumps them, and hands the report to
 :class:`~govnews.health.summary.HealthSummary`, which writes the summary file beside
 each feed and logs the block at the end of the run.
@@ -57,6 +58,10 @@ class HealthMonitor(Monitor):  # type: ignore[misc]
 
     def judge(self) -> None:
         stats: Mapping[str, Any] = self.data.stats
+        if checks.stopped_by_user(stats):
+            # A user's stop is no failure: nothing is judged (verdict "stopped").
+            self.health_checks = []
+            return
         function = getattr(checks, self.check)
         settings = self.data.crawler.settings
         shape, thresholds = run_shape(self.data.spider, settings), Thresholds.from_settings(settings)
@@ -180,7 +185,10 @@ class RecordHealthVerdict(Action):  # type: ignore[misc]
                 last_line = str(result.error).strip().splitlines()[-1]
                 collected.append(Check(str(getattr(result.item, "check", result.item.name)), False, last_line))
         passed = self.result.all_monitors_passed and not checks.failed(collected)
-        report = HealthReport(passed=passed, checks=tuple(collected), stats=dict(self.data.stats))
+        stopped = "stopped" if checks.stopped_by_user(self.data.stats) else None
+        report = HealthReport(
+            passed=passed, checks=tuple(collected), stats=dict(self.data.stats), verdict_override=stopped
+        )
         deliver_report(self.data.crawler, report)
 
 

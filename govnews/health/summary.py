@@ -9,8 +9,12 @@ when every feed is stored and Scrapy has dumped its stats:
   and plain paths; other storages are skipped), atomically (temporary file, then rename):
   spider, base URL, job, start and finish time, finish reason, verdict, the checks,
   counts per column and the stats that matter;
-* logs the block: a multi-line record (INFO when the run passed, ERROR when it failed)
-  with the verdict and a table of counts per column, then one ERROR line per failed check.
+* logs the block: a multi-line record (INFO when the run passed or was stopped, ERROR when
+  it failed) with the verdict and a table of counts per column, then one ERROR line per
+  failed check;
+* appends one line to the run history ``<output>/<spider>/runs.jsonl`` (start, end, job,
+  verdict, items new and changed, feed and summary paths): every run has one, also a run
+  that exported nothing and so left no feed file.
 
 The report is also what the stats say: ``govnews/health/verdict`` (``passed``,
 ``failed``, or ``unchecked`` when spidermon is disabled) and
@@ -34,7 +38,7 @@ from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage
 from w3lib.url import file_uri_to_path
 
-from govnews.feeds import job_id
+from govnews.feeds import job_id, output_dir
 from govnews.health.checks import Check, column_counters, column_label, failed
 from govnews.sites import wuhan
 
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SUMMARY_SUFFIX = ".summary.json"
+RUNS_FILE = "runs.jsonl"
 HEALTH_MONITOR_SUITE = "govnews.health.monitors.HealthMonitorSuite"
 _COLUMN_COUNTS = (
     "list_pages",
@@ -68,7 +73,8 @@ class HealthReport:
     checks: tuple[Check, ...]
     stats: Mapping[str, Any] = field(default_factory=dict)
     verdict_override: str | None = None
-    """``unchecked`` when no check ran by design (spidermon disabled)."""
+    """``unchecked`` when no check ran by design (spidermon disabled); ``stopped`` when a
+    user stopped the run (SIGINT, SIGTERM, scrapyd's cancel)."""
 
     @property
     def verdict(self) -> str:
@@ -186,11 +192,11 @@ def stats_that_matter(stats: Mapping[str, Any]) -> dict[str, Any]:
     """Items, requests, responses by status, errors, retries, failures and drops by reason."""
     drops = {f"invalid/{k}": v for k, v in _by_suffix(stats, "govnews/validate/dropped/").items()}
     drops["duplicate_url"] = _int(stats, "govnews/article_dedup/dropped_same_url")
-    drops["duplicate_content"] = _int(stats, "govnews/article_dedup/dropped_same_content")
     drops["unchanged"] = _int(stats, "govnews/state/unchanged")
     return {
         "items": _int(stats, "item_scraped_count"),
         "items_dropped": _int(stats, "item_dropped_count"),
+        "items_marked_duplicate_of": _int(stats, "govnews/article_dedup/marked_duplicate_of"),
         "drops_by_reason": {k: v for k, v in drops.items() if v},
         "requests": _int(stats, "downloader/request_count"),
         "responses_by_status": _by_suffix(stats, "downloader/response_status_count/"),
@@ -246,7 +252,10 @@ def format_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]],
     stats = report.stats
     n_failed = len(report.failed_checks)
     head = f"Health checks {report.verdict.upper()}: "
-    head += f"{n_failed} of {len(report.checks)} checks failed" if n_failed else f"{len(report.checks)} checks"
+    if report.verdict == "stopped":
+        head += "stopped by the user, nothing judged"
+    else:
+        head += f"{n_failed} of {len(report.checks)} checks failed" if n_failed else f"{len(report.checks)} checks"
     head += (
         f"; {_int(stats, 'item_scraped_count')} items, finish reason {stats.get('finish_reason')!r}, "
         f"{_int(stats, 'log_count/ERROR')} errors, {_int(stats, 'retry/max_reached')} retries given up"
@@ -272,6 +281,33 @@ def log_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]], su
     logger.log(level, format_block(report, columns, summaries))
     for check in report.failed_checks:
         logger.error("Health check %s failed: %s", check.name, check.message)
+
+
+def run_record(
+    report: HealthReport, final_stats: Mapping[str, Any], *, job: str, feed: Path | None, summary: Path | None
+) -> dict[str, Any]:
+    """One line of ``runs.jsonl``: when, which job, the verdict, what it exported, where."""
+    stats = {**final_stats, **report.stats} if report.stats else dict(final_stats)
+    return {
+        "start": _iso(final_stats.get("start_time")),
+        "end": _iso(final_stats.get("finish_time")),
+        "job": job,
+        "verdict": report.verdict,
+        "finish_reason": final_stats.get("finish_reason"),
+        "items": _int(stats, "item_scraped_count"),
+        "new": _int(stats, "govnews/state/new"),
+        "changed": _int(stats, "govnews/state/changed"),
+        "feed": str(feed) if feed else None,
+        "summary": str(summary) if summary else None,
+    }
+
+
+def append_run(path: Path, record: Mapping[str, Any]) -> None:
+    """Append one JSON line with one write (the run history, ``<output>/<spider>/runs.jsonl``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    with path.open("ab", buffering=0) as history:
+        history.write(line)
 
 
 def _sections(crawler: Crawler) -> tuple[str, ...]:
@@ -324,7 +360,10 @@ class HealthSummary:
         sections = _sections(self.crawler)
         final_stats = self.crawler.stats.get_stats()
         written: list[Path] = []
-        for feed in local_feed_paths(self.crawler):
+        # A run that exported nothing has no feed file (FEED_STORE_EMPTY = False), so no summary
+        # file either: its line in runs.jsonl is its record.
+        feeds = [feed for feed in local_feed_paths(self.crawler) if feed.exists()]
+        for feed in feeds:
             target = summary_path(feed)
             document = build_summary(
                 report,
@@ -342,3 +381,17 @@ class HealthSummary:
             else:
                 written.append(target)
         log_block(report, column_rows(report.stats or final_stats, sections), written)
+        if getattr(getattr(spider, "args", None), "probe", False):
+            return  # a probe exports nothing and writes nothing: it is no run of the history
+        history = output_dir(self.crawler.settings.get("GOVNEWS_OUTPUT_DIR")) / spider.name / RUNS_FILE
+        record = run_record(
+            report,
+            final_stats,
+            job=job_id(spider),
+            feed=feeds[0] if feeds else None,
+            summary=written[0] if written else None,
+        )
+        try:
+            append_run(history, record)
+        except OSError as error:
+            logger.error("could not append to the run history %s: %s", history, error)
