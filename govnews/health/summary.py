@@ -51,6 +51,7 @@ SUMMARY_SUFFIX = ".summary.json"
 RUNS_FILE = "runs.jsonl"
 HEALTH_MONITOR_SUITE = "govnews.health.monitors.HealthMonitorSuite"
 _COLUMN_COUNTS = (
+    "page_count",
     "list_pages",
     "list_rows",
     "empty_first_page",

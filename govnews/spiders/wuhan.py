@@ -7,6 +7,7 @@ one page lives in :mod:`govnews.extract`, the site's shape in :mod:`govnews.site
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -97,8 +98,10 @@ class WuhanSpider(scrapy.Spider):
     def _print_probe_report(self) -> None:
         assert self.probe_report is not None
         report = self.probe_report.render(self.args.base_url)
-        logger.info("%s", report)
         print(report, flush=True)
+        if not sys.stdout.isatty():
+            # Not on a screen (scrapyd, a pipe): the log keeps it too. On a terminal, once.
+            logger.info("%s", report)
 
     def _probe_column(self, path: str) -> ColumnProbe:
         assert self.probe_report is not None
@@ -289,6 +292,10 @@ class WuhanSpider(scrapy.Spider):
         """The walk rule (govnews.incremental): the next list page, or None at the
         column's end, at a page of covered rows, or where the walk is cut short."""
         page_count = walk.page_count or page.pager.page_count
+        if page_count and walk.page_index == 0:
+            # What a full walk of the column costs, for the summary and the first taste of the site.
+            assert self.crawler.stats is not None
+            self.crawler.stats.max_value(f"{STATS}/column/{walk.path.strip('/')}/page_count", page_count)
         step = self.incremental_run.page_read(
             walk.path,
             page_index=walk.page_index,
