@@ -56,6 +56,28 @@ def run_command(
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def run_on_terminal(cmd: list[str], timeout: float = 120) -> tuple[int, str]:
+    """``cmd`` from the project root with a pseudo-terminal as stdin, stdout and stderr,
+    as a user at a screen runs it: its exit code and what the screen showed."""
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=follower, stdout=follower, stderr=follower)
+        os.close(follower)
+        chunks: list[bytes] = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = proc.wait(timeout=timeout)
+    finally:
+        os.close(leader)
+    return code, b"".join(chunks).decode("utf-8", "replace")
+
+
 def run_crawl(
     *spider_args: str,
     output: Path,

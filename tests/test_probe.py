@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-from tests.conftest import FAST_SETTINGS, ROOT, crawl_command, run_command
+from tests.conftest import FAST_SETTINGS, crawl_command, run_command, run_on_terminal
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 
@@ -47,21 +45,6 @@ def test_probe_reports_selectors_and_exports_nothing(
 def test_on_a_terminal_the_probe_report_shows_once(mirror: MirrorServer, tmp_path: Path) -> None:
     settings = {**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(tmp_path / "output")}
     cmd = crawl_command(f"base_url={mirror.base_url}", "probe=1", "sections=sy/whyw", settings=settings)
-    leader, follower = os.openpty()
-    try:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=follower, stdout=follower, stderr=follower)
-        os.close(follower)
-        chunks: list[bytes] = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert proc.wait(timeout=120) == 0
-    finally:
-        os.close(leader)
-    screen = b"".join(chunks).decode("utf-8", "replace")
+    code, screen = run_on_terminal(cmd)
+    assert code == 0
     assert screen.count(f"govnews probe of {mirror.base_url}") == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import time
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FAST_SETTINGS, ROOT, crawl_command, run_command
+from tests.conftest import FAST_SETTINGS, ROOT, crawl_command, run_command, run_on_terminal
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 
@@ -141,21 +140,6 @@ def test_progress_bars_on_a_terminal(tmp_path: Path) -> None:
     site = MirrorSite(n_articles=60, per_page=10, seed=25)
     with MirrorServer(site) as server:
         cmd = crawl_command(f"base_url={server.base_url}", settings=settings_for(tmp_path, DOWNLOAD_DELAY="0.05"))
-        leader, follower = os.openpty()
-        try:
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdin=follower, stdout=follower, stderr=follower)
-            os.close(follower)
-            chunks: list[bytes] = []
-            while True:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            assert proc.wait(timeout=120) == 0
-        finally:
-            os.close(leader)
-        screen = b"".join(chunks).decode("utf-8", "replace")
+        code, screen = run_on_terminal(cmd)
+        assert code == 0
         assert "/zwgk/tzgg/" in screen and "list page" in screen and "articles" in screen
