@@ -1,4 +1,5 @@
-"""Shared fixtures: the mirror server, and running ``scrapy crawl`` as a real subprocess."""
+"""Shared fixtures: the mirror server, a real redis-server, and running ``scrapy crawl`` as a
+real subprocess."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
+from tests.redis_server import INSTALL_HINT, REQUIRE_ENV, RedisServer, redis_required, redis_server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,3 +113,27 @@ def mirror_site() -> MirrorSite:
 def mirror(mirror_site: MirrorSite) -> Iterator[MirrorServer]:
     with MirrorServer(mirror_site) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server for the session (``tests/redis_server.py``), stopped at its end
+    whatever happened. Absent: the test skips, saying how to install it; with
+    ``GOVNEWS_REQUIRE_REDIS=1`` (CI) it fails instead."""
+    if redis_server_binary() is None:
+        if redis_required():
+            pytest.fail(f"{REQUIRE_ENV} is set but {INSTALL_HINT}", pytrace=False)
+        pytest.skip(INSTALL_HINT)
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's redis-server, emptied (FLUSHALL) for this test."""
+    client = redis_server.client()
+    try:
+        client.flushall()
+    finally:
+        client.close()
+    return redis_server.url
