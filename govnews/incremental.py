@@ -19,7 +19,8 @@ The walk rule
     meets covered rows again.
 
 :class:`IncrementalRun` applies the rule for one run; :func:`next_page` is the decision
-after each list page, used with and without a store (``incremental=0``).
+after each list page, used with and without a store (``incremental=0``). The store is
+either backend of :class:`govnews.state.Store` (SQLite, or Redis with ``REDIS_URL``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from govnews.state import Record, StateStore, StoreLock, WalkRecord
+from govnews.state import Lock, Record, Store, WalkRecord
 
 EndReason = Literal["last_page", "end_404", "empty_page", "covered"]
 CutReason = Literal["max_pages", "since", "list_failed"]
@@ -125,8 +126,8 @@ class IncrementalRun:
         self.run_id = run_id
         self.refresh_days = refresh_days
         self.today = today or datetime.now(UTC).date()
-        self.store: StateStore | None = None
-        self.lock: StoreLock | None = None
+        self.store: Store | None = None
+        self.lock: Lock | None = None
         self.columns: dict[str, ColumnProgress] = {}
         self.pending_batch: list[Record] = []
         self.gone: set[str] = set()
@@ -135,7 +136,9 @@ class IncrementalRun:
 
     # -- the store ------------------------------------------------------------------
 
-    def attach(self, store: StateStore, lock: StoreLock) -> None:
+    def attach(self, store: Store, lock: Lock) -> None:
+        """Use ``store`` (either backend, :class:`govnews.state.Store`), whose ``lock``
+        this run holds; :meth:`close` closes one and releases the other."""
         self.store = store
         self.lock = lock
 

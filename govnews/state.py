@@ -23,6 +23,14 @@ the feeds of the manifest that are still open, i.e. whose run died: a run that e
 its feeds closed, and the store's lock (:class:`StoreLock`) guarantees that no other run
 is writing while reconciliation reads.
 
+Two backends keep the same rules behind one interface, :class:`Store` (with :class:`Lock`
+for the lock): :class:`StateStore` here, embedded SQLite, the default; and
+:class:`govnews.state_redis.RedisStateStore`, chosen by the ``REDIS_URL`` setting (or
+environment variable), shared by the workers of a cluster. :func:`open_store` opens the
+one the settings select, with its lock. Feed files are local to the machine that wrote
+them: each manifest entry names its host, and :func:`reconcile` reads only the entries of
+the host it runs on (with SQLite, a store is one machine's: entries carry no host).
+
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as d:
 ...     store = StateStore(Path(d) / "s.sqlite3")
@@ -38,12 +46,13 @@ import errno
 import fcntl
 import json
 import os
+import socket
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Protocol
 
 from govnews.paths import default_state_dir, directory_setting
 
@@ -145,21 +154,87 @@ class FeedEntry:
     opened: str
     closed: str | None
     reconciled_size: int
+    host: str | None = None
+    """The machine whose file system holds ``path`` (Redis stores); None: the store's own
+    machine (SQLite)."""
+
+
+# -- the interface both backends give the rules --------------------------------------------
+
+
+class Lock(Protocol):
+    """One run at a time per site: held for the life of a run, then released."""
+
+    def release(self) -> None: ...
+
+
+class Store(Protocol):
+    """What :mod:`govnews.incremental` and :func:`reconcile` need of a state store:
+    :class:`StateStore` (SQLite) and :class:`govnews.state_redis.RedisStateStore` (Redis).
+
+    ``host`` is the machine this store's feed files are on: manifest entries of other
+    hosts are never read here (None: every entry is local, as with SQLite)."""
+
+    host: str | None
+
+    def get(self, url: str) -> Record | None: ...
+    def __contains__(self, url: object) -> bool: ...
+    def __len__(self) -> int: ...
+    def record(self, records: Iterable[Record]) -> None: ...
+    def first_url(self, content_hash: str) -> str | None: ...
+    def touch(self, urls: Iterable[str]) -> None: ...
+    def is_due_for_refresh(self, record: Record, refresh_days: int, today: date) -> bool: ...
+    def covered(self, column: str, urls: Iterable[str]) -> set[str]: ...
+    def is_dead_link(self, column: str, url: str) -> bool: ...
+    def complete_walk(self, walk: WalkRecord, seen: Iterable[str], gone: Iterable[str] = ()) -> int: ...
+    def last_walk(self, column: str) -> WalkRecord | None: ...
+    def walks(self) -> list[WalkRecord]: ...
+    def reset_column(self, column: str) -> None: ...
+    def pending(self, columns: Iterable[str]) -> list[tuple[str, str, int, str]]: ...
+    def count_attempt(self, urls: Iterable[str]) -> None: ...
+    def give_up(self, urls: Iterable[str]) -> None: ...
+    def open_feed(self, path: Path, run: str, size: int = 0) -> None: ...
+    def close_feeds(self, run: str) -> None: ...
+    def feeds(self, *, open_only: bool = False) -> list[FeedEntry]: ...
+    def mark_reconciled(self, entry: FeedEntry, size: int, *, closed: bool) -> None: ...
+    def close(self) -> None: ...
+
+
+def due_for_refresh(record: Record, refresh_days: int, today: date) -> bool:
+    """Published within the last ``refresh_days`` days (an unknown date counts as due).
+
+    >>> due_for_refresh(Record("u", "h", 1, "2026-11-30"), 3, date(2026, 12, 1))
+    True
+    >>> due_for_refresh(Record("u", "h", 1, "2026-11-01T08:00:00+08:00"), 3, date(2026, 12, 1))
+    False
+    """
+    if refresh_days <= 0:
+        return False
+    if not record.published_at:
+        return True
+    try:
+        published = date.fromisoformat(record.published_at[:10])
+    except ValueError:
+        return True
+    return published >= today - timedelta(days=refresh_days)
 
 
 # -- the lock ----------------------------------------------------------------------------
 
 
 class StoreLocked(RuntimeError):
-    """Another live process holds the store; the message names it."""
+    """Another live process holds the store; the message names it (pid, start time, and
+    its host and lease for a Redis store)."""
 
-    def __init__(self, path: Path, holder: dict[str, object]) -> None:
+    def __init__(self, path: Path | str, holder: dict[str, object], *, lease_seconds: float | None = None) -> None:
         self.path = path
         self.holder = holder
         pid = holder.get("pid", "?")
         started = holder.get("started", "?")
+        host = f" on {holder['host']}" if holder.get("host") else ""
+        lease = f"; if it died, its lease ends within {lease_seconds:.0f} s" if lease_seconds is not None else ""
         super().__init__(
-            f"the state store {path} is in use by another run (pid {pid}, started {started}); "
+            f"the state store {path} is in use by another run (pid {pid}{host}, started {started}{lease}); "
             "one run at a time per site: wait for it to end"
         )
 
@@ -231,6 +306,10 @@ def acquire_lock(store: Path) -> StoreLock:
 
 
 class StateStore:
+    """The SQLite backend of :class:`Store`: one file per site, one machine's."""
+
+    host: str | None = None
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -301,15 +380,7 @@ class StateStore:
 
     def is_due_for_refresh(self, record: Record, refresh_days: int, today: date) -> bool:
         """Published within the last ``refresh_days`` days (an unknown date counts as due)."""
-        if refresh_days <= 0:
-            return False
-        if not record.published_at:
-            return True
-        try:
-            published = date.fromisoformat(record.published_at[:10])
-        except ValueError:
-            return True
-        return published >= today - timedelta(days=refresh_days)
+        return due_for_refresh(record, refresh_days, today)
 
     # -- column walks -------------------------------------------------------------
 
@@ -434,11 +505,12 @@ class StateStore:
             query += " WHERE closed IS NULL"
         return [FeedEntry(Path(p), r, o, c, int(s)) for p, r, o, c, s in self._db.execute(query + " ORDER BY opened")]
 
-    def _set_reconciled(self, path: Path, size: int, *, closed: bool) -> None:
+    def mark_reconciled(self, entry: FeedEntry, size: int, *, closed: bool) -> None:
+        """The feed was read back up to byte ``size`` (and closed, when ``closed``)."""
         with self._transaction():
             self._db.execute(
                 "UPDATE manifest SET reconciled_size = ?, closed = CASE WHEN ? THEN ? ELSE closed END WHERE path = ?",
-                (size, int(closed), _now(), str(path)),
+                (size, int(closed), _now(), str(entry.path)),
             )
 
     def _transaction(self) -> _Transaction:
@@ -518,20 +590,23 @@ def record_from_item(item: dict[str, object], etag: str | None = None, last_modi
     )
 
 
-def reconcile(store: StateStore) -> tuple[int, int]:
+def reconcile(store: Store) -> tuple[int, int]:
     """Record every item that the store's open feeds (those of runs that died) hold and
     the store does not know, repairing a line cut short first, then mark each feed
     closed. Returns (items read, files repaired).
 
     Call it only while holding the store's lock: then no open feed has a live writer.
     Files outside the manifest are never read or changed; a manifest entry whose file
-    is gone is closed.
+    is gone is closed. Only entries of this machine are read (``store.host``; entries
+    without a host are local): another host's open feeds wait for a run on that host.
     """
     read = repaired = 0
     for entry in store.feeds(open_only=True):
+        if entry.host is not None and entry.host != store.host:
+            continue  # a file on another machine: that machine's next run reads it
         path = entry.path
         if not path.is_file():
-            store._set_reconciled(path, 0, closed=True)
+            store.mark_reconciled(entry, 0, closed=True)
             continue
         if repair_feed(path):
             repaired += 1
@@ -544,5 +619,81 @@ def reconcile(store: StateStore) -> tuple[int, int]:
                 latest[r.url] = r
         store.record(r for r in latest.values() if (old := store.get(r.url)) is None or old.revision <= r.revision)
         read += len(latest)
-        store._set_reconciled(path, size, closed=True)
+        store.mark_reconciled(entry, size, closed=True)
     return read, repaired
+
+
+# -- choosing a backend ------------------------------------------------------------------
+
+DEFAULT_LEASE_TTL = 30.0
+"""Seconds a Redis lock outlives a holder that died without releasing it (renewed every
+third of it while the run lives). Setting ``GOVNEWS_REDIS_LOCK_TTL``."""
+
+
+class SettingsLike(Protocol):
+    """Scrapy's ``Settings``, or a plain dict of settings."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+
+def redis_url(settings: SettingsLike, environ: Mapping[str, str] | None = None) -> str | None:
+    """The ``REDIS_URL`` setting, else the ``REDIS_URL`` environment variable; None (both
+    unset or empty) selects the SQLite backend.
+
+    >>> redis_url({"REDIS_URL": "redis://127.0.0.1:6379/0"}, environ={})
+    'redis://127.0.0.1:6379/0'
+    >>> redis_url({}, environ={"REDIS_URL": "redis://redis.internal:6379/1"})
+    'redis://redis.internal:6379/1'
+    >>> print(redis_url({"REDIS_URL": " "}, environ={}))
+    None
+    """
+    env = os.environ if environ is None else environ
+    value = settings.get("REDIS_URL") or env.get("REDIS_URL") or ""
+    return str(value).strip() or None
+
+
+def lease_ttl(settings: SettingsLike) -> float:
+    """``GOVNEWS_REDIS_LOCK_TTL`` in seconds (default 30, at least 1)."""
+    value = settings.get("GOVNEWS_REDIS_LOCK_TTL")
+    return max(1.0, float(value)) if value not in (None, "") else DEFAULT_LEASE_TTL
+
+
+def this_host() -> str:
+    """The name manifest entries give this machine (the host name)."""
+    return socket.gethostname()
+
+
+def acquire_store_lock(settings: SettingsLike, site_key: str) -> Lock:
+    """Take the lock of ``site_key``'s store in the backend the settings select (a
+    ``flock`` beside the SQLite file, or a Redis lease), or raise :class:`StoreLocked`
+    at once. A process holds each lock once: a second call in the same process returns
+    the same lock (release it once per call)."""
+    url = redis_url(settings)
+    if url is None:
+        return acquire_lock(store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), site_key))
+    from govnews.state_redis import acquire_redis_lock  # noqa: PLC0415 - redis only when asked for
+
+    return acquire_redis_lock(url, site_key, ttl=lease_ttl(settings))
+
+
+def open_store(settings: SettingsLike, site_key: str) -> tuple[Store, Lock]:
+    """``(store, lock)`` of the site ``site_key`` (:func:`govnews.pipelines.incremental_state.site_key`)
+    in the backend the settings select: SQLite in ``GOVNEWS_STATE_DIR`` by default, Redis
+    when ``REDIS_URL`` is set. The lock is taken first (:func:`acquire_store_lock`;
+    :class:`StoreLocked` when another run holds it); release both with
+    :meth:`govnews.incremental.IncrementalRun.close`, or ``store.close()`` then
+    ``lock.release()``."""
+    lock = acquire_store_lock(settings, site_key)
+    try:
+        url = redis_url(settings)
+        if url is None:
+            store: Store = StateStore(store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), site_key))
+        else:
+            from govnews.state_redis import RedisLock, RedisStateStore  # noqa: PLC0415
+
+            assert isinstance(lock, RedisLock)
+            store = RedisStateStore.connect(url, site_key, lock=lock)
+    except BaseException:
+        lock.release()
+        raise
+    return store, lock

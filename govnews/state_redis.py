@@ -1,0 +1,620 @@
+"""The incremental state store in Redis: the rules of :class:`govnews.state.StateStore`,
+shared by every worker of a cluster.
+
+Selected by ``REDIS_URL`` (setting or environment variable) through
+:func:`govnews.state.open_store`; SQLite stays the default. Same promise, same interface
+(:class:`govnews.state.Store`), same site keys
+(:func:`govnews.pipelines.incremental_state.site_key`). Needs Redis 6.2 or later
+(``SMISMEMBER``). No Scrapy import.
+
+Key layout, per site (``{site}`` is a Redis Cluster hash tag: every key of a site lives in
+one slot, so a write is one ``MULTI``/``EXEC`` transaction)::
+
+    govnews:{<site>}:articles            hash  url -> JSON {h: content_hash, r: revision, p: published_at,
+                                                            e: etag, m: last_modified, f: first_seen, l: last_seen}
+    govnews:{<site>}:contents            hash  content_hash -> first URL exported with it (HSETNX)
+    govnews:{<site>}:covered:<column>    set   rows complete walks of the column listed
+    govnews:{<site>}:walks               hash  column -> JSON WalkRecord (its last complete walk)
+    govnews:{<site>}:pending             hash  url -> JSON {col, attempts, since}
+    govnews:{<site>}:manifest            hash  "<host>\\t<path>" -> JSON {host, path, run, opened, closed,
+                                                                         reconciled_size}
+    govnews:{<site>}:lock                string JSON {pid, host, started, token}, with a TTL (the lease)
+    govnews:{<site>}:schema              string the layout's version
+
+The lock (:class:`RedisLock`): one run at a time per site, as the ``flock`` of the SQLite
+store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.state.StoreLocked`
+names the holder (pid, host, start time). A thread renews the lease every third of its
+TTL (``GOVNEWS_REDIS_LOCK_TTL``, 30 s by default) while the run lives; a holder that dies
+stops renewing, and the site is free again at most one TTL later. Renewal and release
+only touch a lease whose value is still the holder's own (compare-and-set in Lua).
+
+Fencing: every write of a store opened with its lock is a transaction that ``WATCH``\\es the
+lock key and first checks that the lease is still this run's. A run whose lease ended (it
+was paused longer than the TTL, or cut off from Redis) cannot write over the run that took
+the site after it: its writes raise :class:`LeaseLost`. What it exported but could not
+record is in its feed, which the next run on its host reads back.
+
+Feed files are local: each manifest entry names its host, a run closes only its own
+host's entries, and :func:`govnews.state.reconcile` reads only those of the host it runs
+on; another host's open feeds wait, open, for that host's next run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+from redis.client import Pipeline
+
+from govnews.state import (
+    DEFAULT_LEASE_TTL,
+    FeedEntry,
+    Record,
+    StoreLocked,
+    WalkRecord,
+    _now,
+    due_for_refresh,
+)
+
+KEY_PREFIX = "govnews"
+LAYOUT_VERSION = "1"
+
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class LeaseLost(RuntimeError):
+    """This run's lease on the site's store ended (another run may hold it now): the store
+    refuses to write."""
+
+
+def site_prefix(site_key: str) -> str:
+    """``govnews:{<site>}:``, the prefix of every key of a site.
+
+    >>> site_prefix("www.wuhan.gov.cn")
+    'govnews:{www.wuhan.gov.cn}:'
+    """
+    return f"{KEY_PREFIX}:{{{site_key}}}:"
+
+
+def redacted(url: str) -> str:
+    """A Redis URL without its password, for messages.
+
+    >>> redacted("redis://:s3cret@redis.internal:6379/0")
+    'redis://redis.internal:6379/0'
+    """
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for ``url`` that answers ``str``, with timeouts (a dead Redis is an error,
+    not a hang)."""
+    return redis.Redis.from_url(
+        url, decode_responses=True, socket_timeout=15, socket_connect_timeout=5, health_check_interval=30
+    )
+
+
+# -- the lock ----------------------------------------------------------------------------
+
+
+class RedisLock:
+    """A lease on ``govnews:{<site>}:lock``, renewed by a daemon thread while the run lives.
+
+    Use :func:`acquire_redis_lock`. ``lost`` turns True when a renewal finds the lease gone
+    or another's (or Redis unreachable for a whole TTL); the store's writes then raise
+    :class:`LeaseLost`.
+    """
+
+    def __init__(self, client: redis.Redis, url: str, site_key: str, value: str, ttl: float) -> None:
+        self.url = url
+        self.site_key = site_key
+        self.key = site_prefix(site_key) + "lock"
+        self.value = value
+        self.ttl = ttl
+        self.users = 1
+        self.lost = False
+        self._client = client
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._keep_alive, name=f"govnews-lease-{site_key}", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def holder(self) -> dict[str, Any]:
+        """pid, host, start time and token of this lease."""
+        loaded: dict[str, Any] = json.loads(self.value)
+        return loaded
+
+    def _keep_alive(self) -> None:
+        interval = self.ttl / 3
+        last_renewed = time.monotonic()
+        while not self._stop.wait(interval):
+            try:
+                renewed = self._renew(keys=[self.key], args=[self.value, int(self.ttl * 1000)])
+            except redis.RedisError:
+                if time.monotonic() - last_renewed >= self.ttl:
+                    self.lost = True
+                    return
+                continue
+            if not renewed:
+                self.lost = True
+                return
+            last_renewed = time.monotonic()
+
+    def is_held(self) -> bool:
+        """The lease is still this run's (asks Redis)."""
+        return not self.lost and self._client.get(self.key) == self.value
+
+    def _stop_renewing(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        _HELD.pop((self.url, self.key), None)
+
+    def release(self) -> None:
+        """Give one use back; the last frees the site at once (only if the lease is still
+        this run's)."""
+        self.users -= 1
+        if self.users > 0 or self._thread is None:
+            return
+        self._stop_renewing()
+        try:
+            self._release(keys=[self.key], args=[self.value])
+        finally:
+            self._client.close()
+
+    def abandon(self) -> None:
+        """Stop renewing without freeing the site, as a process that dies does: the lease
+        ends one TTL after its last renewal. (Tests use it to play a killed run.)"""
+        self.users = 0
+        self._stop_renewing()
+        self._client.close()
+
+
+_HELD: dict[tuple[str, str], RedisLock] = {}
+_HELD_GUARD = threading.Lock()
+
+
+@atexit.register
+def _release_at_exit() -> None:
+    """A process that exits (not one that is killed) frees its sites at once, as the
+    kernel frees a ``flock``; a killed one's lease ends within its TTL."""
+    for lock in list(_HELD.values()):
+        lock.users = 1
+        with contextlib.suppress(redis.RedisError):
+            lock.release()
+
+
+def acquire_redis_lock(
+    url: str, site_key: str, *, ttl: float = DEFAULT_LEASE_TTL, host: str | None = None
+) -> RedisLock:
+    """Take the site's lease, or raise :class:`govnews.state.StoreLocked` at once (no
+    waiting) naming the holder. A process holds each lease once: a second call returns the
+    same lock (release it once per call)."""
+    key = site_prefix(site_key) + "lock"
+    with _HELD_GUARD:
+        held = _HELD.get((url, key))
+        if held is not None:
+            held.users += 1
+            return held
+        client = connect(url)
+        value = json.dumps(
+            {"pid": os.getpid(), "host": host or socket.gethostname(), "started": _now(), "token": uuid.uuid4().hex},
+            sort_keys=True,
+        )
+        try:
+            taken = client.set(key, value, nx=True, px=int(ttl * 1000))
+            if not taken:
+                current = client.get(key)
+                remaining = client.pttl(key)
+        except BaseException:
+            client.close()
+            raise
+        if not taken:
+            client.close()
+            try:
+                holder = json.loads(current) if current else {}
+            except ValueError:
+                holder = {}
+            holder = holder if isinstance(holder, dict) else {}
+            holder.pop("token", None)
+            lease = remaining / 1000 if isinstance(remaining, int) and remaining > 0 else ttl
+            raise StoreLocked(describe(url, site_key), holder, lease_seconds=lease)
+        lock = RedisLock(client, url, site_key, value, ttl)
+        _HELD[(url, key)] = lock
+        return lock
+
+
+def describe(url: str, site_key: str) -> str:
+    """How messages name a Redis store: ``redis://host:port/db (site www.wuhan.gov.cn)``."""
+    return f"{redacted(url)} (site {site_key})"
+
+
+# -- the store ---------------------------------------------------------------------------
+
+
+def _record_json(record: Record, first_seen: str, last_seen: str) -> str:
+    return json.dumps(
+        {
+            "h": record.content_hash,
+            "r": record.revision,
+            "p": record.published_at,
+            "e": record.etag,
+            "m": record.last_modified,
+            "f": first_seen,
+            "l": last_seen,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _record_of(url: str, raw: str | bytes) -> Record:
+    data = json.loads(raw)
+    return Record(url, str(data["h"]), int(data["r"]), data.get("p"), data.get("e"), data.get("m"))
+
+
+class RedisStateStore:
+    """The Redis backend of :class:`govnews.state.Store`, for one site.
+
+    ``host`` names this machine in the feed manifest (default: the host name). Opened with
+    its ``lock`` (:meth:`connect`, :func:`govnews.state.open_store`), every write checks the
+    lease first (fencing); without one (tools, tests) writes are plain transactions.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        site_key: str,
+        *,
+        lock: RedisLock | None = None,
+        host: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        self._r = client
+        self.site_key = site_key
+        self.lock = lock
+        self.host: str | None = host or socket.gethostname()
+        self.path = description or site_key
+        """How messages name the store (as ``StateStore.path`` does)."""
+        prefix = site_prefix(site_key)
+        self._articles = prefix + "articles"
+        self._contents = prefix + "contents"
+        self._walks = prefix + "walks"
+        self._pending = prefix + "pending"
+        self._manifest = prefix + "manifest"
+        self._covered_prefix = prefix + "covered:"
+        self._client_owned = False
+        self._r.set(prefix + "schema", LAYOUT_VERSION, nx=True)
+
+    @classmethod
+    def connect(
+        cls, url: str, site_key: str, *, lock: RedisLock | None = None, host: str | None = None
+    ) -> RedisStateStore:
+        """Open the store of ``site_key`` at ``url`` (its own connection, closed by :meth:`close`)."""
+        store = cls(connect(url), site_key, lock=lock, host=host, description=describe(url, site_key))
+        store._client_owned = True
+        return store
+
+    def close(self) -> None:
+        if self._client_owned:
+            self._r.close()
+
+    def keys(self) -> list[str]:
+        """Every key of this site, the lock included."""
+        return sorted(self._r.scan_iter(match=site_prefix(self.site_key).replace("{", "\\{").replace("}", "\\}") + "*"))
+
+    def drop(self) -> int:
+        """Delete every key of the site but its lock (the next run exports everything
+        again, as with a deleted SQLite store). Returns the number of keys deleted."""
+        doomed = [k for k in self.keys() if not k.endswith(":lock")]
+        return int(self._write(lambda pipe: pipe.delete(*doomed))[0]) if doomed else 0
+
+    # -- transactions ---------------------------------------------------------------
+
+    def _write(self, stage: Callable[[Pipeline], object]) -> list[Any]:
+        """Run the commands ``stage`` queues as one MULTI/EXEC transaction; with a lock,
+        only while the lease is this run's (WATCH on the lock key, so that a lease taken
+        over between the check and EXEC aborts it). Returns EXEC's replies."""
+        with self._r.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    if self.lock is not None:
+                        pipe.watch(self.lock.key)  # type: ignore[no-untyped-call]
+                        if self.lock.lost or pipe.get(self.lock.key) != self.lock.value:
+                            raise LeaseLost(
+                                f"the lease on the state store {self.path} ended: another run may hold it; "
+                                "this run records nothing more (its feed is read back by the next run on this host)"
+                            )
+                        pipe.multi()
+                    stage(pipe)
+                    return list(pipe.execute())
+                except redis.WatchError:
+                    continue  # the lease was renewed (or taken) meanwhile: check again
+                finally:
+                    pipe.reset()
+
+    # -- articles ---------------------------------------------------------------
+
+    def get(self, url: str) -> Record | None:
+        raw = self._r.hget(self._articles, url)
+        return _record_of(url, raw) if raw is not None else None
+
+    def __contains__(self, url: object) -> bool:
+        return isinstance(url, str) and bool(self._r.hexists(self._articles, url))
+
+    def __len__(self) -> int:
+        return int(self._r.hlen(self._articles))
+
+    def record(self, records: Iterable[Record]) -> None:
+        """Insert or update records in one transaction, with the SQLite store's rules: a
+        revision never goes back, the content hash follows the highest revision, known
+        dates and validators are kept when a record has none, first_seen is kept and
+        last_seen set now. The first URL of each content hash is remembered; an exported
+        article is no longer pending."""
+        batch = list(records)
+        if not batch:
+            return
+        now = _now()
+        urls = list(dict.fromkeys(r.url for r in batch))
+        stored = dict(zip(urls, self._r.hmget(self._articles, urls), strict=True))
+        merged: dict[str, tuple[Record, str]] = {}
+        for r in batch:
+            if r.url in merged:
+                old, first_seen = merged[r.url]
+            elif (raw := stored[r.url]) is not None:
+                old, first_seen = _record_of(r.url, raw), json.loads(raw)["f"]
+            else:
+                merged[r.url] = (r, now)
+                continue
+            merged[r.url] = (
+                Record(
+                    r.url,
+                    r.content_hash if r.revision >= old.revision else old.content_hash,
+                    max(old.revision, r.revision),
+                    r.published_at if r.published_at is not None else old.published_at,
+                    r.etag if r.etag is not None else old.etag,
+                    r.last_modified if r.last_modified is not None else old.last_modified,
+                ),
+                first_seen,
+            )
+
+        def stage(pipe: Pipeline) -> None:
+            rows: dict[Any, Any] = {u: _record_json(rec, f, now) for u, (rec, f) in merged.items()}
+            pipe.hset(self._articles, mapping=rows)
+            for r in batch:
+                if r.content_hash:
+                    pipe.hsetnx(self._contents, r.content_hash, r.url)
+            pipe.hdel(self._pending, *urls)
+
+        self._write(stage)
+
+    def first_url(self, content_hash: str) -> str | None:
+        """The URL first exported with this content, if any."""
+        url = self._r.hget(self._contents, content_hash)
+        return str(url) if url is not None else None
+
+    def touch(self, urls: Iterable[str]) -> None:
+        """Mark articles seen again unchanged."""
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return
+        now = _now()
+        found = {u: raw for u, raw in zip(wanted, self._r.hmget(self._articles, wanted), strict=True) if raw}
+        if not found:
+            return
+        updated: dict[Any, Any] = {
+            u: json.dumps({**json.loads(raw), "l": now}, ensure_ascii=False) for u, raw in found.items()
+        }
+        self._write(lambda pipe: pipe.hset(self._articles, mapping=updated))
+
+    def is_due_for_refresh(self, record: Record, refresh_days: int, today: date) -> bool:
+        """Published within the last ``refresh_days`` days (an unknown date counts as due)."""
+        return due_for_refresh(record, refresh_days, today)
+
+    # -- column walks -------------------------------------------------------------
+
+    def _covered_key(self, column: str) -> str:
+        return self._covered_prefix + column
+
+    def covered(self, column: str, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` that a complete walk of ``column`` has listed."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            flags = self._r.smismember(self._covered_key(column), chunk)
+            found.update(u for u, flag in zip(chunk, flags, strict=True) if flag)
+        return found
+
+    def is_dead_link(self, column: str, url: str) -> bool:
+        """A row a complete walk of ``column`` listed, never exported and not owed: its
+        page answered 404 or 410 (or was given up)."""
+        pipe = self._r.pipeline(transaction=False)
+        pipe.sismember(self._covered_key(column), url)
+        pipe.hexists(self._pending, url)
+        pipe.hexists(self._articles, url)
+        listed, owed, exported = pipe.execute()
+        return bool(listed) and not owed and not exported
+
+    def complete_walk(self, walk: WalkRecord, seen: Iterable[str], gone: Iterable[str] = ()) -> int:
+        """Record a complete walk of ``walk.column``: every row it saw becomes covered,
+        and those not exported yet become pending, but for ``gone`` (dead links: their
+        page answered 404 or 410). Returns the number made pending."""
+        urls = list(dict.fromkeys(seen))
+        dead = set(gone)
+        now = _now()
+        exported = set()
+        if urls:
+            exported = {u for u, raw in zip(urls, self._r.hmget(self._articles, urls), strict=True) if raw}
+        owed = [u for u in urls if u not in dead and u not in exported]
+        entry = json.dumps({"col": walk.column, "attempts": 0, "since": now}, ensure_ascii=False)
+        walk_json = json.dumps(
+            {
+                "column": walk.column,
+                "run": walk.run,
+                "completed": walk.completed,
+                "list_pages": walk.list_pages,
+                "rows_seen": walk.rows_seen,
+                "ended": walk.ended,
+            },
+            ensure_ascii=False,
+        )
+
+        def stage(pipe: Pipeline) -> None:
+            if urls:
+                pipe.sadd(self._covered_key(walk.column), *urls)
+            for u in owed:
+                pipe.hsetnx(self._pending, u, entry)
+            pipe.hset(self._walks, walk.column, walk_json)
+
+        replies = self._write(stage)
+        offset = 1 if urls else 0
+        return sum(1 for reply in replies[offset : offset + len(owed)] if reply)
+
+    def last_walk(self, column: str) -> WalkRecord | None:
+        raw = self._r.hget(self._walks, column)
+        return WalkRecord(**json.loads(raw)) if raw is not None else None
+
+    def walks(self) -> list[WalkRecord]:
+        return [WalkRecord(**json.loads(raw)) for _, raw in sorted(self._r.hgetall(self._walks).items())]
+
+    def reset_column(self, column: str) -> None:
+        """Forget a column's walks: its next run walks it to the end again (nothing is
+        exported twice: the articles stay known)."""
+        owed = [u for u, raw in self._r.hgetall(self._pending).items() if json.loads(raw)["col"] == column]
+
+        def stage(pipe: Pipeline) -> None:
+            pipe.delete(self._covered_key(column))
+            pipe.hdel(self._walks, column)
+            if owed:
+                pipe.hdel(self._pending, *owed)
+
+        self._write(stage)
+
+    # -- pending rows -------------------------------------------------------------
+
+    def pending(self, columns: Iterable[str]) -> list[tuple[str, str, int, str]]:
+        """``(url, column, attempts, since)`` of the rows still owed in ``columns``."""
+        cols = set(columns)
+        if not cols:
+            return []
+        rows = []
+        for url, raw in self._r.hgetall(self._pending).items():
+            data = json.loads(raw)
+            if data["col"] in cols:
+                rows.append((str(url), str(data["col"]), int(data["attempts"]), str(data["since"])))
+        return sorted(rows, key=lambda row: (row[3], row[0]))
+
+    def count_attempt(self, urls: Iterable[str]) -> None:
+        counts = Counter(urls)
+        if not counts:
+            return
+        wanted = list(counts)
+        found = {u: raw for u, raw in zip(wanted, self._r.hmget(self._pending, wanted), strict=True) if raw}
+        if not found:
+            return
+        updated: dict[Any, Any] = {}
+        for u, raw in found.items():
+            data = json.loads(raw)
+            data["attempts"] = int(data["attempts"]) + counts[u]
+            updated[u] = json.dumps(data, ensure_ascii=False)
+        self._write(lambda pipe: pipe.hset(self._pending, mapping=updated))
+
+    def give_up(self, urls: Iterable[str]) -> None:
+        doomed = list(dict.fromkeys(urls))
+        if doomed:
+            self._write(lambda pipe: pipe.hdel(self._pending, *doomed))
+
+    # -- the feed manifest -----------------------------------------------------------
+
+    @staticmethod
+    def _field(host: str | None, path: Path) -> str:
+        return f"{host or ''}\t{path}"
+
+    def open_feed(self, path: Path, run: str, size: int = 0) -> None:
+        """Journal ``path`` (on this host) for ``run`` from byte ``size`` on, open until
+        :meth:`close_feeds`."""
+        entry = {
+            "host": self.host,
+            "path": str(path),
+            "run": run,
+            "opened": _now(),
+            "closed": None,
+            "reconciled_size": size,
+        }
+        self._write(lambda pipe: pipe.hset(self._manifest, self._field(self.host, path), json.dumps(entry)))
+
+    def close_feeds(self, run: str) -> None:
+        """Close ``run``'s open feeds on this host (another host's run of the same name is
+        not this one)."""
+        now = _now()
+        updated: dict[Any, Any] = {}
+        for name, raw in self._r.hgetall(self._manifest).items():
+            data = json.loads(raw)
+            if data["host"] == self.host and data["run"] == run and data["closed"] is None:
+                updated[name] = json.dumps({**data, "closed": now})
+        if updated:
+            self._write(lambda pipe: pipe.hset(self._manifest, mapping=updated))
+
+    def feeds(self, *, open_only: bool = False) -> list[FeedEntry]:
+        """Every host's entries (ordered by opening); :func:`govnews.state.reconcile` reads
+        only this host's."""
+        entries = []
+        for raw in self._r.hgetall(self._manifest).values():
+            data = json.loads(raw)
+            if open_only and data["closed"] is not None:
+                continue
+            entries.append(
+                FeedEntry(
+                    Path(data["path"]),
+                    str(data["run"]),
+                    str(data["opened"]),
+                    data["closed"],
+                    int(data["reconciled_size"]),
+                    data["host"],
+                )
+            )
+        return sorted(entries, key=lambda e: (e.opened, e.host or "", str(e.path)))
+
+    def mark_reconciled(self, entry: FeedEntry, size: int, *, closed: bool) -> None:
+        """The feed was read back up to byte ``size`` (and closed, when ``closed``)."""
+        name = self._field(entry.host or self.host, entry.path)
+        raw = self._r.hget(self._manifest, name)
+        if raw is None:
+            return
+        data = json.loads(raw)
+        data["reconciled_size"] = size
+        if closed:
+            data["closed"] = _now()
+        self._write(lambda pipe: pipe.hset(self._manifest, name, json.dumps(data)))

@@ -1,0 +1,418 @@
+"""The Redis state backend on a real redis-server: the SQLite store's rules, its lease lock,
+fencing, the per-host feed manifest and the backend factory.
+
+The rules are checked by comparison: hypothesis drives the same operations on a SQLite and
+a Redis store and every answer must be equal (the SQLite store is the reference, with its
+own tests in ``test_state.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govnews.incremental import IncrementalRun
+from govnews.state import (
+    Record,
+    StateStore,
+    Store,
+    StoreLock,
+    StoreLocked,
+    WalkRecord,
+    acquire_store_lock,
+    open_store,
+    reconcile,
+)
+from govnews.state_redis import LeaseLost, RedisLock, RedisStateStore, acquire_redis_lock, site_prefix
+from tests.redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def line(url: str, digest: str = "a" * 64, revision: int = 1) -> bytes:
+    item = {"url": url, "content_hash": digest, "revision": revision, "published_at": "2024-05-01"}
+    return json.dumps(item).encode() + b"\n"
+
+
+def new_site() -> str:
+    return f"site-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store of each backend."""
+    if request.param == "sqlite":
+        sqlite = StateStore(tmp_path / "s.sqlite3")
+        yield sqlite
+        sqlite.close()
+        return
+    url = request.getfixturevalue("redis_url")
+    redis_store = RedisStateStore.connect(url, new_site())
+    yield redis_store
+    redis_store.close()
+
+
+# -- the same rules as SQLite -------------------------------------------------------------
+
+
+def test_record_keeps_first_seen_and_the_highest_revision(store: Store) -> None:
+    store.record([Record("u", "h1", 2, "2024-05-01", etag='"e1"')])
+    store.record([Record("u", "h0", 1, None)])
+    assert store.get("u") == Record("u", "h1", 2, "2024-05-01", etag='"e1"')
+    store.record([Record("u", "h3", 3, None)])
+    assert store.get("u") == Record("u", "h3", 3, "2024-05-01", etag='"e1"')
+    assert "u" in store and "v" not in store and len(store) == 1
+    assert store.first_url("h1") == "u" and store.first_url("nope") is None
+
+
+def test_a_walk_covers_owes_and_forgets(store: Store) -> None:
+    store.record([Record("a", "h", 1, None)])
+    walk = WalkRecord("/c/", "run-1", "2026-12-01T00:00:00Z", 2, 4, "last_page")
+    assert store.complete_walk(walk, ["a", "b", "c", "dead"], gone=["dead"]) == 2
+    assert store.covered("/c/", ["a", "b", "x"]) == {"a", "b"}
+    assert [(u, c, n) for u, c, n, _ in store.pending(["/c/"])] == [("b", "/c/", 0), ("c", "/c/", 0)]
+    assert store.is_dead_link("/c/", "dead") and not store.is_dead_link("/c/", "b")
+    store.count_attempt(["b"])
+    assert [n for u, _, n, _ in store.pending(["/c/"]) if u == "b"] == [1]
+    store.record([Record("b", "h2", 1, None)])
+    store.give_up(["c"])
+    assert store.pending(["/c/"]) == [] and store.last_walk("/c/") == walk and store.walks() == [walk]
+    store.reset_column("/c/")
+    assert store.covered("/c/", ["a"]) == set() and store.last_walk("/c/") is None and "a" in store
+
+
+def test_reconcile_reads_only_open_feeds_of_the_manifest_then_closes_them(store: Store, tmp_path: Path) -> None:
+    ours, foreign, closed = tmp_path / "ours.jsonl", tmp_path / "foreign.jsonl", tmp_path / "closed.jsonl"
+    ours.write_bytes(line("u1") + line("u2") + b'{"url": "u3"')
+    foreign.write_bytes(line("x"))
+    closed.write_bytes(line("c"))
+    store.open_feed(ours, "run-1")
+    store.open_feed(closed, "run-0")
+    store.close_feeds("run-0")
+    assert reconcile(store) == (2, 1)
+    assert "u1" in store and "u2" in store and "u3" not in store and "x" not in store and "c" not in store
+    assert [e.closed is not None for e in store.feeds()] == [True, True]
+    assert store.feeds(open_only=True) == []
+
+
+# -- differential: Redis answers as SQLite does -------------------------------------------
+
+URLS = ("u1", "u2", "u3")
+HASHES = ("h1", "h2", "h3")
+COLUMNS = ("/a/", "/b/")
+records = st.builds(
+    Record,
+    url=st.sampled_from(URLS),
+    content_hash=st.sampled_from(("", *HASHES)),
+    revision=st.integers(1, 3),
+    published_at=st.sampled_from((None, "2024-05-01", "2024-05-09")),
+    etag=st.sampled_from((None, '"e1"', '"e2"')),
+    last_modified=st.none(),
+)
+urls = st.lists(st.sampled_from(URLS), max_size=5)
+# Walks see most of the pool and rarely a dead link, so that they meet exported rows.
+seen = st.lists(st.sampled_from(URLS), min_size=2, max_size=6)
+gone = st.lists(st.sampled_from(URLS), max_size=1)
+operations = st.one_of(
+    st.tuples(st.just("record"), st.lists(records, min_size=1, max_size=5)),
+    st.tuples(st.just("touch"), urls),
+    st.tuples(st.just("walk"), st.tuples(st.sampled_from(COLUMNS), seen, gone)),
+    st.tuples(st.just("reset"), st.sampled_from(COLUMNS)),
+    st.tuples(st.just("attempt"), urls),
+    st.tuples(st.just("give_up"), urls),
+    st.tuples(st.just("open_feed"), st.tuples(st.sampled_from(("f1", "f2")), st.sampled_from(("r1", "r2")))),
+    st.tuples(st.just("close_feeds"), st.sampled_from(("r1", "r2"))),
+)
+
+
+def apply(store: Store, op: str, arg: object, directory: Path) -> object:
+    if op == "record":
+        assert isinstance(arg, list)
+        store.record(arg)
+    elif op == "touch":
+        assert isinstance(arg, list)
+        store.touch(arg)
+    elif op == "walk":
+        assert isinstance(arg, tuple)
+        column, seen, gone = arg
+        return store.complete_walk(WalkRecord(column, "run", "t", 1, len(seen), "last_page"), seen, gone)
+    elif op == "reset":
+        assert isinstance(arg, str)
+        store.reset_column(arg)
+    elif op == "attempt":
+        assert isinstance(arg, list)
+        store.count_attempt(arg)
+    elif op == "give_up":
+        assert isinstance(arg, list)
+        store.give_up(arg)
+    elif op == "open_feed":
+        assert isinstance(arg, tuple)
+        name, run = arg
+        store.open_feed(directory / name, run, 3)
+    elif op == "close_feeds":
+        assert isinstance(arg, str)
+        store.close_feeds(arg)
+    return None
+
+
+def observe(store: Store) -> dict[str, object]:
+    return {
+        "records": [store.get(u) for u in URLS],
+        "contains": [u in store for u in URLS],
+        "len": len(store),
+        "first_url": [store.first_url(h) for h in HASHES],
+        "covered": [sorted(store.covered(c, URLS)) for c in COLUMNS],
+        "dead": [[store.is_dead_link(c, u) for u in URLS] for c in COLUMNS],
+        "pending": sorted((u, c, n) for u, c, n, _ in store.pending(COLUMNS)),
+        "walks": [(w.column, w.rows_seen) for w in store.walks()],
+        "feeds": sorted((e.path.name, e.run, e.closed is None, e.reconciled_size) for e in store.feeds()),
+    }
+
+
+@given(st.lists(operations, max_size=15))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_redis_answers_every_sequence_as_sqlite_does(
+    redis_server: RedisServer, tmp_path: Path, ops: list[tuple[str, object]]
+) -> None:
+    directory = tmp_path / uuid.uuid4().hex
+    directory.mkdir()
+    reference = StateStore(directory / "s.sqlite3")
+    candidate = RedisStateStore.connect(redis_server.url, new_site())
+    try:
+        for op, arg in ops:
+            assert apply(candidate, op, arg, directory) == apply(reference, op, arg, directory), (op, arg)
+            assert observe(candidate) == observe(reference), (op, arg)
+    finally:
+        reference.close()
+        candidate.close()
+
+
+# -- the lock: one run at a time, a lease that outlives no holder --------------------------
+
+HOLD = (
+    "import sys, time; from govnews.state_redis import acquire_redis_lock\n"
+    "acquire_redis_lock(sys.argv[1], sys.argv[2], ttl=float(sys.argv[3]))\n"
+    "print('held', flush=True); time.sleep(120)\n"
+)
+
+
+def hold_in_another_process(url: str, site: str, ttl: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, url, site, str(ttl)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.kill()
+    process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def test_a_second_run_is_refused_naming_the_holder(redis_url: str) -> None:
+    site = new_site()
+    holder = hold_in_another_process(redis_url, site, 30)
+    try:
+        with pytest.raises(StoreLocked, match=rf"pid {holder.pid} on {os.uname().nodename}, started 20\d\d-") as err:
+            acquire_redis_lock(redis_url, site)
+        assert "lease ends within" in str(err.value) and "token" not in str(err.value)
+    finally:
+        stop(holder)
+
+
+def test_a_holder_that_dies_frees_the_site_after_its_lease(redis_url: str) -> None:
+    site, ttl = new_site(), 1.0
+    holder = hold_in_another_process(redis_url, site, ttl)
+    # Alive for longer than its TTL: the lease is renewed, the site stays locked.
+    time.sleep(2.5 * ttl)
+    with pytest.raises(StoreLocked):
+        acquire_redis_lock(redis_url, site, ttl=ttl)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    killed_at = time.monotonic()
+    # Dead: no renewal; within one TTL the site is free again.
+    while True:
+        try:
+            lock = acquire_redis_lock(redis_url, site, ttl=ttl)
+            break
+        except StoreLocked:
+            assert time.monotonic() - killed_at < ttl + 1.0, "the lease outlived its dead holder"
+            time.sleep(0.05)
+    stop(holder)
+    lock.release()
+
+
+def test_a_process_holds_its_lease_once_and_release_frees_the_site(redis_url: str) -> None:
+    site = new_site()
+    lock = acquire_redis_lock(redis_url, site)
+    assert acquire_redis_lock(redis_url, site) is lock
+    lock.release()
+    assert lock.is_held()  # one use left
+    lock.release()
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert client.get(site_prefix(site) + "lock") is None
+    client.close()
+    acquire_redis_lock(redis_url, site).release()
+
+
+def test_release_never_frees_another_runs_lease(redis_url: str) -> None:
+    site = new_site()
+    lock = acquire_redis_lock(redis_url, site, ttl=30)
+    lock.abandon()  # as if it died ...
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    key = site_prefix(site) + "lock"
+    client.delete(key)  # ... and its lease ran out
+    successor = acquire_redis_lock(redis_url, site)
+    lock.users = 1
+    lock._thread = None  # a late release by the old holder: a no-op on the successor's lease
+    lock.release()
+    assert successor.is_held()
+    successor.release()
+    client.close()
+
+
+def test_a_store_whose_lease_ended_writes_nothing(redis_url: str) -> None:
+    """Fencing: a run paused past its TTL cannot write over the run that took the site."""
+    site = new_site()
+    lock = acquire_redis_lock(redis_url, site, ttl=30)
+    store = RedisStateStore.connect(redis_url, site, lock=lock)
+    store.record([Record("a", "h", 1, None)])
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.delete(lock.key)  # the lease ran out while this run was paused ...
+    successor = acquire_redis_lock(redis_url, site, ttl=30, host="node-b")  # ... and another run took it
+    with pytest.raises(LeaseLost, match="lease on the state store"):
+        store.record([Record("b", "h", 1, None)])
+    with pytest.raises(LeaseLost):
+        store.open_feed(Path("/x.jsonl"), "run-1")
+    assert "b" not in store and store.feeds() == []
+    store.close()
+    lock.abandon()
+    successor.release()
+    client.close()
+
+
+def test_renewals_during_writes_do_not_fail_them(redis_url: str) -> None:
+    """A renewal touches the WATCHed lock key; the write is retried, not lost."""
+    site = new_site()
+    lock = acquire_redis_lock(redis_url, site, ttl=1.0)  # renewed every third of a second
+    store = RedisStateStore.connect(redis_url, site, lock=lock)
+    deadline = time.monotonic() + 1.5
+    n = 0
+    while time.monotonic() < deadline:
+        store.record([Record(f"u{n}", f"h{n}", 1, None)])
+        n += 1
+    assert len(store) == n and lock.is_held()
+    store.close()
+    lock.release()
+
+
+# -- feeds are local: each host reconciles its own ------------------------------------------
+
+
+def test_a_host_reconciles_only_its_own_feeds(redis_url: str, tmp_path: Path) -> None:
+    site = new_site()
+    a = RedisStateStore.connect(redis_url, site, host="node-a")
+    b = RedisStateStore.connect(redis_url, site, host="node-b")
+    feed_a, feed_b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    feed_a.write_bytes(line("from-a") + b'{"url": "cut')
+    feed_b.write_bytes(line("from-b"))
+    a.open_feed(feed_a, "job-1")
+    b.open_feed(feed_b, "job-1")  # the same run id on another host is another run
+    assert {(e.host, e.path.name) for e in a.feeds(open_only=True)} == {("node-a", "a.jsonl"), ("node-b", "b.jsonl")}
+    assert reconcile(b) == (1, 0)
+    assert "from-b" in b and "from-a" not in b
+    assert feed_a.read_bytes().endswith(b'"cut')  # node-a's file: not read, not repaired here
+    assert [(e.host, e.path.name) for e in b.feeds(open_only=True)] == [("node-a", "a.jsonl")]
+    a.close_feeds("job-2")
+    b.close_feeds("job-1")  # nothing of node-a's is closed by node-b's run
+    assert [e.host for e in a.feeds(open_only=True)] == ["node-a"]
+    assert reconcile(a) == (1, 1)
+    assert "from-a" in a and a.feeds(open_only=True) == []
+    a.close()
+    b.close()
+
+
+def test_mark_reconciled_targets_the_entrys_host(redis_url: str) -> None:
+    site = new_site()
+    a = RedisStateStore.connect(redis_url, site, host="node-a")
+    b = RedisStateStore.connect(redis_url, site, host="node-b")
+    a.open_feed(Path("/same/path.jsonl"), "r")
+    b.open_feed(Path("/same/path.jsonl"), "r")
+    entry = next(e for e in a.feeds() if e.host == "node-b")
+    a.mark_reconciled(entry, 7, closed=True)
+    by_host = {e.host: e for e in a.feeds()}
+    assert by_host["node-b"].closed is not None and by_host["node-b"].reconciled_size == 7
+    assert by_host["node-a"].closed is None
+    a.close()
+    b.close()
+
+
+# -- choosing the backend ---------------------------------------------------------------------
+
+
+OPEN_IN_ANOTHER_PROCESS = (
+    "import sys\nfrom govnews.state import StoreLocked, open_store\n"
+    "try:\n    open_store({'GOVNEWS_STATE_DIR': sys.argv[1]}, sys.argv[2])\n"
+    "except StoreLocked as error:\n    print(error)\n    sys.exit(3)\n"
+)
+
+
+def open_elsewhere(state_dir: Path, site: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", OPEN_IN_ANOTHER_PROCESS, str(state_dir), site],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_sqlite_is_the_default_and_redis_url_selects_redis(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    store, lock = open_store({"GOVNEWS_STATE_DIR": str(tmp_path)}, "127.0.0.1:8000")
+    assert isinstance(store, StateStore) and isinstance(lock, StoreLock)
+    assert store.path == tmp_path / "127.0.0.1_8000.sqlite3"
+    refused = open_elsewhere(tmp_path, "127.0.0.1:8000", env)
+    assert refused.returncode == 3 and f"pid {os.getpid()}" in refused.stdout
+    store.close()
+    lock.release()
+
+    site = new_site()
+    store, lock = open_store({"REDIS_URL": redis_url, "GOVNEWS_STATE_DIR": str(tmp_path)}, site)
+    assert isinstance(store, RedisStateStore) and isinstance(lock, RedisLock)
+    assert store.lock is lock and lock.is_held()
+    refused = open_elsewhere(tmp_path, site, {**env, "REDIS_URL": redis_url})
+    assert refused.returncode == 3 and f"pid {os.getpid()} on " in refused.stdout
+    assert f"redis://127.0.0.1:{redis_url.split(':')[2]}" in refused.stdout and f"(site {site})" in refused.stdout
+    assert acquire_store_lock({"REDIS_URL": redis_url}, site) is lock  # once per process
+    lock.release()
+    run = IncrementalRun("run-1")
+    run.attach(store, lock)
+    run.close()
+    assert not lock.is_held()
+    assert open_elsewhere(tmp_path, site, {**env, "REDIS_URL": redis_url}).returncode == 0
+    # The environment variable selects Redis too.
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    store, lock = open_store({}, site)
+    assert isinstance(store, RedisStateStore)
+    store.close()
+    lock.release()
