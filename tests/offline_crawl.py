@@ -20,7 +20,7 @@ import io
 import itertools
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from twisted.python.failure import Failure
 from govnews.items import Article
 from govnews.settings import ITEM_PIPELINES
 from govnews.spiders.wuhan import WuhanSpider
-from tests.mirror.site import MirrorResponse, MirrorSite
+from tests.mirror.site import MirrorSite
 
 BASE_URL = "http://127.0.0.1:8000"  # never requested: the site renders each response
 CRAWLED_AT = "2026-01-01T00:00:00Z"
@@ -50,11 +50,10 @@ def mirror_sections(site: MirrorSite) -> str:
     return ",".join(column.path for column in site.columns)
 
 
-def response_of(site: MirrorSite, request: Request, rendered: MirrorResponse | None = None) -> HtmlResponse:
+def response_of(site: MirrorSite, request: Request) -> HtmlResponse:
     """The site's answer to ``request`` as Scrapy would hand it to a callback."""
     parts = urlsplit(request.url)
-    if rendered is None:
-        rendered = site.render(parts.path + (f"?{parts.query}" if parts.query else ""), host=parts.netloc)
+    rendered = site.render(parts.path + (f"?{parts.query}" if parts.query else ""), host=parts.netloc)
     return HtmlResponse(
         request.url, status=rendered.status, headers=rendered.headers, body=rendered.body, request=request
     )
@@ -72,11 +71,11 @@ class OfflineCrawl:
     None runs it with ``incremental=0``."""
     spider_args: dict[str, str] = field(default_factory=dict)
     fixed_crawled_at: str | None = CRAWLED_AT
-    on_response: Callable[[Request, HtmlResponse], None] | None = None
+    export: bool = True
+    """False: items that pass the pipelines are not written (the benchmarks time the rest)."""
     feed: io.BytesIO = field(default_factory=io.BytesIO)
     dropped: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
-    pages: int = 0
 
     def __post_init__(self) -> None:
         settings: dict[str, Any] = {"GOVNEWS_STATE_DIR": str(self.state_dir or ""), "LOG_LEVEL": "WARNING"}
@@ -96,14 +95,35 @@ class OfflineCrawl:
         self._order = itertools.count()
 
     def run(self) -> OfflineCrawl:
-        for pipeline in self.pipelines:
-            if hasattr(pipeline, "open_spider"):
-                pipeline.open_spider()
-        self.exporter.start_exporting()
+        """Crawl the whole site: the spider's start requests, then every request it yields."""
+        self.open()
         self._schedule(asyncio.run(_collect(self.spider.start())))
         while self._queue:
             _, _, request = heapq.heappop(self._queue)
             self._schedule(self._fetch(request))
+        return self.close()
+
+    def open(self) -> None:
+        """Open the pipelines (the state store) and the feed."""
+        for pipeline in self.pipelines:
+            if hasattr(pipeline, "open_spider"):
+                pipeline.open_spider()
+        self.exporter.start_exporting()
+
+    def handle(self, request: Request, response: HtmlResponse) -> list[Request]:
+        """``response`` through ``request``'s callback; each item through the pipelines
+        (exported when it passes); the requests it yields are returned, not fetched."""
+        assert request.callback is not None
+        requests: list[Request] = []
+        for output in request.callback(response, **request.cb_kwargs) or ():
+            if isinstance(output, Request):
+                requests.append(output)
+            else:
+                self._export(output)
+        return requests
+
+    def close(self) -> OfflineCrawl:
+        """Close the feed and the pipelines (the state store records the run)."""
         self.exporter.finish_exporting()
         for pipeline in self.pipelines:
             if hasattr(pipeline, "spider_closed"):
@@ -132,13 +152,9 @@ class OfflineCrawl:
             request = request.replace(url=target, meta={**request.meta, "redirect_urls": redirects})
         else:
             return ()
-        self.pages += 1
-        if self.on_response is not None:
-            self.on_response(request, response)
         allowed = request.meta.get("handle_httpstatus_list", ())
         if 200 <= response.status < 300 or response.status in allowed:
-            assert request.callback is not None
-            return request.callback(response, **request.cb_kwargs) or ()
+            return self.handle(request, response)
         failure = Failure(HttpError(response, "not ok"))
         failure.request = request  # type: ignore[attr-defined]
         return request.errback(failure) if request.errback is not None else ()
@@ -152,7 +168,8 @@ class OfflineCrawl:
         except DropItem as drop:
             self.dropped.append(str(drop))
             return
-        self.exporter.export_item(item)
+        if self.export:
+            self.exporter.export_item(item)
         for pipeline in self.pipelines:
             if hasattr(pipeline, "item_scraped"):
                 pipeline.item_scraped(item, self.spider)
