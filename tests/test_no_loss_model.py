@@ -15,7 +15,14 @@ for one run, start an overlapping run. After every step:
   the site lists is in the union of incremental feeds; with a refresh, at its current text.
 
 The model knows nothing of the crawler's internals beyond the calls a crawl makes.
-``GOVNEWS_MODEL_EXAMPLES`` sets the number of sequences (200 by default, as in CI).
+
+It runs against both backends of the store (:class:`govnews.state.Store`): SQLite with its
+``flock``, and Redis with its lease on a real redis-server (a site key of its own per
+sequence). A killed run's Redis lease is not freed by the kernel: the model checks that it
+still refuses the next run, then lets its TTL pass (the lock key expires), as time would.
+
+``GOVNEWS_MODEL_EXAMPLES`` sets the number of sequences for SQLite (200 by default, as in
+CI), ``GOVNEWS_MODEL_EXAMPLES_REDIS`` for Redis (100 by default).
 """
 
 from __future__ import annotations
@@ -27,21 +34,117 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
-from hypothesis import HealthCheck, settings
+import pytest
+import redis
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from govnews.incremental import IncrementalRun
-from govnews.state import Record, StateStore, StoreLocked, acquire_lock, reconcile, repair_feed
+from govnews.state import Lock, Record, StateStore, Store, StoreLocked, acquire_lock, reconcile, repair_feed
+from govnews.state_redis import RedisLock, RedisStateStore, acquire_redis_lock, site_prefix
+from tests.redis_server import RedisServer
 
 COLUMNS = ("/a/", "/b/", "/c/")
 PER_PAGE = 3
 START = date(2026, 1, 1)
 EXAMPLES = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES", "200"))
+EXAMPLES_REDIS = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES_REDIS", "100"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Backend:
+    """One store, its lock, and what a process's death does to the lock."""
+
+    def acquire(self) -> Lock:
+        raise NotImplementedError
+
+    def open(self, lock: Lock) -> Store:
+        raise NotImplementedError
+
+    def died(self, lock: Lock) -> None:
+        """The process holding ``lock`` died."""
+        raise NotImplementedError
+
+    def refused_elsewhere(self) -> bool:
+        """Another process asking for the lock now is refused (exit code 3)."""
+        raise NotImplementedError
+
+    def _probe(self, code: str, *args: str) -> bool:
+        probe = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, check=False, timeout=60)
+        return probe.returncode == 3
+
+    def teardown(self) -> None:
+        pass
+
+
+class SqliteBackend(Backend):
+    def __init__(self, workdir: Path) -> None:
+        self.path = workdir / "state" / "site.sqlite3"
+
+    def acquire(self) -> Lock:
+        return acquire_lock(self.path)
+
+    def open(self, lock: Lock) -> Store:
+        return StateStore(self.path)
+
+    def died(self, lock: Lock) -> None:
+        lock.release()  # the kernel frees a flock with its process
+
+    def refused_elsewhere(self) -> bool:
+        return self._probe(
+            "import sys; from pathlib import Path; from govnews.state import acquire_lock, StoreLocked\n"
+            "try:\n    acquire_lock(Path(sys.argv[1]))\nexcept StoreLocked:\n    sys.exit(3)\n",
+            str(self.path),
+        )
+
+
+class RedisBackend(Backend):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.site = f"model-{uuid.uuid4().hex[:12]}"
+
+    def acquire(self) -> Lock:
+        return acquire_redis_lock(self.url, self.site, ttl=30)
+
+    def open(self, lock: Lock) -> Store:
+        assert isinstance(lock, RedisLock)
+        return RedisStateStore.connect(self.url, self.site, lock=lock)
+
+    def died(self, lock: Lock) -> None:
+        assert isinstance(lock, RedisLock)
+        lock.abandon()  # no more renewals, no release: the lease outlives the process ...
+        try:
+            acquire_redis_lock(self.url, self.site).release()
+        except StoreLocked:
+            pass
+        else:  # pragma: no cover - would mean a dead holder's lease was dropped early
+            raise AssertionError("a killed run's lease was gone before its TTL")
+        client = redis.Redis.from_url(self.url)
+        client.delete(site_prefix(self.site) + "lock")  # ... until its TTL has passed
+        client.close()
+
+    def refused_elsewhere(self) -> bool:
+        return self._probe(
+            "import sys; from govnews.state import StoreLocked; from govnews.state_redis import acquire_redis_lock\n"
+            "try:\n    acquire_redis_lock(sys.argv[1], sys.argv[2])\nexcept StoreLocked:\n    sys.exit(3)\n",
+            self.url,
+            self.site,
+        )
+
+    def teardown(self) -> None:
+        client = redis.Redis.from_url(self.url)
+        keys = list(client.scan_iter(match=site_prefix(self.site) + "*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
 
 class Killed(Exception):
@@ -113,14 +216,13 @@ class RunPlan:
 class Crawl:
     """One simulated ``scrapy crawl``: the spider's walk and the pipelines' calls."""
 
-    def __init__(self, site: Site, workdir: Path, plan: RunPlan, number: int) -> None:
-        self.site, self.plan = site, plan
+    def __init__(self, site: Site, workdir: Path, plan: RunPlan, number: int, backend: Backend) -> None:
+        self.site, self.plan, self.backend = site, plan, backend
         self.steps = 0
         self.run = IncrementalRun(f"run-{number}", refresh_days=100_000 if plan.refresh else 0, today=date(2100, 1, 1))
         feeds = workdir / ("feeds" if plan.incremental else "feeds-nonincremental")
         feeds.mkdir(exist_ok=True)
         self.feed = feeds / f"run-{number:03d}.jsonl"
-        self.store_path = workdir / "state" / "site.sqlite3"
         self.followed: set[str] = set()
         self.exported_in_run: set[str] = set()
         self.batch = 4
@@ -132,8 +234,8 @@ class Crawl:
 
     def execute(self) -> None:
         if self.plan.incremental:
-            lock = acquire_lock(self.store_path)
-            store = StateStore(self.store_path)
+            lock = self.backend.acquire()
+            store = self.backend.open(lock)
             self.run.attach(store, lock)
             reconcile(store)
             self.run.feed_opened(self.feed)
@@ -142,12 +244,12 @@ class Crawl:
                 self.out = out
                 self._crawl()
         except Killed:
-            # The process died: nothing more is recorded, the kernel frees the lock.
+            # The process died: nothing more is recorded; its lock goes as the backend's does.
             if self.run.store is not None:
                 self.run.store.close()
                 self.run.store = None
             if self.run.lock is not None:
-                self.run.lock.release()
+                self.backend.died(self.run.lock)
                 self.run.lock = None
             raise
         self.run.finish(finished=True)
@@ -241,6 +343,8 @@ def lines_of(path: Path) -> tuple[list[dict[str, object]], bytes]:
 
 
 class NoLoss(RuleBasedStateMachine):
+    make_backend: ClassVar[Callable[[Path], Backend]] = SqliteBackend
+
     @initialize(
         counts=st.fixed_dictionaries({c: st.integers(0, 8) for c in COLUMNS}),
         pager_b=st.booleans(),
@@ -249,6 +353,7 @@ class NoLoss(RuleBasedStateMachine):
         base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
         self.workdir = Path(tempfile.mkdtemp(prefix="govnews-model-", dir=base))
         (self.workdir / "state").mkdir()
+        self.backend = type(self).make_backend(self.workdir)
         self.site = Site()
         self.site.pager["/b/"] = pager_b
         for column, k in counts.items():
@@ -258,13 +363,16 @@ class NoLoss(RuleBasedStateMachine):
         self.clean_ran = self.clean_refresh = False
 
     def teardown(self) -> None:
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if hasattr(self, "backend"):
+            self.backend.teardown()
+        if hasattr(self, "workdir"):
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _run(self, plan: RunPlan) -> None:
         self.runs += 1
         if plan.publish_during:
             self.clean_ran = False
-        crawl = Crawl(self.site, self.workdir, plan, self.runs)
+        crawl = Crawl(self.site, self.workdir, plan, self.runs, self.backend)
         try:
             crawl.execute()
         except Killed:
@@ -334,24 +442,13 @@ class NoLoss(RuleBasedStateMachine):
     @rule()
     def overlapping_run(self) -> None:
         """A second process asks for the store while a run holds it: refused at once."""
-        lock = acquire_lock(self.workdir / "state" / "site.sqlite3")
+        lock = self.backend.acquire()
         try:
-            probe = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys; from pathlib import Path; from govnews.state import acquire_lock, StoreLocked\n"
-                    "try:\n    acquire_lock(Path(sys.argv[1]))\nexcept StoreLocked:\n    sys.exit(3)\n",
-                    str(self.workdir / "state" / "site.sqlite3"),
-                ],
-                check=False,
-                timeout=60,
-            )
-            assert probe.returncode == 3
+            assert self.backend.refused_elsewhere()
         finally:
             lock.release()
         try:
-            acquire_lock(self.workdir / "state" / "site.sqlite3").release()
+            self.backend.acquire().release()
         except StoreLocked:  # pragma: no cover - would mean the lock outlived its holder
             raise AssertionError("the lock outlived its holder") from None
 
@@ -403,10 +500,65 @@ def test_repair_of_the_model_feeds_keeps_whole_lines(tmp_path: Path) -> None:
     assert lines_of(feed) == ([{"url": "a"}], b"")
 
 
-NoLoss.TestCase.settings = settings(
-    max_examples=EXAMPLES,
-    stateful_step_count=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-TestNoLoss = NoLoss.TestCase
+def model_settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        stateful_step_count=12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+def machine(make_backend: Callable[[Path], Backend]) -> type[NoLoss]:
+    return type(f"NoLoss{make_backend.__name__}", (NoLoss,), {"make_backend": make_backend})
+
+
+def test_no_loss_with_the_sqlite_store() -> None:
+    run_state_machine_as_test(machine(SqliteBackend), settings=model_settings(EXAMPLES))
+
+
+def test_no_loss_with_the_redis_store(redis_server: RedisServer) -> None:
+    def redis_backend(workdir: Path) -> Backend:
+        return RedisBackend(redis_server.url)
+
+    run_state_machine_as_test(machine(redis_backend), settings=model_settings(EXAMPLES_REDIS))
+
+
+@pytest.mark.parametrize("make_backend", [SqliteBackend, None], ids=["sqlite", "redis"])
+def test_the_model_fails_when_the_store_forgets(
+    make_backend: Callable[[Path], Backend] | None, request: pytest.FixtureRequest
+) -> None:
+    """The model can fail: a store that forgets every complete walk loses articles."""
+    if make_backend is None:
+        url = request.getfixturevalue("redis_server").url
+
+        def redis_backend(workdir: Path) -> Backend:
+            return RedisBackend(url)
+
+        make_backend = redis_backend
+
+    class Forgetful(Backend):
+        def __init__(self, workdir: Path) -> None:
+            assert make_backend is not None
+            self.inner = make_backend(workdir)
+
+        def acquire(self) -> Lock:
+            return self.inner.acquire()
+
+        def open(self, lock: Lock) -> Store:
+            store = self.inner.open(lock)
+            store.record = lambda records: None  # type: ignore[method-assign]
+            return store
+
+        def died(self, lock: Lock) -> None:
+            self.inner.died(lock)
+
+        def refused_elsewhere(self) -> bool:
+            return self.inner.refused_elsewhere()
+
+        def teardown(self) -> None:
+            self.inner.teardown()
+
+    quick = settings(model_settings(50), phases=[Phase.generate])  # no shrinking: failing is the point
+    with pytest.raises(AssertionError, match="exported twice"):
+        run_state_machine_as_test(machine(Forgetful), settings=quick)
