@@ -1,0 +1,587 @@
+"""A mirror of the Wuhan government site family: district and bureau sites of one TRS WCM
+instance, each on its own loopback port (pure stdlib, no Scrapy, nothing from govnews).
+
+Written from ``shared/SITE.md`` ("Site family"): list pages of plain server-rendered rows
+``<a href="./YYYYMM/tYYYYMMDD_<docid>.shtml">`` in ``div.articleList li`` with the date in a
+``span``, 16–44 documents a column, article bodies in ``trs_editor_view`` / ``TRS_UEDITOR``
+containers, and the statistics bureau's sub-site form: a bare ``div.trs_editor_view`` inside
+``div#content`` with ``发布日期：2025-09-30 08:56:00`` in ``#inside-content`` and no ``PubDate``
+tag, whose ``index.html`` answers 404 while ``index.shtml`` works. Only ``.shtml`` list pages
+exist on every site (``/<column>/`` is ``/<column>/index.shtml``, then ``index_1.shtml`` …).
+
+One docid sequence spans the family: docids grow with publish time across every site and
+column, as they do on one WCM instance, and :meth:`FamilyModel.publish` continues it.
+
+Truth (:meth:`FamilyModel.expected_articles`) is the item a crawler must export for each
+article — host, site, path, section, section_path, title, published_at, source, paragraphs,
+docid — written from the model the pages are rendered from, never read back from them.
+
+``FamilyMirror()`` is a context manager that serves every site of :data:`SITES` on a port
+of its own (``FamilyServer``, a real HTTP server) and gives each one's base URL. Every
+server keeps an access log of ``(time.monotonic(), path)`` for each request, so a test can
+measure the spacing of requests per host. ``fail(path, status, times)`` and ``publish``
+work as on the main mirror.
+
+CLI: ``python -m tests.mirror.family`` serves the family and prints each site's base URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import random
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Literal
+from urllib.parse import urlsplit
+
+from . import phrases
+from .layout import attr, esc
+from .site import MirrorResponse
+
+BodyForm = Literal["view_trs_ueditor", "trs_editor_view", "bare_trs_editor_view"]
+PagerForm = Literal["createPageHTML", "countPage"]
+
+
+@dataclass(frozen=True)
+class FamilyColumn:
+    path: str
+    name: str
+    """Inferred from the path (SITE.md: "names of columns inferred from their paths")."""
+    kind: str
+    """Which title manner of ``phrases.title`` its articles have."""
+
+
+@dataclass(frozen=True)
+class FamilySiteSpec:
+    key: str
+    name: str
+    host: str
+    columns: tuple[FamilyColumn, ...]
+    body: BodyForm
+    pager: PagerForm = "createPageHTML"
+    row_date: Literal["span.time", "span"] = "span"
+    source: str = ""
+    """The 来源 of its articles."""
+    confirmed: bool = True
+    """Host and columns seen by the 2026 crawler SITE.md cites (all are, so far)."""
+
+
+SITES: tuple[FamilySiteSpec, ...] = (
+    FamilySiteSpec(
+        "jianghan",
+        "江汉区",
+        "www.jianghan.gov.cn",
+        (FamilyColumn("/xwzx/tzgg/", "通知公告", "tzgg"), FamilyColumn("/xwzx/jhyw/", "江汉要闻", "gqdt")),
+        "trs_editor_view",
+        row_date="span.time",
+        source="江汉区人民政府办公室",
+    ),
+    FamilySiteSpec(
+        "wuchang",
+        "武昌区",
+        "www.wuchang.gov.cn",
+        (
+            FamilyColumn("/zwgk_37/zc/gsgg/", "公示公告", "tzgg"),
+            FamilyColumn("/zwgk_37/zc/gfxwj/", "规范性文件", "gfxwj"),
+        ),
+        "view_trs_ueditor",
+        source="武昌区人民政府办公室",
+    ),
+    FamilySiteSpec(
+        "jiangan",
+        "江岸区",
+        "www.jiangan.gov.cn",
+        (FamilyColumn("/jaxxw/zfxxgk/zc_41333/qtzdgkwj/gsgg/", "公示公告", "tzgg"),),
+        "trs_editor_view",
+        source="江岸区人民政府办公室",
+    ),
+    FamilySiteSpec(
+        "qiaokou",
+        "硚口区",
+        "www.qiaokou.gov.cn",
+        (FamilyColumn("/xxgk/zc/zcfg/zfwj/", "政府文件", "gfxwj"), FamilyColumn("/qkxw/tzgg/", "通知公告", "tzgg")),
+        "view_trs_ueditor",
+        row_date="span.time",
+        source="硚口区人民政府办公室",
+    ),
+    FamilySiteSpec(
+        "hongshan",
+        "洪山区",
+        "www.hongshan.gov.cn",
+        (FamilyColumn("/tzgg/", "通知公告", "tzgg"),),
+        "trs_editor_view",
+        source="洪山区人民政府办公室",
+    ),
+    FamilySiteSpec(
+        "wehdz",
+        "东湖高新区",
+        "www.wehdz.gov.cn",
+        (
+            FamilyColumn("/2022/ggxw_68627/ggxw_68629/", "光谷新闻", "gqdt"),
+            FamilyColumn("/2022/ggxw_68627/tz_68628/", "通知", "tzgg"),
+        ),
+        "view_trs_ueditor",
+        pager="countPage",
+        source="东湖高新区管委会办公室",
+    ),
+    FamilySiteSpec(
+        "tjj",
+        "武汉市统计局",
+        "tjj.wuhan.gov.cn",
+        (FamilyColumn("/xwzx/sjyw/", "数据要闻", "gqdt"),),
+        "bare_trs_editor_view",
+        pager="countPage",
+        source="武汉市统计局",
+    ),
+)
+SITE_BY_KEY = {spec.key: spec for spec in SITES}
+FIRST_DOCID = 2_690_000
+ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
+_HTML = "text/html; charset=utf-8"
+_START = datetime(2024, 3, 1, 8, 0, 0)
+_SPAN = timedelta(days=640)
+
+
+@dataclass
+class FamilyArticle:
+    spec: FamilySiteSpec
+    column: FamilyColumn
+    ts: datetime
+    docid: int
+    title: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def path(self) -> str:
+        return f"{self.column.path}{self.ts:%Y%m}/t{self.ts:%Y%m%d}_{self.docid}.shtml"
+
+    @property
+    def href(self) -> str:
+        """The list row's relative link."""
+        return f"./{self.ts:%Y%m}/t{self.ts:%Y%m%d}_{self.docid}.shtml"
+
+    def truth(self) -> dict[str, object]:
+        return {
+            "host": self.spec.host,
+            "site": self.spec.key,
+            "path": self.path,
+            "section": self.column.name,
+            "section_path": self.column.path,
+            "title": self.title,
+            "published_at": self.ts.strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+            "source": self.spec.source,
+            "paragraphs": list(self.paragraphs),
+            "docid": self.docid,
+        }
+
+
+@dataclass
+class _Failure:
+    status: int
+    times: int | None
+
+
+class FamilyModel:
+    """Every site's columns and articles, one docid sequence; pages rendered on request."""
+
+    def __init__(self, seed: int = 0, per_page: int = 15, sites: tuple[FamilySiteSpec, ...] = SITES) -> None:
+        self.seed = seed
+        self.per_page = per_page
+        self.specs = sites
+        self._lock = threading.RLock()
+        self._rng = random.Random(f"family-{seed}")
+        # column rows, newest first, per (site key, column path)
+        self.rows: dict[tuple[str, str], list[FamilyArticle]] = {}
+        self.by_path: dict[tuple[str, str], FamilyArticle] = {}
+        self.failures: dict[tuple[str, str], _Failure] = {}
+        drafts: list[tuple[datetime, FamilySiteSpec, FamilyColumn]] = []
+        for spec in sites:
+            for column in spec.columns:
+                self.rows[(spec.key, column.path)] = []
+                for _ in range(self._rng.randint(16, 44)):
+                    offset = timedelta(seconds=self._rng.randrange(int(_SPAN.total_seconds())))
+                    drafts.append((_START + offset, spec, column))
+        self.last_docid = FIRST_DOCID
+        self.last_ts = _START
+        for ts, spec, column in sorted(drafts, key=lambda d: (d[0], d[1].key, d[2].path)):
+            self._add(spec, column, ts)
+
+    def _add(self, spec: FamilySiteSpec, column: FamilyColumn, ts: datetime) -> FamilyArticle:
+        # The instance's docids grow with time over every site (other sites' documents
+        # take the numbers in between).
+        self.last_docid += self._rng.randint(1, 40)
+        self.last_ts = max(self.last_ts, ts)
+        rng = random.Random(f"{self.seed}-{self.last_docid}")
+        topic = rng.choice(phrases.TOPICS)
+        title = phrases.title(column.kind, rng, topic, ts.year)
+        paragraphs = (
+            phrases.lead_paragraph(rng, topic, f"{ts.month}月{ts.day}日"),
+            *(phrases.body_paragraph(rng, topic) for _ in range(rng.randint(1, 4))),
+        )
+        article = FamilyArticle(spec, column, ts, self.last_docid, title, paragraphs)
+        self.rows[(spec.key, column.path)].insert(0, article)
+        self.by_path[(spec.key, article.path)] = article
+        return article
+
+    # -- what tests ask -------------------------------------------------------------------
+
+    def spec(self, key: str) -> FamilySiteSpec:
+        return next(s for s in self.specs if s.key == key)
+
+    def articles(self, key: str | None = None) -> list[FamilyArticle]:
+        """Every article (of one site), oldest first."""
+        with self._lock:
+            found = [a for (k, _), a in self.by_path.items() if key is None or k == key]
+        return sorted(found, key=lambda a: a.docid)
+
+    def expected_articles(self, key: str | None = None) -> dict[tuple[str, str], dict[str, object]]:
+        """Truth by ``(site key, path)``."""
+        return {(a.spec.key, a.path): a.truth() for a in self.articles(key)}
+
+    def page_count(self, key: str, column: str) -> int:
+        with self._lock:
+            return max(1, -(-len(self.rows[(key, column)]) // self.per_page))
+
+    def list_page_paths(self, key: str, column: str) -> list[str]:
+        count = self.page_count(key, column)
+        return [f"{column}index.shtml"] + [f"{column}index_{i}.shtml" for i in range(1, count)]
+
+    def publish(self, key: str, column: str, k: int = 1) -> list[FamilyArticle]:
+        """``k`` newest articles on top of the column, continuing the family's docids."""
+        spec = self.spec(key)
+        col = next(c for c in spec.columns if c.path == column)
+        with self._lock:
+            return [self._add(spec, col, self.last_ts + timedelta(minutes=7)) for _ in range(k)]
+
+    def fail(self, key: str, path: str, status: int = 500, times: int | None = None) -> None:
+        """That exact path of that site answers ``status`` for the next ``times`` requests
+        (or until :meth:`clear_failures`)."""
+        if not 400 <= status <= 599:
+            raise ValueError(f"status {status} is not an error status")
+        with self._lock:
+            self.failures[(key, path)] = _Failure(status, times)
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self.failures.clear()
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def render(self, key: str, raw_path: str) -> MirrorResponse:
+        path = urlsplit(raw_path).path or "/"
+        spec = self.spec(key)
+        with self._lock:
+            failure = self.failures.get((key, path))
+            if failure is not None:
+                if failure.times is not None:
+                    failure.times -= 1
+                    if failure.times <= 0:
+                        del self.failures[(key, path)]
+                return _page(failure.status, f"<html><body><h1>{failure.status}</h1></body></html>")
+            if path == "/robots.txt":
+                return MirrorResponse(200, {"Content-Type": "text/plain; charset=utf-8"}, ROBOTS_TXT.encode())
+            if path == "/":
+                return _page(200, _home(spec))
+            article = self.by_path.get((key, path))
+            if article is not None:
+                return _page(200, render_article(article))
+            for column in spec.columns:
+                if path.startswith(column.path):
+                    return self._list(spec, column, path[len(column.path) :])
+        return _not_found()
+
+    def _list(self, spec: FamilySiteSpec, column: FamilyColumn, rest: str) -> MirrorResponse:
+        if rest in ("", "index.shtml"):
+            index = 0
+        elif rest.startswith("index_") and rest.endswith(".shtml") and rest[6:-6].isdigit():
+            index = int(rest[6:-6])
+        else:
+            return _not_found()  # index.html among them: only .shtml list pages exist
+        rows = self.rows[(spec.key, column.path)]
+        count = max(1, -(-len(rows) // self.per_page))
+        if index >= count:
+            return _not_found()
+        page = rows[index * self.per_page : (index + 1) * self.per_page]
+        return _page(200, render_list(spec, column, page, index, count))
+
+
+def _page(status: int, html: str) -> MirrorResponse:
+    return MirrorResponse(status, {"Content-Type": _HTML}, html.encode("utf-8"))
+
+
+def _not_found() -> MirrorResponse:
+    return _page(404, "<!DOCTYPE html><html><head><title>404</title></head><body><h1>404 Not Found</h1></body></html>")
+
+
+def _head(title: str, extra: str = "") -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{esc(title)}</title>\n{extra}</head>\n"
+    )
+
+
+def _nav(spec: FamilySiteSpec) -> str:
+    links = "".join(f'<a href="{attr(c.path)}">{esc(c.name)}</a>' for c in spec.columns)
+    return (
+        f'<div class="header"><a href="/">{esc(spec.name)}</a>{links}'
+        '<a href="http://www.wuhan.gov.cn/" target="_blank">武汉市人民政府</a></div>\n'
+    )
+
+
+def _home(spec: FamilySiteSpec) -> str:
+    return _head(spec.name) + f"<body>\n{_nav(spec)}</body>\n</html>\n"
+
+
+def render_list(spec: FamilySiteSpec, column: FamilyColumn, page: list[FamilyArticle], index: int, count: int) -> str:
+    """A list page: plain server-rendered anchors, the date in a span, the site's pager."""
+    span = '<span class="time">' if spec.row_date == "span.time" else "<span>"
+    rows = "".join(
+        f'<li><a href="{attr(a.href)}" title="{attr(a.title)}" target="_blank">{esc(a.title)}</a>'
+        f"{span}{a.ts:%Y-%m-%d}</span></li>\n"
+        for a in page
+    )
+    if spec.pager == "createPageHTML":
+        pager = f'<script>createPageHTML({count}, {index}, "index", "shtml");</script>'
+    else:
+        pager = f"<script>\nvar currentPage = {index};//所在页从0开始\nvar countPage = {count}//共多少页\n</script>"
+    return (
+        _head(f"{column.name}-{spec.name}")
+        + f'<body>\n{_nav(spec)}<div class="main">\n<div class="position">当前位置：'
+        f'<a href="/">首页</a> &gt; <a href="{attr(column.path)}">{esc(column.name)}</a></div>\n'
+        f'<div class="articleList">\n<ul>\n{rows}</ul>\n</div>\n<div class="page">{pager}</div>\n'
+        "</div>\n</body>\n</html>\n"
+    )
+
+
+def render_article(article: FamilyArticle) -> str:
+    """An article page in its site's form (``FamilySiteSpec.body``)."""
+    spec, ts = article.spec, article.ts
+    stamp = ts.strftime("%Y-%m-%d %H:%M:%S")
+    paragraphs = "".join(f'<p style="text-indent:2em">\u3000\u3000{esc(p)}</p>\n' for p in article.paragraphs)
+    if spec.body == "bare_trs_editor_view":
+        # The bureau sub-site: no PubDate tag; 发布日期 with seconds in #inside-content.
+        return (
+            _head(f"{article.title}-{spec.name}") + f"<body>\n{_nav(spec)}" + '<div id="inside-content">\n'
+            f'<h1 class="title">{esc(article.title)}</h1>\n'
+            f'<div class="info"><span>发布日期：{stamp}</span><span>来源：{esc(spec.source)}</span></div>\n'
+            f'<div id="content">\n<div class="trs_editor_view">\n{paragraphs}</div>\n</div>\n'
+            "</div>\n</body>\n</html>\n"
+        )
+    metas = (
+        f'<meta name="SiteName" content="{attr(spec.name)}人民政府门户网站">\n'
+        f'<meta name="SiteDomain" content="{attr(spec.host)}">\n'
+        f'<meta name="ColumnName" content="{attr(article.column.name)}">\n'
+        f'<meta name="ArticleTitle" content="{attr(article.title)}">\n'
+        f'<meta name="PubDate" content="{stamp}">\n'
+        f'<meta name="ContentSource" content="{attr(spec.source)}">\n'
+    )
+    container = (
+        "view TRS_UEDITOR trs_paper_default trs_web"
+        if spec.body == "view_trs_ueditor"
+        else "trs_editor_view TRS_UEDITOR trs_paper_default trs_web"
+    )
+    return (
+        _head(f"{article.title}-{spec.name}", metas) + f"<body>\n{_nav(spec)}" + '<div class="article">\n'
+        f"<h1>{esc(article.title)}</h1>\n"
+        f'<div class="info"><span>发布时间：{ts:%Y-%m-%d %H:%M}</span><span>来源：{esc(spec.source)}</span></div>\n'
+        f'<div class="{container}">\n{paragraphs}</div>\n'
+        "</div>\n</body>\n</html>\n"
+    )
+
+
+# -- the servers ------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _FamilyHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def _respond(self, *, send_body: bool) -> None:
+        self.server.log_access(self.path)
+        response = self.server.model.render(self.server.key, self.path)
+        status, body = response.status, response.body
+        headers = dict(response.headers)
+        if status == 200:
+            etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+            headers["ETag"] = etag
+            if etag in (self.headers.get("If-None-Match") or ""):
+                status, body = 304, b""
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the access log is ``FamilyServer.access_log``."""
+
+
+class _FamilyHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], model: FamilyModel, key: str) -> None:
+        super().__init__(address, _Handler)
+        self.model = model
+        self.key = key
+        self._log_lock = threading.Lock()
+        self.access: list[tuple[float, str]] = []
+
+    def log_access(self, path: str) -> None:
+        with self._log_lock:
+            self.access.append((time.monotonic(), path))
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class FamilyServer:
+    """One site of the family over HTTP on 127.0.0.1, from a daemon thread."""
+
+    def __init__(self, model: FamilyModel, key: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.model = model
+        self.key = key
+        self.spec = model.spec(key)
+        self._server = _FamilyHTTPServer((host, port), model, key)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def access_log(self) -> list[tuple[float, str]]:
+        """``(time.monotonic(), request path)`` of every request, in arrival order: a copy."""
+        with self._server._log_lock:
+            return list(self._server.access)
+
+    def clear_access_log(self) -> None:
+        with self._server._log_lock:
+            self._server.access.clear()
+
+    def spacing(self, *, exclude: tuple[str, ...] = ("/robots.txt",)) -> list[float]:
+        """Seconds between consecutive requests (of paths not in ``exclude``)."""
+        times = [t for t, path in self.access_log if urlsplit(path).path not in exclude]
+        return [b - a for a, b in itertools.pairwise(times)]
+
+    def start(self) -> FamilyServer:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name=f"family-{self.key}-{self.port}", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+
+@dataclass
+class FamilyMirror:
+    """Every site of the family on a port of its own; a context manager.
+
+    ``servers[key]`` is the :class:`FamilyServer` of a site (``key`` from :data:`SITES`:
+    ``jianghan``, ``wuchang``, ``jiangan``, ``qiaokou``, ``hongshan``, ``wehdz``, ``tjj``);
+    ``base_urls`` maps each key to ``http://127.0.0.1:<port>``.
+    """
+
+    seed: int = 0
+    per_page: int = 15
+    sites: tuple[FamilySiteSpec, ...] = SITES
+    model: FamilyModel = field(init=False)
+    servers: dict[str, FamilyServer] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.model = FamilyModel(self.seed, self.per_page, self.sites)
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        return {key: server.base_url for key, server in self.servers.items()}
+
+    def base_url(self, key: str) -> str:
+        return self.servers[key].base_url
+
+    def key_of_port(self, port: int) -> str:
+        return next(key for key, server in self.servers.items() if server.port == port)
+
+    def start(self) -> FamilyMirror:
+        if not self.servers:
+            try:
+                for spec in self.sites:
+                    self.servers[spec.key] = FamilyServer(self.model, spec.key).start()
+            except BaseException:
+                self.stop()
+                raise
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()
+
+    def __enter__(self) -> FamilyMirror:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the Wuhan site family mirror until Ctrl-C.")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-page", type=int, default=15)
+    opts = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    with FamilyMirror(seed=opts.seed, per_page=opts.per_page) as family:
+        for key, server in family.servers.items():
+            columns = ",".join(c.path for c in server.spec.columns)
+            print(f"{key}\t{server.spec.host}\t{server.base_url}\t{columns}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
