@@ -14,13 +14,24 @@ a print or mobile copy of the same text never wins over the first.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.etree import _Element
 from parsel import Selector
 
-from govnews.extract.blocks import SKIP_TAGS, TEMPLATE_TEXT_RE, is_hidden, paragraphs_of, template_widgets, text_of
+from govnews.extract.blocks import (
+    SKIP_TAGS,
+    TEMPLATE_TEXT_RE,
+    is_hidden,
+    is_inside,
+    paragraphs_of,
+    template_widgets,
+    templated_elements,
+    text_of,
+)
 from govnews.text import collapse_whitespace
 
 # The 2017 government-website metadata convention (SITE.md "Article pages"):
@@ -172,10 +183,6 @@ def _body_tokens(el: _Element, tier: frozenset[str]) -> list[str]:
     return [t for t in tokens if t.lower() in tier]
 
 
-def _is_ancestor(ancestor: _Element, el: _Element) -> bool:
-    return any(parent is ancestor for parent in el.iterancestors())
-
-
 def _visible(el: _Element) -> bool:
     return not any(is_hidden(node) for node in (el, *el.iterancestors()))
 
@@ -195,7 +202,7 @@ def find_body(sel: Selector) -> _Element | None:
     assert isinstance(root, _Element)
     for tier in _BODY_TIERS:
         candidates = [el for el in root.iter() if isinstance(el.tag, str) and _body_tokens(el, tier) and _visible(el)]
-        outermost = [el for el in candidates if not any(_is_ancestor(other, el) for other in candidates)]
+        outermost = [el for el in candidates if not any(is_inside(el, other) for other in candidates)]
         best: tuple[int, _Element | None] = (0, None)
         for el in outermost:
             # An image-only body holds no text but is a body all the same.
@@ -315,21 +322,64 @@ def _label(raw: str) -> str:
     return "".join(raw.split())
 
 
+# Items that may hold a label：value pair: their text holds a colon. Found by libxml2 in one
+# pass, so Python reads the text of these few only.
+_MAYBE_PAIR = etree.XPath(
+    "descendant::*[" + " or ".join(f"self::{tag}" for tag in sorted(_HEADER_ITEM_TAGS)) + "]"
+    "[contains(., ':') or contains(., '：')]"
+)
+_POLICY_LABEL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
+_LABEL_FIRSTS = frozenset(label[0] for label in POLICY_LABELS)
+
+
+def first_characters(root: _Element) -> dict[_Element, str]:
+    """Each element of ``root``'s tree (itself included) and the first character of its
+    text (:func:`text_of`) that is not whitespace, ``""`` when it has none: one walk, so
+    that a test on how an element's text opens reads no whole text.
+
+    >>> from lxml.etree import fromstring
+    >>> root = fromstring("<div> <b>\u3000索引号</b>：K28 </div>")
+    >>> sorted((el.tag, first) for el, first in first_characters(root).items())
+    [('b', '索'), ('div', '索')]
+    """
+    firsts: dict[_Element, str] = {}
+
+    def visit(el: _Element) -> str:
+        found = _first_character(el.text)
+        for child in el:
+            if isinstance(child.tag, str):
+                inside = visit(child)
+                found = found or inside
+            found = found or _first_character(child.tail)
+        firsts[el] = found
+        return found
+
+    visit(root)
+    return firsts
+
+
+def _first_character(text: str | None) -> str:
+    return text.replace("\ufeff", " ").lstrip()[:1] if text else ""
+
+
 def header_lists(root: _Element) -> list[tuple[_Element, list[tuple[str, str]]]]:
     """The header lists under ``root`` with their pairs: elements whose items (``<li>``,
     rows, cells …) include at least two ``label：value`` pairs with known labels
     (:data:`POLICY_LABELS`), each pair of them counting, known label or not."""
     found: list[tuple[_Element, list[tuple[str, str]]]] = []
+    maybe: list[_Element] = _MAYBE_PAIR(root)  # type: ignore[assignment]
+    per_parent = Counter(item.getparent() for item in maybe)
+    may_be_pair = set(maybe)
     for container in root.iter():
-        if not isinstance(container.tag, str) or any(_is_ancestor(c, container) for c, _ in found):
+        if per_parent[container] < _HEADER_MIN_KNOWN or any(is_inside(container, c) for c, _ in found):
             continue
         items = [c for c in container if isinstance(c.tag, str) and c.tag in _HEADER_ITEM_TAGS]
-        if len(items) < _HEADER_MIN_KNOWN:
-            continue
         pairs = [
             m.groups()
             for c in items
-            if (m := _PAIR_RE.match(collapse_whitespace(text_of(c)))) and not _LABEL_INSIDE_RE.search(m.group(2))
+            if c in may_be_pair
+            and (m := _PAIR_RE.match(collapse_whitespace(text_of(c))))
+            and not _LABEL_INSIDE_RE.search(m.group(2))
         ]
         if sum(1 for label, _ in pairs if _label(label) in POLICY_LABELS) >= _HEADER_MIN_KNOWN:
             found.append((container, [(_label(label), collapse_whitespace(value)) for label, value in pairs]))
@@ -352,8 +402,10 @@ def read_policy_header(
             pairs.setdefault(label, value)
 
     single: dict[str, str] = {}
-    for el in root.iter("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em"):
-        if body is not None and (el is body or _is_ancestor(body, el)):
+    firsts = first_characters(root)
+    # Only an element whose text opens with a label's first character can open with a label.
+    for el in root.iter(*_POLICY_LABEL_TAGS):
+        if firsts[el] not in _LABEL_FIRSTS or (body is not None and (el is body or is_inside(el, body))):
             continue
         text = collapse_whitespace(text_of(el))
         if len(text) > 80:
@@ -379,7 +431,7 @@ def _images(body: _Element, skip: set[_Element], page_url: str) -> list[dict[str
     images: list[dict[str, str | None]] = []
     seen: set[str] = set()
     for img in body.iter("img"):
-        if any(img is s or _is_ancestor(s, img) for s in skip):
+        if any(img is s or is_inside(img, s) for s in skip):
             continue
         src = (img.get("src") or img.get("data-src") or "").strip()
         if not src or src.lower().startswith("data:"):
@@ -400,7 +452,7 @@ def is_attachment_url(url: str) -> bool:
 def _attachments(sel: Selector, body: _Element | None, skip: set[_Element], page_url: str) -> list[dict[str, str]]:
     links: list[_Element] = [a.root for a in sel.xpath("//*[@id='articleFJ']//a[@href]")]
     if body is not None:
-        links += [a for a in body.iter("a") if a.get("href") and not any(_is_ancestor(s, a) for s in skip)]
+        links += [a for a in body.iter("a") if a.get("href") and not any(is_inside(a, s) for s in skip)]
     attachments: list[dict[str, str]] = []
     seen: set[str] = set()
     for a in links:
@@ -417,12 +469,7 @@ def _attachments(sel: Selector, body: _Element | None, skip: set[_Element], page
 
 
 def _is_ancestor_id(el: _Element, element_id: str) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent.get("id") == element_id:
-            return True
-        parent = parent.getparent()
-    return False
+    return any(parent.get("id") == element_id for parent in el.iterancestors())
 
 
 def strip_title_suffix(title: str, suffix_re: re.Pattern[str]) -> str:
@@ -465,14 +512,15 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         fallbacks.append("body")
         body_selector = "fallback" if body is not None else "none"
     body_container = describe_container(body) if body is not None else "none"
-    skip: set[_Element] = set(template_widgets(body)) if body is not None else set()
+    templated = templated_elements(root)
+    skip: set[_Element] = set(template_widgets(body, templated)) if body is not None else set()
     # A policy header inside the body is metadata, not text.
     lists = header_lists(root)
-    skip.update(c for c, _ in lists if body is not None and _is_ancestor(body, c))
+    skip.update(c for c, _ in lists if body is not None and is_inside(c, body))
     paragraphs = paragraphs_of(body, skip) if body is not None else []
 
     # Info bar and header live outside the body; widgets anywhere on the page are skipped.
-    page_skip = set(template_widgets(root))
+    page_skip = set(template_widgets(root, templated))
     if body is not None:
         page_skip.add(body)
     outside_lines = paragraphs_of(root, page_skip)  # visible lines outside the body: the info bar

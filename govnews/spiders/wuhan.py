@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from govnews.extract.article import ArticlePage, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
 from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
+from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.feeds import job_id
 from govnews.incremental import IncrementalRun
@@ -207,7 +208,7 @@ class WuhanSpider(scrapy.Spider):
         if (text := self._readable(response, "list")) is None:
             self.incremental_run.cut(walk.path, "list_failed")
             return
-        page = parse_list_page(text.selector, text.url, wuhan.ARTICLE_URL_RE)
+        page = parse_list_page(parse_html(text.text, text.url), text.url, wuhan.ARTICLE_URL_RE)
         self._inc(f"list/pager/{page.pager.form}")
         self._inc(f"list/row_form/{page.row_form}")
         for source, count in page.date_sources.items():
@@ -381,7 +382,7 @@ class WuhanSpider(scrapy.Spider):
                 _header(response, b"ETag"),
                 _header(response, b"Last-Modified"),
             )
-        page = parse_article_page(text.selector, text.url, wuhan.TITLE_SUFFIX_RE)
+        page = parse_article_page(parse_html(text.text, text.url), text.url, wuhan.TITLE_SUFFIX_RE)
         if page.more_pages and self.probe_report is None:  # a probe reports them, no more
             self._inc("article/multi_page")
             yield self._continuation(response.url, page, row, page.more_pages)
@@ -404,7 +405,7 @@ class WuhanSpider(scrapy.Spider):
             self._inc("article/incomplete_dropped")
             logger.warning("article %s dropped: its page %s could not be read", first_url, response.url)
             return
-        more = parse_article_page(text.selector, text.url, wuhan.TITLE_SUFFIX_RE)
+        more = parse_article_page(parse_html(text.text, text.url), text.url, wuhan.TITLE_SUFFIX_RE)
         merged = replace(
             page,
             paragraphs=page.paragraphs + more.paragraphs,
