@@ -149,12 +149,12 @@ class WuhanSpider(scrapy.Spider):
             callback=self.parse_list,
             errback=self.list_failed,
             cb_kwargs={"walk": walk},
-            # Lists before articles: rows of the next page are known sooner, and a
-            # page that pushes rows down is read close to the one before it.
-            priority=10,
+            priority=_list_priority(walk.page_index),
         )
 
-    def _article_request(self, url: str, row: ListRow | None, known: Record | None = None) -> scrapy.Request:
+    def _article_request(
+        self, url: str, row: ListRow | None, known: Record | None = None, page_index: int = 0
+    ) -> scrapy.Request:
         headers: dict[str, str] = {}
         meta: dict[str, Any] = {}
         if known is not None:
@@ -171,6 +171,7 @@ class WuhanSpider(scrapy.Spider):
             cb_kwargs={"row": row},
             headers=headers or None,
             meta=meta or None,
+            priority=_list_priority(page_index) + 1,
         )
 
     # -- list pages ------------------------------------------------------------
@@ -251,12 +252,12 @@ class WuhanSpider(scrapy.Spider):
             column = self._section_of(urlsplit(url).path)
             if action == "fetch":
                 self._inc_column(column, "rows_followed")
-                yield self._article_request(url, row)
+                yield self._article_request(url, row, page_index=walk.page_index)
                 continue
             self._inc_column(column, "rows_known")
             if action == "refresh":
                 self._inc("state/refresh_requests")
-                yield self._article_request(url, row, known=record)
+                yield self._article_request(url, row, known=record, page_index=walk.page_index)
             else:
                 self._inc("state/known_skipped")
         if next_walk := self._next_page(walk, page, listed):
@@ -392,6 +393,8 @@ class WuhanSpider(scrapy.Spider):
     def _continuation(self, url: str, page: ArticlePage, row: ListRow | None, remaining: list[str]) -> scrapy.Request:
         return scrapy.Request(
             wuhan.request_url(remaining[0], self.args.base_url),
+            # Straight after its first page: a partial article waits in memory.
+            priority=_list_priority(0) + 1,
             callback=self.parse_article_page_n,
             errback=self.article_failed,
             cb_kwargs={"first_url": url, "page": page, "row": row, "remaining": remaining[1:]},
@@ -503,6 +506,14 @@ class WuhanSpider(scrapy.Spider):
         a redirect loop (A → B → A): the article ends there, counted and logged."""
         if request.meta.get("redirect_urls") and request.callback in (self.parse_article, self.parse_article_page_n):
             self._article_skipped(request, "redirect_loop")
+
+
+def _list_priority(page_index: int) -> int:
+    """A list page's priority; its articles get one more. A page's articles go before the
+    next list page of any column, so that the articles waiting in the scheduler are at most
+    a few pages' worth, whatever the size of the site (memory stays flat); a later list
+    page still goes before the articles of pages after it."""
+    return -2 * page_index
 
 
 def _origin_url(request: scrapy.Request) -> str:
