@@ -28,7 +28,7 @@ def article(body: str, head: str = "", outside: str = "") -> Selector:
 
 def body_paragraphs(inner: str, cls: str = "view TRS_UEDITOR trs_paper_default trs_web") -> list[str]:
     sel = article(f'<div class="{cls}">{inner}</div>')
-    body = find_body(sel)
+    body = find_body(sel.root)
     assert body is not None
     return paragraphs_of(body, set(template_widgets(body)))
 
@@ -80,7 +80,7 @@ def test_body_container_classes(cls: str) -> None:
 
 def test_class_tokens_not_substrings_pick_the_body() -> None:
     sel = article('<div class="preview">导航</div><div class="view">正文</div>')
-    body = find_body(sel)
+    body = find_body(sel.root)
     assert body is not None and body.text_content() == "正文"
 
 
@@ -258,7 +258,7 @@ def test_unfilled_meta_titles_and_suffix_spellings(head: str, expected: str) -> 
 
 def test_the_longest_visible_view_wins_over_a_small_counter() -> None:
     sel = article('<span class="view">浏览 12</span><div class="view"><p>这才是正文，很长的一段。</p></div>')
-    body = find_body(sel)
+    body = find_body(sel.root)
     assert body is not None and "正文" in text_of(body)
 
 
@@ -549,7 +549,7 @@ def test_a_print_copy_of_the_body_never_wins_over_the_first() -> None:
         '<div style="display:none"><div class="TRS_UEDITOR" id="print"><p>正文。正文。正文。</p></div></div>'
         '<div class="TRS_UEDITOR" id="copy"><p>正文。</p></div>'
     )
-    body = find_body(sel)
+    body = find_body(sel.root)
     assert body is not None and body.get("id") == "first"
 
 

@@ -85,6 +85,9 @@ class Command(ScrapyCrawlCommand):
             print(f"error: spider {args[0]}: {error}", file=sys.stderr, flush=True)
             sys.exit(EXIT_USAGE)
         parsed = CrawlArguments.parse(opts.spargs)
+        if parsed.probe and (probe := getattr(spider_cls, "probe_spider", None)):
+            # `-a probe=1`: the spider's probe runs instead, with the same arguments.
+            args[0] = probe
         if parsed.incremental and not parsed.probe:
             try:
                 self.lock = acquire_lock(store_path_for(self.settings, parsed.base_url))

@@ -187,7 +187,7 @@ def _visible(el: _Element) -> bool:
     return not any(is_hidden(node) for node in (el, *el.iterancestors()))
 
 
-def find_body(sel: Selector) -> _Element | None:
+def find_body(root: _Element) -> _Element | None:
     """The body container, by one rule (docs/site.md "Body container"):
 
     take the elements carrying a body token of the most specific tier present (the TRS
@@ -198,8 +198,6 @@ def find_body(sel: Selector) -> _Element | None:
     wins over the first. A tier whose elements hold no text (an empty TRS_Editor in a page
     header) yields to the next.
     """
-    root = sel.root
-    assert isinstance(root, _Element)
     for tier in _BODY_TIERS:
         candidates = [el for el in root.iter() if isinstance(el.tag, str) and _body_tokens(el, tier) and _visible(el)]
         outermost = [el for el in candidates if not any(is_inside(el, other) for other in candidates)]
@@ -498,79 +496,130 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     return collapse_whitespace(title)
 
 
-def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern[str]) -> ArticlePage:
-    root = sel.root
-    assert isinstance(root, _Element)
-    meta = read_meta(sel)
-    fallbacks: list[str] = []
+@dataclass
+class _Regions:
+    """What the field readers share, read once: the body and what to skip in it, the
+    text around it (the info bar), the credit lines moved out of it."""
 
-    body = find_body(sel)
+    body: _Element | None
+    body_found: bool
+    body_selector: str
+    skip: set[_Element]
+    """Elements of the body that are no text: template widgets, a policy header."""
+    lines: list[str]
+    """The body's paragraphs, credit lines moved out."""
+    info: dict[str, str]
+    """The info bar's fields (outside the body)."""
+    credits: dict[str, str]
+    """The credit lines' fields (inside the body)."""
+    header_lists: list[tuple[_Element, list[tuple[str, str]]]]
+
+
+def read_regions(root: _Element) -> _Regions:
+    """The body (a known container, else the density fallback), its widgets and header
+    lists to skip, its lines, and the lines around it."""
+    body = find_body(root)
     body_found = body is not None
     body_selector = body_kind(body) if body is not None else "none"
     if body is None:
         body = fallback_body(root)
-        fallbacks.append("body")
         body_selector = "fallback" if body is not None else "none"
-    body_container = describe_container(body) if body is not None else "none"
     templated = templated_elements(root)
     skip: set[_Element] = set(template_widgets(body, templated)) if body is not None else set()
-    # A policy header inside the body is metadata, not text.
     lists = header_lists(root)
+    # A policy header inside the body is metadata, not text.
     skip.update(c for c, _ in lists if body is not None and is_inside(c, body))
-    paragraphs = paragraphs_of(body, skip) if body is not None else []
-
     # Info bar and header live outside the body; widgets anywhere on the page are skipped.
     page_skip = set(template_widgets(root, templated))
     if body is not None:
         page_skip.add(body)
-    outside_lines = paragraphs_of(root, page_skip)  # visible lines outside the body: the info bar
-    info = read_info(outside_lines)
     # An editor line (【责任编辑：…】) is often the body's last line.
-    paragraphs, credits = split_credit_lines(paragraphs)
+    lines, credits = split_credit_lines(paragraphs_of(body, skip) if body is not None else [])
+    return _Regions(
+        body=body,
+        body_found=body_found,
+        body_selector=body_selector,
+        skip=skip,
+        lines=lines,
+        info=read_info(paragraphs_of(root, page_skip)),
+        credits=credits,
+        header_lists=lists,
+    )
 
+
+def read_title(sel: Selector, meta: dict[str, str], title_suffix_re: re.Pattern[str]) -> tuple[str | None, str]:
+    """The title and where it came from: ``ArticleTitle``, else ``<title>`` without the
+    site's suffix, else ``<h1>``; the site's name joined to it taken off."""
     title, title_from = meta.get("ArticleTitle"), "meta ArticleTitle"
     if not title:
         page_title = TEMPLATE_TEXT_RE.sub("", sel.xpath("//title/text()").get() or "")
         title, title_from = (strip_title_suffix(page_title, title_suffix_re) or None), "<title>"
-        fallbacks.append("title")
     if not title:
         title, title_from = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None, "<h1>"
     if not title:
-        title_from = "none"
-    else:
-        title = strip_site_name(title, meta.get("SiteName")) or None
+        return None, "none"
+    return strip_site_name(title, meta.get("SiteName")) or None, title_from
 
-    raw_dates = [("meta", meta.get("PubDate")), ("page_text", info.get("published"))]
-    raw_dates.append(("page_text", info.get("published_date")))
-    # A date line inside the body (发布日期：… as its first line) when the page has no other.
-    raw_dates += [("page_text", credits.get("published")), ("page_text", credits.get("published_date"))]
-    date_candidates = [(source, raw) for source, raw in raw_dates if raw]
 
+def read_dates(meta: dict[str, str], regions: _Regions) -> list[tuple[str, str]]:
+    """The publish dates the page shows, best first: ``PubDate``, the info bar's 发布时间 and
+    发布日期, then a date line inside the body (发布日期：… as its first line)."""
+    raw = [
+        ("meta", meta.get("PubDate")),
+        ("page_text", regions.info.get("published")),
+        ("page_text", regions.info.get("published_date")),
+        ("page_text", regions.credits.get("published")),
+        ("page_text", regions.credits.get("published_date")),
+    ]
+    return [(source, value) for source, value in raw if value]
+
+
+def read_people(meta: dict[str, str], regions: _Regions) -> tuple[str | None, str | None, str | None]:
+    """来源, 作者 and 责任编辑: the meta tags, the info bar and the body's credit lines, in the
+    order each field trusts them."""
+    info, credits = regions.info, regions.credits
     source = meta.get("ContentSource") or info.get("source") or credits.get("source")
     author = info.get("author") or credits.get("author") or meta.get("Author")
     editor = info.get("editor") or credits.get("editor")
+    return source, author, editor
 
-    policy = read_policy_header(root, body, lists)
-    more_pages: list[str] = []
+
+def read_more_pages(sel: Selector, body: _Element | None, page_url: str) -> list[str]:
+    """The later pages of a multi-page article (``createPageHTML(n, 0, "t…", "shtml")`` in
+    the body's scripts, else the page's)."""
     scripts = " ".join(text_of(script) for script in body.iter("script")) if body is not None else ""
-    if match := _ARTICLE_PAGER_RE.search(scripts or " ".join(sel.xpath("//script/text()").getall())):
-        count, name, ext = int(match.group(1)), match.group(3), match.group(4)
-        more_pages = [urljoin(page_url, f"{name}_{i}.{ext}") for i in range(1, min(count, 50))]
+    match = _ARTICLE_PAGER_RE.search(scripts or " ".join(sel.xpath("//script/text()").getall()))
+    if not match:
+        return []
+    count, name, ext = int(match.group(1)), match.group(3), match.group(4)
+    return [urljoin(page_url, f"{name}_{i}.{ext}") for i in range(1, min(count, 50))]
 
+
+def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern[str]) -> ArticlePage:
+    """Every field of one article page, each by its own reader."""
+    root = sel.root
+    assert isinstance(root, _Element)
+    meta = read_meta(sel)
+    regions = read_regions(root)
+    body = regions.body
+    title, title_from = read_title(sel, meta, title_suffix_re)
+    source, author, editor = read_people(meta, regions)
+    fallbacks = [name for name, used in (("body", not regions.body_found), ("title", title_from != "meta ArticleTitle"))
+                 if used]  # fmt: skip
     return ArticlePage(
         title=title,
-        date_candidates=date_candidates,
+        date_candidates=read_dates(meta, regions),
         source=source,
         author=author,
         editor=editor,
-        paragraphs=paragraphs,
-        images=_images(body, skip, page_url) if body is not None else [],
-        attachments=_attachments(sel, body, skip, page_url),
-        meta={**meta, **policy},
-        body_found=body_found,
-        body_selector=body_selector,
+        paragraphs=regions.lines,
+        images=_images(body, regions.skip, page_url) if body is not None else [],
+        attachments=_attachments(sel, body, regions.skip, page_url),
+        meta={**meta, **read_policy_header(root, body, regions.header_lists)},
+        body_found=regions.body_found,
+        body_selector=regions.body_selector,
         title_from=title_from,
-        more_pages=more_pages,
+        more_pages=read_more_pages(sel, body, page_url),
         fallbacks=fallbacks,
-        body_container=body_container,
+        body_container=describe_container(body) if body is not None else "none",
     )

@@ -1,5 +1,10 @@
-"""``-a probe=1``: what the site looks like to our selectors, one list page and two
-articles per column, printed as a report; nothing is exported.
+"""The probe: what the site looks like to our selectors, one list page and two articles
+per column, printed as a report; nothing is exported, the state store is not touched.
+
+``scrapy crawl wuhan_probe`` with the ``wuhan`` spider's arguments, or ``scrapy crawl wuhan
+-a probe=1`` (the crawl command runs the spider's ``probe_spider`` instead). The probe
+spider is the site's spider with other ends: the same requests and the same extract
+functions, a report where the site's spider follows rows, emits items or counts failures.
 
 The quickest way to learn whether the real site still matches what docs/site.md
 describes. Each column opens with the forms that matched: the row form of its list
@@ -12,11 +17,25 @@ dates, and the body container of its articles, e.g.::
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 
 from govnews.extract.article import GOV_META_NAMES, ArticlePage
 from govnews.extract.listing import ListPage
+from govnews.items import Article
+from govnews.sites import wuhan
+from govnews.spiders.wuhan import ColumnWalk, WuhanSpider, origin_url
+
+logger = logging.getLogger(__name__)
 
 ARTICLES_PER_COLUMN = 2
 
@@ -108,3 +127,65 @@ class ProbeReport:
             lines.append(f"    list {probe.list_url or '-'}: {probe.list_result}")
             lines.extend(probe.articles or ["    no article fetched"])
         return "\n".join(lines)
+
+
+class WuhanProbeSpider(WuhanSpider):
+    """The probe of the ``wuhan`` spider's site (see the module docstring)."""
+
+    name = "wuhan_probe"
+    probe_spider = name
+    follows_later_pages = False  # counted in the report, not fetched
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read by the pipelines, the progress and the run history: a probe keeps no state.
+        self.args = replace(self.args, probe=True, incremental=False)
+        self.report = ProbeReport()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanProbeSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, WuhanProbeSpider)
+        # A probe exports nothing: no feed file is even opened.
+        extensions = crawler.settings.getdict("EXTENSIONS")
+        extensions["scrapy.extensions.feedexport.FeedExporter"] = None
+        crawler.settings.set("EXTENSIONS", extensions, priority="spider")
+        crawler.signals.connect(spider.print_report, signal=signals.spider_closed)
+        return spider
+
+    def print_report(self) -> None:
+        report = self.report.render(self.args.base_url)
+        print(report, flush=True)
+        if not sys.stdout.isatty():
+            # Not on a screen (scrapyd, a pipe): the log keeps it too. On a terminal, once.
+            logger.info("%s", report)
+
+    def _column(self, path: str) -> ColumnProbe:
+        column = wuhan.COLUMNS_BY_PATH.get(path)
+        return self.report.column(path, column.name if column else path)
+
+    def _follow_rows(self, walk: ColumnWalk, page_url: str, page: ListPage) -> Iterator[scrapy.Request]:
+        """Report the list page, fetch its first articles, read no further page."""
+        probe = self._column(walk.path)
+        self.report.list_page(probe, page_url, page)
+        for row in page.rows:
+            if probe.followed >= ARTICLES_PER_COLUMN:
+                break
+            if (article_url := self._wanted(row)) and article_url not in self.followed_urls:
+                self.followed_urls.add(article_url)
+                probe.followed += 1
+                yield self._article_request(article_url, row)
+
+    def _list_page_failed(self, walk: ColumnWalk, url: str, reason: str) -> None:
+        super()._list_page_failed(walk, url, reason)
+        self.report.list_failed(self._column(walk.path), url, reason)
+
+    def _emit(self, article: Article, page: ArticlePage, published_from: str | None) -> Iterator[Article]:
+        self.report.article(self._column(article.section_path), article.url, page, published_from)
+        yield from ()
+
+    def _article_skipped(self, request: scrapy.Request, reason: str) -> None:
+        super()._article_skipped(request, reason)
+        url = origin_url(request)
+        if column := self._section_of(urlsplit(url).path):
+            self.report.article_failed(self._column(column), url, reason)

@@ -7,7 +7,6 @@ one page lives in :mod:`govnews.extract`, the site's shape in :mod:`govnews.site
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from govnews import settings as project_settings
 from govnews.extract.article import ArticlePage, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
 from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
@@ -31,8 +31,7 @@ from govnews.feeds import job_id
 from govnews.incremental import IncrementalRun
 from govnews.items import Article
 from govnews.sites import wuhan
-from govnews.spiders.arguments import CrawlArguments
-from govnews.spiders.probe import ARTICLES_PER_COLUMN, ColumnProbe, ProbeReport
+from govnews.spiders.arguments import ArgumentError, CrawlArguments
 from govnews.state import Record
 
 logger = logging.getLogger(__name__)
@@ -53,20 +52,25 @@ class ColumnWalk:
 
 class WuhanSpider(scrapy.Spider):
     name = "wuhan"
+    # `scrapy crawl wuhan -a probe=1` runs this spider instead (govnews.commands.crawl).
+    probe_spider = "wuhan_probe"
+    # A multi-page article's later pages are fetched and its body appended.
+    follows_later_pages = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Validated again here for callers that bypass the crawl command (scrapyd, scripts).
         self.args = CrawlArguments.parse(kwargs)
+        if self.args.probe and self.probe_spider != self.name:
+            # `scrapy crawl` runs the probe spider for probe=1; a caller that bypasses it is told.
+            raise ArgumentError(f"probe=1 is the spider {self.probe_spider}: scrapy crawl {self.probe_spider} -a …")
         super().__init__(*args)
         # scrapyd passes its job id as the spider argument _job (it sets no environment variable).
         self.scrapyd_job: str | None = kwargs.get("_job")
         # Read by AllowedHostsMiddleware, which refuses any other host (redirects too).
         self.allowed_netlocs = wuhan.allowed_netlocs(self.args.base_url)
-        self.max_list_pages = 2000
         # The walk rule and, once IncrementalStatePipeline attaches the state store, the
         # incremental decisions (govnews.incremental).
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
-        self.probe_report: ProbeReport | None = ProbeReport() if self.args.probe else None
         self.followed_urls: set[str] = set()
         unknown = [s for s in self.args.sections if s not in wuhan.COLUMNS_BY_PATH]
         if unknown and not self.args.urls:
@@ -86,28 +90,14 @@ class WuhanSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", 2000)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
-        if spider.probe_report is not None:
-            # A probe exports nothing: no feed file is even opened.
-            extensions = crawler.settings.getdict("EXTENSIONS")
-            extensions["scrapy.extensions.feedexport.FeedExporter"] = None
-            crawler.settings.set("EXTENSIONS", extensions, priority="spider")
-            crawler.signals.connect(spider._print_probe_report, signal=signals.spider_closed)
         return spider
 
-    def _print_probe_report(self) -> None:
-        assert self.probe_report is not None
-        report = self.probe_report.render(self.args.base_url)
-        print(report, flush=True)
-        if not sys.stdout.isatty():
-            # Not on a screen (scrapyd, a pipe): the log keeps it too. On a terminal, once.
-            logger.info("%s", report)
-
-    def _probe_column(self, path: str) -> ColumnProbe:
-        assert self.probe_report is not None
-        column = wuhan.COLUMNS_BY_PATH.get(path)
-        return self.probe_report.column(path, column.name if column else path)
+    @property
+    def max_list_pages(self) -> int:
+        """The cap on list pages per column (``GOVNEWS_MAX_LIST_PAGES``), ``max_pages`` lowering it."""
+        cap = self.crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", project_settings.GOVNEWS_MAX_LIST_PAGES)
+        return min(self.args.max_pages or cap, cap)
 
     # -- stats -----------------------------------------------------------------
 
@@ -228,9 +218,10 @@ class WuhanSpider(scrapy.Spider):
                 logger.warning("list page %s of column %s has no rows", response.url, walk.path)
             return
         self._inc("list/rows", len(page.rows))
-        if self.probe_report is not None:
-            yield from self._probe_list(walk, text.url, page)
-            return
+        yield from self._follow_rows(walk, text.url, page)
+
+    def _follow_rows(self, walk: ColumnWalk, page_url: str, page: ListPage) -> Iterator[scrapy.Request]:
+        """The requests for a list page's rows (new or due for a refresh) and its next page."""
         run = self.incremental_run
         listed: list[str] = []
         for row in page.rows:
@@ -263,18 +254,6 @@ class WuhanSpider(scrapy.Spider):
         if next_walk := self._next_page(walk, page, listed):
             yield self._list_request(next_walk)
 
-    def _probe_list(self, walk: ColumnWalk, url: str, page: ListPage) -> Iterator[scrapy.Request]:
-        """Probe mode: report the list page, fetch its first articles, stop."""
-        probe = self._probe_column(walk.path)
-        self.probe_report.list_page(probe, url, page)  # type: ignore[union-attr]
-        for row in page.rows:
-            if probe.followed >= ARTICLES_PER_COLUMN:
-                break
-            if (article_url := self._wanted(row)) and article_url not in self.followed_urls:
-                self.followed_urls.add(article_url)
-                probe.followed += 1
-                yield self._article_request(article_url, row)
-
     def _wanted(self, row: ListRow) -> str | None:
         """The canonical URL of an article row of a wanted column on an allowed host, or
         None (counted) when the row is not one."""
@@ -302,7 +281,7 @@ class WuhanSpider(scrapy.Spider):
             walk.path,
             page_index=walk.page_index,
             page_count=page_count,
-            limit=min(self.args.max_pages or self.max_list_pages, self.max_list_pages),
+            limit=self.max_list_pages,
             urls=listed,
             dates=[row.date for row in page.rows],
             since=self.args.since,
@@ -349,14 +328,14 @@ class WuhanSpider(scrapy.Spider):
             self._inc("list/index_fallback")
             logger.warning("list page %s answered 404; trying %s", request.url, walk.path)
             return [self._list_request(replace(walk, at_column_root=True))]
-        reason = _failure_reason(failure)
+        self._list_page_failed(walk, request.url, _failure_reason(failure))
+        return []
+
+    def _list_page_failed(self, walk: ColumnWalk, url: str, reason: str) -> None:
         self._inc(f"list/failed/{reason}")
         self._inc_column(walk.path, "list_failed")
         self.incremental_run.cut(walk.path, "list_failed")
-        if self.probe_report is not None:
-            self.probe_report.list_failed(self._probe_column(walk.path), request.url, reason)
-        logger.error("list page %s of column %s failed: %s", request.url, walk.path, reason)
-        return []
+        logger.error("list page %s of column %s failed: %s", url, walk.path, reason)
 
     # -- articles --------------------------------------------------------------
 
@@ -384,7 +363,7 @@ class WuhanSpider(scrapy.Spider):
                 _header(response, b"Last-Modified"),
             )
         page = parse_article_page(parse_html(text.text, text.url), text.url, wuhan.TITLE_SUFFIX_RE)
-        if page.more_pages and self.probe_report is None:  # a probe reports them, no more
+        if page.more_pages and self.follows_later_pages:
             self._inc("article/multi_page")
             yield self._continuation(response.url, page, row, page.more_pages)
             return
@@ -460,13 +439,7 @@ class WuhanSpider(scrapy.Spider):
             # SITE.md: a script row's FILENUM is the document's 发文字号; the page may not show it.
             meta = {**meta, "发文字号": row.filenum}
             self._inc("extract/filenum_from_list_row")
-        if self.probe_report is not None:
-            self.probe_report.article(self._probe_column(section_path), canonical, page, published_from)
-            return
-
-        self._inc("article/items")
-        self._inc_column(section_path, "items_extracted")
-        yield Article(
+        article = Article(
             url=canonical,
             site=wuhan.SITE_DOMAIN,
             section=section,
@@ -482,23 +455,27 @@ class WuhanSpider(scrapy.Spider):
             meta=meta,
             crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
+        yield from self._emit(article, page, published_from)
+
+    def _emit(self, article: Article, page: ArticlePage, published_from: str | None) -> Iterator[Article]:
+        """The article, counted; ``page`` and ``published_from`` say how it was read."""
+        self._inc("article/items")
+        self._inc_column(article.section_path, "items_extracted")
+        yield article
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
         if reason in ("http_404", "http_410"):
             # A dead link: the walk rule owes it no retry.
-            self.incremental_run.article_gone(wuhan.canonical_url(_origin_url(request), self.args.base_url))
+            self.incremental_run.article_gone(wuhan.canonical_url(origin_url(request), self.args.base_url))
         self._article_skipped(request, reason)
 
     def _article_skipped(self, request: scrapy.Request, reason: str) -> None:
         # Name the article as listed, not the last hop of a redirect.
-        url = _origin_url(request)
+        url = origin_url(request)
         self._inc(f"article/failed/{reason}")
-        column = self._section_of(urlsplit(url).path)
-        self._inc_column(column, "article_failed")
-        if self.probe_report is not None and column:
-            self.probe_report.article_failed(self._probe_column(column), url, reason)
+        self._inc_column(self._section_of(urlsplit(url).path), "article_failed")
         logger.warning("article %s skipped: %s", url, reason)
 
     def request_dropped(self, request: scrapy.Request) -> None:
@@ -516,7 +493,8 @@ def _list_priority(page_index: int) -> int:
     return -2 * page_index
 
 
-def _origin_url(request: scrapy.Request) -> str:
+def origin_url(request: scrapy.Request) -> str:
+    """The URL the request was made for, before any redirect."""
     redirects: list[str] = request.meta.get("redirect_urls") or []
     return redirects[0] if redirects else request.url
 
