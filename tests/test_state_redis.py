@@ -235,7 +235,7 @@ def test_a_second_run_is_refused_naming_the_holder(redis_url: str) -> None:
 
 
 def test_a_holder_that_dies_frees_the_site_after_its_lease(redis_url: str) -> None:
-    site, ttl = new_site(), 1.0
+    site, ttl = new_site(), 2.0
     holder = hold_in_another_process(redis_url, site, ttl)
     # Alive for longer than its TTL: the lease is renewed, the site stays locked.
     time.sleep(2.5 * ttl)
@@ -308,9 +308,9 @@ def test_a_store_whose_lease_ended_writes_nothing(redis_url: str) -> None:
 def test_renewals_during_writes_do_not_fail_them(redis_url: str) -> None:
     """A renewal touches the WATCHed lock key; the write is retried, not lost."""
     site = new_site()
-    lock = acquire_redis_lock(redis_url, site, ttl=1.0)  # renewed every third of a second
+    lock = acquire_redis_lock(redis_url, site, ttl=2.0)  # renewed every 0.67 s
     store = RedisStateStore.connect(redis_url, site, lock=lock)
-    deadline = time.monotonic() + 1.5
+    deadline = time.monotonic() + 2.5
     n = 0
     while time.monotonic() < deadline:
         store.record([Record(f"u{n}", f"h{n}", 1, None)])
