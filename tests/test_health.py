@@ -110,7 +110,7 @@ def test_healthy_stats_pass_every_check() -> None:
         ),
         (
             column_stats("/sy/whyw/", field__source=-6),
-            ["column /sy/whyw/ (武汉要闻): source on 4 of 10 items (40% < 75%)"],
+            ["column /sy/whyw/ (武汉要闻): source on 4 of 10 items (40% < 90%)"],
         ),
         (
             column_stats("/zwgk/tzgg/", field__published_at=-1),
@@ -205,7 +205,7 @@ def test_a_share_beyond_its_threshold_by_chance_in_a_small_column_passes() -> No
     assert checks.failed(results) == []
     assert [c.message for c in results if "within chance" in c.message] == [
         "column /zwgk/tzgg/ (通知公告): 1 of 3 articles failed to download (33.3% > 20%, within chance for 3 items)",
-        "column /sy/whyw/ (武汉要闻): source on 5 of 7 items (71.4% < 75%, within chance for 7 items)",
+        "column /sy/whyw/ (武汉要闻): source on 5 of 7 items (71.4% < 90%, within chance for 7 items)",
     ]
 
 
@@ -229,7 +229,7 @@ def test_items_dropped_as_invalid_count_against_coverage() -> None:
     assert failures(stats) == [
         "column /sy/whyw/ (武汉要闻): published_at on 10 of 20 items (50% < 100%); 10 of them dropped as invalid",
         "column /sy/whyw/ (武汉要闻): paragraphs on 10 of 20 items (50% < 99%); 10 of them dropped as invalid",
-        "column /sy/whyw/ (武汉要闻): source on 10 of 20 items (50% < 75%); 10 of them dropped as invalid",
+        "column /sy/whyw/ (武汉要闻): source on 10 of 20 items (50% < 90%); 10 of them dropped as invalid",
     ]
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from govnews import settings as defaults
 from govnews.sites import wuhan
 
 # The per-column counters the checks read; the column path is the shortest prefix that
@@ -69,23 +70,24 @@ class RunShape:
 
 
 def _default_coverage() -> dict[str, dict[str, float]]:
-    return {"*": {"title": 1.0, "published_at": 1.0, "paragraphs": 0.99}, "/sy/whyw/": {"source": 0.75}}
+    return {column: dict(fields) for column, fields in defaults.GOVNEWS_HEALTH_FIELD_COVERAGE.items()}
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The limits, from the ``GOVNEWS_HEALTH_*`` settings (these defaults when unset)."""
+    """The limits, from the ``GOVNEWS_HEALTH_*`` settings; unset, the project's own
+    (``govnews/settings.py``, their one source)."""
 
-    max_errors: int = 0
-    max_failed_share: float = 0.2
-    max_retries_given_up: int = 5
+    max_errors: int = defaults.GOVNEWS_HEALTH_MAX_ERRORS
+    max_failed_share: float = defaults.GOVNEWS_HEALTH_MAX_FAILED_SHARE
+    max_retries_given_up: int = defaults.GOVNEWS_HEALTH_MAX_RETRIES_GIVEN_UP
     field_coverage: Mapping[str, Mapping[str, float]] = field(default_factory=_default_coverage)
-    max_url_date_share: float = 0.5
-    max_fallback_share: float = 0.1
-    max_placeholders_per_item: float = 0.5
-    max_duplicates_per_item: float = 4.0
-    min_items: int = 1
-    min_items_for_rates: int = 10
+    max_url_date_share: float = defaults.GOVNEWS_HEALTH_MAX_URL_DATE_SHARE
+    max_fallback_share: float = defaults.GOVNEWS_HEALTH_MAX_FALLBACK_SHARE
+    max_placeholders_per_item: float = defaults.GOVNEWS_HEALTH_MAX_PLACEHOLDERS_PER_ITEM
+    max_duplicates_per_item: float = defaults.GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM
+    min_items: int = defaults.GOVNEWS_HEALTH_MIN_ITEMS
+    min_items_for_rates: int = defaults.GOVNEWS_HEALTH_MIN_ITEMS_FOR_RATES
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
@@ -116,7 +118,7 @@ class Thresholds:
         """The minimum share per field for ``column``: the ``"*"`` entry, then the column's own.
 
         >>> Thresholds().coverage_for("/sy/whyw/")["source"], "source" in Thresholds().coverage_for("/sy/kwh/")
-        (0.75, False)
+        (0.9, False)
         """
         wanted: dict[str, float] = dict(self.field_coverage.get("*", {}))
         for key, fields in self.field_coverage.items():
