@@ -18,18 +18,14 @@ from threading import Lock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.conftest import FAST_SETTINGS as TEST_SETTINGS
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorResponse, MirrorSite
 
 ROOT = Path(__file__).resolve().parent.parent
-# Both spiders of a pair run with these, on the project's own settings otherwise.
-FAST_SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-    "LOG_LEVEL": "INFO",
-    "GOVNEWS_PROGRESS": "log",
-}
+# Both spiders of a pair run with the tests' fast settings, on the project's own otherwise;
+# progress as log lines (no terminal here).
+FAST_SETTINGS = {**TEST_SETTINGS, "GOVNEWS_PROGRESS": "log"}
 
 
 class RenderedOnce(MirrorSite):
