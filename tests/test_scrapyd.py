@@ -66,7 +66,7 @@ def assert_deployed(proc_stdout: str, proc_stderr: str, returncode: int) -> None
     answer = json.loads(proc_stdout.strip().splitlines()[-1])
     assert answer["status"] == "ok"
     assert answer["project"] == PROJECT
-    assert answer["spiders"] == 1
+    assert answer["spiders"] == 2  # wuhan and its probe, wuhan_probe
 
 
 # -- scrapyd without authentication ---------------------------------------------------
@@ -97,7 +97,7 @@ def egg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[zipfile.ZipFile]:
 
 def test_scrapyd_deploy_uploads_the_egg_with_its_spider(scrapyd: Scrapyd) -> None:
     assert scrapyd.api("listprojects.json")["projects"] == [PROJECT]
-    assert scrapyd.api("listspiders.json", {"project": PROJECT})["spiders"] == [SPIDER]
+    assert scrapyd.api("listspiders.json", {"project": PROJECT})["spiders"] == [SPIDER, f"{SPIDER}_probe"]
     assert len(scrapyd.api("listversions.json", {"project": PROJECT})["versions"]) == 1
 
 
