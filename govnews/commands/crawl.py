@@ -3,7 +3,8 @@
 A bad argument ends the command at once with one line on stderr that says what is wrong
 and what is allowed, and exit code 2: no banner, no usage block, no traceback.
 
-An incremental run takes its site's state-store lock (:func:`govnews.state.acquire_lock`)
+An incremental run takes its site's state-store lock (:func:`govnews.state.acquire_store_lock`:
+a ``flock`` beside the SQLite store, or a Redis lease when ``REDIS_URL`` is set)
 before the crawl starts; when another live run holds it, the command ends at once, before
 any request and before Scrapy's start-up banner, with one line naming the holder and exit
 code 3.
@@ -24,9 +25,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.conf import feed_process_params_from_cli
 
-from govnews.pipelines.incremental_state import LOCKED_REASON, store_path_for
+from govnews.pipelines.incremental_state import LOCKED_REASON, site_key
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
-from govnews.state import StoreLock, StoreLocked, acquire_lock
+from govnews.state import Lock, StoreLocked, acquire_store_lock
 
 if TYPE_CHECKING:
     import argparse
@@ -46,7 +47,7 @@ def _stopped_while_starting(signum: int, frame: Any) -> None:
 
 class Command(ScrapyCrawlCommand):
     crawler: Crawler | None = None
-    lock: StoreLock | None = None
+    lock: Lock | None = None
     stop_signal: int | None = None
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
@@ -90,7 +91,7 @@ class Command(ScrapyCrawlCommand):
             args[0] = probe
         if parsed.incremental and not parsed.probe:
             try:
-                self.lock = acquire_lock(store_path_for(self.settings, parsed.base_url))
+                self.lock = acquire_store_lock(self.settings, site_key(parsed.base_url))
             except StoreLocked as error:
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_LOCKED)

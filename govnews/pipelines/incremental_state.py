@@ -11,7 +11,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
 
 from govnews.sites import wuhan
-from govnews.state import Record, StateStore, StoreLocked, acquire_lock, reconcile, state_dir, store_path
+from govnews.state import Record, StoreLocked, open_store, reconcile, state_dir, store_path
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -92,14 +92,13 @@ class IncrementalStatePipeline:
         run: IncrementalRun | None = getattr(spider, "incremental_run", None)
         if spider is None or args is None or run is None or not args.incremental or args.probe:
             return
-        path = store_path_for(self.crawler.settings, args.base_url)
         try:
-            lock = acquire_lock(path)
+            # SQLite in GOVNEWS_STATE_DIR by default; Redis when REDIS_URL is set (docs/distributed.md).
+            store, lock = open_store(self.crawler.settings, site_key(args.base_url))
         except StoreLocked as error:
             self.stats.set_value(f"{_PREFIX}/locked", 1)
             logger.error("%s", error)
             raise CloseSpider(LOCKED_REASON) from None
-        store = StateStore(path)
         run.attach(store, lock)
         self.run = run
         self.stats.set_value(f"{_PREFIX}/known_at_start", len(store))
@@ -108,7 +107,7 @@ class IncrementalStatePipeline:
         self.stats.set_value(f"{_PREFIX}/repaired_feeds", repaired)
         if repaired:
             logger.warning("repaired %d feed file(s) cut short by a killed run", repaired)
-        logger.info("state store %s: %d articles known", path, len(store))
+        logger.info("state store %s: %d articles known", store.path, len(store))
 
     def process_item(self, item: Any) -> Any:
         if self.run is None:
