@@ -231,8 +231,13 @@ class IncrementalRun:
             return [], []
         oldest = (datetime.now(UTC) - PENDING_MAX_AGE).isoformat(timespec="seconds").replace("+00:00", "Z")
         owed = self.store.pending(columns)
-        given_up = [u for u, _, attempts, since in owed if attempts >= PENDING_MAX_ATTEMPTS and since <= oldest]
-        retry = [(u, c) for u, c, attempts, since in owed if not (attempts >= PENDING_MAX_ATTEMPTS and since <= oldest)]
+        given_up: list[str] = []
+        retry: list[tuple[str, str]] = []
+        for url, column, attempts, since in owed:
+            if attempts >= PENDING_MAX_ATTEMPTS and since <= oldest:
+                given_up.append(url)
+            else:
+                retry.append((url, column))
         if given_up:
             self.store.give_up(given_up)
         self.store.count_attempt(u for u, _ in retry)
