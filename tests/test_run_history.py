@@ -143,3 +143,18 @@ def test_progress_bars_on_a_terminal(tmp_path: Path) -> None:
         code, screen = run_on_terminal(cmd)
         assert code == 0
         assert "/zwgk/tzgg/" in screen and "list page" in screen and "articles" in screen
+
+
+@pytest.mark.parametrize("after", [0.3, 0.8, 1.3, 1.8])
+def test_a_stop_while_the_crawl_starts_ends_it_at_once(mirror: MirrorServer, tmp_path: Path, after: float) -> None:
+    """Whenever SIGTERM comes during start-up (imports, settings, before Scrapy's own
+    handlers, or just after), the command ends promptly, quietly, with no half-written line."""
+    cmd = crawl_command(f"base_url={mirror.base_url}", settings=settings_for(tmp_path, DOWNLOAD_DELAY="0.2"))
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode in (-signal.SIGTERM, 143), stderr[-2000:]
+    assert "Traceback" not in stderr
+    for feed in tmp_path.rglob("wuhan-*.jsonl"):
+        assert feed.read_bytes().endswith(b"\n") or feed.read_bytes() == b""

@@ -17,6 +17,7 @@ a user's stop, verdict ``stopped``, not a failure.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import TYPE_CHECKING, Any
@@ -41,8 +42,11 @@ EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def _stopped_while_starting(signum: int, frame: Any) -> None:
+    # Nothing is written yet (Scrapy installs its graceful handlers before the first
+    # request), so end at once: an exception raised here could be swallowed by a Twisted
+    # callback running at that moment. A flock dies with the process.
     print("stopped before the crawl started", file=sys.stderr, flush=True)
-    sys.exit(EXIT_BY_SIGNAL.get(signal.Signals(signum), 128 + signum))
+    os._exit(EXIT_BY_SIGNAL.get(signal.Signals(signum), 128 + signum))
 
 
 class Command(ScrapyCrawlCommand):
