@@ -111,7 +111,7 @@ def test_incremental_0_neither_reads_nor_writes_the_store(tmp_path: Path) -> Non
         assert not (tmp_path / "state").exists()
 
 
-def wait_for_lines(workdir: Path, count: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def wait_for_lines(workdir: Path, count: int, proc: subprocess.Popen[Any], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         files = feed_files(workdir)

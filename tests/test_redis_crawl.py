@@ -3,14 +3,18 @@ redis-server, real crawl subprocesses on the mirror."""
 
 from __future__ import annotations
 
+import subprocess
+from collections import Counter
 from pathlib import Path
 
+import redis
+
 from govnews.pipelines.incremental_state import site_key
-from govnews.state_redis import RedisStateStore, acquire_redis_lock
-from tests.conftest import run_command
+from govnews.state_redis import RedisStateStore, acquire_redis_lock, site_prefix
+from tests.conftest import ROOT, run_command
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
-from tests.test_incremental import crawl_cmd, expected_urls, feed_files, items_of
+from tests.test_incremental import crawl_cmd, expected_urls, feed_files, items_of, wait_for_lines
 
 
 def test_a_crawl_with_redis_url_keeps_its_state_in_redis(redis_url: str, tmp_path: Path) -> None:
@@ -45,3 +49,43 @@ def test_a_crawl_with_redis_url_keeps_its_state_in_redis(redis_url: str, tmp_pat
         assert refused.returncode == 3
         assert len(refused.stderr.strip().splitlines()) == 1 and "other-node" in refused.stderr
         assert server.requests == []
+
+
+def test_a_run_whose_lease_is_taken_stops_and_the_next_run_loses_nothing(redis_url: str, tmp_path: Path) -> None:
+    """The lease lapsed (a stalled node) and another run took the site: this run stops
+    (finish reason store_lease_lost) and records nothing more; its feed keeps what it
+    exported, and the next run on this host reads it back, so nothing is lost or doubled."""
+    site = MirrorSite(n_articles=200, per_page=10, seed=32)
+    with MirrorServer(site) as server:
+        settings = {
+            "REDIS_URL": redis_url,
+            "GOVNEWS_REDIS_LOCK_TTL": "2",
+            "GOVNEWS_STATE_BATCH": "1",
+            "DOWNLOAD_DELAY": "0.05",
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+        }
+        proc = subprocess.Popen(
+            crawl_cmd(server.base_url, tmp_path, settings=settings),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for_lines(tmp_path, 5, proc)
+        client = redis.Redis.from_url(redis_url)
+        try:
+            # What a lapsed lease taken over by another node looks like to this run.
+            client.set(site_prefix(site_key(server.base_url)) + "lock", '{"pid": 1, "host": "other-node"}', px=60_000)
+            _, stderr = proc.communicate(timeout=120)
+            assert "'finish_reason': 'store_lease_lost'" in stderr, stderr[-3000:]
+            assert "'govnews/state/lease_lost': 1" in stderr
+            stopped_with = len(items_of(feed_files(tmp_path)[0]))
+            assert 5 <= stopped_with < len(expected_urls(site, server.base_url))
+        finally:
+            client.delete(site_prefix(site_key(server.base_url)) + "lock")
+            client.close()
+        again = run_command(crawl_cmd(server.base_url, tmp_path, settings={"REDIS_URL": redis_url}))
+        assert again.returncode == 0, again.stderr[-3000:]
+        urls = Counter(i["url"] for f in feed_files(tmp_path) for i in items_of(f))
+        assert [u for u, n in urls.items() if n > 1] == []
+        assert set(urls) == expected_urls(site, server.base_url)

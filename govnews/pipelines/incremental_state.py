@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from govnews.sites import wuhan
 from govnews.state import Record, StoreLocked, open_store, reconcile, state_dir, store_path
+from govnews.state_redis import LeaseLost
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _PREFIX = "govnews/state"
 LOCKED_REASON = "store_locked"
+LEASE_LOST_REASON = "store_lease_lost"
 
 
 def site_key(base_url: str) -> str:
@@ -114,7 +117,11 @@ class IncrementalStatePipeline:
             return item
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
-        verdict = self.run.classify(url, adapter.get("content_hash"))
+        try:
+            verdict = self.run.classify(url, adapter.get("content_hash"))
+        except LeaseLost as error:
+            self._lease_lost(error)
+            raise DropItem(f"not exported, the run lost its lease on the state store: {url}") from None
         self.stats.inc_value(f"{_PREFIX}/{verdict.status}")
         if verdict.status == "unchanged":
             raise DropItem(f"unchanged since its last export: {url}", log_level="INFO")
@@ -139,12 +146,30 @@ class IncrementalStatePipeline:
             )
         )
         if len(self.run.pending_batch) >= self.batch_size:
-            self.stats.inc_value(f"{_PREFIX}/recorded", self.run.flush())
+            try:
+                self.stats.inc_value(f"{_PREFIX}/recorded", self.run.flush())
+            except LeaseLost as error:
+                self._lease_lost(error)
+
+    def _lease_lost(self, error: LeaseLost) -> None:
+        """Another run holds the site now (a Redis lease that lapsed): stop, write nothing
+        more. What this run exported stays in its feed, which the manifest keeps open for
+        the next run on this host to read back."""
+        if self.stats.get_value(f"{_PREFIX}/lease_lost"):
+            return
+        self.stats.set_value(f"{_PREFIX}/lease_lost", 1)
+        logger.error("%s; stopping the crawl (%s)", error, LEASE_LOST_REASON)
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=LEASE_LOST_REASON))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run is None:
             return
-        counts = self.run.finish(finished=reason == "finished")
+        try:
+            counts = self.run.finish(finished=reason == "finished")
+        except LeaseLost as error:
+            logger.error("%s; nothing recorded at close (the feed keeps what was exported)", error)
+            counts = {}
         for key, value in counts.items():
             self.stats.inc_value(f"{_PREFIX}/{key}", value)
         self.run.close()
