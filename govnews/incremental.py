@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from govnews.state import Lock, Record, Store, WalkRecord
+from govnews.state import Lock, Record, Store, WalkRecord, utc_stamp
 
 EndReason = Literal["last_page", "end_404", "empty_page", "covered"]
 CutReason = Literal["max_pages", "since", "list_failed"]
@@ -229,7 +229,7 @@ class IncrementalRun:
         Each call counts one attempt."""
         if self.store is None:
             return [], []
-        oldest = (datetime.now(UTC) - PENDING_MAX_AGE).isoformat(timespec="seconds").replace("+00:00", "Z")
+        oldest = utc_stamp(datetime.now(UTC) - PENDING_MAX_AGE)
         owed = self.store.pending(columns)
         given_up: list[str] = []
         retry: list[tuple[str, str]] = []
@@ -284,7 +284,7 @@ class IncrementalRun:
         counts = {"recorded": self.flush(), "complete_walks": 0, "incomplete_walks": 0, "made_pending": 0}
         if self.store is None:
             return counts
-        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        now = utc_stamp()
         for progress in self.columns.values():
             if finished and progress.complete:
                 assert progress.end is not None

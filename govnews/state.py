@@ -120,8 +120,13 @@ def store_path(directory: Path, site_key: str) -> Path:
     return directory / f"{name}.sqlite3"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def utc_stamp(moment: datetime | None = None) -> str:
+    """``moment`` (default: now) as the store writes times, UTC to the second.
+
+    >>> utc_stamp(datetime(2026, 12, 1, 4, 13, 5, 123, tzinfo=UTC))
+    '2026-12-01T04:13:05Z'
+    """
+    return (moment or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -300,7 +305,7 @@ def acquire_lock(store: Path) -> StoreLock:
         raise StoreLocked(store, holder if isinstance(holder, dict) else {}) from None
     handle.seek(0)
     handle.truncate()
-    handle.write(json.dumps({"pid": os.getpid(), "started": _now()}))
+    handle.write(json.dumps({"pid": os.getpid(), "started": utc_stamp()}))
     handle.flush()
     lock = StoreLock(path, handle)
     _HELD[path] = lock
@@ -349,7 +354,7 @@ class StateStore:
         """Insert or update records in one transaction; first_seen is kept, last_seen set
         now. The first URL of each content hash is remembered (:meth:`first_url`); an
         exported article is no longer pending."""
-        now = _now()
+        now = utc_stamp()
         rows = [(r.url, r.content_hash, r.revision, r.published_at, r.etag, r.last_modified, now, now) for r in records]
         with self._transaction():
             self._db.executemany(
@@ -379,7 +384,7 @@ class StateStore:
 
     def touch(self, urls: Iterable[str]) -> None:
         """Mark articles seen again unchanged."""
-        now = _now()
+        now = utc_stamp()
         with self._transaction():
             self._db.executemany("UPDATE articles SET last_seen = ? WHERE url = ?", [(now, u) for u in urls])
 
@@ -422,7 +427,7 @@ class StateStore:
         page answered 404 or 410). Returns the number made pending."""
         urls = list(dict.fromkeys(seen))
         dead = set(gone)
-        now = _now()
+        now = utc_stamp()
         with self._transaction():
             self._db.executemany(
                 "INSERT OR IGNORE INTO covered (col, url) VALUES (?, ?)", [(walk.column, u) for u in urls]
@@ -497,12 +502,12 @@ class StateStore:
                 """INSERT INTO manifest (path, run, opened, closed, reconciled_size) VALUES (?, ?, ?, NULL, ?)
                    ON CONFLICT(path) DO UPDATE SET run = excluded.run, opened = excluded.opened,
                        closed = NULL, reconciled_size = excluded.reconciled_size""",
-                (str(path), run, _now(), size),
+                (str(path), run, utc_stamp(), size),
             )
 
     def close_feeds(self, run: str) -> None:
         with self._transaction():
-            self._db.execute("UPDATE manifest SET closed = ? WHERE run = ? AND closed IS NULL", (_now(), run))
+            self._db.execute("UPDATE manifest SET closed = ? WHERE run = ? AND closed IS NULL", (utc_stamp(), run))
 
     def feeds(self, *, open_only: bool = False) -> list[FeedEntry]:
         query = "SELECT path, run, opened, closed, reconciled_size FROM manifest"
@@ -515,7 +520,7 @@ class StateStore:
         with self._transaction():
             self._db.execute(
                 "UPDATE manifest SET reconciled_size = ?, closed = CASE WHEN ? THEN ? ELSE closed END WHERE path = ?",
-                (size, int(closed), _now(), str(entry.path)),
+                (size, int(closed), utc_stamp(), str(entry.path)),
             )
 
     def _transaction(self) -> _Transaction:

@@ -65,8 +65,8 @@ from govnews.state import (
     Record,
     StoreLocked,
     WalkRecord,
-    _now,
     due_for_refresh,
+    utc_stamp,
 )
 
 KEY_PREFIX = "govnews"
@@ -230,7 +230,12 @@ def acquire_redis_lock(
             return held
         client = connect(url)
         value = json.dumps(
-            {"pid": os.getpid(), "host": host or socket.gethostname(), "started": _now(), "token": uuid.uuid4().hex},
+            {
+                "pid": os.getpid(),
+                "host": host or socket.gethostname(),
+                "started": utc_stamp(),
+                "token": uuid.uuid4().hex,
+            },
             sort_keys=True,
         )
         try:
@@ -385,7 +390,7 @@ class RedisStateStore:
         batch = list(records)
         if not batch:
             return
-        now = _now()
+        now = utc_stamp()
         urls = list(dict.fromkeys(r.url for r in batch))
         stored = dict(zip(urls, self._r.hmget(self._articles, urls), strict=True))
         merged: dict[str, tuple[Record, str]] = {}
@@ -429,7 +434,7 @@ class RedisStateStore:
         wanted = list(dict.fromkeys(urls))
         if not wanted:
             return
-        now = _now()
+        now = utc_stamp()
         found = {u: raw for u, raw in zip(wanted, self._r.hmget(self._articles, wanted), strict=True) if raw}
         if not found:
             return
@@ -473,7 +478,7 @@ class RedisStateStore:
         page answered 404 or 410). Returns the number made pending."""
         urls = list(dict.fromkeys(seen))
         dead = set(gone)
-        now = _now()
+        now = utc_stamp()
         exported = set()
         if urls:
             exported = {u for u, raw in zip(urls, self._r.hmget(self._articles, urls), strict=True) if raw}
@@ -569,7 +574,7 @@ class RedisStateStore:
             "host": self.host,
             "path": str(path),
             "run": run,
-            "opened": _now(),
+            "opened": utc_stamp(),
             "closed": None,
             "reconciled_size": size,
         }
@@ -578,7 +583,7 @@ class RedisStateStore:
     def close_feeds(self, run: str) -> None:
         """Close ``run``'s open feeds on this host (another host's run of the same name is
         not this one)."""
-        now = _now()
+        now = utc_stamp()
         updated: dict[Any, Any] = {}
         for name, raw in self._r.hgetall(self._manifest).items():
             data = json.loads(raw)
@@ -616,5 +621,5 @@ class RedisStateStore:
         data = json.loads(raw)
         data["reconciled_size"] = size
         if closed:
-            data["closed"] = _now()
+            data["closed"] = utc_stamp()
         self._write(lambda pipe: pipe.hset(self._manifest, name, json.dumps(data)))
