@@ -122,13 +122,17 @@ GOVNEWS_PROGRESS_INTERVAL = 60
 SPIDERMON_ENABLED = True
 # One monitor per check; its action records the verdict in the stats.
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["govnews.health.monitors.HealthMonitorSuite"]
-# Any ERROR line (a list page that failed, a feed that could not be stored) fails the run.
-GOVNEWS_HEALTH_MAX_ERRORS = 0
+# Run-wide checks are spidermon's built-in monitors (govnews/health/monitors.py).
+# The run must finish: a cap (closespider_*), a lost store lock or a crash fails it.
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+# Any ERROR line (a list page that failed, a feed that could not be stored) fails the run;
+# requests given up after retries are judged by SPIDERMON_MAX_RETRIES, not counted here.
+SPIDERMON_MAX_ERRORS = 0
 # Share limits are judged at 95% confidence (docs/health.md): 1 dead link in 3 rows passes.
 # Share of a column's listed articles whose page failed to download.
 GOVNEWS_HEALTH_MAX_FAILED_SHARE = 0.2
 # Requests that failed after all their retries: a few are the web, more is an outage.
-GOVNEWS_HEALTH_MAX_RETRIES_GIVEN_UP = 5
+SPIDERMON_MAX_RETRIES = 5
 # Minimum share of items (exported + dropped as invalid) carrying each field, per column;
 # "*" applies to every column. 来源 is confirmed on 武汉要闻 (SITE.md).
 GOVNEWS_HEALTH_FIELD_COVERAGE = {

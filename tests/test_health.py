@@ -101,9 +101,6 @@ def test_healthy_stats_pass_every_check() -> None:
             column_stats("/sy/whyw/", list_failed=2),
             ["column /sy/whyw/ (武汉要闻): 2 list pages failed (see the ERROR lines)"],
         ),
-        ({"log_count/ERROR": 5, "retry/max_reached": 2}, ["3 ERROR lines in the log besides retries given up (> 0)"]),
-        ({"retry/max_reached": 6, "retry/count": 18}, ["6 requests gave up after retrying (> 5); 18 retries in all"]),
-        ({"finish_reason": "closespider_timeout"}, ["finish reason is 'closespider_timeout', not 'finished'"]),
         (
             column_stats("/sy/whyw/", article_failed=7),
             ["column /sy/whyw/ (武汉要闻): 7 of 17 articles failed to download (41.2% > 20%)"],
@@ -257,7 +254,7 @@ def test_thresholds_from_settings_read_command_line_strings() -> None:
         }
     )
     thresholds = Thresholds.from_settings(settings)
-    assert (thresholds.max_fallback_share, thresholds.min_items, thresholds.max_errors) == (0.25, 5, 0)
+    assert (thresholds.max_fallback_share, thresholds.min_items, thresholds.max_url_date_share) == (0.25, 5, 0.5)
     assert thresholds.coverage_for("/sy/kwh/") == {"title": 1.0, "source": 0.5}
     assert thresholds.coverage_for("/sy/whyw/") == {"title": 1.0}
     assert Thresholds.from_settings(Settings()) == Thresholds()
@@ -294,12 +291,19 @@ class _Recorder:
     report: HealthReport | None = None
 
 
+def project_settings_with(overrides: dict[str, Any]) -> Settings:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
 def run_suite(stats: dict[str, Any], settings: dict[str, Any] | None = None) -> tuple[HealthReport, dict[str, Any]]:
     crawler_stats = MemoryStatsCollector(get_crawler())
     recorder = _Recorder()
     crawler = SimpleNamespace(
         stats=crawler_stats,
-        settings=Settings(settings or {}),
+        settings=project_settings_with(settings or {}),
         get_extension=lambda cls: recorder if cls is HealthSummary else None,
     )
     spider = SimpleNamespace(args=SimpleNamespace(sections=RUN.sections, urls=()))
@@ -313,9 +317,80 @@ def test_the_suite_records_a_passed_verdict_with_every_check() -> None:
     assert report.verdict == "passed"
     assert stats["govnews/health/verdict"] == "passed"
     assert stats["govnews/health/failed_checks"] == 0
-    assert (
-        stats["govnews/health/checks"] == len(report.checks) == len(checks.run_all(healthy_stats(), RUN, Thresholds()))
-    )
+    # The per-column checks, and spidermon's three run-wide monitors.
+    per_column = checks.run_all(healthy_stats(), RUN, Thresholds())
+    assert stats["govnews/health/checks"] == len(report.checks) == len(per_column) + 3
+    assert {c.name for c in report.checks} - {c.name for c in per_column} == {
+        "finish_reason",
+        "error_lines",
+        "retries_given_up",
+    }
+
+
+# Spidermon's built-in monitors judge the run as a whole, from spidermon's settings. The
+# expected verdicts follow the project's rules: the run must end "finished"; ERROR lines
+# count besides the requests given up after retries (Scrapy logs each of those at ERROR,
+# and they are judged by their own limit, 5).
+@pytest.mark.parametrize(
+    ("changes", "settings", "check", "message"),
+    [
+        (
+            {"log_count/ERROR": 5, "retry/max_reached": 2},
+            {},
+            "error_lines",
+            "3 ERROR lines in the log besides retries given up (> 0)",
+        ),
+        (
+            {"log_count/ERROR": 5, "retry/max_reached": 2},
+            {"SPIDERMON_MAX_ERRORS": "3"},
+            "error_lines",
+            None,
+        ),
+        ({"log_count/ERROR": 2, "retry/max_reached": 2}, {}, "error_lines", None),
+        (
+            {"log_count/ERROR": 6, "retry/max_reached": 6, "retry/count": 18},
+            {},
+            "retries_given_up",
+            "6 requests gave up after retrying (> 5); 18 retries in all",
+        ),
+        ({"log_count/ERROR": 6, "retry/max_reached": 6}, {"SPIDERMON_MAX_RETRIES": "6"}, "retries_given_up", None),
+        (
+            {"finish_reason": "closespider_timeout"},
+            {},
+            "finish_reason",
+            "finish reason is 'closespider_timeout', not 'finished'",
+        ),
+        (
+            {"finish_reason": "store_lease_lost"},
+            {},
+            "finish_reason",
+            "finish reason is 'store_lease_lost', not 'finished'",
+        ),
+        (
+            {"finish_reason": "closespider_timeout"},
+            {"SPIDERMON_EXPECTED_FINISH_REASONS": "finished,closespider_timeout"},
+            "finish_reason",
+            None,
+        ),
+    ],
+)
+def test_run_wide_checks_are_spidermons_built_in_monitors(
+    changes: dict[str, Any], settings: dict[str, Any], check: str, message: str | None
+) -> None:
+    """``message`` is the failed check's line, None where the check passes."""
+    report, stats = run_suite(healthy_stats() | changes, settings)
+    (judged,) = [c for c in report.checks if c.name == check]
+    assert judged.passed is (message is None), judged
+    assert report.verdict == ("passed" if message is None else "failed")
+    assert [c.message for c in report.failed_checks] == ([] if message is None else [message])
+    assert stats["govnews/health/failed_checks"] == (0 if message is None else 1)
+
+
+def test_a_run_a_user_stopped_is_not_judged() -> None:
+    stats = healthy_stats() | {"finish_reason": "shutdown", "log_count/ERROR": 9, "retry/max_reached": 9}
+    report, crawl_stats = run_suite(stats | column_stats("/sy/whyw/", extract_fallback=10))
+    assert report.verdict == crawl_stats["govnews/health/verdict"] == "stopped"
+    assert report.checks == ()
 
 
 def test_the_suite_records_a_failed_verdict_and_reads_thresholds_from_settings() -> None:

@@ -5,7 +5,8 @@ Each check reads the stats of one finished run (a plain mapping, as
 returns one :class:`Check` per thing it judged (per column where the check is per
 column), passed or not, with a message that names the column and the field. The
 spidermon monitors in :mod:`govnews.health.monitors` are thin wrappers around these;
-the tests call them on hand-made stats.
+the tests call them on hand-made stats. The run-wide checks (finish reason, ERROR
+lines, retries given up) are spidermon's built-in monitors, not functions here.
 
 Per-column counters come from the spider (``govnews/column/<path>/<key>``, the path
 without its end slashes) and from :class:`govnews.health.coverage.ColumnCoverage`
@@ -78,9 +79,7 @@ class Thresholds:
     """The limits, from the ``GOVNEWS_HEALTH_*`` settings; unset, the project's own
     (``govnews/settings.py``, their one source)."""
 
-    max_errors: int = defaults.GOVNEWS_HEALTH_MAX_ERRORS
     max_failed_share: float = defaults.GOVNEWS_HEALTH_MAX_FAILED_SHARE
-    max_retries_given_up: int = defaults.GOVNEWS_HEALTH_MAX_RETRIES_GIVEN_UP
     field_coverage: Mapping[str, Mapping[str, float]] = field(default_factory=_default_coverage)
     max_url_date_share: float = defaults.GOVNEWS_HEALTH_MAX_URL_DATE_SHARE
     max_fallback_share: float = defaults.GOVNEWS_HEALTH_MAX_FALLBACK_SHARE
@@ -95,9 +94,7 @@ class Thresholds:
         default = cls()
         coverage = settings.getdict("GOVNEWS_HEALTH_FIELD_COVERAGE", default.field_coverage)
         return cls(
-            max_errors=settings.getint("GOVNEWS_HEALTH_MAX_ERRORS", default.max_errors),
             max_failed_share=settings.getfloat("GOVNEWS_HEALTH_MAX_FAILED_SHARE", default.max_failed_share),
-            max_retries_given_up=settings.getint("GOVNEWS_HEALTH_MAX_RETRIES_GIVEN_UP", default.max_retries_given_up),
             field_coverage={
                 str(column): {str(name): float(share) for name, share in fields.items()}
                 for column, fields in coverage.items()
@@ -281,19 +278,7 @@ def list_pages(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) 
     return checks
 
 
-# -- 3. errors -------------------------------------------------------------------------
-
-
-def error_lines(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
-    """ERROR lines in the log, counted before the health checks log their own.
-
-    Scrapy logs each request given up after its retries at ERROR; those are judged by
-    ``retries_given_up`` and the failed-article share, so they are not counted twice here.
-    """
-    errors = max(0, _stat(stats, "log_count/ERROR") - _stat(stats, "retry/max_reached"))
-    ok = errors <= thresholds.max_errors
-    message = f"{errors} ERROR lines in the log besides retries given up ({'≤' if ok else '>'} {thresholds.max_errors})"
-    return [Check("error_lines", ok, message)]
+# -- 3. failed articles -------------------------------------------------------------------------
 
 
 def failed_articles(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
@@ -315,18 +300,7 @@ def failed_articles(stats: Mapping[str, Any], run: RunShape, thresholds: Thresho
     return checks
 
 
-def retries_given_up(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
-    """Requests that failed even after their retries."""
-    gave_up = _stat(stats, "retry/max_reached")
-    ok = gave_up <= thresholds.max_retries_given_up
-    message = (
-        f"{gave_up} requests gave up after retrying ({'≤' if ok else '>'} {thresholds.max_retries_given_up}); "
-        f"{_stat(stats, 'retry/count')} retries in all"
-    )
-    return [Check("retries_given_up", ok, message)]
-
-
-# -- 4. finish reason ------------------------------------------------------------------
+# -- 4. a user's stop -------------------------------------------------------------------
 
 
 # A user's stop: SIGINT (Ctrl-C) or SIGTERM (scrapyd's cancel) ends a run with this reason.
@@ -340,13 +314,6 @@ def stopped_by_user(stats: Mapping[str, Any]) -> bool:
     (True, False)
     """
     return stats.get("finish_reason") in USER_STOP_REASONS
-
-
-def finish_reason(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
-    reason = stats.get("finish_reason")
-    if reason == "finished":
-        return [Check("finish_reason", True, "finish reason is 'finished'")]
-    return [Check("finish_reason", False, f"finish reason is {reason!r}, not 'finished'")]
 
 
 # -- 5. field coverage and dates --------------------------------------------------------
@@ -480,10 +447,7 @@ def duplicate_paragraphs(stats: Mapping[str, Any], run: RunShape, thresholds: Th
 CHECKS: tuple[Callable[[Mapping[str, Any], RunShape, Thresholds], list[Check]], ...] = (
     items_per_column,
     list_pages,
-    error_lines,
     failed_articles,
-    retries_given_up,
-    finish_reason,
     field_coverage,
     url_date_share,
     body_fallback_share,

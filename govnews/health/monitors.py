@@ -2,9 +2,28 @@
 
 Enabled by ``SPIDERMON_ENABLED = True`` and
 ``SPIDERMON_SPIDER_CLOSE_MONITORS = ["govnews.health.monitors.HealthMonitorSuite"]``.
-One monitor per check of :mod:`govnews.health.checks`; a failing monitor's message
-lists every column and field that failed, one per line. Spidermon logs each failure
-at ERROR.
+Spidermon logs each failure at ERROR.
+
+**What is spidermon's own, and what is ours.** The run-wide judgements are spidermon's
+built-in monitors, configured by spidermon's settings: the finish reason
+(``FinishReasonMonitor``, ``SPIDERMON_EXPECTED_FINISH_REASONS``), the ERROR lines
+(``ErrorCountMonitor``, ``SPIDERMON_MAX_ERRORS``) and the requests given up after their
+retries (``RetryCountMonitor``, ``SPIDERMON_MAX_RETRIES``). Two small adjustments, both
+in subclasses here: a run a user stopped is not judged, and ``ErrorCountMonitor``'s
+threshold is raised by the requests given up, because Scrapy logs each of them at ERROR
+too and ``RetryCountMonitor`` already judges them (counted twice, one dead server would
+fail two checks).
+
+The rest is ours because spidermon has no monitor for it: every check is per column of
+the site (a column whose list page came back empty, or whose dates or bodies left the
+pages, is a failure even when the run as a whole looks healthy), judges shares at 95 %
+confidence so that one dead link in three rows is no alarm, and reads counters the
+spider and :class:`~govnews.health.coverage.ColumnCoverage` keep per column.
+Spidermon's ``FieldCoverageMonitor`` judges a whole run's item fields only, and its
+``ItemCountMonitor`` a whole run's count, so neither can say "武汉要闻 exported
+nothing". Those checks are pure functions in :mod:`govnews.health.checks`, wrapped one
+monitor each by :class:`HealthMonitor`; a failing monitor's message lists every column
+and field that failed, one per line.
 
 The suite's "monitors finished" action, :class:`RecordHealthVerdict`, turns the result
 into a :class:`~govnews.health.summary.HealthReport`: it stores the verdict in the
@@ -23,6 +42,8 @@ from typing import Any, ClassVar, TypeVar
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Action, Monitor, MonitorSuite, monitors
+from spidermon.contrib.scrapy.monitors import monitors as builtin
+from spidermon.results.monitor import settings as result_settings
 
 from govnews.health import checks
 from govnews.health.checks import Check, RunShape, Thresholds
@@ -90,39 +111,12 @@ class ListPagesMonitor(HealthMonitor):
         self.judge()
 
 
-@named("Error lines")
-class ErrorLinesMonitor(HealthMonitor):
-    check = "error_lines"
-
-    @named("ERROR lines at most GOVNEWS_HEALTH_MAX_ERRORS")
-    def test_error_lines(self) -> None:
-        self.judge()
-
-
 @named("Failed articles")
 class FailedArticlesMonitor(HealthMonitor):
     check = "failed_articles"
 
     @named("failed article share per column at most GOVNEWS_HEALTH_MAX_FAILED_SHARE")
     def test_failed_articles(self) -> None:
-        self.judge()
-
-
-@named("Retries given up")
-class RetriesGivenUpMonitor(HealthMonitor):
-    check = "retries_given_up"
-
-    @named("requests given up after retries at most GOVNEWS_HEALTH_MAX_RETRIES_GIVEN_UP")
-    def test_retries_given_up(self) -> None:
-        self.judge()
-
-
-@named("Finish reason")
-class FinishReasonMonitor(HealthMonitor):
-    check = "finish_reason"
-
-    @named("the run finished")
-    def test_finish_reason(self) -> None:
         self.judge()
 
 
@@ -171,6 +165,85 @@ class DuplicateParagraphsMonitor(HealthMonitor):
         self.judge()
 
 
+# -- spidermon's built-in monitors, as the module docstring says ----------------------
+
+
+class SpidermonCheck:
+    """Mixin for a spidermon built-in monitor: skipped for a run a user stopped, and
+    reported in the verdict as one :class:`Check` named ``check``."""
+
+    check: ClassVar[str]
+    data: Any
+    crawler: Any
+
+    def setUp(self) -> None:
+        super().setUp()  # type: ignore[misc]
+        if checks.stopped_by_user(self.data.stats):
+            self.skipTest("stopped by the user: nothing judged")  # type: ignore[attr-defined]
+
+    def describe(self, stats: Mapping[str, Any], passed: bool) -> str:
+        """The check's line in the summary: spidermon judges, this says it in the
+        words of the other checks."""
+        raise NotImplementedError
+
+
+@named("Finish reason")
+class FinishReasonMonitor(SpidermonCheck, builtin.FinishReasonMonitor):  # type: ignore[misc]
+    check = "finish_reason"
+
+    def describe(self, stats: Mapping[str, Any], passed: bool) -> str:
+        reason = f"finish reason is {stats.get('finish_reason')!r}"
+        expected = self.crawler.settings.getlist("SPIDERMON_EXPECTED_FINISH_REASONS", ["finished"])
+        return reason if passed else f"{reason}, not {' or '.join(map(repr, expected))}"
+
+
+@named("Error lines")
+class ErrorLinesMonitor(SpidermonCheck, builtin.ErrorCountMonitor):  # type: ignore[misc]
+    """ERROR lines at most ``SPIDERMON_MAX_ERRORS`` besides the requests given up after
+    their retries (``RetriesGivenUpMonitor`` judges those)."""
+
+    check = "error_lines"
+    threshold_datatype = int
+
+    def get_threshold(self) -> int:
+        given_up = int(self.data.stats.get("retry/max_reached", 0))
+        return int(self.crawler.settings.getint("SPIDERMON_MAX_ERRORS")) + given_up
+
+    def describe(self, stats: Mapping[str, Any], passed: bool) -> str:
+        errors = max(int(stats.get("log_count/ERROR", 0)) - int(stats.get("retry/max_reached", 0)), 0)
+        allowed = self.crawler.settings.getint("SPIDERMON_MAX_ERRORS")
+        return f"{errors} ERROR lines in the log besides retries given up ({'≤' if passed else '>'} {allowed})"
+
+
+@named("Retries given up")
+class RetriesGivenUpMonitor(SpidermonCheck, builtin.RetryCountMonitor):  # type: ignore[misc]
+    check = "retries_given_up"
+
+    def describe(self, stats: Mapping[str, Any], passed: bool) -> str:
+        allowed = self.crawler.settings.getint("SPIDERMON_MAX_RETRIES")
+        return (
+            f"{stats.get('retry/max_reached', 0)} requests gave up after retrying "
+            f"({'≤' if passed else '>'} {allowed}); {stats.get('retry/count', 0)} retries in all"
+        )
+
+
+def spidermon_check(result: Any, stats: Mapping[str, Any]) -> Check | None:
+    """The :class:`Check` a built-in monitor's result stands for; ``None`` when it was
+    skipped because a user stopped the run."""
+    monitor: SpidermonCheck = result.item
+    status = result.status
+    if status == result_settings.MONITOR.STATUS.SKIPPED and checks.stopped_by_user(stats):
+        return None
+    # ErrorCountMonitor skips a log without any ERROR line: that passed too.
+    if status in result_settings.MONITOR.STATUSES.SUCCESSFUL:
+        return Check(monitor.check, True, monitor.describe(stats, passed=True))
+    if status == result_settings.MONITOR.STATUS.FAILURE:
+        return Check(monitor.check, False, monitor.describe(stats, passed=False))
+    # The monitor raised (a setting it needs is missing or malformed): a failed check.
+    lines = str(result.error or f"{monitor.check} could not run").strip().splitlines()
+    return Check(monitor.check, False, lines[-1])
+
+
 class RecordHealthVerdict(Action):  # type: ignore[misc]
     """Collect every monitor's checks into the run's verdict (see the module docstring)."""
 
@@ -180,6 +253,9 @@ class RecordHealthVerdict(Action):  # type: ignore[misc]
             found = getattr(result.item, "health_checks", None)
             if found is not None:
                 collected += found
+            elif isinstance(result.item, SpidermonCheck):
+                if (judged := spidermon_check(result, self.data.stats)) is not None:
+                    collected.append(judged)
             elif result.error:
                 # A monitor that raised instead of judging: that is a failed check too.
                 last_line = str(result.error).strip().splitlines()[-1]
