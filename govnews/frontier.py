@@ -43,7 +43,22 @@ FRONTIER_SETTINGS: dict[str, Any] = {
     # Never flushed by a worker that finishes: others may still be taking from it.
     "SCHEDULER_PERSIST": True,
 }
-"""Settings of the shared frontier (with ``REDIS_URL``)."""
+"""Settings of a frontier shared by every worker of one crawl (with ``REDIS_URL``)."""
+
+SITE_FRONTIER_SETTINGS: dict[str, Any] = {
+    **FRONTIER_SETTINGS,
+    "SCHEDULER_QUEUE_KEY": "%(spider)s:requests",
+    "SCHEDULER_DUPEFILTER_KEY": "%(spider)s:dupefilter",
+    # One site's frontier belongs to the worker holding the site's lease (govnews.family):
+    # it flushes what a killed holder left (the walk rule fetches it again) and clears
+    # the frontier when it finishes.
+    "SCHEDULER_PERSIST": False,
+    "SCHEDULER_FLUSH_ON_START": True,
+}
+"""Settings of a site's frontier in distributed mode, where sites are leased to workers:
+the project's spiders apply them when ``REDIS_URL`` is set. The keys are the spider's
+``frontier_name`` (``govnews:{<site>}:frontier``), so two crawls of one spider on two
+base URLs never share a frontier."""
 
 
 class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no types
@@ -56,17 +71,23 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no 
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
+        # A spider may name its frontier (govnews's spiders: per site); else its name.
+        frontier = getattr(spider, "frontier_name", None) or spider.name
         try:
             self.queue = load_object(self.queue_cls)(
                 server=self.server,
                 spider=spider,
-                key=self.queue_key % {"spider": spider.name},
+                key=self.queue_key % {"spider": frontier},
                 serializer=self.serializer,
             )
         except TypeError as error:
             raise ValueError(f"Failed to instantiate queue class {self.queue_cls!r}: {error}") from error
         if not self.df:
-            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+            self.df = load_object(self.dupefilter_cls)(
+                self.server,
+                key=self.dupefilter_key % {"spider": frontier},
+                debug=spider.settings.getbool("DUPEFILTER_DEBUG"),
+            )
         if self.flush_on_start:
             self.flush()
         if waiting := len(self.queue):

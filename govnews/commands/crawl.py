@@ -26,7 +26,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.conf import feed_process_params_from_cli
 
+from govnews.family import FamilyArguments, FamilyCrawl
 from govnews.pipelines.incremental_state import LOCKED_REASON, site_key
+from govnews.sites import wuhan
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
 from govnews.state import Lock, StoreLocked, acquire_store_lock
 
@@ -53,6 +55,7 @@ class Command(ScrapyCrawlCommand):
     crawler: Crawler | None = None
     lock: Lock | None = None
     stop_signal: int | None = None
+    family: FamilyArguments | None = None
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         # Kept to read the health verdict from its stats once the crawl is over.
@@ -89,7 +92,20 @@ class Command(ScrapyCrawlCommand):
         except ArgumentError as error:
             print(f"error: spider {args[0]}: {error}", file=sys.stderr, flush=True)
             sys.exit(EXIT_USAGE)
-        parsed = CrawlArguments.parse(opts.spargs)
+        if getattr(spider_cls, "is_family", False):
+            # One crawler per site (govnews.family), each taking its site's lock as it starts.
+            self.family = FamilyArguments.parse(opts.spargs)
+            shared_file = [u for u in self.settings["FEEDS"] if "%(name)s" not in str(u)]
+            if shared_file:
+                print(
+                    f"error: spider {args[0]}: -o/-O {shared_file[0]} would be one file for every site; "
+                    "allowed: a path with %(name)s (the site's spider), e.g. -o 'out/%(name)s.jsonl'",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                sys.exit(EXIT_USAGE)
+            return
+        parsed = CrawlArguments.parse(opts.spargs, getattr(spider_cls, "site", wuhan.SITE))
         if parsed.probe and (probe := getattr(spider_cls, "probe_spider", None)):
             # `-a probe=1`: the spider's probe runs instead, with the same arguments.
             args[0] = probe
@@ -99,6 +115,24 @@ class Command(ScrapyCrawlCommand):
             except StoreLocked as error:
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_LOCKED)
+
+    def _run_family(self, arguments: FamilyArguments, opts: argparse.Namespace) -> None:
+        """``scrapy crawl family``: the sites' crawlers on one crawler process."""
+        assert self.crawler_process is not None and self.settings is not None
+        family = FamilyCrawl(
+            self.crawler_process,
+            self.settings,
+            arguments,
+            job=opts.spargs.get("_job"),
+            stopping=lambda: self.stop_signal is not None,
+        )
+        family.start()
+        self.crawler_process.start()
+        print(family.report(), file=sys.stderr, flush=True)
+        if self.stop_signal is not None:
+            self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
+        elif family.failed or self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
 
     def _remember_stop_signal(self, process: Any) -> None:
         """Wrap Scrapy's shutdown handlers (with and without a reactor) so that the run
@@ -117,6 +151,9 @@ class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if self.crawler_process is not None:
             self._remember_stop_signal(self.crawler_process)
+        if self.family is not None:
+            self._run_family(self.family, opts)
+            return
         try:
             super().run(args, opts)
         finally:

@@ -8,6 +8,7 @@ from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
 from govnews.sites import wuhan
+from govnews.sites.site import ARTICLE_PATH_RE, Site, netloc_of, normalize_section
 
 
 class ArgumentError(ValueError):
@@ -34,18 +35,19 @@ class CrawlArguments:
     IGNORED = ("_job", "_version")
 
     @classmethod
-    def parse(cls, kwargs: dict[str, object]) -> CrawlArguments:
+    def parse(cls, kwargs: dict[str, object], site: Site = wuhan.SITE) -> CrawlArguments:
+        """The arguments of a crawl of ``site`` (its base URL and columns are the defaults)."""
         unknown = sorted(k for k in kwargs if k not in cls.KNOWN and k not in cls.IGNORED)
         if unknown:
             raise ArgumentError(f"unknown spider argument(s) {', '.join(unknown)}; allowed: {', '.join(cls.KNOWN)}")
         values = {k: str(v) for k, v in kwargs.items() if k in cls.KNOWN and v is not None}
-        base_url = parse_base_url(values.get("base_url", wuhan.DEFAULT_BASE_URL))
+        base_url = parse_base_url(values.get("base_url", site.base_url))
         return cls(
             base_url=base_url,
-            sections=parse_sections(values["sections"]) if "sections" in values else wuhan.DEFAULT_SECTIONS,
+            sections=parse_sections(values["sections"], site) if "sections" in values else site.sections,
             max_pages=parse_max_pages(values["max_pages"]) if "max_pages" in values else None,
             since=parse_since(values["since"]) if "since" in values else None,
-            urls=parse_urls(values["urls"], base_url) if "urls" in values else (),
+            urls=parse_urls(values["urls"], base_url, site) if "urls" in values else (),
             incremental=parse_flag("incremental", values["incremental"]) if "incremental" in values else True,
             refresh_days=parse_refresh_days(values["refresh_days"]) if "refresh_days" in values else 0,
             probe=parse_flag("probe", values["probe"]) if "probe" in values else False,
@@ -72,17 +74,17 @@ def parse_base_url(value: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), "", "", ""))
 
 
-def parse_sections(value: str) -> tuple[str, ...]:
+def parse_sections(value: str, site: Site = wuhan.SITE) -> tuple[str, ...]:
     sections: list[str] = []
     for raw in value.split(","):
         if not raw.strip():
             continue
-        section = wuhan.normalize_section(raw)
+        section = normalize_section(raw)
         if not _SECTION_RE.match(section) or ".." in section:
             raise ArgumentError(
                 f"sections: {raw.strip()!r} is not a column path; allowed: comma-separated paths of "
                 f"letters, digits, _ and -, slashes optional, e.g. sy/whyw,zwgk/tzgg "
-                f"(known: {', '.join(c.path.strip('/') for c in wuhan.COLUMNS)})"
+                f"(known: {', '.join(c.path.strip('/') for c in site.columns)})"
             )
         if section not in sections:
             sections.append(section)
@@ -140,24 +142,24 @@ def _bad_since(value: str) -> date:
     raise ArgumentError(f"since={value!r} is not a date; allowed: YYYY-MM-DD, e.g. 2024-01-31")
 
 
-def parse_urls(value: str, base_url: str) -> tuple[str, ...]:
-    hosts = wuhan.allowed_netlocs(base_url)
+def parse_urls(value: str, base_url: str, site: Site = wuhan.SITE) -> tuple[str, ...]:
+    hosts = site.allowed_netlocs(base_url)
     urls: list[str] = []
     for item in value.split(","):
         raw = item.strip()
         if not raw:
             continue
         parts = urlsplit(raw)
-        if parts.scheme not in ("http", "https") or wuhan.netloc_of(raw) not in hosts:
+        if parts.scheme not in ("http", "https") or netloc_of(raw) not in hosts:
             raise ArgumentError(
                 f"urls: {raw!r} is not an http(s) URL on an allowed host; allowed hosts for "
                 f"base_url={base_url}: {', '.join(sorted(hosts))}"
             )
-        if not wuhan.ARTICLE_PATH_RE.match(parts.path):
+        if not ARTICLE_PATH_RE.match(parts.path):
             raise ArgumentError(
                 f"urls: {raw!r} is not an article URL; allowed: /<column>/YYYYMM/tYYYYMMDD_<docid>.shtml"
             )
-        url = wuhan.canonical_url(raw, base_url)
+        url = site.canonical_url(raw)
         if url not in urls:
             urls.append(url)
     if not urls:

@@ -32,7 +32,6 @@ from scrapy.crawler import Crawler
 from govnews.extract.article import GOV_META_NAMES, ArticlePage
 from govnews.extract.listing import ListPage
 from govnews.items import Article
-from govnews.sites import wuhan
 from govnews.spiders.wuhan import ColumnWalk, WuhanSpider, origin_url
 
 logger = logging.getLogger(__name__)
@@ -161,7 +160,7 @@ class WuhanProbeSpider(WuhanSpider):
             logger.info("%s", report)
 
     def _column(self, path: str) -> ColumnProbe:
-        column = wuhan.COLUMNS_BY_PATH.get(path)
+        column = self.site.columns_by_path.get(path)
         return self.report.column(path, column.name if column else path)
 
     def _follow_rows(self, walk: ColumnWalk, page_url: str, page: ListPage) -> Iterator[scrapy.Request]:

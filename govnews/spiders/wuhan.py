@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -28,11 +29,14 @@ from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, 
 from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.feeds import job_id
+from govnews.frontier import SITE_FRONTIER_SETTINGS
 from govnews.incremental import IncrementalRun
 from govnews.items import Article
+from govnews.pipelines.incremental_state import site_key
 from govnews.sites import wuhan
+from govnews.sites.site import Site
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
-from govnews.state import Record
+from govnews.state import Record, redis_url
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +55,12 @@ class ColumnWalk:
 
 
 class WuhanSpider(scrapy.Spider):
+    """The spider of one site of the family (:attr:`site`, a row of
+    :mod:`govnews.sites.family`); ``wuhan`` crawls www.wuhan.gov.cn, and
+    :mod:`govnews.spiders.family` makes one subclass per other row."""
+
     name = "wuhan"
+    site: ClassVar[Site] = wuhan.SITE
     # `scrapy crawl wuhan -a probe=1` runs this spider instead (govnews.commands.crawl).
     probe_spider = "wuhan_probe"
     # A multi-page article's later pages are fetched and its body appended.
@@ -59,7 +68,7 @@ class WuhanSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Validated again here for callers that bypass the crawl command (scrapyd, scripts).
-        self.args = CrawlArguments.parse(kwargs)
+        self.args = CrawlArguments.parse(kwargs, self.site)
         if self.args.probe and self.probe_spider != self.name:
             # `scrapy crawl` runs the probe spider for probe=1; a caller that bypasses it is told.
             raise ArgumentError(f"probe=1 is the spider {self.probe_spider}: scrapy crawl {self.probe_spider} -a …")
@@ -67,25 +76,34 @@ class WuhanSpider(scrapy.Spider):
         # scrapyd passes its job id as the spider argument _job (it sets no environment variable).
         self.scrapyd_job: str | None = kwargs.get("_job")
         # Read by AllowedHostsMiddleware, which refuses any other host (redirects too).
-        self.allowed_netlocs = wuhan.allowed_netlocs(self.args.base_url)
+        self.allowed_netlocs = self.site.allowed_netlocs(self.args.base_url)
         # The walk rule and, once IncrementalStatePipeline attaches the state store, the
         # incremental decisions (govnews.incremental).
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
         self.followed_urls: set[str] = set()
-        unknown = [s for s in self.args.sections if s not in wuhan.COLUMNS_BY_PATH]
+        # The site's frontier in Redis in distributed mode (govnews.frontier).
+        self.frontier_name = f"govnews:{{{site_key(self.args.base_url)}}}:frontier"
+        unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]
         if unknown and not self.args.urls:
             # Checked before any request: a typo shows at once, a column we do not list yet is allowed.
             logger.warning(
                 "sections: %s not a known column of %s; crawling it all the same (known: %s)",
                 ", ".join(unknown),
-                wuhan.SITE_DOMAIN,
-                ", ".join(f"{c.path} {c.name}" for c in wuhan.COLUMNS),
+                self.site.host,
+                ", ".join(f"{c.path} {c.name}" for c in self.site.columns),
             )
 
     @classmethod
     def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
         """Raise :class:`ArgumentError` for a bad argument; used by ``scrapy crawl`` before the crawl starts."""
-        CrawlArguments.parse(kwargs)
+        CrawlArguments.parse(kwargs, cls.site)
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        if redis_url(settings):
+            # Distributed mode (docs/distributed.md): the site's frontier lives in Redis.
+            settings.setdict(SITE_FRONTIER_SETTINGS, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanSpider:
@@ -267,7 +285,7 @@ class WuhanSpider(scrapy.Spider):
         if self._section_of(parts.path) is None:
             self._inc("links/other_column")
             return None
-        return wuhan.canonical_url(row.url, self.args.base_url)
+        return self.site.canonical_url(row.url)
 
     def _next_page(self, walk: ColumnWalk, page: ListPage, listed: list[str]) -> ColumnWalk | None:
         """The walk rule (govnews.incremental): the next list page, or None at the
@@ -311,7 +329,7 @@ class WuhanSpider(scrapy.Spider):
             isinstance(error, HttpError)
             and error.response.status == 404
             and walk.page_index == 0
-            and walk.path not in wuhan.COLUMNS_BY_PATH
+            and walk.path not in self.site.columns_by_path
         ):
             # An unknown column whose first page does not exist: a typo, not a site to walk.
             self._inc_column(walk.path, "list_failed")
@@ -320,7 +338,7 @@ class WuhanSpider(scrapy.Spider):
                 "column %s does not exist: its first list page %s answered 404; stopping (known columns: %s)",
                 walk.path,
                 request.url,
-                ", ".join(c.path for c in wuhan.COLUMNS),
+                ", ".join(c.path for c in self.site.columns),
             )
             raise CloseSpider("unknown_column")
         if isinstance(error, HttpError) and error.response.status == 404 and not walk.at_column_root:
@@ -351,18 +369,18 @@ class WuhanSpider(scrapy.Spider):
         if response.status == 304:
             self._inc("state/not_modified")
             if (store := self.incremental_run.store) is not None:
-                store.touch([wuhan.canonical_url(response.url, self.args.base_url)])
+                store.touch([self.site.canonical_url(response.url)])
             return
         self._inc("article/pages")
         if (text := self._readable(response, "article")) is None:
             return
         if self.incremental_run.store is not None:
             # For the next run's conditional requests (kept only when there is a store).
-            self.incremental_run.validators[wuhan.canonical_url(response.url, self.args.base_url)] = (
+            self.incremental_run.validators[self.site.canonical_url(response.url)] = (
                 _header(response, b"ETag"),
                 _header(response, b"Last-Modified"),
             )
-        page = parse_article_page(parse_html(text.text, text.url), text.url, wuhan.TITLE_SUFFIX_RE)
+        page = parse_article_page(parse_html(text.text, text.url), text.url, self.site.title_suffix)
         if page.more_pages and self.follows_later_pages:
             self._inc("article/multi_page")
             yield self._continuation(response.url, page, row, page.more_pages)
@@ -387,7 +405,7 @@ class WuhanSpider(scrapy.Spider):
             self._inc("article/incomplete_dropped")
             logger.warning("article %s dropped: its page %s could not be read", first_url, response.url)
             return
-        more = parse_article_page(parse_html(text.text, text.url), text.url, wuhan.TITLE_SUFFIX_RE)
+        more = parse_article_page(parse_html(text.text, text.url), text.url, self.site.title_suffix)
         merged = replace(
             page,
             paragraphs=page.paragraphs + more.paragraphs,
@@ -404,7 +422,7 @@ class WuhanSpider(scrapy.Spider):
             yield from self._finish(first_url, merged, row)
 
     def _finish(self, url: str, page: ArticlePage, row: ListRow | None) -> Iterator[Article]:
-        canonical = wuhan.canonical_url(url, self.args.base_url)
+        canonical = self.site.canonical_url(url)
         path = urlsplit(canonical).path
         section_path = self._section_of(path) or "/"
         for fallback in page.fallbacks:
@@ -429,7 +447,7 @@ class WuhanSpider(scrapy.Spider):
         self._inc(f"extract/published_from/{published_from or 'none'}")
         self._inc_column(section_path, f"published_from/{published_from or 'none'}")
 
-        column = wuhan.COLUMNS_BY_PATH.get(section_path)
+        column = self.site.columns_by_path.get(section_path)
         section = column.name if column else page.meta.get("ColumnName", section_path)
         title = page.title or (row.title if row else None) or ""
         if not page.title and title:
@@ -441,7 +459,7 @@ class WuhanSpider(scrapy.Spider):
             self._inc("extract/filenum_from_list_row")
         article = Article(
             url=canonical,
-            site=wuhan.SITE_DOMAIN,
+            site=self.site.host,
             section=section,
             section_path=section_path,
             title=title,
@@ -468,7 +486,7 @@ class WuhanSpider(scrapy.Spider):
         reason = _failure_reason(failure)
         if reason in ("http_404", "http_410"):
             # A dead link: the walk rule owes it no retry.
-            self.incremental_run.article_gone(wuhan.canonical_url(origin_url(request), self.args.base_url))
+            self.incremental_run.article_gone(self.site.canonical_url(origin_url(request)))
         self._article_skipped(request, reason)
 
     def _article_skipped(self, request: scrapy.Request, reason: str) -> None:

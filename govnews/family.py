@@ -1,0 +1,255 @@
+"""``scrapy crawl family``: several sites of the family in one process, and sites shared by
+many workers through Redis.
+
+Each site is crawled by its own spider (:mod:`govnews.spiders.family`) in a crawler of its
+own, so each host keeps its own polite rate (one request at a time, the delay,
+AutoThrottle), its own state store, feed, stats and health verdict; the sites run side by
+side in one reactor, so N sites take about the time of the slowest, not the sum.
+
+**Sites are leased, not requests.** Before a site's crawl starts, the run takes the site's
+state-store lock (:func:`govnews.state.acquire_store_lock`): a ``flock`` with SQLite, a
+Redis lease with ``REDIS_URL``. A site another run holds is left to it. With Redis, that
+lease is how workers on many machines share the family: each site is crawled by one
+worker at a time, so the per-host politeness of one worker holds for the cluster as a
+whole, and the site's frontier (its queue of requests, in Redis:
+:data:`govnews.frontier.SITE_FRONTIER_SETTINGS`) is taken from by its holder only. A
+worker also skips a site another worker took after this worker started (the Redis key
+``govnews:{<site>}:family_taken``): workers started together share one round and crawl
+each site once. ``GOVNEWS_FAMILY_SITES_AT_ONCE`` caps the sites one worker crawls at once
+(0: all), so that workers started together divide the family between them.
+
+A worker killed mid-site loses nothing: its lease lapses (``GOVNEWS_REDIS_LOCK_TTL``),
+the next run of the site reads back the killed run's feed (reconciliation) and its walk
+fetches what was not exported (the walk rule, docs/incremental.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from govnews.pipelines.incremental_state import site_key
+from govnews.sites.family import SITES, SITES_BY_KEY
+from govnews.sites.site import Site
+from govnews.spiders.arguments import ArgumentError, CrawlArguments, parse_base_url, parse_flag
+from govnews.state import Lock, StoreLocked, acquire_store_lock, redis_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler, CrawlerRunnerBase
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+# Arguments passed on to every site's spider; the others are per site.
+SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days")
+PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
+DEFAULT_SITES_AT_ONCE = 0
+TAKEN_KEY = "govnews:{{{site}}}:family_taken"
+
+
+@dataclass(frozen=True)
+class FamilyArguments:
+    sites: tuple[Site, ...]
+    base_urls: dict[str, str] = field(default_factory=dict)
+    """Per site key, the base URL to crawl it at (a mirror); else the site's own."""
+    shared: dict[str, str] = field(default_factory=dict)
+    incremental: bool = True
+
+    KNOWN = ("sites", "base_urls", *SHARED_ARGUMENTS)
+    IGNORED = CrawlArguments.IGNORED
+
+    @classmethod
+    def parse(cls, kwargs: dict[str, Any]) -> FamilyArguments:
+        for name in kwargs:
+            if name in PER_SITE_ARGUMENTS:
+                raise ArgumentError(
+                    f"{name} is an argument of one site's spider, not of the family; "
+                    f"allowed: {', '.join(cls.KNOWN)} (or scrapy crawl <site> -a {name}=…)"
+                )
+            if name not in cls.KNOWN and name not in cls.IGNORED:
+                raise ArgumentError(f"unknown argument {name}; allowed: {', '.join(cls.KNOWN)}")
+        values = {k: str(v) for k, v in kwargs.items() if v is not None}
+        sites = parse_sites(values["sites"]) if "sites" in values else SITES
+        base_urls = parse_base_urls(values.get("base_urls", ""), sites)
+        shared = {k: values[k] for k in SHARED_ARGUMENTS if k in values}
+        for site in sites:
+            # The shared arguments, checked as each site's spider will check them.
+            CrawlArguments.parse({**shared, "base_url": base_urls.get(site.key, site.base_url)}, site)
+        incremental = parse_flag("incremental", shared["incremental"]) if "incremental" in shared else True
+        return cls(sites=sites, base_urls=base_urls, shared=shared, incremental=incremental)
+
+    def base_url(self, site: Site) -> str:
+        return self.base_urls.get(site.key, site.base_url)
+
+    def spider_arguments(self, site: Site, job: str | None) -> dict[str, str]:
+        arguments = {**self.shared, "base_url": self.base_url(site)}
+        if job:
+            arguments["_job"] = f"{job}-{site.key}"
+        return arguments
+
+
+def parse_sites(value: str) -> tuple[Site, ...]:
+    """``jianghan,wuchang`` → their rows of the table, in the order given, each once."""
+    keys = list(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
+    unknown = [k for k in keys if k not in SITES_BY_KEY]
+    if unknown or not keys:
+        raise ArgumentError(
+            f"sites: {', '.join(unknown) or 'empty'} not a site of the family; "
+            f"allowed: comma-separated names of {', '.join(SITES_BY_KEY)}"
+        )
+    return tuple(SITES_BY_KEY[k] for k in keys)
+
+
+def parse_base_urls(value: str, sites: tuple[Site, ...]) -> dict[str, str]:
+    """``jianghan=http://127.0.0.1:8101,wuchang=…`` → ``{"jianghan": "http://127.0.0.1:8101", …}``."""
+    wanted = {s.key for s in sites}
+    base_urls: dict[str, str] = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        key, sep, url = item.partition("=")
+        key = key.strip()
+        if not sep or key not in wanted:
+            raise ArgumentError(
+                f"base_urls: {item.strip()!r} is not <site>=<url> for a site of this run; "
+                f"allowed sites: {', '.join(sorted(wanted))}"
+            )
+        base_urls[key] = parse_base_url(url)
+    return base_urls
+
+
+@dataclass
+class SiteOutcome:
+    key: str
+    state: str
+    """``crawled``, ``taken`` (another run holds the site), ``done`` (another worker
+    crawled it this round), or ``not_started`` (the run was stopped first)."""
+    verdict: str | None = None
+    items: int = 0
+    finish_reason: str | None = None
+    note: str = ""
+
+
+class FamilyCrawl:
+    """Starts the sites' crawlers on a crawler process, a few at a time, and keeps each
+    site's outcome. ``stopping()`` says a user stopped the run: no further site starts."""
+
+    def __init__(
+        self,
+        process: CrawlerRunnerBase,
+        settings: BaseSettings,
+        arguments: FamilyArguments,
+        *,
+        job: str | None = None,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.process = process
+        self.settings = settings
+        self.arguments = arguments
+        self.job = job
+        self.stopping = stopping
+        self.at_once = max(0, settings.getint("GOVNEWS_FAMILY_SITES_AT_ONCE", DEFAULT_SITES_AT_ONCE))
+        self.waiting = list(arguments.sites)
+        self.running: dict[str, Crawler] = {}
+        self.outcomes: dict[str, SiteOutcome] = {}
+        self.started_at = time.time()
+        url = redis_url(settings)
+        self.redis: Any = None
+        if url is not None:
+            import redis  # noqa: PLC0415 - only in distributed mode
+
+            self.redis = redis.Redis.from_url(url)
+
+    def start(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.waiting and (not self.at_once or len(self.running) < self.at_once):
+            site = self.waiting.pop(0)
+            if self.stopping():
+                self.outcomes[site.key] = SiteOutcome(site.key, "not_started", note="the run was stopped")
+                continue
+            self._launch(site)
+
+    def _launch(self, site: Site) -> None:
+        base_url = self.arguments.base_url(site)
+        key = site_key(base_url)
+        lock: Lock | None = None
+        if self.arguments.incremental:
+            try:
+                lock = acquire_store_lock(self.settings, key)
+            except StoreLocked as error:
+                logger.info("site %s left to the run that holds it: %s", site.key, error)
+                self.outcomes[site.key] = SiteOutcome(site.key, "taken", note=str(error))
+                return
+            if self._taken_this_round(key):
+                lock.release()
+                logger.info("site %s already crawled by another worker of this round", site.key)
+                self.outcomes[site.key] = SiteOutcome(site.key, "done", note="crawled by another worker")
+                return
+        logger.info("site %s (%s): crawl starts at %s", site.key, site.name, base_url)
+        crawler = self.process.create_crawler(self.process.spider_loader.load(site.key))
+        self.running[site.key] = crawler
+        result: Any = self.process.crawl(crawler, **self.arguments.spider_arguments(site, self.job))
+        finished = partial(self._finished, site, crawler, lock)
+        if hasattr(result, "addBoth"):
+            result.addBoth(finished)
+        else:
+            result.add_done_callback(finished)
+
+    def _taken_this_round(self, key: str) -> bool:
+        """With Redis: True when another worker took the site after this one started;
+        marks it taken by this one otherwise. The caller holds the site's lease."""
+        if self.redis is None:
+            return False
+        name = TAKEN_KEY.format(site=key)
+        taken = self.redis.get(name)
+        if taken is not None and float(taken) >= self.started_at:
+            return True
+        self.redis.set(name, repr(time.time()))
+        return False
+
+    def _finished(self, site: Site, crawler: Crawler, lock: Lock | None, result: Any) -> Any:
+        try:
+            if lock is not None:
+                lock.release()
+            stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+            self.outcomes[site.key] = SiteOutcome(
+                site.key,
+                "crawled",
+                verdict=stats.get("govnews/health/verdict"),
+                items=int(stats.get("item_scraped_count", 0)),
+                finish_reason=stats.get("finish_reason"),
+            )
+            logger.info(
+                "site %s: %s, %d items, verdict %s",
+                site.key,
+                stats.get("finish_reason"),
+                stats.get("item_scraped_count", 0),
+                stats.get("govnews/health/verdict"),
+            )
+        finally:
+            del self.running[site.key]
+            self._fill()
+        return result
+
+    @property
+    def failed(self) -> list[str]:
+        """Sites whose crawl failed its health checks or ended without a verdict."""
+        crawled = [o for o in self.outcomes.values() if o.state == "crawled"]
+        return [o.key for o in crawled if o.verdict not in ("passed", "stopped")]
+
+    def report(self) -> str:
+        lines = [f"family: {len(self.outcomes)} sites"]
+        for site in self.arguments.sites:
+            o = self.outcomes.get(site.key) or SiteOutcome(site.key, "not_started")
+            if o.state == "crawled":
+                verdict = o.verdict or "no verdict"
+                lines.append(f"  {site.key:<10} {verdict}: {o.items} items, finish reason {o.finish_reason!r}")
+            else:
+                lines.append(f"  {site.key:<10} {o.state}{': ' + o.note if o.note else ''}")
+        return "\n".join(lines)

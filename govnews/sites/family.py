@@ -1,0 +1,100 @@
+"""The Wuhan government site family as a table: one row a site, one spider a row.
+
+One TRS WCM instance serves www.wuhan.gov.cn, its district sites and its bureau
+sub-sites, with one site-wide docid sequence and the same URL shapes and page forms
+(docs/site.md, "The site family"). Each row here gets a spider of its own name, built by
+:mod:`govnews.spiders.family` from the generic spider class; adding a site is adding a row.
+
+What is known, with SITE.md's confidence tags: every host and column below was crawled
+by a 2026 crawler [confirmed], over http; the column names are read from their paths
+[inferred], except www's (see :mod:`govnews.sites.wuhan`). The other districts (汉阳,
+青山, 东西湖, 蔡甸, 江夏, 黄陂, 新洲) and the other bureaus have hosts nobody has
+confirmed: they are not rows until someone has seen them.
+"""
+
+from __future__ import annotations
+
+from govnews.sites import wuhan
+from govnews.sites.site import Column, Site, title_suffix_re
+
+
+def _district(key: str, name: str, host: str, columns: tuple[Column, ...], *, full_name: str) -> Site:
+    return Site(
+        key=key,
+        name=name,
+        host=host,
+        scheme="http",
+        columns=columns,
+        # 「{标题}-江汉区」, 「{标题} - 武汉市江汉区人民政府」
+        title_suffix=title_suffix_re(name, full_name, f"{full_name}门户网站", f"{name}人民政府门户网站"),
+    )
+
+
+SITES: tuple[Site, ...] = (
+    wuhan.SITE,
+    _district(
+        "jianghan",
+        "江汉区",
+        "www.jianghan.gov.cn",
+        (Column("/xwzx/tzgg/", "通知公告", "inferred"), Column("/xwzx/jhyw/", "江汉要闻", "inferred")),
+        full_name="武汉市江汉区人民政府",
+    ),
+    _district(
+        "wuchang",
+        "武昌区",
+        "www.wuchang.gov.cn",
+        (Column("/zwgk_37/zc/gsgg/", "公示公告", "inferred"), Column("/zwgk_37/zc/gfxwj/", "规范性文件", "inferred")),
+        full_name="武汉市武昌区人民政府",
+    ),
+    _district(
+        "jiangan",
+        "江岸区",
+        "www.jiangan.gov.cn",
+        (Column("/jaxxw/zfxxgk/zc_41333/qtzdgkwj/gsgg/", "公示公告", "inferred"),),
+        full_name="武汉市江岸区人民政府",
+    ),
+    _district(
+        "qiaokou",
+        "硚口区",
+        "www.qiaokou.gov.cn",
+        (Column("/xxgk/zc/zcfg/zfwj/", "政府文件", "inferred"), Column("/qkxw/tzgg/", "通知公告", "inferred")),
+        full_name="武汉市硚口区人民政府",
+    ),
+    _district(
+        "hongshan",
+        "洪山区",
+        "www.hongshan.gov.cn",
+        (Column("/tzgg/", "通知公告", "inferred"),),
+        full_name="武汉市洪山区人民政府",
+    ),
+    _district(
+        "wehdz",
+        "东湖高新区",
+        "www.wehdz.gov.cn",
+        (
+            Column("/2022/ggxw_68627/ggxw_68629/", "光谷新闻", "inferred"),
+            Column("/2022/ggxw_68627/tz_68628/", "通知", "inferred"),
+        ),
+        full_name="武汉东湖新技术开发区管委会",
+    ),
+    Site(
+        key="tjj",
+        name="武汉市统计局",
+        host="tjj.wuhan.gov.cn",
+        scheme="http",
+        # SITE.md: /xwzx/sjyw/index.shtml serves (index.html answers 404); bare trs_editor_view body.
+        columns=(Column("/xwzx/sjyw/", "数据要闻", "inferred"),),
+        title_suffix=title_suffix_re("武汉市统计局", "统计局"),
+    ),
+)
+SITES_BY_KEY: dict[str, Site] = {site.key: site for site in SITES}
+
+
+def site_named(key: str) -> Site:
+    """The site of spider ``key``; ``KeyError`` for a name not in the table."""
+    return SITES_BY_KEY[key]
+
+
+def column_name(path: str) -> str | None:
+    """The name of column ``path`` on whichever site of the table has it (health labels)."""
+    return next((site.columns_by_path[path].name for site in SITES if path in site.columns_by_path), None)
