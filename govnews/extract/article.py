@@ -14,7 +14,7 @@ a print or mobile copy of the same text never wins over the first.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -27,10 +27,10 @@ from govnews.extract.blocks import (
     TEMPLATE_TEXT_RE,
     is_hidden,
     is_inside,
-    paragraphs_of,
+    may_be_templated,
     template_widgets,
-    templated_elements,
     text_of,
+    visible_paragraphs,
 )
 from govnews.text import collapse_whitespace
 
@@ -165,13 +165,22 @@ class ArticlePage:
 
 
 def read_meta(sel: Selector) -> dict[str, str]:
+    return _meta_of(_META_TAGS(sel.root))  # type: ignore[arg-type] # a node-set
+
+
+_META_TAGS = etree.XPath("//meta[@name]")
+
+
+def _meta_of(tags: Iterable[_Element]) -> dict[str, str]:
+    """The gov meta tags' values of ``tags`` (``<meta name=…>``, in document order)."""
     meta: dict[str, str] = {}
-    for tag in sel.xpath("//meta[@name]"):
+    for tag in tags:
         name = _META_BY_LOWER.get(tag.attrib.get("name", "").strip().lower())
+        if not name or name in meta:
+            continue
         value = collapse_whitespace(tag.attrib.get("content", ""))
         # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
-        unfilled = value.lower() in _META_PLACEHOLDERS or TEMPLATE_TEXT_RE.search(value)
-        if name and name not in meta and value and not unfilled:
+        if value and value.lower() not in _META_PLACEHOLDERS and not TEMPLATE_TEXT_RE.search(value):
             meta[name] = value
     return meta
 
@@ -183,8 +192,9 @@ def _body_tokens(el: _Element, tier: frozenset[str]) -> list[str]:
     return [t for t in tokens if t.lower() in tier]
 
 
-def _visible(el: _Element) -> bool:
-    return not any(is_hidden(node) for node in (el, *el.iterancestors()))
+def _visible(el: _Element, hidden: set[_Element]) -> bool:
+    """Neither ``el`` nor an ancestor is hidden; ``hidden``: the page's hidden elements."""
+    return not hidden or not any(node in hidden for node in (el, *el.iterancestors()))
 
 
 def find_body(root: _Element) -> _Element | None:
@@ -198,8 +208,15 @@ def find_body(root: _Element) -> _Element | None:
     wins over the first. A tier whose elements hold no text (an empty TRS_Editor in a page
     header) yields to the next.
     """
+    index = _PageIndex(root)
+    return _find_body(index.classed, index.hidden)
+
+
+def _find_body(classed: list[_Element], hidden: set[_Element]) -> _Element | None:
+    """:func:`find_body` among ``classed``, the page's elements whose class may hold a body
+    token (:class:`_PageIndex`), in document order."""
     for tier in _BODY_TIERS:
-        candidates = [el for el in root.iter() if isinstance(el.tag, str) and _body_tokens(el, tier) and _visible(el)]
+        candidates = [el for el in classed if _body_tokens(el, tier) and _visible(el, hidden)]
         outermost = [el for el in candidates if not any(is_inside(el, other) for other in candidates)]
         best: tuple[int, _Element | None] = (0, None)
         for el in outermost:
@@ -320,90 +337,119 @@ def _label(raw: str) -> str:
     return "".join(raw.split())
 
 
-# Items that may hold a label：value pair: their text holds a colon. Found by libxml2 in one
-# pass, so Python reads the text of these few only.
-_MAYBE_PAIR = etree.XPath(
-    "descendant::*[" + " or ".join(f"self::{tag}" for tag in sorted(_HEADER_ITEM_TAGS)) + "]"
-    "[contains(., ':') or contains(., '：')]"
-)
 _POLICY_LABEL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
 _LABEL_FIRSTS = frozenset(label[0] for label in POLICY_LABELS)
+# A known label anywhere in the page's text, its characters spaced out by anything that
+# collapses to a space: no element's text can open with a label where this finds none.
+_ANY_LABEL_RE = re.compile("|".join(r"[\s\ufeff]*".join(label) for label in POLICY_LABELS))
+_PAGE_TEXT = etree.XPath("string()", smart_strings=False)
 
 
-def first_characters(root: _Element) -> dict[_Element, str]:
-    """Each element of ``root``'s tree (itself included) and the first character of its
-    text (:func:`text_of`) that is not whitespace, ``""`` when it has none: one walk, so
-    that a test on how an element's text opens reads no whole text.
+def label_openers(root: _Element) -> list[_Element]:
+    """The elements of ``root``'s tree (itself included) that may hold a policy header's
+    ``label：value``, in document order: those of :data:`_POLICY_LABEL_TAGS` whose text (:func:`text_of`)
+    opens with a known label's first character, whitespace aside; none when the page's
+    text holds no known label at all (most pages), so that the test on how an element's
+    text opens reads no whole text, and mostly no text at all.
 
     >>> from lxml.etree import fromstring
-    >>> root = fromstring("<div> <b>\u3000索引号</b>：K28 </div>")
-    >>> sorted((el.tag, first) for el, first in first_characters(root).items())
-    [('b', '索'), ('div', '索')]
+    >>> [el.tag for el in label_openers(fromstring("<div> <b>\u3000索引号</b>：K28 <p>正文</p></div>"))]
+    ['div', 'b']
     """
+    if not _ANY_LABEL_RE.search(_PAGE_TEXT(root)):  # type: ignore[arg-type] # string() is a str
+        return []
     firsts: dict[_Element, str] = {}
+    openers: list[_Element] = []
+    for el in root.iter(*_POLICY_LABEL_TAGS):
+        text = el.text
+        first = text[0] if text else ""
+        if not first or first.isspace() or first == "\ufeff":
+            first = _first_character_of(el, firsts)
+        if first in _LABEL_FIRSTS:
+            openers.append(el)
+    return openers
 
-    def visit(el: _Element) -> str:
-        found = _first_character(el.text)
-        for child in el:
-            if isinstance(child.tag, str):
-                inside = visit(child)
-                found = found or inside
-            found = found or _first_character(child.tail)
-        firsts[el] = found
+
+def _first_character_of(el: _Element, firsts: dict[_Element, str]) -> str:
+    """The first character of ``el``'s text that is not whitespace, ``""`` when it has
+    none; ``firsts`` keeps what is found of each element on the way, so that nested
+    blank wrappers are read once."""
+    found = firsts.get(el)
+    if found is not None:
         return found
-
-    visit(root)
-    return firsts
+    found = _first_character(el.text)
+    if not found:
+        for child in el:
+            if isinstance(child.tag, str) and (found := _first_character_of(child, firsts)):
+                break
+            if found := _first_character(child.tail):
+                break
+    firsts[el] = found
+    return found
 
 
 def _first_character(text: str | None) -> str:
     return text.replace("\ufeff", " ").lstrip()[:1] if text else ""
 
 
-def header_lists(root: _Element) -> list[tuple[_Element, list[tuple[str, str]]]]:
+def header_lists(root: _Element, openers: list[_Element] | None = None) -> list[tuple[_Element, list[tuple[str, str]]]]:
     """The header lists under ``root`` with their pairs: elements whose items (``<li>``,
     rows, cells …) include at least two ``label：value`` pairs with known labels
-    (:data:`POLICY_LABELS`), each pair of them counting, known label or not."""
-    found: list[tuple[_Element, list[tuple[str, str]]]] = []
-    maybe: list[_Element] = _MAYBE_PAIR(root)  # type: ignore[assignment]
-    per_parent = Counter(item.getparent() for item in maybe)
-    may_be_pair = set(maybe)
-    for container in root.iter():
-        if per_parent[container] < _HEADER_MIN_KNOWN or any(is_inside(container, c) for c, _ in found):
-            continue
-        items = [c for c in container if isinstance(c.tag, str) and c.tag in _HEADER_ITEM_TAGS]
-        pairs = [
-            m.groups()
-            for c in items
-            if c in may_be_pair
-            and (m := _PAIR_RE.match(collapse_whitespace(text_of(c))))
-            and not _LABEL_INSIDE_RE.search(m.group(2))
-        ]
-        if sum(1 for label, _ in pairs if _label(label) in POLICY_LABELS) >= _HEADER_MIN_KNOWN:
-            found.append((container, [(_label(label), collapse_whitespace(value)) for label, value in pairs]))
-    return found
+    (:data:`POLICY_LABELS`), each pair of them counting, known label or not; the outermost
+    of nested ones, in document order. ``openers``: :func:`label_openers` of ``root``,
+    when already found (an item with a known label is one of them)."""
+    per_parent: dict[_Element, int] = {}
+    for el in label_openers(root) if openers is None else openers:
+        if el.tag in _HEADER_ITEM_TAGS and el is not root and (parent := el.getparent()) is not None:
+            per_parent[parent] = per_parent.get(parent, 0) + 1
+    lists = [
+        (container, pairs)
+        for container, count in per_parent.items()
+        if count >= _HEADER_MIN_KNOWN and (pairs := _header_pairs(container)) is not None
+    ]
+    # Outermost only. Lists are then apart from each other, so the order of their first
+    # items is document order.
+    return [(c, pairs) for c, pairs in lists if not any(is_inside(c, other) for other, _ in lists)]
+
+
+def _header_pairs(container: _Element) -> list[tuple[str, str]] | None:
+    """The pairs of ``container``'s items when at least two have known labels, else None."""
+    items = [c for c in container if isinstance(c.tag, str) and c.tag in _HEADER_ITEM_TAGS]
+    pairs = [
+        m.groups()
+        for c in items
+        if (m := _PAIR_RE.match(collapse_whitespace(text_of(c)))) and not _LABEL_INSIDE_RE.search(m.group(2))
+    ]
+    if sum(1 for label, _ in pairs if _label(label) in POLICY_LABELS) < _HEADER_MIN_KNOWN:
+        return None
+    return [(_label(label), collapse_whitespace(value)) for label, value in pairs]
 
 
 def read_policy_header(
-    root: _Element, body: _Element | None, lists: list[tuple[_Element, list[tuple[str, str]]]] | None = None
+    root: _Element,
+    body: _Element | None,
+    lists: list[tuple[_Element, list[tuple[str, str]]]] | None = None,
+    openers: list[_Element] | None = None,
 ) -> dict[str, str]:
     """Label/value pairs of a policy document's header.
 
     Two rules. A header list (:func:`header_lists`, ``<div class="sub"><ul><li>索引号：…``)
     gives every pair it holds, wherever it is. Elsewhere, outside the body, a known label
     gives its pair, the value after the colon or in the next element
-    (``<td>索引号：</td><td>…</td>``). First value of a label wins.
+    (``<td>索引号：</td><td>…</td>``). First value of a label wins. ``lists`` and
+    ``openers`` (:func:`label_openers`): of ``root``, when already found.
     """
+    if openers is None:
+        openers = label_openers(root)
     pairs: dict[str, str] = {}
-    for _container, found in header_lists(root) if lists is None else lists:
+    for _container, found in header_lists(root, openers) if lists is None else lists:
         for label, value in found:
             pairs.setdefault(label, value)
 
     single: dict[str, str] = {}
-    firsts = first_characters(root)
     # Only an element whose text opens with a label's first character can open with a label.
-    for el in root.iter(*_POLICY_LABEL_TAGS):
-        if firsts[el] not in _LABEL_FIRSTS or (body is not None and (el is body or is_inside(el, body))):
+    for el in openers:
+        if body is not None and (el is body or is_inside(el, body)):
             continue
         text = collapse_whitespace(text_of(el))
         if len(text) > 80:
@@ -447,8 +493,16 @@ def is_attachment_url(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
 
 
-def _attachments(sel: Selector, body: _Element | None, skip: set[_Element], page_url: str) -> list[dict[str, str]]:
-    links: list[_Element] = [a.root for a in sel.xpath("//*[@id='articleFJ']//a[@href]")]
+def _attachments(
+    boxes: list[_Element], body: _Element | None, skip: set[_Element], page_url: str
+) -> list[dict[str, str]]:
+    """The attachments: links inside the ``#articleFJ`` boxes (``boxes``, in document order)
+    and links to files inside the body."""
+    links: list[_Element] = []
+    for box in boxes:
+        links += (a for a in box.iterdescendants("a") if a.get("href") is not None)
+    if len(boxes) > 1:  # one box inside another: each link once, as the page orders them
+        links = list(dict.fromkeys(links))
     if body is not None:
         links += [a for a in body.iter("a") if a.get("href") and not any(is_inside(a, s) for s in skip)]
     attachments: list[dict[str, str]] = []
@@ -513,20 +567,79 @@ class _Regions:
     credits: dict[str, str]
     """The credit lines' fields (inside the body)."""
     header_lists: list[tuple[_Element, list[tuple[str, str]]]]
+    label_openers: list[_Element]
+    """The page's :func:`label_openers`."""
 
 
-def read_regions(root: _Element) -> _Regions:
+class _PageIndex:
+    """What several readers look for in a page, found in one walk of its elements: each
+    reader then looks at a few elements instead of walking the whole tree again (issue 12)."""
+
+    def __init__(self, root: _Element) -> None:
+        self.classed: list[_Element] = []
+        """Elements whose class may hold a body token (:func:`_find_body` decides)."""
+        self.hidden: set[_Element] = set()
+        """Elements hidden by their own attributes (:func:`~govnews.extract.blocks.is_hidden`)."""
+        self.templated: list[_Element] = []
+        """Browser-rendered elements (:func:`~govnews.extract.blocks.templated_elements`)."""
+        self.metas: list[_Element] = []
+        """``<meta name=…>`` tags."""
+        self.scripts: list[_Element] = []
+        self.attachment_boxes: list[_Element] = []
+        """Elements ``id="articleFJ"``, the attachment list."""
+        # Tags, scripts and boxes are the document's; a broken page may hold elements beside
+        # its root (a second <html>), which the walk of the root's tree does not reach.
+        for other in reversed(list(root.itersiblings(etree.Element, preceding=True))):
+            self._read_beside(other)
+        for el in root.iter(etree.Element):
+            names: list[str] = el.keys()  # type: ignore[assignment] # attribute names are str
+            for name in names:
+                if name == "class":
+                    classes = str(el.get("class"))
+                    if "view" in classes or "trs_" in classes.lower():
+                        self.classed.append(el)
+                elif name in {"style", "hidden"}:
+                    if is_hidden(el):
+                        self.hidden.add(el)
+                elif name == "id" and el.get("id") == "articleFJ":
+                    self.attachment_boxes.append(el)
+            if may_be_templated(el, names, el.text):
+                self.templated.append(el)
+            tag = el.tag
+            if tag == "meta":
+                if "name" in names:
+                    self.metas.append(el)
+            elif tag == "script":
+                self.scripts.append(el)
+        for other in root.itersiblings(etree.Element):
+            self._read_beside(other)
+
+    def _read_beside(self, top: _Element) -> None:
+        for el in top.iter(etree.Element):
+            if el.get("id") == "articleFJ":
+                self.attachment_boxes.append(el)
+            if el.tag == "meta" and el.get("name") is not None:
+                self.metas.append(el)
+            elif el.tag == "script":
+                self.scripts.append(el)
+
+
+def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
     """The body (a known container, else the density fallback), its widgets and header
-    lists to skip, its lines, and the lines around it."""
-    body = find_body(root)
+    lists to skip, its lines, and the lines around it. ``index``: of ``root``, when
+    already built."""
+    if index is None:
+        index = _PageIndex(root)
+    body = _find_body(index.classed, index.hidden)
     body_found = body is not None
     body_selector = body_kind(body) if body is not None else "none"
     if body is None:
         body = fallback_body(root)
         body_selector = "fallback" if body is not None else "none"
-    templated = templated_elements(root)
+    templated = index.templated
     skip: set[_Element] = set(template_widgets(body, templated)) if body is not None else set()
-    lists = header_lists(root)
+    openers = label_openers(root)
+    lists = header_lists(root, openers)
     # A policy header inside the body is metadata, not text.
     skip.update(c for c, _ in lists if body is not None and is_inside(c, body))
     # Info bar and header live outside the body; widgets anywhere on the page are skipped.
@@ -534,17 +647,23 @@ def read_regions(root: _Element) -> _Regions:
     if body is not None:
         page_skip.add(body)
     # An editor line (【责任编辑：…】) is often the body's last line.
-    lines, credits = split_credit_lines(paragraphs_of(body, skip) if body is not None else [])
+    lines, credits = split_credit_lines(visible_paragraphs(body, skip | index.hidden) if body is not None else [])
     return _Regions(
         body=body,
         body_found=body_found,
         body_selector=body_selector,
         skip=skip,
         lines=lines,
-        info=read_info(paragraphs_of(root, page_skip)),
+        info=read_info(visible_paragraphs(root, page_skip | index.hidden)),
         credits=credits,
         header_lists=lists,
+        label_openers=openers,
     )
+
+
+_TITLE_TEXTS = etree.XPath("//title/text()", smart_strings=False)
+_H1_TEXTS = etree.XPath("//h1//text()", smart_strings=False)
+_CHILD_TEXTS = etree.XPath("text()", smart_strings=False)
 
 
 def read_title(sel: Selector, meta: dict[str, str], title_suffix_re: re.Pattern[str]) -> tuple[str | None, str]:
@@ -552,10 +671,11 @@ def read_title(sel: Selector, meta: dict[str, str], title_suffix_re: re.Pattern[
     site's suffix, else ``<h1>``; the site's name joined to it taken off."""
     title, title_from = meta.get("ArticleTitle"), "meta ArticleTitle"
     if not title:
-        page_title = TEMPLATE_TEXT_RE.sub("", sel.xpath("//title/text()").get() or "")
+        texts: list[str] = _TITLE_TEXTS(sel.root)  # type: ignore[assignment]
+        page_title = TEMPLATE_TEXT_RE.sub("", texts[0] if texts else "")
         title, title_from = (strip_title_suffix(page_title, title_suffix_re) or None), "<title>"
     if not title:
-        title, title_from = collapse_whitespace(" ".join(sel.xpath("//h1//text()").getall())) or None, "<h1>"
+        title, title_from = collapse_whitespace(" ".join(_H1_TEXTS(sel.root))) or None, "<h1>"  # type: ignore[arg-type]
     if not title:
         return None, "none"
     return strip_site_name(title, meta.get("SiteName")) or None, title_from
@@ -584,11 +704,19 @@ def read_people(meta: dict[str, str], regions: _Regions) -> tuple[str | None, st
     return source, author, editor
 
 
-def read_more_pages(sel: Selector, body: _Element | None, page_url: str) -> list[str]:
+def _script_texts(scripts: list[_Element]) -> list[str]:
+    """The text nodes of ``scripts``, as ``//script/text()`` finds them."""
+    texts: list[str] = []
+    for script in scripts:
+        texts += _CHILD_TEXTS(script)  # type: ignore[arg-type] # a list of str
+    return texts
+
+
+def read_more_pages(scripts: list[_Element], body: _Element | None, page_url: str) -> list[str]:
     """The later pages of a multi-page article (``createPageHTML(n, 0, "t…", "shtml")`` in
-    the body's scripts, else the page's)."""
-    scripts = " ".join(text_of(script) for script in body.iter("script")) if body is not None else ""
-    match = _ARTICLE_PAGER_RE.search(scripts or " ".join(sel.xpath("//script/text()").getall()))
+    the body's scripts, else in the page's ``scripts``)."""
+    in_body = " ".join(text_of(script) for script in body.iter("script")) if body is not None else ""
+    match = _ARTICLE_PAGER_RE.search(in_body or " ".join(_script_texts(scripts)))
     if not match:
         return []
     count, name, ext = int(match.group(1)), match.group(3), match.group(4)
@@ -599,8 +727,9 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     """Every field of one article page, each by its own reader."""
     root = sel.root
     assert isinstance(root, _Element)
-    meta = read_meta(sel)
-    regions = read_regions(root)
+    index = _PageIndex(root)
+    meta = _meta_of(index.metas)
+    regions = read_regions(root, index)
     body = regions.body
     title, title_from = read_title(sel, meta, title_suffix_re)
     source, author, editor = read_people(meta, regions)
@@ -614,12 +743,12 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         editor=editor,
         paragraphs=regions.lines,
         images=_images(body, regions.skip, page_url) if body is not None else [],
-        attachments=_attachments(sel, body, regions.skip, page_url),
-        meta={**meta, **read_policy_header(root, body, regions.header_lists)},
+        attachments=_attachments(index.attachment_boxes, body, regions.skip, page_url),
+        meta={**meta, **read_policy_header(root, body, regions.header_lists, regions.label_openers)},
         body_found=regions.body_found,
         body_selector=regions.body_selector,
         title_from=title_from,
-        more_pages=read_more_pages(sel, body, page_url),
+        more_pages=read_more_pages(index.scripts, body, page_url),
         fallbacks=fallbacks,
         body_container=describe_container(body) if body is not None else "none",
     )

@@ -142,22 +142,30 @@ def is_widget_label(text: str) -> bool:
     return bool(_WIDGET_LABEL_RE.match(text))
 
 
-# Elements that may be browser-rendered (:func:`_directly_templated` decides): an attribute
-# named as a directive may be, or a text node holding a placeholder's opener. Found by
-# libxml2 in one pass, so Python looks only at these few.
-_MAYBE_TEMPLATED = etree.XPath(
-    "descendant-or-self::*[@*[starts-with(name(), 'v-') or starts-with(name(), 'ng-') or starts-with(name(), 'x-')"
-    " or starts-with(name(), ':') or starts-with(name(), '@')]"
-    " or text()[contains(., '{{') or contains(., '{%') or contains(., '<%') or contains(., '${')]]"
-)
-
-
 def templated_elements(root: _Element) -> list[_Element]:
     """The elements under ``root`` (itself included) rendered in the browser (see
     :func:`template_widgets`), in document order: one search, shared by the widget
     searches of a page and of its body."""
-    found: list[_Element] = _MAYBE_TEMPLATED(root)  # type: ignore[assignment]
-    return [el for el in found if _directly_templated(el)]
+    return [el for el in root.iter(etree.Element) if may_be_templated(el, el.keys(), el.text)]  # type: ignore[arg-type]
+
+
+# First characters of the attribute names that :data:`_DIRECTIVE_ATTR_RE` matches.
+_DIRECTIVE_FIRSTS = frozenset("vnx:@")
+
+
+def may_be_templated(el: _Element, names: list[str], text: str | None) -> bool:
+    """A browser-rendered element: framework directives, or placeholders with no more
+    than a label around them. Prose with a placeholder inside stays prose (the template
+    residue pipeline strips the placeholder). ``names`` and ``text``: the element's
+    attribute names and text, which a caller walking the tree has read already; most
+    elements have neither a directive nor a placeholder's opener, and are done with
+    without a regular expression."""
+    if any(name[0] in _DIRECTIVE_FIRSTS and _DIRECTIVE_ATTR_RE.match(name) for name in names):
+        return True
+    if not (text and ("{" in text or "<%" in text) and TEMPLATE_TEXT_RE.search(text)):
+        return False
+    rest = _text_without(el)
+    return not rest or is_widget_label(rest)
 
 
 def template_widgets(root: _Element, templated: list[_Element] | None = None) -> list[_Element]:
@@ -193,70 +201,88 @@ def template_widgets(root: _Element, templated: list[_Element] | None = None) ->
     return marked
 
 
-def _directly_templated(el: _Element) -> bool:
-    """A browser-rendered element: framework directives, or placeholders with no more
-    than a label around them. Prose with a placeholder inside stays prose (the template
-    residue pipeline strips the placeholder)."""
-    if any(_DIRECTIVE_ATTR_RE.match(str(name)) for name in el.keys()):  # noqa: SIM118 - no attrib proxy
-        return True
-    if not (el.text and TEMPLATE_TEXT_RE.search(el.text)):
-        return False
-    rest = _text_without(el)
-    return not rest or is_widget_label(rest)
-
-
 def is_hidden(el: _Element) -> bool:
     return bool(_HIDDEN_STYLE_RE.search(el.get("style", ""))) or el.get("hidden") is not None
 
 
+def hidden_elements(root: _Element) -> set[_Element]:
+    """The elements under ``root`` (itself included) hidden by their own attributes."""
+    return {el for el in root.iter(etree.Element) if is_hidden(el)}
+
+
 def iter_lines(root: _Element, skip: set[_Element] | frozenset[_Element] = frozenset()) -> Iterator[str]:
     """Raw text lines of ``root`` split at block boundaries and ``<br>``."""
-    return iter(_lines(root, skip))
+    return iter(_lines(root, skip | hidden_elements(root)))
 
 
-def _lines(root: _Element, skip: set[_Element] | frozenset[_Element]) -> list[str]:
+# What the walk of :func:`_lines` does with an element, by its tag in lower case: the
+# inline tags listed only spare the walk a ``lower()``; any tag not listed is inline.
+_INLINE, _BLOCK, _BREAK, _NO_TEXT = 0, 1, 2, 3
+_KIND_OF_TAG: dict[object, int] = {
+    **dict.fromkeys(("a", "span", "b", "strong", "em", "i", "u", "font", "img", "sub", "sup", "small"), _INLINE),
+    **dict.fromkeys(BLOCK_TAGS, _BLOCK),
+    **dict.fromkeys(SKIP_TAGS, _NO_TEXT),
+    "br": _BREAK,
+}
+
+
+def _lines(root: _Element, excluded: set[_Element] | frozenset[_Element]) -> list[str]:
+    """The raw lines of ``root``; ``excluded``: elements whose subtree contributes nothing
+    (skipped and hidden ones alike)."""
     # One recursive walk appending to lists: no generator per level of the tree.
     lines: list[str] = []
     buffer: list[str] = []
 
-    def flush() -> None:
-        if buffer:
-            lines.append("".join(buffer))
-            buffer.clear()
-
     def walk(el: _Element) -> None:
         for child in el:
             tag = child.tag
-            if not isinstance(tag, str):  # a comment or processing instruction: only its tail counts
-                if child.tail:
-                    buffer.append(child.tail)
-                continue
-            tag = tag.lower()
-            if child in skip or tag in SKIP_TAGS or is_hidden(child):
+            kind = _KIND_OF_TAG.get(tag)
+            if kind is None:
+                if not isinstance(tag, str):  # a comment or processing instruction: only its tail counts
+                    if child.tail:
+                        buffer.append(child.tail)
+                    continue
+                kind = _KIND_OF_TAG.get(tag.lower(), _INLINE)
+            if kind == _NO_TEXT or child in excluded:
                 pass
-            elif tag == "br":
-                flush()
-            elif tag in BLOCK_TAGS:
-                flush()
+            elif kind == _BREAK:
+                if buffer:
+                    lines.append("".join(buffer))
+                    buffer.clear()
+            elif kind == _BLOCK:
+                if buffer:
+                    lines.append("".join(buffer))
+                    buffer.clear()
                 if child.text:
                     buffer.append(child.text)
-                walk(child)
-                flush()
+                if len(child):
+                    walk(child)
+                if buffer:
+                    lines.append("".join(buffer))
+                    buffer.clear()
             else:
                 if child.text:
                     buffer.append(child.text)
-                walk(child)
+                if len(child):
+                    walk(child)
             if child.tail:
                 buffer.append(child.tail)
 
     if root.text:
         buffer.append(root.text)
     walk(root)
-    flush()
+    if buffer:
+        lines.append("".join(buffer))
     return lines
 
 
 def paragraphs_of(root: _Element, skip: set[_Element] | frozenset[_Element] = frozenset()) -> list[str]:
     """The non-empty, whitespace-collapsed lines of ``root``."""
-    lines = (collapse_whitespace(line) for line in _lines(root, skip))
+    return visible_paragraphs(root, skip | hidden_elements(root))
+
+
+def visible_paragraphs(root: _Element, excluded: set[_Element] | frozenset[_Element]) -> list[str]:
+    """:func:`paragraphs_of`, ``excluded`` holding the hidden elements (:func:`hidden_elements`)
+    besides the ones to skip: for a caller that found them already."""
+    lines = (collapse_whitespace(line) for line in _lines(root, excluded))
     return [line for line in lines if line]
