@@ -26,6 +26,13 @@ ROBOTSTXT_OBEY = True
 # when the site slows down.
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1
+# The delay is also a floor between two requests to a host as they leave (govnews.politeness):
+# Scrapy's own spacing is drawn between 0.5 and 1.5 times the delay, and taken before the
+# request goes out.
+DOWNLOAD_HANDLERS = {
+    "http": "govnews.politeness.SpacedHTTPDownloadHandler",
+    "https": "govnews.politeness.SpacedHTTPDownloadHandler",
+}
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1
 AUTOTHROTTLE_MAX_DELAY = 30
@@ -102,6 +109,11 @@ FEED_STORAGES = {
 # empty means output/state/ of the checkout, else the user's data directory: the same
 # rule as for feeds.
 GOVNEWS_STATE_DIR = ""
+
+# -- The site family (scrapy crawl family, docs/distributed.md) ------------------------
+# Sites one process crawls at once, each at its own polite rate; 0: every site asked for.
+# Lower it on workers that share the family through Redis, so that each takes a share.
+GOVNEWS_FAMILY_SITES_AT_ONCE = 0
 
 # -- Health checks ---------------------------------------------------------------------
 # End-of-run checks (docs/health.md): a run that exports nothing, or the wrong thing,
