@@ -184,7 +184,7 @@ class FamilyCrawl:
                 lock = acquire_store_lock(self.settings, key)
             except StoreLocked as error:
                 logger.info("site %s left to the run that holds it: %s", site.key, error)
-                self.outcomes[site.key] = SiteOutcome(site.key, "taken", note=str(error))
+                self.outcomes[site.key] = SiteOutcome(site.key, "taken", note="another run holds its lock")
                 return
             if self._taken_this_round(key):
                 lock.release()
@@ -251,5 +251,5 @@ class FamilyCrawl:
                 verdict = o.verdict or "no verdict"
                 lines.append(f"  {site.key:<10} {verdict}: {o.items} items, finish reason {o.finish_reason!r}")
             else:
-                lines.append(f"  {site.key:<10} {o.state}{': ' + o.note if o.note else ''}")
+                lines.append(f"  {site.key:<10} {o.state} ({o.note})" if o.note else f"  {site.key:<10} {o.state}")
         return "\n".join(lines)

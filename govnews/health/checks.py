@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from govnews import settings as defaults
-from govnews.sites import wuhan
+from govnews.sites import family, wuhan
 
 # The per-column counters the checks read; the column path is the shortest prefix that
 # leaves one of these keys (column paths never end in one of them).
@@ -139,9 +139,9 @@ def column_counters(stats: Mapping[str, Any]) -> dict[str, Counter[str]]:
 
 
 def column_label(column: str) -> str:
-    """``column /sy/kwh/ (媒体看武汉)``; the bare path for a column the site data does not know."""
-    known = wuhan.COLUMNS_BY_PATH.get(column)
-    return f"column {column} ({known.name})" if known else f"column {column}"
+    """``column /sy/kwh/ (媒体看武汉)``; the bare path for a column the site table does not know."""
+    name = family.column_name(column)
+    return f"column {column} ({name})" if name else f"column {column}"
 
 
 def percent(share: float) -> str:

@@ -40,7 +40,7 @@ from w3lib.url import file_uri_to_path
 
 from govnews.feeds import job_id, output_dir
 from govnews.health.checks import Check, column_counters, column_label, failed
-from govnews.sites import wuhan
+from govnews.sites import family
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -180,8 +180,7 @@ def column_rows(stats: Mapping[str, Any], sections: tuple[str, ...]) -> dict[str
     rows: dict[str, dict[str, Any]] = {}
     for column in columns:
         c = counters.get(column, Counter())
-        known = wuhan.COLUMNS_BY_PATH.get(column)
-        row: dict[str, Any] = {"name": known.name if known else None}
+        row: dict[str, Any] = {"name": family.column_name(column)}
         row.update({key: c[key] for key in _COLUMN_COUNTS})
         row["published_from"] = {k.split("/", 1)[1]: v for k, v in sorted(c.items()) if k.startswith("published_from/")}
         row["fields"] = {k.split("/", 1)[1]: v for k, v in sorted(c.items()) if k.startswith("field/")}

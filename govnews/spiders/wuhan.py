@@ -101,9 +101,10 @@ class WuhanSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        if redis_url(settings):
-            # Distributed mode (docs/distributed.md): the site's frontier lives in Redis.
-            settings.setdict(SITE_FRONTIER_SETTINGS, priority="spider")
+        if url := redis_url(settings):
+            # Distributed mode (docs/distributed.md): the site's frontier lives in Redis
+            # (scrapy-redis reads the setting; REDIS_URL may come from the environment).
+            settings.setdict({**SITE_FRONTIER_SETTINGS, "REDIS_URL": url}, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanSpider:

@@ -222,11 +222,13 @@ class FamilyModel:
         rng = random.Random(f"{self.seed}-{self.last_docid}")
         topic = rng.choice(phrases.TOPICS)
         title = phrases.title(column.kind, rng, topic, ts.year)
-        paragraphs = (
-            phrases.lead_paragraph(rng, topic, f"{ts.month}月{ts.day}日"),
-            *(phrases.body_paragraph(rng, topic) for _ in range(rng.randint(1, 4))),
-        )
-        article = FamilyArticle(spec, column, ts, self.last_docid, title, paragraphs)
+        # An article says each thing once: a paragraph drawn twice is drawn again.
+        paragraphs = [phrases.lead_paragraph(rng, topic, f"{ts.month}月{ts.day}日")]
+        wanted = 1 + rng.randint(1, 4)
+        while len(paragraphs) < wanted:
+            if (paragraph := phrases.body_paragraph(rng, topic)) not in paragraphs:
+                paragraphs.append(paragraph)
+        article = FamilyArticle(spec, column, ts, self.last_docid, title, tuple(paragraphs))
         self.rows[(spec.key, column.path)].insert(0, article)
         self.by_path[(spec.key, article.path)] = article
         return article

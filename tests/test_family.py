@@ -1,0 +1,251 @@
+"""The site family: the table of sites, one spider per site, ``scrapy crawl family`` in one
+process, and workers sharing the family through a real redis-server.
+
+Expected values come from SITE.md's "Site family" table (hosts and columns, copied here by
+hand) and from the family mirror's model (``tests/mirror/family.py``, which knows nothing of
+govnews): every article of every site, field by field. The promises are checked as
+invariants on what the workers wrote and what the mirror's servers saw:
+
+* every article of every site is exported exactly once over all workers' feeds (whole
+  lines), also when a worker is killed mid-site and the family is run again;
+* no host ever saw two requests closer together than the configured delay, whatever the
+  number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from govnews.sites.family import SITES_BY_KEY
+from tests.conftest import ROOT, run_command
+from tests.mirror.family import FamilyMirror
+
+SHARED = ROOT.parent / "shared"
+
+# SITE.md, "Site family": the hosts and columns a 2026 crawler used, read by eye.
+SITE_MD_FAMILY = {
+    "jianghan": ("www.jianghan.gov.cn", ("/xwzx/tzgg/", "/xwzx/jhyw/")),
+    "wuchang": ("www.wuchang.gov.cn", ("/zwgk_37/zc/gsgg/", "/zwgk_37/zc/gfxwj/")),
+    "jiangan": ("www.jiangan.gov.cn", ("/jaxxw/zfxxgk/zc_41333/qtzdgkwj/gsgg/",)),
+    "qiaokou": ("www.qiaokou.gov.cn", ("/xxgk/zc/zcfg/zfwj/", "/qkxw/tzgg/")),
+    "hongshan": ("www.hongshan.gov.cn", ("/tzgg/",)),
+    "wehdz": ("www.wehdz.gov.cn", ("/2022/ggxw_68627/ggxw_68629/", "/2022/ggxw_68627/tz_68628/")),
+    "tjj": ("tjj.wuhan.gov.cn", ("/xwzx/sjyw/",)),
+}
+FAMILY = tuple(SITE_MD_FAMILY)
+DELAY = 0.05
+# What a loopback server's clock may lose against the crawler's between two requests.
+CLOCK_SLACK = 0.005
+COMPARED_FIELDS = ("title", "published_at", "source", "paragraphs", "section", "section_path")
+
+
+# -- the table and the spiders -----------------------------------------------------------
+
+
+def test_scrapy_list_shows_a_spider_and_a_probe_for_every_site() -> None:
+    proc = run_command([sys.executable, "-m", "scrapy", "list"])
+    assert proc.returncode == 0, proc.stderr
+    names = set(proc.stdout.split())
+    sites = ("wuhan", *FAMILY)
+    assert {*sites, *(f"{s}_probe" for s in sites), "family"} == names
+
+
+def test_the_table_holds_the_hosts_and_columns_site_md_gives() -> None:
+    for key, (host, columns) in SITE_MD_FAMILY.items():
+        site = SITES_BY_KEY[key]
+        assert (site.host, site.scheme) == (host, "http")
+        assert tuple(c.path for c in site.columns) == columns
+        assert all(c.name_confidence == "inferred" for c in site.columns)  # names are read from paths
+    assert SITES_BY_KEY["wuhan"].host == "www.wuhan.gov.cn"
+
+
+@pytest.mark.skipif(not (SHARED / "SITE.md").exists(), reason="../shared/SITE.md is absent (CI has it)")
+def test_the_hand_copy_above_is_site_md_s_table() -> None:
+    text = (SHARED / "SITE.md").read_text(encoding="utf-8")
+    section = text.split("## Site family", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\|[^|]+\|\s*`([^`]+)`\s*\|(.+)\|\s*$", section, re.MULTILINE)
+    from_site_md = {host: tuple(re.findall(r"`([^`]+)`", columns)) for host, columns in rows}
+    assert from_site_md == {host: columns for host, columns in SITE_MD_FAMILY.values() if host in from_site_md}
+    assert len(from_site_md) == 6  # the districts; tjj is described in the prose below the table
+    assert "`tjj.wuhan.gov.cn`" in section and "`/xwzx/sjyw/index.shtml`" in section
+
+
+# -- one process -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def family_mirror() -> Iterator[FamilyMirror]:
+    with FamilyMirror(seed=3) as mirror:
+        yield mirror
+
+
+def family_command(mirror: FamilyMirror, output: Path, *args: str, **settings: Any) -> list[str]:
+    base_urls = ",".join(f"{key}={url}" for key, url in mirror.base_urls.items())
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(FAMILY)}"]
+    cmd += ["-a", f"base_urls={base_urls}", *args]
+    polite_but_quick = {
+        "DOWNLOAD_DELAY": DELAY,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "LOG_LEVEL": "INFO",
+        "GOVNEWS_OUTPUT_DIR": str(output),
+        "GOVNEWS_STATE_DIR": str(output / "state"),
+    }
+    for key, value in {**polite_but_quick, **settings}.items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd
+
+
+def whole_lines(directory: Path) -> list[tuple[str, dict[str, Any]]]:
+    """``(feed file, item)`` for every whole line of every feed under ``directory``."""
+    found = []
+    for feed in sorted(directory.rglob("*.jsonl")):
+        if feed.name == "runs.jsonl":
+            continue
+        for line in feed.read_text(encoding="utf-8").splitlines(keepends=True):
+            if line.endswith("\n"):
+                found.append((str(feed), json.loads(line)))
+    return found
+
+
+def key_of(mirror: FamilyMirror, item: dict[str, Any]) -> tuple[str, str]:
+    parts = urlsplit(item["url"])
+    return mirror.key_of_port(int(parts.port or 0)), parts.path
+
+
+def assert_every_article_once(mirror: FamilyMirror, lines: list[tuple[str, dict[str, Any]]]) -> None:
+    """The invariant: every article of every site in exactly one line, equal to its truth."""
+    truth = mirror.model.expected_articles()
+    counts = Counter(key_of(mirror, item) for _, item in lines)
+    assert [k for k, n in counts.items() if n > 1] == []
+    assert set(counts) == set(truth), (sorted(set(truth) - set(counts))[:5], sorted(set(counts) - set(truth))[:5])
+    for _, item in lines:
+        expected = truth[key_of(mirror, item)]
+        assert {f: item[f] for f in COMPARED_FIELDS} == {f: expected[f] for f in COMPARED_FIELDS}
+        assert item["site"] == expected["host"]
+
+
+def assert_polite(mirror: FamilyMirror, delay: float = DELAY) -> None:
+    """No host saw two requests closer together than the delay (robots.txt aside)."""
+    for key, server in mirror.servers.items():
+        spacing = server.spacing()
+        assert spacing, f"{key} saw fewer than two requests"
+        assert min(spacing) >= delay - CLOCK_SLACK, (key, sorted(spacing)[:3])
+
+
+def test_family_crawls_every_site_in_one_process_each_at_its_own_rate(
+    family_mirror: FamilyMirror, tmp_path: Path
+) -> None:
+    for server in family_mirror.servers.values():
+        server.clear_access_log()
+    proc = run_command(family_command(family_mirror, tmp_path), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert_every_article_once(family_mirror, whole_lines(tmp_path))
+    assert_polite(family_mirror)
+    # Side by side, not one after another: at one moment every host was being crawled.
+    spans = [(log[0][0], log[-1][0]) for log in (s.access_log for s in family_mirror.servers.values())]
+    assert max(first for first, _ in spans) < min(last for _, last in spans)
+    # One feed per site, each in the site spider's directory.
+    assert {Path(feed).parent.name for feed, _ in whole_lines(tmp_path)} == set(FAMILY)
+    assert re.search(r"^family: 7 sites$", proc.stderr, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-a", "sites=jianghan,nowhere"], "sites: nowhere not a site of the family; allowed:"),
+        (["-a", "sections=xwzx/tzgg"], "sections is an argument of one site's spider"),
+        (["-a", "base_urls=nowhere=http://127.0.0.1:1"], "base_urls: 'nowhere=http://127.0.0.1:1' is not"),
+        (["-a", "max_pages=0"], "max_pages='0' is not allowed"),
+        (["-O", "{tmp}/one-file.jsonl"], "would be one file for every site"),
+    ],
+)
+def test_family_arguments_are_checked_before_anything_starts(args: list[str], message: str, tmp_path: Path) -> None:
+    args = [a.format(tmp=tmp_path) for a in args]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", *args, "-s", f"GOVNEWS_OUTPUT_DIR={tmp_path}"]
+    proc = run_command(cmd, timeout=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], proc.stderr[-2000:]
+    assert not any(tmp_path.rglob("*.jsonl"))
+
+
+# -- many workers, one Redis -------------------------------------------------------------
+
+
+def start_workers(
+    mirror: FamilyMirror, root: Path, redis_url: str, names: list[str]
+) -> dict[str, subprocess.Popen[str]]:
+    env = {**os.environ, "REDIS_URL": redis_url, "PYTHONWARNINGS": "error::DeprecationWarning"}
+    workers = {}
+    for name in names:
+        output = root / name
+        output.mkdir(parents=True, exist_ok=True)
+        cmd = family_command(mirror, output, GOVNEWS_FAMILY_SITES_AT_ONCE=1, GOVNEWS_REDIS_LOCK_TTL=2)
+        with (output / "crawl.log").open("w") as log:  # the child keeps its own descriptor
+            workers[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    return workers
+
+
+def wait_all(workers: dict[str, subprocess.Popen[str]], root: Path, timeout: float = 300) -> None:
+    for name, proc in workers.items():
+        code = proc.wait(timeout=timeout)
+        log = (root / name / "crawl.log").read_text(encoding="utf-8")
+        assert code in (0, -signal.SIGKILL), f"worker {name} exited {code}:\n{log[-3000:]}"
+
+
+def exported_by(lines: list[tuple[str, dict[str, Any]]], root: Path) -> Counter[str]:
+    return Counter(Path(feed).relative_to(root).parts[0] for feed, _ in lines)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_sharing_one_redis_export_every_article_exactly_once_and_stay_polite(
+    workers: int, family_mirror: FamilyMirror, redis_url: str, tmp_path: Path
+) -> None:
+    for server in family_mirror.servers.values():
+        server.clear_access_log()
+    names = [f"worker{i}" for i in range(workers)]
+    wait_all(start_workers(family_mirror, tmp_path, redis_url, names), tmp_path)
+    lines = whole_lines(tmp_path)
+    assert_every_article_once(family_mirror, lines)  # hence no item in two workers' feeds
+    assert_polite(family_mirror)
+    by_worker = exported_by(lines, tmp_path)
+    assert len(by_worker) >= 2, by_worker  # the work was shared
+    # Each site by one worker: its articles all in one worker's feeds.
+    owners: dict[str, set[str]] = {}
+    for feed, _ in lines:
+        owners.setdefault(Path(feed).parent.name, set()).add(Path(feed).relative_to(tmp_path).parts[0])
+    assert all(len(o) == 1 for o in owners.values()), owners
+
+
+def test_a_worker_killed_mid_site_loses_nothing_and_doubles_nothing(redis_url: str, tmp_path: Path) -> None:
+    with FamilyMirror(seed=11) as mirror:
+        wait_all(start_workers(mirror, tmp_path / "round1", redis_url, ["a", "b"]), tmp_path / "round1")
+        for key in FAMILY:
+            mirror.model.publish(key, mirror.model.spec(key).columns[0].path, k=6)
+        # Round 2: three workers; one is killed once it has written some of a site.
+        round2 = tmp_path / "round2"
+        workers = start_workers(mirror, round2, redis_url, ["a", "b", "victim"])
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(whole_lines(round2 / "victim")) < 3:
+            time.sleep(0.02)
+        assert len(whole_lines(round2 / "victim")) >= 3, "the victim exported nothing to kill it in"
+        workers["victim"].send_signal(signal.SIGKILL)
+        wait_all(workers, round2)
+        time.sleep(2.5)  # the victim's lease lapses (GOVNEWS_REDIS_LOCK_TTL=2)
+        # Round 3: two workers on the same machine (its feeds are read back) finish the job.
+        wait_all(start_workers(mirror, tmp_path / "round3", redis_url, ["a", "b"]), tmp_path / "round3")
+        assert_every_article_once(mirror, whole_lines(tmp_path))
