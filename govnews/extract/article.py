@@ -25,10 +25,11 @@ from parsel import Selector
 from govnews.extract.blocks import (
     SKIP_TAGS,
     TEMPLATE_TEXT_RE,
+    is_directive,
     is_hidden,
     is_inside,
-    may_be_templated,
     template_widgets,
+    templated_by_text,
     text_of,
     visible_paragraphs,
 )
@@ -113,6 +114,8 @@ _LABEL_INSIDE_RE = re.compile(r"[\u4e00-\u9fff]{2,8}\s*[:：]")
 _INFO_LABEL_RE = re.compile(
     r"(发布时间|发布日期|信息来源|文章来源|来源|稿源|作者|责任编辑|编辑|字号|字体|浏览次数|阅读次数|点击数|访问量)\s*[:：]|[【】|｜]"
 )
+# What every match of _INFO_LABEL_RE holds: a line without one is read no further.
+_INFO_MARK_RE = re.compile(r"[:：【】|｜]")
 # Where an info-bar value ends at the latest: the next `label：` of any name
 # (发布时间：2021-04-07 信息发布人：管理员).
 _NEXT_LABEL_RE = re.compile(r"\s[\u4e00-\u9fff]{2,8}\s*[:：]")
@@ -175,10 +178,10 @@ def _meta_of(tags: Iterable[_Element]) -> dict[str, str]:
     """The gov meta tags' values of ``tags`` (``<meta name=…>``, in document order)."""
     meta: dict[str, str] = {}
     for tag in tags:
-        name = _META_BY_LOWER.get(tag.attrib.get("name", "").strip().lower())
+        name = _META_BY_LOWER.get(str(tag.get("name", "")).strip().lower())
         if not name or name in meta:
             continue
-        value = collapse_whitespace(tag.attrib.get("content", ""))
+        value = collapse_whitespace(str(tag.get("content", "")))
         # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
         if value and value.lower() not in _META_PLACEHOLDERS and not TEMPLATE_TEXT_RE.search(value):
             meta[name] = value
@@ -282,8 +285,8 @@ def read_info(lines: list[str]) -> dict[str, str]:
     first occurrence of each field."""
     found: dict[str, str] = {}
     for line in lines:
-        if len(line) > 200:
-            continue  # a prose paragraph, not an info bar
+        if len(line) > 200 or not _INFO_MARK_RE.search(line):
+            continue  # a prose paragraph, or no label in it
         matches = list(_INFO_LABEL_RE.finditer(line))
         for i, match in enumerate(matches):
             key = _INFO_FIELDS.get(match.group(1))
@@ -342,7 +345,6 @@ _LABEL_FIRSTS = frozenset(label[0] for label in POLICY_LABELS)
 # A known label anywhere in the page's text, its characters spaced out by anything that
 # collapses to a space: no element's text can open with a label where this finds none.
 _ANY_LABEL_RE = re.compile("|".join(r"[\s\ufeff]*".join(label) for label in POLICY_LABELS))
-_PAGE_TEXT = etree.XPath("string()", smart_strings=False)
 
 
 def label_openers(root: _Element) -> list[_Element]:
@@ -356,7 +358,7 @@ def label_openers(root: _Element) -> list[_Element]:
     >>> [el.tag for el in label_openers(fromstring("<div> <b>\u3000索引号</b>：K28 <p>正文</p></div>"))]
     ['div', 'b']
     """
-    if not _ANY_LABEL_RE.search(_PAGE_TEXT(root)):  # type: ignore[arg-type] # string() is a str
+    if not _ANY_LABEL_RE.search(text_of(root)):
         return []
     firsts: dict[_Element, str] = {}
     openers: list[_Element] = []
@@ -593,6 +595,7 @@ class _PageIndex:
             self._read_beside(other)
         for el in root.iter(etree.Element):
             names: list[str] = el.keys()  # type: ignore[assignment] # attribute names are str
+            directive = False
             for name in names:
                 if name == "class":
                     classes = str(el.get("class"))
@@ -601,9 +604,12 @@ class _PageIndex:
                 elif name in {"style", "hidden"}:
                     if is_hidden(el):
                         self.hidden.add(el)
-                elif name == "id" and el.get("id") == "articleFJ":
-                    self.attachment_boxes.append(el)
-            if may_be_templated(el, names, el.text):
+                elif name == "id":
+                    if el.get("id") == "articleFJ":
+                        self.attachment_boxes.append(el)
+                elif is_directive(name):
+                    directive = True
+            if directive or templated_by_text(el, el.text):
                 self.templated.append(el)
             tag = el.tag
             if tag == "meta":
