@@ -13,6 +13,10 @@ Resetting a column forgets its walks: its next run walks it to the end again (li
 only; nothing already exported is exported again). Resetting a store deletes it: the next
 run exports every article again, as new. Either waits for nobody: while a run holds the
 store's lock, the command refuses with exit code 3.
+
+With ``REDIS_URL`` set (setting or environment), the same for the stores in Redis
+(docs/distributed.md): every site with keys under ``govnews:{<site>}:``, the lease's holder
+if a run holds one, and resets that take the site's lease first.
 """
 
 from __future__ import annotations
@@ -25,10 +29,10 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from govnews.pipelines.incremental_state import store_path_for
+from govnews.pipelines.incremental_state import site_key, store_path_for
 from govnews.sites import wuhan
 from govnews.spiders.arguments import ArgumentError, parse_base_url
-from govnews.state import StateStore, StoreLocked, acquire_lock, lock_path, state_dir
+from govnews.state import StateStore, Store, StoreLocked, acquire_lock, lock_path, redis_url, state_dir
 
 EXIT_LOCKED = 3
 
@@ -57,6 +61,9 @@ class Command(ScrapyCommand):
             raise UsageError(f"unexpected argument(s): {' '.join(args)}", print_help=False)
         if (opts.reset_column or opts.reset_store) and not opts.site:
             raise UsageError("--reset-column and --reset-store need --site BASE_URL", print_help=False)
+        if url := redis_url(self.settings):
+            self._run_redis(url, opts)
+            return
         if opts.site:
             try:
                 stores = [store_path_for(self.settings, parse_base_url(opts.site))]
@@ -72,6 +79,62 @@ class Command(ScrapyCommand):
             print(f"no state store in {state_dir(self.settings.get('GOVNEWS_STATE_DIR'))}")
         for path in stores:
             describe(path)
+
+    def _run_redis(self, url: str, opts: argparse.Namespace) -> None:
+        from govnews.state_redis import (  # noqa: PLC0415 - redis only when asked for
+            RedisStateStore,
+            acquire_redis_lock,
+            connect,
+            describe,
+            site_prefix,
+        )
+
+        if opts.site:
+            try:
+                sites = [site_key(parse_base_url(opts.site))]
+            except ArgumentError as error:
+                raise UsageError(str(error), print_help=False) from None
+        else:
+            client = connect(url)
+            try:
+                found = (
+                    k.decode() if isinstance(k, bytes) else k for k in client.scan_iter(match="govnews:{*}:schema")
+                )
+                sites = sorted(k[len("govnews:{") : -len("}:schema")] for k in found)
+            finally:
+                client.close()
+        if opts.reset_column or opts.reset_store:
+            try:
+                lock = acquire_redis_lock(url, sites[0])
+            except StoreLocked as error:
+                print(f"error: {error}", file=sys.stderr)
+                self.exitcode = EXIT_LOCKED
+                return
+            store = RedisStateStore.connect(url, sites[0], lock=lock)
+            name = describe(url, sites[0])
+            try:
+                if opts.reset_store:
+                    deleted = store.drop()
+                    print(f"deleted {deleted} keys of {name}: the next run exports every article again")
+                else:
+                    section = wuhan.normalize_section(opts.reset_column)
+                    store.reset_column(section)
+                    print(f"{name}: walks of {section} forgotten: its next run walks it to the end again")
+            finally:
+                store.close()
+                lock.release()
+            return
+        if not sites:
+            print(f"no state store in {describe(url, '*')}")
+        for key in sites:
+            store = RedisStateStore.connect(url, key)
+            try:
+                holder = store._r.get(site_prefix(key) + "lock")
+                describe_store(store, describe(url, key))
+                if holder:
+                    print(f"  held by a run now: {holder.decode() if isinstance(holder, bytes) else holder}")
+            finally:
+                store.close()
 
     def _reset(self, path: Path, column: str | None, whole: bool) -> None:
         if not path.exists():
@@ -101,22 +164,27 @@ class Command(ScrapyCommand):
 
 
 def describe(path: Path) -> None:
-    """Print one store: articles, each column's last complete walk, pending rows, open feeds."""
+    """Print one SQLite store (see :func:`describe_store`)."""
     store = StateStore(path)
     try:
-        print(f"{path}: {len(store)} articles known")
-        walks = store.walks()
-        for walk in walks:
-            print(
-                f"  {walk.column}: last complete walk {walk.completed} (run {walk.run}): "
-                f"{walk.list_pages} list pages, {walk.rows_seen} rows, ended at {walk.ended}"
-            )
-        if not walks:
-            print("  no complete walk yet: the next run walks every column to its end")
-        pending = store.pending(w.column for w in walks)
-        if pending:
-            print(f"  {len(pending)} rows pending (listed, not exported yet: fetched again by every run)")
-        for feed in store.feeds(open_only=True):
-            print(f"  open feed (its run did not close it): {feed.path} (run {feed.run})")
+        describe_store(store, str(path))
     finally:
         store.close()
+
+
+def describe_store(store: Store, name: str) -> None:
+    """Print one store: articles, each column's last complete walk, pending rows, open feeds."""
+    print(f"{name}: {len(store)} articles known")
+    walks = store.walks()
+    for walk in walks:
+        print(
+            f"  {walk.column}: last complete walk {walk.completed} (run {walk.run}): "
+            f"{walk.list_pages} list pages, {walk.rows_seen} rows, ended at {walk.ended}"
+        )
+    if not walks:
+        print("  no complete walk yet: the next run walks every column to its end")
+    pending = store.pending(w.column for w in walks)
+    if pending:
+        print(f"  {len(pending)} rows pending (listed, not exported yet: fetched again by every run)")
+    for feed in store.feeds(open_only=True):
+        print(f"  open feed (its run did not close it): {feed.path} (run {feed.run})")

@@ -187,14 +187,14 @@ def test_family_arguments_are_checked_before_anything_starts(args: list[str], me
 
 
 def start_workers(
-    mirror: FamilyMirror, root: Path, redis_url: str, names: list[str]
+    mirror: FamilyMirror, root: Path, redis_url: str, names: list[str], *, at_once: int = 1
 ) -> dict[str, subprocess.Popen[str]]:
     env = {**os.environ, "REDIS_URL": redis_url, "PYTHONWARNINGS": "error::DeprecationWarning"}
     workers = {}
     for name in names:
         output = root / name
         output.mkdir(parents=True, exist_ok=True)
-        cmd = family_command(mirror, output, GOVNEWS_FAMILY_SITES_AT_ONCE=1, GOVNEWS_REDIS_LOCK_TTL=2)
+        cmd = family_command(mirror, output, GOVNEWS_FAMILY_SITES_AT_ONCE=at_once, GOVNEWS_REDIS_LOCK_TTL=2)
         with (output / "crawl.log").open("w") as log:  # the child keeps its own descriptor
             workers[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     return workers
@@ -249,3 +249,31 @@ def test_a_worker_killed_mid_site_loses_nothing_and_doubles_nothing(redis_url: s
         # Round 3: two workers on the same machine (its feeds are read back) finish the job.
         wait_all(start_workers(mirror, tmp_path / "round3", redis_url, ["a", "b"]), tmp_path / "round3")
         assert_every_article_once(mirror, whole_lines(tmp_path))
+
+
+def test_govnews_state_lists_and_resets_the_redis_stores(
+    family_mirror: FamilyMirror, redis_url: str, tmp_path: Path
+) -> None:
+    from govnews.state_redis import acquire_redis_lock  # noqa: PLC0415 - redis tests only
+
+    wait_all(start_workers(family_mirror, tmp_path, redis_url, ["w"], at_once=0), tmp_path)
+    env = {**os.environ, "REDIS_URL": redis_url}
+    state = [sys.executable, "-m", "scrapy", "govnews-state"]
+    listing = run_command(state, env=env)
+    assert listing.returncode == 0, listing.stderr
+    per_site = Counter(key for key, _ in family_mirror.model.expected_articles())
+    for key, count in per_site.items():
+        site = urlsplit(family_mirror.base_url(key)).netloc
+        assert f"(site {site}): {count} articles known" in listing.stdout
+    jianghan = family_mirror.base_url("jianghan")
+    lock = acquire_redis_lock(redis_url, urlsplit(jianghan).netloc)
+    try:
+        refused = run_command([*state, "--site", jianghan, "--reset-store"], env=env)
+    finally:
+        lock.release()
+    assert refused.returncode == 3 and "is in use by another run" in refused.stderr
+    reset = run_command([*state, "--site", jianghan, "--reset-store"], env=env)
+    assert reset.returncode == 0 and "the next run exports every article again" in reset.stdout
+    after = run_command(state, env=env)
+    assert f"(site {urlsplit(jianghan).netloc})" not in after.stdout
+    assert after.stdout.count("articles known") == len(per_site) - 1
