@@ -287,19 +287,22 @@ def job_state(listing: Mapping[str, Any], job: str) -> str | None:
 
 
 def read_verdict(log: str) -> tuple[str, str] | None:
-    """The verdict of the run's last health block and that block's first line; None when the log has none.
+    """The verdict of the run's health block and that block's first line; None when the log
+    has none. A ``family`` job logs one block per site: the first failed one, else the last.
 
     >>> read_verdict("2026-12-01 04:39:00 [govnews.health.summary] ERROR: Health checks FAILED: 9 of 11 "
     ...              "checks failed; 0 items\\n  pages  rows\\n")
     ('failed', 'Health checks FAILED: 9 of 11 checks failed; 0 items')
     >>> read_verdict("[govnews.health.summary] ERROR: Health check list_pages failed: column /sy/kwh/") is None
     True
+    >>> read_verdict("Health checks FAILED: 1 of 9\\nHealth checks PASSED: 9 checks\\n")[0]
+    'failed'
     """
     matches = list(_HEALTH_LINE_RE.finditer(log))
     if not matches:
         return None
-    last = matches[-1]
-    return last["verdict"].lower(), last[0].strip()
+    worst = next((m for m in matches if m["verdict"] == "FAILED"), matches[-1])
+    return worst["verdict"].lower(), worst[0].strip()
 
 
 def failed_check_lines(log: str) -> list[str]:

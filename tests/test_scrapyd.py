@@ -61,12 +61,17 @@ def expected_urls(site: MirrorSite, base_url: str) -> set[str]:
     }
 
 
+# www and the family's sites of SITE.md, each with its probe, and the family run.
+_SITES = ("wuhan", "jianghan", "wuchang", "jiangan", "qiaokou", "hongshan", "wehdz", "tjj")
+EGG_SPIDERS = sorted(["family", *_SITES, *(f"{s}_probe" for s in _SITES)])
+
+
 def assert_deployed(proc_stdout: str, proc_stderr: str, returncode: int) -> None:
     assert returncode == 0, proc_stdout + proc_stderr
     answer = json.loads(proc_stdout.strip().splitlines()[-1])
     assert answer["status"] == "ok"
     assert answer["project"] == PROJECT
-    assert answer["spiders"] == 2  # wuhan and its probe, wuhan_probe
+    assert answer["spiders"] == len(EGG_SPIDERS)
 
 
 # -- scrapyd without authentication ---------------------------------------------------
@@ -97,7 +102,7 @@ def egg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[zipfile.ZipFile]:
 
 def test_scrapyd_deploy_uploads_the_egg_with_its_spider(scrapyd: Scrapyd) -> None:
     assert scrapyd.api("listprojects.json")["projects"] == [PROJECT]
-    assert scrapyd.api("listspiders.json", {"project": PROJECT})["spiders"] == [SPIDER, f"{SPIDER}_probe"]
+    assert scrapyd.api("listspiders.json", {"project": PROJECT})["spiders"] == EGG_SPIDERS
     assert len(scrapyd.api("listversions.json", {"project": PROJECT})["versions"]) == 1
 
 
