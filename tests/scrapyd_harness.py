@@ -373,9 +373,11 @@ def start_scrapyd(
     max_proc: int = 4,
     startup_timeout: float = 30,
     attempts: int = 3,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Scrapyd]:
     """Run scrapyd in ``base_dir`` (its working directory, config, eggs, logs, dbs, HOME)
-    for the ``with`` block; stopped cleanly at the end, whatever happens inside."""
+    for the ``with`` block; stopped cleanly at the end, whatever happens inside. ``env``
+    adds variables to scrapyd's environment, which its jobs inherit (``REDIS_URL``)."""
     base_dir.mkdir(parents=True, exist_ok=True)
     # scrapyd and Scrapy both read the closest scrapy.cfg above their working directory.
     stray = [parent / "scrapy.cfg" for parent in base_dir.resolve().parents if (parent / "scrapy.cfg").exists()]
@@ -391,7 +393,7 @@ def start_scrapyd(
             process = subprocess.Popen(
                 [sys.executable, "-m", "scrapyd"],
                 cwd=base_dir,
-                env=clean_environ(base_dir / "home"),
+                env=clean_environ(base_dir / "home", env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -14,6 +14,7 @@ invariants on what the workers wrote and what the mirror's servers saw:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -32,6 +33,7 @@ import pytest
 from govnews.sites.family import SITES_BY_KEY
 from tests.conftest import ROOT, run_command
 from tests.mirror.family import FamilyMirror
+from tests.scrapyd_harness import start_scrapyd
 
 SHARED = ROOT.parent / "shared"
 
@@ -160,7 +162,7 @@ def test_family_crawls_every_site_in_one_process_each_at_its_own_rate(
     assert max(first for first, _ in spans) < min(last for _, last in spans)
     # One feed per site, each in the site spider's directory.
     assert {Path(feed).parent.name for feed, _ in whole_lines(tmp_path)} == set(FAMILY)
-    assert re.search(r"^family: 7 sites$", proc.stderr, re.MULTILINE)
+    assert re.search(r"INFO: family: 7 sites$", proc.stderr, re.MULTILINE)
 
 
 @pytest.mark.parametrize(
@@ -277,3 +279,41 @@ def test_govnews_state_lists_and_resets_the_redis_stores(
     after = run_command(state, env=env)
     assert f"(site {urlsplit(jianghan).netloc})" not in after.stdout
     assert after.stdout.count("articles known") == len(per_site) - 1
+
+
+def test_two_scrapyd_nodes_sharing_one_redis_split_the_family(
+    family_mirror: FamilyMirror, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """docs/distributed.md's two nodes, for real: two scrapyd servers whose jobs see one
+    REDIS_URL, the egg deployed to both, ``family`` scheduled on both at once."""
+    base = tmp_path_factory.mktemp("nodes")
+    base_urls = ",".join(f"{key}={url}" for key, url in family_mirror.base_urls.items())
+    args = {"sites": ",".join(FAMILY), "base_urls": base_urls}
+    with contextlib.ExitStack() as stack:
+        nodes = {
+            name: stack.enter_context(start_scrapyd(base / name, env={"REDIS_URL": redis_url}))
+            for name in ("node-a", "node-b")
+        }
+        jobs = {}
+        for node in nodes.values():
+            deployed = node.deploy()
+            assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        for name, node in nodes.items():
+            output = base / name / "output"
+            settings = {
+                "DOWNLOAD_DELAY": str(DELAY),
+                "AUTOTHROTTLE_ENABLED": "False",
+                "GOVNEWS_FAMILY_SITES_AT_ONCE": "2",
+                "GOVNEWS_OUTPUT_DIR": str(output),
+                "GOVNEWS_STATE_DIR": str(output / "state"),
+                "LOG_LEVEL": "INFO",
+            }
+            jobs[name] = node.schedule(spider="family", args=args, settings=settings)
+        for name, node in nodes.items():
+            node.wait_for_job(jobs[name], timeout=300)
+            log = node.job_log(jobs[name], spider="family")
+            assert "family: 7 sites" in log and "Health checks FAILED" not in log, log[-3000:]
+        lines = [(feed, item) for feed, item in whole_lines(base) if "/output/" in feed]
+        assert_every_article_once(family_mirror, lines)
+        per_node = Counter(Path(feed).relative_to(base).parts[0] for feed, _ in lines)
+        assert set(per_node) == {"node-a", "node-b"}, per_node  # both nodes took a share

@@ -17,6 +17,7 @@ a user's stop, verdict ``stopped``, not a failure.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -128,7 +129,8 @@ class Command(ScrapyCrawlCommand):
         )
         family.start()
         self.crawler_process.start()
-        print(family.report(), file=sys.stderr, flush=True)
+        # Logged, so that a scrapyd job's log (Scrapy's LOG_FILE) has it too.
+        logging.getLogger("govnews.family").log(logging.ERROR if family.failed else logging.INFO, family.report())
         if self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
         elif family.failed or self.crawler_process.bootstrap_failed:
