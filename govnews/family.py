@@ -49,6 +49,8 @@ SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days")
 PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
 DEFAULT_SITES_AT_ONCE = 0
 TAKEN_KEY = "govnews:{{{site}}}:family_taken"
+# A round's mark outlives any round; it expires so that Redis keeps nothing forever.
+ROUND_MARK_TTL = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -192,9 +194,17 @@ class FamilyCrawl:
                 self.outcomes[site.key] = SiteOutcome(site.key, "done", note="crawled by another worker")
                 return
         logger.info("site %s (%s): crawl starts at %s", site.key, site.name, base_url)
-        crawler = self.process.create_crawler(self.process.spider_loader.load(site.key))
+        try:
+            crawler = self.process.create_crawler(self.process.spider_loader.load(site.key))
+            result: Any = self.process.crawl(crawler, **self.arguments.spider_arguments(site, self.job))
+        except Exception as error:
+            # The site's crawl could not start: counted as failed, its lock freed, the others go on.
+            logger.exception("site %s: the crawl could not start", site.key)
+            if lock is not None:
+                lock.release()
+            self.outcomes[site.key] = SiteOutcome(site.key, "crawled", verdict="failed", note=str(error))
+            return
         self.running[site.key] = crawler
-        result: Any = self.process.crawl(crawler, **self.arguments.spider_arguments(site, self.job))
         finished = partial(self._finished, site, crawler, lock)
         if hasattr(result, "addBoth"):
             result.addBoth(finished)
@@ -210,7 +220,7 @@ class FamilyCrawl:
         taken = self.redis.get(name)
         if taken is not None and float(taken) >= self.started_at:
             return True
-        self.redis.set(name, repr(time.time()))
+        self.redis.set(name, repr(time.time()), ex=ROUND_MARK_TTL)
         return False
 
     def _finished(self, site: Site, crawler: Crawler, lock: Lock | None, result: Any) -> Any:
