@@ -112,14 +112,16 @@ _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.
 def _text_without(el: _Element, skip: _Element | None = None) -> str:
     """The text of ``el`` without ``skip``'s subtree (its tail stays: it belongs to the
     parent), without script/style, and with template placeholders removed."""
-    parts: list[str] = []
+    parts: list[str] = [el.text] if el.text else []
 
     def walk(node: _Element) -> None:
-        if node.text and isinstance(node.tag, str):
-            parts.append(node.text)
         for child in node:
-            if isinstance(child.tag, str) and child is not skip and child.tag not in SKIP_TAGS:
-                walk(child)
+            tag = child.tag
+            if child is not skip and isinstance(tag, str) and tag not in SKIP_TAGS:
+                if child.text:
+                    parts.append(child.text)
+                if len(child):
+                    walk(child)
             if child.tail:
                 parts.append(child.tail)
 
