@@ -25,6 +25,7 @@ __all__ = [
     "collapse_whitespace",
     "content_hash",
     "dedupe_paragraphs",
+    "has_control_characters",
     "is_residue_only",
     "normalize_for_comparison",
     "strip_control_characters",
@@ -37,6 +38,7 @@ __all__ = [
 # whitespace of every kind: characters that render as nothing (zero-width space and
 # joiners, word joiner, BOM, soft hyphen).
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH_RE = re.compile(f"[{_ZERO_WIDTH}]")
 
 # Client-side template markup that the page's JavaScript never filled in. Complete
 # constructs come first in the alternation so that they win over the bare tokens
@@ -123,6 +125,16 @@ def strip_control_characters(text: str) -> tuple[str, int]:
     return text.translate(_INVISIBLE_TABLE), found
 
 
+def has_control_characters(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` holds a character :func:`strip_control_characters` removes:
+    one search over them all.
+
+    >>> has_control_characters(["标题", "正文\u200b"]), has_control_characters(["标题", "正文"])
+    (True, False)
+    """
+    return _INVISIBLE_RE.search(" ".join(texts)) is not None
+
+
 def without_control_characters(text: str) -> tuple[str, int]:
     r""":func:`strip_control_characters` for a one-line field (title, paragraph, name):
     where anything went, whitespace is collapsed as well.
@@ -151,10 +163,7 @@ def normalize_for_comparison(text: str) -> str:
         text = html.unescape(text)
     # "".join(split()) drops exactly what ``\s`` matches, faster than a regex.
     text = "".join(_nfkc(text).split())
-    for char in _ZERO_WIDTH:
-        if char in text:
-            text = text.replace(char, "")
-    return text
+    return _ZERO_WIDTH_RE.sub("", text) if _ZERO_WIDTH_RE.search(text) else text
 
 
 def _nfkc(text: str) -> str:
@@ -279,8 +288,12 @@ def dedupe_paragraphs(paragraphs: Iterable[str], also_seen: Iterable[str] = ()) 
     return kept, dropped
 
 
-def _dedupe(paragraphs: Iterable[str], also_seen: Iterable[str]) -> tuple[list[str], list[str], int]:
-    seen = {key for key in map(normalize_for_comparison, also_seen) if key}
+def _dedupe(
+    paragraphs: Iterable[str], also_seen: Iterable[str], normalized: bool = False
+) -> tuple[list[str], list[str], int]:
+    """Kept paragraphs, their comparison forms, how many went; ``normalized``: ``also_seen``
+    is in comparison form already."""
+    seen = {key for key in (also_seen if normalized else map(normalize_for_comparison, also_seen)) if key}
     kept: list[str] = []
     keys: list[str] = []
     dropped = 0
@@ -337,6 +350,24 @@ def _file_name(url: object) -> str:
     return str(url or "").split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
+def dedupe_article(
+    paragraphs: Iterable[str],
+    title: str,
+    attachments: Iterable[Mapping[str, object]] = (),
+    images: Iterable[Mapping[str, object]] = (),
+) -> tuple[list[str], int, str]:
+    """:func:`dedupe_paragraphs` (``title`` seen already) and :func:`article_content_hash`
+    of what it keeps, each paragraph brought to its comparison form once.
+
+    >>> kept, dropped, digest = dedupe_article(["通知", "甲", "甲，", "甲,"], "通知")
+    >>> kept, dropped, digest == article_content_hash("通知", ["甲", "甲，"])
+    (['甲', '甲，'], 2, True)
+    """
+    title_key = normalize_for_comparison(title)
+    kept, keys, dropped = _dedupe(paragraphs, (title_key,), normalized=True)
+    return kept, dropped, _hash_keys(_article_keys(title_key, keys, attachments, images))
+
+
 def article_content_hash(
     title: str,
     paragraphs: Iterable[str],
@@ -355,10 +386,21 @@ def article_content_hash(
     >>> a == article_content_hash("通知", ["详见附件。"], [{"url": "./P2.pdf", "name": "乙.pdf"}])
     False
     """
-    keys = [
-        "title:" + normalize_for_comparison(title),
-        *("p:" + normalize_for_comparison(p) for p in paragraphs),
+    keys = map(normalize_for_comparison, paragraphs)
+    return _hash_keys(_article_keys(normalize_for_comparison(title), keys, attachments, images))
+
+
+def _article_keys(
+    title_key: str,
+    paragraph_keys: Iterable[str],
+    attachments: Iterable[Mapping[str, object]],
+    images: Iterable[Mapping[str, object]],
+) -> list[str]:
+    """The lines :func:`article_content_hash` hashes, the title and paragraphs already in
+    their comparison form."""
+    return [
+        "title:" + title_key,
+        *("p:" + key for key in paragraph_keys),
         *(f"a:{normalize_for_comparison(str(a.get('name') or ''))}|{_file_name(a.get('url'))}" for a in attachments),
         *(f"i:{_file_name(i.get('url'))}" for i in images),
     ]
-    return _hash_keys(keys)

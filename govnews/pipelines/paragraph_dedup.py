@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 
 from govnews.pipelines._cleaning import DUPLICATE_PARAGRAPHS, add_cleaning_count
-from govnews.text import article_content_hash, dedupe_paragraphs
+from govnews.text import dedupe_article
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -25,7 +25,8 @@ class DedupeParagraphsPipeline:
     characters, HTML entities). Sets ``content_hash`` to the hash of what the article
     says once cleaned (:func:`govnews.text.article_content_hash`: title, paragraphs
     kept, attachments, images) and adds the number dropped to
-    ``cleaning.duplicate_paragraphs``. Nothing is remembered between items.
+    ``cleaning.duplicate_paragraphs``, both in one pass (:func:`govnews.text.dedupe_article`).
+    Nothing is remembered between items.
 
     Drops: nothing.
 
@@ -43,17 +44,17 @@ class DedupeParagraphsPipeline:
         adapter = ItemAdapter(item)
         paragraphs = adapter.get("paragraphs") or []
         title = adapter.get("title")
-        also_seen = (title,) if isinstance(title, str) else ()
-        kept, dropped = dedupe_paragraphs(paragraphs, also_seen)
+        # A title that is no string (validation drops the item) is seen as "" and hashed as "".
+        kept, dropped, digest = dedupe_article(
+            paragraphs,
+            title if isinstance(title, str) else "",
+            adapter.get("attachments") or [],
+            adapter.get("images") or [],
+        )
         if dropped:
             adapter["paragraphs"] = kept
             self.stats.inc_value(f"{_PREFIX}/duplicates_removed", dropped)
             self.stats.inc_value(f"{_PREFIX}/items_changed")
-        adapter["content_hash"] = article_content_hash(
-            title if isinstance(title, str) else "",
-            kept,
-            adapter.get("attachments") or [],
-            adapter.get("images") or [],
-        )
+        adapter["content_hash"] = digest
         add_cleaning_count(adapter, DUPLICATE_PARAGRAPHS, dropped)
         return item

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 
-from govnews.text import without_control_characters
+from govnews.text import has_control_characters, without_control_characters
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -22,6 +23,8 @@ _TEXT_FIELDS: tuple[tuple[str, str | None], ...] = (
     ("author", None),
     ("editor", None),
 )
+# Lists of records and the text key of each, and what an emptied value becomes.
+_RECORD_FIELDS: tuple[tuple[str, str, str | None], ...] = (("images", "alt", None), ("attachments", "name", ""))
 
 
 class StripControlCharactersPipeline:
@@ -52,6 +55,9 @@ class StripControlCharactersPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
+        # Most items hold none: one search over all their text, and they are done with.
+        if not has_control_characters(_texts(adapter)):
+            return item
         removed = 0
 
         for name, empty in _TEXT_FIELDS:
@@ -77,7 +83,7 @@ class StripControlCharactersPipeline:
                 if dropped := len(paragraphs) - len(kept):
                     self.stats.inc_value(f"{_PREFIX}/paragraphs_dropped", dropped)
 
-        for name, key, empty in (("images", "alt", None), ("attachments", "name", "")):
+        for name, key, empty in _RECORD_FIELDS:
             records = adapter.get(name)
             if records:
                 new_records, n = _clean_key(records, key, empty)
@@ -98,6 +104,18 @@ class StripControlCharactersPipeline:
             self.stats.inc_value(f"{_PREFIX}/characters_removed", removed)
             self.stats.inc_value(f"{_PREFIX}/items_changed")
         return item
+
+
+def _texts(adapter: ItemAdapter) -> Iterator[str]:
+    """Every text the pipeline cleans, as it reads them."""
+    for name, _ in _TEXT_FIELDS:
+        if isinstance(value := adapter.get(name), str):
+            yield value
+    yield from (p for p in adapter.get("paragraphs") or () if isinstance(p, str))
+    for name, key, _ in _RECORD_FIELDS:
+        yield from (v for record in adapter.get(name) or () if isinstance(v := record.get(key), str))
+    for key, value in (adapter.get("meta") or {}).items():
+        yield from (text for text in (key, value) if isinstance(text, str))
 
 
 def _clean_key(records: list[dict[str, Any]], key: str, empty: str | None) -> tuple[list[dict[str, Any]], int]:
