@@ -183,7 +183,8 @@ def _meta_of(tags: Iterable[_Element]) -> dict[str, str]:
             continue
         value = collapse_whitespace(str(tag.get("content", "")))
         # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
-        if value and value.lower() not in _META_PLACEHOLDERS and not TEMPLATE_TEXT_RE.search(value):
+        templated = ("{" in value or "<%" in value) and TEMPLATE_TEXT_RE.search(value)
+        if value and value.lower() not in _META_PLACEHOLDERS and not templated:
             meta[name] = value
     return meta
 
@@ -609,7 +610,9 @@ class _PageIndex:
                         self.attachment_boxes.append(el)
                 elif is_directive(name):
                     directive = True
-            if directive or templated_by_text(el, el.text):
+            text = el.text
+            # Most texts hold no placeholder's opener: no call for them.
+            if directive or (text and ("{" in text or "<%" in text) and templated_by_text(el, text)):
                 self.templated.append(el)
             tag = el.tag
             if tag == "meta":

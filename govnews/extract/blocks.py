@@ -191,8 +191,10 @@ def template_widgets(root: _Element, templated: list[_Element] | None = None) ->
     if templated is None:
         templated = templated_elements(root)
     marked: list[_Element] = []
+    # The templated elements of a tree's root are all inside it (or the root itself).
+    whole_tree = root.getparent() is None
     for el in templated:
-        if el is root or not is_inside(el, root):
+        if el is root or not (whole_tree or is_inside(el, root)):
             continue
         if any(el is m or is_inside(el, m) for m in marked):
             continue
@@ -244,47 +246,49 @@ _KIND_OF_TAG: dict[object, int] = {
 def _lines(root: _Element, excluded: set[_Element] | frozenset[_Element]) -> list[str]:
     """The raw lines of ``root``; ``excluded``: elements whose subtree contributes nothing
     (skipped and hidden ones alike)."""
-    # One recursive walk appending to lists: no generator per level of the tree.
+    # One recursive walk appending to lists: no generator per level of the tree; the
+    # commonest kinds tested first.
     lines: list[str] = []
     buffer: list[str] = []
+    append = buffer.append
+    kind_of = _KIND_OF_TAG.get
 
     def walk(el: _Element) -> None:
         for child in el:
             tag = child.tag
-            kind = _KIND_OF_TAG.get(tag)
+            kind = kind_of(tag)
             if kind is None:
                 if not isinstance(tag, str):  # a comment or processing instruction: only its tail counts
                     if child.tail:
-                        buffer.append(child.tail)
+                        append(child.tail)
                     continue
-                kind = _KIND_OF_TAG.get(tag.lower(), _INLINE)
-            if kind == _NO_TEXT or child in excluded:
-                pass
-            elif kind == _BREAK:
-                if buffer:
-                    lines.append("".join(buffer))
-                    buffer.clear()
+                kind = kind_of(tag.lower(), _INLINE)
+            if kind == _INLINE:
+                if child not in excluded:
+                    if text := child.text:
+                        append(text)
+                    if len(child):
+                        walk(child)
             elif kind == _BLOCK:
-                if buffer:
-                    lines.append("".join(buffer))
-                    buffer.clear()
-                if child.text:
-                    buffer.append(child.text)
-                if len(child):
-                    walk(child)
-                if buffer:
-                    lines.append("".join(buffer))
-                    buffer.clear()
-            else:
-                if child.text:
-                    buffer.append(child.text)
-                if len(child):
-                    walk(child)
-            if child.tail:
-                buffer.append(child.tail)
+                if child not in excluded:
+                    if buffer:
+                        lines.append("".join(buffer))
+                        buffer.clear()
+                    if text := child.text:
+                        append(text)
+                    if len(child):
+                        walk(child)
+                    if buffer:
+                        lines.append("".join(buffer))
+                        buffer.clear()
+            elif kind == _BREAK and buffer and child not in excluded:
+                lines.append("".join(buffer))
+                buffer.clear()
+            if tail := child.tail:
+                append(tail)
 
     if root.text:
-        buffer.append(root.text)
+        append(root.text)
     walk(root)
     if buffer:
         lines.append("".join(buffer))
