@@ -23,6 +23,7 @@ from lxml.etree import _Element
 from parsel import Selector
 
 from govnews.extract.blocks import (
+    DIRECTIVE_FIRSTS,
     SKIP_TAGS,
     TEMPLATE_TEXT_RE,
     is_directive,
@@ -608,7 +609,7 @@ class _PageIndex:
                 elif name == "id":
                     if el.get("id") == "articleFJ":
                         self.attachment_boxes.append(el)
-                elif is_directive(name):
+                elif name[0] in DIRECTIVE_FIRSTS and is_directive(name):
                     directive = True
             text = el.text
             # Most texts hold no placeholder's opener: no call for them.

@@ -112,6 +112,8 @@ _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.
 def _text_without(el: _Element, skip: _Element | None = None) -> str:
     """The text of ``el`` without ``skip``'s subtree (its tail stays: it belongs to the
     parent), without script/style, and with template placeholders removed."""
+    if skip is None and not len(el):  # a leaf, as most templated elements are
+        return collapse_whitespace(TEMPLATE_TEXT_RE.sub("", el.text or ""))
     parts: list[str] = [el.text] if el.text else []
 
     def walk(node: _Element) -> None:
@@ -164,13 +166,14 @@ def templated_elements(root: _Element) -> list[_Element]:
     ]
 
 
-# First characters of the attribute names that :data:`_DIRECTIVE_ATTR_RE` matches.
-_DIRECTIVE_FIRSTS = frozenset("vnx:@")
+# First characters of the attribute names that :data:`_DIRECTIVE_ATTR_RE` matches: a
+# caller testing many names tests this first.
+DIRECTIVE_FIRSTS = frozenset("vnx:@")
 
 
 def is_directive(name: str) -> bool:
     """An attribute name that marks an element as browser-rendered (``v-for``, ``:href``, …)."""
-    return name[0] in _DIRECTIVE_FIRSTS and _DIRECTIVE_ATTR_RE.match(name) is not None
+    return name[0] in DIRECTIVE_FIRSTS and _DIRECTIVE_ATTR_RE.match(name) is not None
 
 
 def templated_by_text(el: _Element, text: str | None) -> bool:

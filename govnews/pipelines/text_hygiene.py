@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -106,16 +105,15 @@ class StripControlCharactersPipeline:
         return item
 
 
-def _texts(adapter: ItemAdapter) -> Iterator[str]:
+def _texts(adapter: ItemAdapter) -> list[str]:
     """Every text the pipeline cleans, as it reads them."""
-    for name, _ in _TEXT_FIELDS:
-        if isinstance(value := adapter.get(name), str):
-            yield value
-    yield from (p for p in adapter.get("paragraphs") or () if isinstance(p, str))
+    texts = [value for name, _ in _TEXT_FIELDS if isinstance(value := adapter.get(name), str)]
+    texts += [p for p in adapter.get("paragraphs") or () if isinstance(p, str)]
     for name, key, _ in _RECORD_FIELDS:
-        yield from (v for record in adapter.get(name) or () if isinstance(v := record.get(key), str))
+        texts += [value for record in adapter.get(name) or () if isinstance(value := record.get(key), str)]
     for key, value in (adapter.get("meta") or {}).items():
-        yield from (text for text in (key, value) if isinstance(text, str))
+        texts += [text for text in (key, value) if isinstance(text, str)]
+    return texts
 
 
 def _clean_key(records: list[dict[str, Any]], key: str, empty: str | None) -> tuple[list[dict[str, Any]], int]:
