@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import codecs
-import re
 
 _GB_FAMILY = frozenset({"gb2312", "gbk", "gb18030", "hz"})
 # Share of undecodable bytes above which a candidate is not the page's charset.
@@ -24,18 +23,24 @@ _MAX_ERROR_SHARE = 0.001
 
 # Above this share of undecodable characters a page is garbage, not text.
 UNDECODABLE_MAX_SHARE = 0.02
-_UNDECODABLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+# The control characters that count: C0 but tab, line feed and carriage return; DEL.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def undecodable_share(text: str) -> float:
-    """Share of replacement and control characters in ``text``.
+    """Share of replacement and control characters (:data:`_CONTROL_BYTES`) in ``text``.
 
     >>> undecodable_share("正文"), undecodable_share("\ufffd\x01ab")
     (0.0, 0.5)
     """
     if not text:
         return 0.0
-    return len(_UNDECODABLE_RE.findall(text)) / len(text)
+    # In UTF-8 a byte below 0x80 is the ASCII character itself, so the control bytes
+    # deleted count the control characters: C speed, where a regular expression scanning
+    # the text cost a sixtieth of the page's time.
+    encoded = text.encode("utf-8", "surrogatepass")
+    controls = len(encoded) - len(encoded.translate(None, _CONTROL_BYTES))
+    return (controls + text.count("\ufffd")) / len(text)
 
 
 def _canonical(name: str) -> str:
