@@ -69,6 +69,8 @@ def corrected_encoding(body: bytes, declared: str) -> str | None:
         utf8_ok = True
     if utf8_ok:
         return None if declared == "utf-8" else "utf-8"
+    if declared in _GB_FAMILY:
+        return None  # declared GBK and not UTF-8: the declaration holds (no decoding needed to say so)
     # Declared UTF-8 (or anything else outside the GB family) but not valid UTF-8: GBK?
     gb_fits = _error_share(body, "gb18030") <= _MAX_ERROR_SHARE < _error_share(body, declared)
-    return "gb18030" if declared not in _GB_FAMILY and gb_fits else None
+    return "gb18030" if gb_fits else None
