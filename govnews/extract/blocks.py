@@ -194,12 +194,14 @@ def template_widgets(root: _Element, templated: list[_Element] | None = None) ->
     if templated is None:
         templated = templated_elements(root)
     marked: list[_Element] = []
+    marked_set: set[_Element] = set()
     # The templated elements of a tree's root are all inside it (or the root itself).
     whole_tree = root.getparent() is None
     for el in templated:
         if el is root or not (whole_tree or is_inside(el, root)):
             continue
-        if any(el is m or is_inside(el, m) for m in marked):
+        # Inside (or one of) the widgets marked: one pass up its ancestors, in C.
+        if el in marked_set or not marked_set.isdisjoint(el.iterancestors()):
             continue
         widget = el
         # Widen to ancestors whose remaining text is no more than a label.
@@ -211,6 +213,7 @@ def template_widgets(root: _Element, templated: list[_Element] | None = None) ->
             widget = parent
             parent = widget.getparent()
         marked.append(widget)
+        marked_set.add(widget)
         previous = widget.getprevious()
         while previous is not None and not isinstance(previous.tag, str):
             previous = previous.getprevious()
@@ -218,6 +221,7 @@ def template_widgets(root: _Element, templated: list[_Element] | None = None) ->
             label = collapse_whitespace(text_of(previous))
             if label and is_widget_label(label) and len(list(previous.iter())) <= 3:
                 marked.append(previous)
+                marked_set.add(previous)
     return marked
 
 
