@@ -591,6 +591,8 @@ class _PageIndex:
         self.scripts: list[_Element] = []
         self.attachment_boxes: list[_Element] = []
         """Elements ``id="articleFJ"``, the attachment list."""
+        # A subtree's root may sit inside a hidden ancestor (find_body of a subtree).
+        self.hidden.update(a for a in root.iterancestors() if is_hidden(a))
         # Tags, scripts and boxes are the document's; a broken page may hold elements beside
         # its root (a second <html>), which the walk of the root's tree does not reach.
         for other in reversed(list(root.itersiblings(etree.Element, preceding=True))):
