@@ -180,7 +180,7 @@ class WuhanSpider(scrapy.Spider):
             cb_kwargs={"row": row},
             headers=headers or None,
             meta=meta or None,
-            priority=_list_priority(page_index) + 1,
+            priority=_article_priority(page_index),
         )
 
     # -- list pages ------------------------------------------------------------
@@ -392,7 +392,7 @@ class WuhanSpider(scrapy.Spider):
         return scrapy.Request(
             wuhan.request_url(remaining[0], self.args.base_url),
             # Straight after its first page: a partial article waits in memory.
-            priority=_list_priority(0) + 1,
+            priority=_article_priority(0),
             callback=self.parse_article_page_n,
             errback=self.article_failed,
             cb_kwargs={"first_url": url, "page": page, "row": row, "remaining": remaining[1:]},
@@ -504,12 +504,19 @@ class WuhanSpider(scrapy.Spider):
             self._article_skipped(request, "redirect_loop")
 
 
+def _article_priority(page_index: int) -> int:
+    """The priority of the articles listed on list page ``page_index`` (0 for the first):
+    an earlier page's articles go first, so that the articles waiting in the scheduler are
+    at most two pages' worth per column, whatever the size of the site (memory stays flat)."""
+    return 1 - 2 * page_index
+
+
 def _list_priority(page_index: int) -> int:
-    """A list page's priority; its articles get one more. A page's articles go before the
-    next list page of any column, so that the articles waiting in the scheduler are at most
-    a few pages' worth, whatever the size of the site (memory stays flat); a later list
-    page still goes before the articles of pages after it."""
-    return -2 * page_index
+    """A list page goes before the articles of the page before it (it is asked for while
+    they download, so the next page's articles are ready when they are done: no pause
+    between pages), but after those of the page two before it (the walk never runs ahead
+    by more than a page)."""
+    return _article_priority(page_index - 1) + 1
 
 
 def origin_url(request: scrapy.Request) -> str:
