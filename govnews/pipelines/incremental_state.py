@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from govnews.sites import wuhan
+from govnews.sites import family
+from govnews.sites.site import netloc_of
 from govnews.state import Record, StoreLocked, open_store, reconcile, state_dir, store_path
 from govnews.state_redis import LeaseLost
 
@@ -30,15 +32,16 @@ LEASE_LOST_REASON = "store_lease_lost"
 
 
 def site_key(base_url: str) -> str:
-    """One key per site: the real site's schemes, ports and hosts fold to
-    ``www.wuhan.gov.cn``; a mirror keeps ``host:port``.
+    """One key per site: a real site's schemes, ports and hosts fold to its host in the
+    family table (``www.wuhan.gov.cn`` for ``3g.``); a mirror keeps ``host:port``.
 
     >>> site_key("http://3g.wuhan.gov.cn:80"), site_key("https://www.wuhan.gov.cn:443")
     ('www.wuhan.gov.cn', 'www.wuhan.gov.cn')
-    >>> site_key("http://127.0.0.1:8000")
-    '127.0.0.1:8000'
+    >>> site_key("http://www.jianghan.gov.cn"), site_key("http://127.0.0.1:8000")
+    ('www.jianghan.gov.cn', '127.0.0.1:8000')
     """
-    return wuhan.netloc_of(wuhan.canonical_url(base_url, base_url))
+    site = family.site_of_host(urlsplit(base_url).hostname or "")
+    return site.host if site is not None else netloc_of(base_url)
 
 
 def store_path_for(settings: BaseSettings, base_url: str) -> Path:

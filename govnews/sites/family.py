@@ -95,6 +95,15 @@ def site_named(key: str) -> Site:
     return SITES_BY_KEY[key]
 
 
+def site_of_host(host: str) -> Site | None:
+    """The row whose real hosts (its host and aliases) include ``host``; None for a mirror.
+
+    >>> site_of_host("3g.wuhan.gov.cn").key, site_of_host("tjj.wuhan.gov.cn").key, site_of_host("127.0.0.1")
+    ('wuhan', 'tjj', None)
+    """
+    return next((site for site in SITES if site.is_real_host(host)), None)
+
+
 def column_name(path: str) -> str | None:
     """The name of column ``path`` on whichever site of the table has it (health labels)."""
     return next((site.columns_by_path[path].name for site in SITES if path in site.columns_by_path), None)

@@ -102,14 +102,26 @@ class Site:
 
     def allowed_netlocs(self, base_url: str) -> frozenset[str]:
         """Hosts (``host[:port]``) a crawl from ``base_url`` may request: the site's hosts
-        when the base is the real site; a mirror crawl never leaves its own host and port."""
+        when the base is the real site; a mirror crawl never leaves its own host and port.
+
+        >>> from govnews.sites.wuhan import SITE
+        >>> sorted(SITE.allowed_netlocs("https://www.wuhan.gov.cn")), SITE.allowed_netlocs("http://127.0.0.1:8000")
+        (['3g.wuhan.gov.cn', 'wuhan.gov.cn', 'www.wuhan.gov.cn'], frozenset({'127.0.0.1:8000'}))
+        """
         netloc = netloc_of(base_url)
         return self.known_hosts if self.is_real_host(netloc) else frozenset({netloc})
 
     def canonical_url(self, url: str) -> str:
         """One article, one URL: on the real site every host and scheme folds to
         :attr:`base_url`; on a mirror the URL keeps the mirror's origin. Query and
-        fragment are dropped."""
+        fragment are dropped.
+
+        >>> from govnews.sites.wuhan import SITE
+        >>> SITE.canonical_url("http://3g.wuhan.gov.cn/sy/whyw/202205/t20220527_1.shtml?x=1#a")
+        'https://www.wuhan.gov.cn/sy/whyw/202205/t20220527_1.shtml'
+        >>> SITE.canonical_url("http://127.0.0.1:8000/sy/whyw/")
+        'http://127.0.0.1:8000/sy/whyw/'
+        """
         parts = urlsplit(url)
         if self.is_real_host((parts.hostname or "").lower()):
             return urlunsplit((self.scheme, self.host, parts.path or "/", "", ""))

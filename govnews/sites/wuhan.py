@@ -31,9 +31,6 @@ __all__ = [
     "SITE_DOMAIN",
     "TITLE_SUFFIX_RE",
     "Column",
-    "allowed_netlocs",
-    "canonical_url",
-    "is_real_site_host",
     "list_page_path",
     "netloc_of",
     "normalize_section",
@@ -77,28 +74,3 @@ SITE = Site(
     aliases=KNOWN_HOSTS - {SITE_DOMAIN},
 )
 """www.wuhan.gov.cn, the family's first row (govnews.sites.family)."""
-
-
-def is_real_site_host(host: str) -> bool:
-    return SITE.is_real_host(host)
-
-
-def allowed_netlocs(base_url: str) -> frozenset[str]:
-    """Hosts (``host[:port]``) a crawl from ``base_url`` may request: the base host, plus
-    the site's known mirrors when the base is the real site. A mirror crawl never leaves
-    its own host and port."""
-    return SITE.allowed_netlocs(base_url)
-
-
-def canonical_url(url: str, base_url: str) -> str:
-    """One article, one URL.
-
-    On the real site every host and scheme folds to ``https://www.wuhan.gov.cn``; on a
-    mirror the URL keeps the mirror's origin. Query and fragment are dropped.
-
-    >>> canonical_url("http://3g.wuhan.gov.cn/sy/whyw/202205/t20220527_1.shtml?x=1#a", "https://www.wuhan.gov.cn")
-    'https://www.wuhan.gov.cn/sy/whyw/202205/t20220527_1.shtml'
-    >>> canonical_url("http://127.0.0.1:8000/sy/whyw/", "http://127.0.0.1:8000")
-    'http://127.0.0.1:8000/sy/whyw/'
-    """
-    return SITE.canonical_url(url)
