@@ -37,13 +37,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Literal
 from urllib.parse import urlsplit
 
 from . import phrases
 from .layout import attr, esc
+from .server import QuietHTTPServer, ServedInThread, raise_keyboard_interrupt
 from .site import MirrorResponse
 
 BodyForm = Literal["view_trs_ueditor", "trs_editor_view", "bare_trs_editor_view"]
@@ -439,9 +440,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the access log is ``FamilyServer.access_log``."""
 
 
-class _FamilyHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _FamilyHTTPServer(QuietHTTPServer):
     def __init__(self, address: tuple[str, int], model: FamilyModel, key: str) -> None:
         super().__init__(address, _Handler)
         self.model = model
@@ -453,21 +452,18 @@ class _FamilyHTTPServer(ThreadingHTTPServer):
         with self._log_lock:
             self.access.append((time.monotonic(), path))
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-
-class FamilyServer:
+class FamilyServer(ServedInThread):
     """One site of the family over HTTP on 127.0.0.1, from a daemon thread."""
+
+    _server: _FamilyHTTPServer
 
     def __init__(self, model: FamilyModel, key: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.model = model
         self.key = key
         self.spec = model.spec(key)
         self._server = _FamilyHTTPServer((host, port), model, key)
-        self._thread: threading.Thread | None = None
+        self.thread_name = f"family-{key}-{self.port}"
 
     @property
     def port(self) -> int:
@@ -491,21 +487,6 @@ class FamilyServer:
         """Seconds between consecutive requests (of paths not in ``exclude``)."""
         times = [t for t, path in self.access_log if urlsplit(path).path not in exclude]
         return [b - a for a, b in itertools.pairwise(times)]
-
-    def start(self) -> FamilyServer:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name=f"family-{self.key}-{self.port}", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
 
 
 @dataclass
@@ -563,16 +544,12 @@ class FamilyMirror:
         self.stop()
 
 
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the Wuhan site family mirror until Ctrl-C.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-page", type=int, default=15)
     opts = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     with FamilyMirror(seed=opts.seed, per_page=opts.per_page) as family:
         for key, server in family.servers.items():
             columns = ",".join(c.path for c in server.spec.columns)

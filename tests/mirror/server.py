@@ -21,6 +21,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Self
 
 from .site import VARIANTS, MirrorSite
 
@@ -82,9 +83,57 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the request log is ``MirrorServer.requests``."""
 
 
-class _Server(ThreadingHTTPServer):
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server for tests: daemon threads, and a client that drops its
+    connection (timeouts, cancelled downloads) is no error."""
+
     daemon_threads = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class ServedInThread:
+    """Serves ``_server`` from a daemon thread between :meth:`start` and :meth:`stop`;
+    a context manager."""
+
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread | None = None
+    thread_name = "server"
+
+    def start(self) -> Self:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._server.serve_forever, name=self.thread_name, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    """A SIGTERM handler: ``kill`` from a script ends a serving loop as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+class _Server(QuietHTTPServer):
     def __init__(self, address: tuple[str, int], site: MirrorSite) -> None:
         super().__init__(address, _Handler)
         self.host = address[0]
@@ -92,12 +141,6 @@ class _Server(ThreadingHTTPServer):
         self._log_lock = threading.Lock()
         self.request_log: list[str] = []
         self.response_log: list[tuple[str, int]] = []
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that drops its connection (timeouts, cancelled downloads) is no error."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def log_request_path(self, path: str) -> None:
         with self._log_lock:
@@ -121,13 +164,15 @@ class _Server(ThreadingHTTPServer):
             self.response_log.clear()
 
 
-class MirrorServer:
+class MirrorServer(ServedInThread):
     """Serve a ``MirrorSite`` over HTTP from a daemon thread; use as a context manager."""
+
+    _server: _Server
 
     def __init__(self, site: MirrorSite, host: str = "127.0.0.1", port: int = 0) -> None:
         self.site = site
         self._server = _Server((host, port), site)
-        self._thread: threading.Thread | None = None
+        self.thread_name = f"mirror-{self.port}"
 
     @property
     def port(self) -> int:
@@ -155,34 +200,6 @@ class MirrorServer:
     def clear_requests(self) -> None:
         self._server.clear()
 
-    def start(self) -> MirrorServer:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name=f"mirror-{self.port}", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> MirrorServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the www.wuhan.gov.cn mirror until Ctrl-C.")
@@ -205,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     # Ctrl-C (or `kill`, from a script) ends the loop cleanly.
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:
