@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.conftest import family_crawl_command
 from tests.mirror.family import FamilyMirror
 from tests.redis_server import RedisServer
 
@@ -38,22 +39,8 @@ SLACK = 0.005
 
 
 def command(mirror: FamilyMirror, output: Path, delay: float, at_once: int) -> list[str]:
-    base_urls = ",".join(f"{key}={url}" for key, url in mirror.base_urls.items())
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(mirror.base_urls)}"]
-    cmd += ["-a", f"base_urls={base_urls}"]
-    settings = {
-        "DOWNLOAD_DELAY": delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
-        "AUTOTHROTTLE_ENABLED": False,
-        "LOG_LEVEL": "WARNING",
-        "GOVNEWS_PROGRESS": "log",
-        "GOVNEWS_FAMILY_SITES_AT_ONCE": at_once,
-        "GOVNEWS_OUTPUT_DIR": output,
-        "GOVNEWS_STATE_DIR": output / "state",
-    }
-    for key, value in settings.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
+    quiet = {"LOG_LEVEL": "WARNING", "GOVNEWS_PROGRESS": "log", "RANDOMIZE_DOWNLOAD_DELAY": False}
+    return family_crawl_command(mirror, output, delay=delay, GOVNEWS_FAMILY_SITES_AT_ONCE=at_once, **quiet)
 
 
 @dataclass

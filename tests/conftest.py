@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.mirror.family import FamilyMirror
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.redis_server import INSTALL_HINT, REQUIRE_ENV, RedisServer, redis_required, redis_server_binary
@@ -29,6 +30,26 @@ FAST_SETTINGS = {
     "LOG_LEVEL": "INFO",
 }
 _STAT_RE = re.compile(r"'(govnews/[^']+)': (\d+)")
+
+
+def family_crawl_command(mirror: FamilyMirror, output: Path, *args: str, delay: float, **settings: Any) -> list[str]:
+    """``scrapy crawl family`` over every site of the family ``mirror``: one request at a
+    time per host with ``delay`` and no AutoThrottle, feeds and state under ``output``;
+    ``settings`` add to or replace these."""
+    base_urls = ",".join(f"{key}={url}" for key, url in mirror.base_urls.items())
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(mirror.base_urls)}"]
+    cmd += ["-a", f"base_urls={base_urls}", *args]
+    polite_but_quick = {
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "LOG_LEVEL": "INFO",
+        "GOVNEWS_OUTPUT_DIR": str(output),
+        "GOVNEWS_STATE_DIR": str(output / "state"),
+    }
+    for key, value in {**polite_but_quick, **settings}.items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd
 
 
 @dataclass

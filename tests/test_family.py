@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from govnews.sites.family import SITES_BY_KEY
-from tests.conftest import ROOT, run_command
+from tests.conftest import ROOT, family_crawl_command, run_command
 from tests.mirror.family import FamilyMirror
 from tests.scrapyd_harness import start_scrapyd
 
@@ -95,20 +95,7 @@ def family_mirror() -> Iterator[FamilyMirror]:
 
 
 def family_command(mirror: FamilyMirror, output: Path, *args: str, **settings: Any) -> list[str]:
-    base_urls = ",".join(f"{key}={url}" for key, url in mirror.base_urls.items())
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(FAMILY)}"]
-    cmd += ["-a", f"base_urls={base_urls}", *args]
-    polite_but_quick = {
-        "DOWNLOAD_DELAY": DELAY,
-        "AUTOTHROTTLE_ENABLED": False,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "LOG_LEVEL": "INFO",
-        "GOVNEWS_OUTPUT_DIR": str(output),
-        "GOVNEWS_STATE_DIR": str(output / "state"),
-    }
-    for key, value in {**polite_but_quick, **settings}.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
+    return family_crawl_command(mirror, output, *args, delay=DELAY, **settings)
 
 
 def whole_lines(directory: Path) -> list[tuple[str, dict[str, Any]]]:
