@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from govnews.pipelines.incremental_state import site_key
 from govnews.sites.family import SITES, SITES_BY_KEY
 from govnews.sites.site import Site
-from govnews.spiders.arguments import ArgumentError, CrawlArguments, parse_base_url, parse_flag
+from govnews.spiders.arguments import ArgumentError, CrawlArguments, parse_base_url
 from govnews.state import Lock, StoreLocked, acquire_store_lock, redis_url
 
 if TYPE_CHECKING:
@@ -78,11 +78,9 @@ class FamilyArguments:
         sites = parse_sites(values["sites"]) if "sites" in values else SITES
         base_urls = parse_base_urls(values.get("base_urls", ""), sites)
         shared = {k: values[k] for k in SHARED_ARGUMENTS if k in values}
-        for site in sites:
-            # The shared arguments, checked as each site's spider will check them.
-            CrawlArguments.parse({**shared, "base_url": base_urls.get(site.key, site.base_url)}, site)
-        incremental = parse_flag("incremental", shared["incremental"]) if "incremental" in shared else True
-        return cls(sites=sites, base_urls=base_urls, shared=shared, incremental=incremental)
+        # The shared arguments, checked as each site's spider will check them.
+        checked = [CrawlArguments.parse({**shared, "base_url": base_urls.get(s.key, s.base_url)}, s) for s in sites]
+        return cls(sites=sites, base_urls=base_urls, shared=shared, incremental=checked[0].incremental)
 
     def base_url(self, site: Site) -> str:
         return self.base_urls.get(site.key, site.base_url)
