@@ -86,7 +86,6 @@ class Command(ScrapyCommand):
             acquire_redis_lock,
             connect,
             describe,
-            site_prefix,
         )
 
         if opts.site:
@@ -129,10 +128,9 @@ class Command(ScrapyCommand):
         for key in sites:
             store = RedisStateStore.connect(url, key)
             try:
-                holder = store._r.get(site_prefix(key) + "lock")
                 describe_store(store, describe(url, key))
-                if holder:
-                    print(f"  held by a run now: {holder.decode() if isinstance(holder, bytes) else holder}")
+                if holder := store.lease_holder():
+                    print(f"  held by a run now: {', '.join(f'{k} {v}' for k, v in sorted(holder.items()))}")
             finally:
                 store.close()
 

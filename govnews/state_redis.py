@@ -248,17 +248,28 @@ def acquire_redis_lock(
             raise
         if not taken:
             client.close()
-            try:
-                holder = json.loads(current) if current else {}
-            except ValueError:
-                holder = {}
-            holder = holder if isinstance(holder, dict) else {}
-            holder.pop("token", None)
             lease = remaining / 1000 if isinstance(remaining, int) and remaining > 0 else ttl
-            raise StoreLocked(describe(url, site_key), holder, lease_seconds=lease)
+            raise StoreLocked(describe(url, site_key), lease_holder(current), lease_seconds=lease)
         lock = RedisLock(client, url, site_key, value, ttl)
         _HELD[(url, key)] = lock
         return lock
+
+
+def lease_holder(raw: str | bytes | None) -> dict[str, Any]:
+    """Who holds a lease, from the lock key's value: pid, host and start; never its token
+    (only the holder may renew or free it). Empty for no lease or an unreadable value.
+
+    >>> lease_holder('{"pid": 7, "host": "node-a", "started": "2026-12-01T02:00:00Z", "token": "x"}')
+    {'pid': 7, 'host': 'node-a', 'started': '2026-12-01T02:00:00Z'}
+    """
+    try:
+        holder = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(holder, dict):
+        return {}
+    holder.pop("token", None)
+    return holder
 
 
 def describe(url: str, site_key: str) -> str:
@@ -338,6 +349,10 @@ class RedisStateStore:
     def keys(self) -> list[str]:
         """Every key of this site, the lock included."""
         return sorted(self._r.scan_iter(match=site_prefix(self.site_key).replace("{", "\\{").replace("}", "\\}") + "*"))
+
+    def lease_holder(self) -> dict[str, Any]:
+        """Who holds the site's lease now (:func:`lease_holder`); empty when no run does."""
+        return lease_holder(self._r.get(site_prefix(self.site_key) + "lock"))
 
     def drop(self) -> int:
         """Delete every key of the site but its lock (the next run exports everything
