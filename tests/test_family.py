@@ -85,6 +85,21 @@ def test_the_hand_copy_above_is_site_md_s_table() -> None:
     assert "`tjj.wuhan.gov.cn`" in section and "`/xwzx/sjyw/index.shtml`" in section
 
 
+def test_only_a_run_holding_the_sites_lease_takes_the_sites_frontier() -> None:
+    """The leaseholder flushes the site's frontier at start; a probe or a run without the
+    store (no lease) must not flush it under the leaseholder, so it keeps one of its own."""
+    from govnews.spiders.family import TjjProbeSpider, TjjSpider  # noqa: PLC0415 - made from the table
+
+    base = "http://127.0.0.1:8107"
+    site_frontier = "govnews:{127.0.0.1:8107}:frontier"
+    assert TjjSpider(base_url=base).frontier_name == site_frontier
+    others = {
+        TjjSpider(base_url=base, incremental="0", _job="full").frontier_name,
+        TjjProbeSpider(base_url=base, probe="1", _job="probe").frontier_name,
+    }
+    assert others == {f"{site_frontier}:full", f"{site_frontier}:probe"}
+
+
 # -- one process -------------------------------------------------------------------------
 
 

@@ -81,8 +81,12 @@ class WuhanSpider(scrapy.Spider):
         # incremental decisions (govnews.incremental).
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
         self.followed_urls: set[str] = set()
-        # The site's frontier in Redis in distributed mode (govnews.frontier).
-        self.frontier_name = f"govnews:{{{site_key(self.args.base_url)}}}:frontier"
+        # The site's frontier in Redis in distributed mode (govnews.frontier). It belongs to
+        # the run holding the site's lease (the crawl command takes it for an incremental
+        # run that is no probe), which flushes it at start: any other run keeps its own.
+        leased = self.args.incremental and not self.args.probe
+        own = "" if leased else f":{job_id(self)}"
+        self.frontier_name = f"govnews:{{{site_key(self.args.base_url)}}}:frontier{own}"
         unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]
         if unknown and not self.args.urls:
             # Checked before any request: a typo shows at once, a column we do not list yet is allowed.
