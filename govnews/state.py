@@ -9,11 +9,16 @@ What it keeps:
 
 * ``articles`` — every article exported (URL, content hash, revision, validators);
 * ``contents`` — the first URL exported for each content hash (``duplicate_of``);
-* ``covered`` — per column, the rows seen by complete walks (the walk rule, see
-  :mod:`govnews.incremental`); ``walks`` — each column's last complete walk;
-* ``pending`` — rows a complete walk listed but no run has exported yet (their page
-  failed): retried by every run of the column;
-* ``feeds`` — the manifest of feed files this store journals: path, run, open/closed.
+* ``covered`` — per column, the rows walks have read (the walk rule, see
+  :mod:`govnews.incremental`); ``gaps`` — the stretches of each column's list no walk has
+  read yet; ``column_state`` — where each column's list ended when a walk last read it
+  whole, and its last audit; ``walks`` — each column's last complete walk;
+* ``pending`` — rows a walk read but no run has exported yet (their page failed, or the
+  run stopped first): retried by every run of the column;
+* ``dead`` — dead links (404 or 410) with their row's title and date: not owed, fetched
+  again only when the row changes or by an audit walk;
+* ``manifest`` — the feed files this store journals: path, run, open/closed;
+* ``meta`` — the store's id (stamped at creation) and schema version.
 
 Crash safety rests on one rule: **the feed files are the journal**. An article is
 recorded as exported only after its line is in a feed file; a run killed between the two
@@ -48,6 +53,7 @@ import json
 import os
 import socket
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -56,7 +62,8 @@ from typing import IO, Any, Protocol
 
 from govnews.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+"""2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -97,6 +104,32 @@ CREATE TABLE IF NOT EXISTS manifest (
     opened TEXT NOT NULL,
     closed TEXT,
     reconciled_size INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gaps (
+    col TEXT NOT NULL,
+    upper TEXT,
+    lower TEXT,
+    since TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gaps_col ON gaps (col);
+CREATE TABLE IF NOT EXISTS column_state (
+    col TEXT PRIMARY KEY,
+    end_rows INTEGER,
+    ended_at TEXT,
+    last_audit TEXT,
+    short_end TEXT
+);
+CREATE TABLE IF NOT EXISTS dead (
+    url TEXT PRIMARY KEY,
+    col TEXT NOT NULL,
+    title TEXT,
+    row_date TEXT,
+    since TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_col ON dead (col, since);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 # Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
@@ -153,6 +186,75 @@ class WalkRecord:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A stretch of a column's list no walk has read: below the row ``upper`` (None: from the
+    top) down to the row ``lower`` (None: to the column's end)."""
+
+    upper: str | None
+    lower: str | None
+
+
+@dataclass(frozen=True)
+class ColumnState:
+    """What the store knows of a column's list, beyond its rows: read at a walk's start."""
+
+    gaps: tuple[Gap, ...] = ()
+    end_rows: int | None = None
+    """Rows of the column when a walk last read it whole, to its end."""
+    ended_at: str | None = None
+    """When that walk was recorded."""
+    last_audit: str | None = None
+    """When a walk last read every list page of the column (an audit, or a whole walk)."""
+    short_end: str | None = None
+    """The last row before a doubted end (short of ``end_rows``, or before a pager's count),
+    seen once: a second walk ending at the same row accepts the end."""
+    withdrawn_since: int = 0
+    """Dead links of the column found since ``ended_at``."""
+
+
+@dataclass(frozen=True)
+class DeadLink:
+    """A row whose article answered 404 or 410, with the row as it read then."""
+
+    url: str
+    column: str
+    title: str | None
+    row_date: str | None
+    since: str
+
+    def row_changed(self, title: str | None, row_date: str | None) -> bool:
+        """The row now reads otherwise (a title or a date both known and different).
+
+        >>> DeadLink("u", "/c/", "通知", "2026-01-02", "t").row_changed("通知（更正）", "2026-01-02")
+        True
+        >>> DeadLink("u", "/c/", None, None, "t").row_changed("通知", "2026-01-02")
+        False
+        """
+        return bool(
+            (title and self.title and title != self.title) or (row_date and self.row_date and row_date != self.row_date)
+        )
+
+
+@dataclass(frozen=True)
+class WalkOutcome:
+    """What a walk of a run that ended records (:meth:`Store.record_walk`)."""
+
+    column: str
+    seen: tuple[str, ...]
+    """Rows it read: covered from now on; those not exported (nor dead links) become pending."""
+    gaps: tuple[Gap, ...]
+    """The column's gaps after this walk: they replace the stored ones."""
+    complete: WalkRecord | None = None
+    """Set for a complete walk: the column's last complete walk."""
+    end_rows: int | None = None
+    """Set when the walk read the column whole to its end: its rows then."""
+    audited: bool = False
+    """The walk read every list page of the column (an audit, or a whole walk)."""
+    short_end: str | None = None
+    """The last row before a doubted end (:attr:`ColumnState.short_end`); None clears it."""
+
+
+@dataclass(frozen=True)
 class FeedEntry:
     path: Path
     run: str
@@ -195,8 +297,13 @@ class Store(Protocol):
     def touch(self, urls: Iterable[str]) -> None: ...
     def is_due_for_refresh(self, record: Record, refresh_days: int, today: date) -> bool: ...
     def covered(self, column: str, urls: Iterable[str]) -> set[str]: ...
-    def is_dead_link(self, column: str, url: str) -> bool: ...
-    def complete_walk(self, walk: WalkRecord, seen: Iterable[str], gone: Iterable[str] = ()) -> int: ...
+    def column_state(self, column: str) -> ColumnState: ...
+    def record_walk(self, outcome: WalkOutcome) -> int: ...
+    def dead_link(self, url: str) -> DeadLink | None: ...
+    def mark_dead(self, links: Iterable[DeadLink]) -> None: ...
+    def dead_links(self) -> list[DeadLink]: ...
+    @property
+    def store_id(self) -> str: ...
     def last_walk(self, column: str) -> WalkRecord | None: ...
     def walks(self) -> list[WalkRecord]: ...
     def reset_column(self, column: str) -> None: ...
@@ -230,6 +337,11 @@ def due_for_refresh(record: Record, refresh_days: int, today: date) -> bool:
 
 
 # -- the lock ----------------------------------------------------------------------------
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be used as it is (a newer schema, a store that vanished); the
+    message says what is wrong and what to do."""
 
 
 class StoreLocked(RuntimeError):
@@ -327,10 +439,42 @@ class StateStore:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
-        for table in _LEGACY_TABLES:
-            self._db.execute(f"DROP TABLE IF EXISTS {table}")
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            self._db.close()
+            raise StoreError(
+                f"the state store {path} has schema {version}, newer than this release's {SCHEMA_VERSION}: "
+                "upgrade govnews, or point GOVNEWS_STATE_DIR elsewhere"
+            )
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            for table in _LEGACY_TABLES:
+                self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            if version == 2:
+                self._migrate_from_2()
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (utc_stamp(),))
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.store_id: str = str(self._db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
+
+    def _migrate_from_2(self) -> None:
+        """Schema 2 → 3, in place: a dead link was a covered row neither pending nor exported
+        (its title and date unknown: learnt when its row is next read); a column's audit clock
+        starts now (its first audit comes GOVNEWS_AUDIT_DAYS after the upgrade)."""
+        now = utc_stamp()
+        self._db.execute(
+            """INSERT OR IGNORE INTO dead (url, col, title, row_date, since)
+               SELECT url, col, NULL, NULL, ? FROM covered c
+               WHERE NOT EXISTS (SELECT 1 FROM pending p WHERE p.url = c.url)
+                 AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url)""",
+            (now,),
+        )
+        self._db.execute(
+            "INSERT OR IGNORE INTO column_state (col, last_audit) SELECT col, ? FROM walks",
+            (now,),
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -376,6 +520,7 @@ class StateStore:
                 [(row[1], row[0]) for row in rows if row[1]],
             )
             self._db.executemany("DELETE FROM pending WHERE url = ?", [(row[0],) for row in rows])
+            self._db.executemany("DELETE FROM dead WHERE url = ?", [(row[0],) for row in rows])
 
     def first_url(self, content_hash: str) -> str | None:
         """The URL first exported with this content, if any."""
@@ -410,42 +555,96 @@ class StateStore:
             )
         return found
 
-    def is_dead_link(self, column: str, url: str) -> bool:
-        """A row a complete walk of ``column`` listed, never exported and not owed: its
-        page answered 404 or 410 (or was given up)."""
+    def column_state(self, column: str) -> ColumnState:
+        """The column's open gaps, its last known end and audit, and the dead links found since."""
+        gaps = tuple(
+            Gap(upper, lower)
+            for upper, lower in self._db.execute(
+                "SELECT upper, lower FROM gaps WHERE col = ? ORDER BY rowid", (column,)
+            )
+        )
         row = self._db.execute(
-            """SELECT EXISTS (SELECT 1 FROM covered WHERE col = ? AND url = ?)
-                      AND NOT EXISTS (SELECT 1 FROM pending WHERE url = ?)
-                      AND NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)""",
-            (column, url, url, url),
+            "SELECT end_rows, ended_at, last_audit, short_end FROM column_state WHERE col = ?", (column,)
         ).fetchone()
-        return bool(row[0])
+        if row is None:
+            return ColumnState(gaps=gaps)
+        end_rows, ended_at, last_audit, short_end = row
+        withdrawn = 0
+        if ended_at is not None:
+            withdrawn = int(
+                self._db.execute(
+                    "SELECT count(*) FROM dead WHERE col = ? AND since >= ?", (column, ended_at)
+                ).fetchone()[0]
+            )
+        return ColumnState(gaps, end_rows, ended_at, last_audit, short_end, withdrawn)
 
-    def complete_walk(self, walk: WalkRecord, seen: Iterable[str], gone: Iterable[str] = ()) -> int:
-        """Record a complete walk of ``walk.column``: every row it saw becomes covered,
-        and those not exported yet become pending, but for ``gone`` (dead links: their
-        page answered 404 or 410). Returns the number made pending."""
-        urls = list(dict.fromkeys(seen))
-        dead = set(gone)
+    def record_walk(self, outcome: WalkOutcome) -> int:
+        """Record a walk (:class:`WalkOutcome`) in one transaction: the rows it read become
+        covered, those neither exported nor dead become pending; the column's gaps are
+        replaced by the outcome's; its end, audit and (for a complete walk) last complete
+        walk are updated. Returns the number of rows made pending."""
+        column = outcome.column
+        urls = list(dict.fromkeys(outcome.seen))
         now = utc_stamp()
         with self._transaction():
-            self._db.executemany(
-                "INSERT OR IGNORE INTO covered (col, url) VALUES (?, ?)", [(walk.column, u) for u in urls]
-            )
+            self._db.executemany("INSERT OR IGNORE INTO covered (col, url) VALUES (?, ?)", [(column, u) for u in urls])
             before = self._db.total_changes
             self._db.executemany(
                 """INSERT OR IGNORE INTO pending (url, col, attempts, since)
-                   SELECT ?, ?, 0, ? WHERE NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)""",
-                [(u, walk.column, now, u) for u in urls if u not in dead],
+                   SELECT ?, ?, 0, ? WHERE NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)
+                                       AND NOT EXISTS (SELECT 1 FROM dead WHERE url = ?)""",
+                [(u, column, now, u, u) for u in urls],
             )
             made_pending = self._db.total_changes - before
-            self._db.execute(
-                """INSERT INTO walks (col, run, completed, list_pages, rows_seen, ended) VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(col) DO UPDATE SET run = excluded.run, completed = excluded.completed,
-                       list_pages = excluded.list_pages, rows_seen = excluded.rows_seen, ended = excluded.ended""",
-                (walk.column, walk.run, walk.completed, walk.list_pages, walk.rows_seen, walk.ended),
+            self._db.execute("DELETE FROM gaps WHERE col = ?", (column,))
+            self._db.executemany(
+                "INSERT INTO gaps (col, upper, lower, since) VALUES (?, ?, ?, ?)",
+                [(column, g.upper, g.lower, now) for g in outcome.gaps],
             )
+            self._db.execute("INSERT OR IGNORE INTO column_state (col) VALUES (?)", (column,))
+            if outcome.end_rows is not None:
+                self._db.execute(
+                    "UPDATE column_state SET end_rows = ?, ended_at = ? WHERE col = ?",
+                    (outcome.end_rows, now, column),
+                )
+            if outcome.audited:
+                self._db.execute("UPDATE column_state SET last_audit = ? WHERE col = ?", (now, column))
+            self._db.execute("UPDATE column_state SET short_end = ? WHERE col = ?", (outcome.short_end, column))
+            if (walk := outcome.complete) is not None:
+                self._db.execute(
+                    """INSERT INTO walks (col, run, completed, list_pages, rows_seen, ended)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(col) DO UPDATE SET run = excluded.run, completed = excluded.completed,
+                           list_pages = excluded.list_pages, rows_seen = excluded.rows_seen,
+                           ended = excluded.ended""",
+                    (walk.column, walk.run, walk.completed, walk.list_pages, walk.rows_seen, walk.ended),
+                )
         return made_pending
+
+    # -- dead links ---------------------------------------------------------------
+
+    def dead_link(self, url: str) -> DeadLink | None:
+        row = self._db.execute("SELECT url, col, title, row_date, since FROM dead WHERE url = ?", (url,)).fetchone()
+        return DeadLink(*row) if row else None
+
+    def mark_dead(self, links: Iterable[DeadLink]) -> None:
+        """Remember dead links (a known title or date is kept when the new one has none);
+        they are owed no more."""
+        rows = [(d.url, d.column, d.title, d.row_date, d.since) for d in links]
+        with self._transaction():
+            self._db.executemany(
+                """INSERT INTO dead (url, col, title, row_date, since) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT(url) DO UPDATE SET col = excluded.col,
+                       title = coalesce(excluded.title, dead.title),
+                       row_date = coalesce(excluded.row_date, dead.row_date)""",
+                rows,
+            )
+            self._db.executemany("DELETE FROM pending WHERE url = ?", [(row[0],) for row in rows])
+
+    def dead_links(self) -> list[DeadLink]:
+        return [
+            DeadLink(*row) for row in self._db.execute("SELECT url, col, title, row_date, since FROM dead ORDER BY url")
+        ]
 
     def last_walk(self, column: str) -> WalkRecord | None:
         row = self._db.execute(
@@ -465,7 +664,7 @@ class StateStore:
         """Forget a column's walks: its next run walks it to the end again (nothing is
         exported twice: the articles stay known)."""
         with self._transaction():
-            for table in ("covered", "walks", "pending"):
+            for table in ("covered", "walks", "pending", "gaps", "column_state"):
                 self._db.execute(f"DELETE FROM {table} WHERE col = ?", (column,))
 
     # -- pending rows -------------------------------------------------------------

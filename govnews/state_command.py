@@ -171,7 +171,8 @@ def describe(path: Path) -> None:
 
 
 def describe_store(store: Store, name: str) -> None:
-    """Print one store: articles, each column's last complete walk, pending rows, open feeds."""
+    """Print one store: articles, each column's last complete walk, its open gaps and last
+    audit, pending rows, dead links, open feeds."""
     print(f"{name}: {len(store)} articles known")
     walks = store.walks()
     for walk in walks:
@@ -181,8 +182,19 @@ def describe_store(store: Store, name: str) -> None:
         )
     if not walks:
         print("  no complete walk yet: the next run walks every column to its end")
-    pending = store.pending(w.column for w in walks)
+    dead = store.dead_links()
+    columns = sorted({w.column for w in walks} | {d.column for d in dead if d.column})
+    for column in columns:
+        state = store.column_state(column)
+        if state.gaps:
+            ends = ", ".join(f"after {g.upper or 'the top'} to {g.lower or 'the end'}" for g in state.gaps)
+            print(f"  {column}: {len(state.gaps)} gap(s) no walk has read yet (the next run reads through): {ends}")
+        if state.last_audit:
+            print(f"  {column}: last read whole (audit) {state.last_audit}")
+    pending = store.pending(columns)
     if pending:
         print(f"  {len(pending)} rows pending (listed, not exported yet: fetched again by every run)")
+    if dead:
+        print(f"  {len(dead)} dead links (404/410; asked again when their row changes, or by an audit walk)")
     for feed in store.feeds(open_only=True):
         print(f"  open feed (its run did not close it): {feed.path} (run {feed.run})")

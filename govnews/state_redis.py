@@ -18,8 +18,12 @@ one slot, so a write is one ``MULTI``/``EXEC`` transaction)::
     govnews:{<site>}:pending             hash  url -> JSON {col, attempts, since}
     govnews:{<site>}:manifest            hash  "<host>\\t<path>" -> JSON {host, path, run, opened, closed,
                                                                          reconciled_size}
+    govnews:{<site>}:gaps                hash  column -> JSON [[upper, lower], …] (stretches no walk has read)
+    govnews:{<site>}:colstate            hash  column -> JSON {end_rows, ended_at, last_audit, short_end}
+    govnews:{<site>}:dead                hash  url -> JSON {col, title, date, since} (dead links)
+    govnews:{<site>}:meta                hash  store_id, created
     govnews:{<site>}:lock                string JSON {pid, host, started, token}, with a TTL (the lease)
-    govnews:{<site>}:schema              string the layout's version
+    govnews:{<site>}:schema              string the layout's version (1: before gaps and dead links; 2)
 
 The lock (:class:`RedisLock`): one run at a time per site, as the ``flock`` of the SQLite
 store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.state.StoreLocked`
@@ -61,16 +65,21 @@ from redis.client import Pipeline
 
 from govnews.state import (
     DEFAULT_LEASE_TTL,
+    ColumnState,
+    DeadLink,
     FeedEntry,
+    Gap,
     Record,
+    StoreError,
     StoreLocked,
+    WalkOutcome,
     WalkRecord,
     due_for_refresh,
     utc_stamp,
 )
 
 KEY_PREFIX = "govnews"
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -330,8 +339,61 @@ class RedisStateStore:
         self._pending = prefix + "pending"
         self._manifest = prefix + "manifest"
         self._covered_prefix = prefix + "covered:"
+        self._gaps = prefix + "gaps"
+        self._colstate = prefix + "colstate"
+        self._dead = prefix + "dead"
+        self._meta = prefix + "meta"
+        self._schema = prefix + "schema"
         self._client_owned = False
-        self._r.set(prefix + "schema", LAYOUT_VERSION, nx=True)
+        self._open_layout()
+        self.store_id: str = str(self._r.hget(self._meta, "store_id"))
+
+    def _open_layout(self) -> None:
+        """Create the layout, or bring an older one up to date in place (layout 1 → 2)."""
+        raw_version = self._r.get(self._schema)
+        version = str(raw_version) if raw_version is not None else None
+        if version is not None and int(version) > int(LAYOUT_VERSION):
+            raise StoreError(
+                f"the state store {self.path} has layout {version}, newer than this release's {LAYOUT_VERSION}: "
+                "upgrade govnews on every worker"
+            )
+        if version == LAYOUT_VERSION and self._r.hexists(self._meta, "store_id"):
+            return
+        if version == "1":
+            self._migrate_from_1()
+        store_id, created = uuid.uuid4().hex, utc_stamp()
+
+        def stage(pipe: Pipeline) -> None:
+            pipe.hsetnx(self._meta, "store_id", store_id)
+            pipe.hsetnx(self._meta, "created", created)
+            pipe.set(self._schema, LAYOUT_VERSION)
+
+        self._write(stage)
+
+    def _migrate_from_1(self) -> None:
+        """Layout 1 → 2, as the SQLite store's schema 2 → 3: a dead link was a covered row
+        neither pending nor exported; a column's audit clock starts now."""
+        now = utc_stamp()
+        dead: dict[Any, Any] = {}
+        for key in self._r.scan_iter(match=self._covered_prefix.replace("{", "\\{").replace("}", "\\}") + "*"):
+            column = key[len(self._covered_prefix) :]
+            urls = list(self._r.smembers(key))
+            if not urls:
+                continue
+            pending = self._r.hmget(self._pending, urls)
+            exported = self._r.hmget(self._articles, urls)
+            for url, owed, known in zip(urls, pending, exported, strict=True):
+                if owed is None and known is None:
+                    dead[url] = json.dumps({"col": column, "title": None, "date": None, "since": now})
+        audits: dict[Any, Any] = {column: json.dumps({"last_audit": now}) for column in self._r.hkeys(self._walks)}
+
+        def stage(pipe: Pipeline) -> None:
+            if dead:
+                pipe.hset(self._dead, mapping=dead)
+            if audits:
+                pipe.hset(self._colstate, mapping=audits)
+
+        self._write(stage)
 
     @classmethod
     def connect(
@@ -436,6 +498,7 @@ class RedisStateStore:
                 if r.content_hash:
                     pipe.hsetnx(self._contents, r.content_hash, r.url)
             pipe.hdel(self._pending, *urls)
+            pipe.hdel(self._dead, *urls)
 
         self._write(stage)
 
@@ -477,50 +540,121 @@ class RedisStateStore:
             found.update(u for u, flag in zip(chunk, flags, strict=True) if flag)
         return found
 
-    def is_dead_link(self, column: str, url: str) -> bool:
-        """A row a complete walk of ``column`` listed, never exported and not owed: its
-        page answered 404 or 410 (or was given up)."""
+    def column_state(self, column: str) -> ColumnState:
+        """The column's open gaps, its last known end and audit, and the dead links found since."""
         pipe = self._r.pipeline(transaction=False)
-        pipe.sismember(self._covered_key(column), url)
-        pipe.hexists(self._pending, url)
-        pipe.hexists(self._articles, url)
-        listed, owed, exported = pipe.execute()
-        return bool(listed) and not owed and not exported
+        pipe.hget(self._gaps, column)
+        pipe.hget(self._colstate, column)
+        raw_gaps, raw_state = pipe.execute()
+        gaps = tuple(Gap(upper, lower) for upper, lower in json.loads(raw_gaps)) if raw_gaps else ()
+        data = json.loads(raw_state) if raw_state else {}
+        ended_at = data.get("ended_at")
+        withdrawn = 0
+        if ended_at is not None:
+            for raw in self._r.hvals(self._dead):
+                dead = json.loads(raw)
+                if dead["col"] == column and dead["since"] >= ended_at:
+                    withdrawn += 1
+        return ColumnState(
+            gaps, data.get("end_rows"), ended_at, data.get("last_audit"), data.get("short_end"), withdrawn
+        )
 
-    def complete_walk(self, walk: WalkRecord, seen: Iterable[str], gone: Iterable[str] = ()) -> int:
-        """Record a complete walk of ``walk.column``: every row it saw becomes covered,
-        and those not exported yet become pending, but for ``gone`` (dead links: their
-        page answered 404 or 410). Returns the number made pending."""
-        urls = list(dict.fromkeys(seen))
-        dead = set(gone)
+    def record_walk(self, outcome: WalkOutcome) -> int:
+        """Record a walk (:class:`govnews.state.WalkOutcome`) in one transaction, with the
+        SQLite store's rules. Returns the number of rows made pending."""
+        column = outcome.column
+        urls = list(dict.fromkeys(outcome.seen))
         now = utc_stamp()
-        exported = set()
+        owed: list[str] = []
         if urls:
-            exported = {u for u, raw in zip(urls, self._r.hmget(self._articles, urls), strict=True) if raw}
-        owed = [u for u in urls if u not in dead and u not in exported]
-        entry = json.dumps({"col": walk.column, "attempts": 0, "since": now}, ensure_ascii=False)
-        walk_json = json.dumps(
-            {
-                "column": walk.column,
-                "run": walk.run,
-                "completed": walk.completed,
-                "list_pages": walk.list_pages,
-                "rows_seen": walk.rows_seen,
-                "ended": walk.ended,
-            },
-            ensure_ascii=False,
+            exported = self._r.hmget(self._articles, urls)
+            dead = self._r.hmget(self._dead, urls)
+            owed = [u for u, e, d in zip(urls, exported, dead, strict=True) if e is None and d is None]
+        entry = json.dumps({"col": column, "attempts": 0, "since": now}, ensure_ascii=False)
+        raw_state = self._r.hget(self._colstate, column)
+        state = json.loads(raw_state) if raw_state else {}
+        if outcome.end_rows is not None:
+            state["end_rows"], state["ended_at"] = outcome.end_rows, now
+        if outcome.audited:
+            state["last_audit"] = now
+        state["short_end"] = outcome.short_end
+        walk = outcome.complete
+        walk_json = (
+            json.dumps(
+                {
+                    "column": walk.column,
+                    "run": walk.run,
+                    "completed": walk.completed,
+                    "list_pages": walk.list_pages,
+                    "rows_seen": walk.rows_seen,
+                    "ended": walk.ended,
+                },
+                ensure_ascii=False,
+            )
+            if walk is not None
+            else None
         )
 
         def stage(pipe: Pipeline) -> None:
             if urls:
-                pipe.sadd(self._covered_key(walk.column), *urls)
+                pipe.sadd(self._covered_key(column), *urls)
             for u in owed:
                 pipe.hsetnx(self._pending, u, entry)
-            pipe.hset(self._walks, walk.column, walk_json)
+            if outcome.gaps:
+                pipe.hset(
+                    self._gaps, column, json.dumps([[g.upper, g.lower] for g in outcome.gaps], ensure_ascii=False)
+                )
+            else:
+                pipe.hdel(self._gaps, column)
+            pipe.hset(self._colstate, column, json.dumps(state, ensure_ascii=False))
+            if walk_json is not None:
+                pipe.hset(self._walks, column, walk_json)
 
         replies = self._write(stage)
         offset = 1 if urls else 0
         return sum(1 for reply in replies[offset : offset + len(owed)] if reply)
+
+    # -- dead links ---------------------------------------------------------------
+
+    def dead_link(self, url: str) -> DeadLink | None:
+        raw = self._r.hget(self._dead, url)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return DeadLink(url, data["col"], data.get("title"), data.get("date"), data["since"])
+
+    def mark_dead(self, links: Iterable[DeadLink]) -> None:
+        """Remember dead links (a known title or date is kept when the new one has none);
+        they are owed no more."""
+        batch = list(links)
+        if not batch:
+            return
+        urls = list(dict.fromkeys(d.url for d in batch))
+        current: dict[str, dict[str, Any]] = {
+            url: json.loads(raw) for url, raw in zip(urls, self._r.hmget(self._dead, urls), strict=True) if raw
+        }
+        for d in batch:  # in order, as the SQLite store's upserts
+            old = current.get(d.url, {})
+            current[d.url] = {
+                "col": d.column,
+                "title": d.title if d.title is not None else old.get("title"),
+                "date": d.row_date if d.row_date is not None else old.get("date"),
+                "since": old.get("since", d.since),
+            }
+        rows: dict[Any, Any] = {url: json.dumps(current[url], ensure_ascii=False) for url in urls}
+
+        def stage(pipe: Pipeline) -> None:
+            pipe.hset(self._dead, mapping=rows)
+            pipe.hdel(self._pending, *urls)
+
+        self._write(stage)
+
+    def dead_links(self) -> list[DeadLink]:
+        links = []
+        for url, raw in self._r.hgetall(self._dead).items():
+            data = json.loads(raw)
+            links.append(DeadLink(str(url), data["col"], data.get("title"), data.get("date"), data["since"]))
+        return sorted(links, key=lambda d: d.url)
 
     def last_walk(self, column: str) -> WalkRecord | None:
         raw = self._r.hget(self._walks, column)
@@ -537,6 +671,8 @@ class RedisStateStore:
         def stage(pipe: Pipeline) -> None:
             pipe.delete(self._covered_key(column))
             pipe.hdel(self._walks, column)
+            pipe.hdel(self._gaps, column)
+            pipe.hdel(self._colstate, column)
             if owed:
                 pipe.hdel(self._pending, *owed)
 

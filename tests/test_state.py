@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -12,9 +13,12 @@ import pytest
 
 from govnews.pipelines.incremental_state import site_key
 from govnews.state import (
+    DeadLink,
     Record,
     StateStore,
+    StoreError,
     StoreLocked,
+    WalkOutcome,
     WalkRecord,
     acquire_lock,
     reconcile,
@@ -139,11 +143,11 @@ def test_refresh_window(tmp_path: Path, published: str | None, days: int, due: b
     store.close()
 
 
-def test_a_complete_walk_covers_its_rows_and_owes_those_not_exported(tmp_path: Path) -> None:
+def test_a_walk_covers_its_rows_and_owes_those_not_exported(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "s.sqlite3")
     store.record([Record("a", "h", 1, None)])
     walk = WalkRecord("/c/", "run-1", "2026-12-01T00:00:00Z", 2, 3, "last_page")
-    assert store.complete_walk(walk, ["a", "b", "c"]) == 2
+    assert store.record_walk(WalkOutcome("/c/", ("a", "b", "c"), (), complete=walk)) == 2
     assert store.covered("/c/", ["a", "b", "x"]) == {"a", "b"}
     assert store.covered("/other/", ["a"]) == set()
     assert [(u, c) for u, c, _, _ in store.pending(["/c/"])] == [("b", "/c/"), ("c", "/c/")]
@@ -185,13 +189,65 @@ def test_a_second_holder_of_the_lock_is_refused_with_its_pid(tmp_path: Path) -> 
     lock.release()
 
 
-def test_a_dead_link_of_a_complete_walk_is_not_owed_again(tmp_path: Path) -> None:
+def test_a_dead_link_is_not_owed_and_is_forgotten_once_exported(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "s.sqlite3")
-    walk = WalkRecord("/c/", "run-1", "2026-12-01T00:00:00Z", 1, 3, "last_page")
     store.record([Record("a", "h", 1, None)])
-    store.complete_walk(walk, ["a", "dead", "failed"], gone=["dead"])
-    assert store.is_dead_link("/c/", "dead")
-    assert not store.is_dead_link("/c/", "failed")  # pending: owed
-    assert not store.is_dead_link("/c/", "a")  # exported
-    assert not store.is_dead_link("/other/", "dead")  # another column's walk never met it
+    store.mark_dead([DeadLink("dead", "/c/", "通知", "2026-01-02", "2026-12-01T00:00:00Z")])
+    store.record_walk(WalkOutcome("/c/", ("a", "dead", "failed"), ()))
+    assert [u for u, _, _, _ in store.pending(["/c/"])] == ["failed"]  # owed; the dead link is not
+    dead = store.dead_link("dead")
+    assert dead is not None and not dead.row_changed("通知", "2026-01-02") and dead.row_changed("通知（更正）", None)
+    # A dead link learnt again without its row keeps what was known of the row.
+    store.mark_dead([DeadLink("dead", "/c/", None, None, "2026-12-02T00:00:00Z")])
+    assert store.dead_link("dead") == dead
+    store.record([Record("dead", "h2", 1, None)])  # it answered after all
+    assert store.dead_link("dead") is None
     store.close()
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_a_store_of_schema_2_opens_in_place_and_loses_nothing(tmp_path: Path) -> None:
+    """tests/fixtures/state-schema-2.sql: a store written by release 0.1.0 (schema 2: a mirror
+    crawled twice, an article page failing each time, the mirror's dead links, an open feed)."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript((FIXTURES / "state-schema-2.sql").read_text(encoding="utf-8"))
+    before = {
+        table: sorted(old.execute(f"SELECT * FROM {table}").fetchall())
+        for table in ("articles", "contents", "covered", "walks", "pending", "manifest")
+    }
+    dead_before = old.execute(
+        "SELECT count(*) FROM covered c WHERE NOT EXISTS (SELECT 1 FROM pending p WHERE p.url = c.url)"
+        " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url)"
+    ).fetchone()[0]
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 2
+    old.close()
+    assert before["articles"] and before["pending"] and before["walks"] and before["manifest"] and dead_before
+
+    store = StateStore(path)
+    store_id = store.store_id
+    store.close()
+    migrated = sqlite3.connect(path)
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == 3
+    for table, rows in before.items():
+        assert sorted(migrated.execute(f"SELECT * FROM {table}").fetchall()) == rows, table
+    # What schema 2 implied (a covered row neither owed nor exported: a dead link) is now said.
+    assert migrated.execute("SELECT count(*) FROM dead").fetchone()[0] == dead_before
+    # Every column with a walk starts its audit clock at the upgrade.
+    columns = {c for (c,) in migrated.execute("SELECT col FROM walks")}
+    assert {c for (c,) in migrated.execute("SELECT col FROM column_state WHERE last_audit IS NOT NULL")} == columns
+    migrated.close()
+    again = StateStore(path)
+    assert again.store_id == store_id, "the store keeps its id"
+    again.close()
+
+
+def test_a_store_newer_than_this_release_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    with pytest.raises(StoreError, match="schema 99, newer than this release"):
+        StateStore(path)

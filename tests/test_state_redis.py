@@ -25,11 +25,15 @@ from hypothesis import strategies as st
 
 from govnews.incremental import IncrementalRun
 from govnews.state import (
+    ColumnState,
+    DeadLink,
+    Gap,
     Record,
     StateStore,
     Store,
     StoreLock,
     StoreLocked,
+    WalkOutcome,
     WalkRecord,
     acquire_store_lock,
     open_store,
@@ -79,18 +83,26 @@ def test_record_keeps_first_seen_and_the_highest_revision(store: Store) -> None:
 
 def test_a_walk_covers_owes_and_forgets(store: Store) -> None:
     store.record([Record("a", "h", 1, None)])
+    store.mark_dead([DeadLink("dead", "/c/", "标题", "2026-01-02", "2026-12-01T00:00:00Z")])
     walk = WalkRecord("/c/", "run-1", "2026-12-01T00:00:00Z", 2, 4, "last_page")
-    assert store.complete_walk(walk, ["a", "b", "c", "dead"], gone=["dead"]) == 2
+    outcome = WalkOutcome("/c/", ("a", "b", "c", "dead"), (Gap("c", None),), complete=walk, end_rows=4, audited=True)
+    assert store.record_walk(outcome) == 2
     assert store.covered("/c/", ["a", "b", "x"]) == {"a", "b"}
     assert [(u, c, n) for u, c, n, _ in store.pending(["/c/"])] == [("b", "/c/", 0), ("c", "/c/", 0)]
-    assert store.is_dead_link("/c/", "dead") and not store.is_dead_link("/c/", "b")
+    state = store.column_state("/c/")
+    assert state.gaps == (Gap("c", None),) and state.end_rows == 4 and state.last_audit is not None
+    assert store.dead_link("dead") == DeadLink("dead", "/c/", "标题", "2026-01-02", "2026-12-01T00:00:00Z")
+    assert store.dead_link("b") is None
     store.count_attempt(["b"])
     assert [n for u, _, n, _ in store.pending(["/c/"]) if u == "b"] == [1]
     store.record([Record("b", "h2", 1, None)])
     store.give_up(["c"])
     assert store.pending(["/c/"]) == [] and store.last_walk("/c/") == walk and store.walks() == [walk]
+    store.record_walk(WalkOutcome("/c/", ("a",), ()))
+    assert store.column_state("/c/").gaps == () and store.column_state("/c/").end_rows == 4
     store.reset_column("/c/")
     assert store.covered("/c/", ["a"]) == set() and store.last_walk("/c/") is None and "a" in store
+    assert store.column_state("/c/") == ColumnState()
 
 
 def test_reconcile_reads_only_open_feeds_of_the_manifest_then_closes_them(store: Store, tmp_path: Path) -> None:
@@ -124,11 +136,28 @@ records = st.builds(
 urls = st.lists(st.sampled_from(URLS), max_size=5)
 # Walks see most of the pool and rarely a dead link, so that they meet exported rows.
 seen = st.lists(st.sampled_from(URLS), min_size=2, max_size=6)
-gone = st.lists(st.sampled_from(URLS), max_size=1)
+gaps = st.lists(st.builds(Gap, st.sampled_from((None, *URLS)), st.sampled_from((None, *URLS))), max_size=2)
 operations = st.one_of(
     st.tuples(st.just("record"), st.lists(records, min_size=1, max_size=5)),
     st.tuples(st.just("touch"), urls),
-    st.tuples(st.just("walk"), st.tuples(st.sampled_from(COLUMNS), seen, gone)),
+    st.tuples(
+        st.just("walk"),
+        st.tuples(st.sampled_from(COLUMNS), seen, gaps, st.booleans(), st.sampled_from((None, "u1", "u2"))),
+    ),
+    st.tuples(
+        st.just("dead"),
+        st.lists(
+            st.builds(
+                DeadLink,
+                st.sampled_from(URLS),
+                st.sampled_from(COLUMNS),
+                st.sampled_from((None, "t1", "t2")),
+                st.sampled_from((None, "2024-05-01")),
+                st.just("2026-01-01T00:00:00Z"),
+            ),
+            max_size=2,
+        ),
+    ),
     st.tuples(st.just("reset"), st.sampled_from(COLUMNS)),
     st.tuples(st.just("attempt"), urls),
     st.tuples(st.just("give_up"), urls),
@@ -146,8 +175,15 @@ def apply(store: Store, op: str, arg: object, directory: Path) -> object:
         store.touch(arg)
     elif op == "walk":
         assert isinstance(arg, tuple)
-        column, seen, gone = arg
-        return store.complete_walk(WalkRecord(column, "run", "t", 1, len(seen), "last_page"), seen, gone)
+        column, seen, gaps, complete, short_end = arg
+        record = WalkRecord(column, "run", "t", 1, len(seen), "last_page") if complete else None
+        outcome = WalkOutcome(
+            column, tuple(seen), tuple(gaps), record, len(seen) if complete else None, complete, short_end
+        )
+        return store.record_walk(outcome)
+    elif op == "dead":
+        assert isinstance(arg, list)
+        store.mark_dead(arg)
     elif op == "reset":
         assert isinstance(arg, str)
         store.reset_column(arg)
@@ -174,11 +210,17 @@ def observe(store: Store) -> dict[str, object]:
         "len": len(store),
         "first_url": [store.first_url(h) for h in HASHES],
         "covered": [sorted(store.covered(c, URLS)) for c in COLUMNS],
-        "dead": [[store.is_dead_link(c, u) for u in URLS] for c in COLUMNS],
+        "dead": [(d.url, d.column, d.title, d.row_date) for d in store.dead_links()],
+        "columns": [_timeless(store.column_state(c)) for c in COLUMNS],
         "pending": sorted((u, c, n) for u, c, n, _ in store.pending(COLUMNS)),
         "walks": [(w.column, w.rows_seen) for w in store.walks()],
         "feeds": sorted((e.path.name, e.run, e.closed is None, e.reconciled_size) for e in store.feeds()),
     }
+
+
+def _timeless(state: ColumnState) -> tuple[object, ...]:
+    """A column's state without the moments it was written (the stores stamp them apart)."""
+    return (state.gaps, state.end_rows, state.ended_at is None, state.last_audit is None, state.short_end)
 
 
 @given(st.lists(operations, max_size=15))
@@ -416,3 +458,42 @@ def test_sqlite_is_the_default_and_redis_url_selects_redis(
     assert isinstance(store, RedisStateStore)
     store.close()
     lock.release()
+
+
+def test_a_store_of_layout_1_opens_in_place_and_loses_nothing(redis_url: str) -> None:
+    """tests/fixtures/redis-layout-1.json: every key of a site as release 0.1.0 (layout 1)
+    wrote them (the crawl of the SQLite fixture, in Redis), loaded as they were."""
+    dump = json.loads((Path(__file__).resolve().parent / "fixtures" / "redis-layout-1.json").read_text("utf-8"))
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    for key, value in dump.items():
+        ((kind, data),) = value.items()
+        if kind == "string":
+            client.set(key, data)
+        elif kind == "hash":
+            client.hset(key, mapping=data)
+        elif kind == "set":
+            client.sadd(key, *data)
+    site = "127.0.0.1:8000"
+    assert client.get(site_prefix(site) + "schema") == "1"
+    covered = {k: set(v["set"]) for k, v in dump.items() if ":covered:" in k}
+    pending = set(dump[site_prefix(site) + "pending"]["hash"])
+    articles = set(dump[site_prefix(site) + "articles"]["hash"])
+    implied_dead = {u for urls in covered.values() for u in urls} - pending - articles
+    assert implied_dead and pending and articles
+
+    store = RedisStateStore.connect(redis_url, site)
+    assert client.get(site_prefix(site) + "schema") == "2"
+    for key, value in dump.items():
+        if key.endswith(":schema"):
+            continue
+        ((kind, data),) = value.items()
+        now = client.hgetall(key) if kind == "hash" else set(client.smembers(key))
+        assert now == (data if kind == "hash" else set(data)), key
+    assert {d.url for d in store.dead_links()} == implied_dead
+    assert all(store.column_state(c.split(":covered:")[1]).last_audit for c in covered)
+    store_id = store.store_id
+    store.close()
+    again = RedisStateStore.connect(redis_url, site)
+    assert again.store_id == store_id and len(again) == len(articles)
+    again.close()
+    client.close()
