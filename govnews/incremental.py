@@ -1,26 +1,51 @@
 """The rules of one incremental run, Scrapy-free: how far a column's list walk goes, which
-rows are fetched, what a finished run records.
+rows are fetched, what a run records.
 
 The promise: **every article a column lists while runs are scheduled is exported, exactly
-once per revision, whatever the schedule** (capped runs, ``since`` runs, ``sections``
-subsets, ``urls`` runs, failed list pages, killed runs).
+once per revision, whatever the schedule and whatever the site does meanwhile** (capped runs,
+``since`` runs, ``sections`` subsets, ``urls`` runs, killed runs; list and article pages that
+fail; articles published, withdrawn or back-dated while a walk is under way).
 
-The walk rule
-    A column's list pages are read from page 1 down. A walk is **complete** when it
-    reached the column's real end (the pager's last page, the 404 or empty page after the
-    last, or a page every row of which an earlier complete walk listed) with no list page
-    failed, no cap (``max_pages``, ``GOVNEWS_MAX_LIST_PAGES``) reached and no row cut by
-    ``since``, in a run that finished. A complete walk marks every row it saw *covered*;
-    rows it saw that were not exported by the end of the run (their page failed) become
-    *pending* and are fetched again by every later run of the column. A walk stops early
-    at the first page whose rows are all covered: everything below it is covered too,
-    since covered rows are a block at the bottom of the list (new articles only push in
-    at the top). An incomplete walk covers nothing, so the next run walks on until it
-    meets covered rows again.
+The walk rule (docs/incremental.md gives it one case a line)
+    A column's list pages are read from page 1 down. The walk's end comes from evidence:
 
-:class:`IncrementalRun` applies the rule for one run; :func:`next_page` is the decision
-after each list page, used with and without a store (``incremental=0``). The store is
-either backend of :class:`govnews.state.Store` (SQLite, or Redis with ``REDIS_URL``).
+    * **Page count.** Every list page's pager is read; the walk goes on to the count of the
+      latest page read. Rows pushed down by articles published mid-walk show up on the
+      next page again (harmless: each article is fetched once) and the new last page is
+      read. A count that drops (rows withdrawn mid-walk pull unread rows up onto pages
+      already read) makes the walk read again the pages the drop could affect.
+    * **Failed pages.** A 404, 410, 5xx after retries, empty 200 or unrecognised page inside
+      the known range is a *failed page*: the walk goes on past it, and the stretch it hid
+      becomes a **gap** (between the last row read above it and the first row read below
+      it, or to the column's end).
+    * **No pager.** A column without a pager ends at a 404 or an empty page only when the end
+      is *confirmed*: asked again after a pause, it answers the same; and, once a walk has
+      read the column to its end, the new end must hold at least as many rows as that walk
+      saw less the rows found withdrawn since (dead links), else the end is doubted (a gap
+      to the end) until a second walk sees the same shorter end.
+    * **Covered rows.** Every row a walk read is *covered*. A walk stops at the first page
+      whose rows are all covered, but only once it has read through every gap earlier walks
+      left open: covered rows then lie in one block below, as new articles only push in at
+      the top. A gap is closed by a walk that reads, page after page without a failure, from
+      the page holding its upper row to the page holding its lower row (or to the end).
+    * **Owed rows.** A row read whose article was not exported by the end of the run (its page
+      failed, or the run stopped first) is *pending* and fetched by every later run until it
+      is exported; a dead link (404 or 410) is not owed: it is remembered with its row's title
+      and date and fetched again only when its row changes, or by an audit walk.
+    * **Audit walks.** Rows inserted below what is covered (back-dated or re-ordered
+      documents, rows pulled up across a page boundary by a withdrawal) leave no evidence
+      on the pages a walk reads. Every ``GOVNEWS_AUDIT_DAYS`` days (``-a audit=1`` on
+      demand) a run reads every list page of a column, fetches no known article (dead
+      links excepted) and exports what no walk had seen.
+
+    A walk is **complete** when it reached the column's end (its last page, a confirmed end,
+    or a covered page with no gap left open) with no page failed, no cap or ``since`` cut and
+    no gap open. Complete or not, every walk of a run that ends (finished or stopped, not
+    killed) records what it read: the rows it covered and the gaps it leaves.
+
+:class:`IncrementalRun` applies the rule for one run; :class:`ColumnWalk` decides after each
+list page; :func:`gaps_after` is what a walk leaves open. The store is either backend of
+:class:`govnews.state.Store` (SQLite, or Redis with ``REDIS_URL``).
 """
 
 from __future__ import annotations
@@ -29,82 +54,307 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
-from govnews.state import Lock, Record, Store, WalkRecord, utc_stamp
+from govnews.state import ColumnState, DeadLink, Gap, Lock, Record, Store, WalkOutcome, WalkRecord, utc_stamp
 
 EndReason = Literal["last_page", "end_404", "empty_page", "covered"]
-CutReason = Literal["max_pages", "since", "list_failed"]
+CutReason = Literal["max_pages", "since", "list_failed", "stopped"]
 RowAction = Literal["fetch", "refresh", "known"]
+EndKind = Literal["end_404", "empty_page"]
 
 # A row pending this many runs, for at least this long, is given up (logged, counted).
 PENDING_MAX_ATTEMPTS = 10
 PENDING_MAX_AGE = timedelta(days=7)
+# Pages failing this many times in a row stop a walk there (a gap to the end): a column
+# without a pager has nothing else to tell where its end is; with a pager, an outage.
+MAX_FAILED_IN_A_ROW = 2
+MAX_FAILED_IN_A_ROW_PAGED = 5
+DEFAULT_AUDIT_DAYS = 7
+REAL_ENDS: tuple[EndReason, ...] = ("last_page", "end_404", "empty_page")
 
 
 @dataclass(frozen=True)
 class Step:
-    """What to do after a list page: read page ``next_index``, or stop (``end`` when the
-    column's end was reached, ``cut`` when the walk was cut short)."""
+    """What to do after a list page: read page ``next_index`` (None: the walk is over;
+    ``end`` when it reached the column's end, ``cut`` when it was cut short), and read again
+    the pages ``reread`` (a page count that dropped: rows may have slipped onto them)."""
 
     next_index: int | None
     end: EndReason | None = None
     cut: CutReason | None = None
-
-
-def next_page(
-    *,
-    page_index: int,
-    page_count: int | None,
-    limit: int,
-    dates: Sequence[str | None],
-    since: date | None,
-    all_covered: bool,
-    refresh_reaches_past: bool = False,
-) -> Step:
-    """The decision after reading list page ``page_index`` (0-based) of a column.
-
-    >>> next_page(page_index=2, page_count=3, limit=10, dates=[], since=None, all_covered=False)
-    Step(next_index=None, end='last_page', cut=None)
-    >>> next_page(page_index=0, page_count=3, limit=1, dates=[], since=None, all_covered=False)
-    Step(next_index=None, end=None, cut='max_pages')
-    >>> next_page(page_index=0, page_count=None, limit=9, dates=[], since=None, all_covered=True)
-    Step(next_index=None, end='covered', cut=None)
-    """
-    following = page_index + 1
-    if page_count is not None and following >= page_count:
-        return Step(None, end="last_page")
-    if all_covered and not refresh_reaches_past:
-        return Step(None, end="covered")
-    dated = [d for d in dates if d]
-    if since is not None and dated and dated[-1] < since.isoformat():
-        return Step(None, cut="since")
-    if following >= limit:
-        return Step(None, cut="max_pages")
-    return Step(following)
+    reread: tuple[int, ...] = ()
 
 
 @dataclass
-class ColumnProgress:
-    """One column's walk in this run."""
+class ColumnWalk:
+    """One column's walk in this run: the pages read, the evidence of its end, and the
+    decision after each page. ``state`` is what the store knew of the column at the start.
+
+    >>> walk = ColumnWalk("/c/", limit=100)
+    >>> walk.page_read(0, ["a", "b"], page_count=3, all_covered=False)
+    Step(next_index=1, end=None, cut=None, reread=())
+    >>> walk.page_read(1, ["c", "d"], page_count=4, all_covered=False)  # published mid-walk
+    Step(next_index=2, end=None, cut=None, reread=())
+    >>> walk.page_failed(2)                                                # inside the range: go on
+    Step(next_index=3, end=None, cut=None, reread=())
+    >>> walk.page_read(3, ["g", "h"], page_count=4, all_covered=False)
+    Step(next_index=None, end='last_page', cut=None, reread=())
+    >>> walk.complete, walk.new_gaps()
+    (False, [Gap(upper='d', lower='g')])
+    """
 
     column: str
+    limit: int
+    """The list-page cap of this walk (``max_pages`` and ``GOVNEWS_MAX_LIST_PAGES``)."""
+    state: ColumnState = field(default_factory=ColumnState)
+    audit: bool = False
+    since: date | None = None
+    refresh_reaches_past: bool = False
+
     seen: dict[str, None] = field(default_factory=dict)
-    """Wanted rows listed, in order (an ordered set)."""
-    list_pages: int = 0
+    """Rows read (main pages and re-reads), in order (an ordered set)."""
+    reads: dict[int, list[str]] = field(default_factory=dict)
+    """Main-walk pages read, by index: their rows in order."""
+    failed: set[int] = field(default_factory=set)
+    gone_pages: set[int] = field(default_factory=set)
+    """Failed pages that answered 404, 410 or had no rows (the site says: no such page)."""
+    rereads: int = 0
     page_count: int | None = None
-    """The column's page count, once a pager said it."""
+    """The count of the latest page read that showed one."""
     end: EndReason | None = None
     cut: CutReason | None = None
+    doubted_end: bool = False
+    """A confirmed end short of the last known end: the walk leaves a gap to the end."""
+    shifted_down: int = 0
+    """Rows read on a page that showed up again on a later page (published mid-walk)."""
+    met_covered: bool = False
+    """A row an earlier walk read was met (an audit counts what it finds below)."""
+
+    # -- evidence ---------------------------------------------------------------------
 
     @property
-    def complete(self) -> bool:
-        return self.end is not None and self.cut is None
+    def pager(self) -> bool:
+        """The column shows a page count (pager forms 1 and 2)."""
+        return self.page_count is not None
+
+    @property
+    def list_pages(self) -> int:
+        return len(self.reads) + len(self.failed) + self.rereads
+
+    @property
+    def last_read(self) -> int:
+        return max([*self.reads, *self.failed], default=-1)
 
     @property
     def stopped(self) -> bool:
-        """The walk is over (ended or cut short)."""
         return self.end is not None or self.cut is not None
+
+    @property
+    def reached_end(self) -> bool:
+        """The walk read down to the column's real end (not a covered page)."""
+        return self.end in REAL_ENDS
+
+    @property
+    def contiguous_from_top(self) -> bool:
+        """Every page from the first to the last read was read without a failure."""
+        return not self.failed and set(self.reads) == set(range(len(self.reads)))
+
+    @property
+    def complete(self) -> bool:
+        return self.end is not None and self.cut is None and not self.doubted_end and not self.new_gaps()
+
+    def _count(self, page_count: int | None) -> tuple[int, ...]:
+        """Take the count of the latest page; the pages to read again when it dropped."""
+        if page_count is None:
+            return ()
+        previous, self.page_count = self.page_count, page_count
+        if previous is None or page_count >= previous:
+            return ()
+        # Rows withdrawn above the walk pulled unread rows up: at most (drop + 1) pages' worth
+        # of rows can have slipped, onto the pages just read.
+        back = previous - page_count + 1
+        last = self.last_read
+        return tuple(i for i in range(max(0, last - back), last) if i in self.reads)
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def page_read(
+        self,
+        index: int,
+        urls: Sequence[str],
+        *,
+        page_count: int | None,
+        all_covered: bool,
+        refresh_reaches_past: bool = False,
+    ) -> Step:
+        """Main-walk page ``index`` read with rows ``urls`` (wanted rows, in order)."""
+        earlier = self.seen.keys()
+        self.shifted_down += sum(1 for u in urls if u in earlier)
+        self.reads[index] = list(urls)
+        self.failed.discard(index)
+        self.gone_pages.discard(index)
+        self.seen.update(dict.fromkeys(urls))
+        self.refresh_reaches_past = refresh_reaches_past
+        reread = self._count(page_count)
+        following = index + 1
+        if self.page_count is not None and following >= self.page_count:
+            return self._over(Step(None, end="last_page", reread=reread))
+        if all_covered and not self.audit and not self.refresh_reaches_past and not self.open_gaps():
+            return self._over(Step(None, end="covered", reread=reread))
+        if self.cut == "since":
+            return self._over(Step(None, cut="since", reread=reread))
+        if following >= self.limit:
+            return self._over(Step(None, cut="max_pages", reread=reread))
+        return Step(following, reread=reread)
+
+    def page_failed(self, index: int, *, gone: bool = False) -> Step:
+        """Main-walk page ``index`` failed (a 404 or 410 inside the range, a 5xx after retries,
+        an empty or unrecognised page): a gap; the walk goes on where it can. ``gone``: the
+        site said there is no such page (404, 410, no rows)."""
+        self.failed.add(index)
+        if gone:
+            self.gone_pages.add(index)
+        following = index + 1
+        if index == 0 and not self.reads:
+            return self._over(Step(None, cut="list_failed"))
+        if self.page_count is not None:
+            if gone and index - 1 in self.gone_pages:
+                # Two pages in a row inside the range say they do not exist: the pager
+                # overstates (or the site lost them). Its end, doubted like a short one.
+                return self._end_at(index - 1, "end_404")
+            if self._failed_in_a_row(index) >= MAX_FAILED_IN_A_ROW_PAGED:
+                return self._over(Step(None, cut="list_failed"))
+            if following >= self.page_count:
+                return self._over(Step(None, end="last_page"))
+        elif self._failed_in_a_row(index) >= MAX_FAILED_IN_A_ROW:
+            # Nothing tells where a pager-less column ends: stop, leaving a gap to the end.
+            return self._over(Step(None, cut="list_failed"))
+        if following >= self.limit:
+            return self._over(Step(None, cut="max_pages"))
+        return Step(following)
+
+    def _failed_in_a_row(self, index: int) -> int:
+        count = 0
+        while index - count in self.failed:
+            count += 1
+        return count
+
+    def reread_failed(self, index: int) -> None:
+        """A page read again failed: the rows that slipped onto it are unknown, a gap."""
+        self.rereads += 1
+        self.failed.add(index)
+
+    @property
+    def last_row(self) -> str | None:
+        """The last row of the last main page read with rows."""
+        return next((self.reads[i][-1] for i in sorted(self.reads, reverse=True) if self.reads[i]), None)
+
+    def _end_at(self, index: int, kind: EndKind) -> Step:
+        """The column ends at page ``index`` (which said it does not exist). Doubted when it
+        is short of what a walk read to the end before (less the rows found withdrawn since),
+        or when a pager claimed more, until a second walk ends at the same last row."""
+        self.failed -= {i for i in self.failed if i >= index}
+        self.gone_pages -= {i for i in self.gone_pages if i >= index}
+        expected = self.state.end_rows
+        short = (
+            expected is not None and self.contiguous_from_top and len(self.seen) < expected - self.state.withdrawn_since
+        )
+        overstated = self.page_count is not None and index < self.page_count
+        if (short or overstated) and self.state.short_end != self.last_row:
+            self.doubted_end = True
+        return self._over(Step(None, end=kind))
+
+    def end_confirmed(self, index: int, kind: EndKind) -> Step:
+        """A column without a pager: page ``index`` answered 404 (or had no rows) twice, a
+        pause apart: its end (doubted when short, see :meth:`_end_at`)."""
+        return self._end_at(index, kind)
+
+    def stop(self) -> None:
+        """The run ends before this walk did (stopped, or every request made)."""
+        if not self.stopped:
+            self.cut = "stopped"
+
+    def reread_done(self, urls: Sequence[str], page_count: int | None) -> int | None:
+        """A page read again after a count drop: its rows are read; returns the page to
+        read next when its count says the walk, already over at its last page, is not."""
+        self.rereads += 1
+        self.seen.update(dict.fromkeys(urls))
+        if page_count is None:
+            return None
+        self.page_count = page_count
+        if self.end == "last_page" and page_count > self.last_read + 1 and self.last_read + 1 < self.limit:
+            self.end = None
+            return self.last_read + 1
+        return None
+
+    def _over(self, step: Step) -> Step:
+        if step.end is not None and self.end is None:
+            self.end = step.end
+        if step.cut is not None and self.cut is None:
+            self.cut = step.cut
+        return step
+
+    # -- gaps -----------------------------------------------------------------------------
+
+    def open_gaps(self) -> list[Gap]:
+        """The gaps of earlier walks this walk has not read through yet."""
+        return [g for g in self.state.gaps if not read_through(g, self.reads, at_end=self.reached_end)]
+
+    def new_gaps(self) -> list[Gap]:
+        """What this walk leaves unread: the stretch each failed page hid, and everything below
+        the last page read when the walk did not reach the column's end or covered rows."""
+        gaps: list[Gap] = []
+        ordered = sorted(self.reads)
+        for index in sorted(self.failed):
+            above = [i for i in ordered if i < index and self.reads[i]]
+            below = [i for i in ordered if i > index and self.reads[i]]
+            if not above:
+                continue  # nothing read above: the rows there are not covered, so walked again
+            gap = Gap(self.reads[above[-1]][-1], self.reads[below[0]][0] if below else None)
+            if gap not in gaps:
+                gaps.append(gap)
+        rows = [u for i in ordered for u in self.reads[i]]
+        if rows and (self.cut is not None or self.doubted_end or self.end is None):
+            gap = Gap(rows[-1], None)
+            gaps = [g for g in gaps if g.lower is not None] + [gap]
+        return gaps
+
+    def gaps_after(self) -> list[Gap]:
+        """Every gap of the column once this walk is recorded: the old ones it did not read
+        through, and its own."""
+        kept = [] if self.reached_end and self.contiguous_from_top else self.open_gaps()
+        return list(dict.fromkeys([*kept, *self.new_gaps()]))
+
+
+def read_through(gap: Gap, reads: dict[int, list[str]], *, at_end: bool) -> bool:
+    """True when ``reads`` (page index → rows) went through ``gap``: from the page holding its
+    upper row (the first page, for a gap at the top) to the page holding its lower row (the
+    column's end, for a gap to the end: ``at_end``), every page read.
+
+    >>> reads = {0: ["a", "b"], 1: ["c", "d"], 2: ["e", "f"]}
+    >>> read_through(Gap("b", "e"), reads, at_end=False), read_through(Gap("d", None), reads, at_end=True)
+    (True, True)
+    >>> read_through(Gap("d", None), reads, at_end=False), read_through(Gap("x", "e"), reads, at_end=True)
+    (False, False)
+    """
+
+    def first_page(url: str) -> int | None:
+        return next((i for i in sorted(reads) if url in reads[i]), None)
+
+    start = 0 if gap.upper is None else first_page(gap.upper)
+    if start is None:
+        return False
+    if gap.lower is None:
+        if not at_end:
+            return False
+        stop = max(reads)
+    else:
+        found = first_page(gap.lower)
+        if found is None:
+            return False
+        start, stop = min(start, found), max(start, found)
+    return all(i in reads for i in range(start, stop + 1))
 
 
 @dataclass(frozen=True)
@@ -119,7 +369,8 @@ class IncrementalRun:
     """One run's side of the walk rule and the store.
 
     Without a store (``incremental=0``, or before :meth:`attach`) it still tracks the
-    walks (for the stats) but every row is fetched and nothing is recorded.
+    walks (for the stats and the end of each column) but every row is fetched and nothing
+    is recorded.
     """
 
     def __init__(self, run_id: str, *, refresh_days: int = 0, today: date | None = None) -> None:
@@ -128,11 +379,14 @@ class IncrementalRun:
         self.today = today or datetime.now(UTC).date()
         self.store: Store | None = None
         self.lock: Lock | None = None
-        self.columns: dict[str, ColumnProgress] = {}
+        self.columns: dict[str, ColumnWalk] = {}
         self.pending_batch: list[Record] = []
-        self.gone: set[str] = set()
-        """Articles whose page answered 404 or 410: dead links, not owed."""
+        self.dead: dict[str, DeadLink] = {}
+        """Articles whose page answered 404 or 410 in this run: dead links, not owed."""
         self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.feed_files: list[IO[bytes]] = []
+        """Local feed files of this run, synced to disk before what they hold is recorded."""
+        self.audit_found: int = 0
 
     # -- the store ------------------------------------------------------------------
 
@@ -142,75 +396,76 @@ class IncrementalRun:
         self.store = store
         self.lock = lock
 
-    def feed_opened(self, path: Path, size: int = 0) -> None:
-        """A JSON Lines feed of this run opened: it joins the store's journal."""
-        if self.store is not None:
+    def feed_opened(self, path: Path, size: int = 0, file: IO[bytes] | None = None, *, journaled: bool = True) -> None:
+        """A local feed file of this run opened: a JSON Lines one joins the store's journal
+        (from byte ``size`` on); every one is synced to disk before a batch is recorded."""
+        if file is not None:
+            self.feed_files.append(file)
+        if self.store is not None and journaled:
             self.store.open_feed(path, self.run_id, size)
+
+    def feed_closed(self, file: IO[bytes]) -> None:
+        if file in self.feed_files:
+            self.feed_files.remove(file)
 
     # -- walks ----------------------------------------------------------------------
 
-    def progress(self, column: str) -> ColumnProgress:
+    def begin(self, column: str, *, limit: int, audit: bool = False, since: date | None = None) -> ColumnWalk:
+        """Start ``column``'s walk (what the store knows of it is read once, here)."""
+        state = self.store.column_state(column) if self.store is not None else ColumnState()
+        walk = ColumnWalk(column, limit=limit, state=state, audit=audit, since=None if audit else since)
+        self.columns[column] = walk
+        return walk
+
+    def walk(self, column: str) -> ColumnWalk:
         if column not in self.columns:
-            self.columns[column] = ColumnProgress(column)
+            return self.begin(column, limit=1 << 30)
         return self.columns[column]
 
-    def row(self, column: str, url: str) -> tuple[RowAction, Record | None]:
-        """A wanted row of ``column``'s list: fetch it (new), refresh it (known, in the
-        refresh window) or leave it (known)."""
-        self.progress(column).seen[url] = None
+    def audit_due(self, column: str, days: int) -> bool:
+        """True when ``column`` was last audited more than ``days`` days ago (a walk that read
+        it whole counts); never with ``days`` 0 or without a store."""
+        if self.store is None or days <= 0:
+            return False
+        state = self.store.column_state(column)
+        if state.last_audit is None:
+            # A column nothing has read whole yet: its first walk reads it to the end anyway.
+            return False
+        return state.last_audit <= utc_stamp(datetime.now(UTC) - timedelta(days=days))
+
+    def row(
+        self, column: str, url: str, title: str | None = None, row_date: str | None = None
+    ) -> tuple[RowAction, Record | None]:
+        """A wanted row of ``column``'s list: fetch it (new; or a dead link whose row changed,
+        or met by an audit), refresh it (known, in the refresh window) or leave it (known)."""
+        walk = self.walk(column)
         if self.store is None:
             return "fetch", None
         record = self.store.get(url)
         if record is None:
-            # A dead link a complete walk already met costs no request again.
-            return ("known" if self.store.is_dead_link(column, url) else "fetch"), None
+            dead = self.store.dead_link(url)
+            if dead is None:
+                return "fetch", None
+            if walk.audit or dead.row_changed(title, row_date):
+                return "fetch", None
+            return "known", None
+        if walk.audit:
+            return "known", record
         if self.store.is_due_for_refresh(record, self.refresh_days, self.today):
             return "refresh", record
         return "known", record
 
-    def page_read(
-        self,
-        column: str,
-        *,
-        page_index: int,
-        page_count: int | None,
-        limit: int,
-        urls: Sequence[str],
-        dates: Sequence[str | None],
-        since: date | None,
-    ) -> Step:
-        """After a list page with rows: where the walk goes next (recorded when it stops)."""
-        progress = self.progress(column)
-        progress.list_pages += 1
-        progress.page_count = page_count or progress.page_count
-        all_covered = self.store is not None and bool(urls) and len(self.store.covered(column, urls)) == len(set(urls))
-        step = next_page(
-            page_index=page_index,
-            page_count=page_count,
-            limit=limit,
-            dates=dates,
-            since=since,
-            all_covered=all_covered,
-            refresh_reaches_past=self._refresh_reaches_past(dates),
-        )
-        if step.end:
-            self.ended(column, step.end)
-        if step.cut:
-            self.cut(column, step.cut)
-        return step
+    def dead_link(self, url: str) -> DeadLink | None:
+        return self.store.dead_link(url) if self.store is not None else None
 
-    def ended(self, column: str, reason: EndReason) -> None:
-        """The column's end was reached (a 404 or an empty page after the last counts)."""
-        progress = self.progress(column)
-        progress.end = progress.end or reason
+    def covered(self, column: str, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` a walk of ``column`` has read (none without a store)."""
+        if self.store is None or not urls:
+            return set()
+        return self.store.covered(column, urls)
 
-    def cut(self, column: str, reason: CutReason) -> None:
-        """The walk was cut short, or a row was left out (``since``): it is incomplete."""
-        progress = self.progress(column)
-        progress.cut = progress.cut or reason
-
-    def _refresh_reaches_past(self, dates: Sequence[str | None]) -> bool:
-        """True when the refresh window may hold articles below this page."""
+    def refresh_reaches_past(self, dates: Sequence[str | None]) -> bool:
+        """True when the refresh window may hold articles below a page of these dates."""
         if not self.refresh_days:
             return False
         dated = [d for d in dates if d]
@@ -243,9 +498,13 @@ class IncrementalRun:
         self.store.count_attempt(u for u, _ in retry)
         return retry, given_up
 
-    def article_gone(self, url: str) -> None:
+    def article_gone(self, url: str, column: str | None, title: str | None = None, row_date: str | None = None) -> None:
         """The article's page answered 404 or 410: a dead link, owed no more."""
-        self.gone.add(url)
+        self.dead[url] = DeadLink(url, column or "", title, row_date, utc_stamp())
+
+    def article_back(self, url: str) -> None:
+        """A page this run found dead answered after all (a redirect, a later page)."""
+        self.dead.pop(url, None)
 
     # -- items ----------------------------------------------------------------------
 
@@ -270,33 +529,61 @@ class IncrementalRun:
             self.pending_batch.append(record)
 
     def flush(self) -> int:
+        """Record the batch, once the feed files that hold it are on disk (``fsync``): an item
+        the store knows as exported is never lost with a power cut."""
         if self.store is None or not self.pending_batch:
             return 0
+        for file in self.feed_files:
+            file.flush()
+            os_fsync(file)
         count = len(self.pending_batch)
         self.store.record(self.pending_batch)
         self.pending_batch = []
         return count
 
+    def drop_unwritten(self, urls: Iterable[str]) -> None:
+        """Items whose feed write failed: not recorded, so they stay owed."""
+        doomed = set(urls)
+        self.pending_batch = [r for r in self.pending_batch if r.url not in doomed]
+
     def finish(self, finished: bool) -> dict[str, int]:
-        """End of the run: record what is left, then (only for a run that finished) each
-        complete walk; close this run's feeds and release the store. Returns counts for
-        the stats."""
-        counts = {"recorded": self.flush(), "complete_walks": 0, "incomplete_walks": 0, "made_pending": 0}
+        """End of the run: record what is left, then each walk (what it covered and the gaps it
+        leaves; a run that did not finish cuts its walks where they stood); close this run's
+        feeds and release the store. Returns counts for the stats."""
+        counts = {
+            "recorded": self.flush(),
+            "complete_walks": 0,
+            "incomplete_walks": 0,
+            "made_pending": 0,
+            "gaps_open": 0,
+        }
         if self.store is None:
             return counts
+        if self.dead:
+            self.store.mark_dead(self.dead.values())
         now = utc_stamp()
-        for progress in self.columns.values():
-            if finished and progress.complete:
-                assert progress.end is not None
-                walk = WalkRecord(
-                    progress.column, self.run_id, now, progress.list_pages, len(progress.seen), progress.end
-                )
-                counts["made_pending"] += self.store.complete_walk(walk, progress.seen, self.gone)
-                counts["complete_walks"] += 1
-            elif progress.list_pages or progress.cut:
-                counts["incomplete_walks"] += 1
-        if self.gone:
-            self.store.give_up(self.gone)
+        for walk in self.columns.values():
+            if not finished:
+                walk.stop()
+            if not walk.list_pages:
+                continue
+            complete = walk.complete
+            whole = walk.reached_end and walk.contiguous_from_top and not walk.doubted_end
+            gaps = walk.gaps_after()
+            outcome = WalkOutcome(
+                column=walk.column,
+                seen=tuple(walk.seen),
+                gaps=tuple(gaps),
+                complete=WalkRecord(walk.column, self.run_id, now, walk.list_pages, len(walk.seen), walk.end or "")
+                if complete and walk.end is not None
+                else None,
+                end_rows=len(walk.seen) if whole else None,
+                audited=(walk.audit and walk.reached_end) or whole,
+                short_end=walk.last_row if walk.doubted_end else None,
+            )
+            counts["made_pending"] += self.store.record_walk(outcome)
+            counts["complete_walks" if complete else "incomplete_walks"] += 1
+            counts["gaps_open"] += len(gaps)
         self.store.close_feeds(self.run_id)
         return counts
 
@@ -307,3 +594,14 @@ class IncrementalRun:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+
+def os_fsync(file: IO[bytes]) -> None:
+    """``fsync`` a file object's descriptor (a file without one, in memory, has nothing to sync)."""
+    import os  # noqa: PLC0415 - kept beside its only use
+
+    try:
+        descriptor = file.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    os.fsync(descriptor)

@@ -14,6 +14,9 @@ randomisation decide above it; a slow host is asked a little less often. With si
 (:mod:`govnews.family`), one worker at a time talks to a host, so the floor holds for a
 cluster as a whole. With ``DOWNLOAD_DELAY = 0`` (tests, benchmarks) it does nothing.
 
+A request whose ``meta`` holds ``govnews_pause`` (seconds) waits that long first: the spider
+asks the end of a column without a pager again after a pause (docs/incremental.md).
+
 Stats: ``govnews/politeness/waited`` (requests held back), ``govnews/politeness/waited_ms``.
 """
 
@@ -33,6 +36,12 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 
+async def _sleep(seconds: float) -> None:
+    from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
+
+    await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
+
+
 class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
     """``HTTP11DownloadHandler`` with ``DOWNLOAD_DELAY`` as a floor between the moments two
     requests to one ``host:port`` leave (see the module docstring)."""
@@ -44,6 +53,9 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
         self._stats = crawler.stats
 
     async def download_request(self, request: Request) -> Response:
+        if (pause := float(request.meta.get("govnews_pause") or 0)) > 0:
+            # A page asked again after a pause (the end of a column without a pager).
+            await _sleep(pause)
         if self._floor:
             host = urlparse_cached(request).netloc
             now = time.monotonic()
@@ -52,12 +64,10 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
             start = max(now, self._next_start.get(host, 0.0))
             self._next_start[host] = start + self._floor
             if (wait := start - now) > 0:
-                from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
-
                 if self._stats is not None:
                     self._stats.inc_value("govnews/politeness/waited")
                     self._stats.inc_value("govnews/politeness/waited_ms", round(wait * 1000))
-                await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
+                await _sleep(wait)
             try:
                 return await super().download_request(request)
             finally:

@@ -66,6 +66,13 @@ GOVNEWS_BLOCKED_MAX = 20
 # -- Crawl shape ---------------------------------------------------------------
 # A sane cap on list pages per column, whatever a pager claims (max_pages can lower it).
 GOVNEWS_MAX_LIST_PAGES = 2000
+# A column without a pager ends at a 404 or an empty page only when the page answers the same
+# this many seconds later (a blip of the site must not end a walk; docs/incremental.md).
+GOVNEWS_END_CONFIRM_PAUSE = 5.0
+# Every this many days a run reads every list page of each column (an audit walk), to find
+# rows inserted below what walks read (back-dated documents, rows pulled up by a withdrawal);
+# 0 turns it off. -a audit=1 asks for one now.
+GOVNEWS_AUDIT_DAYS = 7
 
 # -- Items -----------------------------------------------------------------------
 # Run order; docs/pipelines.md describes each. Validation runs before article dedup:

@@ -28,6 +28,8 @@ FAST_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "LOG_LEVEL": "INFO",
+    # The mirror answers the same at once: no pause before a pager-less column's end is asked again.
+    "GOVNEWS_END_CONFIRM_PAUSE": "0",
 }
 _STAT_RE = re.compile(r"'(govnews/[^']+)': (\d+)")
 
@@ -44,6 +46,7 @@ def family_crawl_command(mirror: FamilyMirror, output: Path, *args: str, delay: 
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "LOG_LEVEL": "INFO",
+        "GOVNEWS_END_CONFIRM_PAUSE": 0,
         "GOVNEWS_OUTPUT_DIR": str(output),
         "GOVNEWS_STATE_DIR": str(output / "state"),
     }

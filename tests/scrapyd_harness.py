@@ -41,6 +41,7 @@ FAST_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "LOG_LEVEL": "INFO",
+    "GOVNEWS_END_CONFIRM_PAUSE": "0",
 }
 # Variables that would steer scrapyd, scrapyd-deploy, scrapy or Python away from the test setup.
 _DROPPED_ENV_PREFIXES = ("SCRAPYD_", "SCRAPY_")

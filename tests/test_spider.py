@@ -10,7 +10,7 @@ from twisted.python.failure import Failure
 
 from govnews.extract.listing import ListRow
 from govnews.items import Article
-from govnews.spiders.wuhan import ColumnWalk, WuhanSpider
+from govnews.spiders.wuhan import ListPageRef, WuhanSpider
 
 BASE = "https://www.wuhan.gov.cn"
 
@@ -28,21 +28,41 @@ def failure_of(request: Request, status: int) -> Failure:
 
 def test_page_one_falls_back_to_the_column_root_once() -> None:
     crawl = spider()
-    first = crawl._list_request(ColumnWalk("/sy/kwh/"))
+    crawl.incremental_run.begin("/sy/kwh/", limit=10)
+    first = crawl._list_request(ListPageRef("/sy/kwh/"))
     assert first.url == f"{BASE}/sy/kwh/index.shtml"
     (retry,) = crawl.list_failed(failure_of(first, 404))
     assert retry.url == f"{BASE}/sy/kwh/"
-    assert crawl.list_failed(failure_of(retry, 404)) == []
+    assert list(crawl.list_failed(failure_of(retry, 404))) == []
     assert crawl.crawler.stats is not None
     assert crawl.crawler.stats.get_value("govnews/list/failed/http_404") == 1
 
 
-def test_a_404_after_the_last_page_ends_the_column() -> None:
+def test_a_404_after_the_last_page_ends_a_pagerless_column_once_asked_again() -> None:
     crawl = spider()
-    later = crawl._list_request(ColumnWalk("/zwgk/tzgg/", page_index=2))
-    assert crawl.list_failed(failure_of(later, 404)) == []
+    walk = crawl.incremental_run.begin("/zwgk/tzgg/", limit=10)
+    walk.page_read(0, ["a"], page_count=None, all_covered=False)
+    walk.page_read(1, ["b"], page_count=None, all_covered=False)
+    later = crawl._list_request(ListPageRef("/zwgk/tzgg/", page_index=2))
+    (again,) = crawl.list_failed(failure_of(later, 404))
+    # The same page, asked again after a pause (the duplicate filter lets it through).
+    assert again.url == later.url and again.dont_filter and again.meta["govnews_pause"] > 0
+    assert list(crawl.list_failed(failure_of(again, 404))) == []
     assert crawl.crawler.stats is not None
     assert crawl.crawler.stats.get_value("govnews/list/end_404") == 1
+    assert walk.end == "end_404" and walk.complete
+
+
+def test_a_404_inside_the_pagers_range_is_a_failed_page_and_the_walk_goes_on() -> None:
+    crawl = spider()
+    walk = crawl.incremental_run.begin("/sy/whyw/", limit=10)
+    walk.page_read(0, ["a"], page_count=3, all_covered=False)
+    second = crawl._list_request(ListPageRef("/sy/whyw/", page_index=1))
+    (third,) = crawl.list_failed(failure_of(second, 404))
+    assert third.url == f"{BASE}/sy/whyw/index_2.shtml"
+    assert crawl.crawler.stats is not None
+    assert crawl.crawler.stats.get_value("govnews/list/end_404") is None
+    assert not walk.complete
 
 
 def test_a_row_on_another_host_or_column_is_not_followed() -> None:
@@ -57,7 +77,7 @@ def test_a_row_on_another_host_or_column_is_not_followed() -> None:
         </ul></div>""".encode(),
         encoding="utf-8",
     )
-    requests = list(crawl.parse_list(page, ColumnWalk("/sy/whyw/")))
+    requests = list(crawl.parse_list(page, ListPageRef("/sy/whyw/")))
     assert [r.url for r in requests] == [
         f"{BASE}/sy/whyw/202205/t20220527_1.shtml",
         f"{BASE}/sy/whyw/202205/t20220526_2.shtml",  # the mobile mirror, fetched from www

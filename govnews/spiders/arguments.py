@@ -29,8 +29,11 @@ class CrawlArguments:
     incremental: bool = True
     refresh_days: int = 0
     probe: bool = False
+    audit: bool | None = None
+    """``audit=1``: read every list page of each column (an audit walk); ``audit=0``: not this
+    run; unset: when one is due (``GOVNEWS_AUDIT_DAYS``)."""
 
-    KNOWN = ("base_url", "sections", "max_pages", "since", "urls", "incremental", "refresh_days", "probe")
+    KNOWN = ("base_url", "sections", "max_pages", "since", "urls", "incremental", "refresh_days", "probe", "audit")
     # Arguments scrapyd passes to every job, accepted and ignored.
     IGNORED = ("_job", "_version")
 
@@ -51,7 +54,18 @@ class CrawlArguments:
             incremental=parse_flag("incremental", values["incremental"]) if "incremental" in values else True,
             refresh_days=parse_refresh_days(values["refresh_days"]) if "refresh_days" in values else 0,
             probe=parse_flag("probe", values["probe"]) if "probe" in values else False,
-        )
+            audit=parse_flag("audit", values["audit"]) if "audit" in values else None,
+        )._checked()
+
+    def _checked(self) -> CrawlArguments:
+        if self.audit and not self.incremental:
+            raise ArgumentError(
+                "audit=1 needs the state store (it fetches only what no run exported); allowed: audit=1 "
+                "with incremental=1, or incremental=0 alone (a full crawl fetches everything anyway)"
+            )
+        if self.audit and self.urls:
+            raise ArgumentError("audit=1 walks the columns' lists; allowed: audit=1 with sections, not with urls")
+        return self
 
 
 def parse_base_url(value: str) -> str:

@@ -31,8 +31,9 @@ from scrapy.crawler import Crawler
 
 from govnews.extract.article import GOV_META_NAMES, ArticlePage
 from govnews.extract.listing import ListPage
+from govnews.incremental import ColumnWalk
 from govnews.items import Article
-from govnews.spiders.wuhan import ColumnWalk, WuhanSpider, origin_url
+from govnews.spiders.wuhan import ListPageRef, WuhanSpider, origin_url
 
 logger = logging.getLogger(__name__)
 
@@ -163,10 +164,10 @@ class WuhanProbeSpider(WuhanSpider):
         column = self.site.columns_by_path.get(path)
         return self.report.column(path, column.name if column else path)
 
-    def _follow_rows(self, walk: ColumnWalk, page_url: str, page: ListPage) -> Iterator[scrapy.Request]:
+    def _follow_rows(self, ref: ListPageRef, walk: ColumnWalk, page: ListPage) -> Iterator[scrapy.Request]:
         """Report the list page, fetch its first articles, read no further page."""
-        probe = self._column(walk.path)
-        self.report.list_page(probe, page_url, page)
+        probe = self._column(ref.path)
+        self.report.list_page(probe, self._url_of(ref), page)
         for row in page.rows:
             if probe.followed >= ARTICLES_PER_COLUMN:
                 break
@@ -175,9 +176,9 @@ class WuhanProbeSpider(WuhanSpider):
                 probe.followed += 1
                 yield self._article_request(article_url, row)
 
-    def _list_page_failed(self, walk: ColumnWalk, url: str, reason: str) -> None:
-        super()._list_page_failed(walk, url, reason)
-        self.report.list_failed(self._column(walk.path), url, reason)
+    def _list_page_failed(self, ref: ListPageRef, request_url: str, reason: str) -> None:
+        super()._list_page_failed(ref, request_url, reason)
+        self.report.list_failed(self._column(ref.path), request_url, reason)
 
     def _emit(self, article: Article, page: ArticlePage, published_from: str | None) -> Iterator[Article]:
         self.report.article(self._column(article.section_path), article.url, page, published_from)

@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import scrapy
@@ -23,14 +23,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews import settings as project_settings
-from govnews.extract.article import ArticlePage, parse_article_page
+from govnews.extract.article import ArticlePage, is_soft_404, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
 from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
 from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.feeds import job_id
 from govnews.frontier import SITE_FRONTIER_SETTINGS
-from govnews.incremental import IncrementalRun
+from govnews.incremental import ColumnWalk, EndKind, IncrementalRun, Step
 from govnews.items import Article
 from govnews.pipelines.incremental_state import site_key
 from govnews.sites import wuhan
@@ -43,15 +43,22 @@ logger = logging.getLogger(__name__)
 STATS = "govnews"
 
 
+ListPurpose = Literal["walk", "reread", "confirm"]
+
+
 @dataclass(frozen=True)
-class ColumnWalk:
-    """Where a column's list walk stands."""
+class ListPageRef:
+    """A list page asked for: which column, which page, and why."""
 
     path: str
     page_index: int = 0
-    page_count: int | None = None
     at_column_root: bool = False
     """Page 1 asked for as ``/<section>/`` (after ``index.shtml`` answered 404)."""
+    purpose: ListPurpose = "walk"
+    """``walk``: the walk's next page; ``reread``: a page read again after the page count
+    dropped; ``confirm``: a column without a pager, its end asked again after a pause."""
+    end_kind: EndKind | None = None
+    """For ``confirm``: how the page answered the first time (``end_404``, ``empty_page``)."""
 
 
 class WuhanSpider(scrapy.Spider):
@@ -117,10 +124,41 @@ class WuhanSpider(scrapy.Spider):
         return spider
 
     @property
+    def max_list_pages_setting(self) -> int:
+        """``GOVNEWS_MAX_LIST_PAGES``: a cap on list pages per column whatever a pager claims."""
+        return self.crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", project_settings.GOVNEWS_MAX_LIST_PAGES)
+
+    @property
     def max_list_pages(self) -> int:
         """The cap on list pages per column (``GOVNEWS_MAX_LIST_PAGES``), ``max_pages`` lowering it."""
-        cap = self.crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", project_settings.GOVNEWS_MAX_LIST_PAGES)
+        cap = self.max_list_pages_setting
         return min(self.args.max_pages or cap, cap)
+
+    def _audited_columns(self) -> set[str]:
+        """The columns this run audits: every one with ``audit=1``; with the default, those
+        last audited ``GOVNEWS_AUDIT_DAYS`` ago, in an ordinary run (no ``since``, no
+        ``max_pages``: a sample stays a sample); none with ``audit=0``."""
+        run, args = self.incremental_run, self.args
+        if args.audit is False or not args.incremental or args.urls:
+            return set()
+        if args.audit:
+            if args.since or args.max_pages:
+                logger.info(
+                    "audit walk: every list page is read (up to GOVNEWS_MAX_LIST_PAGES); "
+                    "since and max_pages are ignored"
+                )
+            return set(args.sections)
+        if args.since or args.max_pages:
+            return set()
+        days = self.crawler.settings.getint("GOVNEWS_AUDIT_DAYS", project_settings.GOVNEWS_AUDIT_DAYS)
+        due = {s for s in args.sections if run.audit_due(s, days)}
+        if due:
+            logger.info(
+                "audit walk of %s: last audited over %d days ago (GOVNEWS_AUDIT_DAYS); every list page is read",
+                ", ".join(sorted(due)),
+                days,
+            )
+        return due
 
     # -- stats -----------------------------------------------------------------
 
@@ -141,9 +179,13 @@ class WuhanSpider(scrapy.Spider):
             for url in self.args.urls:
                 yield self._article_request(url, row=None)
             return
+        audited = self._audited_columns()
         for section in self.args.sections:
-            yield self._list_request(ColumnWalk(section))
-        # Rows a complete walk listed whose page failed: owed until exported.
+            audit = section in audited
+            limit = self.max_list_pages_setting if audit else self.max_list_pages
+            self.incremental_run.begin(section, limit=limit, audit=audit, since=self.args.since)
+            yield self._list_request(ListPageRef(section))
+        # Rows a walk read whose article was not exported: owed until exported.
         retry, given_up = self.incremental_run.pending(self.args.sections)
         for url in given_up:
             self._inc("state/pending_given_up")
@@ -155,14 +197,23 @@ class WuhanSpider(scrapy.Spider):
                 self._inc_column(column, "rows_followed")
                 yield self._article_request(url, row=None)
 
-    def _list_request(self, walk: ColumnWalk) -> scrapy.Request:
-        path = walk.path if walk.at_column_root else wuhan.list_page_path(walk.path, walk.page_index)
+    def _list_request(self, ref: ListPageRef) -> scrapy.Request:
+        path = ref.path if ref.at_column_root else wuhan.list_page_path(ref.path, ref.page_index)
+        meta: dict[str, Any] = {}
+        if ref.purpose == "confirm":
+            # Asked again after a pause (govnews.politeness): a blip answers otherwise by then.
+            meta["govnews_pause"] = self.crawler.settings.getfloat(
+                "GOVNEWS_END_CONFIRM_PAUSE", project_settings.GOVNEWS_END_CONFIRM_PAUSE
+            )
         return scrapy.Request(
             wuhan.request_url(path, self.args.base_url),
             callback=self.parse_list,
             errback=self.list_failed,
-            cb_kwargs={"walk": walk},
-            priority=_list_priority(walk.page_index),
+            cb_kwargs={"ref": ref},
+            priority=_list_priority(ref.page_index),
+            # A page read again is the same URL: the duplicate filter must let it through.
+            dont_filter=ref.purpose != "walk",
+            meta=meta or None,
         )
 
     def _article_request(
@@ -217,10 +268,13 @@ class WuhanSpider(scrapy.Spider):
             return None
         return response
 
-    def parse_list(self, response: Response, walk: ColumnWalk) -> Iterator[scrapy.Request]:
+    def parse_list(self, response: Response, ref: ListPageRef) -> Iterator[scrapy.Request]:
         self._inc("list/pages")
+        walk = self.incremental_run.walk(ref.path)
+        if walk.audit:
+            self._inc("audit/list_pages")
         if (text := self._readable(response, "list")) is None:
-            self.incremental_run.cut(walk.path, "list_failed")
+            yield from self._page_without_rows(ref, walk, "unreadable")
             return
         page = parse_list_page(parse_html(text.text, text.url), text.url, wuhan.ARTICLE_URL_RE)
         self._inc(f"list/pager/{page.pager.form}")
@@ -229,35 +283,48 @@ class WuhanSpider(scrapy.Spider):
             self._inc(f"list/row_dates/{source}", count)
         if page.row_form in ("script", "variables"):
             self._inc("list/rows_from/script")  # the older name of the two forms' count
-        self._inc_column(walk.path, "list_pages")
-        self._inc_column(walk.path, "list_rows", len(page.rows))
+        self._inc_column(ref.path, "list_pages")
+        self._inc_column(ref.path, "list_rows", len(page.rows))
+        if page.pager.page_count and ref.page_index == 0 and ref.purpose == "walk":
+            # What a full walk of the column costs, for the summary and the first taste of the site.
+            assert self.crawler.stats is not None
+            self.crawler.stats.max_value(f"{STATS}/column/{ref.path.strip('/')}/page_count", page.pager.page_count)
         if not page.rows:
             self._inc("list/empty_page")
-            # Pager form 3: the page after the last has no rows (a first page without
-            # rows is an empty column, or a template the extractor does not know).
-            self.incremental_run.ended(walk.path, "empty_page")
-            if walk.page_index == 0:
-                self._inc_column(walk.path, "empty_first_page")
-                logger.warning("list page %s of column %s has no rows", response.url, walk.path)
+            yield from self._page_without_rows(ref, walk, "empty_page", page.pager.page_count)
             return
         self._inc("list/rows", len(page.rows))
-        yield from self._follow_rows(walk, text.url, page)
+        yield from self._follow_rows(ref, walk, page)
 
-    def _follow_rows(self, walk: ColumnWalk, page_url: str, page: ListPage) -> Iterator[scrapy.Request]:
-        """The requests for a list page's rows (new or due for a refresh) and its next page."""
+    def _follow_rows(self, ref: ListPageRef, walk: ColumnWalk, page: ListPage) -> Iterator[scrapy.Request]:
+        """The requests for a list page's rows (new, due for a refresh, or owed again) and the
+        walk's next pages."""
         run = self.incremental_run
         listed: list[str] = []
+        rows: list[tuple[str, ListRow]] = []
         for row in page.rows:
             url = self._wanted(row)
             if url is None:
                 continue
-            if self.args.since and row.date and row.date < self.args.since.isoformat():
+            if walk.since and row.date and row.date < walk.since.isoformat():
                 # Left out on purpose: this walk no longer covers the whole column.
                 self._inc("links/older_than_since")
-                run.cut(walk.path, "since")
+                walk.cut = walk.cut or "since"
                 continue
             listed.append(url)
-            action, record = run.row(walk.path, url)
+            rows.append((url, row))
+        covered = run.covered(ref.path, listed)
+        shifted_before = walk.shifted_down
+        for url, row in rows:
+            action, record = run.row(ref.path, url, row.title, row.date)
+            in_store = record is not None or run.dead_link(url) is not None
+            if walk.audit and action == "fetch" and url not in covered and walk.met_covered and not in_store:
+                # A row below covered ones that no walk had seen: back-dated, or pulled up
+                # across a page a walk had read.
+                self._inc("audit/found")
+                logger.info("audit walk of %s: %s was never listed where a walk read", ref.path, url)
+            if url in covered:
+                walk.met_covered = True
             if url in self.followed_urls:
                 # Rows pushed down by new articles sit on two list pages: fetched once.
                 self._inc("links/repeated")
@@ -265,17 +332,118 @@ class WuhanSpider(scrapy.Spider):
             self.followed_urls.add(url)
             column = self._section_of(urlsplit(url).path)
             if action == "fetch":
+                if (dead := run.dead_link(url)) is not None:
+                    self._inc("audit/dead_links_retried" if walk.audit else "state/dead_link_row_changed")
+                    logger.info("dead link %s asked again: %s", url, "audit walk" if walk.audit else "its row changed")
+                    del dead
                 self._inc_column(column, "rows_followed")
-                yield self._article_request(url, row, page_index=walk.page_index)
+                yield self._article_request(url, row, page_index=ref.page_index)
                 continue
             self._inc_column(column, "rows_known")
             if action == "refresh":
                 self._inc("state/refresh_requests")
-                yield self._article_request(url, row, known=record, page_index=walk.page_index)
+                yield self._article_request(url, row, known=record, page_index=ref.page_index)
+            elif record is None:
+                self._inc("state/dead_links_skipped")
             else:
                 self._inc("state/known_skipped")
-        if next_walk := self._next_page(walk, page, listed):
-            yield self._list_request(next_walk)
+        if ref.purpose == "reread":
+            if (resume := walk.reread_done(listed, page.pager.page_count)) is not None:
+                self._inc("walk/resumed")
+                logger.info(
+                    "column %s: the page count grew to %d after its last page; reading on", ref.path, walk.page_count
+                )
+                yield self._list_request(ListPageRef(ref.path, resume))
+            return
+        step = walk.page_read(
+            ref.page_index,
+            listed,
+            page_count=page.pager.page_count,
+            all_covered=bool(listed) and len(covered) == len(set(listed)),
+            refresh_reaches_past=run.refresh_reaches_past([row.date for row in page.rows]),
+        )
+        if walk.shifted_down > shifted_before:
+            self._inc("walk/shifted_down", walk.shifted_down - shifted_before)
+        yield from self._after(ref, walk, step)
+
+    def _after(self, ref: ListPageRef, walk: ColumnWalk, step: Step) -> Iterator[scrapy.Request]:
+        """The requests a walk's decision asks for: pages to read again, and its next page."""
+        if step.reread:
+            self._inc("walk/rereads", len(step.reread))
+            logger.info(
+                "column %s: the page count dropped to %s (rows withdrawn mid-walk); reading pages %s again",
+                ref.path,
+                walk.page_count,
+                ", ".join(str(i + 1) for i in step.reread),
+            )
+            for index in step.reread:
+                yield self._list_request(ListPageRef(ref.path, index, purpose="reread"))
+        if step.end == "end_404":
+            self._inc("list/end_404")
+        if step.end in ("end_404", "empty_page") and walk.doubted_end:
+            self._inc("walk/ends_doubted")
+            logger.warning(
+                "column %s ends before list page %d (%d rows read), short of %s: the end is doubted "
+                "until the next walk ends at the same row (the walk stays incomplete)",
+                ref.path,
+                walk.last_read + 2,
+                len(walk.seen),
+                f"the {walk.page_count} pages its pager claims"
+                if walk.page_count is not None
+                else f"the {walk.state.end_rows} rows a walk read to its end before",
+            )
+        if step.end == "covered":
+            # Every row here was read by a walk, and no gap is left: older pages hold nothing new.
+            self._inc("state/stopped_at_known_page")
+        elif step.cut == "max_pages":
+            self._inc("list/stopped_at_max_pages")
+            logger.info("column %s: stopping at %d list pages (max_pages)", ref.path, ref.page_index + 1)
+        elif step.cut == "since":
+            self._inc("list/stopped_at_since")
+        if step.next_index is not None:
+            yield self._list_request(ListPageRef(ref.path, step.next_index))
+
+    def _page_without_rows(
+        self, ref: ListPageRef, walk: ColumnWalk, kind: str, page_count: int | None = None
+    ) -> Iterator[scrapy.Request]:
+        """A list page that answered 200 with no rows (empty, unrecognised or unreadable)."""
+        if ref.purpose == "reread":
+            walk.reread_failed(ref.page_index)
+            return
+        if ref.page_index == 0 and ref.purpose == "walk" and not walk.reads:
+            if walk.state.end_rows or walk.state.gaps:
+                # A column that had rows: page 1 without any is a failed page, not an empty column.
+                self._list_page_failed(ref, request_url=self._url_of(ref), reason=kind)
+                walk.page_failed(0)
+                return
+            # An empty column (or a template the extractor does not know): its end.
+            self._inc_column(ref.path, "empty_first_page")
+            logger.warning("list page %s of column %s has no rows", self._url_of(ref), ref.path)
+            walk.end_confirmed(0, "empty_page")
+            return
+        if walk.page_count is not None or page_count is not None:
+            # Inside the range a pager gave: a failed page; the walk goes on past it.
+            self._list_page_gone(ref, self._url_of(ref), kind)
+            yield from self._after(ref, walk, walk.page_failed(ref.page_index, gone=True))
+            return
+        yield from self._end_candidate(ref, walk, "empty_page")
+
+    def _end_candidate(self, ref: ListPageRef, walk: ColumnWalk, kind: EndKind) -> Iterator[scrapy.Request]:
+        """A column without a pager: the page after the last answers 404 or has no rows. The end
+        is confirmed by the same answer a pause later; another answer is a failed page."""
+        if ref.purpose != "confirm":
+            self._inc("walk/end_confirmations")
+            yield self._list_request(replace(ref, purpose="confirm", end_kind=kind))
+            return
+        if ref.end_kind != kind:
+            self._list_page_failed(ref, request_url=self._url_of(ref), reason=f"{ref.end_kind}_then_{kind}")
+            yield from self._after(ref, walk, walk.page_failed(ref.page_index))
+            return
+        yield from self._after(ref, walk, walk.end_confirmed(ref.page_index, kind))
+
+    def _url_of(self, ref: ListPageRef) -> str:
+        path = ref.path if ref.at_column_root else wuhan.list_page_path(ref.path, ref.page_index)
+        return wuhan.request_url(path, self.args.base_url)
 
     def _wanted(self, row: ListRow) -> str | None:
         """The canonical URL of an article row of a wanted column on an allowed host, or
@@ -292,73 +460,65 @@ class WuhanSpider(scrapy.Spider):
             return None
         return self.site.canonical_url(row.url)
 
-    def _next_page(self, walk: ColumnWalk, page: ListPage, listed: list[str]) -> ColumnWalk | None:
-        """The walk rule (govnews.incremental): the next list page, or None at the
-        column's end, at a page of covered rows, or where the walk is cut short."""
-        page_count = walk.page_count or page.pager.page_count
-        if page_count and walk.page_index == 0:
-            # What a full walk of the column costs, for the summary and the first taste of the site.
-            assert self.crawler.stats is not None
-            self.crawler.stats.max_value(f"{STATS}/column/{walk.path.strip('/')}/page_count", page_count)
-        step = self.incremental_run.page_read(
-            walk.path,
-            page_index=walk.page_index,
-            page_count=page_count,
-            limit=self.max_list_pages,
-            urls=listed,
-            dates=[row.date for row in page.rows],
-            since=self.args.since,
-        )
-        if step.end == "covered":
-            # Every row here was listed by a complete walk: older pages hold nothing new.
-            self._inc("state/stopped_at_known_page")
-        elif step.cut == "max_pages":
-            self._inc("list/stopped_at_max_pages")
-            logger.info("column %s: stopping at %d list pages (max_pages)", walk.path, walk.page_index + 1)
-        elif step.cut == "since":
-            self._inc("list/stopped_at_since")
-        if step.next_index is None:
-            return None
-        return replace(walk, page_index=step.next_index, page_count=page_count)
-
-    def list_failed(self, failure: Failure) -> list[scrapy.Request]:
+    def list_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
-        walk: ColumnWalk = request.cb_kwargs["walk"]
+        ref: ListPageRef = request.cb_kwargs["ref"]
+        walk = self.incremental_run.walk(ref.path)
         error = failure.value
-        if isinstance(error, HttpError) and error.response.status == 404 and walk.page_index > 0:
-            # Pager form 3 (no pager): the 404 after the last page ends the column.
-            self._inc("list/end_404")
-            self.incremental_run.ended(walk.path, "end_404")
-            return []
-        if (
-            isinstance(error, HttpError)
-            and error.response.status == 404
-            and walk.page_index == 0
-            and walk.path not in self.site.columns_by_path
-        ):
+        status = error.response.status if isinstance(error, HttpError) else None
+        if ref.purpose == "reread":
+            walk.reread_failed(ref.page_index)
+            self._inc(f"list/failed/{_failure_reason(failure)}")
+            logger.warning("list page %s, read again, failed: %s", request.url, _failure_reason(failure))
+            return
+        if status == 404 and ref.page_index == 0 and not walk.reads and ref.path not in self.site.columns_by_path:
             # An unknown column whose first page does not exist: a typo, not a site to walk.
-            self._inc_column(walk.path, "list_failed")
-            self.incremental_run.cut(walk.path, "list_failed")
+            self._inc_column(ref.path, "list_failed")
+            walk.page_failed(0)
             logger.error(
                 "column %s does not exist: its first list page %s answered 404; stopping (known columns: %s)",
-                walk.path,
+                ref.path,
                 request.url,
                 ", ".join(c.path for c in self.site.columns),
             )
             raise CloseSpider("unknown_column")
-        if isinstance(error, HttpError) and error.response.status == 404 and not walk.at_column_root:
+        if status == 404 and ref.page_index == 0 and not ref.at_column_root:
             # SITE.md: /<section>/ and /<section>/index.shtml are the same page; ask the other.
             self._inc("list/index_fallback")
-            logger.warning("list page %s answered 404; trying %s", request.url, walk.path)
-            return [self._list_request(replace(walk, at_column_root=True))]
-        self._list_page_failed(walk, request.url, _failure_reason(failure))
-        return []
+            logger.warning("list page %s answered 404; trying %s", request.url, ref.path)
+            yield self._list_request(replace(ref, at_column_root=True))
+            return
+        if status in (404, 410) and ref.page_index > 0 and walk.page_count is None:
+            # Pager form 3 (no pager): the 404 after the last page ends the column, once confirmed.
+            yield from self._end_candidate(ref, walk, "end_404")
+            return
+        if status in (404, 410) and ref.page_index > 0:
+            self._list_page_gone(ref, request.url, _failure_reason(failure))
+            yield from self._after(ref, walk, walk.page_failed(ref.page_index, gone=True))
+            return
+        self._list_page_failed(ref, request.url, _failure_reason(failure))
+        yield from self._after(ref, walk, walk.page_failed(ref.page_index))
 
-    def _list_page_failed(self, walk: ColumnWalk, url: str, reason: str) -> None:
+    def _list_page_failed(self, ref: ListPageRef, request_url: str, reason: str) -> None:
+        """A list page the site failed to serve (5xx after retries, a timeout …): an ERROR."""
         self._inc(f"list/failed/{reason}")
-        self._inc_column(walk.path, "list_failed")
-        self.incremental_run.cut(walk.path, "list_failed")
-        logger.error("list page %s of column %s failed: %s", url, walk.path, reason)
+        self._inc("walk/failed_pages")
+        self._inc_column(ref.path, "list_failed")
+        logger.error("list page %s of column %s failed: %s", request_url, ref.path, reason)
+
+    def _list_page_gone(self, ref: ListPageRef, request_url: str, reason: str) -> None:
+        """A page inside the range a pager gave that says it does not exist (404, 410, no rows):
+        the site's own inconsistency, handled by the walk rule (a gap, or an overstated pager):
+        a WARNING, counted."""
+        self._inc(f"list/failed/{reason}")
+        self._inc("walk/failed_pages")
+        logger.warning(
+            "list page %s of column %s: %s inside the %s pages its pager gives; reading on",
+            request_url,
+            ref.path,
+            reason,
+            self.incremental_run.walk(ref.path).page_count,
+        )
 
     # -- articles --------------------------------------------------------------
 
@@ -379,6 +539,8 @@ class WuhanSpider(scrapy.Spider):
         self._inc("article/pages")
         if (text := self._readable(response, "article")) is None:
             return
+        if self.incremental_run.dead_link(self.site.canonical_url(response.url)) is not None:
+            self._inc("state/dead_links_revived")
         if self.incremental_run.store is not None:
             # For the next run's conditional requests (kept only when there is a store).
             self.incremental_run.validators[self.site.canonical_url(response.url)] = (
@@ -386,6 +548,12 @@ class WuhanSpider(scrapy.Spider):
                 _header(response, b"Last-Modified"),
             )
         page = parse_article_page(parse_html(text.text, text.url), text.url, self.site.title_suffix)
+        if is_soft_404(page):
+            # A "not found" page answered 200: no article to export; it stays owed (a blip of
+            # the site passes; a page gone for good is given up with the other owed rows).
+            self._inc("article/soft_404")
+            self._article_skipped(response.request or scrapy.Request(response.url), "soft_404")
+            return
         if page.more_pages and self.follows_later_pages:
             self._inc("article/multi_page")
             yield self._continuation(response.url, page, row, page.more_pages)
@@ -489,9 +657,12 @@ class WuhanSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
-        if reason in ("http_404", "http_410"):
-            # A dead link: the walk rule owes it no retry.
-            self.incremental_run.article_gone(self.site.canonical_url(origin_url(request)))
+        if reason in ("http_404", "http_410") and request.callback == self.parse_article:
+            # A dead link: owed no retry; remembered with its row, asked again when the row changes.
+            url = self.site.canonical_url(origin_url(request))
+            row: ListRow | None = request.cb_kwargs.get("row")
+            column = self._section_of(urlsplit(url).path)
+            self.incremental_run.article_gone(url, column, row.title if row else None, row.date if row else None)
         self._article_skipped(request, reason)
 
     def _article_skipped(self, request: scrapy.Request, reason: str) -> None:
@@ -500,6 +671,18 @@ class WuhanSpider(scrapy.Spider):
         self._inc(f"article/failed/{reason}")
         self._inc_column(self._section_of(urlsplit(url).path), "article_failed")
         logger.warning("article %s skipped: %s", url, reason)
+
+    def closed(self, reason: str) -> None:
+        """The audit's cost and catch, in one line (the stats hold them per kind)."""
+        audited = [w for w in self.incremental_run.columns.values() if w.audit]
+        if audited:
+            assert self.crawler.stats is not None
+            logger.info(
+                "audit walk of %d column(s): %d list pages read, %d article(s) found that no walk had seen",
+                len(audited),
+                sum(w.list_pages for w in audited),
+                self.crawler.stats.get_value(f"{STATS}/audit/found", 0),
+            )
 
     def request_dropped(self, request: scrapy.Request) -> None:
         """The scheduler's duplicate filter dropped a request. For a redirect hop that is
