@@ -10,10 +10,19 @@
   next incremental run, see :mod:`govnews.state`).
 * A JSON Lines feed of an incremental run is journaled: its path goes into the state
   store's manifest when it opens (:meth:`govnews.incremental.IncrementalRun.feed_opened`).
+* **Exported means durable.** Every local feed file (JSON Lines, CSV …) is synced to disk
+  (``fsync``) before the store records the items it holds (per batch, and when it closes),
+  so an article the store knows as exported survives a power cut. A write that fails (a full
+  disk, a file size limit) is undone to the last whole line, counted and logged as an ERROR
+  by the state pipeline, and the item is not recorded: it stays owed to the next run.
+  Remote feed storages (S3, FTP …) upload the file when the run ends: they are outside
+  this promise (their items are recorded as written to the local temporary file).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 from pathlib import Path
@@ -49,20 +58,59 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
     return {**params, "output_dir": str(directory), "job": job_id(spider)}
 
 
+class FeedFile(io.FileIO):
+    """An unbuffered feed file whose writes are whole or nothing: a write that fails (or
+    writes part of its line) is cut back to where it began and raises; ``failed_writes``
+    counts them, for the state pipeline to keep such items owed."""
+
+    failed_writes = 0
+    path: Path
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        start = os.fstat(self.fileno()).st_size
+        done = 0
+        try:
+            while done < len(view):
+                written = super().write(view[done:])
+                if not written:
+                    raise OSError(f"no byte of the line could be written to {self.name}")
+                done += written
+        except OSError:
+            self.failed_writes += 1
+            # Back to the last whole line (else the next run's reconciliation cuts it).
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fileno(), start)
+            raise
+        return done
+
+
 class LineAtomicFileFeedStorage(FileFeedStorage):
     """Scrapy's local file storage, unbuffered: each exported line reaches the file in
-    one ``write`` call, so a killed crawl never leaves half-buffered items behind. A
-    JSON Lines file is handed to the run's state store as part of its journal."""
+    one ``write`` call (:class:`FeedFile`), so a killed crawl never leaves half-buffered
+    items behind. A JSON Lines file is handed to the run's state store as part of its
+    journal; every file is synced to disk before the store records what it holds."""
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
         super().__init__(uri, feed_options=feed_options)
         self.journaled = (feed_options or {}).get("format") in _JOURNALED_FORMATS
+        self._run: Any = None
 
     def open(self, spider: Spider) -> IO[bytes]:
         path = Path(self.path).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        run = getattr(spider, "incremental_run", None)
-        if self.journaled and run is not None:
-            size = path.stat().st_size if self.write_mode == "ab" and path.exists() else 0
-            run.feed_opened(path, size)
-        return path.open(self.write_mode, buffering=0)
+        size = path.stat().st_size if self.write_mode == "ab" and path.exists() else 0
+        file = FeedFile(path, self.write_mode.replace("b", ""))
+        file.path = path
+        self._run = getattr(spider, "incremental_run", None)
+        if self._run is not None:
+            self._run.feed_opened(path, size, file, journaled=self.journaled)
+        return file
+
+    def store(self, file: IO[bytes]) -> None:
+        if not file.closed:
+            file.flush()
+            os.fsync(file.fileno())
+        if self._run is not None:
+            self._run.feed_closed(file)
+        file.close()

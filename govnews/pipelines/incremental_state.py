@@ -66,16 +66,20 @@ class IncrementalStatePipeline:
     exported (a refreshed article that did not change).
 
     Records: each exported article, after the feed exporter wrote it (the
-    ``item_scraped`` signal), in batches; the rest at close, then each complete walk
-    (only when the run finished), then closes the run's feeds in the manifest. What a
-    kill keeps from being recorded, the next run's reconciliation recovers.
+    ``item_scraped`` signal) and the feed files were synced to disk, in batches; the rest
+    at close, then each walk (what it read and the gaps it leaves; a run that did not
+    finish cuts its walks where they stood), then closes the run's feeds in the manifest.
+    What a kill keeps from being recorded, the next run's reconciliation recovers. An item
+    a feed failed to write is not recorded (ERROR, ``govnews/feed/write_failed``): it stays
+    owed to the next run.
 
     Does nothing with ``-a incremental=0`` or ``-a probe=1``: the store is neither read
     nor written.
 
     Stats: ``govnews/state/known_at_start``, ``…/reconciled_items``,
     ``…/repaired_feeds``, ``…/new``, ``…/changed``, ``…/unchanged``, ``…/recorded``,
-    ``…/complete_walks``, ``…/incomplete_walks``, ``…/made_pending``, ``…/locked``.
+    ``…/complete_walks``, ``…/incomplete_walks``, ``…/made_pending``, ``…/gaps_open``,
+    ``…/locked``; ``govnews/feed/write_failed``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -84,6 +88,7 @@ class IncrementalStatePipeline:
         self.stats: StatsCollector = crawler.stats
         self.run: IncrementalRun | None = None
         self.batch_size = crawler.settings.getint("GOVNEWS_STATE_BATCH", 50)
+        self._failed_writes = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalStatePipeline:
@@ -138,6 +143,14 @@ class IncrementalStatePipeline:
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
         etag, last_modified = self.run.validators.pop(url, (None, None))
+        failed = sum(getattr(f, "failed_writes", 0) for f in self.run.feed_files)
+        if failed > self._failed_writes:
+            # A feed could not write the item's line (cut back to the last whole line): it
+            # is not recorded, so the next run exports it.
+            self._failed_writes = failed
+            self.stats.inc_value("govnews/feed/write_failed")
+            logger.error("feed write failed for %s: not recorded as exported; owed to the next run", url)
+            return
         self.run.exported(
             Record(
                 url=url,
