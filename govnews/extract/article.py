@@ -168,6 +168,37 @@ class ArticlePage:
     for a fallback body its tag, id and first class (``td``); ``none`` when no body."""
 
 
+# What a server's "not found" page says, answered with a 200 (a soft 404): the page is gone or
+# was withdrawn, whatever the status. Read only on a page whose body no known container holds.
+_NOT_FOUND_RE = re.compile(
+    r"页面不存在|页面未找到|网页不存在|找不到(?:该|此|您)?(?:要访问的)?(?:页面|网页|文章|信息)|"
+    r"(?:页面|网页|信息|文章|内容|文档)(?:已经|已)?(?:被)?(?:删除|撤销|撤回|撤稿|下线|过期)|"
+    r"不存在或已(?:被)?删除|\b404\b|not\s+found|page\s+(?:not\s+found|does\s+not\s+exist)",
+    re.IGNORECASE,
+)
+_SOFT_404_MAX_TEXT = 200
+
+
+def is_soft_404(page: ArticlePage) -> bool:
+    """A page served with 200 that says the article is not there (a soft 404): no known body
+    container, little text, and a title or text that says "not found" or "deleted".
+
+    >>> text = ["对不起，您访问的页面不存在！"]
+    >>> page = ArticlePage("页面不存在", [], None, None, None, text, [], [], {}, False, "fallback", "<title>")
+    >>> is_soft_404(page)
+    True
+    >>> from dataclasses import replace
+    >>> is_soft_404(replace(page, body_found=True)), is_soft_404(replace(page, title="通知", paragraphs=["全文。"]))
+    (False, False)
+    """
+    if page.body_found:
+        return False
+    text = "".join(page.paragraphs)
+    if len(text) > _SOFT_404_MAX_TEXT:
+        return False
+    return bool(_NOT_FOUND_RE.search(page.title or "") or _NOT_FOUND_RE.search(text))
+
+
 def read_meta(sel: Selector) -> dict[str, str]:
     return _meta_of(_META_TAGS(sel.root))  # type: ignore[arg-type] # a node-set
 
