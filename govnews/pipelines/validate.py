@@ -47,6 +47,11 @@ def _compiled(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
     return is_valid
 
 
+@cache
+def _package_schema_compiled() -> Callable[[dict[str, Any]], bool]:
+    return _compiled(article_schema())
+
+
 EMPTY_ARTICLE = "paragraphs, images and attachments are all empty; an article needs one of them"
 
 
@@ -98,8 +103,9 @@ class ValidateArticlePipeline:
 
     def __init__(self, stats: StatsCollector, schema: dict[str, Any] | None = None) -> None:
         self.stats = stats
+        # The package's schema is compiled once per process (a family run builds a pipeline per site).
+        self.is_valid = _package_schema_compiled() if schema is None else _compiled(schema)
         schema = article_schema() if schema is None else schema
-        self.is_valid = _compiled(schema)
         self.validator = Draft202012Validator(schema)
 
     @classmethod
