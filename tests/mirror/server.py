@@ -19,6 +19,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
@@ -40,6 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, *, send_body: bool) -> None:
         self.server.log_request_path(self.path)
+        if (hook := self.server.on_request) is not None:
+            hook(self.path)  # the site moves first (tests: publish while a walk is under way)
         host = self.headers.get("Host") or f"{self.server.host}:{self.server.server_port}"
         try:
             response = self.server.site.render(self.path, host=host)
@@ -141,6 +144,7 @@ class _Server(QuietHTTPServer):
         self._log_lock = threading.Lock()
         self.request_log: list[str] = []
         self.response_log: list[tuple[str, int]] = []
+        self.on_request: Callable[[str], None] | None = None
 
     def log_request_path(self, path: str) -> None:
         with self._log_lock:
@@ -199,6 +203,11 @@ class MirrorServer(ServedInThread):
 
     def clear_requests(self) -> None:
         self._server.clear()
+
+    def before_each_request(self, hook: Callable[[str], None] | None) -> None:
+        """Call ``hook(path)`` as each request arrives, before the site answers it (None: no
+        hook): the site can publish, withdraw or fail pages while a crawl is under way."""
+        self._server.on_request = hook
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -251,6 +251,8 @@ class _Failure:
 
     status: int
     remaining: int | None
+    body: str | None = None
+    """For a 200: ``empty`` (no body at all) or ``soft404`` (a page saying it was not found)."""
 
 
 @dataclass
@@ -262,6 +264,10 @@ class _State:
     """Requests seen per fault path (the 503 burst counts them)."""
     failures: dict[str, _Failure] = field(default_factory=dict)
     """Injected failures by exact path (``MirrorSite.fail``)."""
+    withdrawn: set[int] = field(default_factory=set)
+    """Articles taken off their list; their pages answer 404 (``MirrorSite.withdraw``)."""
+    backdated: dict[int, datetime] = field(default_factory=dict)
+    """Publish times of articles published below the top of their list (``publish(below=…)``)."""
 
 
 # Roles of the 通知公告 articles issue 9 needs (MirrorSite.special_paths), by their place in
@@ -365,6 +371,8 @@ class MirrorSite:
         """
         if i == self.seed_index:
             return _SEED_TS
+        if (backdated := self._state.backdated.get(i)) is not None:
+            return backdated
         h = mix(self.seed, i, 7)
         d = i - self.seed_index
         hours = 19 * d if d > 0 else -(19 * min(-d, 60) + 2 * max(0, -d - 60))
@@ -385,7 +393,7 @@ class MirrorSite:
         if match is None:
             return None
         i = self.seed_index + (int(match.group(1)) - _SEED_DOCID) // 7
-        if 0 <= i < len(self._state.columns_of) and self._path(i) == path:
+        if 0 <= i < len(self._state.columns_of) and i not in self._state.withdrawn and self._path(i) == path:
             return i
         return None
 
@@ -690,7 +698,7 @@ class MirrorSite:
             return [head.path for head in self._whly]
         with self._lock:
             if column_path is None:
-                indexes = list(range(len(self._state.columns_of)))
+                indexes = [i for i in range(len(self._state.columns_of)) if i not in self._state.withdrawn]
             else:
                 indexes = list(self._state.by_column[COLUMN_BY_PATH[column_path].key])
             return [self._path(i) for i in reversed(indexes)]
@@ -728,7 +736,9 @@ class MirrorSite:
             n = len(self._state.columns_of)
             skipped = EMPTY_LIST_COLUMN_PATH if self.variant == "empty_list" else None
             out = {
-                self._path(i): self._truth(i) for i in range(n - 1, -1, -1) if self._state.columns_of[i].path != skipped
+                self._path(i): self._truth(i)
+                for i in range(n - 1, -1, -1)
+                if self._state.columns_of[i].path != skipped and i not in self._state.withdrawn
             }
             for path, fault in self._faults.items():
                 if fault.case.yields_item:
@@ -835,16 +845,21 @@ class MirrorSite:
 
     # ------------------------------------------------------------------ public: failures
 
-    def fail(self, path: str, status: int = 500, times: int | None = None) -> None:
+    def fail(self, path: str, status: int = 500, times: int | None = None, body: str | None = None) -> None:
         """Make ``path`` (exactly that path, any query) answer ``status`` — the next ``times``
         requests, or every request until ``clear_failures`` when ``times`` is None. A second
-        call for the same path replaces the first."""
-        if not 400 <= status <= 599:
-            raise ValueError(f"status must be an HTTP error status (400-599), got {status}")
+        call for the same path replaces the first. ``status`` 200 answers a page that is not
+        the page: ``body="empty"`` (no body at all) or ``body="soft404"`` (a page that says
+        it was not found, as some servers answer a missing page)."""
+        if status == 200:
+            if body not in ("empty", "soft404"):
+                raise ValueError(f"a 200 failure needs body='empty' or body='soft404', got {body!r}")
+        elif not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599) or 200, got {status}")
         if times is not None and times < 1:
             raise ValueError(f"times must be >= 1 or None, got {times}")
         with self._lock:
-            self._state.failures[path] = _Failure(status, times)
+            self._state.failures[path] = _Failure(status, times, body)
 
     def clear_failures(self) -> None:
         """Every path answers as the site says again."""
@@ -861,25 +876,47 @@ class MirrorSite:
                 del self._state.failures[path]
         if failure.status == 404:
             return _not_found()
+        if failure.body == "empty":
+            return MirrorResponse(200, {"Content-Type": "text/html; charset=utf-8"}, b"")
+        if failure.body == "soft404":
+            page = _page_shell("页面不存在", "", '<div class="error"><h1>对不起，您访问的页面不存在！</h1></div>\n')
+            return _html(page)
         return _status_page(failure.status, http.HTTPStatus(failure.status).phrase)
 
     # ------------------------------------------------------------------ public: mutations
 
-    def publish(self, k: int = 1, column_path: str = "/sy/whyw/") -> list[str]:
-        """Add ``k`` articles at the top of a column, newer than every existing article.
+    def publish(self, k: int = 1, column_path: str = "/sy/whyw/", *, below: int = 0) -> list[str]:
+        """Add ``k`` articles to a column: at the top, newer than every existing article; or,
+        with ``below=n``, under the column's ``n`` newest rows, dated between their neighbours
+        (a back-dated or re-ordered document: the rows below it move down the pages).
 
-        Their docids continue the site-wide sequence; existing rows move down the pages.
+        Their docids continue the site-wide sequence (a back-dated one's too); paths newest first.
         """
         spec = COLUMN_BY_PATH[column_path]
         paths = []
         with self._lock:
+            chron = self._state.by_column[spec.key]
             for _ in range(k):
                 i = len(self._state.columns_of)
                 self._state.columns_of.append(spec)
-                self._state.by_column[spec.key].append(i)
-                path = self._path(i)
-                paths.append(path)
+                at = max(0, len(chron) - below)
+                if at < len(chron):
+                    newer = self._ts(chron[at])
+                    older = self._ts(chron[at - 1]) if at > 0 else newer - timedelta(days=30)
+                    self._state.backdated[i] = older + (newer - older) / 2
+                chron.insert(at, i)
+                paths.append(self._path(i))
         return list(reversed(paths))
+
+    def withdraw(self, path: str) -> None:
+        """Take an article off its column's list; its page answers 404 from now on (the rows
+        below it move up the pages). KeyError for an unknown path."""
+        with self._lock:
+            i = self._index_of(path)
+            if i is None:
+                raise KeyError(path)
+            self._state.by_column[self._state.columns_of[i].key].remove(i)
+            self._state.withdrawn.add(i)
 
     def edit(self, path: str) -> None:
         """Rewrite one article's paragraphs (and so its truth); KeyError for an unknown path."""
