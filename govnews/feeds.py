@@ -31,6 +31,7 @@ from typing import IO, Any
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from govnews.incremental import os_fsync
 from govnews.paths import default_output_dir, directory_setting
 
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -110,7 +111,7 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
     def store(self, file: IO[bytes]) -> None:
         if not file.closed:
             file.flush()
-            os.fsync(file.fileno())
+            os_fsync(file)
         if self._run is not None:
             self._run.feed_closed(file)
         file.close()

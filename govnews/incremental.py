@@ -50,6 +50,8 @@ list page; :func:`gaps_after` is what a walk leaves open. The store is either ba
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -597,11 +599,14 @@ class IncrementalRun:
 
 
 def os_fsync(file: IO[bytes]) -> None:
-    """``fsync`` a file object's descriptor (a file without one, in memory, has nothing to sync)."""
-    import os  # noqa: PLC0415 - kept beside its only use
-
+    """``fsync`` a file object's descriptor (a file without one, in memory, or a device that
+    cannot sync, has nothing to sync)."""
     try:
         descriptor = file.fileno()
     except (OSError, ValueError, AttributeError):
         return
-    os.fsync(descriptor)
+    try:
+        os.fsync(descriptor)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
+            raise

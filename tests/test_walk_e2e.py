@@ -117,3 +117,20 @@ def test_a_walk_follows_a_moving_site_and_an_audit_finds_what_slipped(tmp_path: 
         assert "audit walk of 1 column(s)" in log
         # Every listed article; and the withdrawn one, exported before it was withdrawn.
         assert exported(tmp_path) == listed(site, server) | {server.url(newest[1])}
+
+
+def test_dead_links_are_not_asked_again_by_runs_with_nothing_new(tmp_path: Path) -> None:
+    """The mirror's lists link to a few dead articles (404). The first run meets them; the
+    identical runs after it ask none of them again and owe nothing."""
+    site = MirrorSite(n_articles=60, per_page=5, seed=22)
+    dead = site.dead_article_paths
+    with MirrorServer(site) as server:
+        code, log = crawl(server, tmp_path)
+        assert code == 0, log[-3000:]
+        assert {p for p in server.requests if p in dead}, "the first run meets the dead links"
+        for _ in range(2):
+            server.clear_requests()
+            code, log = crawl(server, tmp_path)
+            assert code == 0, log[-3000:]
+            assert [p for p in server.requests if p in dead] == []
+            assert stat(log, "state/made_pending") == 0 and "skipped: http_404" not in log
