@@ -150,6 +150,11 @@ def _table(rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[s
     return lines
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 column``, ``2 columns``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _articles(column: ColumnReport) -> str:
     prefix = {"exact": "", "about": "~", "at least": "≥"}[column.articles_estimate]
     return f"{prefix}{column.articles}"
@@ -184,7 +189,7 @@ def render_text(report: DiscoveryReport) -> str:
     if report.stopped is not None:
         return f"govnews discover of {report.base_url}: {report.stopped}"
     head = (
-        f"govnews discover of {report.base_url} ({report.site_label}): {len(report.columns)} columns; "
+        f"govnews discover of {report.base_url} ({report.site_label}): {_count(len(report.columns), 'column')}; "
         f"{report.spent} of {report.budget} requests, depth {report.depth} (nothing exported)"
     )
     lines = [head]

@@ -26,9 +26,8 @@ A column only the navigation reaches (:class:`NavColumn`, e.g. www's 部门动�
 mirror's own invention, not a claim about the real site. Truth (``real_columns``) lists
 the site's columns from the model: the site's own and these.
 
-:class:`HostileSite` is a home page built to trap a crawler: a link farm of thousands of
-links, ``?page=`` and ``?date=`` loops, a calendar by path, a path that repeats itself,
-and one real column linked last.
+Two sites of their own are in ``other_sites.py``: a hostile home page and a site of
+another publishing system.
 """
 
 from __future__ import annotations
@@ -37,13 +36,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from . import layout, phrases
 from .layout import attr, esc
-
-if TYPE_CHECKING:
-    from .site import MirrorResponse
 
 ListForm = Literal["li", "table", "dl"]
 PagerForm = Literal["createPageHTML", "countPage", "none"]
@@ -97,23 +93,30 @@ def tabs(entries: list[tuple[str, str]], pane: str, attribute: str = "data-url")
     """Tab heads whose panes load a sibling ``index.shtml`` page: the heads are no anchors."""
     on = ' class="on"'
     heads = "".join(
-        f'<li{on if i == 0 else ""} {attribute}="{attr(path)}">{esc(name)}</li>' for i, (name, path) in enumerate(entries)
+        f'<li{on if i == 0 else ""} {attribute}="{attr(path)}">{esc(name)}</li>'
+        for i, (name, path) in enumerate(entries)
     )
     first = entries[0][1]
     return (
         f'<div class="tab-box">\n<ul class="tab-hd">{heads}</ul>\n'
         f'<div class="tab-bd" id="{pane}">加载中…</div>\n'
         "<script>\n$(function () {\n"
-        f'  $(".tab-hd li").click(function () {{ $("#{pane}").load($(this).attr("{attribute}") + " .articleList"); }});\n'
+        '  $(".tab-hd li").click(function () {\n'
+        f'    $("#{pane}").load($(this).attr("{attribute}") + " .articleList");\n'
+        "  });\n"
         f'  $("#{pane}").load("{first} .articleList");\n'
         "});\n</script>\n</div>\n"
     )
 
 
 def rows_ul(rows: list[RowLink]) -> str:
-    return "<ul>" + "".join(
-        f'<li><a href="{attr(r.path)}" target="_blank">{esc(r.title)}</a><span>{r.date}</span></li>' for r in rows
-    ) + "</ul>\n"
+    return (
+        "<ul>"
+        + "".join(
+            f'<li><a href="{attr(r.path)}" target="_blank">{esc(r.title)}</a><span>{r.date}</span></li>' for r in rows
+        )
+        + "</ul>\n"
+    )
 
 
 def more_block(heading: str, path: str, rows: list[RowLink], more: str = "更多&gt;&gt;") -> str:
@@ -140,7 +143,9 @@ def topic_rows(host: str, slug: str, start: date, count: int, docid: int) -> lis
     for k in range(count):
         day = start - timedelta(days=3 * k)
         url = f"http://{host}/ztzl/{slug}/{day:%Y%m}/t{day:%Y%m%d}_{docid + 11 * k}.shtml"
-        rows.append(RowLink(url, f"{phrases.TOPICS[k % len(phrases.TOPICS)]}专题：{day.month}月{day.day}日工作动态", f"{day}"))
+        rows.append(
+            RowLink(url, f"{phrases.TOPICS[k % len(phrases.TOPICS)]}专题：{day.month}月{day.day}日工作动态", f"{day}")
+        )
     return rows
 
 
@@ -247,7 +252,10 @@ def _nav_articles(columns: tuple[NavColumn, ...], seed: int, newest: datetime, d
             ts -= timedelta(days=rng.randint(1, 3), minutes=rng.randint(0, 600))
             topic = rng.choice(phrases.TOPICS)
             title = phrases.title("tzgg" if number % 2 else "whyw", rng, topic, ts.year)
-            paragraphs = (phrases.lead_paragraph(rng, topic, f"{ts.month}月{ts.day}日"), phrases.body_paragraph(rng, topic))
+            paragraphs = (
+                phrases.lead_paragraph(rng, topic, f"{ts.month}月{ts.day}日"),
+                phrases.body_paragraph(rng, topic),
+            )
             out.append(NavArticle(column, ts, docid_base + 100 * number + column.rows - k, title, paragraphs))
     return out
 
@@ -323,15 +331,31 @@ class WwwNavigation:
 
     def home(self, rows_of: RowsOf) -> str:
         menu = script_menu_array(
-            [("首页", "/"), ("政务公开", "/zwgk/"), ("新闻发布", "/xwfb/"), ("专题专栏", "/ztzl/"), ("互动交流", "/hdjl/")]
+            [
+                ("首页", "/"),
+                ("政务公开", "/zwgk/"),
+                ("新闻发布", "/xwfb/"),
+                ("专题专栏", "/ztzl/"),
+                ("互动交流", "/hdjl/"),
+            ]
         )
-        news = tabs([("武汉要闻", "/sy/whyw/index.shtml"), ("媒体看武汉", "/sy/kwh/index.shtml"),
-                     ("各区动态", "/whyw/gqdt/index.shtml")], "newsPane")  # fmt: skip
+        news = tabs(
+            [
+                ("武汉要闻", "/sy/whyw/index.shtml"),
+                ("媒体看武汉", "/sy/kwh/index.shtml"),
+                ("各区动态", "/whyw/gqdt/index.shtml"),
+            ],
+            "newsPane",
+        )
         districts = "".join(
             f'<li><a href="http://{host}/" target="_blank">{name}</a></li>'
-            for name, host in (("江汉区", "www.jianghan.gov.cn"), ("武昌区", "www.wuchang.gov.cn"),
-                               ("硚口区", "www.qiaokou.gov.cn"), ("市统计局", "tjj.wuhan.gov.cn"))
-        )  # fmt: skip
+            for name, host in (
+                ("江汉区", "www.jianghan.gov.cn"),
+                ("武昌区", "www.wuchang.gov.cn"),
+                ("硚口区", "www.qiaokou.gov.cn"),
+                ("市统计局", "tjj.wuhan.gov.cn"),
+            )
+        )
         body = (
             '<div class="container">\n'
             + menu
@@ -366,8 +390,14 @@ class WwwNavigation:
             ]
             return 200, self._channel("信息公开", "/zwgk/xxgk/", sub_column_boxes(children))
         if path in ("/zwgk/xxgk/zfwj/", "/zwgk/xxgk/zfwj/index.shtml"):
-            panes = tabs([("市政府文件", "./szfwj/index.shtml"), ("规范性文件", "./gfxwj/index.shtml"),
-                          ("市政府办公厅文件", "./bgtwj/index.shtml")], "docPane")  # fmt: skip
+            panes = tabs(
+                [
+                    ("市政府文件", "./szfwj/index.shtml"),
+                    ("规范性文件", "./gfxwj/index.shtml"),
+                    ("市政府办公厅文件", "./bgtwj/index.shtml"),
+                ],
+                "docPane",
+            )
             return 200, self._channel("政府文件", "/zwgk/xxgk/zfwj/", panes)
         if path in ("/ztzl/", "/ztzl/index.shtml"):
             rows = topic_rows("www.hubei.gov.cn", "2022zt", self._month + timedelta(days=20), 8, 4_200_000)
@@ -385,8 +415,11 @@ class WwwNavigation:
     def _channel(self, name: str, path: str, content: str) -> str:
         """A page of the navigation: ColumnName and breadcrumb as a column's page has them."""
         metas = f'<meta name="ColumnName" content="{attr(name)}" />\n'
-        return self._shell(f"{name} - {self.SITE_NAME}", '<div class="container">\n' + layout.location(path, name)
-                           + content + "</div>\n", metas)  # fmt: skip
+        return self._shell(
+            f"{name} - {self.SITE_NAME}",
+            '<div class="container">\n' + layout.location(path, name) + content + "</div>\n",
+            metas,
+        )
 
     def _list(self, column: NavColumn, name: str) -> str | None:
         articles = self.column_articles(column.path)
@@ -404,15 +437,18 @@ class WwwNavigation:
         if column.breadcrumb == "links":
             crumb = layout.location(column.path, column.name)
         elif column.breadcrumb == "text":
-            crumb = ('<div class="crumb">您的位置：<a href="/">首页</a> » <a href="/zwgk/">政务公开</a> » '
-                     f'<a href="/zwgk/xxgk/">信息公开</a> » {esc(column.name)}</div>\n')  # fmt: skip
+            crumb = (
+                '<div class="crumb">您的位置：<a href="/">首页</a> » <a href="/zwgk/">政务公开</a> » '
+                f'<a href="/zwgk/xxgk/">信息公开</a> » {esc(column.name)}</div>\n'
+            )
         else:
             crumb = ""
         body = (
             '<div class="container">\n' + crumb + f'<div class="list-box"><div class="list-hd"><h2>{esc(column.name)}'
-            "</h2></div>\n" + nav_list_rows(column.list_form, shown)
+            "</h2></div>\n"
+            + nav_list_rows(column.list_form, shown)
             + f'<div class="page">{_pager(column.pager, count, index)}</div>\n</div>\n</div>\n'
-        )  # fmt: skip
+        )
         return self._shell(f"{column.name} - {self.SITE_NAME}", body, metas)
 
     def _article(self, article: NavArticle) -> str:
@@ -427,11 +463,12 @@ class WwwNavigation:
         container = "view TRS_UEDITOR trs_paper_default trs_web" if column.body == "container" else "article-content"
         paragraphs = "".join(f"<p>\u3000\u3000{esc(p)}</p>\n" for p in article.paragraphs)
         body = (
-            '<div class="container"><div class="article">\n' + layout.location(column.path, column.name)
+            '<div class="container"><div class="article">\n'
+            + layout.location(column.path, column.name)
             + f'<h1 class="article-title">{esc(article.title)}</h1>\n'
             f'<div class="article-info">发布时间：{article.ts:%Y-%m-%d %H:%M}　来源：{_WWW_SOURCE}</div>\n'
             f'<div class="{container}">\n{paragraphs}</div>\n</div></div>\n'
-        )  # fmt: skip
+        )
         return self._shell(f"{article.title} - {self.SITE_NAME}", body, metas)
 
 
@@ -456,16 +493,22 @@ class FamilyNavigation:
 
     def _position(self, path: str, name: str) -> str:
         return (
-            '<div class="position">当前位置：<a href="/">首页</a> &gt; '
-            f'<a href="{attr(path)}">{esc(name)}</a></div>\n'
+            f'<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="{attr(path)}">{esc(name)}</a></div>\n'
         )
 
     def home(self, header: str, rows_of: RowsOf) -> str:
         if self.key == "jianghan":
             body = (
                 script_menu_writes([("新闻中心", "/xwzx/"), ("政务公开", "/zwgk/"), ("专题专栏", "/ztzl/")])
-                + tabs([("江汉要闻", "/xwzx/jhyw/index.shtml"), ("通知公告", "/xwzx/tzgg/index.shtml"),
-                        ("部门动态", "/xwzx/bmdt/index.shtml")], "newsTab", attribute="data-src")  # fmt: skip
+                + tabs(
+                    [
+                        ("江汉要闻", "/xwzx/jhyw/index.shtml"),
+                        ("通知公告", "/xwzx/tzgg/index.shtml"),
+                        ("部门动态", "/xwzx/bmdt/index.shtml"),
+                    ],
+                    "newsTab",
+                    attribute="data-src",
+                )
                 + more_block("政策解读", "/zwgk/zcjd/", rows_of("/zwgk/zcjd/", 4))
             )
         else:
@@ -502,79 +545,3 @@ class FamilyNavigation:
     def _page(self, path: str, name: str, header: str, content: str) -> str:
         body = f'<div class="main">\n{self._position(path, name)}{content}</div>\n'
         return self._shell(f"{name}-{self.site_name}", header, body)
-
-
-# ---------------------------------------------------------------------- a hostile home page
-
-
-class HostileSite:
-    """A site whose home page is built to trap a crawler (see the module docstring).
-
-    Served by ``MirrorServer(HostileSite())``. Its one real column is ``/news/``
-    (:data:`HOSTILE_COLUMN`), linked after everything else on the home page.
-    """
-
-    FARM_LINKS = 3000
-    FARM_FANOUT = 50
-    COLUMN = ("/news/", "要闻动态")
-
-    def __init__(self) -> None:
-        self._articles = [
-            (f"/news/202601/t202601{d:02d}_{5000 + d}.shtml", f"要闻动态第{d}号：{phrases.TOPICS[d]}工作推进", d)
-            for d in range(20, 8, -1)
-        ]
-
-    def real_columns(self) -> list[tuple[str, str]]:
-        return [self.COLUMN]
-
-    def render(self, path: str, host: str | None = None) -> MirrorResponse:
-        from .site import MirrorResponse  # site.py imports this module: no cycle at import time
-
-        parts = path.partition("?")
-        route, query = parts[0], parts[2]
-        if route == "/robots.txt":
-            return MirrorResponse(200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
-        page = self._page(route, query)
-        if page is None:
-            return MirrorResponse(404, {"Content-Type": _HTML}, b"<html><body><h1>404</h1></body></html>")
-        return MirrorResponse(200, {"Content-Type": _HTML}, page.encode("utf-8"))
-
-    def _shell(self, title: str, body: str) -> str:
-        return f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n<body>\n{body}</body></html>\n'
-
-    def _page(self, route: str, query: str) -> str | None:
-        if route in ("/", "/index.shtml"):
-            number = int(query.partition("page=")[2] or 1) if "page=" in query else 1
-            farm = "".join(f'<a href="/farm/{i:04d}/">友情链接{i}</a>\n' for i in range(self.FARM_LINKS))
-            body = (
-                f'<div class="pager"><a href="/?page={number + 1}">下一页</a></div>\n'
-                '<div class="cal"><a href="/rl/?date=2026-02">日历</a> <a href="/rl/2026/01/">按月</a></div>\n'
-                '<div><a href="/loop/a/">循环</a></div>\n'
-                f'<div class="farm">{farm}</div>\n'
-                f'<div class="nav"><a href="{self.COLUMN[0]}">{self.COLUMN[1]}</a></div>\n'
-            )
-            return self._shell("陷阱网站", body)
-        if route.startswith("/farm/"):
-            depth = route.strip("/").split("/")
-            links = "".join(f'<a href="{route}{k:02d}/">子链接{k}</a>\n' for k in range(self.FARM_FANOUT))
-            return self._shell(f"链接农场 {'/'.join(depth[1:])}", f'<a href="/">首页</a>\n{links}')
-        if route == "/rl/":
-            return self._shell("日历", calendar("/rl/", query, date(2026, 1, 1)))
-        if route.startswith("/rl/"):
-            bits = [int(b) for b in route.strip("/").split("/")[1:] if b.isdigit()]
-            year, month = (bits + [2026, 1])[:2] if len(bits) >= 2 else (2026, 1)
-            following = date(year, month, 1) + timedelta(days=32)
-            days = "".join(f'<a href="/rl/{year}/{month:02d}/{d:02d}/">{d}</a>\n' for d in range(1, 29))
-            return self._shell("按月日历", f'<a href="/rl/{following:%Y/%m}/">下月</a>\n{days}')
-        if route.startswith("/loop/"):
-            return self._shell("循环", '<a href="a/">再来一次</a>\n')
-        if route in ("/news/", "/news/index.shtml"):
-            items = "".join(
-                f'<li><a href="./{p.removeprefix("/news/")}">{esc(t)}</a><span>2026-01-{d:02d}</span></li>\n'
-                for p, t, d in self._articles
-            )
-            return self._shell("要闻动态-陷阱网站", f'<div class="articleList"><ul>\n{items}</ul></div>\n')
-        for p, t, _ in self._articles:
-            if route == p:
-                return self._shell(t, f'<div class="view TRS_UEDITOR"><p>{esc(t)}。</p></div>\n')
-        return None
