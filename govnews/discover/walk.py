@@ -228,6 +228,7 @@ class Discovery:
         self.candidates: dict[str, list[str]] = {}
         self.other_gov_hosts: dict[str, list[str]] = {}
         self._marks_seen = False
+        self._pages_asked = 0
         self._heap: list[tuple[int, int, int, str]] = []
         self._targets: dict[str, _Target] = {}
         self._known: set[str] = set()
@@ -259,11 +260,14 @@ class Discovery:
         by depth; none once the budget is spent or the walk stopped."""
         out: list[Fetch] = []
         while len(out) < slots and self.stopped is None and self.spent < self.limits.budget:
+            if not self._marks_seen and self._pages_asked >= self.limits.first_look:
+                break  # a first look at a host that may not be of the system: no more until judged
             fetch = self._pop()
             if fetch is None:
                 break
             self.spent += 1
             self.in_flight += 1
+            self._pages_asked += fetch.kind == "page"
             out.append(fetch)
         return out
 
@@ -385,8 +389,9 @@ class Discovery:
         """Stop when the first pages show nothing of the publishing system."""
         if self._marks_seen or self.stopped is not None:
             return
-        idle = self.in_flight == 0 and not self._targets and not self._samples
-        if self.pages_read >= self.limits.first_look or (idle and self.pages_read):
+        looked = self._pages_asked >= self.limits.first_look and self.in_flight == 0
+        idle = looked or (self.in_flight == 0 and not self._targets and not self._samples)
+        if idle and self.pages_read:
             self.stopped = (
                 f"unsupported: {self.base_url} is not a site of the TRS WCM publishing system "
                 f"(none of the {self.pages_read} pages read links to an article "
@@ -394,7 +399,7 @@ class Discovery:
             )
         elif idle:
             outcomes = ", ".join(sorted(set(self.page_outcomes.values()))) or "no answer"
-            self.stopped = f"unreachable: no start page of {self.base_url} could be read ({outcomes})"
+            self.stopped = f"unreachable: no page of {self.base_url} could be read ({outcomes})"
 
     # -- what a page offers ------------------------------------------------------------
 
