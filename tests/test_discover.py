@@ -77,6 +77,8 @@ LINK_CASES = [
     ('<li data-src="/xwzx/bmdt/index.shtml">部门动态</li>', [("/xwzx/bmdt/index.shtml", "部门动态", "attribute")]),
     ('<span onclick="location.href=\'/hdjl/\'">互动交流</span>', [("/hdjl/", "互动交流", "attribute")]),
     ('<iframe src="/sy/whyw/index.shtml"></iframe>', [("/sy/whyw/index.shtml", None, "attribute")]),
+    ('<select onchange="window.open(this.value)"><option value="">区政府网站</option>'
+     '<option value="http://www.hanyang.gov.cn/">汉阳区</option></select>', [("/", "汉阳区", "attribute")]),
     ('<script>var menus = [{name: "政务公开", url: "/zwgk/"}, {url: "/xwfb/", name: "新闻发布"}];</script>',
      [("/zwgk/", "政务公开", "script"), ("/xwfb/", "新闻发布", "script")]),
     ("<script>document.write('<a href=\"/ztzl/\">专题专栏</a>');</script>", [("/ztzl/", "专题专栏", "script")]),

@@ -9,7 +9,8 @@ A government site built on TRS WCM links its columns in more ways than ``<a href
   takes the block's heading as its text (``<h3>通知公告</h3><a href="/zwgk/tzgg/">更多</a>``);
 * ``attribute``: a tab head or a menu item that is no anchor but carries the page it
   loads in an attribute (``<li data-url="./kwh/index.shtml">媒体看武汉</li>``, an iframe's
-  ``src``, ``onclick="location.href='…'"``), its text the element's text;
+  ``src``, ``onclick="location.href='…'"``, a jump menu's ``<option value="http://…">``),
+  its text the element's text;
 * ``script``: a menu written by script: ``document.write('<a href="/zwgk/">政务公开</a>')``,
   an object literal ``{name: "政务公开", url: "/zwgk/"}``, or a path handed to a loader
   (``$("#pane").load("./gfxwj/index.shtml .list")``).
@@ -172,6 +173,8 @@ def _attribute_links(root: _Element, page_url: str) -> list[PageLink]:
         values = [str(el.get(name)) for name in _URL_ATTRIBUTES if el.get(name)]
         if tag in ("iframe", "frame") and el.get("src"):
             values.append(str(el.get("src")))
+        if tag == "option" and el.get("value"):
+            values.append(str(el.get("value")))  # a jump menu: <select onchange=…><option value="http://…">
         if onclick := el.get("onclick"):
             values += _ONCLICK_RE.findall(str(onclick))
         for value in values:
