@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from lxml import etree
 
 from govnews.discover.links import is_more_text, page_links
 from govnews.discover.pages import choose_name, read_page
@@ -61,6 +62,37 @@ def read(render: Renders, path: str) -> Any:
     response = render(path)
     assert response.status == 200, path
     return read_page(parse_html(response.body.decode("utf-8"), BASE + path), BASE + path, NETLOCS)
+
+
+# -- the mirror's navigation --------------------------------------------------------------
+
+WWW_NAVIGATION_PAGES = ("/", "/zwgk/", "/zwgk/xxgk/", "/zwgk/xxgk/zfwj/", "/ztzl/", "/hdjl/", "/hdjl/hdrl/",
+                        "/hdjl/hdrl/?date=2019-12", "/hdjl/hdrl/?date=nonsense")  # fmt: skip
+FAMILY_NAVIGATION_PAGES = {
+    "jianghan": ("/", "/xwzx/", "/zwgk/", "/ztzl/"),
+    "tjj": ("/", "/tjsj/", "/tjsj/fbrl/", "/tjsj/fbrl/?date=2025-02-30"),
+}
+
+
+def test_the_mirror_s_navigation_pages_are_well_formed_and_its_columns_serve(
+    www: MirrorSite, family_model: FamilyModel
+) -> None:
+    strict = etree.HTMLParser(recover=False)
+    for path in (*WWW_NAVIGATION_PAGES, *(page for c in WWW_NAV_COLUMNS for page in (c.path, c.path + "index.shtml"))):
+        response = www.render(path)
+        assert response.status == 200, path
+        etree.fromstring(response.body, strict)
+    for article in www.navigation.articles:
+        assert www.render(article.path).status == 200
+    for key, pages in FAMILY_NAVIGATION_PAGES.items():
+        for path in pages + tuple(c for c, _ in family_model.real_columns(key)):
+            response = family_model.render(key, path)
+            assert response.status == 200, (key, path)
+            etree.fromstring(response.body, strict)
+    # Off, the family is as it was: no navigation page, no navigation column.
+    plain = FamilyModel(seed=0)
+    assert plain.render("jianghan", "/xwzx/").status == 404
+    assert plain.real_columns("jianghan") == [(c.path, c.name) for c in plain.spec("jianghan").columns]
 
 
 # -- links -----------------------------------------------------------------------------
