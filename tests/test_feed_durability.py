@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from govnews.feeds import FeedFile
 from tests.mirror.site import MirrorSite
 from tests.stepped_crawl import SteppedCrawl
 
@@ -62,7 +61,7 @@ def test_a_write_the_disk_cuts_short_is_taken_back(tmp_path: Path) -> None:
         "feed = FeedFile(sys.argv[1], 'a')\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (feed.tell() + 5, resource.RLIM_INFINITY))\n"
         "try:\n"
-        "    feed.write(b'{\"url\": \"b\"}\\n')\n"
+        '    feed.write(b\'{"url": "b"}\\n\')\n'
         "except OSError:\n"
         "    sys.exit(0 if feed.failed_writes == 1 else 2)\n"
         "sys.exit(1)\n"

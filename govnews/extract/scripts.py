@@ -33,7 +33,7 @@ from typing import Literal
 
 from govnews.text import collapse_whitespace
 
-__all__ = ["ScriptEvent", "script_events", "strip_tags"]
+__all__ = ["ScriptEvent", "script_events", "script_strings", "strip_tags"]
 
 _IDENT_RE = re.compile(r"[A-Za-z_$\u00c0-\uffff][\w$\u00c0-\uffff]*")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?|\.\d+")
@@ -245,6 +245,17 @@ def script_events(source: str) -> list[ScriptEvent]:
             continue
         i += 1
     return events
+
+
+def script_strings(source: str) -> list[str]:
+    """Every string literal of ``source``, in order, whatever uses it (an argument of
+    ``$("#pane").load("./kwh/index.shtml .list")``, an array item); comments and regular
+    expressions are not strings.
+
+    >>> script_strings("/* '/not/this/' */ $('#p').load('/sy/kwh/index.shtml .list'); var re = /'x'/;")
+    ['#p', '/sy/kwh/index.shtml .list']
+    """
+    return [token.value for token in _tokens(source) if token.kind == "str"]
 
 
 def strip_tags(text: str) -> str:

@@ -14,9 +14,13 @@ from functools import cached_property
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-Confidence = Literal["confirmed", "inferred", "unknown"]
+Confidence = Literal["confirmed", "inferred", "discovered", "unknown"]
 """As SITE.md tags what is known: seen on the live site, inferred (from a path, from the
-family's conventions), or not known."""
+family's conventions), discovered (read from the site's own pages by ``-a discover=1``,
+not yet checked by a person: govnews.discover), or not known."""
+
+DEFAULT_BACKEND = "wuhan-trs"
+"""The publishing instance every row of the family shares (one TRS WCM, one docid sequence)."""
 
 # `/<section>/YYYYMM/tYYYYMMDD_<docid>.shtml`, and `_<n>` for later pages of a
 # multi-page article (SITE.md "Article pages"; the same on every site of the instance).
@@ -80,6 +84,9 @@ class Site:
     """Other hosts serving the same paths (a mobile mirror); their URLs fold to ``host``."""
     host_confidence: Confidence = "confirmed"
     columns_confidence: Confidence = "confirmed"
+    backend: str = DEFAULT_BACKEND
+    """Which publishing instance serves the host: hosts of one backend share its politeness
+    budget. Every row so far is ``wuhan-trs``."""
 
     @property
     def base_url(self) -> str:

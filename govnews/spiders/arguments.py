@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from govnews.sites import wuhan
@@ -32,8 +33,25 @@ class CrawlArguments:
     audit: bool | None = None
     """``audit=1``: read every list page of each column (an audit walk); ``audit=0``: not this
     run; unset: when one is due (``GOVNEWS_AUDIT_DAYS``)."""
+    discover: DiscoverArguments | None = None
+    """``-a discover=1``: map the site's columns (the probe spider's discover mode); None otherwise."""
 
-    KNOWN = ("base_url", "sections", "max_pages", "since", "urls", "incremental", "refresh_days", "probe", "audit")
+    KNOWN = (
+        "base_url",
+        "sections",
+        "max_pages",
+        "since",
+        "urls",
+        "incremental",
+        "refresh_days",
+        "probe",
+        "audit",
+        "discover",
+        "budget",
+        "depth",
+        "start",
+        "emit",
+    )
     # Arguments scrapyd passes to every job, accepted and ignored.
     IGNORED = ("_job", "_version")
 
@@ -45,6 +63,8 @@ class CrawlArguments:
             raise ArgumentError(f"unknown spider argument(s) {', '.join(unknown)}; allowed: {', '.join(cls.KNOWN)}")
         values = {k: str(v) for k, v in kwargs.items() if k in cls.KNOWN and v is not None}
         base_url = parse_base_url(values.get("base_url", site.base_url))
+        if (discover := DiscoverArguments.parse(values)) is not None:
+            return cls(base_url=base_url, sections=site.sections, incremental=False, probe=True, discover=discover)
         return cls(
             base_url=base_url,
             sections=parse_sections(values["sections"], site) if "sections" in values else site.sections,
@@ -179,3 +199,110 @@ def parse_urls(value: str, base_url: str, site: Site = wuhan.SITE) -> tuple[str,
     if not urls:
         raise ArgumentError("urls is empty; allowed: comma-separated article URLs")
     return tuple(urls)
+
+
+# -- discover=1 ----------------------------------------------------------------------
+
+DISCOVER_BUDGET_DEFAULT = 150
+DISCOVER_BUDGET_LIMIT = 2000
+DISCOVER_DEPTH_DEFAULT = 4
+DISCOVER_DEPTH_LIMIT = 10
+EmitForm = Literal["report", "table"]
+_START_RE = re.compile(r"^/(?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class DiscoverArguments:
+    """``-a discover=1`` and the arguments only it takes (govnews.discover)."""
+
+    budget: int = DISCOVER_BUDGET_DEFAULT
+    """Requests in all, robots.txt included: never exceeded."""
+    depth: int = DISCOVER_DEPTH_DEFAULT
+    """Clicks from a start page: links on a page at this depth are listed, not followed."""
+    starts: tuple[str, ...] = ("/",)
+    emit: EmitForm = "report"
+
+    ONLY_WITH_DISCOVER = ("budget", "depth", "start", "emit")
+    # A discovery maps the site itself: these say what to crawl, which it does not.
+    NOT_WITH_DISCOVER = ("sections", "max_pages", "since", "urls", "refresh_days", "audit")
+
+    @classmethod
+    def parse(cls, values: dict[str, str]) -> DiscoverArguments | None:
+        """The discovery's arguments, or None without ``discover=1`` (then none of its own
+        arguments is allowed).
+
+        >>> DiscoverArguments.parse({"discover": "1", "budget": "40", "start": "zwgk,/sy/whyw/"})
+        DiscoverArguments(budget=40, depth=4, starts=('/zwgk', '/sy/whyw/'), emit='report')
+        >>> DiscoverArguments.parse({"depth": "3"})
+        Traceback (most recent call last):
+        ...
+        govnews.spiders.arguments.ArgumentError: depth is an argument of discover=1; allowed: -a discover=1 -a depth=3
+        """
+        on = parse_flag("discover", values["discover"]) if "discover" in values else False
+        if not on:
+            if given := [name for name in cls.ONLY_WITH_DISCOVER if name in values]:
+                name = given[0]
+                raise ArgumentError(
+                    f"{name} is an argument of discover=1; allowed: -a discover=1 -a {name}={values[name]}"
+                )
+            return None
+        if clash := [name for name in cls.NOT_WITH_DISCOVER if name in values]:
+            raise ArgumentError(
+                f"{clash[0]} is not used by discover=1, which maps the site's columns itself; "
+                f"allowed with discover=1: base_url, {', '.join(cls.ONLY_WITH_DISCOVER)}"
+            )
+        if "probe" in values and not parse_flag("probe", values["probe"]):
+            raise ArgumentError("probe=0 and discover=1 contradict each other; discover=1 is a mode of the probe")
+        return cls(
+            budget=_bounded_int("budget", values.get("budget"), DISCOVER_BUDGET_DEFAULT, 2, DISCOVER_BUDGET_LIMIT),
+            depth=_bounded_int("depth", values.get("depth"), DISCOVER_DEPTH_DEFAULT, 1, DISCOVER_DEPTH_LIMIT),
+            starts=parse_starts(values["start"]) if "start" in values else ("/",),
+            emit=parse_emit(values.get("emit", "report")),
+        )
+
+
+def _bounded_int(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ArgumentError(f"{name}={value!r} is not allowed; allowed: an integer from {low} to {high}")
+    return number
+
+
+def parse_starts(value: str) -> tuple[str, ...]:
+    """``start``: comma-separated paths on the host (a leading slash optional), where the
+    discovery starts instead of the home page.
+
+    >>> parse_starts("zwgk/xxgk/, /sy/whyw/index.shtml")
+    ('/zwgk/xxgk/', '/sy/whyw/index.shtml')
+    """
+    starts: list[str] = []
+    for raw in value.split(","):
+        path = "/" + raw.strip().lstrip("/") if raw.strip() else ""
+        if not path:
+            continue
+        if not _START_RE.match(path) or ".." in path:
+            raise ArgumentError(
+                f"start: {raw.strip()!r} is not a path on the host; allowed: comma-separated paths such as "
+                "/zwgk/xxgk/ or /sy/whyw/index.shtml (letters, digits, _ - . and slashes; no query, no host)"
+            )
+        if path not in starts:
+            starts.append(path)
+    if not starts:
+        raise ArgumentError("start is empty; allowed: comma-separated paths on the host, e.g. /zwgk/xxgk/")
+    return tuple(starts)
+
+
+def parse_emit(value: str) -> EmitForm:
+    lowered = value.strip().lower()
+    if lowered == "table":
+        return "table"
+    if lowered == "report":
+        return "report"
+    raise ArgumentError(
+        f"emit={value!r} is not allowed; allowed: table (a ready entry for the site table) or report (the default)"
+    )

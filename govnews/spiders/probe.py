@@ -6,6 +6,10 @@ per column, printed as a report; nothing is exported, the state store is not tou
 spider is the site's spider with other ends: the same requests and the same extract
 functions, a report where the site's spider follows rows, emits items or counts failures.
 
+With ``-a discover=1`` it maps the site's columns instead (:mod:`govnews.spiders.discover`,
+the logic in :mod:`govnews.discover`): from the home page through the site's own
+navigation, a table of every column found, ``-a emit=table`` a ready entry for the site table.
+
 The quickest way to learn whether the real site still matches what docs/site.md
 describes. Each column opens with the forms that matched: the row form of its list
 (``li``, ``table``, ``dl``, ``links``, ``script``, ``variables``), where the rows kept their
@@ -20,7 +24,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,11 +32,14 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from govnews.extract.article import GOV_META_NAMES, ArticlePage
 from govnews.extract.listing import ListPage
 from govnews.incremental import ColumnWalk
 from govnews.items import Article
+from govnews.spiders.discover import SiteDiscovery
 from govnews.spiders.wuhan import ListPageRef, WuhanSpider, origin_url
 
 logger = logging.getLogger(__name__)
@@ -141,6 +148,10 @@ class WuhanProbeSpider(WuhanSpider):
         # Read by the pipelines, the progress and the run history: a probe keeps no state.
         self.args = replace(self.args, probe=True, incremental=False)
         self.report = ProbeReport()
+        self.discovery: SiteDiscovery | None = None
+        if self.args.discover is not None:
+            # No column is walked: the end-of-run summary lists none.
+            self.args = replace(self.args, sections=())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanProbeSpider:
@@ -150,10 +161,32 @@ class WuhanProbeSpider(WuhanSpider):
         extensions = crawler.settings.getdict("EXTENSIONS")
         extensions["scrapy.extensions.feedexport.FeedExporter"] = None
         crawler.settings.set("EXTENSIONS", extensions, priority="spider")
+        if spider.args.discover is not None:
+            spider.discovery = SiteDiscovery(spider, spider.args.discover, crawler)
         crawler.signals.connect(spider.print_report, signal=signals.spider_closed)
         return spider
 
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.discovery is not None:
+            for request in self.discovery.requests():
+                yield request
+            return
+        async for request in super().start():
+            yield request
+
+    def parse_discovered(self, response: Response, fetch: Any) -> Iterator[scrapy.Request]:
+        """Discover mode: an answer to a page or sample the walk asked for."""
+        assert self.discovery is not None
+        yield from self.discovery.answer(response, fetch)
+
+    def discovery_failed(self, failure: Failure) -> list[scrapy.Request]:
+        assert self.discovery is not None
+        return self.discovery.failure(failure)
+
     def print_report(self) -> None:
+        if self.discovery is not None:
+            self.discovery.finish()
+            return
         report = self.report.render(self.args.base_url)
         print(report, flush=True)
         if not sys.stdout.isatty():

@@ -12,6 +12,12 @@ exist on every site (``/<column>/`` is ``/<column>/index.shtml``, then ``index_1
 One docid sequence spans the family: docids grow with publish time across every site and
 column, as they do on one WCM instance, and :meth:`FamilyModel.publish` continues it.
 
+With ``navigation=True`` (``FamilyModel``, ``FamilyMirror``), two sites (jianghan, tjj) get
+a home page and navigation in the mirror's own forms (``navigation.py``) and columns only
+that navigation reaches (``FamilySiteSpec.nav_columns``, the mirror's invention, not in
+SITE.md); :meth:`FamilyModel.real_columns` lists what a discovery must find. Off (the
+default), every page and every truth is as before.
+
 Truth (:meth:`FamilyModel.expected_articles`) is the item a crawler must export for each
 article — host, site, path, section, section_path, title, published_at, source, paragraphs,
 docid — written from the model the pages are rendered from, never read back from them.
@@ -44,6 +50,7 @@ from urllib.parse import urlsplit
 
 from . import phrases
 from .layout import attr, esc
+from .navigation import FamilyNavigation, RowLink
 from .server import QuietHTTPServer, ServedInThread, raise_keyboard_interrupt
 from .site import MirrorResponse
 
@@ -73,6 +80,9 @@ class FamilySiteSpec:
     """The 来源 of its articles."""
     confirmed: bool = True
     """Host and columns seen by the 2026 crawler SITE.md cites (all are, so far)."""
+    nav_columns: tuple[FamilyColumn, ...] = ()
+    """Columns only the site's navigation reaches (served with ``navigation=True``): the
+    mirror's own, for discovery to find."""
 
 
 SITES: tuple[FamilySiteSpec, ...] = (
@@ -84,6 +94,7 @@ SITES: tuple[FamilySiteSpec, ...] = (
         "trs_editor_view",
         row_date="span.time",
         source="江汉区人民政府办公室",
+        nav_columns=(FamilyColumn("/xwzx/bmdt/", "部门动态", "gqdt"), FamilyColumn("/zwgk/zcjd/", "政策解读", "zcjd")),
     ),
     FamilySiteSpec(
         "wuchang",
@@ -141,6 +152,11 @@ SITES: tuple[FamilySiteSpec, ...] = (
         "bare_trs_editor_view",
         pager="countPage",
         source="武汉市统计局",
+        nav_columns=(
+            FamilyColumn("/xwzx/tjdt/", "统计动态", "gqdt"),
+            FamilyColumn("/xwzx/tzgg/", "通知公告", "tzgg"),
+            FamilyColumn("/tjsj/tjyb/", "统计月报", "tzgg"),
+        ),
     ),
 )
 SITE_BY_KEY = {spec.key: spec for spec in SITES}
@@ -193,10 +209,13 @@ class _Failure:
 class FamilyModel:
     """Every site's columns and articles, one docid sequence; pages rendered on request."""
 
-    def __init__(self, seed: int = 0, per_page: int = 15, sites: tuple[FamilySiteSpec, ...] = SITES) -> None:
+    def __init__(
+        self, seed: int = 0, per_page: int = 15, sites: tuple[FamilySiteSpec, ...] = SITES, *, navigation: bool = False
+    ) -> None:
         self.seed = seed
         self.per_page = per_page
         self.specs = sites
+        self.navigation = navigation
         self._lock = threading.RLock()
         self._rng = random.Random(f"family-{seed}")
         # column rows, newest first, per (site key, column path)
@@ -205,7 +224,7 @@ class FamilyModel:
         self.failures: dict[tuple[str, str], _Failure] = {}
         drafts: list[tuple[datetime, FamilySiteSpec, FamilyColumn]] = []
         for spec in sites:
-            for column in spec.columns:
+            for column in self.columns_of(spec):
                 self.rows[(spec.key, column.path)] = []
                 for _ in range(self._rng.randint(16, 44)):
                     offset = timedelta(seconds=self._rng.randrange(int(_SPAN.total_seconds())))
@@ -239,6 +258,24 @@ class FamilyModel:
     def spec(self, key: str) -> FamilySiteSpec:
         return next(s for s in self.specs if s.key == key)
 
+    def columns_of(self, spec: FamilySiteSpec) -> tuple[FamilyColumn, ...]:
+        """The columns the site serves: its own, and with ``navigation`` its navigation's."""
+        return spec.columns + (spec.nav_columns if self.navigation else ())
+
+    def real_columns(self, key: str) -> list[tuple[str, str]]:
+        """What a discovery of the site must find, (path, name), from the model."""
+        return [(c.path, c.name) for c in self.columns_of(self.spec(key))]
+
+    def _row_links(self, key: str, column: str, k: int) -> list[RowLink]:
+        with self._lock:
+            rows = self.rows.get((key, column), [])[:k]
+        return [RowLink(a.path, a.title, f"{a.ts:%Y-%m-%d}") for a in rows]
+
+    def _navigation(self, spec: FamilySiteSpec) -> FamilyNavigation | None:
+        if not (self.navigation and spec.nav_columns):
+            return None
+        return FamilyNavigation(spec.key, spec.name, self.real_columns(spec.key))
+
     def articles(self, key: str | None = None) -> list[FamilyArticle]:
         """Every article (of one site), oldest first."""
         with self._lock:
@@ -260,7 +297,7 @@ class FamilyModel:
     def publish(self, key: str, column: str, k: int = 1) -> list[FamilyArticle]:
         """``k`` newest articles on top of the column, continuing the family's docids."""
         spec = self.spec(key)
-        col = next(c for c in spec.columns if c.path == column)
+        col = next(c for c in self.columns_of(spec) if c.path == column)
         with self._lock:
             return [self._add(spec, col, self.last_ts + timedelta(minutes=7)) for _ in range(k)]
 
@@ -279,8 +316,14 @@ class FamilyModel:
     # -- rendering --------------------------------------------------------------------------
 
     def render(self, key: str, raw_path: str) -> MirrorResponse:
-        path = urlsplit(raw_path).path or "/"
+        parts = urlsplit(raw_path)
+        path = parts.path or "/"
         spec = self.spec(key)
+        navigation = self._navigation(spec)
+
+        def rows_of(column: str, k: int) -> list[RowLink]:
+            return self._row_links(key, column, k)
+
         with self._lock:
             failure = self.failures.get((key, path))
             if failure is not None:
@@ -292,13 +335,15 @@ class FamilyModel:
             if path == "/robots.txt":
                 return MirrorResponse(200, {"Content-Type": "text/plain; charset=utf-8"}, ROBOTS_TXT.encode())
             if path == "/":
-                return _page(200, _home(spec))
+                return _page(200, navigation.home(_nav(spec), rows_of) if navigation else _home(spec))
             article = self.by_path.get((key, path))
             if article is not None:
                 return _page(200, render_article(article))
-            for column in spec.columns:
+            for column in self.columns_of(spec):
                 if path.startswith(column.path):
                     return self._list(spec, column, path[len(column.path) :])
+            if navigation and (page := navigation.render(path, parts.query, _nav(spec), rows_of)) is not None:
+                return _page(200, page)
         return _not_found()
 
     def _list(self, spec: FamilySiteSpec, column: FamilyColumn, rest: str) -> MirrorResponse:
@@ -501,11 +546,13 @@ class FamilyMirror:
     seed: int = 0
     per_page: int = 15
     sites: tuple[FamilySiteSpec, ...] = SITES
+    navigation: bool = False
+    """Serve the home pages, navigation and navigation-only columns of ``navigation.py``."""
     model: FamilyModel = field(init=False)
     servers: dict[str, FamilyServer] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.model = FamilyModel(self.seed, self.per_page, self.sites)
+        self.model = FamilyModel(self.seed, self.per_page, self.sites, navigation=self.navigation)
 
     @property
     def base_urls(self) -> dict[str, str]:
@@ -548,9 +595,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the Wuhan site family mirror until Ctrl-C.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-page", type=int, default=15)
+    parser.add_argument("--navigation", action="store_true", help="home pages and navigation (discovery's mirror)")
     opts = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
-    with FamilyMirror(seed=opts.seed, per_page=opts.per_page) as family:
+    with FamilyMirror(seed=opts.seed, per_page=opts.per_page, navigation=opts.navigation) as family:
         for key, server in family.servers.items():
             columns = ",".join(c.path for c in server.spec.columns)
             print(f"{key}\t{server.spec.host}\t{server.base_url}\t{columns}", flush=True)

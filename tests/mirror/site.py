@@ -117,6 +117,7 @@ from .columns import (
 )
 from .layout import attr, esc
 from .listing import Row, RowTruth, row_html, row_truth
+from .navigation import RowLink, WwwNavigation
 
 DEFAULT_HOST = "www.wuhan.gov.cn"
 SEED_ARTICLE_PATH = "/sy/whyw/202205/t20220527_1979424.shtml"
@@ -359,6 +360,9 @@ class MirrorSite:
         self._whly: list[Head] = self._whly_heads() if faults else []
         self._whly_by_path = {head.path: head for head in self._whly}
         self._oversize: bytes | None = None
+        # The home page and navigation (navigation.py): pages and columns of their own,
+        # apart from the model above (none of the site's pages or truth changes with them).
+        self.navigation = WwwNavigation(seed, self._ts(n_articles - 1), per_page)
 
     # ------------------------------------------------------------------ identity of article i
 
@@ -753,6 +757,24 @@ class MirrorSite:
     def _whly_model(self, head: Head) -> ArticleModel:
         return build_article(head, self._whly_traits(head), self.seed, 0)
 
+    def real_columns(self) -> list[tuple[str, str]]:
+        """The columns a discovery of the site must find, (path, name), written from the
+        model: the site's own (those that serve a list page with rows) and the columns only
+        its navigation reaches (``navigation.WWW_NAV_COLUMNS``)."""
+        skipped = EMPTY_LIST_COLUMN_PATH if self.variant == "empty_list" else None
+        own = [(c.path, c.name) for c in self._columns if c.path != skipped]
+        return own + self.navigation.real_columns()
+
+    def _row_links(self, column_path: str, k: int) -> list[RowLink]:
+        """The newest ``k`` rows of a column, as the home page and navigation pages show them."""
+        spec = self._column_by_path.get(column_path)
+        if spec is None:
+            return self.navigation.rows(column_path, k)
+        with self._lock:
+            chron = self._state.by_column.get(spec.key, [])
+            heads = [self._head(i) for i in reversed(chron[-k:])] if k else []
+        return [RowLink(head.path, head.title, f"{head.ts:%Y-%m-%d}") for head in heads]
+
     def fault_requests(self, name: str) -> int:
         """How many requests the fault case ``name`` has answered since the last reset."""
         with self._lock:
@@ -944,9 +966,9 @@ class MirrorSite:
             fault = self._faults.get(path)
             if fault is not None:
                 return self._render_fault(fault, parts.query, host)
-            return self._render(path, host)
+            return self._render(path, host, parts.query)
 
-    def _render(self, path: str, host: str) -> MirrorResponse:
+    def _render(self, path: str, host: str, query: str = "") -> MirrorResponse:
         if path == "/robots.txt":
             return MirrorResponse(200, {"Content-Type": "text/plain"}, ROBOTS_TXT.encode())
         if path in ("/", "/index.shtml", "/index.html"):
@@ -984,6 +1006,8 @@ class MirrorSite:
             ext = file_match.group(1)
             content_type = _FILE_TYPES.get(ext, "application/octet-stream")
             return MirrorResponse(200, {"Content-Type": content_type}, b"mirror file " + path.encode())
+        if (page := self.navigation.render(path, query, self._row_links)) is not None:
+            return MirrorResponse(page[0], {"Content-Type": "text/html; charset=utf-8"}, page[1].encode("utf-8"))
         return _not_found()
 
     def _render_fault(self, fault: _Fault, query: str, host: str) -> MirrorResponse:
@@ -1043,12 +1067,7 @@ class MirrorSite:
         ).encode()
 
     def _home_page(self) -> str:
-        links = "\n".join(f'<li><a href="{c.path}">{esc(c.name)}</a></li>' for c in COLUMNS)
-        return _page_shell(
-            phrases.SITE_NAME,
-            "",
-            f'<div class="container"><ul class="columns">\n{links}\n</ul></div>\n',
-        )
+        return self.navigation.home(self._row_links)
 
     def _list_page(self, spec: ColumnSpec, k: int, host: str) -> str | None:
         """Page ``k`` (0-based) of a column, the empty terminal page, or None (404)."""
