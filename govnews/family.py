@@ -11,8 +11,7 @@ state-store lock (:func:`govnews.state.acquire_store_lock`): a ``flock`` with SQ
 Redis lease with ``REDIS_URL``. A site another run holds is left to it. With Redis, that
 lease is how workers on many machines share the family: each site is crawled by one
 worker at a time, so the per-host politeness of one worker holds for the cluster as a
-whole, and the site's frontier (its queue of requests, in Redis:
-:data:`govnews.frontier.SITE_FRONTIER_SETTINGS`) is taken from by its holder only. A
+whole; the site's queue of requests is the holder's own, in memory (or ``JOBDIR``). A
 worker also skips a site another worker took after this worker started (the Redis key
 ``govnews:{<site>}:family_taken``): workers started together share one round and crawl
 each site once. ``GOVNEWS_FAMILY_SITES_AT_ONCE`` caps the sites one worker crawls at once
@@ -32,11 +31,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from govnews.health.logcount import UNATTRIBUTED
+from govnews.health.summary import HealthSummary
 from govnews.pipelines.incremental_state import site_key
 from govnews.sites.family import SITES, SITES_BY_KEY
 from govnews.sites.site import Site
 from govnews.spiders.arguments import ArgumentError, CrawlArguments, parse_base_url
-from govnews.state import Lock, StoreLocked, acquire_store_lock, redis_url
+from govnews.state import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, redis_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler, CrawlerRunnerBase
@@ -132,6 +133,12 @@ class SiteOutcome:
     items: int = 0
     finish_reason: str | None = None
     note: str = ""
+    failed_checks: tuple[str, ...] = ()
+    """The first line of each failed health check's message (the site's own, from its crawler)."""
+    errors: int = 0
+    """ERROR lines of this site (govnews.health.logcount), retries given up aside."""
+    summary: str | None = None
+    """The summary file beside the site's feed, when it wrote one."""
 
 
 class FamilyCrawl:
@@ -160,9 +167,10 @@ class FamilyCrawl:
         url = redis_url(settings)
         self.redis: Any = None
         if url is not None:
-            import redis  # noqa: PLC0415 - only in distributed mode
+            from govnews.state_redis import connect  # noqa: PLC0415 - only in distributed mode
 
-            self.redis = redis.Redis.from_url(url)
+            # Timeouts: a Redis that stops answering is an error, not a reactor that hangs.
+            self.redis = connect(url)
 
     def start(self) -> None:
         self._fill()
@@ -182,6 +190,12 @@ class FamilyCrawl:
         if self.arguments.incremental:
             try:
                 lock = acquire_store_lock(self.settings, key)
+            except StoreUnavailable as error:
+                logger.error("site %s: %s", site.key, error)
+                self.outcomes[site.key] = SiteOutcome(
+                    site.key, "crawled", verdict="failed", finish_reason="store_unavailable", note=str(error)
+                )
+                return
             except StoreLocked as error:
                 logger.info("site %s left to the run that holds it: %s", site.key, error)
                 self.outcomes[site.key] = SiteOutcome(site.key, "taken", note="another run holds its lock")
@@ -215,10 +229,13 @@ class FamilyCrawl:
         if self.redis is None:
             return False
         name = TAKEN_KEY.format(site=key)
-        taken = self.redis.get(name)
-        if taken is not None and float(taken) >= self.started_at:
-            return True
-        self.redis.set(name, repr(time.time()), ex=ROUND_MARK_TTL)
+        try:
+            taken = self.redis.get(name)
+            if taken is not None and float(taken) >= self.started_at:
+                return True
+            self.redis.set(name, repr(time.time()), ex=ROUND_MARK_TTL)
+        except Exception as error:  # a Redis that went away: the site's own run reports it
+            logger.warning("site %s: the round mark could not be read (%s); crawling it", key, error)
         return False
 
     def _finished(self, site: Site, crawler: Crawler, lock: Lock | None, result: Any) -> Any:
@@ -226,12 +243,19 @@ class FamilyCrawl:
             if lock is not None:
                 lock.release()
             stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+            summary = crawler.get_extension(HealthSummary) if crawler.extensions is not None else None
+            report = summary.report if summary is not None else None
             self.outcomes[site.key] = SiteOutcome(
                 site.key,
                 "crawled",
                 verdict=stats.get("govnews/health/verdict"),
                 items=int(stats.get("item_scraped_count", 0)),
                 finish_reason=stats.get("finish_reason"),
+                failed_checks=tuple(
+                    c.message.strip().splitlines()[0] for c in (report.failed_checks if report else []) if c.message
+                ),
+                errors=max(0, int(stats.get("log_count/ERROR", 0)) - int(stats.get("retry/max_reached", 0))),
+                summary=str(summary.summaries[0]) if summary is not None and summary.summaries else None,
             )
             logger.info(
                 "site %s: %s, %d items, verdict %s",
@@ -248,16 +272,35 @@ class FamilyCrawl:
     @property
     def failed(self) -> list[str]:
         """Sites whose crawl failed its health checks or ended without a verdict."""
-        crawled = [o for o in self.outcomes.values() if o.state == "crawled"]
-        return [o.key for o in crawled if o.verdict not in ("passed", "stopped")]
+        crawled = {k: o for k, o in self.outcomes.items() if o.state == "crawled"}
+        return [
+            s.key
+            for s in self.arguments.sites
+            if s.key in crawled and crawled[s.key].verdict not in ("passed", "stopped")
+        ]
 
     def report(self) -> str:
-        lines = [f"family: {len(self.outcomes)} sites"]
+        """One block per site (its verdict, items, finish reason, each failed check, its summary
+        file), then the sites that failed by name: each site is judged on its own crawler's
+        stats (its own ERROR lines, retries and pages), so one site's trouble stays its own."""
+        failed = self.failed
+        crawled = sum(1 for o in self.outcomes.values() if o.state == "crawled")
+        others = len(self.arguments.sites) - crawled
+        head = f"family: {len(self.arguments.sites)} sites: {crawled - len(failed)} passed, {len(failed)} failed"
+        lines = [head + (f", {others} not crawled here" if others else "")]
         for site in self.arguments.sites:
             o = self.outcomes.get(site.key) or SiteOutcome(site.key, "not_started")
-            if o.state == "crawled":
-                verdict = o.verdict or "no verdict"
-                lines.append(f"  {site.key:<10} {verdict}: {o.items} items, finish reason {o.finish_reason!r}")
-            else:
+            if o.state != "crawled":
                 lines.append(f"  {site.key:<10} {o.state} ({o.note})" if o.note else f"  {site.key:<10} {o.state}")
+                continue
+            lines.append(
+                f"  {site.key:<10} {o.verdict or 'no verdict'}: {o.items} items, finish reason {o.finish_reason!r}"
+                + (f", {o.errors} ERROR lines" if o.errors else "")
+            )
+            lines.extend(f"  {'':<10}   failed check: {message}" for message in o.failed_checks)
+            if o.summary:
+                lines.append(f"  {'':<10}   summary: {o.summary}")
+        if unattributed := UNATTRIBUTED.get("ERROR", 0):
+            lines.append(f"  {unattributed} ERROR line(s) named no site (see the log above)")
+        lines.append(f"failed: {', '.join(failed)}" if failed else "every site crawled here passed its checks")
         return "\n".join(lines)

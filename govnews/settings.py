@@ -132,6 +132,10 @@ GOVNEWS_FAMILY_SITES_AT_ONCE = 0
 # End-of-run checks (docs/health.md): a run that exports nothing, or the wrong thing,
 # says so: ERROR lines, verdict "failed" in <feed>.summary.json and the stats, exit code 1.
 EXTENSIONS = {
+    # Log lines counted per site (log_count/*), not per process: in a family run each site's
+    # ERROR check sees its own lines only (govnews/health/logcount.py replaces Scrapy's LogCount).
+    "scrapy.extensions.logcount.LogCount": None,
+    "govnews.health.logcount.SiteLogCount": 0,
     # Counts exported (and validation-dropped) items and their fields per column.
     "govnews.health.coverage.ColumnCoverage": 100,
     # Runs the monitor suite at spider close; after CoreStats (0), so finish_reason is set.

@@ -33,6 +33,9 @@ import pytest
 from govnews.sites.family import SITES_BY_KEY
 from tests.conftest import ROOT, family_crawl_command, run_command
 from tests.mirror.family import FamilyMirror
+from tests.mirror.server import MirrorServer
+from tests.mirror.site import MirrorSite
+from tests.redis_server import free_port
 from tests.scrapyd_harness import start_scrapyd
 
 SHARED = ROOT.parent / "shared"
@@ -83,21 +86,6 @@ def test_the_hand_copy_above_is_site_md_s_table() -> None:
     assert from_site_md == {host: columns for host, columns in SITE_MD_FAMILY.values() if host in from_site_md}
     assert len(from_site_md) == 6  # the districts; tjj is described in the prose below the table
     assert "`tjj.wuhan.gov.cn`" in section and "`/xwzx/sjyw/index.shtml`" in section
-
-
-def test_only_a_run_holding_the_sites_lease_takes_the_sites_frontier() -> None:
-    """The leaseholder flushes the site's frontier at start; a probe or a run without the
-    store (no lease) must not flush it under the leaseholder, so it keeps one of its own."""
-    from govnews.spiders.family import TjjProbeSpider, TjjSpider  # noqa: PLC0415 - made from the table
-
-    base = "http://127.0.0.1:8107"
-    site_frontier = "govnews:{127.0.0.1:8107}:frontier"
-    assert TjjSpider(base_url=base).frontier_name == site_frontier
-    others = {
-        TjjSpider(base_url=base, incremental="0", _job="full").frontier_name,
-        TjjProbeSpider(base_url=base, probe="1", _job="probe").frontier_name,
-    }
-    assert others == {f"{site_frontier}:full", f"{site_frontier}:probe"}
 
 
 # -- one process -------------------------------------------------------------------------
@@ -164,7 +152,7 @@ def test_family_crawls_every_site_in_one_process_each_at_its_own_rate(
     assert max(first for first, _ in spans) < min(last for _, last in spans)
     # One feed per site, each in the site spider's directory.
     assert {Path(feed).parent.name for feed, _ in whole_lines(tmp_path)} == set(FAMILY)
-    assert re.search(r"INFO: family: 7 sites$", proc.stderr, re.MULTILINE)
+    assert re.search(r"INFO: family: 7 sites: 7 passed, 0 failed$", proc.stderr, re.MULTILINE)
 
 
 @pytest.mark.parametrize(
@@ -319,3 +307,85 @@ def test_two_scrapyd_nodes_sharing_one_redis_split_the_family(
         assert_every_article_once(family_mirror, lines)
         per_node = Counter(Path(feed).relative_to(base).parts[0] for feed, _ in lines)
         assert set(per_node) == {"node-a", "node-b"}, per_node  # both nodes took a share
+
+
+# -- one site's trouble stays its own ------------------------------------------------------
+
+
+def down_url() -> str:
+    """A loopback address nothing listens on: a host that is down (connection refused)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def verdicts_of(report: str) -> dict[str, str]:
+    """Each site's verdict in the family report's block (``  <site>  <verdict>: …``)."""
+    found = {}
+    for line in report.splitlines():
+        match = re.match(r"^\s{2}(\w+)\s+(passed|failed|stopped|no verdict)\b", line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def test_two_sites_down_fail_alone_and_six_sites_up_pass(family_mirror: FamilyMirror, tmp_path: Path) -> None:
+    """www (the main mirror) and the seven family sites; two family hosts do not answer."""
+    www = MirrorSite(n_articles=40, per_page=5, seed=7)
+    down = ("wuchang", "hongshan")
+    with MirrorServer(www) as www_server:
+        urls = {**family_mirror.base_urls, "wuhan": www_server.base_url, **{key: down_url() for key in down}}
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(urls)}"]
+        cmd += ["-a", "base_urls=" + ",".join(f"{k}={u}" for k, u in urls.items())]
+        for key, value in {
+            "DOWNLOAD_DELAY": DELAY,
+            "AUTOTHROTTLE_ENABLED": False,
+            "RETRY_TIMES": 1,
+            "GOVNEWS_END_CONFIRM_PAUSE": 0,
+            "GOVNEWS_OUTPUT_DIR": tmp_path,
+            "GOVNEWS_STATE_DIR": tmp_path / "state",
+        }.items():
+            cmd += ["-s", f"{key}={value}"]
+        proc = run_command(cmd, timeout=300)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    report = proc.stderr[proc.stderr.index("family: 8 sites: 6 passed, 2 failed") :]
+    assert verdicts_of(report) == {key: ("failed" if key in down else "passed") for key in urls}
+    assert "failed: wuchang, hongshan" in report
+    # Each site's summary and history line are its own: the six up name no ERROR line.
+    for key in urls:
+        history = [json.loads(line) for line in (tmp_path / key / "runs.jsonl").read_text("utf-8").splitlines()]
+        assert [h["verdict"] for h in history] == ["failed" if key in down else "passed"], key
+    for summary in tmp_path.rglob("*.summary.json"):
+        data = json.loads(summary.read_text("utf-8"))
+        assert data["verdict"] == "passed", summary
+        assert not [c for c in data["checks"] if c["name"] == "error_lines" and not c["passed"]]
+
+
+def test_a_site_down_fails_alone_with_two_workers_on_redis(
+    family_mirror: FamilyMirror, redis_url: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "REDIS_URL": redis_url}
+    urls = {**family_mirror.base_urls, "jiangan": down_url()}
+    workers = {}
+    for name in ("w1", "w2"):
+        output = tmp_path / name
+        output.mkdir()
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(urls)}"]
+        cmd += ["-a", "base_urls=" + ",".join(f"{k}={u}" for k, u in urls.items())]
+        for key, value in {
+            "DOWNLOAD_DELAY": DELAY,
+            "AUTOTHROTTLE_ENABLED": False,
+            "RETRY_TIMES": 1,
+            "GOVNEWS_FAMILY_SITES_AT_ONCE": 2,
+            "GOVNEWS_OUTPUT_DIR": output,
+            "GOVNEWS_STATE_DIR": output / "state",
+        }.items():
+            cmd += ["-s", f"{key}={value}"]
+        workers[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    verdicts: dict[str, str] = {}
+    for proc in workers.values():
+        _, stderr = proc.communicate(timeout=300)
+        report = stderr[stderr.index("family: ") :]
+        mine = verdicts_of(report)
+        assert not set(mine) & set(verdicts), "each site crawled by one worker"
+        verdicts.update(mine)
+        assert proc.returncode == (1 if "jiangan" in mine else 0), report
+    assert verdicts == {key: ("failed" if key == "jiangan" else "passed") for key in urls}

@@ -40,6 +40,7 @@ from w3lib.url import file_uri_to_path
 
 from govnews.feeds import job_id, output_dir
 from govnews.health.checks import Check, column_counters, column_label, failed
+from govnews.health.logcount import for_crawler
 from govnews.sites import family
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def deliver_report(crawler: Crawler, report: HealthReport) -> None:
     if extension is not None:
         extension.report = report
     else:
-        log_block(report, column_rows(report.stats, _sections(crawler)), [])
+        log_block(report, column_rows(report.stats, _sections(crawler)), [], crawler)
 
 
 # -- the summary file -----------------------------------------------------------------
@@ -276,11 +277,14 @@ def format_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]],
     return "\n".join(lines)
 
 
-def log_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]], summaries: list[Path]) -> None:
+def log_block(
+    report: HealthReport, columns: Mapping[str, Mapping[str, Any]], summaries: list[Path], crawler: Crawler
+) -> None:
+    log = for_crawler(logger, crawler)
     level = logging.ERROR if report.verdict == "failed" else logging.INFO
-    logger.log(level, format_block(report, columns, summaries))
+    log.log(level, format_block(report, columns, summaries))
     for check in report.failed_checks:
-        logger.error("Health check %s failed: %s", check.name, check.message)
+        log.error("Health check %s failed: %s", check.name, check.message)
 
 
 def run_record(
@@ -323,6 +327,8 @@ class HealthSummary:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.report: HealthReport | None = None
+        self.summaries: list[Path] = []
+        """The summary files written beside the feeds (once the engine stopped)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HealthSummary:
@@ -343,7 +349,9 @@ class HealthSummary:
         stats = self.crawler.stats.get_stats()
         if not self._checks_enabled():
             report = HealthReport(passed=True, checks=(), stats=stats, verdict_override="unchecked")
-            logger.warning("health checks are off (SPIDERMON_ENABLED or SPIDERMON_SPIDER_CLOSE_MONITORS)")
+            for_crawler(logger, self.crawler).warning(
+                "health checks are off (SPIDERMON_ENABLED or SPIDERMON_SPIDER_CLOSE_MONITORS)"
+            )
         else:
             # The suite was configured but never reported: it crashed, or the spider never closed.
             missing = Check("health_checks", False, f"the health checks did not run ({HEALTH_MONITOR_SUITE})")
@@ -377,10 +385,11 @@ class HealthSummary:
             try:
                 write_atomic(target, document)
             except OSError as error:
-                logger.error("could not write the run summary %s: %s", target, error)
+                for_crawler(logger, self.crawler).error("could not write the run summary %s: %s", target, error)
             else:
                 written.append(target)
-        log_block(report, column_rows(report.stats or final_stats, sections), written)
+        self.summaries = written
+        log_block(report, column_rows(report.stats or final_stats, sections), written, self.crawler)
         if getattr(getattr(spider, "args", None), "probe", False):
             return  # a probe exports nothing and writes nothing: it is no run of the history
         history = output_dir(self.crawler.settings.get("GOVNEWS_OUTPUT_DIR")) / spider.name / RUNS_FILE
@@ -394,4 +403,4 @@ class HealthSummary:
         try:
             append_run(history, record)
         except OSError as error:
-            logger.error("could not append to the run history %s: %s", history, error)
+            for_crawler(logger, self.crawler).error("could not append to the run history %s: %s", history, error)

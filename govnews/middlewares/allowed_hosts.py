@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
+from govnews.health.logcount import for_crawler
 from govnews.sites.wuhan import netloc_of
 
 if TYPE_CHECKING:
@@ -48,5 +49,7 @@ class AllowedHostsMiddleware:
         self.stats.inc_value("govnews/security/offsite_blocked")
         redirects = request.meta.get("redirect_urls") or []
         origin = f" (redirected from {redirects[0]})" if redirects else ""
-        logger.warning("refused %s%s: not a host of this crawl (%s)", request.url, origin, ", ".join(sorted(allowed)))
+        for_crawler(logger, self.crawler).warning(
+            "refused %s%s: not a host of this crawl (%s)", request.url, origin, ", ".join(sorted(allowed))
+        )
         raise IgnoreRequest(f"offsite: {request.url}")

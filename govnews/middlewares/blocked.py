@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.defer import deferred_from_coro
 
+from govnews.health.logcount import for_crawler
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -47,6 +49,10 @@ class BackOffWhenBlockedMiddleware:
         # Download delay of each slot before this middleware raised it.
         self.base_delays: dict[str, float] = {}
 
+    @property
+    def _logger(self) -> logging.LoggerAdapter[logging.Logger]:
+        return for_crawler(logger, self.crawler) if self.crawler is not None else logging.LoggerAdapter(logger, {})
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackOffWhenBlockedMiddleware:
         assert crawler.stats is not None
@@ -72,7 +78,7 @@ class BackOffWhenBlockedMiddleware:
         if challenge:
             self.stats.inc_value("govnews/blocked/challenge")
         delay = self._back_off(request)
-        logger.warning(
+        self._logger.warning(
             "blocked: %s answered %d%s; delay for this host now %.1f s",
             request.url,
             response.status,
@@ -80,7 +86,7 @@ class BackOffWhenBlockedMiddleware:
             delay,
         )
         if self.consecutive == self.max_consecutive:
-            logger.error("stopping the crawl: %d blocked answers in a row", self.consecutive)
+            self._logger.error("stopping the crawl: %d blocked answers in a row", self.consecutive)
             assert self.crawler is not None and self.crawler.engine is not None
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
         return response
