@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -18,7 +19,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -29,14 +29,13 @@ from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, 
 from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.feeds import job_id
-from govnews.frontier import SITE_FRONTIER_SETTINGS
+from govnews.health.logcount import for_spider
 from govnews.incremental import ColumnWalk, EndKind, IncrementalRun, Step
 from govnews.items import Article
-from govnews.pipelines.incremental_state import site_key
 from govnews.sites import wuhan
 from govnews.sites.site import Site
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
-from govnews.state import Record, redis_url
+from govnews.state import Record
 
 logger = logging.getLogger(__name__)
 
@@ -88,34 +87,26 @@ class WuhanSpider(scrapy.Spider):
         # incremental decisions (govnews.incremental).
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
         self.followed_urls: set[str] = set()
-        # The site's frontier in Redis in distributed mode (govnews.frontier). It belongs to
-        # the run holding the site's lease (the crawl command takes it for an incremental
-        # run that is no probe), which flushes it at start: any other run keeps its own.
-        leased = self.args.incremental and not self.args.probe
-        own = "" if leased else f":{job_id(self)}"
-        self.frontier_name = f"govnews:{{{site_key(self.args.base_url)}}}:frontier{own}"
         unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]
         if unknown and not self.args.urls:
             # Checked before any request: a typo shows at once, a column we do not list yet is allowed.
-            logger.warning(
+            self._logger.warning(
                 "sections: %s not a known column of %s; crawling it all the same (known: %s)",
                 ", ".join(unknown),
                 self.site.host,
                 ", ".join(f"{c.path} {c.name}" for c in self.site.columns),
             )
 
+    @cached_property
+    def _logger(self) -> logging.LoggerAdapter[logging.Logger]:
+        """This module's logger, its records naming this spider (counted as its site's:
+        govnews.health.logcount)."""
+        return for_spider(logger, self)
+
     @classmethod
     def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
         """Raise :class:`ArgumentError` for a bad argument; used by ``scrapy crawl`` before the crawl starts."""
         CrawlArguments.parse(kwargs, cls.site)
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        if url := redis_url(settings):
-            # Distributed mode (docs/distributed.md): the site's frontier lives in Redis
-            # (scrapy-redis reads the setting; REDIS_URL may come from the environment).
-            settings.setdict({**SITE_FRONTIER_SETTINGS, "REDIS_URL": url}, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WuhanSpider:
@@ -143,7 +134,7 @@ class WuhanSpider(scrapy.Spider):
             return set()
         if args.audit:
             if args.since or args.max_pages:
-                logger.info(
+                self._logger.info(
                     "audit walk: every list page is read (up to GOVNEWS_MAX_LIST_PAGES); "
                     "since and max_pages are ignored"
                 )
@@ -153,7 +144,7 @@ class WuhanSpider(scrapy.Spider):
         days = self.crawler.settings.getint("GOVNEWS_AUDIT_DAYS", project_settings.GOVNEWS_AUDIT_DAYS)
         due = {s for s in args.sections if run.audit_due(s, days)}
         if due:
-            logger.info(
+            self._logger.info(
                 "audit walk of %s: last audited over %d days ago (GOVNEWS_AUDIT_DAYS); every list page is read",
                 ", ".join(sorted(due)),
                 days,
@@ -189,7 +180,7 @@ class WuhanSpider(scrapy.Spider):
         retry, given_up = self.incremental_run.pending(self.args.sections)
         for url in given_up:
             self._inc("state/pending_given_up")
-            logger.warning("article %s given up: it failed in every run for a week", url)
+            self._logger.warning("article %s given up: it failed in every run for a week", url)
         for url, column in retry:
             if url not in self.followed_urls:
                 self.followed_urls.add(url)
@@ -245,15 +236,15 @@ class WuhanSpider(scrapy.Spider):
         has nothing to read."""
         if not isinstance(response, TextResponse):
             self._inc(f"{kind}/not_html")
-            logger.warning("%s page %s skipped: not an HTML response", kind, response.url)
+            self._logger.warning("%s page %s skipped: not an HTML response", kind, response.url)
             return None
         if not response.body.strip():
             self._inc(f"{kind}/empty_response")
-            logger.warning("%s page %s skipped: empty response body", kind, response.url)
+            self._logger.warning("%s page %s skipped: empty response body", kind, response.url)
             return None
         if encoding := corrected_encoding(response.body, response.encoding):
             self._inc("extract/encoding_corrected")
-            logger.warning(
+            self._logger.warning(
                 "%s page %s declares %s but is %s; decoded as %s",
                 kind,
                 response.url,
@@ -264,7 +255,7 @@ class WuhanSpider(scrapy.Spider):
             response = response.replace(encoding=encoding)
         if (share := undecodable_share(response.text)) > UNDECODABLE_MAX_SHARE:
             self._inc(f"{kind}/undecodable")
-            logger.warning("%s page %s skipped: %.0f%% of it is not text", kind, response.url, share * 100)
+            self._logger.warning("%s page %s skipped: %.0f%% of it is not text", kind, response.url, share * 100)
             return None
         return response
 
@@ -322,7 +313,7 @@ class WuhanSpider(scrapy.Spider):
                 # A row below covered ones that no walk had seen: back-dated, or pulled up
                 # across a page a walk had read.
                 self._inc("audit/found")
-                logger.info("audit walk of %s: %s was never listed where a walk read", ref.path, url)
+                self._logger.info("audit walk of %s: %s was never listed where a walk read", ref.path, url)
             if url in covered:
                 walk.met_covered = True
             if url in self.followed_urls:
@@ -334,7 +325,9 @@ class WuhanSpider(scrapy.Spider):
             if action == "fetch":
                 if (dead := run.dead_link(url)) is not None:
                     self._inc("audit/dead_links_retried" if walk.audit else "state/dead_link_row_changed")
-                    logger.info("dead link %s asked again: %s", url, "audit walk" if walk.audit else "its row changed")
+                    self._logger.info(
+                        "dead link %s asked again: %s", url, "audit walk" if walk.audit else "its row changed"
+                    )
                     del dead
                 self._inc_column(column, "rows_followed")
                 yield self._article_request(url, row, page_index=ref.page_index)
@@ -350,7 +343,7 @@ class WuhanSpider(scrapy.Spider):
         if ref.purpose == "reread":
             if (resume := walk.reread_done(listed, page.pager.page_count)) is not None:
                 self._inc("walk/resumed")
-                logger.info(
+                self._logger.info(
                     "column %s: the page count grew to %d after its last page; reading on", ref.path, walk.page_count
                 )
                 yield self._list_request(ListPageRef(ref.path, resume))
@@ -370,7 +363,7 @@ class WuhanSpider(scrapy.Spider):
         """The requests a walk's decision asks for: pages to read again, and its next page."""
         if step.reread:
             self._inc("walk/rereads", len(step.reread))
-            logger.info(
+            self._logger.info(
                 "column %s: the page count dropped to %s (rows withdrawn mid-walk); reading pages %s again",
                 ref.path,
                 walk.page_count,
@@ -382,7 +375,7 @@ class WuhanSpider(scrapy.Spider):
             self._inc("list/end_404")
         if step.end in ("end_404", "empty_page") and walk.doubted_end:
             self._inc("walk/ends_doubted")
-            logger.warning(
+            self._logger.warning(
                 "column %s ends before list page %d (%d rows read), short of %s: the end is doubted "
                 "until the next walk ends at the same row (the walk stays incomplete)",
                 ref.path,
@@ -397,7 +390,7 @@ class WuhanSpider(scrapy.Spider):
             self._inc("state/stopped_at_known_page")
         elif step.cut == "max_pages":
             self._inc("list/stopped_at_max_pages")
-            logger.info("column %s: stopping at %d list pages (max_pages)", ref.path, ref.page_index + 1)
+            self._logger.info("column %s: stopping at %d list pages (max_pages)", ref.path, ref.page_index + 1)
         elif step.cut == "since":
             self._inc("list/stopped_at_since")
         if step.next_index is not None:
@@ -418,7 +411,7 @@ class WuhanSpider(scrapy.Spider):
                 return
             # An empty column (or a template the extractor does not know): its end.
             self._inc_column(ref.path, "empty_first_page")
-            logger.warning("list page %s of column %s has no rows", self._url_of(ref), ref.path)
+            self._logger.warning("list page %s of column %s has no rows", self._url_of(ref), ref.path)
             walk.end_confirmed(0, "empty_page")
             return
         if walk.page_count is not None or page_count is not None:
@@ -469,13 +462,13 @@ class WuhanSpider(scrapy.Spider):
         if ref.purpose == "reread":
             walk.reread_failed(ref.page_index)
             self._inc(f"list/failed/{_failure_reason(failure)}")
-            logger.warning("list page %s, read again, failed: %s", request.url, _failure_reason(failure))
+            self._logger.warning("list page %s, read again, failed: %s", request.url, _failure_reason(failure))
             return
         if status == 404 and ref.page_index == 0 and not walk.reads and ref.path not in self.site.columns_by_path:
             # An unknown column whose first page does not exist: a typo, not a site to walk.
             self._inc_column(ref.path, "list_failed")
             walk.page_failed(0)
-            logger.error(
+            self._logger.error(
                 "column %s does not exist: its first list page %s answered 404; stopping (known columns: %s)",
                 ref.path,
                 request.url,
@@ -485,7 +478,7 @@ class WuhanSpider(scrapy.Spider):
         if status == 404 and ref.page_index == 0 and not ref.at_column_root:
             # SITE.md: /<section>/ and /<section>/index.shtml are the same page; ask the other.
             self._inc("list/index_fallback")
-            logger.warning("list page %s answered 404; trying %s", request.url, ref.path)
+            self._logger.warning("list page %s answered 404; trying %s", request.url, ref.path)
             yield self._list_request(replace(ref, at_column_root=True))
             return
         if status in (404, 410) and ref.page_index > 0 and walk.page_count is None:
@@ -504,7 +497,7 @@ class WuhanSpider(scrapy.Spider):
         self._inc(f"list/failed/{reason}")
         self._inc("walk/failed_pages")
         self._inc_column(ref.path, "list_failed")
-        logger.error("list page %s of column %s failed: %s", request_url, ref.path, reason)
+        self._logger.error("list page %s of column %s failed: %s", request_url, ref.path, reason)
 
     def _list_page_gone(self, ref: ListPageRef, request_url: str, reason: str) -> None:
         """A page inside the range a pager gave that says it does not exist (404, 410, no rows):
@@ -512,7 +505,7 @@ class WuhanSpider(scrapy.Spider):
         a WARNING, counted."""
         self._inc(f"list/failed/{reason}")
         self._inc("walk/failed_pages")
-        logger.warning(
+        self._logger.warning(
             "list page %s of column %s: %s inside the %s pages its pager gives; reading on",
             request_url,
             ref.path,
@@ -576,7 +569,7 @@ class WuhanSpider(scrapy.Spider):
         """A later page of a multi-page article: its body is appended to the first page's."""
         if (text := self._readable(response, "article")) is None:
             self._inc("article/incomplete_dropped")
-            logger.warning("article %s dropped: its page %s could not be read", first_url, response.url)
+            self._logger.warning("article %s dropped: its page %s could not be read", first_url, response.url)
             return
         more = parse_article_page(parse_html(text.text, text.url), text.url, self.site.title_suffix)
         merged = replace(
@@ -603,7 +596,7 @@ class WuhanSpider(scrapy.Spider):
         if not page.body_found:
             self._inc("extract/fallback")
             self._inc_column(section_path, "extract_fallback")
-            logger.warning("article %s: no known body container; generic fallback used", canonical)
+            self._logger.warning("article %s: no known body container; generic fallback used", canonical)
         if not page.paragraphs:
             self._inc("extract/no_body")
 
@@ -616,7 +609,7 @@ class WuhanSpider(scrapy.Spider):
         published_at, published_from, problems = choose_published(candidates, today_beijing())
         for problem in problems:
             self._inc("extract/bad_date/future" if "future" in problem else "extract/bad_date/unreadable")
-            logger.warning("article %s: %s; using the next date source", canonical, problem)
+            self._logger.warning("article %s: %s; using the next date source", canonical, problem)
         self._inc(f"extract/published_from/{published_from or 'none'}")
         self._inc_column(section_path, f"published_from/{published_from or 'none'}")
 
@@ -670,14 +663,14 @@ class WuhanSpider(scrapy.Spider):
         url = origin_url(request)
         self._inc(f"article/failed/{reason}")
         self._inc_column(self._section_of(urlsplit(url).path), "article_failed")
-        logger.warning("article %s skipped: %s", url, reason)
+        self._logger.warning("article %s skipped: %s", url, reason)
 
     def closed(self, reason: str) -> None:
         """The audit's cost and catch, in one line (the stats hold them per kind)."""
         audited = [w for w in self.incremental_run.columns.values() if w.audit]
         if audited:
             assert self.crawler.stats is not None
-            logger.info(
+            self._logger.info(
                 "audit walk of %d column(s): %d list pages read, %d article(s) found that no walk had seen",
                 len(audited),
                 sum(w.list_pages for w in audited),
