@@ -52,13 +52,24 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, TypeVar
 
-from govnews.state import ColumnState, DeadLink, Gap, Lock, Record, Store, WalkOutcome, WalkRecord, utc_stamp
+from govnews.state import (
+    ColumnState,
+    DeadLink,
+    Gap,
+    Lock,
+    Record,
+    Store,
+    StoreUnavailable,
+    WalkOutcome,
+    WalkRecord,
+    utc_stamp,
+)
 
 EndReason = Literal["last_page", "end_404", "empty_page", "covered"]
 CutReason = Literal["max_pages", "since", "list_failed", "stopped"]
@@ -74,6 +85,7 @@ MAX_FAILED_IN_A_ROW = 2
 MAX_FAILED_IN_A_ROW_PAGED = 5
 DEFAULT_AUDIT_DAYS = 7
 REAL_ENDS: tuple[EndReason, ...] = ("last_page", "end_404", "empty_page")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -388,7 +400,26 @@ class IncrementalRun:
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.feed_files: list[IO[bytes]] = []
         """Local feed files of this run, synced to disk before what they hold is recorded."""
-        self.audit_found: int = 0
+        self.store_lost: StoreUnavailable | None = None
+        """Set when the store's server went away mid-run: nothing more is asked of it, no row
+        is fetched any more, and the run stops (``on_store_lost``)."""
+        self.on_store_lost: Callable[[StoreUnavailable], None] | None = None
+
+    def _guard(self, call: Callable[[], _T], default: _T) -> _T:
+        """``call()`` on the store; ``default`` (and the run told, once) when its server is gone."""
+        if self.store_lost is not None:
+            return default
+        try:
+            return call()
+        except StoreUnavailable as error:
+            self._lose(error)
+            return default
+
+    def _lose(self, error: StoreUnavailable) -> None:
+        if self.store_lost is None:
+            self.store_lost = error
+            if self.on_store_lost is not None:
+                self.on_store_lost(error)
 
     # -- the store ------------------------------------------------------------------
 
@@ -404,7 +435,14 @@ class IncrementalRun:
         if file is not None:
             self.feed_files.append(file)
         if self.store is not None and journaled:
-            self.store.open_feed(path, self.run_id, size)
+            store = self.store
+            if self.store_lost is not None:
+                raise self.store_lost  # a feed the journal cannot list is never written to
+            try:
+                store.open_feed(path, self.run_id, size)
+            except StoreUnavailable as error:
+                self._lose(error)
+                raise
 
     def feed_closed(self, file: IO[bytes]) -> None:
         if file in self.feed_files:
@@ -414,7 +452,8 @@ class IncrementalRun:
 
     def begin(self, column: str, *, limit: int, audit: bool = False, since: date | None = None) -> ColumnWalk:
         """Start ``column``'s walk (what the store knows of it is read once, here)."""
-        state = self.store.column_state(column) if self.store is not None else ColumnState()
+        store = self.store
+        state = self._guard(lambda: store.column_state(column), ColumnState()) if store is not None else ColumnState()
         walk = ColumnWalk(column, limit=limit, state=state, audit=audit, since=None if audit else since)
         self.columns[column] = walk
         return walk
@@ -427,9 +466,10 @@ class IncrementalRun:
     def audit_due(self, column: str, days: int) -> bool:
         """True when ``column`` was last audited more than ``days`` days ago (a walk that read
         it whole counts); never with ``days`` 0 or without a store."""
-        if self.store is None or days <= 0:
+        store = self.store
+        if store is None or days <= 0:
             return False
-        state = self.store.column_state(column)
+        state = self._guard(lambda: store.column_state(column), ColumnState())
         if state.last_audit is None:
             # A column nothing has read whole yet: its first walk reads it to the end anyway.
             return False
@@ -441,11 +481,18 @@ class IncrementalRun:
         """A wanted row of ``column``'s list: fetch it (new; or a dead link whose row changed,
         or met by an audit), refresh it (known, in the refresh window) or leave it (known)."""
         walk = self.walk(column)
-        if self.store is None:
+        store = self.store
+        if store is None:
             return "fetch", None
-        record = self.store.get(url)
+        known: tuple[RowAction, Record | None] = ("known", None)
+        return self._guard(lambda: self._row(store, walk, url, title, row_date), known)
+
+    def _row(
+        self, store: Store, walk: ColumnWalk, url: str, title: str | None, row_date: str | None
+    ) -> tuple[RowAction, Record | None]:
+        record = store.get(url)
         if record is None:
-            dead = self.store.dead_link(url)
+            dead = store.dead_link(url)
             if dead is None:
                 return "fetch", None
             if walk.audit or dead.row_changed(title, row_date):
@@ -453,18 +500,21 @@ class IncrementalRun:
             return "known", None
         if walk.audit:
             return "known", record
-        if self.store.is_due_for_refresh(record, self.refresh_days, self.today):
+        if store.is_due_for_refresh(record, self.refresh_days, self.today):
             return "refresh", record
         return "known", record
 
     def dead_link(self, url: str) -> DeadLink | None:
-        return self.store.dead_link(url) if self.store is not None else None
+        store = self.store
+        return self._guard(lambda: store.dead_link(url), None) if store is not None else None
 
     def covered(self, column: str, urls: Sequence[str]) -> set[str]:
         """Those of ``urls`` a walk of ``column`` has read (none without a store)."""
-        if self.store is None or not urls:
+        store = self.store
+        if store is None or not urls:
             return set()
-        return self.store.covered(column, urls)
+        # With the store gone, every row counts as read: the walk stops where it stands.
+        return self._guard(lambda: store.covered(column, urls), set(urls))
 
     def refresh_reaches_past(self, dates: Sequence[str | None]) -> bool:
         """True when the refresh window may hold articles below a page of these dates."""
@@ -484,10 +534,15 @@ class IncrementalRun:
     def pending(self, columns: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
         """Rows owed in ``columns``: ``([(url, column)] to fetch again, [urls] given up)``.
         Each call counts one attempt."""
-        if self.store is None:
+        store = self.store
+        if store is None:
             return [], []
+        nothing: tuple[list[tuple[str, str]], list[str]] = ([], [])
+        return self._guard(lambda: self._pending(store, columns), nothing)
+
+    def _pending(self, store: Store, columns: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
         oldest = utc_stamp(datetime.now(UTC) - PENDING_MAX_AGE)
-        owed = self.store.pending(columns)
+        owed = store.pending(columns)
         given_up: list[str] = []
         retry: list[tuple[str, str]] = []
         for url, column, attempts, since in owed:
@@ -496,8 +551,8 @@ class IncrementalRun:
             else:
                 retry.append((url, column))
         if given_up:
-            self.store.give_up(given_up)
-        self.store.count_attempt(u for u, _ in retry)
+            store.give_up(given_up)
+        store.count_attempt(u for u, _ in retry)
         return retry, given_up
 
     def article_gone(self, url: str, column: str | None, title: str | None = None, row_date: str | None = None) -> None:
@@ -511,19 +566,29 @@ class IncrementalRun:
     # -- items ----------------------------------------------------------------------
 
     def classify(self, url: str, content_hash: str | None) -> Classified:
-        if self.store is None:
+        """New, changed or unchanged, for the store. Raises :class:`StoreUnavailable` when the
+        store's server is gone: an item that cannot be classified is not exported."""
+        store = self.store
+        if store is None:
             return Classified("new", None)
-        known = self.store.get(url)
-        if known is None:
-            return Classified("new", 1)
-        if known.content_hash == content_hash:
-            self.store.touch([url])
-            return Classified("unchanged", known.revision)
+        if self.store_lost is not None:
+            raise self.store_lost
+        try:
+            known = store.get(url)
+            if known is None:
+                return Classified("new", 1)
+            if known.content_hash == content_hash:
+                store.touch([url])
+                return Classified("unchanged", known.revision)
+        except StoreUnavailable as error:
+            self._lose(error)
+            raise
         return Classified("changed", known.revision + 1)
 
     def first_url(self, content_hash: str) -> str | None:
         """The URL earlier runs first exported with this content."""
-        return self.store.first_url(content_hash) if self.store is not None else None
+        store = self.store
+        return self._guard(lambda: store.first_url(content_hash), None) if store is not None else None
 
     def exported(self, record: Record) -> None:
         """The feed holds the item: remember it (batched; :meth:`flush`)."""
@@ -533,15 +598,18 @@ class IncrementalRun:
     def flush(self) -> int:
         """Record the batch, once the feed files that hold it are on disk (``fsync``): an item
         the store knows as exported is never lost with a power cut."""
-        if self.store is None or not self.pending_batch:
+        store = self.store
+        if store is None or not self.pending_batch or self.store_lost is not None:
             return 0
         for file in self.feed_files:
             file.flush()
             os_fsync(file)
         count = len(self.pending_batch)
-        self.store.record(self.pending_batch)
+        batch = self.pending_batch
+        # Not recorded when the store is gone: the feed keeps the items, read back next run.
+        recorded = self._guard(lambda: _recorded(store, batch), False)
         self.pending_batch = []
-        return count
+        return count if recorded else 0
 
     def drop_unwritten(self, urls: Iterable[str]) -> None:
         """Items whose feed write failed: not recorded, so they stay owed."""
@@ -559,8 +627,13 @@ class IncrementalRun:
             "made_pending": 0,
             "gaps_open": 0,
         }
-        if self.store is None:
+        if self.store is None or self.store_lost is not None:
+            # Nothing recorded: the next run walks again and reads this run's feeds back.
             return counts
+        return self._guard(lambda: self._finish(finished, counts), counts)
+
+    def _finish(self, finished: bool, counts: dict[str, int]) -> dict[str, int]:
+        assert self.store is not None
         if self.dead:
             self.store.mark_dead(self.dead.values())
         now = utc_stamp()
@@ -596,6 +669,11 @@ class IncrementalRun:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+
+def _recorded(store: Store, batch: list[Record]) -> bool:
+    store.record(batch)
+    return True
 
 
 def os_fsync(file: IO[bytes]) -> None:

@@ -344,6 +344,11 @@ class StoreError(RuntimeError):
     message says what is wrong and what to do."""
 
 
+class StoreUnavailable(StoreError):
+    """The store's server cannot be reached, refuses the credentials, or went away mid-run.
+    The message names the store (never a password) and the reason."""
+
+
 class StoreLocked(RuntimeError):
     """Another live process holds the store; the message names it (pid, start time, and
     its host and lease for a Redis store)."""

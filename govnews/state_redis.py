@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -72,6 +73,7 @@ from govnews.state import (
     Record,
     StoreError,
     StoreLocked,
+    StoreUnavailable,
     WalkOutcome,
     WalkRecord,
     due_for_refresh,
@@ -122,12 +124,47 @@ def redacted(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
+CONNECT_TIMEOUT = 5.0
+"""Seconds to reach the server: an address that does not answer is an error, not a hang."""
+READ_TIMEOUT = 10.0
+"""Seconds a reply may take: a server that stopped answering stops the run (store_unavailable)."""
+
+
 def connect(url: str) -> redis.Redis:
-    """A client for ``url`` that answers ``str``, with timeouts (a dead Redis is an error,
-    not a hang)."""
+    """A client for ``url`` that answers ``str``, with connect and read timeouts (a dead Redis
+    is an error, not a hang)."""
     return redis.Redis.from_url(
-        url, decode_responses=True, socket_timeout=15, socket_connect_timeout=5, health_check_interval=30
+        url,
+        decode_responses=True,
+        socket_timeout=READ_TIMEOUT,
+        socket_connect_timeout=CONNECT_TIMEOUT,
+        health_check_interval=30,
     )
+
+
+def unavailable(url: str, error: BaseException) -> StoreUnavailable:
+    """The error a Redis failure is to a run: one line, the URL without its password, the reason."""
+    if isinstance(error, redis.AuthenticationError | redis.exceptions.AuthorizationError):
+        reason = "it refused the credentials (check the password in REDIS_URL)"
+    elif isinstance(error, redis.TimeoutError):
+        reason = f"it did not answer in time ({error})"
+    elif isinstance(error, redis.ConnectionError):
+        reason = f"it cannot be reached ({str(error).rstrip('.')})"
+    else:
+        reason = f"{type(error).__name__}: {error}"
+    return StoreUnavailable(f"the state store's Redis at {redacted(url)} is unavailable: {reason}")
+
+
+def check_reachable(url: str) -> None:
+    """Raise :class:`govnews.state.StoreUnavailable` unless the Redis at ``url`` answers a PING
+    with these credentials (the crawl command asks before anything starts)."""
+    client = connect(url)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise unavailable(url, error) from None
+    finally:
+        client.close()
 
 
 # -- the lock ----------------------------------------------------------------------------
@@ -200,6 +237,8 @@ class RedisLock:
         self._stop_renewing()
         try:
             self._release(keys=[self.key], args=[self.value])
+        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError):
+            pass  # the server is gone: the lease ends by itself within its TTL
         finally:
             self._client.close()
 
@@ -252,6 +291,9 @@ def acquire_redis_lock(
             if not taken:
                 current = client.get(key)
                 remaining = client.pttl(key)
+        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
+            client.close()
+            raise unavailable(url, error) from None
         except BaseException:
             client.close()
             raise
@@ -345,6 +387,8 @@ class RedisStateStore:
         self._meta = prefix + "meta"
         self._schema = prefix + "schema"
         self._client_owned = False
+        self.url: str | None = None
+        """The server's URL (for messages, without its password), when known."""
         self._open_layout()
         self.store_id: str = str(self._r.hget(self._meta, "store_id"))
 
@@ -400,7 +444,13 @@ class RedisStateStore:
         cls, url: str, site_key: str, *, lock: RedisLock | None = None, host: str | None = None
     ) -> RedisStateStore:
         """Open the store of ``site_key`` at ``url`` (its own connection, closed by :meth:`close`)."""
-        store = cls(connect(url), site_key, lock=lock, host=host, description=describe(url, site_key))
+        client = connect(url)
+        try:
+            store = cls(client, site_key, lock=lock, host=host, description=describe(url, site_key))
+        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
+            client.close()
+            raise unavailable(url, error) from None
+        store.url = url
         store._client_owned = True
         return store
 
@@ -774,3 +824,47 @@ class RedisStateStore:
         if closed:
             data["closed"] = utc_stamp()
         self._write(lambda pipe: pipe.hset(self._manifest, name, json.dumps(data)))
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` with a Redis that went away (or refused, or stopped answering) raised as
+    :class:`govnews.state.StoreUnavailable`: the run stops cleanly on it (``store_unavailable``)."""
+
+    @functools.wraps(method)
+    def guarded(self: RedisStateStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
+            raise unavailable(self.url or str(self.path), error) from None
+
+    return guarded
+
+
+for _name in (
+    "get",
+    "__contains__",
+    "__len__",
+    "record",
+    "first_url",
+    "touch",
+    "covered",
+    "column_state",
+    "record_walk",
+    "dead_link",
+    "mark_dead",
+    "dead_links",
+    "last_walk",
+    "walks",
+    "reset_column",
+    "pending",
+    "count_attempt",
+    "give_up",
+    "open_feed",
+    "close_feeds",
+    "feeds",
+    "mark_reconciled",
+    "keys",
+    "lease_holder",
+    "drop",
+):
+    setattr(RedisStateStore, _name, _guarded(getattr(RedisStateStore, _name)))

@@ -77,12 +77,24 @@ class RedisServerError(RuntimeError):
 class RedisServer:
     """One ``redis-server`` child process on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, binary: str | None = None, *, start_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        binary: str | None = None,
+        *,
+        start_timeout: float = 10.0,
+        password: str | None = None,
+        persist: bool = False,
+    ) -> None:
+        """``password``: the server asks for it (``requirepass``); ``persist``: every write is
+        in its append-only file before it answers (``appendfsync always``), so a server killed
+        and restarted (:meth:`kill`, :meth:`restart`) comes back with its data."""
         found = binary or redis_server_binary()
         if found is None:
             raise RedisServerError(INSTALL_HINT)
         self.binary = found
         self.start_timeout = start_timeout
+        self.password = password
+        self.persist = persist
         self.port = 0
         self.directory: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -124,7 +136,9 @@ class RedisServer:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if self.persist else "no",
+            "--appendfsync",
+            "always",
             "--dir",
             str(self.directory),
             "--daemonize",
@@ -133,6 +147,7 @@ class RedisServer:
             str(log),
             "--databases",
             "64",
+            *(["--requirepass", self.password] if self.password else []),
         ]
         process = subprocess.Popen(
             cmd,
@@ -143,7 +158,7 @@ class RedisServer:
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         deadline = time.monotonic() + self.start_timeout
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1)
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1, password=self.password)
         try:
             while time.monotonic() < deadline:
                 if process.poll() is not None:
@@ -159,6 +174,21 @@ class RedisServer:
         process.kill()
         process.wait()
         return f"no answer on port {self.port} within {self.start_timeout} s"
+
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash would; its directory (and data) stay for :meth:`restart`."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+
+    def restart(self) -> RedisServer:
+        """Start the server again on the same port and directory, with what it had written."""
+        if self._process is None:
+            error = self._try_start()
+            if error:
+                raise RedisServerError(f"redis-server did not restart: {error}")
+        return self
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 5 s) and remove its directory."""

@@ -9,10 +9,17 @@ before the crawl starts; when another live run holds it, the command ends at onc
 any request and before Scrapy's start-up banner, with one line naming the holder and exit
 code 3.
 
+With ``REDIS_URL`` set, the Redis server is asked first (a PING with the URL's
+credentials): one that cannot be reached or refuses the credentials ends the command before
+any request with one line naming the URL (never its password) and the reason, exit code 7.
+A Redis that goes away mid-run stops the run cleanly (finish reason ``store_unavailable``,
+nothing lost: the next run reads its feed back), exit code 7 too.
+
 Exit codes: 0 a run that passed its end-of-run health checks; 1 one that failed them
 (``govnews/health/verdict``, see :mod:`govnews.health`); 2 a bad argument; 3 the store is
-locked by another run; 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM (scrapyd's cancel):
-a user's stop, verdict ``stopped``, not a failure.
+locked by another run; 7 the state store's server is unavailable; 130 stopped by SIGINT
+(Ctrl-C), 143 by SIGTERM (scrapyd's cancel): a user's stop, verdict ``stopped``, not a
+failure. (4, 5 and 6 are ``python -m govnews.schedule``'s.)
 """
 
 from __future__ import annotations
@@ -28,10 +35,10 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.conf import feed_process_params_from_cli
 
 from govnews.family import FamilyArguments, FamilyCrawl
-from govnews.pipelines.incremental_state import LOCKED_REASON, site_key
+from govnews.pipelines.incremental_state import LOCKED_REASON, UNAVAILABLE_REASON, site_key
 from govnews.sites import wuhan
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
-from govnews.state import Lock, StoreLocked, acquire_store_lock
+from govnews.state import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, redis_url
 
 if TYPE_CHECKING:
     import argparse
@@ -41,6 +48,7 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
+EXIT_STORE_UNAVAILABLE = 7
 EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -93,6 +101,14 @@ class Command(ScrapyCrawlCommand):
         except ArgumentError as error:
             print(f"error: spider {args[0]}: {error}", file=sys.stderr, flush=True)
             sys.exit(EXIT_USAGE)
+        if url := redis_url(self.settings):
+            try:
+                from govnews.state_redis import check_reachable  # noqa: PLC0415 - redis only when asked for
+
+                check_reachable(url)
+            except StoreUnavailable as error:
+                print(f"error: {error}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_STORE_UNAVAILABLE)
         if getattr(spider_cls, "is_family", False):
             # One crawler per site (govnews.family), each taking its site's lock as it starts.
             self.family = FamilyArguments.parse(opts.spargs)
@@ -116,6 +132,9 @@ class Command(ScrapyCrawlCommand):
             except StoreLocked as error:
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_LOCKED)
+            except StoreUnavailable as error:
+                print(f"error: {error}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_STORE_UNAVAILABLE)
 
     def _run_family(self, arguments: FamilyArguments, opts: argparse.Namespace) -> None:
         """``scrapy crawl family``: the sites' crawlers on one crawler process."""
@@ -133,6 +152,8 @@ class Command(ScrapyCrawlCommand):
         logging.getLogger("govnews.family").log(logging.ERROR if family.failed else logging.INFO, family.report())
         if self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
+        elif any(o.finish_reason == UNAVAILABLE_REASON for o in family.outcomes.values()):
+            self.exitcode = EXIT_STORE_UNAVAILABLE
         elif family.failed or self.crawler_process.bootstrap_failed:
             self.exitcode = 1
 
@@ -167,6 +188,8 @@ class Command(ScrapyCrawlCommand):
             return
         if stats.get_value("finish_reason") == LOCKED_REASON:
             self.exitcode = EXIT_LOCKED
+        elif stats.get_value("finish_reason") == UNAVAILABLE_REASON:
+            self.exitcode = EXIT_STORE_UNAVAILABLE
         elif self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
         elif stats.get_value("govnews/health/verdict") == "failed":

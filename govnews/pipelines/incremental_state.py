@@ -12,9 +12,10 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from govnews.health.logcount import for_crawler
 from govnews.sites import family
 from govnews.sites.site import netloc_of
-from govnews.state import Record, StoreLocked, open_store, reconcile, state_dir, store_path
+from govnews.state import Record, StoreLocked, StoreUnavailable, open_store, reconcile, state_dir, store_path
 from govnews.state_redis import LeaseLost
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 _PREFIX = "govnews/state"
 LOCKED_REASON = "store_locked"
 LEASE_LOST_REASON = "store_lease_lost"
+UNAVAILABLE_REASON = "store_unavailable"
 
 
 def site_key(base_url: str) -> str:
@@ -89,6 +91,7 @@ class IncrementalStatePipeline:
         self.run: IncrementalRun | None = None
         self.batch_size = crawler.settings.getint("GOVNEWS_STATE_BATCH", 50)
         self._failed_writes = 0
+        self._logger = for_crawler(logger, crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalStatePipeline:
@@ -108,17 +111,30 @@ class IncrementalStatePipeline:
             store, lock = open_store(self.crawler.settings, site_key(args.base_url))
         except StoreLocked as error:
             self.stats.set_value(f"{_PREFIX}/locked", 1)
-            logger.error("%s", error)
+            self._logger.error("%s", error)
             raise CloseSpider(LOCKED_REASON) from None
+        except StoreUnavailable as error:
+            self.stats.set_value(f"{_PREFIX}/unavailable", 1)
+            self._logger.error("%s; no request made (%s)", error, UNAVAILABLE_REASON)
+            raise CloseSpider(UNAVAILABLE_REASON) from None
         run.attach(store, lock)
+        run.on_store_lost = self._store_lost
         self.run = run
-        self.stats.set_value(f"{_PREFIX}/known_at_start", len(store))
-        read, repaired = reconcile(store)
+        try:
+            self.stats.set_value(f"{_PREFIX}/known_at_start", len(store))
+            read, repaired = reconcile(store)
+        except StoreUnavailable as error:
+            run.store_lost = error
+            self.stats.set_value(f"{_PREFIX}/unavailable", 1)
+            self._logger.error("%s; no request made (%s)", error, UNAVAILABLE_REASON)
+            raise CloseSpider(UNAVAILABLE_REASON) from None
         self.stats.set_value(f"{_PREFIX}/reconciled_items", read)
         self.stats.set_value(f"{_PREFIX}/repaired_feeds", repaired)
         if repaired:
-            logger.warning("repaired %d feed file(s) cut short by a killed run", repaired)
-        logger.info("state store %s: %d articles known", store.path, len(store))
+            self._logger.warning("repaired %d feed file(s) cut short by a killed run", repaired)
+        self._logger.info(
+            "state store %s: %d articles known", store.path, self.stats.get_value(f"{_PREFIX}/known_at_start")
+        )
 
     def process_item(self, item: Any) -> Any:
         if self.run is None:
@@ -130,6 +146,8 @@ class IncrementalStatePipeline:
         except LeaseLost as error:
             self._lease_lost(error)
             raise DropItem(f"not exported, the run lost its lease on the state store: {url}") from None
+        except StoreUnavailable:
+            raise DropItem(f"not exported, the state store is unavailable (owed to the next run): {url}") from None
         self.stats.inc_value(f"{_PREFIX}/{verdict.status}")
         if verdict.status == "unchanged":
             raise DropItem(f"unchanged since its last export: {url}", log_level="INFO")
@@ -149,7 +167,7 @@ class IncrementalStatePipeline:
             # is not recorded, so the next run exports it.
             self._failed_writes = failed
             self.stats.inc_value("govnews/feed/write_failed")
-            logger.error("feed write failed for %s: not recorded as exported; owed to the next run", url)
+            self._logger.error("feed write failed for %s: not recorded as exported; owed to the next run", url)
             return
         self.run.exported(
             Record(
@@ -174,9 +192,22 @@ class IncrementalStatePipeline:
         if self.stats.get_value(f"{_PREFIX}/lease_lost"):
             return
         self.stats.set_value(f"{_PREFIX}/lease_lost", 1)
-        logger.error("%s; stopping the crawl (%s)", error, LEASE_LOST_REASON)
+        self._logger.error("%s; stopping the crawl (%s)", error, LEASE_LOST_REASON)
         assert self.crawler.engine is not None
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=LEASE_LOST_REASON))
+
+    def _store_lost(self, error: StoreUnavailable) -> None:
+        """The store's server went away mid-run: stop, ask and write nothing more. What this
+        run exported stays in its feed, which the manifest lists as open: the next run reads
+        it back; what it did not export is fetched again."""
+        self.stats.set_value(f"{_PREFIX}/unavailable", 1)
+        self._logger.error(
+            "%s; stopping the crawl (%s); nothing is lost: the next run reads this run's feed back",
+            error,
+            UNAVAILABLE_REASON,
+        )
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=UNAVAILABLE_REASON))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run is None:
@@ -184,7 +215,7 @@ class IncrementalStatePipeline:
         try:
             counts = self.run.finish(finished=reason == "finished")
         except LeaseLost as error:
-            logger.error("%s; nothing recorded at close (the feed keeps what was exported)", error)
+            self._logger.error("%s; nothing recorded at close (the feed keeps what was exported)", error)
             counts = {}
         for key, value in counts.items():
             self.stats.inc_value(f"{_PREFIX}/{key}", value)
