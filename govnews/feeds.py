@@ -25,6 +25,7 @@ import contextlib
 import io
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,10 +66,18 @@ class FeedFile(io.FileIO):
     counts them, for the state pipeline to keep such items owed."""
 
     failed_writes = 0
+    withheld = 0
+    """Lines not written because the run's lease ended (fencing)."""
+    fence: Callable[[], bool] | None = None
     path: Path
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
+        if self.fence is not None and not self.fence():
+            # Past its lease's deadline a run writes no line: nothing written, nothing
+            # recorded (the store refuses it too); the item stays owed to the site's holder.
+            self.withheld += 1
+            return len(view)
         start = os.fstat(self.fileno()).st_size
         done = 0
         try:
@@ -103,6 +112,7 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
         size = path.stat().st_size if self.write_mode == "ab" and path.exists() else 0
         file = FeedFile(path, self.write_mode.replace("b", ""))
         file.path = path
+        file.fence = getattr(spider, "lease_fence", None)
         self._run = getattr(spider, "incremental_run", None)
         if self._run is not None:
             self._run.feed_opened(path, size, file, journaled=self.journaled)

@@ -400,6 +400,9 @@ class IncrementalRun:
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.feed_files: list[IO[bytes]] = []
         """Local feed files of this run, synced to disk before what they hold is recorded."""
+        self.lease_lost = False
+        """Set once the run's lease on its site passed its deadline (fencing: see :meth:`lease_valid`)."""
+        self.on_lease_lost: Callable[[], None] | None = None
         self.store_lost: StoreUnavailable | None = None
         """Set when the store's server went away mid-run: nothing more is asked of it, no row
         is fetched any more, and the run stops (``on_store_lost``)."""
@@ -428,6 +431,20 @@ class IncrementalRun:
         this run holds; :meth:`close` closes one and releases the other."""
         self.store = store
         self.lock = lock
+
+    def lease_valid(self) -> bool:
+        """This run may still act for its site: no lock (``incremental=0``, a probe), a held
+        ``flock``, or a Redis lease before its deadline. The first time it is not, the run is
+        told (``on_lease_lost``) and stops: past its deadline a worker makes no request and
+        writes no line, whatever it was doing when it was paused."""
+        if self.lease_lost:
+            return False
+        if self.lock is None or self.lock.valid():
+            return True
+        self.lease_lost = True
+        if self.on_lease_lost is not None:
+            self.on_lease_lost()
+        return False
 
     def feed_opened(self, path: Path, size: int = 0, file: IO[bytes] | None = None, *, journaled: bool = True) -> None:
         """A local feed file of this run opened: a JSON Lines one joins the store's journal

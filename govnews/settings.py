@@ -49,6 +49,8 @@ REDIRECT_MAX_TIMES = 5
 
 # -- Hostile web -----------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # First: a run whose lease on its site ended (a paused worker) makes no request at all.
+    "govnews.middlewares.fence.LeaseFenceMiddleware": 40,
     # Before robots.txt (100): a host outside the crawl is refused before anything is
     # asked of it, redirects included.
     "govnews.middlewares.allowed_hosts.AllowedHostsMiddleware": 50,
@@ -127,6 +129,10 @@ GOVNEWS_STATE_DIR = ""
 # Sites one process crawls at once, each at its own polite rate; 0: every site asked for.
 # Lower it on workers that share the family through Redis, so that each takes a share.
 GOVNEWS_FAMILY_SITES_AT_ONCE = 0
+# With REDIS_URL: seconds a worker with nothing left to take waits for sites other runs hold
+# (a dead holder's lease lapses within GOVNEWS_REDIS_LOCK_TTL, and the site is crawled
+# again); empty means twice the lease. 0: do not wait.
+GOVNEWS_FAMILY_WAIT_FOR_LEASES = ""
 
 # -- Health checks ---------------------------------------------------------------------
 # End-of-run checks (docs/health.md): a run that exports nothing, or the wrong thing,

@@ -273,6 +273,9 @@ class Lock(Protocol):
     """One run at a time per site: held for the life of a run, then released."""
 
     def release(self) -> None: ...
+    def valid(self) -> bool:
+        """This run may still act on the site's behalf (fencing: a lease past its deadline may not)."""
+        ...
 
 
 class Store(Protocol):
@@ -380,6 +383,10 @@ class StoreLock:
         self.path = path
         self._handle: IO[str] | None = handle
         self.users = 1
+
+    def valid(self) -> bool:
+        """A ``flock`` is held until the process ends or releases it: always valid while held."""
+        return self._handle is not None
 
     def release(self) -> None:
         self.users -= 1

@@ -97,6 +97,16 @@ return 0
 """
 
 
+LEASE_MARGIN = 0.05
+"""Share of the TTL a holder stops before its lease could lapse (clocks run at slightly
+different rates; Redis expires keys a little late, never early)."""
+
+
+def _deadline(sent: float, ttl: float) -> float:
+    """When a lease set or renewed at ``sent`` (monotonic) must be taken as lapsed."""
+    return sent + ttl * (1 - LEASE_MARGIN)
+
+
 class LeaseLost(RuntimeError):
     """This run's lease on the site's store ended (another run may hold it now): the store
     refuses to write."""
@@ -178,7 +188,9 @@ class RedisLock:
     :class:`LeaseLost`.
     """
 
-    def __init__(self, client: redis.Redis, url: str, site_key: str, value: str, ttl: float) -> None:
+    def __init__(
+        self, client: redis.Redis, url: str, site_key: str, value: str, ttl: float, *, taken_at: float | None = None
+    ) -> None:
         self.url = url
         self.site_key = site_key
         self.key = site_prefix(site_key) + "lock"
@@ -186,6 +198,11 @@ class RedisLock:
         self.ttl = ttl
         self.users = 1
         self.lost = False
+        self.deadline = _deadline(taken_at if taken_at is not None else time.monotonic(), ttl)
+        """The moment (``time.monotonic()``) this holder must stop by: when the lease, as
+        last renewed, could have lapsed in Redis (counted from the moment the renewal was
+        *sent*, less a margin). Past it, :meth:`valid` is False whatever the renewal thread
+        has not yet found out (after a SIGSTOP/SIGCONT the reactor runs before it)."""
         self._client = client
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
@@ -205,6 +222,7 @@ class RedisLock:
         interval = self.ttl / 3
         last_renewed = time.monotonic()
         while not self._stop.wait(interval):
+            sent = time.monotonic()
             try:
                 renewed = self._renew(keys=[self.key], args=[self.value, int(self.ttl * 1000)])
             except redis.RedisError:
@@ -215,13 +233,16 @@ class RedisLock:
             if not renewed:
                 self.lost = True
                 return
-            last_renewed = time.monotonic()
+            last_renewed = sent
+            self.deadline = _deadline(sent, self.ttl)
 
-    def is_held(self) -> bool:
-        """The lease is still this run's (asks Redis)."""
-        return not self.lost and self._client.get(self.key) == self.value
+    def valid(self) -> bool:
+        """The lease is this run's for sure: not found lost, and its deadline not passed.
+        Checked before every request, every export and every store write (fencing)."""
+        return not self.lost and time.monotonic() < self.deadline
 
     def _stop_renewing(self) -> None:
+        self.deadline = 0.0  # released or abandoned: nothing is done on its authority any more
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -277,6 +298,7 @@ def acquire_redis_lock(
             held.users += 1
             return held
         client = connect(url)
+        sent = time.monotonic()
         value = json.dumps(
             {
                 "pid": os.getpid(),
@@ -301,7 +323,7 @@ def acquire_redis_lock(
             client.close()
             lease = remaining / 1000 if isinstance(remaining, int) and remaining > 0 else ttl
             raise StoreLocked(describe(url, site_key), lease_holder(current), lease_seconds=lease)
-        lock = RedisLock(client, url, site_key, value, ttl)
+        lock = RedisLock(client, url, site_key, value, ttl, taken_at=sent)
         _HELD[(url, key)] = lock
         return lock
 
@@ -483,7 +505,7 @@ class RedisStateStore:
                 try:
                     if self.lock is not None:
                         pipe.watch(self.lock.key)  # type: ignore[no-untyped-call]
-                        if self.lock.lost or pipe.get(self.lock.key) != self.lock.value:
+                        if not self.lock.valid() or pipe.get(self.lock.key) != self.lock.value:
                             raise LeaseLost(
                                 f"the lease on the state store {self.path} ended: another run may hold it; "
                                 "this run records nothing more (its feed is read back by the next run on this host)"

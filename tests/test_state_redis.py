@@ -303,7 +303,7 @@ def test_a_process_holds_its_lease_once_and_release_frees_the_site(redis_url: st
     lock = acquire_redis_lock(redis_url, site)
     assert acquire_redis_lock(redis_url, site) is lock
     lock.release()
-    assert lock.is_held()  # one use left
+    assert lock.valid()  # one use left
     lock.release()
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     assert client.get(site_prefix(site) + "lock") is None
@@ -322,7 +322,7 @@ def test_release_never_frees_another_runs_lease(redis_url: str) -> None:
     lock.users = 1
     lock._thread = None  # a late release by the old holder: a no-op on the successor's lease
     lock.release()
-    assert successor.is_held()
+    assert successor.valid()
     successor.release()
     client.close()
 
@@ -357,7 +357,7 @@ def test_renewals_during_writes_do_not_fail_them(redis_url: str) -> None:
     while time.monotonic() < deadline:
         store.record([Record(f"u{n}", f"h{n}", 1, None)])
         n += 1
-    assert len(store) == n and lock.is_held()
+    assert len(store) == n and lock.valid()
     store.close()
     lock.release()
 
@@ -441,7 +441,7 @@ def test_sqlite_is_the_default_and_redis_url_selects_redis(
     site = new_site()
     store, lock = open_store({"REDIS_URL": redis_url, "GOVNEWS_STATE_DIR": str(tmp_path)}, site)
     assert isinstance(store, RedisStateStore) and isinstance(lock, RedisLock)
-    assert store.lock is lock and lock.is_held()
+    assert store.lock is lock and lock.valid()
     refused = open_elsewhere(tmp_path, site, {**env, "REDIS_URL": redis_url})
     assert refused.returncode == 3 and f"pid {os.getpid()} on " in refused.stdout
     assert f"redis://127.0.0.1:{redis_url.split(':')[2]}" in refused.stdout and f"(site {site})" in refused.stdout
@@ -450,7 +450,7 @@ def test_sqlite_is_the_default_and_redis_url_selects_redis(
     run = IncrementalRun("run-1")
     run.attach(store, lock)
     run.close()
-    assert not lock.is_held()
+    assert not lock.valid()
     assert open_elsewhere(tmp_path, site, {**env, "REDIS_URL": redis_url}).returncode == 0
     # The environment variable selects Redis too.
     monkeypatch.setenv("REDIS_URL", redis_url)

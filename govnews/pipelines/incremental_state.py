@@ -12,7 +12,9 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from govnews.feeds import output_dir
 from govnews.health.logcount import for_crawler
+from govnews.history import remembered_store
 from govnews.sites import family
 from govnews.sites.site import netloc_of
 from govnews.state import Record, StoreLocked, StoreUnavailable, open_store, reconcile, state_dir, store_path
@@ -31,6 +33,7 @@ _PREFIX = "govnews/state"
 LOCKED_REASON = "store_locked"
 LEASE_LOST_REASON = "store_lease_lost"
 UNAVAILABLE_REASON = "store_unavailable"
+REPLACED_REASON = "store_replaced"
 
 
 def site_key(base_url: str) -> str:
@@ -117,8 +120,31 @@ class IncrementalStatePipeline:
             self.stats.set_value(f"{_PREFIX}/unavailable", 1)
             self._logger.error("%s; no request made (%s)", error, UNAVAILABLE_REASON)
             raise CloseSpider(UNAVAILABLE_REASON) from None
+        key = site_key(args.base_url)
+        remembered = remembered_store(output_dir(self.crawler.settings.get("GOVNEWS_OUTPUT_DIR")), key)
+        if remembered is not None and remembered != store.store_id and not args.new_store:
+            # The store earlier runs used is gone (a deleted file, a wiped Redis) or another one
+            # stands in its place: starting over would re-export every article and walk every
+            # list page of the real site again. Not in silence.
+            self.stats.set_value(f"{_PREFIX}/replaced", 1)
+            self._logger.error(
+                "the state store %s is not the one this host's earlier runs of %s used (store %s; this one is %s): "
+                "it was deleted, wiped or replaced; no request made (%s). To start over with it (every article "
+                "exported again): -a new_store=1",
+                store.path,
+                key,
+                remembered[:12],
+                store.store_id[:12],
+                REPLACED_REASON,
+            )
+            store.close()
+            lock.release()
+            raise CloseSpider(REPLACED_REASON)
         run.attach(store, lock)
         run.on_store_lost = self._store_lost
+        run.on_lease_lost = self._fenced
+        self.stats.set_value(f"{_PREFIX}/store", key)
+        self.stats.set_value(f"{_PREFIX}/store_id", store.store_id)
         self.run = run
         try:
             self.stats.set_value(f"{_PREFIX}/known_at_start", len(store))
@@ -141,6 +167,9 @@ class IncrementalStatePipeline:
             return item
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
+        if not self.run.lease_valid():
+            self.stats.inc_value("govnews/fence/items_withheld")
+            raise DropItem(f"not exported, the run's lease on its site ended: {url}")
         try:
             verdict = self.run.classify(url, adapter.get("content_hash"))
         except LeaseLost as error:
@@ -184,6 +213,11 @@ class IncrementalStatePipeline:
                 self.stats.inc_value(f"{_PREFIX}/recorded", self.run.flush())
             except LeaseLost as error:
                 self._lease_lost(error)
+
+    def _fenced(self) -> None:
+        """The run's lease passed its deadline (a pause longer than the lease): stop at once;
+        no request is made and no line written from now on (fencing)."""
+        self._lease_lost(LeaseLost("the lease on the state store passed its deadline: another run may hold the site"))
 
     def _lease_lost(self, error: LeaseLost) -> None:
         """Another run holds the site now (a Redis lease that lapsed): stop, write nothing

@@ -103,6 +103,12 @@ class WuhanSpider(scrapy.Spider):
         govnews.health.logcount)."""
         return for_spider(logger, self)
 
+    def lease_fence(self) -> bool:
+        """True while this run may act for its site (its lease, if any, before its deadline);
+        asked before every request (``govnews.middlewares.fence``, the download handler) and
+        every line written (``govnews.feeds.FeedFile``)."""
+        return self.incremental_run.lease_valid()
+
     @classmethod
     def validate_arguments(cls, kwargs: dict[str, Any]) -> None:
         """Raise :class:`ArgumentError` for a bad argument; used by ``scrapy crawl`` before the crawl starts."""
