@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from govnews.feeds import output_dir
+from govnews.history import RESET_DIR, RUNS_FILE, append_run
 from govnews.pipelines.incremental_state import site_key, store_path_for
 from govnews.sites import wuhan
 from govnews.spiders.arguments import ArgumentError, parse_base_url
@@ -74,6 +77,8 @@ class Command(ScrapyCommand):
             stores = sorted(directory.glob("*.sqlite3")) if directory.is_dir() else []
         if opts.reset_column or opts.reset_store:
             self._reset(stores[0], opts.reset_column, opts.reset_store)
+            if opts.reset_store and self.exitcode != EXIT_LOCKED:
+                self._note_reset(site_key(parse_base_url(opts.site)))
             return
         if not stores:
             print(f"no state store in {state_dir(self.settings.get('GOVNEWS_STATE_DIR'))}")
@@ -114,6 +119,7 @@ class Command(ScrapyCommand):
             try:
                 if opts.reset_store:
                     deleted = store.drop()
+                    self._note_reset(sites[0])
                     print(f"deleted {deleted} keys of {name}: the next run exports every article again")
                 else:
                     section = wuhan.normalize_section(opts.reset_column)
@@ -133,6 +139,14 @@ class Command(ScrapyCommand):
                     print(f"  held by a run now: {', '.join(f'{k} {v}' for k, v in sorted(holder.items()))}")
             finally:
                 store.close()
+
+    def _note_reset(self, key: str) -> None:
+        """The host's run history learns the store was reset on purpose: the next run takes the
+        new store without asking for ``-a new_store=1`` (govnews.history)."""
+        assert self.settings is not None
+        history = output_dir(self.settings.get("GOVNEWS_OUTPUT_DIR")) / RESET_DIR / RUNS_FILE
+        now = datetime.now(UTC).isoformat()
+        append_run(history, {"end": now, "event": "store_reset", "store": key, "store_id": None})
 
     def _reset(self, path: Path, column: str | None, whole: bool) -> None:
         if not path.exists():

@@ -17,7 +17,9 @@ nothing lost: the next run reads its feed back), exit code 7 too.
 
 Exit codes: 0 a run that passed its end-of-run health checks; 1 one that failed them
 (``govnews/health/verdict``, see :mod:`govnews.health`); 2 a bad argument; 3 the store is
-locked by another run; 7 the state store's server is unavailable; 130 stopped by SIGINT
+locked by another run; 7 the state store's server is unavailable; 8 the state store is not
+the one this host's earlier runs used (deleted, wiped or replaced: ``-a new_store=1`` accepts
+it); 130 stopped by SIGINT
 (Ctrl-C), 143 by SIGTERM (scrapyd's cancel): a user's stop, verdict ``stopped``, not a
 failure. (4, 5 and 6 are ``python -m govnews.schedule``'s.)
 """
@@ -35,7 +37,7 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.conf import feed_process_params_from_cli
 
 from govnews.family import FamilyArguments, FamilyCrawl
-from govnews.pipelines.incremental_state import LOCKED_REASON, UNAVAILABLE_REASON, site_key
+from govnews.pipelines.incremental_state import LOCKED_REASON, REPLACED_REASON, UNAVAILABLE_REASON, site_key
 from govnews.sites import wuhan
 from govnews.spiders.arguments import ArgumentError, CrawlArguments
 from govnews.state import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, redis_url
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
 EXIT_STORE_UNAVAILABLE = 7
+EXIT_STORE_REPLACED = 8
 EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -58,6 +61,18 @@ def _stopped_while_starting(signum: int, frame: Any) -> None:
     # callback running at that moment. A flock dies with the process.
     print("stopped before the crawl started", file=sys.stderr, flush=True)
     os._exit(EXIT_BY_SIGNAL.get(signal.Signals(signum), 128 + signum))
+
+
+def _reactor() -> Any:
+    from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
+
+    return reactor
+
+
+def _stop_reactor() -> None:
+    reactor = _reactor()
+    if reactor.running:
+        reactor.stop()
 
 
 class Command(ScrapyCrawlCommand):
@@ -146,14 +161,20 @@ class Command(ScrapyCrawlCommand):
             job=opts.spargs.get("_job"),
             stopping=lambda: self.stop_signal is not None,
         )
-        family.start()
-        self.crawler_process.start()
+        reactor = _reactor()
+        family.schedule = reactor.callLater
+        family.on_idle = lambda: reactor.callLater(0, _stop_reactor) and None
+        reactor.callWhenRunning(family.start)
+        # The family ends the run itself once no site runs and none is worth waiting for.
+        self.crawler_process.start(stop_after_crawl=False)
         # Logged, so that a scrapyd job's log (Scrapy's LOG_FILE) has it too.
         logging.getLogger("govnews.family").log(logging.ERROR if family.failed else logging.INFO, family.report())
         if self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
         elif any(o.finish_reason == UNAVAILABLE_REASON for o in family.outcomes.values()):
             self.exitcode = EXIT_STORE_UNAVAILABLE
+        elif any(o.finish_reason == REPLACED_REASON for o in family.outcomes.values()):
+            self.exitcode = EXIT_STORE_REPLACED
         elif family.failed or self.crawler_process.bootstrap_failed:
             self.exitcode = 1
 
@@ -190,6 +211,8 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_LOCKED
         elif stats.get_value("finish_reason") == UNAVAILABLE_REASON:
             self.exitcode = EXIT_STORE_UNAVAILABLE
+        elif stats.get_value("finish_reason") == REPLACED_REASON:
+            self.exitcode = EXIT_STORE_REPLACED
         elif self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
         elif stats.get_value("govnews/health/verdict") == "failed":

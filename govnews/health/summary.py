@@ -41,6 +41,7 @@ from w3lib.url import file_uri_to_path
 from govnews.feeds import job_id, output_dir
 from govnews.health.checks import Check, column_counters, column_label, failed
 from govnews.health.logcount import for_crawler
+from govnews.history import RUNS_FILE, append_run
 from govnews.sites import family
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SUMMARY_SUFFIX = ".summary.json"
-RUNS_FILE = "runs.jsonl"
 HEALTH_MONITOR_SUITE = "govnews.health.monitors.HealthMonitorSuite"
 _COLUMN_COUNTS = (
     "page_count",
@@ -292,7 +292,7 @@ def run_record(
 ) -> dict[str, Any]:
     """One line of ``runs.jsonl``: when, which job, the verdict, what it exported, where."""
     stats = {**final_stats, **report.stats} if report.stats else dict(final_stats)
-    return {
+    record = {
         "start": _iso(final_stats.get("start_time")),
         "end": _iso(final_stats.get("finish_time")),
         "job": job,
@@ -304,14 +304,10 @@ def run_record(
         "feed": str(feed) if feed else None,
         "summary": str(summary) if summary else None,
     }
-
-
-def append_run(path: Path, record: Mapping[str, Any]) -> None:
-    """Append one JSON line with one write (the run history, ``<output>/<spider>/runs.jsonl``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-    with path.open("ab", buffering=0) as history:
-        history.write(line)
+    if store_id := stats.get("govnews/state/store_id"):
+        # The state store this run used (govnews.history): a store that vanishes is noticed.
+        record |= {"store": stats.get("govnews/state/store"), "store_id": store_id}
+    return record
 
 
 def _sections(crawler: Crawler) -> tuple[str, ...]:

@@ -33,6 +33,9 @@ class CrawlArguments:
     audit: bool | None = None
     """``audit=1``: read every list page of each column (an audit walk); ``audit=0``: not this
     run; unset: when one is due (``GOVNEWS_AUDIT_DAYS``)."""
+    new_store: bool = False
+    """``new_store=1``: accept a state store other than the one this host's earlier runs used
+    (it was deleted, wiped or replaced): every article is exported again."""
     discover: DiscoverArguments | None = None
     """``-a discover=1``: map the site's columns (the probe spider's discover mode); None otherwise."""
 
@@ -46,6 +49,7 @@ class CrawlArguments:
         "refresh_days",
         "probe",
         "audit",
+        "new_store",
         "discover",
         "budget",
         "depth",
@@ -75,6 +79,7 @@ class CrawlArguments:
             refresh_days=parse_refresh_days(values["refresh_days"]) if "refresh_days" in values else 0,
             probe=parse_flag("probe", values["probe"]) if "probe" in values else False,
             audit=parse_flag("audit", values["audit"]) if "audit" in values else None,
+            new_store=parse_flag("new_store", values["new_store"]) if "new_store" in values else False,
         )._checked()
 
     def _checked(self) -> CrawlArguments:
