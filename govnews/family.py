@@ -12,14 +12,17 @@ Redis lease with ``REDIS_URL``. A site another run holds is left to it. With Red
 lease is how workers on many machines share the family: each site is crawled by one
 worker at a time, so the per-host politeness of one worker holds for the cluster as a
 whole; the site's queue of requests is the holder's own, in memory (or ``JOBDIR``). A
-worker also skips a site another worker took after this worker started (the Redis key
-``govnews:{<site>}:family_taken``): workers started together share one round and crawl
-each site once. ``GOVNEWS_FAMILY_SITES_AT_ONCE`` caps the sites one worker crawls at once
-(0: all), so that workers started together divide the family between them.
+worker also skips a site another worker *finished* after this worker started (the Redis key
+``govnews:{<site>}:family_done``, both moments on Redis' clock, ``TIME``): workers started
+together share one round and crawl each site once. ``GOVNEWS_FAMILY_SITES_AT_ONCE`` caps
+the sites one worker crawls at once (0: all), so that workers started together divide the
+family between them.
 
-A worker killed mid-site loses nothing: its lease lapses (``GOVNEWS_REDIS_LOCK_TTL``),
-the next run of the site reads back the killed run's feed (reconciliation) and its walk
-fetches what was not exported (the walk rule, docs/incremental.md).
+A worker killed mid-site loses nothing: it never marks the site done, its lease lapses
+(``GOVNEWS_REDIS_LOCK_TTL``), and a living worker with nothing left to take waits for it
+(``GOVNEWS_FAMILY_WAIT_FOR_LEASES``, by default twice the lease) and crawls the site again;
+the walk rule (docs/incremental.md) makes that safe: what was exported and recorded is not
+fetched again.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from govnews.pipelines.incremental_state import site_key
 from govnews.sites.family import SITES, SITES_BY_KEY
 from govnews.sites.site import Site
 from govnews.spiders.arguments import ArgumentError, CrawlArguments, parse_base_url
-from govnews.state import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, redis_url
+from govnews.state import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, lease_ttl, redis_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler, CrawlerRunnerBase
@@ -46,10 +49,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Arguments passed on to every site's spider; the others are per site.
-SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days")
+SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store")
 PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
 DEFAULT_SITES_AT_ONCE = 0
-TAKEN_KEY = "govnews:{{{site}}}:family_taken"
+DONE_KEY = "govnews:{{{site}}}:family_done"
 # A round's mark outlives any round; it expires so that Redis keeps nothing forever.
 ROUND_MARK_TTL = 7 * 24 * 3600
 
@@ -163,7 +166,13 @@ class FamilyCrawl:
         self.waiting = list(arguments.sites)
         self.running: dict[str, Crawler] = {}
         self.outcomes: dict[str, SiteOutcome] = {}
-        self.started_at = time.time()
+        self.held: list[Site] = []
+        """Sites another run held when this worker asked (retried while it waits)."""
+        self.idle_since: float | None = None
+        self.schedule: Callable[[float, Callable[[], None]], Any] | None = None
+        """``reactor.callLater``, to ask again for held sites; None: the caller asks (tests)."""
+        self.on_idle: Callable[[], None] | None = None
+        """Called once nothing runs, nothing waits and no held site is worth waiting for."""
         url = redis_url(settings)
         self.redis: Any = None
         if url is not None:
@@ -171,9 +180,25 @@ class FamilyCrawl:
 
             # Timeouts: a Redis that stops answering is an error, not a reactor that hangs.
             self.redis = connect(url)
+        ttl = lease_ttl(settings)
+        self.wait_for = max(0.0, settings.getfloat("GOVNEWS_FAMILY_WAIT_FOR_LEASES", 2 * ttl))
+        self.poll = max(0.5, ttl / 4)
+        # The round's start on the server's clock (Redis TIME), never a machine's own.
+        self.round_start = self._now()
+
+    def _now(self) -> float:
+        """Now, on Redis' clock when there is one (round marks compare server times only)."""
+        if self.redis is not None:
+            try:
+                seconds, micros = self.redis.time()
+                return float(seconds) + float(micros) / 1e6
+            except Exception as error:  # the sites' own runs report a Redis that went away
+                logger.warning("Redis TIME failed (%s); this machine's clock stands in", error)
+        return time.time()
 
     def start(self) -> None:
         self._fill()
+        self._check_idle()
 
     def _fill(self) -> None:
         while self.waiting and (not self.at_once or len(self.running) < self.at_once):
@@ -199,8 +224,10 @@ class FamilyCrawl:
             except StoreLocked as error:
                 logger.info("site %s left to the run that holds it: %s", site.key, error)
                 self.outcomes[site.key] = SiteOutcome(site.key, "taken", note="another run holds its lock")
+                if self.redis is not None and self.wait_for > 0:
+                    self.held.append(site)  # its holder may be dead: asked again once its lease lapses
                 return
-            if self._taken_this_round(key):
+            if self._done_this_round(key):
                 lock.release()
                 logger.info("site %s already crawled by another worker of this round", site.key)
                 self.outcomes[site.key] = SiteOutcome(site.key, "done", note="crawled by another worker")
@@ -223,27 +250,64 @@ class FamilyCrawl:
         else:
             result.add_done_callback(finished)
 
-    def _taken_this_round(self, key: str) -> bool:
-        """With Redis: True when another worker took the site after this one started;
-        marks it taken by this one otherwise. The caller holds the site's lease."""
+    def _done_this_round(self, key: str) -> bool:
+        """With Redis: True when another worker finished the site after this one started
+        (both on Redis' clock). The caller holds the site's lease."""
         if self.redis is None:
             return False
-        name = TAKEN_KEY.format(site=key)
         try:
-            taken = self.redis.get(name)
-            if taken is not None and float(taken) >= self.started_at:
-                return True
-            self.redis.set(name, repr(time.time()), ex=ROUND_MARK_TTL)
+            done = self.redis.get(DONE_KEY.format(site=key))
         except Exception as error:  # a Redis that went away: the site's own run reports it
             logger.warning("site %s: the round mark could not be read (%s); crawling it", key, error)
-        return False
+            return False
+        return done is not None and float(done) >= self.round_start
+
+    def _mark_done(self, key: str) -> None:
+        """The site's crawl finished (whatever its verdict): later workers of this round skip
+        it. A worker that dies never marks it, so the site is crawled again once its lease lapses."""
+        if self.redis is None:
+            return
+        try:
+            self.redis.set(DONE_KEY.format(site=key), repr(self._now()), ex=ROUND_MARK_TTL)
+        except Exception as error:
+            logger.warning("site %s: the round mark could not be written (%s)", key, error)
+
+    def retry_held(self) -> None:
+        """Ask again for the sites other runs held: a dead holder's lease has lapsed by now."""
+        sites, self.held = self.held, []
+        self.waiting.extend(s for s in sites if not self.stopping())
+        self._fill()
+        self._check_idle()
+
+    def _check_idle(self) -> None:
+        """Nothing runs and nothing waits: wait a while for sites held by others (their holder
+        may be dead: ``GOVNEWS_FAMILY_WAIT_FOR_LEASES``), else say the run is over."""
+        if self.running or self.waiting:
+            return
+        now = time.monotonic()
+        if self.held and not self.stopping():
+            if self.idle_since is None:
+                self.idle_since = now
+                logger.info(
+                    "family: waiting up to %.0f s for %s, held by other runs (their holder may be dead)",
+                    self.wait_for,
+                    ", ".join(s.key for s in self.held),
+                )
+            if now - self.idle_since < self.wait_for:
+                if self.schedule is not None:
+                    self.schedule(self.poll, self.retry_held)
+                return
+        if self.on_idle is not None:
+            self.on_idle()
 
     def _finished(self, site: Site, crawler: Crawler, lock: Lock | None, result: Any) -> Any:
         try:
-            if lock is not None:
-                lock.release()
             stats = crawler.stats.get_stats() if crawler.stats is not None else {}
-            summary = crawler.get_extension(HealthSummary) if crawler.extensions is not None else None
+            if lock is not None:
+                if stats.get("finish_reason") not in ("store_lease_lost", "store_locked"):
+                    self._mark_done(site_key(self.arguments.base_url(site)))
+                lock.release()
+            summary = crawler.get_extension(HealthSummary) if getattr(crawler, "extensions", None) else None
             report = summary.report if summary is not None else None
             self.outcomes[site.key] = SiteOutcome(
                 site.key,
@@ -267,6 +331,7 @@ class FamilyCrawl:
         finally:
             del self.running[site.key]
             self._fill()
+            self._check_idle()
         return result
 
     @property

@@ -8,14 +8,16 @@ crawl is a handle the test ends when the schedule says so (a real crawl takes se
 processes, as they are in production.
 
 Hypothesis draws the schedule: workers starting (each with its own share of sites at
-once), crawls ending, workers killed (their leases then lapse). After every step:
+once), crawls ending, workers killed (their leases then lapse), time passing (a worker with
+nothing left to take asks again for the sites others held). After every step:
 
 * **one worker per site** — no site is ever crawled by two live crawls at once (the
   per-host politeness of a cluster rests on it);
-* **one crawl per round** — a worker never starts a site another worker took after this
-  worker started;
-* **nothing forgotten** — once every live worker is idle, every site was crawled by some
-  worker, or was held by a worker that was killed (its next run's walk fetches it).
+* **one crawl per round** — a worker never starts a site another worker finished after this
+  worker started (round marks on Redis' clock, written when a crawl finishes);
+* **nothing forgotten** — once every live worker is idle (nothing running, waiting or held),
+  every site's crawl finished: a site whose holder was killed was crawled again by a living
+  worker once its lease lapsed.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class Crawl:
     started: int
     callbacks: list[Callable[[Any], Any]] = field(default_factory=list)
     ended: bool = False
+    finished: int | None = None
+    """The tick its crawl finished (None: running, or its worker was killed)."""
 
     def add_done_callback(self, callback: Callable[[Any], Any]) -> None:
         self.callbacks.append(callback)
@@ -72,8 +76,9 @@ class Cluster:
         if others := [c for c in self.active(site) if c.worker != worker]:
             self.violations.append(f"site {site} crawled by workers {worker} and {others[0].worker} at once")
         since = self.worker_started[worker]
-        if later := [c for c in self.crawls if c.site == site and c.worker != worker and c.started > since]:
-            self.violations.append(f"worker {worker} crawled {site}, taken by worker {later[0].worker} this round")
+        done = [c for c in self.crawls if c.site == site and c.worker != worker and (c.finished or -1) > since]
+        if done:
+            self.violations.append(f"worker {worker} crawled {site}, finished by worker {done[0].worker} this round")
         crawl = Crawl(worker, site, next(self.clock))
         self.crawls.append(crawl)
         return crawl
@@ -112,6 +117,8 @@ def test_family_sharing_rule_holds_for_any_schedule(redis_for_model: RedisServer
             self.cluster = Cluster()
             self.workers: dict[int, FamilyCrawl] = {}
             self.ids = itertools.count()
+            self.asked_again = False
+            """The waiting workers asked again since the last start, end or kill."""
 
         @precondition(lambda self: len(set(self.workers) - self.cluster.killed) < 3)
         @rule(at_once=st.integers(0, 2))
@@ -124,6 +131,7 @@ def test_family_sharing_rule_holds_for_any_schedule(redis_for_model: RedisServer
             family = FamilyCrawl(Process(self.cluster, worker), Settings(config), arguments)
             self.workers[worker] = family
             family.start()
+            self.asked_again = False
 
         def running(self) -> list[Crawl]:
             return [c for c in self.cluster.crawls if not c.ended and c.worker not in self.cluster.killed]
@@ -133,8 +141,21 @@ def test_family_sharing_rule_holds_for_any_schedule(redis_for_model: RedisServer
         def end_a_crawl(self, data: st.DataObject) -> None:
             crawl = data.draw(st.sampled_from(self.running()))
             crawl.ended = True
+            crawl.finished = next(self.cluster.clock)
             for callback in crawl.callbacks:
                 callback(None)
+            self.asked_again = False
+
+        @precondition(lambda self: any(self.workers[w].held for w in self.alive()))
+        @rule()
+        def time_passes(self) -> None:
+            """The waiting workers ask again for the sites others held."""
+            for worker in self.alive():
+                self.workers[worker].retry_held()
+            self.asked_again = True
+
+        def alive(self) -> list[int]:
+            return [w for w in self.workers if w not in self.cluster.killed]
 
         @precondition(lambda self: any(w not in self.cluster.killed for w in self.workers))
         @rule(data=st.data())
@@ -154,6 +175,8 @@ def test_family_sharing_rule_holds_for_any_schedule(redis_for_model: RedisServer
             finally:
                 client.close()
             self.workers[worker].waiting.clear()
+            self.workers[worker].held.clear()
+            self.asked_again = False
 
         @invariant()
         def no_violation(self) -> None:
@@ -161,20 +184,22 @@ def test_family_sharing_rule_holds_for_any_schedule(redis_for_model: RedisServer
 
         @invariant()
         def nothing_forgotten_once_idle(self) -> None:
-            alive = [w for w in self.workers if w not in self.cluster.killed]
+            alive = self.alive()
             if not alive or self.running() or any(self.workers[w].waiting for w in alive):
                 return
-            crawled = {c.site for c in self.cluster.crawls if c.worker not in self.cluster.killed}
-            held_by_the_dead = {c.site for c in self.cluster.crawls if c.worker in self.cluster.killed}
+            if any(self.workers[w].held for w in alive) and not self.asked_again:
+                return  # they ask again once time passes (their holders' leases lapse)
+            finished = {c.site for c in self.cluster.crawls if c.finished is not None}
             for worker in alive:
                 family = self.workers[worker]
                 assert set(family.outcomes) == set(SITE_KEYS), family.outcomes
-            assert set(SITE_KEYS) <= crawled | held_by_the_dead
+            assert set(SITE_KEYS) <= finished, f"never finished: {set(SITE_KEYS) - finished}"
 
         def teardown(self) -> None:
             for crawl in self.cluster.crawls:
                 if not crawl.ended and crawl.worker not in self.cluster.killed:
                     crawl.ended = True
+                    crawl.finished = next(self.cluster.clock)
                     for callback in crawl.callbacks:
                         callback(None)
             for worker, family in self.workers.items():
