@@ -26,6 +26,7 @@ import time
 from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
@@ -51,6 +52,12 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
         self._floor = max(0.0, crawler.settings.getfloat("DOWNLOAD_DELAY"))
         self._next_start: dict[str, float] = {}
         self._stats = crawler.stats
+        self._crawler = crawler
+        # Twisted sends a request again on a new connection by itself when a persistent one
+        # drops before the answer: that would pass around the lease's fence (a connection
+        # aborted on SIGCONT, govnews.middlewares.fence). Scrapy's retry middleware retries
+        # instead, through every check.
+        self._pool.retryAutomatically = False
 
     async def download_request(self, request: Request) -> Response:
         if (pause := float(request.meta.get("govnews_pause") or 0)) > 0:
@@ -69,9 +76,20 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
                     self._stats.inc_value("govnews/politeness/waited_ms", round(wait * 1000))
                 await _sleep(wait)
             try:
+                self._fence(request)
                 return await super().download_request(request)
             finally:
                 # The host had this request before its response came back: counting the
                 # floor from here, the reactor's own latency can never shorten it.
                 self._next_start[host] = max(self._next_start[host], time.monotonic() + self._floor)
+        self._fence(request)
         return await super().download_request(request)
+
+    def _fence(self, request: Request) -> None:
+        """The last check before a request leaves, after every wait: a run past its lease's
+        deadline asks the site nothing (``lease_fence``, see govnews.middlewares.fence)."""
+        fence = getattr(self._crawler.spider, "lease_fence", None)
+        if fence is not None and not fence():
+            if self._stats is not None:
+                self._stats.inc_value("govnews/fence/requests_refused")
+            raise IgnoreRequest("the run's lease on its site ended: no request is made")

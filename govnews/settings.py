@@ -138,6 +138,8 @@ GOVNEWS_FAMILY_WAIT_FOR_LEASES = ""
 # End-of-run checks (docs/health.md): a run that exports nothing, or the wrong thing,
 # says so: ERROR lines, verdict "failed" in <feed>.summary.json and the stats, exit code 1.
 EXTENSIONS = {
+    # A process resumed past its lease's deadline sends nothing it had buffered (SIGCONT).
+    "govnews.middlewares.fence.LeaseFence": 50,
     # Log lines counted per site (log_count/*), not per process: in a family run each site's
     # ERROR check sees its own lines only (govnews/health/logcount.py replaces Scrapy's LogCount).
     "scrapy.extensions.logcount.LogCount": None,

@@ -65,8 +65,7 @@ class SteppedCrawl:
         self.crawler.spider = self.spider
         order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)
         self.pipelines = [build_from_crawler(load_object(path), self.crawler) for path in order]
-        # The scheduler's duplicate filter, in memory (the driver is the scheduler; a Redis
-        # frontier's shared filter is the frontier's own concern, tested with it).
+        # The scheduler's duplicate filter, in memory (the driver is the scheduler).
         self.dupefilter = build_from_crawler(RFPDupeFilter, self.crawler)
         self.storage = LineAtomicFileFeedStorage(str(feed), feed_options={"format": "jsonlines"})
         self.file: Any = None

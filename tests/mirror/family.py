@@ -54,6 +54,8 @@ from .navigation import FamilyNavigation, RowLink
 from .server import QuietHTTPServer, ServedInThread, raise_keyboard_interrupt
 from .site import MirrorResponse
 
+CLIENT_HEADER = "X-Test-Client"
+"""A request header the servers record beside each request (tests name their workers by it)."""
 BodyForm = Literal["view_trs_ueditor", "trs_editor_view", "bare_trs_editor_view"]
 PagerForm = Literal["createPageHTML", "countPage"]
 
@@ -462,6 +464,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, *, send_body: bool) -> None:
         self.server.log_access(self.path)
+        self.server.log_client(self.path, self.headers.get(CLIENT_HEADER))
         response = self.server.model.render(self.server.key, self.path)
         status, body = response.status, response.body
         headers = dict(response.headers)
@@ -492,10 +495,15 @@ class _FamilyHTTPServer(QuietHTTPServer):
         self.key = key
         self._log_lock = threading.Lock()
         self.access: list[tuple[float, str]] = []
+        self.clients: list[tuple[float, str, str | None]] = []
 
     def log_access(self, path: str) -> None:
         with self._log_lock:
             self.access.append((time.monotonic(), path))
+
+    def log_client(self, path: str, client: str | None) -> None:
+        with self._log_lock:
+            self.clients.append((time.monotonic(), path, client))
 
 
 class FamilyServer(ServedInThread):
@@ -524,9 +532,17 @@ class FamilyServer(ServedInThread):
         with self._server._log_lock:
             return list(self._server.access)
 
+    @property
+    def client_log(self) -> list[tuple[float, str, str | None]]:
+        """``(time.monotonic(), request path, the request's X-Test-Client header)`` of every
+        request: which test worker asked (tests set the header with DEFAULT_REQUEST_HEADERS)."""
+        with self._server._log_lock:
+            return list(self._server.clients)
+
     def clear_access_log(self) -> None:
         with self._server._log_lock:
             self._server.access.clear()
+            self._server.clients.clear()
 
     def spacing(self, *, exclude: tuple[str, ...] = ("/robots.txt",)) -> list[float]:
         """Seconds between consecutive requests (of paths not in ``exclude``)."""
