@@ -34,6 +34,8 @@ from govnews.extract.blocks import (
     text_of,
     visible_paragraphs,
 )
+from govnews.extract.title import SiteNames, choose_title, headline_candidates, page_title_text
+from govnews.sites.family import SITES
 from govnews.text import collapse_whitespace
 
 # The 2017 government-website metadata convention (SITE.md "Article pages"):
@@ -159,7 +161,9 @@ class ArticlePage:
     """What found the body: the class token (TRS_UEDITOR, TRS_Editor, trs_editor_view, view),
     fallback, or none."""
     title_from: str
-    """Where the title came from: meta ArticleTitle, <title>, <h1>, or none."""
+    """Where the title came from: ``meta ArticleTitle``, ``<h1>``, ``headline`` (an element
+    styled as the title), ``<title>`` (less the site's parts: no headline found in it), or
+    ``none``."""
     more_pages: list[str] = field(default_factory=list)
     """Absolute URLs of the article's later pages, for a multi-page article."""
     fallbacks: list[str] = field(default_factory=list)
@@ -559,10 +563,6 @@ def _is_ancestor_id(el: _Element, element_id: str) -> bool:
     return any(parent.get("id") == element_id for parent in el.iterancestors())
 
 
-def strip_title_suffix(title: str, suffix_re: re.Pattern[str]) -> str:
-    return collapse_whitespace(suffix_re.sub("", title))
-
-
 _TITLE_SEPARATOR = r"[\s\-_|｜–—:：·•]+"
 
 
@@ -705,23 +705,37 @@ def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
 
 
 _TITLE_TEXTS = etree.XPath("//title/text()", smart_strings=False)
-_H1_TEXTS = etree.XPath("//h1//text()", smart_strings=False)
 _CHILD_TEXTS = etree.XPath("text()", smart_strings=False)
+# Each row's title suffix (govnews.sites.family): a name from the table names the site in
+# any family page's title, whichever spider reads it.
+FAMILY_TITLE_SUFFIXES: tuple[re.Pattern[str], ...] = tuple(dict.fromkeys(site.title_suffix for site in SITES))
 
 
-def read_title(sel: Selector, meta: dict[str, str], title_suffix_re: re.Pattern[str]) -> tuple[str | None, str]:
-    """The title and where it came from: ``ArticleTitle``, else ``<title>`` without the
-    site's suffix, else ``<h1>``; the site's name joined to it taken off."""
-    title, title_from = meta.get("ArticleTitle"), "meta ArticleTitle"
-    if not title:
-        texts: list[str] = _TITLE_TEXTS(sel.root)  # type: ignore[assignment]
-        page_title = TEMPLATE_TEXT_RE.sub("", texts[0] if texts else "")
-        title, title_from = (strip_title_suffix(page_title, title_suffix_re) or None), "<title>"
-    if not title:
-        title, title_from = collapse_whitespace(" ".join(_H1_TEXTS(sel.root))) or None, "<h1>"  # type: ignore[arg-type]
-    if not title:
-        return None, "none"
-    return strip_site_name(title, meta.get("SiteName")) or None, title_from
+def read_title(
+    root: _Element,
+    meta: dict[str, str],
+    title_suffix_re: re.Pattern[str],
+    hidden: set[_Element] | frozenset[_Element] = frozenset(),
+) -> tuple[str | None, str]:
+    """The title and where it came from (:func:`~govnews.extract.title.choose_title`): the
+    headline ``<title>`` holds (``ArticleTitle``, an ``<h1>``, an element styled as the
+    title), else ``<title>`` without the parts naming the site: the ``SiteName``,
+    ``ColumnName`` and ``SiteDomain`` tags, the site's suffix ``title_suffix_re`` and the
+    family table's, or a portal's name by its shape. A ``SiteName`` joined to either end of
+    any of them goes first. ``hidden``: the page's hidden elements."""
+    site_name = meta.get("SiteName")
+    names = SiteNames(
+        names=tuple(v for v in (site_name, meta.get("ColumnName"), meta.get("SiteDomain")) if v),
+        suffixes=(title_suffix_re, *(s for s in FAMILY_TITLE_SUFFIXES if s is not title_suffix_re)),
+    )
+    headlines = [(meta["ArticleTitle"], "meta ArticleTitle")] if meta.get("ArticleTitle") else []
+    headlines += headline_candidates(root, hidden)
+    page_title = page_title_text(_TITLE_TEXTS(root))  # type: ignore[arg-type] # a list of str
+    return choose_title(
+        strip_site_name(page_title, site_name),
+        [(strip_site_name(text, site_name), source) for text, source in headlines],
+        names,
+    )
 
 
 def read_dates(meta: dict[str, str], regions: _Regions) -> list[tuple[str, str]]:
@@ -774,10 +788,11 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     meta = _meta_of(index.metas)
     regions = read_regions(root, index)
     body = regions.body
-    title, title_from = read_title(sel, meta, title_suffix_re)
+    title, title_from = read_title(root, meta, title_suffix_re, index.hidden)
     source, author, editor = read_people(meta, regions)
-    fallbacks = [name for name, used in (("body", not regions.body_found), ("title", title_from != "meta ArticleTitle"))
-                 if used]  # fmt: skip
+    # title_strip: no headline in <title>, so <title> less the site's parts is the title.
+    fallbacks = [name for name, used in (("body", not regions.body_found), ("title", title_from != "meta ArticleTitle"),
+                                         ("title_strip", title_from == "<title>")) if used]  # fmt: skip
     return ArticlePage(
         title=title,
         date_candidates=read_dates(meta, regions),
