@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from lxml import etree
 from lxml.etree import _Element
@@ -65,6 +66,8 @@ _FOLDED = {
     "…": "...",
 }
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+# No site's name is longer (中华人民共和国国家发展和改革委员会门户网站 is 22).
+_NAME_MAX = 32
 # A truncated <title> (标题前半…) still holds a headline this long at least.
 _TRUNCATED_MIN = 6
 
@@ -87,6 +90,7 @@ def _keyed(text: str) -> tuple[str, list[int]]:
     return "".join(chars), origin
 
 
+@lru_cache(maxsize=4096)  # a site's names recur on every page
 def title_key(text: str) -> str:
     """``text`` as titles are compared: NFKC, case-folded, without spaces, one dash, straight quotes.
 
@@ -96,12 +100,14 @@ def title_key(text: str) -> str:
     return _keyed(text)[0]
 
 
-def _name_variants(text: str) -> set[str]:
-    """``text`` (a key) as a name, without its ending (人民政府, 门户网站 …), without a province
-    and city before it, and without both: the forms one site's name takes."""
+@lru_cache(maxsize=4096)
+def _name_variants(name: str) -> frozenset[str]:
+    """``name`` as compared (:func:`title_key`), without its ending (人民政府, 门户网站 …),
+    without a province and city before it, and without both: the forms one site's name takes."""
+    text = title_key(name)
     core = _NAME_ENDING_RE.sub("", text)
     variants = {text, core, _HIGHER_PLACE_RE.sub("", text), _HIGHER_PLACE_RE.sub("", core)}
-    return {v for v in variants if len(v) >= 2}  # 市 alone names nothing
+    return frozenset(v for v in variants if len(v) >= 2)  # 市 alone names nothing
 
 
 @dataclass(frozen=True)
@@ -124,16 +130,30 @@ class SiteNames:
         >>> bureau.known("统计局网站"), bureau.known("湖北省武汉市统计局"), bureau.known("访武汉市统计局")
         (True, True, False)
         """
-        variants = _name_variants(title_key(text))
+        variants = _name_variants(text)
         if not variants:
             return False
-        if any(variants & _name_variants(title_key(name)) for name in self.names if name):
+        if variants & self._variants:
             return True
-        plain = collapse_whitespace(text)
-        forms = {plain, *variants}
-        return any(_suffix_names(pattern, form) for pattern in self.suffixes for form in forms)
+        suffixes = self._suffixes
+        return suffixes is not None and any(_suffix_names(suffixes, form) for form in {text, *variants})
+
+    @cached_property
+    def _variants(self) -> frozenset[str]:
+        return frozenset().union(*(_name_variants(name) for name in self.names if name))
+
+    @property
+    def _suffixes(self) -> re.Pattern[str] | None:
+        """The suffixes as one pattern (each ``<separator><names>$``)."""
+        return _one_pattern(self.suffixes) if self.suffixes else None
 
 
+@lru_cache(maxsize=64)  # one site's, or a few sites', for a whole crawl
+def _one_pattern(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+
+
+@lru_cache(maxsize=4096)
 def _suffix_names(pattern: re.Pattern[str], name: str) -> bool:
     """``pattern`` (``<separator><names>$``) matches ``name`` as the whole tail."""
     match = pattern.search("-" + name)
@@ -157,7 +177,7 @@ def names_site(text: str, names: SiteNames = SiteNames(), *, after_subtitle_dash
     True
     """
     key = title_key(text)
-    if not key:
+    if not key or len(key) > _NAME_MAX:
         return False
     if names.known(text):
         return True
@@ -191,30 +211,30 @@ def strip_site_parts(title: str, names: SiteNames = SiteNames()) -> str:
     return text
 
 
-def _rank(
-    headline_key: str, title: str, title_keyed: tuple[str, list[int]], core_key: str, names: SiteNames
-) -> int | None:
-    """How surely ``<title>`` (``title``, and its key with origins) holds the headline:
-    0 when it is the title without the site's parts (``core_key``), or their truncation
-    (标题前…); 1 when it opens the title up to a space or separator, or closes it after a
-    part that names the site (保定市人民政府网——标题); None when it is not found."""
+def _is_title_less_site(headline_key: str, core_key: str) -> bool:
+    """The headline is ``<title>`` without the site's parts (``core_key``), or their
+    truncation (标题前…)."""
     if headline_key == core_key:
-        return 0
+        return True
     stem = core_key.rstrip(".")
-    if stem != core_key and len(stem) >= _TRUNCATED_MIN and headline_key.startswith(stem):
-        return 0
+    return stem != core_key and len(stem) >= _TRUNCATED_MIN and headline_key.startswith(stem)
+
+
+def _opens_or_closes(headline_key: str, title: str, title_keyed: tuple[str, list[int]], names: SiteNames) -> bool:
+    """The headline opens ``<title>`` (``title``, and its key with origins) up to a space or
+    separator, or closes it after a part that names the site (保定市人民政府网——标题)."""
     key, origin = title_keyed
     n = len(headline_key)
     if n < len(key) and key.startswith(headline_key) and origin[n] != origin[n - 1]:
         rest = title[origin[n - 1] + 1 :]
         if rest[:1].isspace() or SEPARATOR_RE.match(rest):
-            return 1
+            return True
     if n < len(key) and key.endswith(headline_key) and origin[-n] != origin[-n - 1]:
         head = title[: origin[-n]]
         joint = re.search(SEPARATOR_RE.pattern + "$", head)
         if joint is not None and names_site(head[: joint.start()], names):
-            return 1
-    return None
+            return True
+    return False
 
 
 def choose_title(
@@ -244,18 +264,22 @@ def choose_title(
         core = ""  # a <title> that only names the site
     candidates = [(text, source) for text, source in headlines if text and not names_site(text, names)]
     if title:
-        keyed = _keyed(title)
         core_key = title_key(core)
-        best: tuple[tuple[int, int, int], str, str] | None = None
-        for order, (text, source) in enumerate(candidates):
+        keyed: tuple[str, list[int]] | None = None
+        longest: tuple[int, str, str] | None = None
+        for text, source in candidates:
             headline_key = title_key(text)
-            rank = _rank(headline_key, title, keyed, core_key, names) if headline_key else None
-            if rank is not None:
-                score = (rank, -len(headline_key) if rank else 0, order)
-                if best is None or score < best[0]:
-                    best = (score, text, source)
-        if best is not None:
-            return best[1], best[2]
+            if not headline_key:
+                continue
+            if _is_title_less_site(headline_key, core_key):
+                return text, source
+            keyed = keyed or _keyed(title)
+            if (longest is None or len(headline_key) > longest[0]) and _opens_or_closes(
+                headline_key, title, keyed, names
+            ):
+                longest = (len(headline_key), text, source)
+        if longest is not None:
+            return longest[1], longest[2]
     if core:
         return core, "<title>"
     for text, source in candidates:
@@ -268,12 +292,10 @@ def choose_title(
 
 # An <h1>, or an element whose class or id holds a word naming a title: title, tit, bt
 # (标题), biaoti, headline, alone or joined (article-title, detailTitle, xlbt, con_title).
-_LOWERED = "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_HEADLINE_XPATH = etree.XPath(
-    "//h1 | //*[@class or @id]["
-    + " or ".join(f"contains({_LOWERED}, '{word}')" for word in ("tit", "bt", "biaoti", "headline"))
-    + "]"
-)
+_H1S = etree.XPath("//h1")
+# Elements with a class or an id: a few dozen on a page, each looked at in Python (cheaper
+# than an XPath lower-casing every attribute).
+_NAMED = etree.XPath("//*[@class or @id]")
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-.]+|(?<=[a-z])(?=[A-Z])")
 _TITLE_TOKEN_RE = re.compile(
     r"^(?:[a-z]{0,12}(?:title|tit|bt|biaoti|headline)|(?:title|tit|biaoti|headline)[a-z]{0,4})\d*$"
@@ -297,11 +319,16 @@ def _tokens(el: _Element) -> list[str]:
     return [token.lower() for token in _TOKEN_SPLIT_RE.split(words) if token]
 
 
+# Any of the chrome's words, inside a longer one too: the cheap test before the split.
+_CHROME_HINT_RE = re.compile("|".join(sorted(_CHROME_TOKENS, key=len, reverse=True)))
+
+
 def _in_chrome(el: _Element) -> bool:
     for node in (el, *el.iterancestors()):
         if node.tag in _CHROME_TAGS:
             return True
-        if (node.get("class") or node.get("id")) and _CHROME_TOKENS.intersection(_tokens(node)):
+        words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+        if _CHROME_HINT_RE.search(words) and _CHROME_TOKENS.intersection(_tokens(node)):
             return True
     return False
 
@@ -322,26 +349,45 @@ def headline_candidates(
     >>> headline_candidates(page)
     [('正文标题', '<h1>'), ('标题 副标题', 'headline')]
     """
-    h1s: list[tuple[str, str]] = []
-    styled: list[tuple[str, str]] = []
-    for el in _HEADLINE_XPATH(root):  # type: ignore[union-attr] # a node-set
-        assert isinstance(el, _Element)
-        tag = el.tag
-        if not isinstance(tag, str) or tag in SKIP_TAGS or tag == "title":
-            continue
-        is_h1 = tag.lower() == "h1"
-        if not is_h1 and not any(_TITLE_TOKEN_RE.match(token) for token in _tokens(el)):
-            continue
+    h1s: list[_Element] = _H1S(root)  # type: ignore[assignment] # a node-set
+    named: list[_Element] = _NAMED(root)  # type: ignore[assignment]
+    return headlines_of(h1s, named, hidden)
+
+
+def headlines_of(
+    h1s: Iterable[_Element], named: Iterable[_Element], hidden: set[_Element] | frozenset[_Element] = frozenset()
+) -> list[tuple[str, str]]:
+    """:func:`headline_candidates` from the page's ``<h1>``s and ``named``, elements whose class
+    or id may name a title (a superset will do), both in document order: for a caller that
+    walked the page already."""
+    found: list[tuple[str, str]] = []
+    styled = [el for el in named if el.tag != "h1" and _names_a_title(el)]
+    for el, source in [*((el, "<h1>") for el in h1s), *((el, "headline") for el in styled)]:
         if hidden and any(node in hidden for node in (el, *el.iterancestors())):
             continue
         if _in_chrome(el):
             continue
         text = collapse_whitespace(TEMPLATE_TEXT_RE.sub("", " ".join(visible_paragraphs(el, hidden))))
         if text and len(text) <= _HEADLINE_MAX:
-            (h1s if is_h1 else styled).append((text, "<h1>" if is_h1 else "headline"))
-        if len(h1s) + len(styled) >= _CANDIDATES_MAX:
-            break
-    return h1s + styled
+            found.append((text, source))
+            if len(found) >= _CANDIDATES_MAX:
+                break
+    return found
+
+
+def may_name_a_title(words: str) -> bool:
+    """A class or id value (lower-cased) that may hold a word naming a title: the cheap test
+    before :func:`headlines_of` splits it into words."""
+    return "tit" in words or "bt" in words or "biaoti" in words or "headline" in words
+
+
+def _names_a_title(el: _Element) -> bool:
+    tag = el.tag
+    if not isinstance(tag, str) or tag in SKIP_TAGS or tag in ("title", "html", "head", "body"):
+        return False
+    if not may_name_a_title(f"{el.get('class') or ''} {el.get('id') or ''}".lower()):
+        return False
+    return any(_TITLE_TOKEN_RE.match(token) for token in _tokens(el))
 
 
 def page_title_text(texts: Iterable[str]) -> str:
