@@ -204,7 +204,6 @@ TITLE_FORMS: tuple[TitleForm, ...] = (
     # Nothing marks the headline: only the <title>, less the site's name, says it.
     TitleForm("unmarked", "{headline} - {portal}", '<p class="xl-top"><b>{headline}</b></p>'),
 )
-TITLE_FORM_BY_KEY = {form.key: form for form in TITLE_FORMS}
 FIRST_DOCID = 2_690_000
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
 _HTML = "text/html; charset=utf-8"
