@@ -573,7 +573,9 @@ def test_a_bare_trs_editor_view_inside_div_content_with_its_date_in_inside_conte
         "trs_editor_view",
         "div.trs_editor_view",
     )
-    assert page.fallbacks == ["title"]  # no ArticleTitle tag: the <title> is used; the body is no fallback
+    # No ArticleTitle tag and no headline element: the <title> is used (less the site's parts,
+    # none here); the body is no fallback.
+    assert page.fallbacks == ["title", "title_strip"]
     assert page.paragraphs == ["1-8月全市规模以上工业增加值同比增长6.1%。"]
     assert page.date_candidates == [("page_text", "2025-09-30 08:56:00")]
     assert choose_published(page.date_candidates, date(2026, 1, 1))[:2] == ("2025-09-30T08:56:00+08:00", "page_text")

@@ -119,8 +119,11 @@ def read_article(html: str) -> dict[str, object]:
         assert match is not None
         stamp = match.group(1)
     source = re.search(r"来源：(\S+)", " ".join(page.css(".info span::text").getall()))
+    # The headline is the article block's first element, whatever holds it (TITLE_FORMS).
+    headline = page.css(".article > :first-child, #inside-content > :first-child")
+    assert len(headline) == 1
     return {
-        "title": page.css("h1::text").get(),
+        "title": "".join(headline.css("::text").getall()),
         "published_at": stamp.replace(" ", "T") + "+08:00",
         "source": source.group(1) if source else None,
         "paragraphs": [p.strip("\u3000 ") for p in body.css("p::text").getall()],

@@ -34,6 +34,8 @@ from govnews.extract.blocks import (
     text_of,
     visible_paragraphs,
 )
+from govnews.extract.title import SiteNames, choose_title, headlines_of, may_name_a_title, page_title_text
+from govnews.sites.family import SITES
 from govnews.text import collapse_whitespace
 
 # The 2017 government-website metadata convention (SITE.md "Article pages"):
@@ -159,7 +161,9 @@ class ArticlePage:
     """What found the body: the class token (TRS_UEDITOR, TRS_Editor, trs_editor_view, view),
     fallback, or none."""
     title_from: str
-    """Where the title came from: meta ArticleTitle, <title>, <h1>, or none."""
+    """Where the title came from: ``meta ArticleTitle``, ``<h1>``, ``headline`` (an element
+    styled as the title), ``<title>`` (less the site's parts: no headline found in it), or
+    ``none``."""
     more_pages: list[str] = field(default_factory=list)
     """Absolute URLs of the article's later pages, for a multi-page article."""
     fallbacks: list[str] = field(default_factory=list)
@@ -559,10 +563,6 @@ def _is_ancestor_id(el: _Element, element_id: str) -> bool:
     return any(parent.get("id") == element_id for parent in el.iterancestors())
 
 
-def strip_title_suffix(title: str, suffix_re: re.Pattern[str]) -> str:
-    return collapse_whitespace(suffix_re.sub("", title))
-
-
 _TITLE_SEPARATOR = r"[\s\-_|｜–—:：·•]+"
 
 
@@ -622,6 +622,9 @@ class _PageIndex:
         self.scripts: list[_Element] = []
         self.attachment_boxes: list[_Element] = []
         """Elements ``id="articleFJ"``, the attachment list."""
+        self.h1s: list[_Element] = []
+        self.title_named: list[_Element] = []
+        """Elements whose class or id may name a title (:func:`~govnews.extract.title.headlines_of`)."""
         # A subtree's root may sit inside a hidden ancestor (find_body of a subtree).
         self.hidden.update(a for a in root.iterancestors() if is_hidden(a))
         # Tags, scripts and boxes are the document's; a broken page may hold elements beside
@@ -630,20 +633,26 @@ class _PageIndex:
             self._read_beside(other)
         for el in root.iter(etree.Element):
             names: list[str] = el.keys()  # type: ignore[assignment] # attribute names are str
-            directive = False
+            directive = titled = False
             for name in names:
                 if name == "class":
                     classes = str(el.get("class"))
-                    if "view" in classes or "trs_" in classes.lower():
+                    lowered = classes.lower()
+                    if "view" in classes or "trs_" in lowered:
                         self.classed.append(el)
+                    titled = titled or may_name_a_title(lowered)
                 elif name in {"style", "hidden"}:
                     if is_hidden(el):
                         self.hidden.add(el)
                 elif name == "id":
-                    if el.get("id") == "articleFJ":
+                    element_id = str(el.get("id"))
+                    if element_id == "articleFJ":
                         self.attachment_boxes.append(el)
+                    titled = titled or may_name_a_title(element_id.lower())
                 elif name[0] in DIRECTIVE_FIRSTS and is_directive(name):
                     directive = True
+            if titled:
+                self.title_named.append(el)
             text = el.text
             # Most texts hold no placeholder's opener: no call for them.
             if directive or (text and ("{" in text or "<%" in text) and templated_by_text(el, text)):
@@ -654,6 +663,8 @@ class _PageIndex:
                     self.metas.append(el)
             elif tag == "script":
                 self.scripts.append(el)
+            elif tag == "h1":
+                self.h1s.append(el)
         for other in root.itersiblings(etree.Element):
             self._read_beside(other)
 
@@ -705,23 +716,39 @@ def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
 
 
 _TITLE_TEXTS = etree.XPath("//title/text()", smart_strings=False)
-_H1_TEXTS = etree.XPath("//h1//text()", smart_strings=False)
 _CHILD_TEXTS = etree.XPath("text()", smart_strings=False)
+# Each row's title suffix (govnews.sites.family): a name from the table names the site in
+# any family page's title, whichever spider reads it.
+FAMILY_TITLE_SUFFIXES: tuple[re.Pattern[str], ...] = tuple(dict.fromkeys(site.title_suffix for site in SITES))
 
 
-def read_title(sel: Selector, meta: dict[str, str], title_suffix_re: re.Pattern[str]) -> tuple[str | None, str]:
-    """The title and where it came from: ``ArticleTitle``, else ``<title>`` without the
-    site's suffix, else ``<h1>``; the site's name joined to it taken off."""
-    title, title_from = meta.get("ArticleTitle"), "meta ArticleTitle"
-    if not title:
-        texts: list[str] = _TITLE_TEXTS(sel.root)  # type: ignore[assignment]
-        page_title = TEMPLATE_TEXT_RE.sub("", texts[0] if texts else "")
-        title, title_from = (strip_title_suffix(page_title, title_suffix_re) or None), "<title>"
-    if not title:
-        title, title_from = collapse_whitespace(" ".join(_H1_TEXTS(sel.root))) or None, "<h1>"  # type: ignore[arg-type]
-    if not title:
-        return None, "none"
-    return strip_site_name(title, meta.get("SiteName")) or None, title_from
+def read_title(
+    root: _Element,
+    meta: dict[str, str],
+    title_suffix_re: re.Pattern[str],
+    index: _PageIndex | None = None,
+) -> tuple[str | None, str]:
+    """The title and where it came from (:func:`~govnews.extract.title.choose_title`): the
+    headline ``<title>`` holds (``ArticleTitle``, an ``<h1>``, an element styled as the
+    title), else ``<title>`` without the parts naming the site: the ``SiteName``,
+    ``ColumnName`` and ``SiteDomain`` tags, the site's suffix ``title_suffix_re`` and the
+    family table's, or a portal's name by its shape. A ``SiteName`` joined to either end of
+    any of them goes first. ``index``: of ``root``, when already built."""
+    if index is None:
+        index = _PageIndex(root)
+    site_name = meta.get("SiteName")
+    names = SiteNames(
+        names=tuple(v for v in (site_name, meta.get("ColumnName"), meta.get("SiteDomain")) if v),
+        suffixes=(title_suffix_re, *(s for s in FAMILY_TITLE_SUFFIXES if s is not title_suffix_re)),
+    )
+    headlines = [(meta["ArticleTitle"], "meta ArticleTitle")] if meta.get("ArticleTitle") else []
+    headlines += headlines_of(index.h1s, index.title_named, index.hidden)
+    page_title = page_title_text(_TITLE_TEXTS(root))  # type: ignore[arg-type] # a list of str
+    return choose_title(
+        strip_site_name(page_title, site_name),
+        [(strip_site_name(text, site_name), source) for text, source in headlines],
+        names,
+    )
 
 
 def read_dates(meta: dict[str, str], regions: _Regions) -> list[tuple[str, str]]:
@@ -774,10 +801,11 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
     meta = _meta_of(index.metas)
     regions = read_regions(root, index)
     body = regions.body
-    title, title_from = read_title(sel, meta, title_suffix_re)
+    title, title_from = read_title(root, meta, title_suffix_re, index)
     source, author, editor = read_people(meta, regions)
-    fallbacks = [name for name, used in (("body", not regions.body_found), ("title", title_from != "meta ArticleTitle"))
-                 if used]  # fmt: skip
+    # title_strip: no headline in <title>, so <title> less the site's parts is the title.
+    fallbacks = [name for name, used in (("body", not regions.body_found), ("title", title_from != "meta ArticleTitle"),
+                                         ("title_strip", title_from == "<title>")) if used]  # fmt: skip
     return ArticlePage(
         title=title,
         date_candidates=read_dates(meta, regions),

@@ -77,7 +77,8 @@ class Site:
     scheme: Literal["http", "https"]
     columns: tuple[Column, ...]
     title_suffix: re.Pattern[str]
-    """The site's name as page titles end with it; stripped from a title read from ``<title>``."""
+    """The site's names as page titles end with them: names the title rule knows the site by
+    (govnews.extract.title; docs/site.md, "Title"), in any of their forms."""
     default_sections: tuple[str, ...] = ()
     """Columns crawled without ``sections``: all of them unless given."""
     aliases: frozenset[str] = field(default_factory=frozenset)

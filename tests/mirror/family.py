@@ -18,6 +18,13 @@ that navigation reaches (``FamilySiteSpec.nav_columns``, the mirror's invention,
 SITE.md); :meth:`FamilyModel.real_columns` lists what a discovery must find. Off (the
 default), every page and every truth is as before.
 
+Article pages write their title in the forms of :data:`TITLE_FORMS` (the mirror's own,
+after the TRS templates of sister sites): the headline in an ``<h1>``, in an element styled
+as the title, or in no marked element at all; an ``ArticleTitle`` tag or none; a logo
+``<h1>`` holding the site's name above it; and a ``<title>`` joining the headline to the
+site's name in several spellings (``FamilySiteSpec.portal``) after ``-``, ``_``, ``｜``,
+``|`` or ``——``. Some headlines hold dashes of their own (``——访江汉区人民政府``, ``–3月工作综述``).
+
 Truth (:meth:`FamilyModel.expected_articles`) is the item a crawler must export for each
 article — host, site, path, section, section_path, title, published_at, source, paragraphs,
 docid — written from the model the pages are rendered from, never read back from them.
@@ -85,6 +92,13 @@ class FamilySiteSpec:
     nav_columns: tuple[FamilyColumn, ...] = ()
     """Columns only the site's navigation reaches (served with ``navigation=True``): the
     mirror's own, for discovery to find."""
+    portal: str = ""
+    """The site's name as its article pages' titles give it (江汉区人民政府), beside
+    ``name``: the mirror's choice, not SITE.md's (which knows only www's suffix)."""
+
+    @property
+    def portal_name(self) -> str:
+        return self.portal or f"{self.name}人民政府"
 
 
 SITES: tuple[FamilySiteSpec, ...] = (
@@ -145,6 +159,7 @@ SITES: tuple[FamilySiteSpec, ...] = (
         "view_trs_ueditor",
         pager="countPage",
         source="东湖高新区管委会办公室",
+        portal="东湖高新区管委会",
     ),
     FamilySiteSpec(
         "tjj",
@@ -154,6 +169,7 @@ SITES: tuple[FamilySiteSpec, ...] = (
         "bare_trs_editor_view",
         pager="countPage",
         source="武汉市统计局",
+        portal="武汉市统计局",
         nav_columns=(
             FamilyColumn("/xwzx/tjdt/", "统计动态", "gqdt"),
             FamilyColumn("/xwzx/tzgg/", "通知公告", "tzgg"),
@@ -162,6 +178,34 @@ SITES: tuple[FamilySiteSpec, ...] = (
     ),
 )
 SITE_BY_KEY = {spec.key: spec for spec in SITES}
+
+
+@dataclass(frozen=True)
+class TitleForm:
+    """How an article page gives its title."""
+
+    key: str
+    page_title: str
+    """The ``<title>``: ``{headline}`` joined to the site's ``{name}`` or ``{portal}``."""
+    headline: str
+    """The element holding ``{headline}`` (escaped), first in the article's block."""
+    article_title_meta: bool = False
+    """An ``ArticleTitle`` tag holds the headline (district pages only: tjj has no tags)."""
+    logo: bool = False
+    """An ``<h1>`` holding the site's ``{portal}`` name heads the page (a logo)."""
+
+
+TITLE_FORMS: tuple[TitleForm, ...] = (
+    TitleForm("meta", "{headline}-{name}", "<h1>{headline}</h1>", article_title_meta=True),
+    TitleForm("h1_underscore", "{headline}_{portal}", "<h1>{headline}</h1>"),
+    TitleForm("styled_div_fullwidth_bar", "{headline} ｜ {portal}", '<div class="article-title">{headline}</div>'),
+    TitleForm(
+        "styled_p_double_dash", "{headline}——{portal}网站", '<p class="con-title"><strong>{headline}</strong></p>'
+    ),
+    TitleForm("logo_h1_bar", "{headline}|{portal}网", '<div class="detail-title"><h2>{headline}</h2></div>', logo=True),
+    # Nothing marks the headline: only the <title>, less the site's name, says it.
+    TitleForm("unmarked", "{headline} - {portal}", '<p class="xl-top"><b>{headline}</b></p>'),
+)
 FIRST_DOCID = 2_690_000
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
 _HTML = "text/html; charset=utf-8"
@@ -177,6 +221,12 @@ class FamilyArticle:
     docid: int
     title: str
     paragraphs: tuple[str, ...]
+    title_form: TitleForm = TITLE_FORMS[0]
+
+    @property
+    def page_title(self) -> str:
+        """The page's ``<title>`` text."""
+        return self.title_form.page_title.format(headline=self.title, name=self.spec.name, portal=self.spec.portal_name)
 
     @property
     def path(self) -> str:
@@ -244,13 +294,17 @@ class FamilyModel:
         rng = random.Random(f"{self.seed}-{self.last_docid}")
         topic = rng.choice(phrases.TOPICS)
         title = phrases.title(column.kind, rng, topic, ts.year)
+        # Its own stream: the forms leave every other draw as it was.
+        look = random.Random(f"{self.seed}-{self.last_docid}-title")
+        title = _with_dash(title, spec, ts, look.random())
+        form = look.choice(TITLE_FORMS)
         # An article says each thing once: a paragraph drawn twice is drawn again.
         paragraphs = [phrases.lead_paragraph(rng, topic, f"{ts.month}月{ts.day}日")]
         wanted = 1 + rng.randint(1, 4)
         while len(paragraphs) < wanted:
             if (paragraph := phrases.body_paragraph(rng, topic)) not in paragraphs:
                 paragraphs.append(paragraph)
-        article = FamilyArticle(spec, column, ts, self.last_docid, title, tuple(paragraphs))
+        article = FamilyArticle(spec, column, ts, self.last_docid, title, tuple(paragraphs), form)
         self.rows[(spec.key, column.path)].insert(0, article)
         self.by_path[(spec.key, article.path)] = article
         return article
@@ -363,6 +417,16 @@ class FamilyModel:
         return _page(200, render_list(spec, column, page, index, count))
 
 
+def _with_dash(title: str, spec: FamilySiteSpec, ts: datetime, draw: float) -> str:
+    """Some headlines hold a dash of their own: a subtitle after —— that ends in the site's
+    name (an interview of its government), or a part after an en dash."""
+    if draw < 0.12:
+        return f"{title}——访{spec.portal_name}"
+    if draw < 0.24:
+        return f"{title}–{ts.month}月工作综述"
+    return title
+
+
 def _page(status: int, html: str) -> MirrorResponse:
     return MirrorResponse(status, {"Content-Type": _HTML}, html.encode("utf-8"))
 
@@ -412,15 +476,20 @@ def render_list(spec: FamilySiteSpec, column: FamilyColumn, page: list[FamilyArt
 
 
 def render_article(article: FamilyArticle) -> str:
-    """An article page in its site's form (``FamilySiteSpec.body``)."""
-    spec, ts = article.spec, article.ts
+    """An article page in its site's form (``FamilySiteSpec.body``) and its title form
+    (``FamilyArticle.title_form``)."""
+    spec, ts, form = article.spec, article.ts, article.title_form
     stamp = ts.strftime("%Y-%m-%d %H:%M:%S")
     paragraphs = "".join(f'<p style="text-indent:2em">\u3000\u3000{esc(p)}</p>\n' for p in article.paragraphs)
+    headline = form.headline.format(headline=esc(article.title)) + "\n"
+    banner = f'<div class="banner"><h1>{esc(spec.portal_name)}</h1></div>\n' if form.logo else ""
     if spec.body == "bare_trs_editor_view":
         # The bureau sub-site: no PubDate tag; 发布日期 with seconds in #inside-content.
+        if form.key == "meta":
+            headline = f'<h1 class="title">{esc(article.title)}</h1>\n'
         return (
-            _head(f"{article.title}-{spec.name}") + f"<body>\n{_nav(spec)}" + '<div id="inside-content">\n'
-            f'<h1 class="title">{esc(article.title)}</h1>\n'
+            _head(article.page_title) + f"<body>\n{banner}{_nav(spec)}" + '<div id="inside-content">\n'
+            f"{headline}"
             f'<div class="info"><span>发布日期：{stamp}</span><span>来源：{esc(spec.source)}</span></div>\n'
             f'<div id="content">\n<div class="trs_editor_view">\n{paragraphs}</div>\n</div>\n'
             "</div>\n</body>\n</html>\n"
@@ -429,8 +498,8 @@ def render_article(article: FamilyArticle) -> str:
         f'<meta name="SiteName" content="{attr(spec.name)}人民政府门户网站">\n'
         f'<meta name="SiteDomain" content="{attr(spec.host)}">\n'
         f'<meta name="ColumnName" content="{attr(article.column.name)}">\n'
-        f'<meta name="ArticleTitle" content="{attr(article.title)}">\n'
-        f'<meta name="PubDate" content="{stamp}">\n'
+        + (f'<meta name="ArticleTitle" content="{attr(article.title)}">\n' if form.article_title_meta else "")
+        + f'<meta name="PubDate" content="{stamp}">\n'
         f'<meta name="ContentSource" content="{attr(spec.source)}">\n'
     )
     container = (
@@ -439,8 +508,8 @@ def render_article(article: FamilyArticle) -> str:
         else "trs_editor_view TRS_UEDITOR trs_paper_default trs_web"
     )
     return (
-        _head(f"{article.title}-{spec.name}", metas) + f"<body>\n{_nav(spec)}" + '<div class="article">\n'
-        f"<h1>{esc(article.title)}</h1>\n"
+        _head(article.page_title, metas) + f"<body>\n{banner}{_nav(spec)}" + '<div class="article">\n'
+        f"{headline}"
         f'<div class="info"><span>发布时间：{ts:%Y-%m-%d %H:%M}</span><span>来源：{esc(spec.source)}</span></div>\n'
         f'<div class="{container}">\n{paragraphs}</div>\n'
         "</div>\n</body>\n</html>\n"
