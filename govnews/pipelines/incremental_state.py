@@ -17,7 +17,16 @@ from govnews.health.logcount import for_crawler
 from govnews.history import remembered_store
 from govnews.sites import family
 from govnews.sites.site import netloc_of
-from govnews.state import Record, StoreLocked, StoreUnavailable, open_store, reconcile, state_dir, store_path
+from govnews.state import (
+    Record,
+    StoreLocked,
+    StoreUnavailable,
+    open_store,
+    reconcile,
+    redis_url,
+    state_dir,
+    store_path,
+)
 from govnews.state_redis import LeaseLost
 
 if TYPE_CHECKING:
@@ -92,7 +101,10 @@ class IncrementalStatePipeline:
         assert crawler.stats is not None
         self.stats: StatsCollector = crawler.stats
         self.run: IncrementalRun | None = None
-        self.batch_size = crawler.settings.getint("GOVNEWS_STATE_BATCH", 50)
+        # With Redis every item is recorded at once: a takeover from another host (which cannot
+        # read this host's feed back) re-exports at most the one item in flight. SQLite: 50.
+        default = 1 if redis_url(crawler.settings) else 50
+        self.batch_size = crawler.settings.getint("GOVNEWS_STATE_BATCH", 0) or default
         self._failed_writes = 0
         self._logger = for_crawler(logger, crawler)
 
