@@ -181,7 +181,8 @@ class FamilyCrawl:
             # Timeouts: a Redis that stops answering is an error, not a reactor that hangs.
             self.redis = connect(url)
         ttl = lease_ttl(settings)
-        self.wait_for = max(0.0, settings.getfloat("GOVNEWS_FAMILY_WAIT_FOR_LEASES", 2 * ttl))
+        wait = settings.get("GOVNEWS_FAMILY_WAIT_FOR_LEASES")
+        self.wait_for = max(0.0, float(wait)) if wait not in (None, "") else 2 * ttl
         self.poll = max(0.5, ttl / 4)
         # The round's start on the server's clock (Redis TIME), never a machine's own.
         self.round_start = self._now()

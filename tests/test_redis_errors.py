@@ -115,4 +115,3 @@ def test_redis_killed_mid_run_stops_it_cleanly_and_the_next_run_loses_nothing(tm
         assert [key for key, n in Counter((i["url"], i["revision"]) for i in items).items() if n > 1] == []
         expected = {server.url(p) for p, t in site.expected_articles().items() if t["section_path"] in DEFAULT_SECTIONS}
         assert expected == {i["url"] for i in items}
-
