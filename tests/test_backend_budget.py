@@ -13,6 +13,7 @@ as these floors (less :data:`CLOCK_SLACK`).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -86,32 +87,39 @@ def test_every_site_of_the_family_shares_one_backend() -> None:
 def test_turns_taken_in_redis_by_two_workers_share_the_backend_and_expire(redis_url: str) -> None:
     """Two clients (two workers) take turns for four hosts at once: the server's clock
     spaces them, the host's response moves its next time, and every key expires."""
-    workers = [SharedTimes(redis_url), SharedTimes(redis_url)]
+
+    async def scenario() -> None:
+        workers = [SharedTimes(redis_url), SharedTimes(redis_url)]
+        try:
+            waits = [
+                await worker.take(host, "wuhan-trs", not_before=0.0, host_hold=DELAY, backend_hold=INTERVAL)
+                for worker, host in zip(itertools.cycle(workers), "abcd", strict=False)
+            ]
+            # Asked within a few ms: each turn one interval after the one before (less the
+            # time that passed between the asks), the first at once.
+            assert waits[0] == (0.0, None)
+            assert [held for _, held in waits[1:]] == ["backend"] * 3
+            assert all(INTERVAL - 0.01 < b - a <= INTERVAL + 1e-6 for (a, _), (b, _) in itertools.pairwise(waits))
+            # Host a answered: its next turn is a floor after now, cluster-wide.
+            await workers[1].responded("a", "wuhan-trs", floor=1.0)
+            wait, held = await workers[0].take("a", "wuhan-trs", not_before=0.0, host_hold=DELAY, backend_hold=INTERVAL)
+            assert held == "host" and 0.9 < wait <= 1.0
+            # A process's own floor (not_before) is kept too.
+            wait, held = await workers[0].take("e", "wuhan-trs", not_before=5.0, host_hold=DELAY, backend_hold=0.0)
+            assert (wait, held) == (5.0, "host")
+        finally:
+            for worker in workers:
+                await worker.close()
+
+    asyncio.run(scenario())
+    client = redis.Redis.from_url(redis_url)
     try:
-        waits = [
-            worker.take(host, "wuhan-trs", not_before=0.0, host_hold=DELAY, backend_hold=INTERVAL)
-            for worker, host in zip(itertools.cycle(workers), ("a", "b", "c", "d"), strict=False)
-        ]
-        # Asked within a few ms: each turn one interval after the one before (less the time
-        # that passed between the asks), the first at once.
-        assert waits[0] == (0.0, None)
-        assert [held for _, held in waits[1:]] == ["backend"] * 3
-        assert all(INTERVAL - 0.01 < b - a <= INTERVAL + 1e-6 for (a, _), (b, _) in itertools.pairwise(waits))
-        # Host a answered: its next turn is a floor after now, cluster-wide.
-        workers[1].responded("a", "wuhan-trs", floor=1.0)
-        wait, held = workers[0].take("a", "wuhan-trs", not_before=0.0, host_hold=DELAY, backend_hold=INTERVAL)
-        assert held == "host" and 0.9 < wait <= 1.0
-        # A process's own floor (not_before) is kept too.
-        wait, held = workers[0].take("e", "wuhan-trs", not_before=5.0, host_hold=DELAY, backend_hold=0.0)
-        assert (wait, held) == (5.0, "host")
-        client = redis.Redis.from_url(redis_url)
         keys = [backend_key("wuhan-trs"), *(host_key("wuhan-trs", h) for h in "abcde")]
         ttls = [client.pttl(key) for key in keys]
         assert all(0 < ttl <= 7000 for ttl in ttls), dict(zip(keys, ttls, strict=True))
-        client.close()
+        assert set(client.keys("govnews:politeness:*")) == {key.encode() for key in keys}
     finally:
-        for worker in workers:
-            worker.close()
+        client.close()
 
 
 # -- the handler: the lease's fence, Redis failing -------------------------------------------
