@@ -33,6 +33,11 @@ DOWNLOAD_HANDLERS = {
     "http": "govnews.politeness.SpacedHTTPDownloadHandler",
     "https": "govnews.politeness.SpacedHTTPDownloadHandler",
 }
+# Every host of the family is one TRS instance (Site.backend): on top of each host's floor,
+# the requests to all hosts of a backend together leave DOWNLOAD_DELAY / this apart, in one
+# process and, with REDIS_URL, across the cluster. 2: the backend is asked at most twice as
+# fast as one host, however many sites run at once; 0 turns the budget off.
+GOVNEWS_BACKEND_BUDGET = 2
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1
 AUTOTHROTTLE_MAX_DELAY = 30

@@ -32,8 +32,8 @@ docid — written from the model the pages are rendered from, never read back fr
 ``FamilyMirror()`` is a context manager that serves every site of :data:`SITES` on a port
 of its own (``FamilyServer``, a real HTTP server) and gives each one's base URL. Every
 server keeps an access log of ``(time.monotonic(), path)`` for each request, so a test can
-measure the spacing of requests per host. ``fail(path, status, times)`` and ``publish``
-work as on the main mirror.
+measure the spacing of requests per host (and ``access_agents``, each one's User-Agent).
+``fail(path, status, times)`` and ``publish`` work as on the main mirror.
 
 CLI: ``python -m tests.mirror.family`` serves the family and prints each site's base URL.
 """
@@ -41,10 +41,14 @@ CLI: ``python -m tests.mirror.family`` serves the family and prints each site's 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import io
 import itertools
 import random
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -52,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from . import phrases
@@ -519,11 +523,60 @@ def render_article(article: FamilyArticle) -> str:
 # -- the servers ------------------------------------------------------------------------------
 
 
+# Linux's SO_TIMESTAMPNS (the socket module has no name for it): the kernel stamps each
+# received packet with CLOCK_REALTIME, read back as a control message of recvmsg.
+_SO_TIMESTAMPNS = 35
+_TIMESPEC = struct.Struct("qq")
+
+
+class _StampedSocketIO(io.RawIOBase):
+    """A connection's reading side that keeps the kernel's receive time of what it reads:
+    :attr:`first` of the first chunk since :meth:`mark`, :attr:`last` of the latest (on the
+    ``time.monotonic()`` scale; None where the kernel gives no stamp)."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        super().__init__()
+        self._connection = connection
+        self.first: float | None = None
+        self.last: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n, ancillary, _, _ = self._connection.recvmsg_into([buffer], 64)
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
+                seconds, nanoseconds = _TIMESPEC.unpack(data[: _TIMESPEC.size])
+                self.last = seconds + nanoseconds / 1e9 - (time.time() - time.monotonic())
+                if self.first is None:
+                    self.first = self.last
+        return int(n)
+
+    def mark(self) -> None:
+        self.first = None
+
+    def arrival(self) -> float | None:
+        """When the request read since :meth:`mark` reached the socket (a request that came
+        in one chunk with the one before it: that chunk's time)."""
+        return self.first if self.first is not None else self.last
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _FamilyHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
     sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()
+        self._stamped = _StampedSocketIO(self.connection)
+        self.rfile = io.BufferedReader(self._stamped)
+
+    def handle_one_request(self) -> None:
+        self._stamped.mark()
+        super().handle_one_request()
 
     def do_GET(self) -> None:
         self._respond(send_body=True)
@@ -532,7 +585,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, *, send_body: bool) -> None:
-        self.server.log_access(self.path)
+        self.server.log_access(self.path, self.headers.get("User-Agent") or "", self._stamped.arrival())
         self.server.log_client(self.path, self.headers.get(CLIENT_HEADER))
         response = self.server.model.render(self.server.key, self.path)
         status, body = response.status, response.body
@@ -560,15 +613,24 @@ class _Handler(BaseHTTPRequestHandler):
 class _FamilyHTTPServer(QuietHTTPServer):
     def __init__(self, address: tuple[str, int], model: FamilyModel, key: str) -> None:
         super().__init__(address, _Handler)
+        # On the listening socket, so that a connection's first request is stamped too
+        # (accepted sockets inherit it; it may arrive before a handler thread runs).
+        with contextlib.suppress(OSError):
+            self.socket.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
         self.model = model
         self.key = key
         self._log_lock = threading.Lock()
         self.access: list[tuple[float, str]] = []
         self.clients: list[tuple[float, str, str | None]] = []
+        self.agents: list[str] = []
+        self.arrivals: list[float] = []
 
-    def log_access(self, path: str) -> None:
+    def log_access(self, path: str, agent: str, arrived: float | None) -> None:
         with self._log_lock:
-            self.access.append((time.monotonic(), path))
+            now = time.monotonic()
+            self.access.append((now, path))
+            self.agents.append(agent)
+            self.arrivals.append(now if arrived is None else arrived)
 
     def log_client(self, path: str, client: str | None) -> None:
         with self._log_lock:
@@ -608,10 +670,29 @@ class FamilyServer(ServedInThread):
         with self._server._log_lock:
             return list(self._server.clients)
 
+    @property
+    def access_agents(self) -> list[str]:
+        """The ``User-Agent`` of each request of :attr:`access_log`, in the same order: which
+        of several crawlers made it."""
+        with self._server._log_lock:
+            return list(self._server.agents)
+
+    @property
+    def arrival_log(self) -> list[tuple[float, str]]:
+        """:attr:`access_log` with each request's moment taken from the kernel: when its first
+        bytes reached the server's socket (``SO_TIMESTAMPNS``), on the ``time.monotonic()``
+        scale. A server thread that waits for the GIL or the CPU logs a request late; the
+        kernel's moment is what the host saw, to within microseconds. Where the kernel gives
+        none (not Linux), the moment the request was handled."""
+        with self._server._log_lock:
+            return [(at, path) for at, (_, path) in zip(self._server.arrivals, self._server.access, strict=True)]
+
     def clear_access_log(self) -> None:
         with self._server._log_lock:
             self._server.access.clear()
             self._server.clients.clear()
+            self._server.agents.clear()
+            self._server.arrivals.clear()
 
     def spacing(self, *, exclude: tuple[str, ...] = ("/robots.txt",)) -> list[float]:
         """Seconds between consecutive requests (of paths not in ``exclude``)."""
