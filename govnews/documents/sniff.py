@@ -160,6 +160,8 @@ def zip_member_names(data: bytes) -> list[str]:
         if start + 30 > len(data):
             break
         (name_length,) = struct.unpack_from("<H", data, start + 26)
+        if name_length == 0 or start + 30 + name_length > len(data):
+            continue  # no name, or one cut off: nothing to go by
         names.append(data[start + 30 : start + 30 + name_length].decode("utf-8", "replace"))
         if len(names) >= 64:
             break
