@@ -1,6 +1,6 @@
 """PDF text with pypdfium2 (PDFium, the engine of Chrome's viewer; Apache-2.0/BSD-3).
 
-Chosen for speed (C++, about 50× pdfminer.six on Chinese text, see
+Chosen for speed (C++, about 19× pdfminer.six on Chinese text, see
 ``benchmarks/bench_attachments.py``) and fidelity: PDFium maps CID fonts through their
 ``ToUnicode`` maps the way viewers do, so the Chinese a reader sees is the Chinese it reads.
 PyMuPDF would do as well but is AGPL.
