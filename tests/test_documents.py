@@ -3,9 +3,10 @@ the real subprocess pool, compared with the generator's truth (its own text, not
 code printed); every hostile file ends in its named reason; the pool survives workers
 killed by the time and memory limits.
 
-The DOC, WPS, XLS and 7z samples need LibreOffice and 7z at test time: without them these
-tests skip with the apt-get line to run, unless GOVNEWS_REQUIRE_DOC_TOOLS is set (CI),
-where a missing tool fails them. The same holds for the CJK font every PDF sample needs.
+The DOC, WPS, XLS and 7z samples need LibreOffice and 7z at test time, and reading DOC and
+WPS needs catdoc: without them these tests skip with the apt-get line to run, unless
+GOVNEWS_REQUIRE_DOC_TOOLS is set (CI), where a missing tool fails them. The same holds for
+the CJK font (fonts-wqy-zenhei) every PDF sample needs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import time
 import zipfile
 from collections.abc import Iterator
@@ -128,6 +130,8 @@ def test_each_sample_reads_as_its_truth(reader: DocumentReader, corpus: dict[str
 def test_each_tool_made_sample_reads_as_its_truth(
     reader: DocumentReader, tool_samples: dict[str, Sample], name: str
 ) -> None:
+    if tool_samples[name].kind in ("doc", "wps") and shutil.which("catdoc") is None:
+        _missing("catdoc, which reads DOC and WPS, is not installed: apt-get install catdoc")
     assert_matches_truth(read(reader, tool_samples[name]), tool_samples[name])
 
 
