@@ -52,6 +52,7 @@ CORPUS = (
     "truncated.pdf",
     "truncated.docx",
     "encrypted.pdf",
+    "encrypted.docx",
     "corrupt.pdf",
     "error-page.pdf",
     "empty.pdf",
@@ -241,6 +242,12 @@ def test_an_encrypted_doc_is_recognised_by_its_fib(reader: DocumentReader, tool_
     data[fib + 11] |= 0x01
     result = reader.submit(bytes(data), "公告.doc").result(timeout=HANG_GUARD)
     assert (result.kind, result.reason, result.text) == (Kind.DOC, Reason.ENCRYPTED, None)
+
+
+def test_an_encrypted_docx_is_encrypted_whatever_its_name(reader: DocumentReader, corpus: dict[str, Sample]) -> None:
+    data = corpus["encrypted.docx"].path.read_bytes()
+    result = reader.submit(data, "https://www.wuhan.gov.cn/download.jsp?id=7").result(timeout=HANG_GUARD)
+    assert (result.kind, result.reason, result.text) == (Kind.UNKNOWN, Reason.ENCRYPTED, None)
 
 
 def test_a_future_can_be_awaited_from_asyncio(reader: DocumentReader, corpus: dict[str, Sample]) -> None:

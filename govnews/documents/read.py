@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from .result import DocumentResult, Kind, ReadLimits, Reason
-from .sniff import OLE_MAGIC, declared_kind, sniff
+from .sniff import OLE_MAGIC, declared_kind, ole_streams, sniff
 from .zipguard import ZipRefused
 
 __all__ = ["HEAD_BYTES", "read_document", "read_path"]
@@ -80,9 +80,12 @@ def _read(data: bytes, kind: Kind, name: str, content_type: str | None, limits: 
         from .pdf import read_pdf  # noqa: PLC0415
 
         return read_pdf(data)
-    if kind in (Kind.DOCX, Kind.XLSX, Kind.PPTX) and data.startswith(OLE_MAGIC):
-        # An OOXML document in an OLE2 wrapper is an encrypted one (an EncryptedPackage).
-        return DocumentResult.without_text(kind, Reason.ENCRYPTED)
+    if kind in (Kind.DOCX, Kind.XLSX, Kind.PPTX, Kind.UNKNOWN) and data.startswith(OLE_MAGIC):
+        # An encrypted OOXML document is an OLE2 file holding an EncryptedPackage stream.
+        if "EncryptedPackage" in ole_streams(data):
+            return DocumentResult.without_text(kind, Reason.ENCRYPTED)
+        if kind is not Kind.UNKNOWN:
+            return DocumentResult.without_text(kind, Reason.CORRUPT, detail="an OLE2 file of no known kind")
     if kind is Kind.DOCX:
         from .wordprocessing import read_docx  # noqa: PLC0415
 

@@ -11,7 +11,8 @@ What each kind is made with:
   (``/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc``, face 0). reportlab embeds a subset of
   it (``/FontFile2``) with a ``ToUnicode`` map. It needs TrueType outlines: Noto CJK
   (``fonts-noto-cjk``) is CFF and reportlab cannot embed it.
-- DOCX: python-docx; XLSX: openpyxl; OFD: the XML package written here, per GB/T 33190;
+- DOCX: python-docx (encrypted with a password by msoffcrypto-tool, as Office does it);
+  XLSX: openpyxl; OFD: the XML package written here, per GB/T 33190;
   ZIP (including one with GBK names and no UTF-8 flag, as Chinese Windows writes them),
   the ZIP bombs and the RAR5 archive: written byte by byte here (no free tool writes RAR).
 - Images and the scanned PDF: Pillow renders the text with the same font.
@@ -43,6 +44,7 @@ from pathlib import Path
 
 import docx
 import openpyxl
+from msoffcrypto.format.ooxml import OOXMLFile
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
@@ -290,6 +292,14 @@ def docx_bytes(seed: int) -> tuple[bytes, str]:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue(), "\n".join(truth)
+
+
+def encrypted_ooxml_bytes(data: bytes, password: str) -> bytes:
+    """``data`` (a DOCX, XLSX or PPTX) encrypted with ``password`` (ECMA-376 agile
+    encryption: an OLE2 file holding ``EncryptionInfo`` and ``EncryptedPackage``)."""
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
 
 
 def blank_docx_bytes() -> bytes:
@@ -596,6 +606,7 @@ def build_corpus(directory: Path, *, seed: int = 2024, size_cap: int = 256 * 102
     add("truncated.pdf", multi[: len(multi) * 6 // 10], "pdf", reason="truncated", content_type=CT_PDF)
     add("truncated.docx", docx[: len(docx) // 2], "docx", reason="truncated", content_type=CT_DOCX)
     add("encrypted.pdf", pdf_bytes(one_page, encrypt_password="user-pw")[0], "pdf", reason="encrypted")
+    add("encrypted.docx", encrypted_ooxml_bytes(docx, "user-pw"), "docx", reason="encrypted", content_type=CT_DOCX)
     garbage = random.Random(seed).randbytes(20_000)
     add(
         "corrupt.pdf",
