@@ -20,10 +20,10 @@ worker that was killed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
-import tempfile
 
 from .result import DocumentResult, Kind, ReadLimits, Reason
 from .tidy import tidy
@@ -74,16 +74,20 @@ def read_word97(data: bytes, kind: Kind, limits: ReadLimits) -> DocumentResult:
     if catdoc is None:
         return DocumentResult.without_text(kind, Reason.TOOL_MISSING, detail="catdoc is not installed")
     setpriv = shutil.which("setpriv")
-    with tempfile.NamedTemporaryFile(suffix=".doc") as file:
-        file.write(data)
-        file.flush()
-        command = [catdoc, "-d", "utf-8", "-w", file.name]
+    # The file goes to catdoc as an anonymous in-memory file: a worker killed mid-read
+    # leaves no temporary file behind.
+    fd = os.memfd_create("document")
+    try:
+        os.write(fd, data)
+        command = [catdoc, "-d", "utf-8", "-w", f"/dev/fd/{fd}"]
         if setpriv is not None:
             command = [setpriv, "--pdeathsig", "KILL", "--", *command]
         try:
-            done = subprocess.run(command, capture_output=True, timeout=limits.time_limit, check=False)
+            done = subprocess.run(command, capture_output=True, timeout=limits.time_limit, check=False, pass_fds=(fd,))
         except subprocess.TimeoutExpired:
             return DocumentResult.without_text(kind, Reason.TIMEOUT, detail="catdoc")
+    finally:
+        os.close(fd)
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip()[:200]
         return DocumentResult.without_text(kind, Reason.CORRUPT, detail=f"catdoc: {detail}")
