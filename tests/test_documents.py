@@ -139,8 +139,10 @@ def test_each_tool_made_sample_reads_as_its_truth(
 def test_bytes_read_as_files_do_all_at_once(reader: DocumentReader, corpus: dict[str, Sample]) -> None:
     samples = list(corpus.values())
     futures = [reader.submit(s.path.read_bytes(), s.name, s.content_type) for s in samples]
+    assert reader.pending > 0
     _, not_done = wait(futures, timeout=HANG_GUARD)
     assert not not_done
+    assert reader.pending == 0
     for future, sample in zip(futures, samples, strict=True):
         assert_matches_truth(future.result(), sample)
 
