@@ -1,0 +1,33 @@
+"""Attachments into text, safely: PDF, DOCX, XLSX, XLS, DOC, WPS, OFD; archives listed.
+
+One file in (its bytes or path, its name or URL, its HTTP content type), one
+:class:`DocumentResult` out: the kind its bytes really are, its text, its page count, or
+the stable :class:`Reason` there is no text. Reading runs in worker subprocesses under
+memory, CPU and wall-clock limits (:class:`DocumentReader`), so that no file can hang,
+crash or exhaust the crawler.
+
+What lives here:
+
+- ``result``: :class:`Kind`, :class:`Reason`, :class:`DocumentResult`, :class:`ReadLimits`.
+- ``sniff``: the real kind by magic bytes (an HTML error page served as ``.pdf`` is HTML).
+- ``tidy``: the one text form every reader returns (``\\n`` line breaks, no controls).
+- ``zipguard``: decompression-bomb checks for ZIP containers, before anything is inflated.
+- one module a format: ``pdf`` (pypdfium2), ``docx`` (python-docx), ``spreadsheet``
+  (python-calamine: XLSX and XLS), ``word97`` (Debian's ``catdoc``: DOC and WPS), ``ofd``
+  (hand-written: zipfile + lxml), ``archives`` (zipfile; libarchive for RAR and 7z).
+- ``read``: :func:`read_document`, one file read in this process; never raises.
+- ``pool``: :class:`DocumentReader`, the subprocess pool the pipeline awaits.
+
+What it may import: the standard library and the reader libraries (pypdfium2, python-docx,
+python-calamine, olefile, libarchive-c, lxml, pebble). Nothing else of govnews, and no
+Scrapy or Twisted: a pipeline wraps the returned futures itself.
+"""
+
+from __future__ import annotations
+
+from .pool import DocumentReader
+from .read import read_document, read_path
+from .result import DocumentResult, Kind, ReadLimits, Reason
+from .sniff import sniff
+
+__all__ = ["DocumentReader", "DocumentResult", "Kind", "ReadLimits", "Reason", "read_document", "read_path", "sniff"]

@@ -1,0 +1,717 @@
+"""Real test documents, each with its truth: the text a reader must find (or why none).
+
+Knows nothing of govnews. From Chinese paragraphs it makes up (deterministic by seed) it
+writes every kind of attachment a government site serves and every hostile file a crawler
+meets, and says for each what is in it: :class:`Sample` holds the expected kind, text,
+page count, archive members, or the expected reason there is no text.
+
+What each kind is made with:
+
+- PDF: reportlab, with WenQuanYi Zen Hei from Debian's ``fonts-wqy-zenhei``
+  (``/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc``, face 0). reportlab embeds a subset of
+  it (``/FontFile2``) with a ``ToUnicode`` map. It needs TrueType outlines: Noto CJK
+  (``fonts-noto-cjk``) is CFF and reportlab cannot embed it.
+- DOCX: python-docx (encrypted with a password by msoffcrypto-tool, as Office does it);
+  XLSX: openpyxl; OFD: the XML package written here, per GB/T 33190;
+  ZIP (including one with GBK names and no UTF-8 flag, as Chinese Windows writes them),
+  the ZIP bombs and the RAR5 archive: written byte by byte here (no free tool writes RAR).
+- Images and the scanned PDF: Pillow renders the text with the same font.
+- At test time, with Debian tools (:func:`build_tool_samples`): DOC and WPS converted from
+  this module's DOCX, XLS from its XLSX, by LibreOffice (``soffice --headless
+  --convert-to``; packages ``libreoffice-writer-nogui``, ``libreoffice-calc-nogui``); 7z by
+  ``7z`` (package ``p7zip-full``). A ``.wps`` is a Word 97 document under Kingsoft's name,
+  which is what Kingsoft WPS Writer saves.
+
+``python -m tests.mirror.documents DIR`` writes the corpus and ``DIR/truth.json``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import docx
+import openpyxl
+from msoffcrypto.format.ooxml import OOXMLFile
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+FONT_PACKAGE = "fonts-wqy-zenhei"
+FONT_NAME = "WenQuanYiZenHei"
+TOOL_PACKAGES = {"soffice": "libreoffice-writer-nogui libreoffice-calc-nogui", "7z": "p7zip-full"}
+GIB = 1 << 30
+
+CT_PDF = "application/pdf"
+CT_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One generated file and its truth. ``text`` is ``None`` when ``reason`` says why
+    there is none; whitespace in ``text`` is not part of the truth."""
+
+    name: str
+    path: Path
+    kind: str
+    text: str | None = None
+    pages: int | None = None
+    reason: str | None = None
+    members: tuple[str, ...] | None = None
+    content_type: str | None = None
+    note: str = ""
+
+
+class MissingTool(RuntimeError):
+    """A Debian tool the sample needs is not installed."""
+
+
+# --- Chinese text -------------------------------------------------------------------------
+
+_SUBJECTS = (
+    "武汉市人民政府",
+    "市发展和改革委员会",
+    "各区人民政府",
+    "东湖新技术开发区管委会",
+    "市生态环境局",
+    "市住房和城乡建设局",
+    "长江新区",
+    "市民政局",
+    "市教育局",
+    "市卫生健康委员会",
+)
+_VERBS = ("印发", "部署", "推进", "加强", "落实", "完善", "开展", "优化", "统筹", "启动")
+_OBJECTS = (
+    "城市更新行动",
+    "优化营商环境工作",
+    "长江大保护",
+    "民生实事项目",
+    "老旧小区改造",
+    "“一网通办”政务服务",
+    "安全生产专项整治",
+    "碳达峰碳中和工作",
+    "东湖绿道二期建设",
+    "5G基站建设",
+    "《武汉市城市总体规划》实施",
+    "义务教育学位供给",
+)
+_TAILS = (
+    "确保各项任务按期完成",
+    "请各单位认真贯彻执行",
+    "进一步提升市民获得感",
+    "形成常态长效机制",
+    "切实做好组织保障",
+    "全年完成投资{n}亿元",
+    "惠及群众约{n}万人",
+    "共涉及{n}个项目（第{k}批）",
+)
+
+
+def paragraphs(seed: int, count: int) -> list[str]:
+    """``count`` made-up Chinese paragraphs of government prose, the same for a seed.
+
+    >>> paragraphs(7, 2) == paragraphs(7, 2) and paragraphs(7, 2) != paragraphs(8, 2)
+    True
+    """
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        sentences = []
+        for _ in range(rng.randint(1, 4)):
+            tail = rng.choice(_TAILS).format(n=rng.randint(2, 980), k=rng.randint(1, 9))
+            sentence = f"{rng.choice(_SUBJECTS)}{rng.choice(_VERBS)}{rng.choice(_OBJECTS)}，{tail}"
+            sentences.append(sentence + rng.choice("。；！"))
+        out.append("".join(sentences).rstrip("；") + ("" if sentences[-1].endswith(("。", "！")) else "。"))
+    return out
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def _font() -> str:
+
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        if not FONT_PATH.exists():
+            raise MissingTool(f"{FONT_PATH} is missing: apt-get install {FONT_PACKAGE}")
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH), subfontIndex=0))
+    return FONT_NAME
+
+
+def pdf_bytes(texts: Sequence[str], *, font_size: float = 12, encrypt_password: str | None = None) -> tuple[bytes, int]:
+    """A PDF of ``texts`` (paragraphs, wrapped, flowing over A4 pages) in an embedded CJK
+    font; returns the bytes and the page count."""
+
+    font = _font()
+    buffer = io.BytesIO()
+    encrypt = None
+    if encrypt_password is not None:
+        encrypt = StandardEncryption(encrypt_password, ownerPassword=encrypt_password + "-owner", strength=128)
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, encrypt=encrypt)
+    width, height = A4
+    margin, leading = 56.0, font_size * 1.6
+    per_line = int((width - 2 * margin) // font_size)
+    pages, y = 1, height - margin
+    pdf.setFont(font, font_size)
+    for paragraph in texts:
+        for line in _wrap(paragraph, per_line):
+            if y < margin:
+                pdf.showPage()
+                pdf.setFont(font, font_size)
+                pages, y = pages + 1, height - margin
+            pdf.drawString(margin, y, line)
+            y -= leading
+        y -= leading / 2
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue(), pages
+
+
+def write_pdf(path: Path, texts: Sequence[str], **options: object) -> int:
+    """Write :func:`pdf_bytes` to ``path``; return the page count."""
+    data, pages = pdf_bytes(texts, **options)  # type: ignore[arg-type]
+    path.write_bytes(data)
+    return pages
+
+
+def _text_image(texts: Sequence[str], size: tuple[int, int] = (1240, 600)) -> object:
+
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(FONT_PATH), 30, index=0)
+    y = 30
+    for text in texts:
+        for line in _wrap(text, 38):
+            draw.text((40, y), line, fill="black", font=font)
+            y += 44
+    return image
+
+
+def scanned_pdf_bytes(texts: Sequence[str]) -> bytes:
+    """A one-page PDF that is only a picture of ``texts``: a scan, no text layer."""
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    image = _text_image(texts)
+    pdf.drawImage(ImageReader(image), 40, 400, width=515, height=250)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def image_bytes(texts: Sequence[str], image_format: str) -> bytes:
+    """A PNG or JPEG picture of ``texts``."""
+    buffer = io.BytesIO()
+    _text_image(texts).save(buffer, format=image_format)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+def slow_pdf_bytes(pages: int = 200, text_objects: int = 20_000) -> bytes:
+    """A small PDF (tens of KB) whose text takes seconds to extract: ``pages`` pages that
+    share one content stream of ``text_objects`` one-letter text objects."""
+    content = b"BT /F1 1 Tf " + b"".join(b"%d %d Td (x) Tj " % (i % 7, i % 5) for i in range(text_objects)) + b"ET"
+    stream = zlib.compress(content, 9)
+    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200]"
+        b" /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
+    )
+    objects += [page] * pages
+    return _raw_pdf(objects)
+
+
+def _raw_pdf(objects: Sequence[bytes]) -> bytes:
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# --- DOCX, XLSX -----------------------------------------------------------------------------
+
+
+def docx_bytes(seed: int) -> tuple[bytes, str]:
+    """A DOCX with two headings, paragraphs and a 3×3 table; returns it and its text."""
+
+    texts = paragraphs(seed, 4)
+    document = docx.Document()
+    truth = []
+    title = f"关于{_OBJECTS[seed % len(_OBJECTS)]}的通知"
+    document.add_heading(title, level=1)
+    truth.append(title)
+    for text in texts[:2]:
+        document.add_paragraph(text)
+        truth.append(text)
+    heading = "一、项目清单"
+    document.add_heading(heading, level=2)
+    truth.append(heading)
+    rows = [("序号", "项目名称", "责任单位")] + [
+        (str(i), _OBJECTS[(seed + i) % len(_OBJECTS)], _SUBJECTS[(seed + i) % len(_SUBJECTS)]) for i in (1, 2)
+    ]
+    table = document.add_table(rows=len(rows), cols=3)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+        truth.append("\t".join(row))
+    for text in texts[2:]:
+        document.add_paragraph(text)
+        truth.append(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue(), "\n".join(truth)
+
+
+def encrypted_ooxml_bytes(data: bytes, password: str) -> bytes:
+    """``data`` (a DOCX, XLSX or PPTX) encrypted with ``password`` (ECMA-376 agile
+    encryption: an OLE2 file holding ``EncryptionInfo`` and ``EncryptedPackage``)."""
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
+
+
+def blank_docx_bytes() -> bytes:
+    """A DOCX with no text at all."""
+
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(seed: int) -> tuple[bytes, str, int]:
+    """An XLSX with two sheets (text, whole and decimal numbers); its text, sheet count."""
+
+    rng = random.Random(seed)
+    workbook = openpyxl.Workbook()
+    budget = workbook.active
+    budget.title = "预算表"
+    rows: list[list[object]] = [["项目", "金额（万元）", "完成率"]]
+    for index in range(5):
+        rows.append([_OBJECTS[(seed + index) % len(_OBJECTS)], rng.randint(10, 900), round(rng.random(), 2)])
+    for row in rows:
+        budget.append(row)
+    notes = workbook.create_sheet("说明")
+    note_rows: list[list[object]] = [[text] for text in paragraphs(seed + 1, 2)]
+    for row in note_rows:
+        notes.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheets = ["\n".join("\t".join(_cell(value) for value in row) for row in part) for part in (rows, note_rows)]
+    return buffer.getvalue(), "\n\n".join(sheets), 2
+
+
+def _cell(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# --- OFD ------------------------------------------------------------------------------------
+
+_OFD_NS = "http://www.ofdspec.org/2016"
+
+
+def ofd_bytes(pages: Sequence[Sequence[str]], *, per_character_pages: Sequence[int] = ()) -> bytes:
+    """An OFD package (GB/T 33190): ``OFD.xml``, ``Doc_0/Document.xml``, ``PublicRes.xml``
+    and a ``Content.xml`` a page, a ``TextObject`` a line; on the pages listed in
+    ``per_character_pages`` a ``TextObject`` a character, as some converters write."""
+    esc = _xml_escape
+    unit = 10  # IDs below this are the layer, fonts
+    files: dict[str, str] = {
+        "OFD.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:OFD xmlns:ofd="{_OFD_NS}" Version="1.0" DocType="OFD">'
+            "<ofd:DocBody><ofd:DocInfo><ofd:DocID>6c5a1b0e2f3d4c7a9e8b1d2c3f4a5b6c</ofd:DocID>"
+            "<ofd:Title>通知</ofd:Title><ofd:Creator>tests.mirror.documents</ofd:Creator>"
+            "<ofd:CreationDate>2024-03-15</ofd:CreationDate></ofd:DocInfo>"
+            "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+        ),
+        "Doc_0/PublicRes.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Res xmlns:ofd="{_OFD_NS}" BaseLoc="Res">'
+            '<ofd:Fonts><ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'
+        ),
+    }
+    page_refs = []
+    for number, lines in enumerate(pages):
+        page_refs.append(f'<ofd:Page ID="{3 + number}" BaseLoc="Pages/Page_{number}/Content.xml"/>')
+        objects = []
+        y = 25.0
+        for line in lines:
+            for chunk in _wrap(line, 36):
+                if number in per_character_pages:
+                    for column, char in enumerate(chunk):
+                        unit += 1
+                        x = 25 + 4.2 * column
+                        objects.append(
+                            f'<ofd:TextObject ID="{unit}" Boundary="{x:.1f} {y:.1f} 5 6" Font="2" Size="4.2">'
+                            f'<ofd:TextCode X="0" Y="4.2">{esc(char)}</ofd:TextCode></ofd:TextObject>'
+                        )
+                else:
+                    unit += 1
+                    deltas = " ".join(["4.2"] * (len(chunk) - 1))
+                    objects.append(
+                        f'<ofd:TextObject ID="{unit}" Boundary="25 {y:.1f} 160 6" Font="2" Size="4.2">'
+                        f'<ofd:TextCode X="0" Y="4.2" DeltaX="{deltas}">{esc(chunk)}</ofd:TextCode></ofd:TextObject>'
+                    )
+                y += 7
+            y += 3
+        files[f"Doc_0/Pages/Page_{number}/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Content>'
+            f'<ofd:Layer ID="1">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>'
+        )
+    files["Doc_0/Document.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Document xmlns:ofd="{_OFD_NS}"><ofd:CommonData>'
+        f"<ofd:MaxUnitID>{unit}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>"
+        "</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+        f"<ofd:Pages>{''.join(page_refs)}</ofd:Pages></ofd:Document>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in (
+            "OFD.xml",
+            "Doc_0/Document.xml",
+            "Doc_0/PublicRes.xml",
+            *sorted(n for n in files if "/Pages/" in n),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 3, 15, 9, 0, 0)), files[name].encode("utf-8"))
+    return buffer.getvalue()
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- ZIP, RAR, bombs (written byte by byte) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Member:
+    name: bytes
+    data: bytes  # what goes in the file: stored bytes or a raw deflate stream
+    size: int  # unpacked size
+    crc: int
+    deflated: bool = False
+    utf8_flag: bool = True
+
+
+def _stored(name: str, data: bytes, *, encoding: str = "utf-8") -> _Member:
+    return _Member(name.encode(encoding), data, len(data), zlib.crc32(data), utf8_flag=encoding == "utf-8")
+
+
+def zip_bytes(members: Sequence[_Member]) -> bytes:
+    """A ZIP of ``members`` exactly as given: names in any encoding, sizes as declared."""
+    out = bytearray()
+    central = bytearray()
+    for member in members:
+        flags = 0x800 if member.utf8_flag else 0
+        method = 8 if member.deflated else 0
+        fixed = struct.pack("<HHHHHIII", 20, flags, method, 0x4800, 0x586F, member.crc, len(member.data), member.size)
+        offset = len(out)
+        out += b"PK\x03\x04" + fixed + struct.pack("<HH", len(member.name), 0) + member.name + member.data
+        central += (
+            b"PK\x01\x02"
+            + struct.pack("<H", 20)
+            + fixed
+            + struct.pack("<HHHHHII", len(member.name), 0, 0, 0, 0, 0, offset)
+        )
+        central += member.name
+    start = len(out)
+    out += central
+    out += b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, len(members), len(members), len(central), start, 0)
+    return bytes(out)
+
+
+def _crc32_combine(crc1: int, crc2: int, length2: int) -> int:
+    """zlib's crc32_combine: the CRC of A+B from CRC(A), CRC(B) and len(B)."""
+
+    def times(matrix: list[int], vector: int) -> int:
+        total, index = 0, 0
+        while vector:
+            if vector & 1:
+                total ^= matrix[index]
+            vector >>= 1
+            index += 1
+        return total
+
+    def square(matrix: list[int]) -> list[int]:
+        return [times(matrix, matrix[n]) for n in range(32)]
+
+    if length2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << (n - 1) for n in range(1, 32)]
+    even = square(odd)
+    odd = square(even)
+    while True:
+        even = square(odd)
+        if length2 & 1:
+            crc1 = times(even, crc1)
+        length2 >>= 1
+        if not length2:
+            break
+        odd = square(even)
+        if length2 & 1:
+            crc1 = times(odd, crc1)
+        length2 >>= 1
+        if not length2:
+            break
+    return crc1 ^ crc2
+
+
+def bomb_member(name: str, unpacked: int = 3 * GIB, chunk: int = 1 << 20) -> _Member:
+    """A deflated member of ``unpacked`` spaces (gigabytes) in a few MB: one deflate block
+    after a full flush repeats byte for byte, so it is made once and repeated; its CRC is
+    combined, not computed over the gigabytes. Sizes and CRC are true."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(b" " * chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    count = unpacked // chunk
+    stream = block * count + compressor.flush(zlib.Z_FINISH)
+    chunk_crc, crc, length = zlib.crc32(b" " * chunk), 0, 0
+    while count:  # CRC of count chunks by binary doubling
+        if count & 1:
+            crc = _crc32_combine(crc, chunk_crc, chunk) if length else chunk_crc
+            length += chunk
+        chunk_crc = _crc32_combine(chunk_crc, chunk_crc, chunk)
+        chunk *= 2
+        count >>= 1
+    return _Member(name.encode(), stream, unpacked, crc, deflated=True)
+
+
+def rar5_bytes(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """A RAR5 archive of stored (uncompressed) members, per RARLAB's RAR 5.0 format notes:
+    signature, main archive header, a file header a member, end-of-archive header."""
+
+    def vint(number: int) -> bytes:
+        out = bytearray()
+        while True:
+            low, number = number & 0x7F, number >> 7
+            out.append(low | (0x80 if number else 0))
+            if not number:
+                return bytes(out)
+
+    def header(kind: int, flags: int, body: bytes, data_size: int | None = None) -> bytes:
+        fields = vint(kind) + vint(flags) + (vint(data_size) if data_size is not None else b"") + body
+        size = vint(len(fields))
+        return struct.pack("<I", zlib.crc32(size + fields)) + size + fields
+
+    out = bytearray(b"Rar!\x1a\x07\x01\x00")
+    out += header(1, 0, vint(0))
+    for name, data in members:
+        encoded = name.encode("utf-8")
+        # file flags 0x4 (CRC32 present), unpacked size, attributes, CRC, compression 0
+        # (stored), host OS 1 (Unix), name
+        body = vint(0x0004) + vint(len(data)) + vint(0o644) + struct.pack("<I", zlib.crc32(data))
+        body += vint(0) + vint(1) + vint(len(encoded)) + encoded
+        out += header(2, 0x0002, body, data_size=len(data)) + data
+    out += header(5, 0, vint(0))
+    return bytes(out)
+
+
+# --- the corpus -----------------------------------------------------------------------------
+
+
+def _html_error_page() -> bytes:
+    return (
+        "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>404 页面不存在</title></head>"
+        "<body><h1>对不起，您访问的页面不存在或已被删除</h1><p><a href='/'>返回首页</a></p></body></html>\n"
+    ).encode()
+
+
+def build_corpus(directory: Path, *, seed: int = 2024, size_cap: int = 256 * 1024) -> list[Sample]:
+    """Write every sample that needs no Debian tool but the font into ``directory``.
+    ``size_cap`` is the cap the oversize sample is made just over."""
+    directory.mkdir(parents=True, exist_ok=True)
+    samples: list[Sample] = []
+
+    def add(name: str, data: bytes, kind: str, **truth: object) -> None:
+        path = directory / name
+        path.write_bytes(data)
+        samples.append(Sample(name=name, path=path, kind=kind, **truth))  # type: ignore[arg-type]
+
+    one_page = paragraphs(seed, 3)
+    data, pages = pdf_bytes(one_page)
+    add("通知.pdf", data, "pdf", text="\n".join(one_page), pages=pages, content_type=CT_PDF, note="one page")
+    many = paragraphs(seed + 1, 60)
+    multi, pages = pdf_bytes(many)
+    assert pages >= 3, pages
+    add("multi-page.pdf", multi, "pdf", text="\n".join(many), pages=pages, content_type=CT_PDF, note="several pages")
+    docx, docx_text = docx_bytes(seed)
+    add("方案.docx", docx, "docx", text=docx_text, content_type=CT_DOCX, note="headings and a table")
+    xlsx, xlsx_text, sheets = xlsx_bytes(seed)
+    add("预算.xlsx", xlsx, "xlsx", text=xlsx_text, pages=sheets, content_type=CT_XLSX, note="two sheets")
+    ofd_pages = [paragraphs(seed + 2, 3), paragraphs(seed + 3, 2)]
+    add(
+        "公文.ofd",
+        ofd_bytes(ofd_pages, per_character_pages=[1]),
+        "ofd",
+        text="\n\n".join("\n".join(page) for page in ofd_pages),
+        pages=2,
+        content_type="application/ofd",
+        note="page 2 written a TextObject a character",
+    )
+    zip_members = [("附件1.pdf", pdf_bytes(one_page[:1])[0]), ("附件2/名单.xlsx", xlsx), ("说明.txt", "说明".encode())]
+    add(
+        "附件.zip",
+        zip_bytes([_stored(name, content) for name, content in zip_members]),
+        "zip",
+        reason="archive",
+        members=tuple(name for name, _ in zip_members),
+    )
+    gbk = ("通知.txt", "附件/名单.xls")
+    add(
+        "windows.zip",
+        zip_bytes([_stored(name, b"x", encoding="gbk") for name in gbk]),
+        "zip",
+        reason="archive",
+        members=gbk,
+        note="GBK names without the UTF-8 flag",
+    )
+    rar_members = [("通知.txt", "武汉市通知".encode()), ("附件/表格.txt", b"1,2,3")]
+    add("材料.rar", rar5_bytes(rar_members), "rar", reason="archive", members=tuple(n for n, _ in rar_members))
+    scan_text = paragraphs(seed + 4, 2)
+    add("扫描件.pdf", scanned_pdf_bytes(scan_text), "pdf", reason="no_text_layer", pages=1, note="image only")
+    add("照片.png", image_bytes(scan_text, "PNG"), "image", reason="no_text_layer")
+    add("照片.jpg", image_bytes(scan_text, "JPEG"), "image", reason="no_text_layer")
+    add("blank.docx", blank_docx_bytes(), "docx", reason="blank")
+
+    # Hostile files.
+    add("truncated.pdf", multi[: len(multi) * 6 // 10], "pdf", reason="truncated", content_type=CT_PDF)
+    add("truncated.docx", docx[: len(docx) // 2], "docx", reason="truncated", content_type=CT_DOCX)
+    add("encrypted.pdf", pdf_bytes(one_page, encrypt_password="user-pw")[0], "pdf", reason="encrypted")
+    add("encrypted.docx", encrypted_ooxml_bytes(docx, "user-pw"), "docx", reason="encrypted", content_type=CT_DOCX)
+    garbage = random.Random(seed).randbytes(20_000)
+    add(
+        "corrupt.pdf",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + garbage,
+        "pdf",
+        reason="corrupt",
+        note="garbage after a header",
+    )
+    add("error-page.pdf", _html_error_page(), "html", reason="not_a_document", content_type=CT_PDF)
+    add("empty.pdf", b"", "unknown", reason="empty", content_type=CT_PDF)
+    bomb_docx = zip_bytes(
+        [_stored("[Content_Types].xml", b'<?xml version="1.0"?><Types/>'), bomb_member("word/document.xml")]
+    )
+    add("bomb.docx", bomb_docx, "docx", reason="decompression_bomb", note="word/document.xml inflates to 3 GiB")
+    add(
+        "bomb.zip",
+        zip_bytes([bomb_member("data.bin")]),
+        "zip",
+        reason="decompression_bomb",
+        members=("data.bin",),
+        note="a member that inflates to 3 GiB",
+    )
+    padding = size_cap + 1 - len(multi) - 2
+    assert padding > 0, "size_cap must be above the multi-page PDF's size"
+    add("oversize.pdf", multi + b"\n%" + b"0" * padding, "pdf", reason="too_large", note=f"{size_cap + 1} bytes")
+    add("slow.pdf", slow_pdf_bytes(), "pdf", reason="timeout", note="seconds of text extraction in tens of KB")
+    return samples
+
+
+def build_tool_samples(directory: Path, *, seed: int = 2024) -> list[Sample]:
+    """DOC, WPS and XLS made by LibreOffice from this module's DOCX and XLSX, and a 7z made
+    by ``7z``: a minute's work at most, so call it once per test session. Raises
+    :class:`MissingTool` naming the Debian packages when a tool is absent."""
+    missing = [tool for tool in TOOL_PACKAGES if shutil.which(tool) is None]
+    if missing:
+        packages = " ".join(TOOL_PACKAGES[tool] for tool in missing)
+        raise MissingTool(f"{', '.join(missing)} not installed: apt-get install {packages}")
+    directory.mkdir(parents=True, exist_ok=True)
+    work = directory / "sources"
+    work.mkdir(exist_ok=True)
+    doc_source, doc_text = docx_bytes(seed + 10)
+    wps_source, wps_text = docx_bytes(seed + 11)
+    xlsx, xlsx_text, sheets = xlsx_bytes(seed + 12)
+    (work / "公告.docx").write_bytes(doc_source)
+    (work / "wps-source.docx").write_bytes(wps_source)
+    (work / "报表.xlsx").write_bytes(xlsx)
+    _libreoffice([work / "公告.docx", work / "wps-source.docx"], "doc", directory)
+    _libreoffice([work / "报表.xlsx"], "xls", directory)
+    (directory / "wps-source.doc").replace(directory / "文件.wps")
+    seven_members = ["说明.txt", "附件/名单.txt"]
+    for name in seven_members:
+        (work / "7z" / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / "7z" / name).write_text(f"{name} 的内容", encoding="utf-8")
+    _run(["7z", "a", "-bso0", "-bsp0", str(directory / "材料.7z"), *seven_members], cwd=work / "7z")
+    return [
+        Sample("公告.doc", directory / "公告.doc", "doc", text=doc_text, content_type="application/msword"),
+        Sample("文件.wps", directory / "文件.wps", "wps", text=wps_text, note="a Word 97 file under Kingsoft's name"),
+        Sample("报表.xls", directory / "报表.xls", "xls", text=xlsx_text, pages=sheets),
+        Sample("材料.7z", directory / "材料.7z", "7z", reason="archive", members=tuple(seven_members)),
+    ]
+
+
+def _libreoffice(sources: Sequence[Path], target: str, outdir: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        command = ["soffice", f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore"]
+        _run([*command, "--convert-to", target, "--outdir", str(outdir), *map(str, sources)])
+    for source in sources:
+        if not (outdir / f"{source.stem}.{target}").exists():
+            raise RuntimeError(f"LibreOffice made no {source.stem}.{target}")
+
+
+def _run(command: Sequence[str], cwd: Path | None = None) -> None:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stderr.decode(errors='replace')[-500:]}")
+
+
+def pdf_corpus(directory: Path, count: int, *, seed: int = 1) -> list[Sample]:
+    """``count`` PDFs of Chinese text, 1 to about 5 pages each (for benchmarks)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    samples = []
+    for index in range(count):
+        texts = paragraphs(seed * 100_000 + index, rng.randint(4, 70))
+        data, pages = pdf_bytes(texts, font_size=rng.choice((10.5, 12, 14)))
+        path = directory / f"doc-{index:04d}.pdf"
+        path.write_bytes(data)
+        samples.append(Sample(path.name, path, "pdf", text="\n".join(texts), pages=pages))
+    return samples
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m tests.mirror.documents DIR [--with-tools]``: write the corpus and its truth."""
+    if not argv:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    directory = Path(argv[0])
+    samples = build_corpus(directory)
+    if "--with-tools" in argv:
+        samples += build_tool_samples(directory / "tools")
+    truth = [{**asdict(sample), "path": os.fspath(sample.path)} for sample in samples]
+    (directory / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"{len(samples)} samples in {directory}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
