@@ -11,27 +11,27 @@ from govnews import __version__
 BOT_NAME = "govnews"
 # INFO, not Scrapy's DEBUG: a line per request is noise to an operator (-L DEBUG brings it back).
 LOG_LEVEL = "INFO"
-SPIDER_MODULES = ["govnews.spiders"]
-NEWSPIDER_MODULE = "govnews.spiders"
+SPIDER_MODULES = ["govnews.crawl.spiders"]
+NEWSPIDER_MODULE = "govnews.crawl.spiders"
 # Our `crawl` validates spider arguments before the reactor starts.
-COMMANDS_MODULE = "govnews.commands"
+COMMANDS_MODULE = "govnews.ops.commands"
 ADDONS: dict[str, int] = {}
 
 # -- Politeness --------------------------------------------------------------
 # An honest User-Agent naming the project, so the site's operators know who calls.
-# Deployments should add a contact: -s USER_AGENT="govnews/0.1.0 (+mailto:you@example.org)".
+# Deployments should add a contact: -s USER_AGENT="govnews/0.2.0 (+mailto:you@example.org)".
 USER_AGENT = f"govnews/{__version__} (research crawler of public government news; Scrapy)"
 ROBOTSTXT_OBEY = True
 # One request at a time per host, a delay between them, and AutoThrottle to back off
 # when the site slows down.
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1
-# The delay is also a floor between two requests to a host as they leave (govnews.politeness):
+# The delay is also a floor between two requests to a host as they leave (govnews.crawl.politeness):
 # Scrapy's own spacing is drawn between 0.5 and 1.5 times the delay, and taken before the
 # request goes out.
 DOWNLOAD_HANDLERS = {
-    "http": "govnews.politeness.SpacedHTTPDownloadHandler",
-    "https": "govnews.politeness.SpacedHTTPDownloadHandler",
+    "http": "govnews.crawl.politeness.SpacedHTTPDownloadHandler",
+    "https": "govnews.crawl.politeness.SpacedHTTPDownloadHandler",
 }
 # Every host of the family is one TRS instance (Site.backend): on top of each host's floor,
 # the requests to all hosts of a backend together leave DOWNLOAD_DELAY / this apart, in one
@@ -55,14 +55,12 @@ REDIRECT_MAX_TIMES = 5
 # -- Hostile web -----------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # First: a run whose lease on its site ended (a paused worker) makes no request at all.
-    "govnews.middlewares.fence.LeaseFenceMiddleware": 40,
+    "govnews.crawl.fence.LeaseFenceMiddleware": 40,
     # Before robots.txt (100): a host outside the crawl is refused before anything is
     # asked of it, redirects included.
-    "govnews.middlewares.allowed_hosts.AllowedHostsMiddleware": 50,
+    "govnews.crawl.allowed_hosts.AllowedHostsMiddleware": 50,
     # Close to the download (after retries, 550): every blocked answer is seen and counted.
-    "govnews.middlewares.blocked.BackOffWhenBlockedMiddleware": 560,
-    # Next to the download (after retries): every non-200 answer is counted, recovered or not.
-    "govnews.middlewares.status_counter.CountResponseStatusMiddleware": 590,
+    "govnews.crawl.blocked.BackOffWhenBlockedMiddleware": 560,
 }
 # Answers that mean "blocked" (412: JavaScript cookie challenge of sister Hubei sites;
 # 429: too many requests): counted, backed off from, never retried.
@@ -98,24 +96,26 @@ ITEM_PIPELINES = {
 # -- Feeds -----------------------------------------------------------------------
 # One UTF-8 JSONL file per run (Chinese unescaped) under GOVNEWS_OUTPUT_DIR, named
 # <spider>-<start time>-<job>.jsonl; `-o`/`-O` on the command line replace this as in
-# any Scrapy project. See govnews/feeds.py.
+# any Scrapy project. See govnews/feeds/storage.py.
 FEED_EXPORT_ENCODING = "utf-8"
 # A run that exports nothing leaves no feed file (its line in runs.jsonl is its record).
 FEED_STORE_EMPTY = False
 # CSV for Excel and WPS: UTF-8 with a BOM, paragraphs one cell with newlines, nested fields
-# as JSON (govnews/exporters.py).
-FEED_EXPORTERS = {"csv": "govnews.exporters.SpreadsheetCsvItemExporter"}
-FEEDS = {
+# as JSON (govnews/feeds/exporters.py).
+FEED_EXPORTERS = {"csv": "govnews.feeds.exporters.SpreadsheetCsvItemExporter"}
+# The project's feed, used where no feed is asked for (-o/-O, or FEEDS in the settings):
+# the spiders add it in update_settings, so -o replaces it as in any Scrapy project.
+GOVNEWS_DEFAULT_FEEDS = {
     "%(output_dir)s/%(name)s/%(name)s-%(time)s-%(job)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
-FEED_URI_PARAMS = "govnews.feeds.uri_params"
+FEED_URI_PARAMS = "govnews.feeds.storage.uri_params"
 # Absolute directory for feeds; empty means output/ of the checkout the package runs from,
 # else the user's data directory (e.g. an egg under scrapyd); never the working directory.
 GOVNEWS_OUTPUT_DIR = ""
 # Whole lines only, each in one write: a killed run leaves no half-buffered items.
 FEED_STORAGES = {
-    "": "govnews.feeds.LineAtomicFileFeedStorage",
-    "file": "govnews.feeds.LineAtomicFileFeedStorage",
+    "": "govnews.feeds.storage.LineAtomicFileFeedStorage",
+    "file": "govnews.feeds.storage.LineAtomicFileFeedStorage",
 }
 
 # -- Throughput ---------------------------------------------------------------------
@@ -144,27 +144,27 @@ GOVNEWS_FAMILY_WAIT_FOR_LEASES = ""
 # says so: ERROR lines, verdict "failed" in <feed>.summary.json and the stats, exit code 1.
 EXTENSIONS = {
     # A process resumed past its lease's deadline sends nothing it had buffered (SIGCONT).
-    "govnews.middlewares.fence.LeaseFence": 50,
+    "govnews.crawl.fence.LeaseFence": 50,
     # Log lines counted per site (log_count/*), not per process: in a family run each site's
-    # ERROR check sees its own lines only (govnews/health/logcount.py replaces Scrapy's LogCount).
+    # ERROR check sees its own lines only (govnews/ops/health/logcount.py replaces Scrapy's LogCount).
     "scrapy.extensions.logcount.LogCount": None,
-    "govnews.health.logcount.SiteLogCount": 0,
+    "govnews.ops.health.logcount.SiteLogCount": 0,
     # Counts exported (and validation-dropped) items and their fields per column.
-    "govnews.health.coverage.ColumnCoverage": 100,
+    "govnews.ops.health.coverage.ColumnCoverage": 100,
     # Runs the monitor suite at spider close; after CoreStats (0), so finish_reason is set.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     # Writes <feed>.summary.json and the closing log block once every feed is stored.
-    "govnews.health.summary.HealthSummary": 600,
+    "govnews.ops.health.summary.HealthSummary": 600,
     # Live lines per column on a terminal, a progress log line a minute elsewhere.
-    "govnews.progress.CrawlProgress": 700,
+    "govnews.ops.progress.CrawlProgress": 700,
 }
 # auto: bars on a terminal, else a log line every GOVNEWS_PROGRESS_INTERVAL seconds.
 GOVNEWS_PROGRESS = "auto"
 GOVNEWS_PROGRESS_INTERVAL = 60
 SPIDERMON_ENABLED = True
 # One monitor per check; its action records the verdict in the stats.
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["govnews.health.monitors.HealthMonitorSuite"]
-# Run-wide checks are spidermon's built-in monitors (govnews/health/monitors.py).
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["govnews.ops.health.monitors.HealthMonitorSuite"]
+# Run-wide checks are spidermon's built-in monitors (govnews/ops/health/monitors.py).
 # The run must finish: a cap (closespider_*), a lost store lock or a crash fails it.
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
 # Any ERROR line (a list page that failed, a feed that could not be stored) fails the run;

@@ -3,11 +3,13 @@
 >>> collapse_whitespace("\u3000\u3000武汉\xa0 要闻 \\n")
 '武汉 要闻'
 
-The cleaning the pipelines apply, in one call:
+The cleaning the pipelines apply, in two calls:
 
 >>> lines = ["标题", "正文,第一段。", "正文，第一段。", "一周热门", "- {{index+1}}{{item.title}}"]
->>> clean_paragraphs(lines, title="标题")
-(['正文,第一段。'], {'duplicate_paragraphs': 2, 'template_placeholders': 2})
+>>> stripped, placeholders = clean_template_paragraphs(lines)
+>>> kept, duplicates, digest = dedupe_article(stripped, title="标题")
+>>> kept, duplicates, placeholders
+(['正文,第一段。'], 2, 2)
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ from collections.abc import Iterable, Mapping
 
 __all__ = [
     "INVISIBLE_CHARACTERS",
-    "clean_paragraphs",
+    "article_content_hash",
     "clean_template_paragraphs",
     "collapse_whitespace",
-    "content_hash",
-    "dedupe_paragraphs",
+    "dedupe_article",
     "has_control_characters",
     "is_residue_only",
     "normalize_for_comparison",
@@ -274,20 +275,6 @@ def clean_template_paragraphs(paragraphs: Iterable[str]) -> tuple[list[str], int
     return kept, removed
 
 
-def dedupe_paragraphs(paragraphs: Iterable[str], also_seen: Iterable[str] = ()) -> tuple[list[str], int]:
-    """Drop each paragraph equal (see :func:`normalize_for_comparison`) to an earlier
-    one or to one of ``also_seen`` (e.g. the title); return the paragraphs kept, in
-    order, and how many went. No state outlives the call.
-
-    >>> dedupe_paragraphs(["一、总体要求", "一、 总体要求", "二，保障", "二,保障", "一、总体要求"])
-    (['一、总体要求', '二，保障'], 3)
-    >>> dedupe_paragraphs(["会议召开", "正文"], also_seen=["会议召开"])
-    (['正文'], 1)
-    """
-    kept, _keys, dropped = _dedupe(paragraphs, also_seen)
-    return kept, dropped
-
-
 def _dedupe(
     paragraphs: Iterable[str], also_seen: Iterable[str], normalized: bool = False
 ) -> tuple[list[str], list[str], int]:
@@ -313,39 +300,6 @@ def _hash_keys(keys: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
 
 
-def content_hash(paragraphs: Iterable[str]) -> str:
-    """SHA-256 (hex) of the paragraphs in their comparison form, one a line: the same
-    text under any width, spacing or entity spelling hashes the same.
-
-    >>> content_hash(["会议召开，", "正文"]) == content_hash(["会议召开,", "正 文"])
-    True
-    >>> len(content_hash([]))
-    64
-    """
-    return _hash_keys(map(normalize_for_comparison, paragraphs))
-
-
-def dedupe_paragraphs_and_hash(paragraphs: Iterable[str], also_seen: Iterable[str] = ()) -> tuple[list[str], int, str]:
-    """:func:`dedupe_paragraphs` and :func:`content_hash` of what it keeps, in one pass.
-
-    >>> kept, dropped, digest = dedupe_paragraphs_and_hash(["甲", "甲", "乙"])
-    >>> kept, dropped, digest == content_hash(["甲", "乙"])
-    (['甲', '乙'], 1, True)
-    """
-    kept, keys, dropped = _dedupe(paragraphs, also_seen)
-    return kept, dropped, _hash_keys(keys)
-
-
-def clean_paragraphs(paragraphs: Iterable[str], title: str = "") -> tuple[list[str], dict[str, int]]:
-    """Template residue out, then duplicates (of each other and of ``title``) out:
-    what the cleaning pipelines do to an article's body. Returns the paragraphs and
-    the counts the item carries as ``cleaning``.
-    """
-    stripped, placeholders = clean_template_paragraphs(paragraphs)
-    kept, duplicates = dedupe_paragraphs(stripped, also_seen=(title,))
-    return kept, {"duplicate_paragraphs": duplicates, "template_placeholders": placeholders}
-
-
 def _file_name(url: object) -> str:
     return str(url or "").split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
@@ -356,8 +310,9 @@ def dedupe_article(
     attachments: Iterable[Mapping[str, object]] = (),
     images: Iterable[Mapping[str, object]] = (),
 ) -> tuple[list[str], int, str]:
-    """:func:`dedupe_paragraphs` (``title`` seen already) and :func:`article_content_hash`
-    of what it keeps, each paragraph brought to its comparison form once.
+    """Drop each paragraph equal (see :func:`normalize_for_comparison`) to an earlier one or to
+    ``title``; return the paragraphs kept, how many went, and :func:`article_content_hash` of
+    what is kept, each paragraph brought to its comparison form once. No state outlives the call.
 
     >>> kept, dropped, digest = dedupe_article(["通知", "甲", "甲，", "甲,"], "通知")
     >>> kept, dropped, digest == article_content_hash("通知", ["甲", "甲，"])

@@ -12,7 +12,7 @@ its own so that neither ``make`` nor a Ctrl-C in the terminal ends it:
 * the mirror of www.wuhan.gov.cn (``python -m tests.mirror.server``) on a free loopback port.
 
 It then deploys the egg with ``scrapyd-deploy`` and schedules one run of ``wuhan`` on the
-mirror with ``python -m govnews.schedule --wait``, exactly the two commands
+mirror with ``python -m govnews.ops.schedule --wait``, exactly the two commands
 docs/deploy.md gives for production, and prints the feed, the verdict and how to stop.
 Runs are incremental, as scheduled runs are: a second ``run`` on the same mirror finds
 nothing new and exports nothing.
@@ -32,7 +32,7 @@ the checkout, which git ignores)::
 
 ``stop`` cancels scrapyd's jobs, stops scrapyd and the mirror, and leaves the folder as it is.
 
-Exit status of ``run``: that of ``python -m govnews.schedule --wait`` (0 passed, 5 the run
+Exit status of ``run``: that of ``python -m govnews.ops.schedule --wait`` (0 passed, 5 the run
 did not pass, …), else 1 when scrapyd, the mirror or the deploy could not be brought up.
 """
 
@@ -53,10 +53,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
-from urllib.parse import urlencode
-from urllib.request import Request, urlopen
+from urllib.request import urlopen
 
-from govnews.schedule import ScheduleError, ScrapydClient, judge_job
+from govnews.ops.schedule import ScheduleError, Scrapyd, judge_job
 from tests.scrapyd_harness import clean_environ, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -330,7 +329,7 @@ class Local:
         )
 
     def client_env(self, url: str) -> dict[str, str]:
-        """For ``scrapyd-deploy`` and ``govnews.schedule``: the target, no credentials, a HOME of
+        """For ``scrapyd-deploy`` and ``govnews.ops.schedule``: the target, no credentials, a HOME of
         the folder's (no ~/.netrc), and the egg's build files in the folder."""
         return clean_environ(
             self.home,
@@ -437,13 +436,13 @@ def deploy(local: Local, url: str) -> None:
 
 
 def schedule_and_wait(local: Local, url: str, mirror_url: str) -> tuple[int, str | None, str]:
-    """``python -m govnews.schedule --wait``: its exit status, the job and its verdict line."""
+    """``python -m govnews.ops.schedule --wait``: its exit status, the job and its verdict line."""
     settings = {
         **MIRROR_SETTINGS,
         "GOVNEWS_OUTPUT_DIR": str(local.feeds),
         "GOVNEWS_STATE_DIR": str(local.state),
     }
-    cmd = [sys.executable, "-m", "govnews.schedule", "--wait", "-a", f"base_url={mirror_url}"]
+    cmd = [sys.executable, "-m", "govnews.ops.schedule", "--wait", "-a", f"base_url={mirror_url}"]
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     say(shown(cmd, {"SCRAPYD_URL": url}))
@@ -463,7 +462,7 @@ def schedule_and_wait(local: Local, url: str, mirror_url: str) -> tuple[int, str
     # A run left active by an interrupted deploy-local: report that one.
     job = active.group(1)
     say(f"waiting for job {job} instead")
-    result = judge_job(ScrapydClient(url), PROJECT, SPIDER, job)
+    result = judge_job(Scrapyd(url), PROJECT, SPIDER, job)
     say(result.line)
     return result.exit_code, job, result.line
 
@@ -527,15 +526,14 @@ def stop_scrapyd(local: Local) -> int | None:
         return None
     if port is not None:
         url = f"http://127.0.0.1:{port}/"
-        client = ScrapydClient(url, timeout=5)
+        client = Scrapyd(url, timeout=5)
         try:
-            jobs = client.list_jobs(PROJECT)
+            jobs = client.jobs(PROJECT)
             for entry in [*jobs.get("pending", []), *jobs.get("running", [])]:
-                body = urlencode({"project": PROJECT, "job": str(entry["id"])}).encode()
-                with urlopen(Request(url + "cancel.json", data=body), timeout=5):
-                    say(f"cancelled job {entry['id']}")
+                client.cancel(PROJECT, str(entry["id"]))
+                say(f"cancelled job {entry['id']}")
             deadline = time.monotonic() + STOP_TIMEOUT / 2
-            while client.list_jobs(PROJECT).get("running") and time.monotonic() < deadline:
+            while client.jobs(PROJECT).get("running") and time.monotonic() < deadline:
                 time.sleep(0.2)
         except ScheduleError as error:
             # No project deployed yet ("project 'govnews' not found"), or scrapyd not answering.

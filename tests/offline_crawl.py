@@ -35,9 +35,9 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from govnews.crawl.spiders.wuhan import WuhanSpider
 from govnews.items import Article
 from govnews.settings import ITEM_PIPELINES
-from govnews.spiders.wuhan import WuhanSpider
 from tests.mirror.site import MirrorSite
 
 BASE_URL = "http://127.0.0.1:8000"  # never requested: the site renders each response

@@ -2,7 +2,7 @@
 ``scrapyd.conf``, directories, working directory and HOME, all under one temporary directory.
 
 Nothing here reads or writes the user's scrapyd or scrapy configuration: every subprocess
-(scrapyd, ``scrapyd-deploy``, ``python -m govnews.schedule``) gets a HOME inside the
+(scrapyd, ``scrapyd-deploy``, ``python -m govnews.ops.schedule``) gets a HOME inside the
 temporary directory, and ``SCRAPYD_*`` variables of the calling environment are dropped::
 
     with start_scrapyd(tmp_path) as scrapyd:
@@ -134,7 +134,7 @@ class Scrapyd:
     # -- The client side -------------------------------------------------------------
 
     def client_env(self, *, credentials: bool = True) -> dict[str, str]:
-        """Environment for ``scrapyd-deploy`` and ``govnews.schedule``: the target and, by
+        """Environment for ``scrapyd-deploy`` and ``govnews.ops.schedule``: the target and, by
         default, the credentials in ``SCRAPYD_*``; HOME is a temporary one (no ~/.netrc)."""
         extra = {"SCRAPYD_URL": self.url}
         if credentials and self.username is not None:
@@ -201,8 +201,8 @@ class Scrapyd:
         options: Sequence[str] = (),
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[str]:
-        """``python -m govnews.schedule [options] -a k=v … -s K=V …`` as a subprocess."""
-        cmd = [sys.executable, "-m", "govnews.schedule", "--project", PROJECT, "--spider", spider, *options]
+        """``python -m govnews.ops.schedule [options] -a k=v … -s K=V …`` as a subprocess."""
+        cmd = [sys.executable, "-m", "govnews.ops.schedule", "--project", PROJECT, "--spider", spider, *options]
         for key, value in (args or {}).items():
             cmd += ["-a", f"{key}={value}"]
         for key, value in (settings or {}).items():

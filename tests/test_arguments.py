@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from govnews.spiders.arguments import ArgumentError, CrawlArguments
+from govnews.crawl.arguments import ArgumentError, CrawlArguments
 from tests.conftest import FAST_SETTINGS, crawl_command, run_command
 from tests.mirror.server import MirrorServer
 

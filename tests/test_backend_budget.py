@@ -1,4 +1,4 @@
-"""The politeness budget of a backend (govnews/politeness.py): the hosts of one publishing
+"""The politeness budget of a backend (govnews/crawl/politeness.py): the hosts of one publishing
 instance, together, are asked no faster than ``GOVNEWS_BACKEND_BUDGET`` times one host's
 rate, on top of each host's floor; in one process, and across workers through Redis.
 
@@ -28,7 +28,7 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govnews.politeness import LocalTimes, SharedTimes, backend_key, host_key
+from govnews.crawl.politeness import LocalTimes, SharedTimes, backend_key, host_key
 from govnews.sites.family import SITES_BY_KEY
 from tests.conftest import ROOT, crawl_command, family_crawl_command, run_command
 from tests.mirror.family import SITES, FamilyMirror

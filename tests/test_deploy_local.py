@@ -1,6 +1,6 @@
 """``make deploy-local`` end to end: a real scrapyd started in the background, the real egg
 deployed by ``scrapyd-deploy``, one run on the mirror waited for with
-``python -m govnews.schedule --wait``; then a second ``make deploy-local`` that reuses both
+``python -m govnews.ops.schedule --wait``; then a second ``make deploy-local`` that reuses both
 servers, and ``make deploy-local-stop``, after which none of the processes is left.
 
 The folder is ``DEPLOY_LOCAL_DIR`` in the test's temporary directory and scrapyd takes a

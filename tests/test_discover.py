@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from lxml import etree
 
+from govnews.crawl.arguments import ArgumentError, CrawlArguments, DiscoverArguments
 from govnews.discover.links import is_more_text, page_links
 from govnews.discover.pages import choose_name, read_page
 from govnews.discover.report import DiscoveryReport, render_text
@@ -25,7 +26,6 @@ from govnews.extract.article import parse_article_page
 from govnews.extract.html import parse_html
 from govnews.sites import family
 from govnews.sites.site import Column, Site, title_suffix_re
-from govnews.spiders.arguments import ArgumentError, CrawlArguments, DiscoverArguments
 from tests.mirror.family import FamilyModel
 from tests.mirror.navigation import WWW_NAV_COLUMNS
 from tests.mirror.other_sites import HostileSite, PlainSite
@@ -326,7 +326,7 @@ def evaluate_row(text: str) -> Site:
 
 def test_the_entry_for_a_new_host_is_a_row_of_its_own(www: MirrorSite) -> None:
     walk, _ = simulate(served(www), Limits(budget=150, depth=4))
-    identity = site_identity("http://www.hanyang.gov.cn", family.site_named("wuhan"), family.SITES)
+    identity = site_identity("http://www.hanyang.gov.cn", family.SITES_BY_KEY["wuhan"], family.SITES)
     report = dataclasses.replace(
         walk.report(table_columns(identity), site_label=identity.label()), base_url="http://www.hanyang.gov.cn"
     )
@@ -340,11 +340,11 @@ def test_the_entry_for_a_new_host_is_a_row_of_its_own(www: MirrorSite) -> None:
 
 def test_the_entry_for_a_row_keeps_what_the_row_confirmed(www: MirrorSite) -> None:
     walk, _ = simulate(served(www), Limits(budget=150, depth=4))
-    identity = site_identity(BASE, family.site_named("wuhan"), family.SITES)
+    identity = site_identity(BASE, family.SITES_BY_KEY["wuhan"], family.SITES)
     report = walk.report(table_columns(identity), site_label=identity.label())
     text = render_site_row(report, identity, table_file="govnews/sites/family.py", discovered_on="x")
     site = evaluate_row(text)
-    row = family.site_named("wuhan")
+    row = family.SITES_BY_KEY["wuhan"]
     assert (site.key, site.host, site.aliases, site.default_sections) == (
         row.key,
         row.host,

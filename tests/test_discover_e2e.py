@@ -107,7 +107,7 @@ def test_discovery_maps_the_family_sites(family: FamilyMirror, key: str, tmp_pat
     requested = [path for _, path in server.access_log]
     assert len(requested) <= BUDGET
     assert not [p for p in requested if "?" in p]  # tjj's release calendar is never walked
-    known = {c.path for c in govnews.sites.family.site_named(key).columns}
+    known = {c.path for c in govnews.sites.family.SITES_BY_KEY[key].columns}
     assert {c["path"] for c in columns if c["in_table"]} == known
 
 

@@ -246,11 +246,12 @@ def test_a_worker_killed_mid_site_loses_nothing_and_doubles_nothing(redis_url: s
 def test_govnews_state_lists_and_resets_the_redis_stores(
     family_mirror: FamilyMirror, redis_url: str, tmp_path: Path
 ) -> None:
-    from govnews.state_redis import acquire_redis_lock  # noqa: PLC0415 - redis tests only
+    from govnews.store.redis import acquire_redis_lock  # noqa: PLC0415 - redis tests only
 
     wait_all(start_workers(family_mirror, tmp_path, redis_url, ["w"], at_once=0), tmp_path)
     env = {**os.environ, "REDIS_URL": redis_url}
-    state = [sys.executable, "-m", "scrapy", "govnews-state"]
+    # The reset writes its line to the run history: under this test's output, not the checkout's.
+    state = [sys.executable, "-m", "scrapy", "govnews-state", "-s", f"GOVNEWS_OUTPUT_DIR={tmp_path / 'output'}"]
     listing = run_command(state, env=env)
     assert listing.returncode == 0, listing.stderr
     per_site = Counter(key for key, _ in family_mirror.model.expected_articles())

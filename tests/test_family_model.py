@@ -1,6 +1,6 @@
 """The family's sharing rule as invariants, searched by hypothesis over schedules of workers.
 
-``govnews.family.FamilyCrawl`` decides which sites a worker crawls, with real leases and
+``govnews.family.crawl.FamilyCrawl`` decides which sites a worker crawls, with real leases and
 round marks in a real redis-server. The only stand-in is the crawler process: a site's
 crawl is a handle the test ends when the schedule says so (a real crawl takes seconds;
 ``tests/test_family.py`` runs real ones). Each simulated worker has a Redis URL of its own
@@ -35,10 +35,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from scrapy.settings import Settings
 
-from govnews.family import FamilyArguments, FamilyCrawl
-from govnews.pipelines.incremental_state import site_key
-from govnews.sites.family import SITES
-from govnews.state_redis import _HELD, site_prefix
+from govnews.crawl.arguments import FamilyArguments
+from govnews.family.crawl import FamilyCrawl
+from govnews.sites.family import SITES, site_key
+from govnews.store.redis import _HELD, site_prefix
 from tests.redis_server import RedisServer
 
 SITE_KEYS = tuple(site.key for site in SITES[1:5])

@@ -21,11 +21,11 @@ from scrapy.utils.test import get_crawler
 from spidermon import MonitorRunner
 
 from govnews import settings as project_settings
-from govnews.health import checks
-from govnews.health.checks import Check, RunShape, Thresholds, column_counters
-from govnews.health.coverage import ColumnCoverage
-from govnews.health.monitors import HealthMonitorSuite
-from govnews.health.summary import (
+from govnews.ops.health import checks
+from govnews.ops.health.checks import Check, RunShape, Thresholds, column_counters
+from govnews.ops.health.coverage import ColumnCoverage
+from govnews.ops.health.monitors import HealthMonitorSuite
+from govnews.ops.health.summary import (
     HealthReport,
     HealthSummary,
     build_summary,

@@ -34,7 +34,7 @@ SETTINGS = {
 EXPECTED: dict[str, tuple[str, str]] = {
     "http_404": ("govnews/article/failed/http_404", "skipped: http_404"),
     "http_410": ("govnews/article/failed/http_410", "skipped: http_410"),
-    "burst_503_recovers": ("govnews/http/503", "Retrying"),
+    "burst_503_recovers": ("downloader/response_status_count/503", "Retrying"),
     "burst_502_persists": ("govnews/article/failed/http_502", "skipped: http_502"),
     "slow": ("govnews/article/failed/DownloadTimeoutError", "skipped: DownloadTimeoutError"),
     "reset_mid_body": ("govnews/article/failed/ResponseDataLossError", "skipped: ResponseDataLossError"),
@@ -80,7 +80,7 @@ def crawl(site: MirrorSite, server: MirrorServer, tmp_path_factory: pytest.TempP
     lines = result.log.splitlines()
     # The only tracebacks are spidermon's reports of the failed monitor, not crashes.
     crashes = [after for line, after in itertools.pairwise(lines) if "Traceback" in line]
-    crashes = [after for after in crashes if "govnews/health/monitors.py" not in after]
+    crashes = [after for after in crashes if "govnews/ops/health/monitors.py" not in after]
     assert crashes == []
     summary = json.loads(out.with_name(out.name + ".summary.json").read_text(encoding="utf-8"))
     failed = [check["message"] for check in summary["checks"] if not check["passed"]]

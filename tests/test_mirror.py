@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 from parsel import Selector
 
-from govnews.text import clean_paragraphs, normalize_for_comparison, strip_template_residue
+from govnews.text import clean_template_paragraphs, dedupe_article, normalize_for_comparison, strip_template_residue
 from tests.conftest import run_command
 from tests.mirror import phrases
 from tests.mirror.article import GOV_META_NAMES
@@ -132,6 +132,13 @@ REQUIRED_FORMS = {
     "noise:title_as_first_paragraph",
     "noise:invisible_characters",
 }
+
+
+def cleaned(paragraphs: list[str], title: str) -> list[str]:
+    """What the cleaning pipelines leave of a body: template residue out, then duplicates
+    (of each other and of the title) out (``text.clean_template_paragraphs``, ``text.dedupe_article``)."""
+    stripped, _ = clean_template_paragraphs(paragraphs)
+    return dedupe_article(stripped, title)[0]
 
 
 @pytest.fixture(scope="module")
@@ -697,7 +704,7 @@ def test_template_residue_is_on_the_page_and_not_in_the_truth(site: MirrorSite) 
         assert strip_template_residue(in_prose[0]) == ("市民可通过平台查询办理进度。", 1)
         assert "市民可通过平台查询办理进度。" in truth["paragraphs"]
         assert not [p for p in truth["paragraphs"] if any(t in p for t in _TEMPLATE_TOKENS)]
-        assert clean_paragraphs(_page_paragraphs(site, path), truth["title"])[0] == truth["paragraphs"]
+        assert cleaned(_page_paragraphs(site, path), truth["title"]) == truth["paragraphs"]
 
 
 def test_bare_residue_writes_the_placeholder_into_the_paragraph_text(site: MirrorSite) -> None:
@@ -724,7 +731,7 @@ def test_second_printing_differs_only_in_what_comparison_ignores(site: MirrorSit
             assert normalize_for_comparison(copy) in first  # the same text, compared
             assert copy not in truth["paragraphs"]  # ... but not the same string
         assert page[: len(truth["paragraphs"])] == truth["paragraphs"]
-        assert clean_paragraphs(page, truth["title"])[0] == truth["paragraphs"]
+        assert cleaned(page, truth["title"]) == truth["paragraphs"]
     for spelling in ("&#65292;", "\u200b", "&nbsp;", ",", "(", ":"):
         assert spelling in raw_html, spelling
 
@@ -738,7 +745,7 @@ def test_title_printed_again_above_the_body(site: MirrorSite) -> None:
         page = _page_paragraphs(site, path)
         assert normalize_for_comparison(page[0]) == normalize_for_comparison(truth["title"])
         assert page[1:] == truth["paragraphs"][: len(page) - 1]
-        assert clean_paragraphs(page, truth["title"])[0] == truth["paragraphs"]
+        assert cleaned(page, truth["title"]) == truth["paragraphs"]
 
 
 def test_invisible_characters_are_on_the_page_and_not_in_the_truth(site: MirrorSite) -> None:

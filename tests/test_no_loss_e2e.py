@@ -166,7 +166,7 @@ def test_a_run_killed_mid_line_then_a_run_from_another_directory_lose_nothing(tm
 
 
 def test_default_directories_do_not_follow_the_working_directory(tmp_path: Path) -> None:
-    code = "from govnews.paths import default_output_dir as o, default_state_dir as s; print(o(), s())"
+    code = "from govnews.store.paths import default_output_dir as o, default_state_dir as s; print(o(), s())"
     here = run_command([sys.executable, "-c", code], cwd=ROOT)
     there = run_command([sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert here.returncode == there.returncode == 0, here.stderr + there.stderr

@@ -56,9 +56,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-import govnews.spiders.wuhan as wuhan_spider_module
-from govnews.incremental import ColumnWalk, Step
-from govnews.state_redis import RedisLock, site_prefix
+import govnews.crawl.spiders.wuhan as wuhan_spider_module
+from govnews.store.redis import RedisLock, site_prefix
+from govnews.store.walk import ColumnWalk, Step
 from tests.mirror.site import MirrorSite
 from tests.redis_server import RedisServer
 from tests.stepped_crawl import SteppedCrawl

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import redis
 
-from govnews.pipelines.incremental_state import site_key
-from govnews.state_redis import RedisStateStore, acquire_redis_lock, site_prefix
+from govnews.sites.family import site_key
+from govnews.store.redis import RedisStateStore, acquire_redis_lock, site_prefix
 from tests.conftest import ROOT, run_command
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite

@@ -37,7 +37,7 @@ def crashes(log: str) -> list[str]:
     """The first frame of every traceback that is not a health check reporting its failure."""
     lines = log.splitlines()
     frames = [after for line, after in itertools.pairwise(lines) if "Traceback" in line]
-    return [f for f in frames if "govnews/health/monitors.py" not in f and "spidermon/" not in f]
+    return [f for f in frames if "govnews/ops/health/monitors.py" not in f and "spidermon/" not in f]
 
 
 def one_error_line(stderr: str) -> str:

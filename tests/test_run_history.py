@@ -131,7 +131,7 @@ def test_progress_is_logged_where_there_is_no_terminal(tmp_path: Path) -> None:
         )
         result = run_command(cmd)
         assert result.returncode == 0
-        lines = [line for line in result.stderr.splitlines() if "[govnews.progress] INFO: progress: " in line]
+        lines = [line for line in result.stderr.splitlines() if "[govnews.ops.progress] INFO: progress: " in line]
         assert lines, "a progress line each interval"
         assert "/sy/whyw/ " in lines[-1] and " list pages, " in lines[-1] and "articles/min" in lines[-1]
 

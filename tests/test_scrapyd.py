@@ -1,5 +1,5 @@
 """End to end under a real scrapyd: ``scrapyd-deploy`` builds and uploads the project's egg,
-``python -m govnews.schedule`` schedules ``wuhan`` against the mirror, and the feed lands in
+``python -m govnews.ops.schedule`` schedules ``wuhan`` against the mirror, and the feed lands in
 the directory given by ``GOVNEWS_OUTPUT_DIR``; with ``--wait`` it waits for the run and
 exits with its verdict. One scrapyd without and one with basic authentication, each shared
 by the tests of its group (see tests/scrapyd_harness.py).
@@ -197,7 +197,7 @@ def test_schedule_command_reports_scrapyd_errors(scrapyd: Scrapyd) -> None:
 def test_schedule_command_fails_clearly_when_scrapyd_is_unreachable(tmp_path: Path) -> None:
     env = clean_environ(tmp_path, {"SCRAPYD_URL": f"http://127.0.0.1:{free_port()}/"})
     proc = subprocess.run(
-        [sys.executable, "-m", "govnews.schedule", "-a", "base_url=http://127.0.0.1:9"],
+        [sys.executable, "-m", "govnews.ops.schedule", "-a", "base_url=http://127.0.0.1:9"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -218,7 +218,7 @@ _SCHEDULED_RE = re.compile(rf"^scheduled: {PROJECT}/{SPIDER} job (\S+) on ")
 def schedule_and_wait(
     scrapyd: Scrapyd, args: dict[str, str], settings: dict[str, str], *options: str
 ) -> tuple[subprocess.CompletedProcess[str], str, str]:
-    """``python -m govnews.schedule --wait …``: the finished command, the job and its verdict line."""
+    """``python -m govnews.ops.schedule --wait …``: the finished command, the job and its verdict line."""
     proc = scrapyd.run_schedule_command(
         args=args, settings=settings, options=["--wait", *options], timeout=WAIT_TIMEOUT
     )
@@ -279,7 +279,7 @@ def test_wait_reports_a_cancelled_run_as_stopped_and_exits_0(
     scrapyd: Scrapyd, mirror: MirrorServer, tmp_path: Path
 ) -> None:
     slow = run_settings(tmp_path, DOWNLOAD_DELAY="1", CONCURRENT_REQUESTS_PER_DOMAIN="1")
-    cmd = [sys.executable, "-m", "govnews.schedule", "--wait", "-a", f"base_url={mirror.base_url}"]
+    cmd = [sys.executable, "-m", "govnews.ops.schedule", "--wait", "-a", f"base_url={mirror.base_url}"]
     cmd += [arg for key, value in slow.items() for arg in ("-s", f"{key}={value}")]
     with subprocess.Popen(
         cmd, cwd=PROJECT_ROOT, env=scrapyd.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -323,7 +323,7 @@ def test_wait_timeout_exits_6_and_leaves_the_job_running(
 
 def test_wait_timeout_without_wait_is_a_usage_error(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "govnews.schedule", "--wait-timeout", "5"],
+        [sys.executable, "-m", "govnews.ops.schedule", "--wait-timeout", "5"],
         cwd=PROJECT_ROOT,
         env=clean_environ(tmp_path, {"SCRAPYD_URL": f"http://127.0.0.1:{free_port()}/"}),
         capture_output=True,

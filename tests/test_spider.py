@@ -8,9 +8,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from govnews.crawl.spiders.wuhan import ListPageRef, WuhanSpider
 from govnews.extract.listing import ListRow
 from govnews.items import Article
-from govnews.spiders.wuhan import ListPageRef, WuhanSpider
 
 BASE = "https://www.wuhan.gov.cn"
 

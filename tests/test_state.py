@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from govnews.pipelines.incremental_state import site_key
-from govnews.state import (
+from govnews.sites.family import site_key
+from govnews.store import (
     DeadLink,
     Record,
     StateStore,
@@ -166,7 +166,7 @@ def test_a_second_holder_of_the_lock_is_refused_with_its_pid(tmp_path: Path) -> 
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from govnews.state import acquire_lock;"
+            "import sys, time; from pathlib import Path; from govnews.store import acquire_lock;"
             "acquire_lock(Path(sys.argv[1])); print('held', flush=True); time.sleep(60)",
             str(store),
         ],

@@ -23,8 +23,7 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govnews.incremental import IncrementalRun
-from govnews.state import (
+from govnews.store import (
     ColumnState,
     DeadLink,
     Gap,
@@ -39,7 +38,8 @@ from govnews.state import (
     open_store,
     reconcile,
 )
-from govnews.state_redis import LeaseLost, RedisLock, RedisStateStore, acquire_redis_lock, site_prefix
+from govnews.store.redis import LeaseLost, RedisLock, RedisStateStore, acquire_redis_lock, site_prefix
+from govnews.store.walk import IncrementalRun
 from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +244,7 @@ def test_redis_answers_every_sequence_as_sqlite_does(
 # -- the lock: one run at a time, a lease that outlives no holder --------------------------
 
 HOLD = (
-    "import sys, time; from govnews.state_redis import acquire_redis_lock\n"
+    "import sys, time; from govnews.store.redis import acquire_redis_lock\n"
     "acquire_redis_lock(sys.argv[1], sys.argv[2], ttl=float(sys.argv[3]))\n"
     "print('held', flush=True); time.sleep(120)\n"
 )
@@ -407,7 +407,7 @@ def test_mark_reconciled_targets_the_entrys_host(redis_url: str) -> None:
 
 
 OPEN_IN_ANOTHER_PROCESS = (
-    "import sys\nfrom govnews.state import StoreLocked, open_store\n"
+    "import sys\nfrom govnews.store import StoreLocked, open_store\n"
     "try:\n    open_store({'GOVNEWS_STATE_DIR': sys.argv[1]}, sys.argv[2])\n"
     "except StoreLocked as error:\n    print(error)\n    sys.exit(3)\n"
 )

@@ -14,12 +14,10 @@ from hypothesis import strategies as st
 
 from govnews.text import (
     INVISIBLE_CHARACTERS,
-    clean_paragraphs,
+    article_content_hash,
     clean_template_paragraphs,
     collapse_whitespace,
-    content_hash,
-    dedupe_paragraphs,
-    dedupe_paragraphs_and_hash,
+    dedupe_article,
     is_residue_only,
     normalize_for_comparison,
     strip_control_characters,
@@ -28,6 +26,26 @@ from govnews.text import (
 )
 
 SEED = Path(__file__).parent / "fixtures" / "seed-example.txt"
+
+
+# The functions production calls, in the shapes these tests read best.
+def dedupe_paragraphs(paragraphs: list[str], also_seen: tuple[str, ...] | list[str] = ()) -> tuple[list[str], int]:
+    """What DedupeParagraphsPipeline keeps (``text.dedupe_article``), ``also_seen`` the title."""
+    kept, dropped, _ = dedupe_article(paragraphs, also_seen[0] if also_seen else "")
+    return kept, dropped
+
+
+def content_hash(paragraphs: list[str]) -> str:
+    """The article's content hash of these paragraphs and no title (``text.article_content_hash``)."""
+    return article_content_hash("", paragraphs)
+
+
+def clean_paragraphs(paragraphs: list[str], title: str = "") -> tuple[list[str], dict[str, int]]:
+    """What the cleaning pipelines do to a body: template residue out, then duplicates out."""
+    stripped, placeholders = clean_template_paragraphs(paragraphs)
+    kept, duplicates, _ = dedupe_article(stripped, title)
+    return kept, {"duplicate_paragraphs": duplicates, "template_placeholders": placeholders}
+
 
 # What the property tests demand never survives cleaning.
 FORBIDDEN_TOKENS = ("{{", "}}", "<%", "%>", "${", "{%", "%}")
@@ -416,11 +434,10 @@ def test_dedupe_is_deterministic_and_stateless(first: list[str], second: list[st
     )
 
 
-@given(st.lists(st.text(), max_size=12))
-def test_dedupe_and_hash_agree_with_content_hash(paragraphs: list[str]) -> None:
-    kept, dropped, digest = dedupe_paragraphs_and_hash(paragraphs)
-    assert (kept, dropped) == dedupe_paragraphs(paragraphs)
-    assert digest == content_hash(kept)
+@given(st.lists(st.text(), max_size=12), st.text(max_size=5))
+def test_dedupe_and_hash_agree_with_content_hash(paragraphs: list[str], title: str) -> None:
+    kept, _dropped, digest = dedupe_article(paragraphs, title)
+    assert digest == article_content_hash(title, kept)
 
 
 @given(st.lists(st.text(alphabet="武汉要闻会议,，（）ab1１", min_size=1, max_size=8), max_size=6), st.data())

@@ -1,1 +1,7 @@
-"""Project commands (``COMMANDS_MODULE``)."""
+"""Moved to :mod:`govnews.ops.commands` (kept for one release: see govnews._moved)."""
+
+from __future__ import annotations
+
+from govnews._moved import moved
+
+moved("govnews.commands", "govnews.ops.commands")

@@ -1,6 +1,6 @@
 """Discovery of a site's columns: from a host name to a row of the site table.
 
-``scrapy crawl <site>_probe -a discover=1`` (:mod:`govnews.spiders.discover` is the thin
+``scrapy crawl <site>_probe -a discover=1`` (:mod:`govnews.crawl.spiders.discover` is the thin
 Scrapy part) walks a site's own navigation from its home page and reports every column
 it finds. Everything that decides is here, with no Scrapy import:
 

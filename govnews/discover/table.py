@@ -72,12 +72,12 @@ def site_identity(base_url: str, spider_site: Site, sites: Sequence[Site]) -> Si
     """The table's row of ``base_url``'s host; a loopback or IP host is a mirror of the
     spider's own site; any other host is a new site (its key from its name).
 
-    >>> from govnews.sites.family import SITES, site_named
-    >>> site_identity("http://tjj.wuhan.gov.cn", site_named("wuhan"), SITES).label()
+    >>> from govnews.sites.family import SITES, SITES_BY_KEY
+    >>> site_identity("http://tjj.wuhan.gov.cn", SITES_BY_KEY["wuhan"], SITES).label()
     'tjj.wuhan.gov.cn, row tjj of the site table'
-    >>> site_identity("http://127.0.0.1:8000", site_named("jianghan"), SITES).label()
+    >>> site_identity("http://127.0.0.1:8000", SITES_BY_KEY["jianghan"], SITES).label()
     'a mirror of www.jianghan.gov.cn, row jianghan of the site table'
-    >>> site_identity("http://www.hanyang.gov.cn", site_named("wuhan"), SITES).label()
+    >>> site_identity("http://www.hanyang.gov.cn", SITES_BY_KEY["wuhan"], SITES).label()
     'www.hanyang.gov.cn, not in the site table'
     """
     parts = urlsplit(base_url)

@@ -17,7 +17,6 @@ No Scrapy import: works on any lxml element.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from lxml import etree
 from lxml.etree import _Element
@@ -232,11 +231,6 @@ def is_hidden(el: _Element) -> bool:
 def hidden_elements(root: _Element) -> set[_Element]:
     """The elements under ``root`` (itself included) hidden by their own attributes."""
     return {el for el in root.iter(etree.Element) if is_hidden(el)}
-
-
-def iter_lines(root: _Element, skip: set[_Element] | frozenset[_Element] = frozenset()) -> Iterator[str]:
-    """Raw text lines of ``root`` split at block boundaries and ``<br>``."""
-    return iter(_lines(root, skip | hidden_elements(root)))
 
 
 # What the walk of :func:`_lines` does with an element, by its tag in lower case: the

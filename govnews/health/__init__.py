@@ -1,12 +1,7 @@
-"""End-of-run health checks: is this run's output what the site holds?
+"""Moved to :mod:`govnews.ops.health` (kept for one release: see govnews._moved)."""
 
-* :mod:`govnews.health.coverage` — an extension counting exported items and their
-  fields per column;
-* :mod:`govnews.health.checks` — the checks, pure functions of the crawl stats;
-* :mod:`govnews.health.monitors` — the checks as a spidermon monitor suite, run when
-  the spider closes, and the action that records the verdict;
-* :mod:`govnews.health.summary` — the verdict in the stats, ``<feed>.summary.json``
-  beside each feed, and the block at the end of the log.
+from __future__ import annotations
 
-``docs/health.md`` lists the checks, their settings and the summary file.
-"""
+from govnews._moved import moved
+
+moved("govnews.health", "govnews.ops.health")

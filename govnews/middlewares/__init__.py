@@ -1,1 +1,7 @@
-"""Downloader middlewares, one class a module."""
+"""Moved to :mod:`govnews.crawl` (kept for one release: see govnews._moved)."""
+
+from __future__ import annotations
+
+from govnews._moved import moved
+
+moved("govnews.middlewares", "govnews.crawl")

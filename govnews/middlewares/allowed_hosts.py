@@ -1,55 +1,10 @@
-"""Refuse every request to a host the crawl was not pointed at, redirects included."""
+"""Moved to :mod:`govnews.crawl.allowed_hosts` (kept for one release: see govnews._moved)."""
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING
+from govnews._moved import moved
+from govnews.crawl.allowed_hosts import AllowedHostsMiddleware
 
-from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.httpobj import urlparse_cached
+moved("govnews.middlewares.allowed_hosts", "govnews.crawl.allowed_hosts")
 
-from govnews.health.logcount import for_crawler
-from govnews.sites.wuhan import netloc_of
-
-if TYPE_CHECKING:
-    from scrapy import Request
-    from scrapy.crawler import Crawler
-    from scrapy.statscollectors import StatsCollector
-
-logger = logging.getLogger(__name__)
-
-
-class AllowedHostsMiddleware:
-    """The last word on where requests go.
-
-    Scrapy's OffsiteMiddleware matches domains and their subdomains and ignores ports;
-    this one allows exactly the hosts (``host[:port]``) the spider derives from its
-    ``base_url`` (``spider.allowed_netlocs``), and sees every request the downloader is
-    asked for: list and article pages, ``robots.txt``, and each hop of a redirect.
-
-    Drops (``IgnoreRequest``, logged at WARNING with the URL): a request to any other host.
-    Stats: ``govnews/security/offsite_blocked``.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        assert crawler.stats is not None
-        self.crawler = crawler
-        self.stats: StatsCollector = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> AllowedHostsMiddleware:
-        return cls(crawler)
-
-    def process_request(self, request: Request) -> None:
-        allowed: frozenset[str] | None = getattr(self.crawler.spider, "allowed_netlocs", None)
-        if allowed is None:
-            return
-        if urlparse_cached(request).scheme in ("http", "https") and netloc_of(request.url) in allowed:
-            return
-        self.stats.inc_value("govnews/security/offsite_blocked")
-        redirects = request.meta.get("redirect_urls") or []
-        origin = f" (redirected from {redirects[0]})" if redirects else ""
-        for_crawler(logger, self.crawler).warning(
-            "refused %s%s: not a host of this crawl (%s)", request.url, origin, ", ".join(sorted(allowed))
-        )
-        raise IgnoreRequest(f"offsite: {request.url}")
+__all__ = ["AllowedHostsMiddleware"]

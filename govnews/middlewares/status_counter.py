@@ -1,32 +1,12 @@
-"""Count every answer that is not a plain 200, retried ones included."""
+"""Removed: Scrapy counts every answer by status itself (``downloader/response_status_count/<status>``).
+A setting that still names this middleware gets one that does nothing, and a warning, for one release."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from govnews._moved import moved
 
-if TYPE_CHECKING:
-    from scrapy import Request
-    from scrapy.crawler import Crawler
-    from scrapy.http import Response
-    from scrapy.statscollectors import StatsCollector
+moved("govnews.middlewares.status_counter", "Scrapy's own downloader/response_status_count stats (nothing to enable)")
 
 
 class CountResponseStatusMiddleware:
-    """Placed next to the download, so a 503 that a retry later turns into a 200 still
-    shows: an operator sees bursts the crawl recovered from.
-
-    Changes nothing. Stats: ``govnews/http/<status>`` for each non-200 response.
-    """
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CountResponseStatusMiddleware:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        if response.status != 200:
-            self.stats.inc_value(f"govnews/http/{response.status}")
-        return response
+    """Does nothing: Scrapy's ``DownloaderStats`` counts answers by status."""

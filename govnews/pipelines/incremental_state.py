@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -13,11 +12,10 @@ from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from govnews.feeds import output_dir
-from govnews.health.logcount import for_crawler
-from govnews.history import remembered_store
-from govnews.sites import family
-from govnews.sites.site import netloc_of
-from govnews.state import (
+from govnews.logs import for_crawler
+from govnews.sites.family import site_key
+from govnews.store import (
+    LeaseLost,
     Record,
     StoreLocked,
     StoreUnavailable,
@@ -27,7 +25,7 @@ from govnews.state import (
     state_dir,
     store_path,
 )
-from govnews.state_redis import LeaseLost
+from govnews.store.history import remembered_store
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -35,7 +33,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
-    from govnews.incremental import IncrementalRun
+    from govnews.store.walk import IncrementalRun
 
 logger = logging.getLogger(__name__)
 _PREFIX = "govnews/state"
@@ -45,27 +43,14 @@ UNAVAILABLE_REASON = "store_unavailable"
 REPLACED_REASON = "store_replaced"
 
 
-def site_key(base_url: str) -> str:
-    """One key per site: a real site's schemes, ports and hosts fold to its host in the
-    family table (``www.wuhan.gov.cn`` for ``3g.``); a mirror keeps ``host:port``.
-
-    >>> site_key("http://3g.wuhan.gov.cn:80"), site_key("https://www.wuhan.gov.cn:443")
-    ('www.wuhan.gov.cn', 'www.wuhan.gov.cn')
-    >>> site_key("http://www.jianghan.gov.cn"), site_key("http://127.0.0.1:8000")
-    ('www.jianghan.gov.cn', '127.0.0.1:8000')
-    """
-    site = family.site_of_host(urlsplit(base_url).hostname or "")
-    return site.host if site is not None else netloc_of(base_url)
-
-
 def store_path_for(settings: BaseSettings, base_url: str) -> Path:
     """The state store of the site ``base_url`` belongs to."""
     return store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), site_key(base_url))
 
 
 class IncrementalStatePipeline:
-    """The state store's side of a crawl (:mod:`govnews.state`, rules in
-    :mod:`govnews.incremental`).
+    """The state store's side of a crawl (:mod:`govnews.store`, rules in
+    :mod:`govnews.store.walk`).
 
     On open: takes the store's lock (a second run on the same site is refused: the
     spider closes with reason ``store_locked`` before any request; ``scrapy crawl``
@@ -119,7 +104,7 @@ class IncrementalStatePipeline:
         spider = self.crawler.spider
         args = getattr(spider, "args", None)
         run: IncrementalRun | None = getattr(spider, "incremental_run", None)
-        if spider is None or args is None or run is None or not args.incremental or args.probe:
+        if spider is None or args is None or run is None or not args.takes_lease:
             return
         try:
             # SQLite in GOVNEWS_STATE_DIR by default; Redis when REDIS_URL is set (docs/distributed.md).

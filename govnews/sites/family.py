@@ -3,7 +3,7 @@
 One TRS WCM instance serves www.wuhan.gov.cn, its district sites and its bureau
 sub-sites, with one site-wide docid sequence and the same URL shapes and page forms
 (docs/site.md, "The site family"). Each row here gets a spider of its own name, built by
-:mod:`govnews.spiders.family` from the generic spider class; adding a site is adding a row.
+:mod:`govnews.crawl.spiders.family` from the generic spider class; adding a site is adding a row.
 
 What is known, with SITE.md's confidence tags: every host and column below was crawled
 by a 2026 crawler [confirmed], over http; the column names are read from their paths
@@ -14,8 +14,10 @@ confirmed: they are not rows until someone has seen them.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from govnews.sites import wuhan
-from govnews.sites.site import Column, Site, title_suffix_re
+from govnews.sites.site import Column, Site, netloc_of, title_suffix_re
 
 
 def _district(key: str, name: str, host: str, columns: tuple[Column, ...], *, full_name: str) -> Site:
@@ -90,11 +92,6 @@ SITES: tuple[Site, ...] = (
 SITES_BY_KEY: dict[str, Site] = {site.key: site for site in SITES}
 
 
-def site_named(key: str) -> Site:
-    """The site of spider ``key``; ``KeyError`` for a name not in the table."""
-    return SITES_BY_KEY[key]
-
-
 def site_of_host(host: str) -> Site | None:
     """The row whose real hosts (its host and aliases) include ``host``; None for a mirror.
 
@@ -102,6 +99,20 @@ def site_of_host(host: str) -> Site | None:
     ('wuhan', 'tjj', None)
     """
     return next((site for site in SITES if site.is_real_host(host)), None)
+
+
+def site_key(base_url: str) -> str:
+    """One key per site (its state store, its lease, its round mark): a real site's schemes,
+    ports and hosts fold to its host in the table (``www.wuhan.gov.cn`` for ``3g.``); a mirror
+    keeps ``host:port``.
+
+    >>> site_key("http://3g.wuhan.gov.cn:80"), site_key("https://www.wuhan.gov.cn:443")
+    ('www.wuhan.gov.cn', 'www.wuhan.gov.cn')
+    >>> site_key("http://www.jianghan.gov.cn"), site_key("http://127.0.0.1:8000")
+    ('www.jianghan.gov.cn', '127.0.0.1:8000')
+    """
+    site = site_of_host(urlsplit(base_url).hostname or "")
+    return site.host if site is not None else netloc_of(base_url)
 
 
 def column_name(path: str) -> str | None:

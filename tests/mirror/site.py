@@ -27,7 +27,7 @@ stamp the site shows of the article (``article.published_value``: PubDate, 发�
 the policy header's pairs when the page shows one, and 发文字号 from the row's FILENUM / dFN.
 ``list_rows(page)`` is the truth of each row of a list page (``listing.RowTruth``: form,
 href, article path, full title, date, time, document number).
-Its paragraphs are what the crawler's cleaning leaves (``govnews.text.clean_paragraphs``):
+Its paragraphs are what the crawler's cleaning leaves (template residue out, then duplicates):
 the normal site carries noise at a few indexes (``forms()``, ``noise:*``): template residue
 of other dialects in the body, a second printing of the body that differs only in what
 ``normalize_for_comparison`` ignores, the title printed again as the first paragraph.

@@ -4,12 +4,12 @@ Each check reads the stats of one finished run (a plain mapping, as
 ``crawler.stats.get_stats()`` returns it), the run's shape and the thresholds, and
 returns one :class:`Check` per thing it judged (per column where the check is per
 column), passed or not, with a message that names the column and the field. The
-spidermon monitors in :mod:`govnews.health.monitors` are thin wrappers around these;
+spidermon monitors in :mod:`govnews.ops.health.monitors` are thin wrappers around these;
 the tests call them on hand-made stats. The run-wide checks (finish reason, ERROR
 lines, retries given up) are spidermon's built-in monitors, not functions here.
 
 Per-column counters come from the spider (``govnews/column/<path>/<key>``, the path
-without its end slashes) and from :class:`govnews.health.coverage.ColumnCoverage`
+without its end slashes) and from :class:`govnews.ops.health.coverage.ColumnCoverage`
 (``items``, ``field/<name>``, ``invalid``, ``invalid_field/<name>``).
 
 >>> stats = {"govnews/column/sy/kwh/list_pages": 1, "govnews/column/sy/kwh/empty_first_page": 1}

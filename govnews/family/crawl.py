@@ -1,13 +1,13 @@
 """``scrapy crawl family``: several sites of the family in one process, and sites shared by
 many workers through Redis.
 
-Each site is crawled by its own spider (:mod:`govnews.spiders.family`) in a crawler of its
+Each site is crawled by its own spider (:mod:`govnews.crawl.spiders.family`) in a crawler of its
 own, so each host keeps its own polite rate (one request at a time, the delay,
 AutoThrottle), its own state store, feed, stats and health verdict; the sites run side by
 side in one reactor, so N sites take about the time of the slowest, not the sum.
 
 **Sites are leased, not requests.** Before a site's crawl starts, the run takes the site's
-state-store lock (:func:`govnews.state.acquire_store_lock`): a ``flock`` with SQLite, a
+state-store lock (:func:`govnews.store.acquire_store_lock`): a ``flock`` with SQLite, a
 Redis lease with ``REDIS_URL``. A site another run holds is left to it. With Redis, that
 lease is how workers on many machines share the family: each site is crawled by one
 worker at a time, so the per-host politeness of one worker holds for the cluster as a
@@ -30,17 +30,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from govnews.health.logcount import UNATTRIBUTED
-from govnews.health.summary import HealthSummary
-from govnews.pipelines.incremental_state import site_key
-from govnews.sites.family import SITES, SITES_BY_KEY
+from govnews.crawl.arguments import FamilyArguments
+from govnews.sites.family import site_key
 from govnews.sites.site import Site
-from govnews.spiders.arguments import ArgumentError, CrawlArguments, parse_base_url
-from govnews.state import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, lease_ttl, redis_url
+from govnews.store import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, lease_ttl, redis_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler, CrawlerRunnerBase
@@ -48,82 +45,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Arguments passed on to every site's spider; the others are per site.
-SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store")
-PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
 DEFAULT_SITES_AT_ONCE = 0
 DONE_KEY = "govnews:{{{site}}}:family_done"
 # A round's mark outlives any round; it expires so that Redis keeps nothing forever.
 ROUND_MARK_TTL = 7 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class FamilyArguments:
-    sites: tuple[Site, ...]
-    base_urls: dict[str, str] = field(default_factory=dict)
-    """Per site key, the base URL to crawl it at (a mirror); else the site's own."""
-    shared: dict[str, str] = field(default_factory=dict)
-    incremental: bool = True
-
-    KNOWN = ("sites", "base_urls", *SHARED_ARGUMENTS)
-    IGNORED = CrawlArguments.IGNORED
-
-    @classmethod
-    def parse(cls, kwargs: dict[str, Any]) -> FamilyArguments:
-        for name in kwargs:
-            if name in PER_SITE_ARGUMENTS:
-                raise ArgumentError(
-                    f"{name} is an argument of one site's spider, not of the family; "
-                    f"allowed: {', '.join(cls.KNOWN)} (or scrapy crawl <site> -a {name}=…)"
-                )
-            if name not in cls.KNOWN and name not in cls.IGNORED:
-                raise ArgumentError(f"unknown argument {name}; allowed: {', '.join(cls.KNOWN)}")
-        values = {k: str(v) for k, v in kwargs.items() if v is not None}
-        sites = parse_sites(values["sites"]) if "sites" in values else SITES
-        base_urls = parse_base_urls(values.get("base_urls", ""), sites)
-        shared = {k: values[k] for k in SHARED_ARGUMENTS if k in values}
-        # The shared arguments, checked as each site's spider will check them.
-        checked = [CrawlArguments.parse({**shared, "base_url": base_urls.get(s.key, s.base_url)}, s) for s in sites]
-        return cls(sites=sites, base_urls=base_urls, shared=shared, incremental=checked[0].incremental)
-
-    def base_url(self, site: Site) -> str:
-        return self.base_urls.get(site.key, site.base_url)
-
-    def spider_arguments(self, site: Site, job: str | None) -> dict[str, str]:
-        arguments = {**self.shared, "base_url": self.base_url(site)}
-        if job:
-            arguments["_job"] = f"{job}-{site.key}"
-        return arguments
-
-
-def parse_sites(value: str) -> tuple[Site, ...]:
-    """``jianghan,wuchang`` → their rows of the table, in the order given, each once."""
-    keys = list(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
-    unknown = [k for k in keys if k not in SITES_BY_KEY]
-    if unknown or not keys:
-        raise ArgumentError(
-            f"sites: {', '.join(unknown) or 'empty'} not a site of the family; "
-            f"allowed: comma-separated names of {', '.join(SITES_BY_KEY)}"
-        )
-    return tuple(SITES_BY_KEY[k] for k in keys)
-
-
-def parse_base_urls(value: str, sites: tuple[Site, ...]) -> dict[str, str]:
-    """``jianghan=http://127.0.0.1:8101,wuchang=…`` → ``{"jianghan": "http://127.0.0.1:8101", …}``."""
-    wanted = {s.key for s in sites}
-    base_urls: dict[str, str] = {}
-    for item in value.split(","):
-        if not item.strip():
-            continue
-        key, sep, url = item.partition("=")
-        key = key.strip()
-        if not sep or key not in wanted:
-            raise ArgumentError(
-                f"base_urls: {item.strip()!r} is not <site>=<url> for a site of this run; "
-                f"allowed sites: {', '.join(sorted(wanted))}"
-            )
-        base_urls[key] = parse_base_url(url)
-    return base_urls
 
 
 @dataclass
@@ -139,7 +64,7 @@ class SiteOutcome:
     failed_checks: tuple[str, ...] = ()
     """The first line of each failed health check's message (the site's own, from its crawler)."""
     errors: int = 0
-    """ERROR lines of this site (govnews.health.logcount), retries given up aside."""
+    """ERROR lines of this site (govnews.ops.health.logcount), retries given up aside."""
     summary: str | None = None
     """The summary file beside the site's feed, when it wrote one."""
 
@@ -176,7 +101,7 @@ class FamilyCrawl:
         url = redis_url(settings)
         self.redis: Any = None
         if url is not None:
-            from govnews.state_redis import connect  # noqa: PLC0415 - only in distributed mode
+            from govnews.store.redis import connect  # noqa: PLC0415 - only in distributed mode
 
             # Timeouts: a Redis that stops answering is an error, not a reactor that hangs.
             self.redis = connect(url)
@@ -213,7 +138,7 @@ class FamilyCrawl:
         base_url = self.arguments.base_url(site)
         key = site_key(base_url)
         lock: Lock | None = None
-        if self.arguments.incremental:
+        if self.arguments.takes_lease:
             try:
                 lock = acquire_store_lock(self.settings, key)
             except StoreUnavailable as error:
@@ -308,19 +233,16 @@ class FamilyCrawl:
                 if stats.get("finish_reason") not in ("store_lease_lost", "store_locked"):
                     self._mark_done(site_key(self.arguments.base_url(site)))
                 lock.release()
-            summary = crawler.get_extension(HealthSummary) if getattr(crawler, "extensions", None) else None
-            report = summary.report if summary is not None else None
             self.outcomes[site.key] = SiteOutcome(
                 site.key,
                 "crawled",
                 verdict=stats.get("govnews/health/verdict"),
                 items=int(stats.get("item_scraped_count", 0)),
                 finish_reason=stats.get("finish_reason"),
-                failed_checks=tuple(
-                    c.message.strip().splitlines()[0] for c in (report.failed_checks if report else []) if c.message
-                ),
+                # The site's own health, as its crawler's stats hold it (govnews.ops.health.summary).
+                failed_checks=tuple(stats.get("govnews/health/failed_messages") or ()),
                 errors=max(0, int(stats.get("log_count/ERROR", 0)) - int(stats.get("retry/max_reached", 0))),
-                summary=str(summary.summaries[0]) if summary is not None and summary.summaries else None,
+                summary=stats.get("govnews/health/summary"),
             )
             logger.info(
                 "site %s: %s, %d items, verdict %s",
@@ -345,7 +267,7 @@ class FamilyCrawl:
             if s.key in crawled and crawled[s.key].verdict not in ("passed", "stopped")
         ]
 
-    def report(self) -> str:
+    def report(self, unattributed_errors: int = 0) -> str:
         """One block per site (its verdict, items, finish reason, each failed check, its summary
         file), then the sites that failed by name: each site is judged on its own crawler's
         stats (its own ERROR lines, retries and pages), so one site's trouble stays its own."""
@@ -366,7 +288,7 @@ class FamilyCrawl:
             lines.extend(f"  {'':<10}   failed check: {message}" for message in o.failed_checks)
             if o.summary:
                 lines.append(f"  {'':<10}   summary: {o.summary}")
-        if unattributed := UNATTRIBUTED.get("ERROR", 0):
-            lines.append(f"  {unattributed} ERROR line(s) named no site (see the log above)")
+        if unattributed_errors:
+            lines.append(f"  {unattributed_errors} ERROR line(s) named no site (see the log above)")
         lines.append(f"failed: {', '.join(failed)}" if failed else "every site crawled here passed its checks")
         return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 One embedded SQLite file per **site** (:func:`store_path`: the real site's schemes, ports
 and ``3g.``/``www.`` hosts fold to one store; a mirror keeps host and port), in
-``GOVNEWS_STATE_DIR``. No Scrapy import: :mod:`govnews.incremental` holds the rules of a
+``GOVNEWS_STATE_DIR``. No Scrapy import: :mod:`govnews.store.walk` holds the rules of a
 run and :mod:`govnews.pipelines.incremental_state` wires them into a crawl.
 
 What it keeps:
@@ -10,7 +10,7 @@ What it keeps:
 * ``articles`` — every article exported (URL, content hash, revision, validators);
 * ``contents`` — the first URL exported for each content hash (``duplicate_of``);
 * ``covered`` — per column, the rows walks have read (the walk rule, see
-  :mod:`govnews.incremental`); ``gaps`` — the stretches of each column's list no walk has
+  :mod:`govnews.store.walk`); ``gaps`` — the stretches of each column's list no walk has
   read yet; ``column_state`` — where each column's list ended when a walk last read it
   whole, and its last audit; ``walks`` — each column's last complete walk;
 * ``pending`` — rows a walk read but no run has exported yet (their page failed, or the
@@ -30,7 +30,7 @@ is writing while reconciliation reads.
 
 Two backends keep the same rules behind one interface, :class:`Store` (with :class:`Lock`
 for the lock): :class:`StateStore` here, embedded SQLite, the default; and
-:class:`govnews.state_redis.RedisStateStore`, chosen by the ``REDIS_URL`` setting (or
+:class:`govnews.store.redis.RedisStateStore`, chosen by the ``REDIS_URL`` setting (or
 environment variable), shared by the workers of a cluster. :func:`open_store` opens the
 one the settings select, with its lock. Feed files are local to the machine that wrote
 them: each manifest entry names its host, and :func:`reconcile` reads only the entries of
@@ -51,16 +51,27 @@ import errno
 import fcntl
 import json
 import os
-import socket
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO
 
-from govnews.paths import default_state_dir, directory_setting
+from govnews.store.base import (
+    ColumnState,
+    DeadLink,
+    FeedEntry,
+    Gap,
+    Record,
+    StoreError,
+    StoreLocked,
+    WalkOutcome,
+    WalkRecord,
+    due_for_refresh,
+    utc_stamp,
+)
+from govnews.store.paths import default_state_dir, directory_setting
 
 SCHEMA_VERSION = 3
 """2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id."""
@@ -139,7 +150,7 @@ _LEGACY_TABLES = ("columns", "feeds")
 
 def state_dir(setting: str | None) -> Path:
     """The store's directory from ``GOVNEWS_STATE_DIR`` (absolute), else the default of
-    :func:`govnews.paths.default_state_dir` (never the working directory)."""
+    :func:`govnews.store.paths.default_state_dir` (never the working directory)."""
     return directory_setting("GOVNEWS_STATE_DIR", setting, default_state_dir)
 
 
@@ -151,222 +162,6 @@ def store_path(directory: Path, site_key: str) -> Path:
     """
     name = "".join(c if c.isalnum() or c in ".-" else "_" for c in site_key) or "site"
     return directory / f"{name}.sqlite3"
-
-
-def utc_stamp(moment: datetime | None = None) -> str:
-    """``moment`` (default: now) as the store writes times, UTC to the second.
-
-    >>> utc_stamp(datetime(2026, 12, 1, 4, 13, 5, 123, tzinfo=UTC))
-    '2026-12-01T04:13:05Z'
-    """
-    return (moment or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class Record:
-    url: str
-    content_hash: str
-    revision: int
-    published_at: str | None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class WalkRecord:
-    """A column's last complete walk."""
-
-    column: str
-    run: str
-    completed: str
-    list_pages: int
-    rows_seen: int
-    ended: str
-    """How it ended: ``last_page``, ``end_404``, ``empty_page`` or ``covered``."""
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A stretch of a column's list no walk has read: below the row ``upper`` (None: from the
-    top) down to the row ``lower`` (None: to the column's end)."""
-
-    upper: str | None
-    lower: str | None
-
-
-@dataclass(frozen=True)
-class ColumnState:
-    """What the store knows of a column's list, beyond its rows: read at a walk's start."""
-
-    gaps: tuple[Gap, ...] = ()
-    end_rows: int | None = None
-    """Rows of the column when a walk last read it whole, to its end."""
-    ended_at: str | None = None
-    """When that walk was recorded."""
-    last_audit: str | None = None
-    """When a walk last read every list page of the column (an audit, or a whole walk)."""
-    short_end: str | None = None
-    """The last row before a doubted end (short of ``end_rows``, or before a pager's count),
-    seen once: a second walk ending at the same row accepts the end."""
-    withdrawn_since: int = 0
-    """Dead links of the column found since ``ended_at``."""
-
-
-@dataclass(frozen=True)
-class DeadLink:
-    """A row whose article answered 404 or 410, with the row as it read then."""
-
-    url: str
-    column: str
-    title: str | None
-    row_date: str | None
-    since: str
-
-    def row_changed(self, title: str | None, row_date: str | None) -> bool:
-        """The row now reads otherwise (a title or a date both known and different).
-
-        >>> DeadLink("u", "/c/", "通知", "2026-01-02", "t").row_changed("通知（更正）", "2026-01-02")
-        True
-        >>> DeadLink("u", "/c/", None, None, "t").row_changed("通知", "2026-01-02")
-        False
-        """
-        return bool(
-            (title and self.title and title != self.title) or (row_date and self.row_date and row_date != self.row_date)
-        )
-
-
-@dataclass(frozen=True)
-class WalkOutcome:
-    """What a walk of a run that ended records (:meth:`Store.record_walk`)."""
-
-    column: str
-    seen: tuple[str, ...]
-    """Rows it read: covered from now on; those not exported (nor dead links) become pending."""
-    gaps: tuple[Gap, ...]
-    """The column's gaps after this walk: they replace the stored ones."""
-    complete: WalkRecord | None = None
-    """Set for a complete walk: the column's last complete walk."""
-    end_rows: int | None = None
-    """Set when the walk read the column whole to its end: its rows then."""
-    audited: bool = False
-    """The walk read every list page of the column (an audit, or a whole walk)."""
-    short_end: str | None = None
-    """The last row before a doubted end (:attr:`ColumnState.short_end`); None clears it."""
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    path: Path
-    run: str
-    opened: str
-    closed: str | None
-    reconciled_size: int
-    host: str | None = None
-    """The machine whose file system holds ``path`` (Redis stores); None: the store's own
-    machine (SQLite)."""
-
-
-# -- the interface both backends give the rules --------------------------------------------
-
-
-class Lock(Protocol):
-    """One run at a time per site: held for the life of a run, then released."""
-
-    def release(self) -> None: ...
-    def valid(self) -> bool:
-        """This run may still act on the site's behalf (fencing: a lease past its deadline may not)."""
-        ...
-
-
-class Store(Protocol):
-    """What :mod:`govnews.incremental` and :func:`reconcile` need of a state store:
-    :class:`StateStore` (SQLite) and :class:`govnews.state_redis.RedisStateStore` (Redis).
-
-    ``host`` is the machine this store's feed files are on: manifest entries of other
-    hosts are never read here (None: every entry is local, as with SQLite)."""
-
-    host: str | None
-
-    @property
-    def path(self) -> Path | str:
-        """How messages name the store: the SQLite file, or ``redis://host:port/db (site …)``."""
-        ...
-
-    def get(self, url: str) -> Record | None: ...
-    def __contains__(self, url: object) -> bool: ...
-    def __len__(self) -> int: ...
-    def record(self, records: Iterable[Record]) -> None: ...
-    def first_url(self, content_hash: str) -> str | None: ...
-    def touch(self, urls: Iterable[str]) -> None: ...
-    def is_due_for_refresh(self, record: Record, refresh_days: int, today: date) -> bool: ...
-    def covered(self, column: str, urls: Iterable[str]) -> set[str]: ...
-    def column_state(self, column: str) -> ColumnState: ...
-    def record_walk(self, outcome: WalkOutcome) -> int: ...
-    def dead_link(self, url: str) -> DeadLink | None: ...
-    def mark_dead(self, links: Iterable[DeadLink]) -> None: ...
-    def dead_links(self) -> list[DeadLink]: ...
-    @property
-    def store_id(self) -> str: ...
-    def last_walk(self, column: str) -> WalkRecord | None: ...
-    def walks(self) -> list[WalkRecord]: ...
-    def reset_column(self, column: str) -> None: ...
-    def pending(self, columns: Iterable[str]) -> list[tuple[str, str, int, str]]: ...
-    def count_attempt(self, urls: Iterable[str]) -> None: ...
-    def give_up(self, urls: Iterable[str]) -> None: ...
-    def open_feed(self, path: Path, run: str, size: int = 0) -> None: ...
-    def close_feeds(self, run: str) -> None: ...
-    def feeds(self, *, open_only: bool = False) -> list[FeedEntry]: ...
-    def mark_reconciled(self, entry: FeedEntry, size: int, *, closed: bool) -> None: ...
-    def close(self) -> None: ...
-
-
-def due_for_refresh(record: Record, refresh_days: int, today: date) -> bool:
-    """Published within the last ``refresh_days`` days (an unknown date counts as due).
-
-    >>> due_for_refresh(Record("u", "h", 1, "2026-11-30"), 3, date(2026, 12, 1))
-    True
-    >>> due_for_refresh(Record("u", "h", 1, "2026-11-01T08:00:00+08:00"), 3, date(2026, 12, 1))
-    False
-    """
-    if refresh_days <= 0:
-        return False
-    if not record.published_at:
-        return True
-    try:
-        published = date.fromisoformat(record.published_at[:10])
-    except ValueError:
-        return True
-    return published >= today - timedelta(days=refresh_days)
-
-
-# -- the lock ----------------------------------------------------------------------------
-
-
-class StoreError(RuntimeError):
-    """A store that cannot be used as it is (a newer schema, a store that vanished); the
-    message says what is wrong and what to do."""
-
-
-class StoreUnavailable(StoreError):
-    """The store's server cannot be reached, refuses the credentials, or went away mid-run.
-    The message names the store (never a password) and the reason."""
-
-
-class StoreLocked(RuntimeError):
-    """Another live process holds the store; the message names it (pid, start time, and
-    its host and lease for a Redis store)."""
-
-    def __init__(self, path: Path | str, holder: dict[str, object], *, lease_seconds: float | None = None) -> None:
-        self.path = path
-        self.holder = holder
-        pid = holder.get("pid", "?")
-        started = holder.get("started", "?")
-        host = f" on {holder['host']}" if holder.get("host") else ""
-        lease = f"; if it died, its lease ends within {lease_seconds:.0f} s" if lease_seconds is not None else ""
-        super().__init__(
-            f"the state store {path} is in use by another run (pid {pid}{host}, started {started}{lease}); "
-            "one run at a time per site: wait for it to end"
-        )
 
 
 class StoreLock:
@@ -747,174 +542,3 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-def read_feed_lines(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str, object]]]:
-    """``(end offset, item)`` for each whole, valid JSON line of a feed from byte ``start``."""
-    with path.open("rb") as feed:
-        feed.seek(start)
-        offset = start
-        for raw in feed:
-            offset += len(raw)
-            if not raw.endswith(b"\n"):
-                return  # cut short by a kill: not an exported item
-            try:
-                item = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(item, dict):
-                yield offset, item
-
-
-def repair_feed(path: Path) -> bool:
-    """Cut a trailing partial line (a write interrupted by a kill) so that every line of
-    the file is whole JSON again. Returns True when the file was changed.
-
-    Only for a feed whose writer is dead: :func:`reconcile` calls it on the store's own
-    open feeds while it holds the store's lock."""
-    size = path.stat().st_size
-    if size == 0:
-        return False
-    with path.open("rb+") as feed:
-        feed.seek(max(0, size - 1))
-        if feed.read(1) == b"\n":
-            return False
-        # Find the last newline; everything after it is the cut line.
-        block = 1 << 16
-        end = size
-        while end > 0:
-            start = max(0, end - block)
-            feed.seek(start)
-            chunk = feed.read(end - start)
-            cut = chunk.rfind(b"\n")
-            if cut != -1:
-                feed.truncate(start + cut + 1)
-                break
-            end = start
-        else:
-            feed.truncate(0)
-        feed.flush()
-        os.fsync(feed.fileno())
-    return True
-
-
-def record_from_item(item: dict[str, object], etag: str | None = None, last_modified: str | None = None) -> Record:
-    revision = item.get("revision")
-    published = item.get("published_at")
-    return Record(
-        url=str(item["url"]),
-        content_hash=str(item.get("content_hash") or ""),
-        revision=revision if isinstance(revision, int) else 1,
-        published_at=published if isinstance(published, str) else None,
-        etag=etag,
-        last_modified=last_modified,
-    )
-
-
-def reconcile(store: Store) -> tuple[int, int]:
-    """Record every item that the store's open feeds (those of runs that died) hold and
-    the store does not know, repairing a line cut short first, then mark each feed
-    closed. Returns (items read, files repaired).
-
-    Call it only while holding the store's lock: then no open feed has a live writer.
-    Files outside the manifest are never read or changed; a manifest entry whose file
-    is gone is closed. Only entries of this machine are read (``store.host``; entries
-    without a host are local): another host's open feeds wait for a run on that host.
-    """
-    read = repaired = 0
-    for entry in store.feeds(open_only=True):
-        if entry.host is not None and entry.host != store.host:
-            continue  # a file on another machine: that machine's next run reads it
-        path = entry.path
-        if not path.is_file():
-            store.mark_reconciled(entry, 0, closed=True)
-            continue
-        if repair_feed(path):
-            repaired += 1
-        size = path.stat().st_size
-        done = entry.reconciled_size if entry.reconciled_size <= size else 0
-        records = [record_from_item(item) for _, item in read_feed_lines(path, done) if "url" in item]
-        latest: dict[str, Record] = {}
-        for r in records:
-            if r.url not in latest or latest[r.url].revision <= r.revision:
-                latest[r.url] = r
-        store.record(r for r in latest.values() if (old := store.get(r.url)) is None or old.revision <= r.revision)
-        read += len(latest)
-        store.mark_reconciled(entry, size, closed=True)
-    return read, repaired
-
-
-# -- choosing a backend ------------------------------------------------------------------
-
-DEFAULT_LEASE_TTL = 30.0
-"""Seconds a Redis lock outlives a holder that died without releasing it (renewed every
-third of it while the run lives). Setting ``GOVNEWS_REDIS_LOCK_TTL``."""
-
-
-class SettingsLike(Protocol):
-    """Scrapy's ``Settings``, or a plain dict of settings."""
-
-    def get(self, name: str, default: Any = None) -> Any: ...
-
-
-def redis_url(settings: SettingsLike, environ: Mapping[str, str] | None = None) -> str | None:
-    """The ``REDIS_URL`` setting, else the ``REDIS_URL`` environment variable; None (both
-    unset or empty) selects the SQLite backend.
-
-    >>> redis_url({"REDIS_URL": "redis://127.0.0.1:6379/0"}, environ={})
-    'redis://127.0.0.1:6379/0'
-    >>> redis_url({}, environ={"REDIS_URL": "redis://redis.internal:6379/1"})
-    'redis://redis.internal:6379/1'
-    >>> print(redis_url({"REDIS_URL": " "}, environ={}))
-    None
-    """
-    env = os.environ if environ is None else environ
-    value = settings.get("REDIS_URL") or env.get("REDIS_URL") or ""
-    return str(value).strip() or None
-
-
-def lease_ttl(settings: SettingsLike) -> float:
-    """``GOVNEWS_REDIS_LOCK_TTL`` in seconds (default 30, at least 1)."""
-    value = settings.get("GOVNEWS_REDIS_LOCK_TTL")
-    return max(1.0, float(value)) if value not in (None, "") else DEFAULT_LEASE_TTL
-
-
-def this_host() -> str:
-    """The name manifest entries give this machine (the host name)."""
-    return socket.gethostname()
-
-
-def acquire_store_lock(settings: SettingsLike, site_key: str) -> Lock:
-    """Take the lock of ``site_key``'s store in the backend the settings select (a
-    ``flock`` beside the SQLite file, or a Redis lease), or raise :class:`StoreLocked`
-    at once. A process holds each lock once: a second call in the same process returns
-    the same lock (release it once per call)."""
-    url = redis_url(settings)
-    if url is None:
-        return acquire_lock(store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), site_key))
-    from govnews.state_redis import acquire_redis_lock  # noqa: PLC0415 - redis only when asked for
-
-    return acquire_redis_lock(url, site_key, ttl=lease_ttl(settings))
-
-
-def open_store(settings: SettingsLike, site_key: str) -> tuple[Store, Lock]:
-    """``(store, lock)`` of the site ``site_key`` (:func:`govnews.pipelines.incremental_state.site_key`)
-    in the backend the settings select: SQLite in ``GOVNEWS_STATE_DIR`` by default, Redis
-    when ``REDIS_URL`` is set. The lock is taken first (:func:`acquire_store_lock`;
-    :class:`StoreLocked` when another run holds it); release both with
-    :meth:`govnews.incremental.IncrementalRun.close`, or ``store.close()`` then
-    ``lock.release()``."""
-    lock = acquire_store_lock(settings, site_key)
-    try:
-        url = redis_url(settings)
-        if url is None:
-            store: Store = StateStore(store_path(state_dir(settings.get("GOVNEWS_STATE_DIR")), site_key))
-        else:
-            from govnews.state_redis import RedisLock, RedisStateStore  # noqa: PLC0415
-
-            assert isinstance(lock, RedisLock)
-            store = RedisStateStore.connect(url, site_key, lock=lock)
-    except BaseException:
-        lock.release()
-        raise
-    return store, lock

@@ -1,15 +1,15 @@
 """Where feeds go and how they are written.
 
 * ``GOVNEWS_OUTPUT_DIR`` (absolute) decides the directory; by default ``output/`` of the
-  checkout the package runs from, else the user's data directory (:mod:`govnews.paths`):
+  checkout the package runs from, else the user's data directory (:mod:`govnews.store.paths`):
   never the working directory, so a checkout and scrapyd agree.
 * File names carry the spider, the run's start time and the job (scrapyd's job id, from
   its ``_job`` argument, or ``local-<pid>``), so no run overwrites another's file.
 * Every line is written with one unbuffered write: a run killed at any moment leaves
   whole lines, at most the one being written cut short (and that one is repaired by the
-  next incremental run, see :mod:`govnews.state`).
+  next incremental run, see :mod:`govnews.store`).
 * A JSON Lines feed of an incremental run is journaled: its path goes into the state
-  store's manifest when it opens (:meth:`govnews.incremental.IncrementalRun.feed_opened`).
+  store's manifest when it opens (:meth:`govnews.store.walk.IncrementalRun.feed_opened`).
 * **Exported means durable.** Every local feed file (JSON Lines, CSV …) is synced to disk
   (``fsync``) before the store records the items it holds (per batch, and when it closes),
   so an article the store knows as exported survives a power cut. A write that fails (a full
@@ -32,8 +32,8 @@ from typing import IO, Any
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from govnews.incremental import os_fsync
-from govnews.paths import default_output_dir, directory_setting
+from govnews.store.paths import default_output_dir, directory_setting
+from govnews.store.walk import os_fsync
 
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 _JOURNALED_FORMATS = ("jsonlines", "jl")

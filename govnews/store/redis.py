@@ -1,9 +1,9 @@
-"""The incremental state store in Redis: the rules of :class:`govnews.state.StateStore`,
+"""The incremental state store in Redis: the rules of :class:`govnews.store.StateStore`,
 shared by every worker of a cluster.
 
 Selected by ``REDIS_URL`` (setting or environment variable) through
-:func:`govnews.state.open_store`; SQLite stays the default. Same promise, same interface
-(:class:`govnews.state.Store`), same site keys
+:func:`govnews.store.open_store`; SQLite stays the default. Same promise, same interface
+(:class:`govnews.store.Store`), same site keys
 (:func:`govnews.pipelines.incremental_state.site_key`). Needs Redis 6.2 or later
 (``SMISMEMBER``). No Scrapy import.
 
@@ -26,7 +26,7 @@ one slot, so a write is one ``MULTI``/``EXEC`` transaction)::
     govnews:{<site>}:schema              string the layout's version (1: before gaps and dead links; 2)
 
 The lock (:class:`RedisLock`): one run at a time per site, as the ``flock`` of the SQLite
-store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.state.StoreLocked`
+store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.store.StoreLocked`
 names the holder (pid, host, start time). A thread renews the lease every third of its
 TTL (``GOVNEWS_REDIS_LOCK_TTL``, 30 s by default) while the run lives; a holder that dies
 stops renewing, and the site is free again at most one TTL later. Renewal and release
@@ -39,7 +39,7 @@ the site after it: its writes raise :class:`LeaseLost`. What it exported but cou
 record is in its feed, which the next run on its host reads back.
 
 Feed files are local: each manifest entry names its host, a run closes only its own
-host's entries, and :func:`govnews.state.reconcile` reads only those of the host it runs
+host's entries, and :func:`govnews.store.reconcile` reads only those of the host it runs
 on; another host's open feeds wait, open, for that host's next run.
 """
 
@@ -64,12 +64,13 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 from redis.client import Pipeline
 
-from govnews.state import (
+from govnews.store.base import (
     DEFAULT_LEASE_TTL,
     ColumnState,
     DeadLink,
     FeedEntry,
     Gap,
+    LeaseLost,
     Record,
     StoreError,
     StoreLocked,
@@ -105,11 +106,6 @@ different rates; Redis expires keys a little late, never early)."""
 def _deadline(sent: float, ttl: float) -> float:
     """When a lease set or renewed at ``sent`` (monotonic) must be taken as lapsed."""
     return sent + ttl * (1 - LEASE_MARGIN)
-
-
-class LeaseLost(RuntimeError):
-    """This run's lease on the site's store ended (another run may hold it now): the store
-    refuses to write."""
 
 
 def site_prefix(site_key: str) -> str:
@@ -166,7 +162,7 @@ def unavailable(url: str, error: BaseException) -> StoreUnavailable:
 
 
 def check_reachable(url: str) -> None:
-    """Raise :class:`govnews.state.StoreUnavailable` unless the Redis at ``url`` answers a PING
+    """Raise :class:`govnews.store.StoreUnavailable` unless the Redis at ``url`` answers a PING
     with these credentials (the crawl command asks before anything starts)."""
     client = connect(url)
     try:
@@ -288,7 +284,7 @@ def _release_at_exit() -> None:
 def acquire_redis_lock(
     url: str, site_key: str, *, ttl: float = DEFAULT_LEASE_TTL, host: str | None = None
 ) -> RedisLock:
-    """Take the site's lease, or raise :class:`govnews.state.StoreLocked` at once (no
+    """Take the site's lease, or raise :class:`govnews.store.StoreLocked` at once (no
     waiting) naming the holder. A process holds each lease once: a second call returns the
     same lock (release it once per call)."""
     key = site_prefix(site_key) + "lock"
@@ -374,10 +370,10 @@ def _record_of(url: str, raw: str | bytes) -> Record:
 
 
 class RedisStateStore:
-    """The Redis backend of :class:`govnews.state.Store`, for one site.
+    """The Redis backend of :class:`govnews.store.Store`, for one site.
 
     ``host`` names this machine in the feed manifest (default: the host name). Opened with
-    its ``lock`` (:meth:`connect`, :func:`govnews.state.open_store`), every write checks the
+    its ``lock`` (:meth:`connect`, :func:`govnews.store.open_store`), every write checks the
     lease first (fencing); without one (tools, tests) writes are plain transactions.
     """
 
@@ -632,7 +628,7 @@ class RedisStateStore:
         )
 
     def record_walk(self, outcome: WalkOutcome) -> int:
-        """Record a walk (:class:`govnews.state.WalkOutcome`) in one transaction, with the
+        """Record a walk (:class:`govnews.store.WalkOutcome`) in one transaction, with the
         SQLite store's rules. Returns the number of rows made pending."""
         column = outcome.column
         urls = list(dict.fromkeys(outcome.seen))
@@ -816,7 +812,7 @@ class RedisStateStore:
             self._write(lambda pipe: pipe.hset(self._manifest, mapping=updated))
 
     def feeds(self, *, open_only: bool = False) -> list[FeedEntry]:
-        """Every host's entries (ordered by opening); :func:`govnews.state.reconcile` reads
+        """Every host's entries (ordered by opening); :func:`govnews.store.reconcile` reads
         only this host's."""
         entries = []
         for raw in self._r.hgetall(self._manifest).values():
@@ -850,7 +846,7 @@ class RedisStateStore:
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` with a Redis that went away (or refused, or stopped answering) raised as
-    :class:`govnews.state.StoreUnavailable`: the run stops cleanly on it (``store_unavailable``)."""
+    :class:`govnews.store.StoreUnavailable`: the run stops cleanly on it (``store_unavailable``)."""
 
     @functools.wraps(method)
     def guarded(self: RedisStateStore, *args: Any, **kwargs: Any) -> Any:

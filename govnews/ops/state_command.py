@@ -30,12 +30,13 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from govnews.crawl.arguments import ArgumentError, parse_base_url
 from govnews.feeds import output_dir
-from govnews.history import RESET_DIR, RUNS_FILE, append_run
-from govnews.pipelines.incremental_state import site_key, store_path_for
+from govnews.pipelines.incremental_state import store_path_for
 from govnews.sites import wuhan
-from govnews.spiders.arguments import ArgumentError, parse_base_url
-from govnews.state import StateStore, Store, StoreLocked, acquire_lock, lock_path, redis_url, state_dir
+from govnews.sites.family import site_key
+from govnews.store import StateStore, Store, StoreLocked, acquire_lock, lock_path, redis_url, state_dir
+from govnews.store.history import RESET_DIR, RUNS_FILE, append_run
 
 EXIT_LOCKED = 3
 
@@ -86,7 +87,7 @@ class Command(ScrapyCommand):
             describe(path)
 
     def _run_redis(self, url: str, opts: argparse.Namespace) -> None:
-        from govnews.state_redis import (  # noqa: PLC0415 - redis only when asked for
+        from govnews.store.redis import (  # noqa: PLC0415 - redis only when asked for
             RedisStateStore,
             acquire_redis_lock,
             connect,
@@ -142,7 +143,7 @@ class Command(ScrapyCommand):
 
     def _note_reset(self, key: str) -> None:
         """The host's run history learns the store was reset on purpose: the next run takes the
-        new store without asking for ``-a new_store=1`` (govnews.history)."""
+        new store without asking for ``-a new_store=1`` (govnews.store.history)."""
         assert self.settings is not None
         history = output_dir(self.settings.get("GOVNEWS_OUTPUT_DIR")) / RESET_DIR / RUNS_FILE
         now = datetime.now(UTC).isoformat()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from govnews.sites import wuhan
+from govnews.sites.family import SITES, SITES_BY_KEY
 from govnews.sites.site import ARTICLE_PATH_RE, Site, netloc_of, normalize_section
 
 
@@ -38,6 +39,13 @@ class CrawlArguments:
     (it was deleted, wiped or replaced): every article is exported again."""
     discover: DiscoverArguments | None = None
     """``-a discover=1``: map the site's columns (the probe spider's discover mode); None otherwise."""
+
+    @property
+    def takes_lease(self) -> bool:
+        """A run that reads and writes its site's state store holds the store's lock (a Redis
+        lease with ``REDIS_URL``) for its whole life: an incremental run that is no probe. The
+        one rule the crawl command, the family and the state pipeline follow."""
+        return self.incremental and not self.probe
 
     KNOWN = (
         "base_url",
@@ -241,7 +249,7 @@ class DiscoverArguments:
         >>> DiscoverArguments.parse({"depth": "3"})
         Traceback (most recent call last):
         ...
-        govnews.spiders.arguments.ArgumentError: depth is an argument of discover=1; allowed: -a discover=1 -a depth=3
+        govnews.crawl.arguments.ArgumentError: depth is an argument of discover=1; allowed: -a discover=1 -a depth=3
         """
         on = parse_flag("discover", values["discover"]) if "discover" in values else False
         if not on:
@@ -311,3 +319,84 @@ def parse_emit(value: str) -> EmitForm:
     raise ArgumentError(
         f"emit={value!r} is not allowed; allowed: table (a ready entry for the site table) or report (the default)"
     )
+
+
+# -- the family's arguments (scrapy crawl family) --------------------------------------------
+
+# Arguments passed on to every site's spider; the others are per site.
+SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store")
+PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
+
+
+@dataclass(frozen=True)
+class FamilyArguments:
+    sites: tuple[Site, ...]
+    base_urls: dict[str, str] = field(default_factory=dict)
+    """Per site key, the base URL to crawl it at (a mirror); else the site's own."""
+    shared: dict[str, str] = field(default_factory=dict)
+    incremental: bool = True
+
+    @property
+    def takes_lease(self) -> bool:
+        """Each site's run takes its site's lease (:attr:`CrawlArguments.takes_lease`)."""
+        return self.incremental
+
+    KNOWN = ("sites", "base_urls", *SHARED_ARGUMENTS)
+    IGNORED = CrawlArguments.IGNORED
+
+    @classmethod
+    def parse(cls, kwargs: dict[str, Any]) -> FamilyArguments:
+        for name in kwargs:
+            if name in PER_SITE_ARGUMENTS:
+                raise ArgumentError(
+                    f"{name} is an argument of one site's spider, not of the family; "
+                    f"allowed: {', '.join(cls.KNOWN)} (or scrapy crawl <site> -a {name}=…)"
+                )
+            if name not in cls.KNOWN and name not in cls.IGNORED:
+                raise ArgumentError(f"unknown argument {name}; allowed: {', '.join(cls.KNOWN)}")
+        values = {k: str(v) for k, v in kwargs.items() if v is not None}
+        sites = parse_sites(values["sites"]) if "sites" in values else SITES
+        base_urls = parse_base_urls(values.get("base_urls", ""), sites)
+        shared = {k: values[k] for k in SHARED_ARGUMENTS if k in values}
+        # The shared arguments, checked as each site's spider will check them.
+        checked = [CrawlArguments.parse({**shared, "base_url": base_urls.get(s.key, s.base_url)}, s) for s in sites]
+        return cls(sites=sites, base_urls=base_urls, shared=shared, incremental=checked[0].incremental)
+
+    def base_url(self, site: Site) -> str:
+        return self.base_urls.get(site.key, site.base_url)
+
+    def spider_arguments(self, site: Site, job: str | None) -> dict[str, str]:
+        arguments = {**self.shared, "base_url": self.base_url(site)}
+        if job:
+            arguments["_job"] = f"{job}-{site.key}"
+        return arguments
+
+
+def parse_sites(value: str) -> tuple[Site, ...]:
+    """``jianghan,wuchang`` → their rows of the table, in the order given, each once."""
+    keys = list(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
+    unknown = [k for k in keys if k not in SITES_BY_KEY]
+    if unknown or not keys:
+        raise ArgumentError(
+            f"sites: {', '.join(unknown) or 'empty'} not a site of the family; "
+            f"allowed: comma-separated names of {', '.join(SITES_BY_KEY)}"
+        )
+    return tuple(SITES_BY_KEY[k] for k in keys)
+
+
+def parse_base_urls(value: str, sites: tuple[Site, ...]) -> dict[str, str]:
+    """``jianghan=http://127.0.0.1:8101,wuchang=…`` → ``{"jianghan": "http://127.0.0.1:8101", …}``."""
+    wanted = {s.key for s in sites}
+    base_urls: dict[str, str] = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        key, sep, url = item.partition("=")
+        key = key.strip()
+        if not sep or key not in wanted:
+            raise ArgumentError(
+                f"base_urls: {item.strip()!r} is not <site>=<url> for a site of this run; "
+                f"allowed sites: {', '.join(sorted(wanted))}"
+            )
+        base_urls[key] = parse_base_url(url)
+    return base_urls

@@ -1,5 +1,5 @@
 """The host's run history: ``<output>/<spider>/runs.jsonl``, one JSON line per run (written by
-:class:`govnews.health.summary.HealthSummary`), and what it remembers of the state stores.
+:class:`govnews.ops.health.summary.HealthSummary`), and what it remembers of the state stores.
 
 Each line of a run that used a state store names it: ``store`` (the site's key) and
 ``store_id`` (the id the store was stamped with when it was created). A store that vanished

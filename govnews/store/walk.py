@@ -45,7 +45,7 @@ The walk rule (docs/incremental.md gives it one case a line)
 
 :class:`IncrementalRun` applies the rule for one run; :class:`ColumnWalk` decides after each
 list page; :func:`gaps_after` is what a walk leaves open. The store is either backend of
-:class:`govnews.state.Store` (SQLite, or Redis with ``REDIS_URL``).
+:class:`govnews.store.Store` (SQLite, or Redis with ``REDIS_URL``).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Literal, TypeVar
 
-from govnews.state import (
+from govnews.store import (
     ColumnState,
     DeadLink,
     Gap,
@@ -427,7 +427,7 @@ class IncrementalRun:
     # -- the store ------------------------------------------------------------------
 
     def attach(self, store: Store, lock: Lock) -> None:
-        """Use ``store`` (either backend, :class:`govnews.state.Store`), whose ``lock``
+        """Use ``store`` (either backend, :class:`govnews.store.Store`), whose ``lock``
         this run holds; :meth:`close` closes one and releases the other."""
         self.store = store
         self.lock = lock

@@ -29,6 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews import settings as project_settings
+from govnews.crawl.arguments import DiscoverArguments
 from govnews.discover.pages import read_page
 from govnews.discover.report import DiscoveryReport, columns_json, render_text
 from govnews.discover.table import family_domains, render_site_row, site_identity, table_columns, table_hosts
@@ -36,12 +37,11 @@ from govnews.discover.walk import Discovery, Fetch, Limits
 from govnews.extract.article import parse_article_page
 from govnews.extract.html import parse_html
 from govnews.sites import family
-from govnews.spiders.arguments import DiscoverArguments
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from govnews.spiders.wuhan import WuhanSpider
+    from govnews.crawl.spiders.wuhan import WuhanSpider
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class SiteDiscovery:
         self.in_flight = max(1, min(_MAX_IN_FLIGHT, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1)))
         self.stop_logged = False
         # -O columns.json: the feeds given on the command line (the project's default feed is not one).
-        defaults = set(project_settings.FEEDS)
+        defaults = set(project_settings.GOVNEWS_DEFAULT_FEEDS)
         self.outputs = {str(uri): dict(options) for uri, options in settings.getdict("FEEDS").items()}
         self.outputs = {uri: options for uri, options in self.outputs.items() if uri not in defaults}
 

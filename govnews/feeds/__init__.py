@@ -1,0 +1,16 @@
+"""Feeds: how exported items are written.
+
+* :mod:`.storage` — the local file storage of ``FEED_STORAGES`` (one write per line, synced
+  to disk before the store records what it holds, a JSON Lines file journaled in the state
+  store's manifest), the feed directory and file names;
+* :mod:`.exporters` — the CSV exporter for spreadsheets (``FEED_EXPORTERS``).
+
+May import :mod:`govnews.store` (the journal) and :mod:`govnews.logs`; nothing of the crawl,
+the pipelines or the operators' tools.
+"""
+
+from __future__ import annotations
+
+from govnews.feeds.storage import FeedFile, LineAtomicFileFeedStorage, job_id, output_dir, uri_params
+
+__all__ = ["FeedFile", "LineAtomicFileFeedStorage", "job_id", "output_dir", "uri_params"]

@@ -1,0 +1,248 @@
+"""``scrapy crawl`` with spider arguments validated before the crawl starts.
+
+A bad argument ends the command at once with one line on stderr that says what is wrong
+and what is allowed, and exit code 2: no banner, no usage block, no traceback.
+
+An incremental run takes its site's state-store lock (:func:`govnews.store.acquire_store_lock`:
+a ``flock`` beside the SQLite store, or a Redis lease when ``REDIS_URL`` is set)
+before the crawl starts; when another live run holds it, the command ends at once, before
+any request and before Scrapy's start-up banner, with one line naming the holder and exit
+code 3.
+
+With ``REDIS_URL`` set, the Redis server is asked first (a PING with the URL's
+credentials): one that cannot be reached or refuses the credentials ends the command before
+any request with one line naming the URL (never its password) and the reason, exit code 7.
+A Redis that goes away mid-run stops the run cleanly (finish reason ``store_unavailable``,
+nothing lost: the next run reads its feed back), exit code 7 too.
+
+Exit codes: 0 a run that passed its end-of-run health checks; 1 one that failed them
+(``govnews/health/verdict``, see :mod:`govnews.ops.health`); 2 a bad argument; 3 the store is
+locked by another run; 7 the state store's server is unavailable; 8 the state store is not
+the one this host's earlier runs used (deleted, wiped or replaced: ``-a new_store=1`` accepts
+it); 130 stopped by SIGINT
+(Ctrl-C), 143 by SIGTERM (scrapyd's cancel): a user's stop, verdict ``stopped``, not a
+failure. (4, 5 and 6 are ``python -m govnews.ops.schedule``'s.)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from typing import TYPE_CHECKING, Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.defer import deferred_from_coro
+
+from govnews.crawl.arguments import ArgumentError, CrawlArguments, FamilyArguments
+from govnews.family.crawl import FamilyCrawl
+from govnews.ops.health.logcount import UNATTRIBUTED
+from govnews.pipelines.incremental_state import LOCKED_REASON, REPLACED_REASON, UNAVAILABLE_REASON
+from govnews.sites import wuhan
+from govnews.sites.family import site_key
+from govnews.store import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, redis_url
+
+if TYPE_CHECKING:
+    import argparse
+
+    from scrapy.crawler import Crawler
+
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_STORE_UNAVAILABLE = 7
+EXIT_STORE_REPLACED = 8
+EXIT_BY_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def _stopped_while_starting(signum: int, frame: Any) -> None:
+    # Nothing is written yet (Scrapy installs its graceful handlers before the first
+    # request), so end at once: an exception raised here could be swallowed by a Twisted
+    # callback running at that moment. A flock dies with the process.
+    print("stopped before the crawl started", file=sys.stderr, flush=True)
+    os._exit(EXIT_BY_SIGNAL.get(signal.Signals(signum), 128 + signum))
+
+
+def _reactor() -> Any:
+    from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
+
+    return reactor
+
+
+def _stop_reactor() -> None:
+    reactor = _reactor()
+    if reactor.running:
+        reactor.stop()
+
+
+class Command(ScrapyCrawlCommand):
+    crawler: Crawler | None = None
+    lock: Lock | None = None
+    stop_signal: int | None = None
+    family: FamilyArguments | None = None
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Runs before Scrapy builds its crawler process (and logs its banner). ``-o``/``-O``
+        are Scrapy's own: the project's default feed is added only where no feed is asked
+        for (``WuhanSpider.update_settings``), so they replace it as in any Scrapy project."""
+        # Until Scrapy installs its own handlers, a stop ends the command quietly.
+        for signum in EXIT_BY_SIGNAL:
+            signal.signal(signum, _stopped_while_starting)
+        super().process_options(args, opts)
+        if len(args) != 1 or self.settings is None:
+            return
+        try:
+            spider_cls = get_spider_loader(self.settings).load(args[0])
+        except KeyError:
+            return  # Scrapy's own error follows
+        try:
+            if getattr(spider_cls, "is_family", False):
+                # Parsed once, here: the family run uses what was parsed.
+                self.family = FamilyArguments.parse(opts.spargs)
+            elif (validate := getattr(spider_cls, "validate_arguments", None)) is not None:
+                validate(opts.spargs)
+            else:
+                return
+        except ArgumentError as error:
+            print(f"error: spider {args[0]}: {error}", file=sys.stderr, flush=True)
+            sys.exit(EXIT_USAGE)
+        if url := redis_url(self.settings):
+            try:
+                from govnews.store.redis import check_reachable  # noqa: PLC0415 - redis only when asked for
+
+                check_reachable(url)
+            except StoreUnavailable as error:
+                print(f"error: {error}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_STORE_UNAVAILABLE)
+        if self.family is not None:
+            # One crawler per site (govnews.family.crawl), each taking its site's lock as it starts.
+            shared_file = [u for u in self.settings["FEEDS"] if "%(name)s" not in str(u)]
+            if shared_file:
+                print(
+                    f"error: spider {args[0]}: -o/-O {shared_file[0]} would be one file for every site; "
+                    "allowed: a path with %(name)s (the site's spider), e.g. -o 'out/%(name)s.jsonl'",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                sys.exit(EXIT_USAGE)
+            return
+        parsed = CrawlArguments.parse(opts.spargs, getattr(spider_cls, "site", wuhan.SITE))
+        if parsed.probe and (probe := getattr(spider_cls, "probe_spider", None)):
+            # `-a probe=1`: the spider's probe runs instead, with the same arguments.
+            args[0] = probe
+        if parsed.takes_lease:
+            try:
+                self.lock = acquire_store_lock(self.settings, site_key(parsed.base_url))
+            except StoreLocked as error:
+                print(f"error: {error}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_LOCKED)
+            except StoreUnavailable as error:
+                print(f"error: {error}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_STORE_UNAVAILABLE)
+
+    def _run_family(self, arguments: FamilyArguments, opts: argparse.Namespace) -> None:
+        """``scrapy crawl family``: the sites' crawlers on one crawler process."""
+        assert self.crawler_process is not None and self.settings is not None
+        family = FamilyCrawl(
+            self.crawler_process,
+            self.settings,
+            arguments,
+            job=opts.spargs.get("_job"),
+            stopping=lambda: self.stop_signal is not None,
+        )
+        reactor = _reactor()
+        family.schedule = reactor.callLater
+        family.on_idle = lambda: reactor.callLater(0, _stop_reactor) and None
+        reactor.callWhenRunning(family.start)
+        # The family ends the run itself once no site runs and none is worth waiting for.
+        self.crawler_process.start(stop_after_crawl=False, install_signal_handlers=False)
+        # Logged, so that a scrapyd job's log (Scrapy's LOG_FILE) has it too.
+        logging.getLogger("govnews.family").log(
+            logging.ERROR if family.failed else logging.INFO, family.report(UNATTRIBUTED.get("ERROR", 0))
+        )
+        if self.stop_signal is not None:
+            self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
+        elif any(o.finish_reason == UNAVAILABLE_REASON for o in family.outcomes.values()):
+            self.exitcode = EXIT_STORE_UNAVAILABLE
+        elif any(o.finish_reason == REPLACED_REASON for o in family.outcomes.values()):
+            self.exitcode = EXIT_STORE_REPLACED
+        elif family.failed or self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+
+    def _install_shutdown_handlers(self) -> None:
+        """The command's own SIGINT/SIGTERM handlers, installed once the reactor runs (Scrapy's
+        are left out: ``start(install_signal_handlers=False)``, a documented parameter). The
+        first signal stops the crawl gracefully through the public ``CrawlerProcess.stop()``
+        and is remembered for the exit code (130, 143); a second one stops now: the reactor
+        ends, every feed line written is whole, and what was not recorded is read back by the
+        next run (as after a kill)."""
+        reactor = _reactor()
+        logger = logging.getLogger(__name__)
+
+        def stop_gracefully(signum: int) -> None:
+            name = signal.Signals(signum).name
+            logger.info("Received %s, shutting down gracefully. Send again to force", name)
+            process: Any = self.crawler_process
+            stopping = deferred_from_coro(process.stop()) if process is not None else None
+            # As Scrapy's own handler: the reactor ends once the crawlers have stopped (a crawl
+            # still starting ignores the stop).
+            if stopping is not None:
+                stopping.addBoth(lambda _: _stop_reactor())
+            else:
+                _stop_reactor()
+
+        def stop_now(signum: int) -> None:
+            logger.info("Received %s again: stopping now", signal.Signals(signum).name)
+            _stop_reactor()
+
+        def forced(signum: int, frame: Any) -> None:
+            for number in EXIT_BY_SIGNAL:
+                signal.signal(number, signal.SIG_IGN)
+            reactor.callFromThread(stop_now, signum)
+
+        def graceful(signum: int, frame: Any) -> None:
+            self.stop_signal = self.stop_signal or signum
+            for number in EXIT_BY_SIGNAL:
+                signal.signal(number, forced)
+            reactor.callFromThread(stop_gracefully, signum)
+
+        def install() -> None:
+            for signum in EXIT_BY_SIGNAL:
+                signal.signal(signum, graceful)
+
+        reactor.callWhenRunning(install)
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        self._install_shutdown_handlers()
+        if self.family is not None:
+            self._run_family(self.family, opts)
+            return
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's usage errors
+            return
+        assert self.crawler_process is not None
+        try:
+            # Scrapy's own crawl command, with the crawler kept: its stats hold the verdict.
+            self.crawler = self.crawler_process.create_crawler(args[0])
+            self.crawler_process.crawl(self.crawler, **opts.spargs)
+            self.crawler_process.start(install_signal_handlers=False)
+            if self.crawler_process.bootstrap_failed:
+                self.exitcode = 1
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
+        stats = self.crawler.stats if self.crawler is not None else None
+        if stats is None:
+            return
+        if stats.get_value("finish_reason") == LOCKED_REASON:
+            self.exitcode = EXIT_LOCKED
+        elif stats.get_value("finish_reason") == UNAVAILABLE_REASON:
+            self.exitcode = EXIT_STORE_UNAVAILABLE
+        elif stats.get_value("finish_reason") == REPLACED_REASON:
+            self.exitcode = EXIT_STORE_REPLACED
+        elif self.stop_signal is not None:
+            self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
+        elif stats.get_value("govnews/health/verdict") == "failed":
+            self.exitcode = 1

@@ -1,0 +1,132 @@
+"""Progress of a long crawl: live lines on a terminal, a log line a minute elsewhere.
+
+On a terminal (stderr is a TTY), one live line per column: list pages read of the
+pager's count, articles exported, their rate and the time left (tqdm's bars; log lines
+print above them). Elsewhere (scrapyd, cron, a pipe) one INFO line every
+``GOVNEWS_PROGRESS_INTERVAL`` seconds (60) with the same figures for every column.
+
+``GOVNEWS_PROGRESS``: ``auto`` (the default: bars on a terminal, else log lines), ``log``,
+``bars`` or ``off``. The figures come from the spider's walks
+(:class:`govnews.store.walk.IncrementalRun`) and the per-column stats.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+MODES = ("auto", "log", "bars", "off")
+
+
+def eta_text(seconds: float | None) -> str:
+    """``~3 min``, ``~2 h 5 min``, ``<1 min``; ``?`` when unknown.
+
+    >>> eta_text(None), eta_text(20), eta_text(190), eta_text(7500)
+    ('?', '<1 min', '~3 min', '~2 h 5 min')
+    """
+    if seconds is None:
+        return "?"
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"~{minutes} min"
+    return f"~{minutes // 60} h {minutes % 60} min"
+
+
+class CrawlProgress:
+    """Shows how far each column's walk has come (see the module docstring)."""
+
+    def __init__(self, crawler: Crawler, mode: str, interval: float) -> None:
+        self.crawler = crawler
+        self.mode = mode
+        self.interval = interval
+        self.started = time.monotonic()
+        self.bars: dict[str, tqdm[Any]] = {}
+        self.redirect = ExitStack()
+        self.task: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
+        mode = str(crawler.settings.get("GOVNEWS_PROGRESS", "auto")).lower()
+        if mode not in MODES:
+            raise ValueError(f"GOVNEWS_PROGRESS={mode!r} is not allowed; allowed: {', '.join(MODES)}")
+        if mode == "auto":
+            mode = "bars" if sys.stderr.isatty() else "log"
+        if mode == "off":
+            raise NotConfigured
+        interval = 1.0 if mode == "bars" else crawler.settings.getfloat("GOVNEWS_PROGRESS_INTERVAL", 60.0)
+        extension = cls(crawler, mode, interval)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        if getattr(spider, "incremental_run", None) is None or getattr(getattr(spider, "args", None), "probe", False):
+            return
+        self.started = time.monotonic()
+        if self.mode == "bars":
+            self.redirect.enter_context(logging_redirect_tqdm())
+        self.task = create_looping_call(self.update, spider)
+        self.task.start(self.interval, now=False)
+
+    def columns(self, spider: Spider) -> list[tuple[str, Any, int]]:
+        """``(column, its walk or None, articles exported)`` for each column of the run."""
+        run = spider.incremental_run  # type: ignore[attr-defined]
+        stats = self.crawler.stats
+        assert stats is not None
+        out = []
+        for column in spider.args.sections:  # type: ignore[attr-defined]
+            items = stats.get_value(f"govnews/column/{column.strip('/')}/items", 0)
+            out.append((column, run.columns.get(column), int(items)))
+        return out
+
+    def update(self, spider: Spider) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rows = self.columns(spider)
+        if self.mode == "bars":
+            for position, (column, walk, items) in enumerate(rows):
+                bar = self.bars.get(column)
+                if bar is None:
+                    bar = tqdm(desc=column, unit="list page", position=position, leave=True, dynamic_ncols=True)
+                    self.bars[column] = bar
+                if walk is not None:
+                    bar.total = walk.list_pages if walk.stopped else walk.page_count
+                    bar.n = walk.list_pages
+                bar.set_postfix_str(f"{items} articles, {items / elapsed * 60:.0f}/min", refresh=False)
+                bar.refresh()
+            return
+        parts = []
+        for column, walk, items in rows:
+            pages = walk.list_pages if walk else 0
+            count = walk.page_count if walk else None
+            if walk is not None and walk.stopped:
+                state = "done"
+            elif count and pages:
+                state = f"ETA {eta_text(elapsed / pages * (count - pages))}"
+            else:
+                state = "ETA ?"
+            parts.append(f"{column} {pages}/{count or '?'} list pages, {items} articles, {state}")
+        total = sum(items for _, _, items in rows)
+        logger.info("progress: %s; %.0f articles/min", "; ".join(parts), total / elapsed * 60)
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        for bar in self.bars.values():
+            bar.close()
+        self.redirect.close()

@@ -1,0 +1,238 @@
+"""The store's vocabulary, shared by both backends and the rules: records, walks, gaps, dead
+links, the feed manifest's entries, the :class:`Store` and :class:`Lock` protocols and the
+errors a store raises. No Scrapy import, no backend import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+
+def utc_stamp(moment: datetime | None = None) -> str:
+    """``moment`` (default: now) as the store writes times, UTC to the second.
+
+    >>> utc_stamp(datetime(2026, 12, 1, 4, 13, 5, 123, tzinfo=UTC))
+    '2026-12-01T04:13:05Z'
+    """
+    return (moment or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+DEFAULT_LEASE_TTL = 30.0
+"""Seconds a Redis lock outlives a holder that died without releasing it (renewed every
+third of it while the run lives). Setting ``GOVNEWS_REDIS_LOCK_TTL``."""
+
+
+@dataclass(frozen=True)
+class Record:
+    url: str
+    content_hash: str
+    revision: int
+    published_at: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class WalkRecord:
+    """A column's last complete walk."""
+
+    column: str
+    run: str
+    completed: str
+    list_pages: int
+    rows_seen: int
+    ended: str
+    """How it ended: ``last_page``, ``end_404``, ``empty_page`` or ``covered``."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A stretch of a column's list no walk has read: below the row ``upper`` (None: from the
+    top) down to the row ``lower`` (None: to the column's end)."""
+
+    upper: str | None
+    lower: str | None
+
+
+@dataclass(frozen=True)
+class ColumnState:
+    """What the store knows of a column's list, beyond its rows: read at a walk's start."""
+
+    gaps: tuple[Gap, ...] = ()
+    end_rows: int | None = None
+    """Rows of the column when a walk last read it whole, to its end."""
+    ended_at: str | None = None
+    """When that walk was recorded."""
+    last_audit: str | None = None
+    """When a walk last read every list page of the column (an audit, or a whole walk)."""
+    short_end: str | None = None
+    """The last row before a doubted end (short of ``end_rows``, or before a pager's count),
+    seen once: a second walk ending at the same row accepts the end."""
+    withdrawn_since: int = 0
+    """Dead links of the column found since ``ended_at``."""
+
+
+@dataclass(frozen=True)
+class DeadLink:
+    """A row whose article answered 404 or 410, with the row as it read then."""
+
+    url: str
+    column: str
+    title: str | None
+    row_date: str | None
+    since: str
+
+    def row_changed(self, title: str | None, row_date: str | None) -> bool:
+        """The row now reads otherwise (a title or a date both known and different).
+
+        >>> DeadLink("u", "/c/", "通知", "2026-01-02", "t").row_changed("通知（更正）", "2026-01-02")
+        True
+        >>> DeadLink("u", "/c/", None, None, "t").row_changed("通知", "2026-01-02")
+        False
+        """
+        return bool(
+            (title and self.title and title != self.title) or (row_date and self.row_date and row_date != self.row_date)
+        )
+
+
+@dataclass(frozen=True)
+class WalkOutcome:
+    """What a walk of a run that ended records (:meth:`Store.record_walk`)."""
+
+    column: str
+    seen: tuple[str, ...]
+    """Rows it read: covered from now on; those not exported (nor dead links) become pending."""
+    gaps: tuple[Gap, ...]
+    """The column's gaps after this walk: they replace the stored ones."""
+    complete: WalkRecord | None = None
+    """Set for a complete walk: the column's last complete walk."""
+    end_rows: int | None = None
+    """Set when the walk read the column whole to its end: its rows then."""
+    audited: bool = False
+    """The walk read every list page of the column (an audit, or a whole walk)."""
+    short_end: str | None = None
+    """The last row before a doubted end (:attr:`ColumnState.short_end`); None clears it."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    path: Path
+    run: str
+    opened: str
+    closed: str | None
+    reconciled_size: int
+    host: str | None = None
+    """The machine whose file system holds ``path`` (Redis stores); None: the store's own
+    machine (SQLite)."""
+
+
+# -- the interface both backends give the rules --------------------------------------------
+
+
+class Lock(Protocol):
+    """One run at a time per site: held for the life of a run, then released."""
+
+    def release(self) -> None: ...
+    def valid(self) -> bool:
+        """This run may still act on the site's behalf (fencing: a lease past its deadline may not)."""
+        ...
+
+
+class Store(Protocol):
+    """What :mod:`govnews.store.walk` and :func:`reconcile` need of a state store:
+    :class:`StateStore` (SQLite) and :class:`govnews.store.redis.RedisStateStore` (Redis).
+
+    ``host`` is the machine this store's feed files are on: manifest entries of other
+    hosts are never read here (None: every entry is local, as with SQLite)."""
+
+    host: str | None
+
+    @property
+    def path(self) -> Path | str:
+        """How messages name the store: the SQLite file, or ``redis://host:port/db (site …)``."""
+        ...
+
+    def get(self, url: str) -> Record | None: ...
+    def __contains__(self, url: object) -> bool: ...
+    def __len__(self) -> int: ...
+    def record(self, records: Iterable[Record]) -> None: ...
+    def first_url(self, content_hash: str) -> str | None: ...
+    def touch(self, urls: Iterable[str]) -> None: ...
+    def is_due_for_refresh(self, record: Record, refresh_days: int, today: date) -> bool: ...
+    def covered(self, column: str, urls: Iterable[str]) -> set[str]: ...
+    def column_state(self, column: str) -> ColumnState: ...
+    def record_walk(self, outcome: WalkOutcome) -> int: ...
+    def dead_link(self, url: str) -> DeadLink | None: ...
+    def mark_dead(self, links: Iterable[DeadLink]) -> None: ...
+    def dead_links(self) -> list[DeadLink]: ...
+    @property
+    def store_id(self) -> str: ...
+    def last_walk(self, column: str) -> WalkRecord | None: ...
+    def walks(self) -> list[WalkRecord]: ...
+    def reset_column(self, column: str) -> None: ...
+    def pending(self, columns: Iterable[str]) -> list[tuple[str, str, int, str]]: ...
+    def count_attempt(self, urls: Iterable[str]) -> None: ...
+    def give_up(self, urls: Iterable[str]) -> None: ...
+    def open_feed(self, path: Path, run: str, size: int = 0) -> None: ...
+    def close_feeds(self, run: str) -> None: ...
+    def feeds(self, *, open_only: bool = False) -> list[FeedEntry]: ...
+    def mark_reconciled(self, entry: FeedEntry, size: int, *, closed: bool) -> None: ...
+    def close(self) -> None: ...
+
+
+def due_for_refresh(record: Record, refresh_days: int, today: date) -> bool:
+    """Published within the last ``refresh_days`` days (an unknown date counts as due).
+
+    >>> due_for_refresh(Record("u", "h", 1, "2026-11-30"), 3, date(2026, 12, 1))
+    True
+    >>> due_for_refresh(Record("u", "h", 1, "2026-11-01T08:00:00+08:00"), 3, date(2026, 12, 1))
+    False
+    """
+    if refresh_days <= 0:
+        return False
+    if not record.published_at:
+        return True
+    try:
+        published = date.fromisoformat(record.published_at[:10])
+    except ValueError:
+        return True
+    return published >= today - timedelta(days=refresh_days)
+
+
+# -- the lock ----------------------------------------------------------------------------
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be used as it is (a newer schema, a store that vanished); the
+    message says what is wrong and what to do."""
+
+
+class StoreUnavailable(StoreError):
+    """The store's server cannot be reached, refuses the credentials, or went away mid-run.
+    The message names the store (never a password) and the reason."""
+
+
+class LeaseLost(RuntimeError):
+    """This run's lease on the site's store ended (another run may hold it now): the store
+    refuses to write."""
+
+
+class StoreLocked(RuntimeError):
+    """Another live process holds the store; the message names it (pid, start time, and
+    its host and lease for a Redis store)."""
+
+    def __init__(self, path: Path | str, holder: dict[str, object], *, lease_seconds: float | None = None) -> None:
+        self.path = path
+        self.holder = holder
+        pid = holder.get("pid", "?")
+        started = holder.get("started", "?")
+        host = f" on {holder['host']}" if holder.get("host") else ""
+        lease = f"; if it died, its lease ends within {lease_seconds:.0f} s" if lease_seconds is not None else ""
+        super().__init__(
+            f"the state store {path} is in use by another run (pid {pid}{host}, started {started}{lease}); "
+            "one run at a time per site: wait for it to end"
+        )
