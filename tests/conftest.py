@@ -31,7 +31,7 @@ FAST_SETTINGS = {
     # The mirror answers the same at once: no pause before a pager-less column's end is asked again.
     "GOVNEWS_END_CONFIRM_PAUSE": "0",
 }
-_STAT_RE = re.compile(r"'(govnews/[^']+)': (\d+)")
+_STAT_RE = re.compile(r"'((?:govnews|downloader)/[^']+)': (\d+)")
 
 
 def family_crawl_command(mirror: FamilyMirror, output: Path, *args: str, delay: float, **settings: Any) -> list[str]:
@@ -161,3 +161,23 @@ def redis_url(redis_server: RedisServer) -> str:
     finally:
         client.close()
     return redis_server.url
+
+
+CHECKOUT_OUTPUT = Path(__file__).resolve().parent.parent / "output"
+
+
+def _files_under(directory: Path) -> set[Path]:
+    return {p for p in directory.rglob("*") if p.is_file()} if directory.is_dir() else set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tests_write_nothing_into_the_checkouts_output() -> Iterator[None]:
+    """A test writes its feeds, state and run history under its own temporary directory: a
+    file it leaves in the checkout's ``output/`` is a user's (their feeds, their history)
+    mixed with a test's, and a history line there changes what the next crawl refuses."""
+    before = _files_under(CHECKOUT_OUTPUT)
+    yield
+    # make deploy-local writes under output/scrapyd/ by design; its test points it elsewhere.
+    left = sorted(str(p.relative_to(CHECKOUT_OUTPUT)) for p in _files_under(CHECKOUT_OUTPUT) - before)
+    if left:
+        pytest.fail(f"the tests left files in the checkout's output/: {left[:10]}", pytrace=False)
