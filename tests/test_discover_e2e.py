@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import json
 import os
 import sys
@@ -42,10 +43,20 @@ def family() -> Iterator[FamilyMirror]:
 
 
 def discover(
-    tmp_path: Path, base_url: str, *args: str, spider: str = "wuhan_probe", output: bool = True
+    tmp_path: Path,
+    base_url: str,
+    *args: str,
+    spider: str = "wuhan_probe",
+    output: bool = True,
+    settings: dict[str, str] | None = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
-    """The discovery's process and the columns it wrote with ``-O``."""
-    settings = {**FAST_SETTINGS, "GOVNEWS_OUTPUT_DIR": str(tmp_path / "out"), "GOVNEWS_STATE_DIR": str(tmp_path / "st")}
+    """The discovery's process and the columns it wrote with ``-O`` (``settings`` over the fast ones)."""
+    settings = {
+        **FAST_SETTINGS,
+        "GOVNEWS_OUTPUT_DIR": str(tmp_path / "out"),
+        "GOVNEWS_STATE_DIR": str(tmp_path / "st"),
+        **(settings or {}),
+    }
     cmd = crawl_command(f"base_url={base_url}", "discover=1", *args, settings=settings, spider=spider)
     columns_file = tmp_path / f"{spider}-columns.json"
     if output:
@@ -109,6 +120,23 @@ def test_discovery_maps_the_family_sites(family: FamilyMirror, key: str, tmp_pat
     assert not [p for p in requested if "?" in p]  # tjj's release calendar is never walked
     known = {c.path for c in govnews.sites.family.SITES_BY_KEY[key].columns}
     assert {c["path"] for c in columns if c["in_table"]} == known
+
+
+def test_discovery_keeps_the_per_host_floor_and_obeys_robots(family: FamilyMirror, tmp_path: Path) -> None:
+    """Discovery's requests go through the crawl's own politeness: robots.txt first, then one
+    request at a time, DOWNLOAD_DELAY apart at least (the server's kernel clock), as a crawl's."""
+    delay = 0.15
+    server = family.servers["jianghan"]
+    server.clear_access_log()
+    polite = {"DOWNLOAD_DELAY": str(delay), "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "RANDOMIZE_DOWNLOAD_DELAY": "False"}
+    proc, columns = discover(tmp_path, server.base_url, spider="jianghan_probe", settings=polite)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert columns
+    arrivals = server.arrival_log
+    assert arrivals[0][1] == "/robots.txt"
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(arrivals)]
+    assert len(gaps) >= 10
+    assert min(gaps) >= delay * 0.95, sorted(gaps)[:5]
 
 
 # -- the table entry, pasted and crawled ---------------------------------------------
