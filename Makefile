@@ -25,8 +25,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two workers: the suite is mostly crawls against local servers, ~16 min on one core.
+# Each file's tests stay on one worker (module fixtures: family mirrors, scrapyd).
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # A scrapyd of the project's own on 127.0.0.1:6800 (DEPLOY_LOCAL_PORT) and the mirror, both
 # left running in the background; deploys the egg, runs wuhan once on the mirror, waits,
