@@ -32,7 +32,9 @@ def _zip(*names: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in names:
-            archive.writestr(name, b"<x/>")
+            # A fixed date: test ids are built from these bytes, and every
+            # pytest-xdist worker must collect the same ids.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), b"<x/>")
     return buffer.getvalue()
 
 
