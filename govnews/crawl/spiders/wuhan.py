@@ -24,6 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews import settings as project_settings
+from govnews.crawl import stop
 from govnews.crawl.arguments import ArgumentError, CrawlArguments
 from govnews.extract.article import ArticlePage, is_soft_404, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
@@ -32,7 +33,7 @@ from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.feeds import job_id
 from govnews.items import Article
-from govnews.logs import for_spider
+from govnews.logs import COUNTED, for_spider
 from govnews.sites import wuhan
 from govnews.sites.site import Site
 from govnews.store import Record
@@ -103,6 +104,12 @@ class WuhanSpider(scrapy.Spider):
         """This module's logger, its records naming this spider (counted as its site's:
         govnews.ops.health.logcount)."""
         return for_spider(logger, self)
+
+    @cached_property
+    def _counted_logger(self) -> logging.LoggerAdapter[logging.Logger]:
+        """:attr:`_logger` for lines whose event the stats count (a page skipped or failed): on a
+        terminal, the run's closing block says them (govnews.logs.COUNTED)."""
+        return for_spider(logger, self, COUNTED)
 
     def lease_fence(self) -> bool:
         """True while this run may act for its site (its lease, if any, before its deadline);
@@ -468,6 +475,9 @@ class WuhanSpider(scrapy.Spider):
         return self.site.canonical_url(row.url)
 
     def list_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        if stop.is_stop(failure):
+            # Cancelled by a stop (govnews.crawl.stop): not read, the walk stands where it was.
+            return
         request = failure.request  # type: ignore[attr-defined]
         ref: ListPageRef = request.cb_kwargs["ref"]
         walk = self.incremental_run.walk(ref.path)
@@ -511,7 +521,7 @@ class WuhanSpider(scrapy.Spider):
         self._inc(f"list/failed/{reason}")
         self._inc("walk/failed_pages")
         self._inc_column(ref.path, "list_failed")
-        self._logger.error("list page %s of column %s failed: %s", request_url, ref.path, reason)
+        self._counted_logger.error("list page %s of column %s failed: %s", request_url, ref.path, reason)
 
     def _list_page_gone(self, ref: ListPageRef, request_url: str, reason: str) -> None:
         """A page inside the range a pager gave that says it does not exist (404, 410, no rows):
@@ -519,7 +529,7 @@ class WuhanSpider(scrapy.Spider):
         a WARNING, counted."""
         self._inc(f"list/failed/{reason}")
         self._inc("walk/failed_pages")
-        self._logger.warning(
+        self._counted_logger.warning(
             "list page %s of column %s: %s inside the %s pages its pager gives; reading on",
             request_url,
             ref.path,
@@ -662,6 +672,9 @@ class WuhanSpider(scrapy.Spider):
         yield article
 
     def article_failed(self, failure: Failure) -> None:
+        if stop.is_stop(failure):
+            # Cancelled by a stop (govnews.crawl.stop): not exported, so owed to the next run.
+            return
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
         if reason in ("http_404", "http_410") and request.callback == self.parse_article:
@@ -677,7 +690,7 @@ class WuhanSpider(scrapy.Spider):
         url = origin_url(request)
         self._inc(f"article/failed/{reason}")
         self._inc_column(self._section_of(urlsplit(url).path), "article_failed")
-        self._logger.warning("article %s skipped: %s", url, reason)
+        self._counted_logger.warning("article %s skipped: %s", url, reason)
 
     def closed(self, reason: str) -> None:
         """The audit's cost and catch, in one line (the stats hold them per kind)."""
