@@ -475,10 +475,11 @@ class WuhanSpider(scrapy.Spider):
         return self.site.canonical_url(row.url)
 
     def list_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request  # type: ignore[attr-defined]
         if stop.is_stop(failure):
             # Cancelled by a stop (govnews.crawl.stop): not read, the walk stands where it was.
+            yield from self._kept_for_the_job(request)
             return
-        request = failure.request  # type: ignore[attr-defined]
         ref: ListPageRef = request.cb_kwargs["ref"]
         walk = self.incremental_run.walk(ref.path)
         error = failure.value
@@ -671,11 +672,12 @@ class WuhanSpider(scrapy.Spider):
         self._inc_column(article.section_path, "items_extracted")
         yield article
 
-    def article_failed(self, failure: Failure) -> None:
+    def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request  # type: ignore[attr-defined]
         if stop.is_stop(failure):
             # Cancelled by a stop (govnews.crawl.stop): not exported, so owed to the next run.
+            yield from self._kept_for_the_job(request)
             return
-        request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
         if reason in ("http_404", "http_410") and request.callback == self.parse_article:
             # A dead link: owed no retry; remembered with its row, asked again when the row changes.
@@ -684,6 +686,12 @@ class WuhanSpider(scrapy.Spider):
             column = self._section_of(urlsplit(url).path)
             self.incremental_run.article_gone(url, column, row.title if row else None, row.date if row else None)
         self._article_skipped(request, reason)
+
+    def _kept_for_the_job(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """A request a stop cancelled, back to the scheduler when a ``JOBDIR`` keeps its queue:
+        the resumed job makes it (without one, the store owes it to the next run)."""
+        if self.crawler.settings.get("JOBDIR"):
+            yield request.replace(dont_filter=True)
 
     def _article_skipped(self, request: scrapy.Request, reason: str) -> None:
         # Name the article as listed, not the last hop of a redirect.
