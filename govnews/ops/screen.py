@@ -89,7 +89,7 @@ def wants_quiet_console(settings: BaseSettings, opts: Any) -> bool:
     module docstring)."""
     from scrapy.settings import SETTINGS_PRIORITIES  # noqa: PLC0415 - Scrapy's, only here
 
-    if not sys.stderr.isatty() or os.environ.get("SCRAPY_JOB") or os.environ.get("SCRAPYD_JOB"):
+    if not sys.stderr.isatty() or os.environ.get("SCRAPY_JOB"):
         return False
     if getattr(opts, "loglevel", None) or getattr(opts, "logfile", None) or getattr(opts, "nolog", False):
         return False
