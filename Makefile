@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The bundled mirror's port: fixed, so that the mirror is the same site from one run to the
+# next (a second `make crawl` is incremental). Taken by another program? make crawl MIRROR_PORT=8766
+MIRROR_PORT ?= 8765
+# More arguments for the crawl (tests/mirror/crawl.py), e.g. CRAWL_ARGS="-- -a sections=sy/whyw"
+CRAWL_ARGS ?=
 
 .PHONY: setup crawl mirror-crawl test lint clean deploy-local deploy-local-stop
 
@@ -15,10 +20,10 @@ $(STAMP): pyproject.toml setup.py
 setup: $(STAMP)
 
 crawl: $(STAMP)
-	$(BIN)/python -m tests.mirror.crawl --auto
+	@$(BIN)/python -m tests.mirror.crawl --auto --port $(MIRROR_PORT) $(CRAWL_ARGS)
 
 mirror-crawl: $(STAMP)
-	$(BIN)/python -m tests.mirror.crawl
+	@$(BIN)/python -m tests.mirror.crawl --port $(MIRROR_PORT) $(CRAWL_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

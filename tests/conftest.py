@@ -3,12 +3,17 @@ real subprocess."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import select
+import struct
 import subprocess
 import sys
-from collections.abc import Iterator
+import termios
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +107,83 @@ def run_on_terminal(cmd: list[str], timeout: float = 120) -> tuple[int, str]:
     finally:
         os.close(leader)
     return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+_CONTROLLING_TERMINAL = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
+class Terminal:
+    """``cmd`` from the project root on a pseudo-terminal that is its controlling terminal, as a
+    user at a screen runs it: Ctrl-C (:meth:`ctrl_c`) is the terminal's, a SIGINT to the
+    foreground process group (``make``, its recipe and what it runs), not a signal sent to one
+    process. :attr:`screen` is what the screen showed, carriage returns as line ends."""
+
+    def __init__(self, cmd: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
+        self._leader, follower = os.openpty()
+        # A screen's size: 0 × 0 (a bare pty's) makes tqdm draw empty bars.
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+        self.started = time.monotonic()
+        # A session of its own whose controlling terminal is the pty (then exec the command).
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _CONTROLLING_TERMINAL, *cmd],
+            cwd=cwd,
+            env=env,
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            start_new_session=True,
+        )
+        os.close(follower)
+        self._chunks: list[bytes] = []
+        self._closed = False
+
+    @property
+    def screen(self) -> str:
+        return b"".join(self._chunks).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+    def read(self, timeout: float = 0.05) -> bool:
+        """Read what the terminal shows within ``timeout``; False once it has closed."""
+        if self._closed:
+            return False
+        ready, _, _ = select.select([self._leader], [], [], timeout)
+        if ready:
+            try:
+                chunk = os.read(self._leader, 65536)
+            except OSError:  # the terminal closed with the process
+                chunk = b""
+            if not chunk:
+                self._closed = True
+                return False
+            self._chunks.append(chunk)
+        return True
+
+    def read_until(self, done: Callable[[], bool], timeout: float) -> None:
+        """Read until ``done()`` holds; a test failure after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, f"not in {timeout} s; the screen so far:\n{self.screen[-3000:]}"
+            if not self.read() and not done():
+                raise AssertionError(f"the command ended first; the screen:\n{self.screen[-3000:]}")
+
+    def ctrl_c(self) -> None:
+        os.write(self._leader, b"\x03")
+
+    def wait(self, timeout: float = 120) -> int:
+        """Read to the end; the exit code (negative: the signal that ended it)."""
+        deadline = time.monotonic() + timeout
+        while self.read(0.1):
+            assert time.monotonic() < deadline, f"still running after {timeout} s:\n{self.screen[-3000:]}"
+        code = self.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        os.close(self._leader)
+        return code
+
+
+def make_command(target: str, **variables: str) -> list[str]:
+    """``make <target>`` with this interpreter's environment (``BIN``), never reinstalling it."""
+    cmd = ["make", "--no-print-directory", "-o", ".venv/.installed", target, f"BIN={Path(sys.executable).parent}"]
+    return cmd + [f"{name}={value}" for name, value in variables.items()]
 
 
 def run_crawl(

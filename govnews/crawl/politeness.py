@@ -52,6 +52,10 @@ no request (:class:`~scrapy.exceptions.IgnoreRequest`).
 A request whose ``meta`` holds ``govnews_pause`` (seconds) waits that long first: the spider
 asks the end of a column without a pager again after a pause (docs/incremental.md).
 
+**A stop cancels.** Every download (its waits included) is cancellable: when the run stops,
+:func:`govnews.crawl.stop.cancel_in_flight` calls :meth:`SpacedHTTPDownloadHandler.cancel_downloads`,
+which cancels those under way and refuses the ones that come after (``govnews.crawl.stop``).
+
 With ``DOWNLOAD_DELAY = 0`` (tests, benchmarks) no floor, no budget, no Redis.
 
 Stats (``govnews/politeness/…``): ``waited`` and ``waited_ms`` (requests held back, and for
@@ -63,6 +67,7 @@ own times stood in), ``fenced`` (requests not made because the lease had ended).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -71,10 +76,11 @@ from typing import TYPE_CHECKING, Literal
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import is_asyncio_available
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet import task
+from twisted.internet import defer, task
 
+from govnews.crawl import stop
 from govnews.logs import for_crawler
 from govnews.store import redis_url
 
@@ -308,8 +314,35 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
         # aborted on SIGCONT, govnews.crawl.fence). Scrapy's retry middleware retries
         # instead, through every check.
         self._pool.retryAutomatically = False
+        self._downloads: set[defer.Deferred[Response]] = set()
+        self._stopping = False
+        stop.register(crawler, self)
 
     async def download_request(self, request: Request) -> Response:
+        """The download and its waits, cancellable as one (:meth:`cancel_downloads`)."""
+        if self._stopping:
+            raise stop.stop_error()
+        download = deferred_from_coro(self._download_politely(request))
+        self._downloads.add(download)
+        try:
+            return await maybe_deferred_to_future(download)
+        except (defer.CancelledError, asyncio.CancelledError):
+            if self._stopping:
+                raise stop.stop_error() from None
+            raise
+        finally:
+            self._downloads.discard(download)
+
+    def cancel_downloads(self) -> int:
+        """The run is stopping: cancel every download under way (waiting for its turn, for a
+        pause, or on the wire) and refuse those to come; returns how many were cancelled."""
+        self._stopping = True
+        downloads = list(self._downloads)
+        for download in downloads:
+            download.cancel()
+        return len(downloads)
+
+    async def _download_politely(self, request: Request) -> Response:
         if (pause := float(request.meta.get("govnews_pause") or 0)) > 0:
             # A page asked again after a pause (the end of a column without a pager).
             await _sleep(pause)

@@ -8,6 +8,14 @@ print above them). Elsewhere (scrapyd, cron, a pipe) one INFO line every
 ``GOVNEWS_PROGRESS``: ``auto`` (the default: bars on a terminal, else log lines), ``log``,
 ``bars`` or ``off``. The figures come from the spider's walks
 (:class:`govnews.store.walk.IncrementalRun`) and the per-column stats.
+
+While bars show, the root logger's console handlers write through ``tqdm.write``
+(:func:`bars_safe_console`), so a log line goes above the bars instead of through them.
+The handlers stay what they were, their level and filters included (tqdm's own
+``logging_redirect_tqdm`` swaps in a handler with no level: every DEBUG record of a run at
+INFO reached the screen), and the crawlers of a family run, whose bars come and go in any
+order, share one redirection (swapping handler lists in and out of order left a console
+handler twice on the root logger, and lines twice on the screen).
 """
 
 from __future__ import annotations
@@ -15,14 +23,14 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -30,6 +38,54 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 MODES = ("auto", "log", "bars", "off")
+
+
+class _AboveTheBars:
+    """A console stream whose writes go above the progress bars (``tqdm.write``)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        tqdm.write(text, file=self.stream, end="")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+_redirected: dict[logging.StreamHandler[Any], Any] = {}
+_depth = 0
+
+
+def _console(handler: logging.Handler) -> logging.StreamHandler[Any] | None:
+    """``handler`` when it writes to the terminal's stderr or stdout."""
+    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        return None
+    return handler if handler.stream in (sys.stderr, sys.stdout) else None
+
+
+@contextmanager
+def bars_safe_console() -> Iterator[None]:
+    """While inside, the root logger's console handlers write above the bars; nested uses
+    (one per crawler of a family run, left in any order) share one redirection."""
+    global _depth  # noqa: PLW0603 - one redirection for the process, however many crawlers show bars
+    if _depth == 0:
+        for handler in logging.getLogger().handlers:
+            if (console := _console(handler)) is not None:
+                _redirected[console] = console.setStream(_AboveTheBars(console.stream))
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0:
+            for handler, stream in _redirected.items():
+                handler.setStream(stream)
+            _redirected.clear()
 
 
 def eta_text(seconds: float | None) -> str:
@@ -80,7 +136,7 @@ class CrawlProgress:
             return
         self.started = time.monotonic()
         if self.mode == "bars":
-            self.redirect.enter_context(logging_redirect_tqdm())
+            self.redirect.enter_context(bars_safe_console())
         self.task = create_looping_call(self.update, spider)
         self.task.start(self.interval, now=False)
 

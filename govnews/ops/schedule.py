@@ -69,7 +69,7 @@ EXIT_WAIT_TIMEOUT = 6
 # Verdicts of a run that --wait does not report as a failure: a user's stop is no failure.
 GOOD_VERDICTS = frozenset({"passed", "stopped"})
 # Of several results (a family job logs one per site), the one that judges the job.
-_WORST_FIRST = ("failed", "unchecked", "stopped", "passed")
+_WORST_FIRST = ("failed", "bad_argument", "unchecked", "stopped", "passed")
 # The result lines end the log: the last 256 KiB hold them, whatever the crawl logged before.
 LOG_TAIL_BYTES = 256 * 1024
 # Polling listjobs.json: quick at first (short runs), then every 10 s (long ones).
@@ -308,7 +308,7 @@ class RunVerdict:
     """How a waited-for job ended: its verdict, the line to print and the exit status."""
 
     verdict: str
-    """``passed``, ``failed``, ``stopped``, ``unchecked`` (from the health block), ``died`` (no
+    """``passed``, ``failed``, ``stopped``, ``bad_argument``, ``unchecked`` (from the health block), ``died`` (no
     health block), ``unknown`` (no way to read it), ``timeout`` (still running)."""
     line: str
     failed_checks: tuple[str, ...] = ()

@@ -76,7 +76,8 @@ class IncrementalStatePipeline:
     nor written.
 
     Stats: ``govnews/state/known_at_start``, ``…/reconciled_items``,
-    ``…/repaired_feeds``, ``…/new``, ``…/changed``, ``…/unchanged``, ``…/recorded``,
+    ``…/repaired_feeds``, ``…/new``, ``…/changed``, ``…/unchanged`` (and each per column,
+    ``govnews/column/<path>/new`` …), ``…/recorded``,
     ``…/complete_walks``, ``…/incomplete_walks``, ``…/made_pending``, ``…/gaps_open``,
     ``…/locked``; ``govnews/feed/write_failed``.
     """
@@ -175,6 +176,9 @@ class IncrementalStatePipeline:
         except StoreUnavailable:
             raise DropItem(f"not exported, the state store is unavailable (owed to the next run): {url}") from None
         self.stats.inc_value(f"{_PREFIX}/{verdict.status}")
+        # Per column too (new / changed / unchanged): the run's closing block on a terminal.
+        if isinstance(section := adapter.get("section_path"), str) and section.strip("/"):
+            self.stats.inc_value(f"govnews/column/{section.strip('/')}/{verdict.status}")
         if verdict.status == "unchanged":
             raise DropItem(f"unchanged since its last export: {url}", log_level="INFO")
         adapter["revision"] = verdict.revision

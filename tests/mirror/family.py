@@ -35,13 +35,18 @@ server keeps an access log of ``(time.monotonic(), path)`` for each request, so 
 measure the spacing of requests per host (and ``access_agents``, each one's User-Agent).
 ``fail(path, status, times)`` and ``publish`` work as on the main mirror.
 
-CLI: ``python -m tests.mirror.family`` serves the family and prints each site's base URL.
+CLI: ``python -m tests.mirror.family [--port N]`` serves the family and prints each site's base
+URL. With ``--port N`` the sites take the ports N, N+1, … in the table's order, the same at each
+start: a crawl's state store is keyed by ``127.0.0.1:<port>`` (``govnews.sites.family.site_key``),
+so a family mirror restarted on the same ports is the same sites, their state kept. Without
+it (port 0) each start takes free ports: new sites each time, as tests want.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import hashlib
 import io
 import itertools
@@ -714,6 +719,8 @@ class FamilyMirror:
     sites: tuple[FamilySiteSpec, ...] = SITES
     navigation: bool = False
     """Serve the home pages, navigation and navigation-only columns of ``navigation.py``."""
+    first_port: int = 0
+    """0: free ports; else the sites on ``first_port``, ``first_port + 1`` … in table order."""
     model: FamilyModel = field(init=False)
     servers: dict[str, FamilyServer] = field(init=False, default_factory=dict)
 
@@ -733,8 +740,9 @@ class FamilyMirror:
     def start(self) -> FamilyMirror:
         if not self.servers:
             try:
-                for spec in self.sites:
-                    self.servers[spec.key] = FamilyServer(self.model, spec.key).start()
+                for offset, spec in enumerate(self.sites):
+                    port = self.first_port + offset if self.first_port else 0
+                    self.servers[spec.key] = FamilyServer(self.model, spec.key, port=port).start()
             except BaseException:
                 self.stop()
                 raise
@@ -762,9 +770,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-page", type=int, default=15)
     parser.add_argument("--navigation", action="store_true", help="home pages and navigation (discovery's mirror)")
+    parser.add_argument(
+        "--port", type=int, default=0, help="first port: the sites on N, N+1 … (default 0: free ports, new sites)"
+    )
     opts = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
-    with FamilyMirror(seed=opts.seed, per_page=opts.per_page, navigation=opts.navigation) as family:
+    mirror = FamilyMirror(seed=opts.seed, per_page=opts.per_page, navigation=opts.navigation, first_port=opts.port)
+    try:
+        mirror.start()
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        last = opts.port + len(mirror.sites) - 1
+        print(
+            f"error: a port of {opts.port}-{last} is taken (another program, or a family mirror still serving); "
+            f"choose others: --port {last + 1}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    with mirror as family:
         for key, server in family.servers.items():
             columns = ",".join(c.path for c in server.spec.columns)
             print(f"{key}\t{server.spec.host}\t{server.base_url}\t{columns}", flush=True)

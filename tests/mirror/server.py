@@ -220,8 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", action="store_true", help="add the bad-input catalogue and 武汉旅游")
     parser.add_argument("--variant", choices=VARIANTS, default=None, help="a health-check variant of the site")
     opts = parser.parse_args(argv)
+    # The mirror users crawl serves 武汉旅游 too (a column of the site table; docs/site.md).
     site = MirrorSite(
-        n_articles=opts.articles, per_page=opts.per_page, seed=opts.seed, faults=opts.faults, variant=opts.variant
+        n_articles=opts.articles,
+        per_page=opts.per_page,
+        seed=opts.seed,
+        faults=opts.faults,
+        tourism=True,
+        variant=opts.variant,
     )
     server = MirrorServer(site, host=opts.host, port=opts.port)
     print(server.base_url, flush=True)

@@ -291,7 +291,9 @@ class MirrorSite:
 
     Off by default: ``faults=True`` adds the bad-input catalogue (``fault_cases``: rows on
     page 1 of 武汉要闻 and 通知公告 whose articles misbehave, see ``FAULT_NAMES``) and the
-    武汉旅游 column whose pager claims 99999 pages (``huge_pager_column``); ``variant`` is
+    武汉旅游 column whose pager claims 99999 pages (``huge_pager_column``); ``tourism=True``
+    serves 武汉旅游 (``/zjwh/whly/``, a column of the site table) with an honest pager, as the
+    mirror users crawl does (``python -m tests.mirror.server``, ``make crawl``); ``variant`` is
     one of ``VARIANTS``, a site the end-of-run health checks must flag; ``bare_residue``
     (on by default) writes the placeholder inside prose straight into the ``<p>``'s text;
     off, it follows a ``<span>`` run.
@@ -304,6 +306,7 @@ class MirrorSite:
         seed: int = 0,
         *,
         faults: bool = False,
+        tourism: bool = False,
         variant: str | None = None,
         slow_seconds: float = 3.0,
         bare_residue: bool = True,
@@ -325,11 +328,14 @@ class MirrorSite:
         """Requests of ``burst_503_recovers`` that answer 503 before it answers 200."""
         self.bare_residue = bare_residue
         self.huge_pager_column: str | None = HUGE_PAGER_COLUMN.path if faults else None
-        self._columns: tuple[ColumnSpec, ...] = COLUMNS + ((HUGE_PAGER_COLUMN,) if faults else ())
+        self.serves_tourism = faults or tourism
+        """武汉旅游 is served: with its 99999-page pager under ``faults``, an honest one else."""
+        self._columns: tuple[ColumnSpec, ...] = COLUMNS + ((HUGE_PAGER_COLUMN,) if self.serves_tourism else ())
         self._column_by_path = {c.path: c for c in self._columns}
-        # The unwanted rows must not point into a column the faults crawl asks for.
-        self.unwanted_column_path = FAULTS_UNWANTED_COLUMN_PATH if faults else UNWANTED_COLUMN_PATH
-        self._unwanted_column_name = FAULTS_UNWANTED_COLUMN_NAME if faults else UNWANTED_COLUMN_NAME
+        # The unwanted rows must not point into a column that is served (and crawled).
+        served = self.serves_tourism
+        self.unwanted_column_path = FAULTS_UNWANTED_COLUMN_PATH if served else UNWANTED_COLUMN_PATH
+        self._unwanted_column_name = FAULTS_UNWANTED_COLUMN_NAME if served else UNWANTED_COLUMN_NAME
         self._lock = threading.RLock()
         state = _State(by_column={c.key: [] for c in COLUMNS})
         for i in range(n_articles):
@@ -357,7 +363,7 @@ class MirrorSite:
         self._faults: dict[str, _Fault] = self._place_faults() if faults else {}
         self.fault_cases: dict[str, FaultCase] = {f.case.name: f.case for f in self._faults.values()}
         """Fault name -> its case (empty without ``faults``)."""
-        self._whly: list[Head] = self._whly_heads() if faults else []
+        self._whly: list[Head] = self._whly_heads() if self.serves_tourism else []
         self._whly_by_path = {head.path: head for head in self._whly}
         self._oversize: bytes | None = None
         # The home page and navigation (navigation.py): pages and columns of their own,
@@ -646,7 +652,7 @@ class MirrorSite:
         """
         spec = self._column_by_path[column_path]
         if spec is HUGE_PAGER_COLUMN:
-            return {f"{spec.path}index_{HUGE_PAGER_REAL_PAGES}.shtml"}
+            return {f"{spec.path}index_{HUGE_PAGER_REAL_PAGES}.shtml"} if self.faults else set()
         if spec.pager in (PAGER_NONE_EMPTY_PAGE, PAGER_NONE_404, PAGER_SINGLE):
             return {f"{spec.path}index_{self._page_count(spec)}.shtml"}
         return set()
@@ -698,7 +704,7 @@ class MirrorSite:
     def article_paths(self, column_path: str | None = None) -> list[str]:
         """Article paths, newest first, of one column or of the whole site (the six columns;
         with ``faults``, 武汉旅游's own by its path; fault paths are in ``fault_cases``)."""
-        if column_path is not None and column_path == self.huge_pager_column:
+        if column_path is not None and column_path == HUGE_PAGER_COLUMN.path and self._whly:
             return [head.path for head in self._whly]
         with self._lock:
             if column_path is None:
@@ -1077,7 +1083,7 @@ class MirrorSite:
         count = self._page_count(spec)
         pager = ""
         if spec is HUGE_PAGER_COLUMN:
-            pager = _create_page_html(HUGE_PAGER_CLAIMED_PAGES, k)
+            pager = _create_page_html(HUGE_PAGER_CLAIMED_PAGES if self.faults else count, k)
         elif spec.pager == PAGER_CREATE_PAGE_HTML:
             pager = _create_page_html(count, k)
         elif spec.pager == PAGER_COUNT_PAGE:

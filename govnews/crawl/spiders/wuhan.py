@@ -24,6 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews import settings as project_settings
+from govnews.crawl import stop
 from govnews.crawl.arguments import ArgumentError, CrawlArguments
 from govnews.extract.article import ArticlePage, is_soft_404, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
@@ -32,7 +33,7 @@ from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.feeds import job_id
 from govnews.items import Article
-from govnews.logs import for_spider
+from govnews.logs import COUNTED, for_spider
 from govnews.sites import wuhan
 from govnews.sites.site import Site
 from govnews.store import Record
@@ -103,6 +104,12 @@ class WuhanSpider(scrapy.Spider):
         """This module's logger, its records naming this spider (counted as its site's:
         govnews.ops.health.logcount)."""
         return for_spider(logger, self)
+
+    @cached_property
+    def _counted_logger(self) -> logging.LoggerAdapter[logging.Logger]:
+        """:attr:`_logger` for lines whose event the stats count (a page skipped or failed): on a
+        terminal, the run's closing block says them (govnews.logs.COUNTED)."""
+        return for_spider(logger, self, COUNTED)
 
     def lease_fence(self) -> bool:
         """True while this run may act for its site (its lease, if any, before its deadline);
@@ -469,6 +476,10 @@ class WuhanSpider(scrapy.Spider):
 
     def list_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
+        if stop.is_stop(failure):
+            # Cancelled by a stop (govnews.crawl.stop): not read, the walk stands where it was.
+            yield from self._kept_for_the_job(request)
+            return
         ref: ListPageRef = request.cb_kwargs["ref"]
         walk = self.incremental_run.walk(ref.path)
         error = failure.value
@@ -511,7 +522,7 @@ class WuhanSpider(scrapy.Spider):
         self._inc(f"list/failed/{reason}")
         self._inc("walk/failed_pages")
         self._inc_column(ref.path, "list_failed")
-        self._logger.error("list page %s of column %s failed: %s", request_url, ref.path, reason)
+        self._counted_logger.error("list page %s of column %s failed: %s", request_url, ref.path, reason)
 
     def _list_page_gone(self, ref: ListPageRef, request_url: str, reason: str) -> None:
         """A page inside the range a pager gave that says it does not exist (404, 410, no rows):
@@ -519,7 +530,7 @@ class WuhanSpider(scrapy.Spider):
         a WARNING, counted."""
         self._inc(f"list/failed/{reason}")
         self._inc("walk/failed_pages")
-        self._logger.warning(
+        self._counted_logger.warning(
             "list page %s of column %s: %s inside the %s pages its pager gives; reading on",
             request_url,
             ref.path,
@@ -661,8 +672,12 @@ class WuhanSpider(scrapy.Spider):
         self._inc_column(article.section_path, "items_extracted")
         yield article
 
-    def article_failed(self, failure: Failure) -> None:
+    def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
+        if stop.is_stop(failure):
+            # Cancelled by a stop (govnews.crawl.stop): not exported, so owed to the next run.
+            yield from self._kept_for_the_job(request)
+            return
         reason = _failure_reason(failure)
         if reason in ("http_404", "http_410") and request.callback == self.parse_article:
             # A dead link: owed no retry; remembered with its row, asked again when the row changes.
@@ -672,12 +687,18 @@ class WuhanSpider(scrapy.Spider):
             self.incremental_run.article_gone(url, column, row.title if row else None, row.date if row else None)
         self._article_skipped(request, reason)
 
+    def _kept_for_the_job(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """A request a stop cancelled, back to the scheduler when a ``JOBDIR`` keeps its queue:
+        the resumed job makes it (without one, the store owes it to the next run)."""
+        if self.crawler.settings.get("JOBDIR"):
+            yield request.replace(dont_filter=True)
+
     def _article_skipped(self, request: scrapy.Request, reason: str) -> None:
         # Name the article as listed, not the last hop of a redirect.
         url = origin_url(request)
         self._inc(f"article/failed/{reason}")
         self._inc_column(self._section_of(urlsplit(url).path), "article_failed")
-        self._logger.warning("article %s skipped: %s", url, reason)
+        self._counted_logger.warning("article %s skipped: %s", url, reason)
 
     def closed(self, reason: str) -> None:
         """The audit's cost and catch, in one line (the stats hold them per kind)."""

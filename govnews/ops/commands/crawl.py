@@ -15,8 +15,20 @@ any request with one line naming the URL (never its password) and the reason, ex
 A Redis that goes away mid-run stops the run cleanly (finish reason ``store_unavailable``,
 nothing lost: the next run reads its feed back), exit code 7 too.
 
+On a terminal the log goes to a file beside the feeds and the run ends with a short block,
+the result first (:mod:`govnews.ops.screen`); elsewhere (scrapyd, cron, a pipe) the log is
+Scrapy's, as it always was.
+
+**Stops.** The first SIGINT (Ctrl-C) or SIGTERM (scrapyd's cancel) stops gracefully and at
+once: the requests in flight are cancelled and owed to the next run
+(:func:`govnews.crawl.stop.cancel_in_flight`), one line says so, the feed and the state store
+are closed; a second one stops the reactor now (every feed line written is whole; the next
+run reads back what the store did not record).
+
 Exit codes: 0 a run that passed its end-of-run health checks; 1 one that failed them
-(``govnews/health/verdict``, see :mod:`govnews.ops.health`); 2 a bad argument; 3 the store is
+(``govnews/health/verdict``, see :mod:`govnews.ops.health`); 2 a bad argument (also a column
+the site's table does not know whose first list page answers 404: one ERROR line names it
+and the known ones); 3 the store is
 locked by another run; 7 the state store's server is unavailable; 8 the state store is not
 the one this host's earlier runs used (deleted, wiped or replaced: ``-a new_store=1`` accepts
 it); 130 stopped by SIGINT
@@ -30,6 +42,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -37,8 +50,14 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.defer import deferred_from_coro
 
 from govnews.crawl.arguments import ArgumentError, CrawlArguments, FamilyArguments
+from govnews.crawl.stop import cancel_in_flight
 from govnews.family.crawl import FamilyCrawl
+from govnews.feeds import job_id, output_dir
+from govnews.logs import SCREEN
+from govnews.ops import screen
+from govnews.ops.health.checks import BAD_ARGUMENT_REASONS
 from govnews.ops.health.logcount import UNATTRIBUTED
+from govnews.ops.health.summary import HealthSummary
 from govnews.pipelines.incremental_state import LOCKED_REASON, REPLACED_REASON, UNAVAILABLE_REASON
 from govnews.sites import wuhan
 from govnews.sites.family import site_key
@@ -76,11 +95,42 @@ def _stop_reactor() -> None:
         reactor.stop()
 
 
+def _on_a_terminal() -> bool:
+    """A person watches stderr (not scrapyd, cron or a pipe): the run ends with a block."""
+    return sys.stderr.isatty() and not os.environ.get("SCRAPY_JOB")
+
+
+def _after_the_crawl() -> None:
+    """Once the reactor has stopped, a stop has nothing left to stop: the closing block is
+    printed all the same, and the exit code is the run's."""
+    for signum in EXIT_BY_SIGNAL:
+        signal.signal(signum, signal.SIG_IGN)
+
+
 class Command(ScrapyCrawlCommand):
     crawler: Crawler | None = None
     lock: Lock | None = None
     stop_signal: int | None = None
     family: FamilyArguments | None = None
+    log_file: Path | None = None
+    """The log file a terminal run writes (:mod:`govnews.ops.screen`); None: Scrapy's own log."""
+    forced = False
+    """A second stop came: the reactor was stopped at once."""
+
+    def _quiet_console(self, spider: str, opts: argparse.Namespace) -> None:
+        """On a terminal, with no log asked for: the log to a file, the terminal to the result."""
+        assert self.settings is not None
+        if not screen.wants_quiet_console(self.settings, opts):
+            return
+        try:
+            job = opts.spargs.get("_job") or job_id()
+            path = screen.log_path(output_dir(self.settings.get("GOVNEWS_OUTPUT_DIR")), spider, job)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError):
+            return  # no directory for the log: Scrapy's log stays on the terminal
+        self.settings.set("LOG_FILE", str(path), priority="cmdline")
+        self.log_file = path
+        screen.install_console()
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         """Runs before Scrapy builds its crawler process (and logs its banner). ``-o``/``-O``
@@ -126,6 +176,7 @@ class Command(ScrapyCrawlCommand):
                     flush=True,
                 )
                 sys.exit(EXIT_USAGE)
+            self._quiet_console(args[0], opts)
             return
         parsed = CrawlArguments.parse(opts.spargs, getattr(spider_cls, "site", wuhan.SITE))
         if parsed.probe and (probe := getattr(spider_cls, "probe_spider", None)):
@@ -140,6 +191,7 @@ class Command(ScrapyCrawlCommand):
             except StoreUnavailable as error:
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_STORE_UNAVAILABLE)
+        self._quiet_console(args[0], opts)
 
     def _run_family(self, arguments: FamilyArguments, opts: argparse.Namespace) -> None:
         """``scrapy crawl family``: the sites' crawlers on one crawler process."""
@@ -157,12 +209,17 @@ class Command(ScrapyCrawlCommand):
         reactor.callWhenRunning(family.start)
         # The family ends the run itself once no site runs and none is worth waiting for.
         self.crawler_process.start(stop_after_crawl=False, install_signal_handlers=False)
-        # Logged, so that a scrapyd job's log (Scrapy's LOG_FILE) has it too.
-        logging.getLogger("govnews.family").log(
-            logging.ERROR if family.failed else logging.INFO, family.report(UNATTRIBUTED.get("ERROR", 0))
-        )
+        _after_the_crawl()
+        report = family.report(UNATTRIBUTED.get("ERROR", 0))
+        # Logged, so that a scrapyd job's log (Scrapy's LOG_FILE) has it too; on a terminal,
+        # printed once as the run's closing block (the log file has it).
+        logging.getLogger("govnews.family").log(logging.ERROR if family.failed else logging.INFO, report)
+        if _on_a_terminal():
+            print(screen.family_block(report, self.log_file), file=sys.stderr, flush=True)
         if self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
+        elif any(o.finish_reason in BAD_ARGUMENT_REASONS for o in family.outcomes.values()):
+            self.exitcode = EXIT_USAGE
         elif any(o.finish_reason == UNAVAILABLE_REASON for o in family.outcomes.values()):
             self.exitcode = EXIT_STORE_UNAVAILABLE
         elif any(o.finish_reason == REPLACED_REASON for o in family.outcomes.values()):
@@ -184,6 +241,7 @@ class Command(ScrapyCrawlCommand):
             name = signal.Signals(signum).name
             logger.info("Received %s, shutting down gracefully. Send again to force", name)
             process: Any = self.crawler_process
+            crawlers = list(getattr(process, "crawlers", ()) or ())
             stopping = deferred_from_coro(process.stop()) if process is not None else None
             # As Scrapy's own handler: the reactor ends once the crawlers have stopped (a crawl
             # still starting ignores the stop).
@@ -191,12 +249,34 @@ class Command(ScrapyCrawlCommand):
                 stopping.addBoth(lambda _: _stop_reactor())
             else:
                 _stop_reactor()
+            # Not waited for: every request in flight is cancelled, owed to the next run.
+            cancelled = sum(cancel_in_flight(crawler).total for crawler in crawlers)
+            key = "Ctrl-C" if signum == signal.SIGINT else name
+            what = (
+                f"{cancelled} request{'' if cancelled == 1 else 's'} in flight cancelled (owed to the next run)"
+                if cancelled
+                else "no request in flight"
+            )
+            logger.info(
+                "%s: stopping: %s; closing the feed and the state store. %s again stops at once",
+                key,
+                what,
+                key,
+                extra={SCREEN: True},
+            )
 
         def stop_now(signum: int) -> None:
-            logger.info("Received %s again: stopping now", signal.Signals(signum).name)
+            key = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            logger.info(
+                "%s again: stopping now; every feed line written is whole, the next run reads back what "
+                "the store did not record",
+                key,
+                extra={SCREEN: True},
+            )
             _stop_reactor()
 
         def forced(signum: int, frame: Any) -> None:
+            self.forced = True
             for number in EXIT_BY_SIGNAL:
                 signal.signal(number, signal.SIG_IGN)
             reactor.callFromThread(stop_now, signum)
@@ -227,6 +307,7 @@ class Command(ScrapyCrawlCommand):
             self.crawler = self.crawler_process.create_crawler(args[0])
             self.crawler_process.crawl(self.crawler, **opts.spargs)
             self.crawler_process.start(install_signal_handlers=False)
+            _after_the_crawl()
             if self.crawler_process.bootstrap_failed:
                 self.exitcode = 1
         finally:
@@ -236,6 +317,12 @@ class Command(ScrapyCrawlCommand):
         stats = self.crawler.stats if self.crawler is not None else None
         if stats is None:
             return
+        if stats.get_value("finish_reason") in BAD_ARGUMENT_REASONS:
+            # Its one ERROR line said it all (a column the site does not have).
+            self.exitcode = EXIT_USAGE
+            return
+        if _on_a_terminal():
+            self._print_block()
         if stats.get_value("finish_reason") == LOCKED_REASON:
             self.exitcode = EXIT_LOCKED
         elif stats.get_value("finish_reason") == UNAVAILABLE_REASON:
@@ -246,3 +333,30 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
         elif stats.get_value("govnews/health/verdict") == "failed":
             self.exitcode = 1
+
+    def _print_block(self) -> None:
+        """The run's closing block on the terminal (:func:`govnews.ops.screen.site_block`)."""
+        crawler = self.crawler
+        assert crawler is not None and crawler.stats is not None
+        args = getattr(crawler.spider, "args", None)
+        if args is None or getattr(args, "probe", False) or getattr(args, "discover", False):
+            return  # a probe prints its own report
+        if crawler.stats.get_value("govnews/health/verdict") is None and self.stop_signal is not None:
+            # Stopped at once (a second Ctrl-C), or before the crawl got under way: nothing judged.
+            said = (
+                "stopped at once: every feed line written is whole; the next run reads back what the "
+                "store did not record"
+                if self.forced
+                else "stopped before the crawl got under way: nothing written"
+            )
+            log = f"\nlog: {screen.shown(self.log_file)}" if self.log_file else ""
+            print(said + log, file=sys.stderr, flush=True)
+            return
+        stop = signal.Signals(self.stop_signal).name if self.stop_signal is not None else None
+        block = screen.site_block(
+            crawler,
+            crawler.get_extension(HealthSummary),
+            self.log_file,
+            stop_signal="Ctrl-C" if stop == "SIGINT" else stop,
+        )
+        print(block, file=sys.stderr, flush=True)

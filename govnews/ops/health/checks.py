@@ -33,7 +33,7 @@ from govnews.sites import family, wuhan
 # leaves one of these keys (column paths never end in one of them).
 _COLUMN_KEY_RE = re.compile(
     r"^govnews/column/(?P<column>.+?)/(?P<key>list_pages|list_rows|empty_first_page|rows_followed|rows_known"
-    r"|list_failed|article_failed|items_extracted|extract_fallback|items|invalid"
+    r"|list_failed|article_failed|items_extracted|extract_fallback|items|invalid|new|changed|unchanged"
     r"|published_from/[^/]+|field/[^/]+|invalid_field/[^/]+)$"
 )
 COVERED_FIELDS = ("title", "published_at", "source", "paragraphs", "author", "editor")
@@ -314,6 +314,27 @@ def stopped_by_user(stats: Mapping[str, Any]) -> bool:
     (True, False)
     """
     return stats.get("finish_reason") in USER_STOP_REASONS
+
+
+# A column asked for whose first list page answered 404 and that the site's table does not
+# know (govnews.crawl.spiders.wuhan): a mistyped argument, found by its first request.
+BAD_ARGUMENT_REASONS = frozenset({"unknown_column"})
+
+
+def unjudged_verdict(stats: Mapping[str, Any]) -> str | None:
+    """The verdict of a run whose checks are not judged, else None: ``stopped`` for a user's
+    stop, ``bad_argument`` for a run ended by a mistyped column (its one ERROR line says which).
+
+    >>> unjudged_verdict({"finish_reason": "shutdown"}), unjudged_verdict({"finish_reason": "unknown_column"})
+    ('stopped', 'bad_argument')
+    >>> unjudged_verdict({"finish_reason": "finished"}) is None
+    True
+    """
+    if stopped_by_user(stats):
+        return "stopped"
+    if stats.get("finish_reason") in BAD_ARGUMENT_REASONS:
+        return "bad_argument"
+    return None
 
 
 # -- 5. field coverage and dates --------------------------------------------------------

@@ -17,7 +17,9 @@ crawler only when the record belongs to it:
 A record that names no crawler while several are counting belongs to no site: it is counted
 in :data:`UNATTRIBUTED` (per level), which ``scrapy crawl family`` reports beside the sites.
 
-Stats: ``log_count/<LEVEL>`` (as Scrapy's extension writes them).
+Stats: ``log_count/<LEVEL>`` (as Scrapy's extension writes them); ``log_count/ERROR`` is
+there from the start, 0 until an ERROR line comes, so that the ERROR-lines check judges a
+clean run (spidermon's monitor skips a run without the key, and says so at INFO).
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class SiteLogCount:
         return extension
 
     def spider_opened(self) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("log_count/ERROR", self.crawler.stats.get_value("log_count/ERROR", 0))
         level = logging.getLevelName(self.crawler.settings.get("LOG_LEVEL"))
         self.handler = _SiteLogCounter(self.crawler, level if isinstance(level, int) else logging.DEBUG)
         with _GUARD:

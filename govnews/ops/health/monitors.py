@@ -9,7 +9,7 @@ built-in monitors, configured by spidermon's settings: the finish reason
 (``FinishReasonMonitor``, ``SPIDERMON_EXPECTED_FINISH_REASONS``), the ERROR lines
 (``ErrorCountMonitor``, ``SPIDERMON_MAX_ERRORS``) and the requests given up after their
 retries (``RetryCountMonitor``, ``SPIDERMON_MAX_RETRIES``). Two small adjustments, both
-in subclasses here: a run a user stopped is not judged, and ``ErrorCountMonitor``'s
+in subclasses here: a run a user stopped, or one a mistyped column ended, is not judged, and ``ErrorCountMonitor``'s
 threshold is raised by the requests given up, because Scrapy logs each of them at ERROR
 too and ``RetryCountMonitor`` already judges them (counted twice, one dead server would
 fail two checks).
@@ -28,8 +28,8 @@ and field that failed, one per line.
 The suite's "monitors finished" action, :class:`RecordHealthVerdict`, turns the result
 into a :class:`~govnews.ops.health.summary.HealthReport`: it stores the verdict in the
 stats (``govnews/health/verdict`` = ``passed``/``failed``, or ``stopped`` for a run a user
-stopped, whose checks are not judged; ``govnews/health/failed_checks``,
-``govnews/health/checks``) before Scrapy dumps them, and hands the report to
+stopped and ``bad_argument`` for one a mistyped column ended, whose checks are not judged;
+``govnews/health/failed_checks``, ``govnews/health/checks``) before Scrapy dumps them, and hands the report to
 :class:`~govnews.ops.health.summary.HealthSummary`, which writes the summary file beside
 each feed and logs the block at the end of the run.
 """
@@ -79,8 +79,9 @@ class HealthMonitor(Monitor):  # type: ignore[misc]
 
     def judge(self) -> None:
         stats: Mapping[str, Any] = self.data.stats
-        if checks.stopped_by_user(stats):
-            # A user's stop is no failure: nothing is judged (verdict "stopped").
+        if checks.unjudged_verdict(stats):
+            # A user's stop is no failure, a mistyped column no fault of the site: nothing is
+            # judged (verdict "stopped", "bad_argument").
             self.health_checks = []
             return
         function = getattr(checks, self.check)
@@ -169,8 +170,8 @@ class DuplicateParagraphsMonitor(HealthMonitor):
 
 
 class SpidermonCheck:
-    """Mixin for a spidermon built-in monitor: skipped for a run a user stopped, and
-    reported in the verdict as one :class:`Check` named ``check``."""
+    """Mixin for a spidermon built-in monitor: skipped for a run that is not judged (a user's
+    stop, a mistyped column), and reported in the verdict as one :class:`Check` named ``check``."""
 
     check: ClassVar[str]
     data: Any
@@ -178,8 +179,8 @@ class SpidermonCheck:
 
     def setUp(self) -> None:
         super().setUp()  # type: ignore[misc]
-        if checks.stopped_by_user(self.data.stats):
-            self.skipTest("stopped by the user: nothing judged")  # type: ignore[attr-defined]
+        if (verdict := checks.unjudged_verdict(self.data.stats)) is not None:
+            self.skipTest(f"{verdict}: nothing judged")  # type: ignore[attr-defined]
 
     def describe(self, stats: Mapping[str, Any], passed: bool) -> str:
         """The check's line in the summary: spidermon judges, this says it in the
@@ -229,10 +230,10 @@ class RetriesGivenUpMonitor(SpidermonCheck, builtin.RetryCountMonitor):  # type:
 
 def spidermon_check(result: Any, stats: Mapping[str, Any]) -> Check | None:
     """The :class:`Check` a built-in monitor's result stands for; ``None`` when it was
-    skipped because a user stopped the run."""
+    skipped because the run is not judged (a user's stop, a mistyped column)."""
     monitor: SpidermonCheck = result.item
     status = result.status
-    if status == result_settings.MONITOR.STATUS.SKIPPED and checks.stopped_by_user(stats):
+    if status == result_settings.MONITOR.STATUS.SKIPPED and checks.unjudged_verdict(stats):
         return None
     # ErrorCountMonitor skips a log without any ERROR line: that passed too.
     if status in result_settings.MONITOR.STATUSES.SUCCESSFUL:
@@ -261,9 +262,11 @@ class RecordHealthVerdict(Action):  # type: ignore[misc]
                 last_line = str(result.error).strip().splitlines()[-1]
                 collected.append(Check(str(getattr(result.item, "check", result.item.name)), False, last_line))
         passed = self.result.all_monitors_passed and not checks.failed(collected)
-        stopped = "stopped" if checks.stopped_by_user(self.data.stats) else None
         report = HealthReport(
-            passed=passed, checks=tuple(collected), stats=dict(self.data.stats), verdict_override=stopped
+            passed=passed,
+            checks=tuple(collected),
+            stats=dict(self.data.stats),
+            verdict_override=checks.unjudged_verdict(self.data.stats),
         )
         deliver_report(self.data.crawler, report)
 

@@ -16,6 +16,8 @@ when every feed is stored and Scrapy has dumped its stats:
   headline, spider, site, job, items, finish reason, failed checks, summary path. It is the
   line machines read (``python -m govnews.ops.schedule --wait`` reads it from the log scrapyd
   serves); the block above is for people;
+* a run that leaves no feed file says why in one INFO line (``no feed written: nothing new
+  since the last run …``, :func:`no_feed_reason`);
 * appends one line to the run history ``<output>/<spider>/runs.jsonl`` (start, end, job,
   verdict, items new and changed, feed and summary paths): every run has one, also a run
   that exported nothing and so left no feed file.
@@ -43,7 +45,7 @@ from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage
 from w3lib.url import file_uri_to_path
 
 from govnews.feeds import job_id, output_dir
-from govnews.logs import for_crawler
+from govnews.logs import COUNTED, for_crawler
 from govnews.ops.health.checks import Check, column_counters, column_label, failed
 from govnews.sites import family
 from govnews.store.history import RUNS_FILE, append_run
@@ -68,6 +70,8 @@ _COLUMN_COUNTS = (
     "extract_fallback",
     "items",
     "invalid",
+    "new",
+    "changed",
 )
 
 
@@ -80,7 +84,8 @@ class HealthReport:
     stats: Mapping[str, Any] = field(default_factory=dict)
     verdict_override: str | None = None
     """``unchecked`` when no check ran by design (spidermon disabled); ``stopped`` when a
-    user stopped the run (SIGINT, SIGTERM, scrapyd's cancel)."""
+    user stopped the run (SIGINT, SIGTERM, scrapyd's cancel); ``bad_argument`` when a mistyped
+    column ended it (:func:`govnews.ops.health.checks.unjudged_verdict`)."""
 
     @property
     def verdict(self) -> str:
@@ -264,6 +269,8 @@ def format_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]],
     head = f"Health checks {report.verdict.upper()}: "
     if report.verdict == "stopped":
         head += "stopped by the user, nothing judged"
+    elif report.verdict == "bad_argument":
+        head += "a column asked for is not on the site (see its ERROR line), nothing judged"
     else:
         head += f"{n_failed} of {len(report.checks)} checks failed" if n_failed else f"{len(report.checks)} checks"
     head += (
@@ -289,7 +296,8 @@ def format_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]],
 def log_block(
     report: HealthReport, columns: Mapping[str, Mapping[str, Any]], summaries: list[Path], crawler: Crawler
 ) -> None:
-    log = for_crawler(logger, crawler)
+    # Counted: on a terminal the run's closing block says the verdict (govnews.ops.screen).
+    log = for_crawler(logger, crawler, COUNTED)
     level = logging.ERROR if report.verdict == "failed" else logging.INFO
     log.log(level, format_block(report, columns, summaries))
     for check in report.failed_checks:
@@ -364,6 +372,29 @@ def run_record(
     return record
 
 
+# What an incremental run met that an earlier run had exported (or found dead) already.
+_KNOWN_ALREADY = ("known_skipped", "dead_links_skipped", "unchanged", "not_modified", "stopped_at_known_page")
+
+
+def no_feed_reason(stats: Mapping[str, Any], verdict: str, *, incremental: bool) -> str:
+    """Why a run left no feed file, in the words of its one line.
+
+    >>> no_feed_reason({"govnews/state/known_skipped": 20}, "passed", incremental=True)
+    'nothing new since the last run (incremental; -a incremental=0 exports everything)'
+    >>> no_feed_reason({}, "stopped", incremental=True)
+    'stopped before any article was exported'
+    """
+    if verdict == "stopped":
+        return "stopped before any article was exported"
+    if verdict == "bad_argument":
+        return "a column asked for is not on the site"
+    if incremental and any(_int(stats, f"govnews/state/{key}") for key in _KNOWN_ALREADY):
+        return "nothing new since the last run (incremental; -a incremental=0 exports everything)"
+    if _int(stats, "item_dropped_count"):
+        return f"no article exported: {_int(stats, 'item_dropped_count')} dropped by the pipelines (see the log)"
+    return "no article exported (see the failed and skipped pages)"
+
+
 def _sections(crawler: Crawler) -> tuple[str, ...]:
     args = getattr(crawler.spider, "args", None)
     if getattr(args, "urls", ()):
@@ -379,6 +410,10 @@ class HealthSummary:
         self.report: HealthReport | None = None
         self.summaries: list[Path] = []
         """The summary files written beside the feeds (once the engine stopped)."""
+        self.feeds: list[Path] = []
+        """The run's local feed files that exist (once the engine stopped)."""
+        self.no_feed: str | None = None
+        """Why the run wrote no feed file, when it wrote none (:func:`no_feed_reason`)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HealthSummary:
@@ -420,7 +455,16 @@ class HealthSummary:
         written: list[Path] = []
         # A run that exported nothing has no feed file (FEED_STORE_EMPTY = False), so no summary
         # file either: its line in runs.jsonl is its record.
-        feeds = [feed for feed in local_feed_paths(self.crawler) if feed.exists()]
+        asked = local_feed_paths(self.crawler)
+        feeds = [feed for feed in asked if feed.exists()]
+        self.feeds = feeds
+        args = getattr(spider, "args", None)
+        if asked and not feeds and not getattr(args, "probe", False):
+            # Nothing silent: whatever the format (-o articles.csv too), a run without a file says why.
+            self.no_feed = no_feed_reason(
+                {**final_stats, **report.stats}, report.verdict, incremental=bool(getattr(args, "incremental", True))
+            )
+            for_crawler(logger, self.crawler, COUNTED).info("no feed written: %s", self.no_feed)
         for feed in feeds:
             target = summary_path(feed)
             document = build_summary(
