@@ -45,6 +45,7 @@ def make_article(**changes: Any) -> Article:
         images=[{"url": "https://www.wuhan.gov.cn/a.jpg", "alt": "会场"}],
         attachments=[{"url": "https://www.wuhan.gov.cn/a.pdf", "name": "通知.pdf"}],
         meta={"ArticleTitle": "全市党员干部下基层实践活动动员部署会召开"},
+        document=None,
         crawled_at="2024-05-27T01:02:03Z",
         content_hash=None,
         cleaning={},

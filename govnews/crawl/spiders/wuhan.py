@@ -27,6 +27,7 @@ from govnews import settings as project_settings
 from govnews.crawl.arguments import ArgumentError, CrawlArguments
 from govnews.extract.article import ArticlePage, is_soft_404, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
+from govnews.extract.document import policy_document
 from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
 from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
@@ -651,6 +652,7 @@ class WuhanSpider(scrapy.Spider):
             images=page.images,
             attachments=page.attachments,
             meta=meta,
+            document=policy_document(meta),
             crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
         yield from self._emit(article, page, published_from)
