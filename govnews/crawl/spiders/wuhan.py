@@ -35,6 +35,7 @@ from govnews.feeds import job_id
 from govnews.items import Article
 from govnews.logs import for_spider
 from govnews.sites import wuhan
+from govnews.sites.family import attachment_netlocs
 from govnews.sites.site import Site
 from govnews.store import Record
 from govnews.store.walk import ColumnWalk, EndKind, IncrementalRun, Step
@@ -85,6 +86,8 @@ class WuhanSpider(scrapy.Spider):
         self.scrapyd_job: str | None = kwargs.get("_job")
         # Read by AllowedHostsMiddleware, which refuses any other host (redirects too).
         self.allowed_netlocs = self.site.allowed_netlocs(self.args.base_url)
+        # Attachments may also come from the family's other hosts (govnews.pipelines.attachments).
+        self.attachment_netlocs = attachment_netlocs(self.allowed_netlocs)
         # The walk rule and, once IncrementalStatePipeline attaches the state store, the
         # incremental decisions (govnews.store.walk).
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
