@@ -773,7 +773,10 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def _resolve(href: str, page_path: str) -> str:
-    return urlsplit(urljoin("http://mirror" + page_path, href)).path
+    """The path ``href`` leads to from ``page_path``; the whole URL when it leads to another host."""
+    url = urljoin("http://mirror" + page_path, href)
+    parts = urlsplit(url)
+    return parts.path if parts.netloc == "mirror" else url
 
 
 def _iso(ts: datetime, seconds: bool) -> str:
@@ -815,6 +818,7 @@ class ImageTruth(TypedDict):
 
 class AttachmentTruth(TypedDict):
     path: str
+    """The file's path on the site; its whole URL when it is on another host."""
     name: str
 
 
