@@ -6,6 +6,7 @@ Field order is the key order of every JSONL line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -27,10 +28,15 @@ class Article:
     paragraphs: list[str]
     images: list[dict[str, str | None]]
     """``[{"url": ..., "alt": ...}]``; alt is None when the page gives none."""
-    attachments: list[dict[str, str]]
-    """``[{"url": ..., "name": ...}]``."""
+    attachments: list[dict[str, Any]]
+    """``[{"url": ..., "name": ...}]``; with attachments downloaded (``-a attachments=1``)
+    each also has ``path, sha256, size, content_type, kind, pages, text, reason, members``
+    (docs/attachments.md)."""
     meta: dict[str, str]
     """Government metadata found on the page: meta tags and policy header pairs."""
+    document: dict[str, Any] | None
+    """A policy document's header as data (``index_no, issuer, doc_number, topic,
+    written_at, published_at, validity, in_force``), or None for a news item."""
     crawled_at: str
     """UTC ISO 8601."""
     content_hash: str | None = None

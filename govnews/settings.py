@@ -91,7 +91,26 @@ ITEM_PIPELINES = {
     "govnews.pipelines.validate.ValidateArticlePipeline": 300,
     "govnews.pipelines.article_dedup.MarkDuplicateArticlesPipeline": 400,
     "govnews.pipelines.incremental_state.IncrementalStatePipeline": 500,
+    # Last: an article the store knows unchanged is dropped before any file is asked for.
+    "govnews.pipelines.attachments.AttachmentFilesPipeline": 600,
 }
+
+# -- Attachments (docs/attachments.md) ---------------------------------------------------
+# Off by default: -a attachments=1 (or this setting) downloads each exported article's files
+# through the crawl's own downloader (robots.txt, the per-host floor, the backend budget,
+# retries) and reads their text in worker processes under limits (govnews.documents).
+GOVNEWS_ATTACHMENTS = False
+# A file larger than this is not downloaded: the download stops there (DOWNLOAD_MAXSIZE of its
+# request), reason too_large. Government PDFs and scans run to a few MB; 50 MB is generous.
+GOVNEWS_ATTACHMENT_MAX_SIZE = 50 * 1024 * 1024
+# Seconds one file may take to read, bytes of address space a reader process may map, and
+# how many reader processes run: a hostile file ends as timeout or memory_limit, never a hang.
+GOVNEWS_ATTACHMENT_TIME_LIMIT = 30.0
+GOVNEWS_ATTACHMENT_MEMORY_LIMIT = 1024 * 1024 * 1024
+GOVNEWS_ATTACHMENT_WORKERS = 2
+# Where the files go: any store Scrapy's FilesPipeline takes (a directory, s3://, gs://,
+# ftp://). Empty: <GOVNEWS_OUTPUT_DIR>/<spider>/files/.
+FILES_STORE = ""
 
 # -- Feeds -----------------------------------------------------------------------
 # One UTF-8 JSONL file per run (Chinese unescaped) under GOVNEWS_OUTPUT_DIR, named
@@ -189,6 +208,9 @@ GOVNEWS_HEALTH_MAX_FALLBACK_SHARE = 0.1
 # paragraphs per item): a template widget or a second body copy now leaks into the body.
 GOVNEWS_HEALTH_MAX_PLACEHOLDERS_PER_ITEM = 0.5
 GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM = 4.0
+# Attachments whose text was read, of those read (archives aside): a reader that broke (a
+# missing tool, workers that die) shows here. Judged with -a attachments=1 only; 0 turns it off.
+GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE = 0.5
 # Share checks skip a column with fewer items than this (1: judge every column).
 GOVNEWS_HEALTH_MIN_ITEMS = 1
 # The per-item cleaning rates are judged from this many exported items up: cleaning comes

@@ -300,6 +300,12 @@ def _hash_keys(keys: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
 
 
+def _attachment_key(attachment: Mapping[str, object]) -> str:
+    key = f"a:{normalize_for_comparison(str(attachment.get('name') or ''))}|{_file_name(attachment.get('url'))}"
+    checksum = attachment.get("sha256")
+    return f"{key}|{checksum}" if checksum else key
+
+
 def _file_name(url: object) -> str:
     return str(url or "").split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
@@ -329,17 +335,23 @@ def article_content_hash(
     attachments: Iterable[Mapping[str, object]] = (),
     images: Iterable[Mapping[str, object]] = (),
 ) -> str:
-    """SHA-256 (hex) of what an article says: its title, paragraphs, attachments (name
-    and file name) and images (file name), each in its comparison form. Two notices whose
-    whole body is 详见附件。 differ by title and attachments; a repost of an article in
-    another column (same text and files, another URL) hashes the same. File names, not
-    URLs: a repost's relative links resolve under another column.
+    """SHA-256 (hex) of what an article says: its title, paragraphs, attachments (name,
+    file name and, once the file was downloaded, the SHA-256 of its bytes) and images (file
+    name), each in its comparison form. Two notices whose whole body is 详见附件。 differ by
+    title and attachments; a repost of an article in another column (same text and files,
+    another URL) hashes the same. File names, not URLs: a repost's relative links resolve
+    under another column. A file replaced under the same URL changes the hash, once its
+    new checksum is known; an attachment without ``sha256`` hashes as before downloads.
 
     >>> a = article_content_hash("通知", ["详见附件。"], [{"url": "./P1.pdf", "name": "甲.pdf"}])
     >>> a == article_content_hash("通知", ["详见附件。"], [{"url": "/x/P1.pdf", "name": "甲.pdf"}])
     True
     >>> a == article_content_hash("通知", ["详见附件。"], [{"url": "./P2.pdf", "name": "乙.pdf"}])
     False
+    >>> file = {"url": "./P1.pdf", "name": "甲.pdf"}
+    >>> b = article_content_hash("通知", ["详见附件。"], [{**file, "sha256": "ab" * 32}])
+    >>> a == b, a == article_content_hash("通知", ["详见附件。"], [{**file, "sha256": None}])
+    (False, True)
     """
     keys = map(normalize_for_comparison, paragraphs)
     return _hash_keys(_article_keys(normalize_for_comparison(title), keys, attachments, images))
@@ -356,6 +368,6 @@ def _article_keys(
     return [
         "title:" + title_key,
         *("p:" + key for key in paragraph_keys),
-        *(f"a:{normalize_for_comparison(str(a.get('name') or ''))}|{_file_name(a.get('url'))}" for a in attachments),
+        *(_attachment_key(a) for a in attachments),
         *(f"i:{_file_name(i.get('url'))}" for i in images),
     ]

@@ -36,7 +36,7 @@ FAST_SETTINGS = {
     # The mirror answers the same at once: no pause before a pager-less column's end is asked again.
     "GOVNEWS_END_CONFIRM_PAUSE": "0",
 }
-_STAT_RE = re.compile(r"'((?:govnews|downloader)/[^']+)': (\d+)")
+_STAT_RE = re.compile(r"'((?:govnews|downloader|retry)/[^']+)': (\d+)")
 
 
 def family_crawl_command(mirror: FamilyMirror, output: Path, *args: str, delay: float, **settings: Any) -> list[str]:

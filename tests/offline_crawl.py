@@ -27,7 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import DropItem
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -43,6 +44,18 @@ from tests.mirror.site import MirrorSite
 BASE_URL = "http://127.0.0.1:8000"  # never requested: the site renders each response
 CRAWLED_AT = "2026-01-01T00:00:00Z"
 REDIRECT_MAX_TIMES = 5
+
+
+def build_pipelines(crawler: Crawler) -> list[Any]:
+    """The item pipelines of ``ITEM_PIPELINES``, in order, as Scrapy builds them: one that
+    raises ``NotConfigured`` (the attachments, when off) is left out."""
+    pipelines = []
+    for path in sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__):
+        try:
+            pipelines.append(build_from_crawler(load_object(path), crawler))
+        except NotConfigured:
+            continue
+    return pipelines
 
 
 def mirror_sections(site: MirrorSite) -> str:
@@ -88,8 +101,7 @@ class OfflineCrawl:
         }
         self.spider = WuhanSpider.from_crawler(self.crawler, **args)
         self.crawler.spider = self.spider
-        paths = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)
-        self.pipelines = [build_from_crawler(load_object(path), self.crawler) for path in paths]
+        self.pipelines = build_pipelines(self.crawler)
         self.exporter = JsonLinesItemExporter(self.feed, encoding="utf-8")
         self._queue: list[tuple[int, int, Request]] = []
         self._order = itertools.count()

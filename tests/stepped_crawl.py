@@ -31,14 +31,14 @@ from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.misc import build_from_crawler, load_object
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from govnews.crawl.spiders.wuhan import WuhanSpider
 from govnews.feeds import LineAtomicFileFeedStorage
-from govnews.settings import ITEM_PIPELINES
 from tests.mirror.site import MirrorSite
+from tests.offline_crawl import build_pipelines
 
 REDIRECT_MAX_TIMES = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -69,8 +69,7 @@ class SteppedCrawl:
         self.crawler = get_crawler(WuhanSpider, settings_dict={**quiet, **settings})
         self.spider = WuhanSpider.from_crawler(self.crawler, base_url=base_url, **spider_args)
         self.crawler.spider = self.spider
-        order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)
-        self.pipelines = [build_from_crawler(load_object(path), self.crawler) for path in order]
+        self.pipelines = build_pipelines(self.crawler)
         # The scheduler's duplicate filter, in memory (the driver is the scheduler).
         self.dupefilter = build_from_crawler(RFPDupeFilter, self.crawler)
         self.storage = LineAtomicFileFeedStorage(str(feed), feed_options={"format": "jsonlines"})

@@ -48,7 +48,10 @@ def expected_for(site: MirrorSite, base_url: str, sections: tuple[str, ...] | No
         item: dict[str, Any] = {k: v for k, v in truth.items() if k not in ("path", "duplicate_pair")}
         item["url"] = base_url + path
         item["images"] = [{"url": base_url + i["path"], "alt": i["alt"]} for i in truth["images"]]
-        item["attachments"] = [{"url": base_url + a["path"], "name": a["name"]} for a in truth["attachments"]]
+        item["attachments"] = [
+            {"url": a["path"] if "://" in a["path"] else base_url + a["path"], "name": a["name"]}
+            for a in truth["attachments"]
+        ]
         expected[item["url"]] = item
     return expected
 

@@ -61,6 +61,9 @@ def healthy_column(path: str, items: int = 10) -> dict[str, int]:
         items_extracted=items,
         items=items,
         published_from__meta=items,
+        # With -a attachments=1: 6 files a reader could read, one of them a scan.
+        attachments=6,
+        attachments_read=5,
         **fields,
     )
 
@@ -116,6 +119,11 @@ def test_healthy_stats_pass_every_check() -> None:
         (
             column_stats("/zwgk/tzgg/", published_from__url=10),
             ["column /zwgk/tzgg/ (通知公告): published_at came from the URL fallback for 10 of 10 items (100% > 50%)"],
+        ),
+        (
+            # Every file of the column read into nothing: the reader broke (catdoc missing …).
+            column_stats("/zwgk/tzgg/", attachments_read=-5),
+            ["column /zwgk/tzgg/ (通知公告): text read from 0 of 6 attachments (0% < 50%)"],
         ),
         (
             column_stats("/sy/whyw/", extract_fallback=10),

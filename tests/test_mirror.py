@@ -23,7 +23,7 @@ from parsel import Selector
 from govnews.text import clean_template_paragraphs, dedupe_article, normalize_for_comparison, strip_template_residue
 from tests.conftest import run_command
 from tests.mirror import phrases
-from tests.mirror.article import GOV_META_NAMES
+from tests.mirror.article import GOV_META_NAMES, POLICY_LABELS
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import (
     FAULT_NAMES,
@@ -47,6 +47,7 @@ TRUTH_KEYS = [
     "images",
     "attachments",
     "meta",
+    "document",
     "duplicate_pair",
 ]
 # Every form SITE.md lists must be carried by at least one article of the 40-article site.
@@ -87,6 +88,8 @@ REQUIRED_FORMS = {
     "policy:table",
     "policy:ul",
     "policy:sub",
+    "policy:lines",
+    "policy:meta",
     "body:div_paragraphs",
     "body:br_lines",
     "body:inline_markup",
@@ -556,6 +559,14 @@ def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
         label, _, value = item.xpath("string()").get("").partition("：")
         if value.strip():
             meta[label.strip()] = value.strip()
+    for line in first.css("div.xxgk-attr").xpath("string()").get("").splitlines():
+        label, _, value = line.partition("：")
+        if value.strip():
+            meta[label.strip()] = value.strip()
+    for m in first.xpath("//meta[@name]"):
+        if m.attrib["name"] in POLICY_LABELS and m.attrib.get("content", "").strip():
+            meta[m.attrib["name"]] = m.attrib["content"].strip()
+    header = {label: meta[label] for label in POLICY_LABELS if label in meta}
     info = _collapse(first.css("div.article-info, #inside-content .inside-info").xpath("string()").get(""))
     raw: list[str] = []
     images: list[dict[str, str | None]] = []
@@ -588,6 +599,7 @@ def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
     row = _row_for(site, section_path, path)
     if row is not None and row["filenum"] and "发文字号" not in meta:
         meta["发文字号"] = str(row["filenum"])  # the row's FILENUM is the document's 发文字号
+    document = _document(header, meta.get("发文字号"), bool(first.css("div.sub, table.xxgk-table, ul.xxgk-info")))
     # Every stamp the article shows; the finest is its publish time.
     stamps = [_stamp(meta.get("PubDate", ""))]
     stamps += [_stamp(m.group(1)) for m in re.finditer(r"发布(?:时间|日期) ?[：:] ?([\d:\- ]+\d)", info)]
@@ -613,7 +625,33 @@ def _read_article(site: MirrorSite, path: str) -> dict[str, Any]:
         "images": images,
         "attachments": attachments,
         "meta": meta,
+        "document": document,
         "duplicate_pair": _other_copy(site, path),
+    }
+
+
+_IN_FORCE = {"有效": True, "现行有效": True, "失效": False, "废止": False, "已废止": False}
+
+
+def _document(header: dict[str, str], number: str | None, shown: bool) -> dict[str, Any] | None:
+    """The document object from what the page shows (``header``: its pairs; ``shown``: a
+    visible header, which may hold only empty values) and the 发文字号 known for it."""
+    if not header and not shown and not number:
+        return None
+
+    def iso(text: str | None) -> str | None:
+        found = re.fullmatch(r"(\d{4})年(\d{2})月(\d{2})日", text or "")
+        return "-".join(found.groups()) if found else None
+
+    return {
+        "index_no": header.get("索引号"),
+        "issuer": header.get("发文机构"),
+        "doc_number": number,
+        "topic": header.get("主题分类"),
+        "written_at": iso(header.get("成文日期")),
+        "published_at": iso(header.get("发布日期")),
+        "validity": header.get("有效性"),
+        "in_force": _IN_FORCE.get(header.get("有效性") or ""),
     }
 
 

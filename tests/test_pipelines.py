@@ -15,7 +15,6 @@ from jsonschema import Draft202012Validator
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.pipelines import ItemPipelineManager
-from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 
 from govnews.items import Article
@@ -25,6 +24,7 @@ from govnews.pipelines.template_residue import StripTemplateResiduePipeline
 from govnews.pipelines.validate import ValidateArticlePipeline, article_schema
 from govnews.settings import ITEM_PIPELINES
 from govnews.text import article_content_hash
+from tests.offline_crawl import build_pipelines
 
 SEED = Path(__file__).parent / "fixtures" / "seed-example.txt"
 HOT_LIST = "- {{index+1}}{{item.title}}"
@@ -45,6 +45,7 @@ def make_article(**changes: Any) -> Article:
         images=[{"url": "https://www.wuhan.gov.cn/a.jpg", "alt": "会场"}],
         attachments=[{"url": "https://www.wuhan.gov.cn/a.pdf", "name": "通知.pdf"}],
         meta={"ArticleTitle": "全市党员干部下基层实践活动动员部署会召开"},
+        document=None,
         crawled_at="2024-05-27T01:02:03Z",
         content_hash=None,
         cleaning={},
@@ -340,9 +341,9 @@ def seed_article(**changes: Any) -> Article:
 
 
 def chain(crawler: Crawler) -> list[Any]:
-    """The pipelines as Scrapy builds them from ITEM_PIPELINES, in order."""
-    paths = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)
-    return [build_from_crawler(load_object(path), crawler) for path in paths]
+    """The pipelines as Scrapy builds them from ITEM_PIPELINES, in order (the attachments'
+    off: ``NotConfigured``)."""
+    return build_pipelines(crawler)
 
 
 def run_chain(pipelines: list[Any], item: Any) -> Any:
@@ -359,6 +360,7 @@ def test_pipeline_order() -> None:
         "ValidateArticlePipeline",
         "MarkDuplicateArticlesPipeline",
         "IncrementalStatePipeline",
+        "AttachmentFilesPipeline",
     ]
 
 

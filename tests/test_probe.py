@@ -33,6 +33,9 @@ def test_probe_reports_selectors_and_exports_nothing(
     assert report.count("      body: TRS_") == 2 * len(DEFAULT_SECTIONS)
     assert "meta tags: SiteName" in report
     assert "policy header: 索引号" in report
+    # The attachment kinds met, by article and by column (by extension: the probe downloads no file).
+    assert report.count("      attachments: ") == 2 * len(DEFAULT_SECTIONS)
+    assert report.count("; attachments ") == len(DEFAULT_SECTIONS)
 
     assert not (tmp_path / "output").exists()
     assert not (tmp_path / "state").exists()

@@ -107,6 +107,14 @@ def test_dash_o_replaces_the_default_feed_and_csv_opens_in_a_spreadsheet(tmp_pat
             ]
             assert isinstance(json.loads(row["meta"]), dict) and isinstance(json.loads(row["images"]), list)
             assert row["title"] == expected["title"]
+            # The policy header as columns of their own, empty for a news article.
+            document = expected["document"] or {}
+            for field in ("index_no", "issuer", "doc_number", "topic", "written_at", "published_at", "validity"):
+                assert row[f"document_{field}"] == (document.get(field) or ""), field
+            in_force = document.get("in_force")
+            assert row["document_in_force"] == ("" if in_force is None else str(in_force).lower())
+            assert row["attachments_text"] == ""
+        assert any(row["document_index_no"] for row in rows) and any(not row["document_index_no"] for row in rows)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pytest
 
 from govnews.sites.family import site_key
 from govnews.store import (
+    AttachmentRecord,
     DeadLink,
     Record,
     StateStore,
@@ -26,6 +27,7 @@ from govnews.store import (
     state_dir,
     store_path,
 )
+from govnews.store.sqlite import SCHEMA_VERSION
 
 
 def line(url: str, digest: str = "a" * 64, revision: int = 1) -> bytes:
@@ -230,7 +232,7 @@ def test_a_store_of_schema_2_opens_in_place_and_loses_nothing(tmp_path: Path) ->
     store_id = store.store_id
     store.close()
     migrated = sqlite3.connect(path)
-    assert migrated.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     for table, rows in before.items():
         assert sorted(migrated.execute(f"SELECT * FROM {table}").fetchall()) == rows, table
     # What schema 2 implied (a covered row neither owed nor exported: a dead link) is now said.
@@ -242,6 +244,65 @@ def test_a_store_of_schema_2_opens_in_place_and_loses_nothing(tmp_path: Path) ->
     again = StateStore(path)
     assert again.store_id == store_id, "the store keeps its id"
     again.close()
+
+
+def test_a_store_of_schema_3_opens_in_place_and_loses_nothing(tmp_path: Path) -> None:
+    """tests/fixtures/state-schema-3.sql: a store written by release 0.2.0 (schema 3: a mirror
+    crawled twice, an article owed, dead links, the runs' feeds): schema 4 adds the attachments
+    table, empty, and keeps every row of every table as it was, and the store's id."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript((FIXTURES / "state-schema-3.sql").read_text(encoding="utf-8"))
+    tables = ("articles", "contents", "covered", "walks", "pending", "manifest", "gaps", "column_state", "dead", "meta")
+    before = {table: sorted(old.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert not old.execute("SELECT 1 FROM sqlite_master WHERE name = 'attachments'").fetchone()
+    old.close()
+    assert before["articles"] and before["pending"] and before["dead"] and before["manifest"]
+
+    store = StateStore(path)
+    store_id = store.store_id
+    assert store.attachment("http://127.0.0.1:8000/a.pdf") is None
+    store.close()
+    migrated = sqlite3.connect(path)
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    for table, rows in before.items():
+        assert sorted(migrated.execute(f"SELECT * FROM {table}").fetchall()) == rows, table
+    assert migrated.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
+    migrated.close()
+    again = StateStore(path)
+    assert again.store_id == store_id, "the store keeps its id"
+    record = AttachmentRecord("http://127.0.0.1:8000/a.pdf", "ab" * 32, 10, "ab/x.pdf", text="正文", fetched="t")
+    again.record_attachments([record])
+    assert again.attachment(record.url) == record
+    again.close()
+
+
+def test_attachments_are_remembered_by_url_the_latest_download_winning(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    first = AttachmentRecord(
+        "https://www.wuhan.gov.cn/a/P0202405261234.zip",
+        "0" * 64,
+        120,
+        "00/0.zip",
+        content_type="application/zip",
+        kind="zip",
+        reason="archive",
+        members=("附件1.pdf", "名单/表.xlsx"),
+        etag='"e1"',
+        last_modified="Mon, 27 May 2024 01:00:00 GMT",
+        fetched="2026-12-01T00:00:00Z",
+    )
+    store.record_attachments([first])
+    assert store.attachment(first.url) == first
+    replaced = AttachmentRecord(
+        first.url, "1" * 64, 99, "11/1.pdf", kind="pdf", pages=2, text="通知\n正文", etag='"e2"'
+    )
+    store.record_attachments([replaced])
+    found = store.attachment(first.url)
+    assert found is not None and found.sha256 == "1" * 64 and found.members is None and found.fetched
+    assert found.text == "通知\n正文" and found.pages == 2 and found.etag == '"e2"'
+    store.close()
 
 
 def test_a_store_newer_than_this_release_is_refused(tmp_path: Path) -> None:

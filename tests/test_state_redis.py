@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govnews.store import (
+    AttachmentRecord,
     ColumnState,
     DeadLink,
     Gap,
@@ -38,7 +40,7 @@ from govnews.store import (
     open_store,
     reconcile,
 )
-from govnews.store.redis import LeaseLost, RedisLock, RedisStateStore, acquire_redis_lock, site_prefix
+from govnews.store.redis import LAYOUT_VERSION, LeaseLost, RedisLock, RedisStateStore, acquire_redis_lock, site_prefix
 from govnews.store.walk import IncrementalRun
 from tests.redis_server import RedisServer
 
@@ -482,7 +484,7 @@ def test_a_store_of_layout_1_opens_in_place_and_loses_nothing(redis_url: str) ->
     assert implied_dead and pending and articles
 
     store = RedisStateStore.connect(redis_url, site)
-    assert client.get(site_prefix(site) + "schema") == "2"
+    assert client.get(site_prefix(site) + "schema") == LAYOUT_VERSION
     for key, value in dump.items():
         if key.endswith(":schema"):
             continue
@@ -496,4 +498,43 @@ def test_a_store_of_layout_1_opens_in_place_and_loses_nothing(redis_url: str) ->
     again = RedisStateStore.connect(redis_url, site)
     assert again.store_id == store_id and len(again) == len(articles)
     again.close()
+    client.close()
+
+
+def test_a_store_of_layout_2_opens_in_place_and_loses_nothing(redis_url: str) -> None:
+    """tests/fixtures/redis-layout-2.json: every key of a site as release 0.2.0 (layout 2)
+    wrote them (the crawl of the schema-3 SQLite fixture, in Redis): layout 3 adds the
+    attachments hash, and every key keeps what it held."""
+    dump = json.loads((Path(__file__).resolve().parent / "fixtures" / "redis-layout-2.json").read_text("utf-8"))
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    for key, value in dump.items():
+        ((kind, data),) = value.items()
+        if kind == "string":
+            client.set(key, data)
+        elif kind == "hash":
+            client.hset(key, mapping=data)
+        elif kind == "set":
+            client.sadd(key, *data)
+    site = "127.0.0.1:8000"
+    assert client.get(site_prefix(site) + "schema") == "2"
+    assert dump[site_prefix(site) + "pending"]["hash"] and dump[site_prefix(site) + "dead"]["hash"]
+
+    store = RedisStateStore.connect(redis_url, site)
+    assert client.get(site_prefix(site) + "schema") == LAYOUT_VERSION == "3"
+    for key, value in dump.items():
+        if key.endswith(":schema"):
+            continue
+        ((kind, data),) = value.items()
+        now = client.hgetall(key) if kind == "hash" else set(client.smembers(key))
+        assert now == (data if kind == "hash" else set(data)), key
+    assert store.store_id == dump[site_prefix(site) + "meta"]["hash"]["store_id"], "the store keeps its id"
+    record = AttachmentRecord(
+        f"http://{site}/zwgk/tzgg/202205/P020220527123456.pdf", "ab" * 32, 10, "ab/x.pdf", members=("甲.txt",)
+    )
+    assert store.attachment(record.url) is None
+    store.record_attachments([record])
+    found = store.attachment(record.url)
+    assert found is not None and found.fetched and found.members == ("甲.txt",)
+    assert found == replace(record, fetched=found.fetched)
+    store.close()
     client.close()

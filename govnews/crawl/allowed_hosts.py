@@ -25,7 +25,9 @@ class AllowedHostsMiddleware:
     Scrapy's OffsiteMiddleware matches domains and their subdomains and ignores ports;
     this one allows exactly the hosts (``host[:port]``) the spider derives from its
     ``base_url`` (``spider.allowed_netlocs``), and sees every request the downloader is
-    asked for: list and article pages, ``robots.txt``, and each hop of a redirect.
+    asked for: list and article pages, ``robots.txt``, and each hop of a redirect. An
+    attachment's download (``meta["govnews_attachment"]``) may also go to the other hosts of
+    the family table (``spider.attachment_netlocs``; a mirror crawl: its own host only).
 
     Drops (``IgnoreRequest``, logged at WARNING with the URL): a request to any other host.
     Stats: ``govnews/security/offsite_blocked``.
@@ -44,6 +46,8 @@ class AllowedHostsMiddleware:
         allowed: frozenset[str] | None = getattr(self.crawler.spider, "allowed_netlocs", None)
         if allowed is None:
             return
+        if request.meta.get("govnews_attachment"):
+            allowed = getattr(self.crawler.spider, "attachment_netlocs", allowed)
         if urlparse_cached(request).scheme in ("http", "https") and netloc_of(request.url) in allowed:
             return
         self.stats.inc_value("govnews/security/offsite_blocked")

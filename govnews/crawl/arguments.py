@@ -39,6 +39,9 @@ class CrawlArguments:
     (it was deleted, wiped or replaced): every article is exported again."""
     discover: DiscoverArguments | None = None
     """``-a discover=1``: map the site's columns (the probe spider's discover mode); None otherwise."""
+    attachments: bool | None = None
+    """``attachments=1``: download each article's files and read their text; ``0``: not;
+    unset: the setting ``GOVNEWS_ATTACHMENTS`` decides (off by default)."""
 
     @property
     def takes_lease(self) -> bool:
@@ -58,6 +61,7 @@ class CrawlArguments:
         "probe",
         "audit",
         "new_store",
+        "attachments",
         "discover",
         "budget",
         "depth",
@@ -88,9 +92,15 @@ class CrawlArguments:
             probe=parse_flag("probe", values["probe"]) if "probe" in values else False,
             audit=parse_flag("audit", values["audit"]) if "audit" in values else None,
             new_store=parse_flag("new_store", values["new_store"]) if "new_store" in values else False,
+            attachments=parse_flag("attachments", values["attachments"]) if "attachments" in values else None,
         )._checked()
 
     def _checked(self) -> CrawlArguments:
+        if self.attachments and self.probe:
+            raise ArgumentError(
+                "attachments=1 downloads the files of exported articles, and a probe exports nothing; allowed: "
+                "attachments=1 with a crawl, probe=1 without it (the probe names the attachment kinds it meets)"
+            )
         if self.audit and not self.incremental:
             raise ArgumentError(
                 "audit=1 needs the state store (it fetches only what no run exported); allowed: audit=1 "
@@ -237,7 +247,7 @@ class DiscoverArguments:
 
     ONLY_WITH_DISCOVER = ("budget", "depth", "start", "emit")
     # A discovery maps the site itself: these say what to crawl, which it does not.
-    NOT_WITH_DISCOVER = ("sections", "max_pages", "since", "urls", "refresh_days", "audit")
+    NOT_WITH_DISCOVER = ("sections", "max_pages", "since", "urls", "refresh_days", "audit", "attachments")
 
     @classmethod
     def parse(cls, values: dict[str, str]) -> DiscoverArguments | None:
@@ -324,7 +334,7 @@ def parse_emit(value: str) -> EmitForm:
 # -- the family's arguments (scrapy crawl family) --------------------------------------------
 
 # Arguments passed on to every site's spider; the others are per site.
-SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store")
+SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store", "attachments")
 PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
 
 

@@ -29,11 +29,14 @@ from govnews.extract.blocks import (
     is_directive,
     is_hidden,
     is_inside,
+    paragraphs_of,
     template_widgets,
     templated_by_text,
     text_of,
     visible_paragraphs,
 )
+from govnews.extract.document import POLICY_LABEL_RE as _POLICY_LABEL_RE
+from govnews.extract.document import POLICY_LABELS, lines_header, pairs_of_lines, pairs_of_meta_tags
 from govnews.extract.title import SiteNames, choose_title, headlines_of, may_name_a_title, page_title_text
 from govnews.sites.family import SITES
 from govnews.text import collapse_whitespace
@@ -83,25 +86,6 @@ _META_PLACEHOLDERS = frozenset(
         "文章链接",
         "url",
     ]
-)
-# Policy documents' header of label/value pairs (SITE.md "Article pages": `div.sub`, one
-# `<li>索引号： K28044908/2026-04277</li>` each, full-width or ASCII colon, spaces around).
-POLICY_LABELS = (
-    "索引号",
-    "发文机构",
-    "发布机构",
-    "发文字号",
-    "文号",
-    "主题分类",
-    "成文日期",
-    "发布日期",
-    "有效性",
-    "公开方式",
-)
-# A label may be spaced out to align a column (索 引 号：); the colon may be missing when
-# the value sits in the next cell.
-_POLICY_LABEL_RE = re.compile(
-    r"^(" + "|".join(r"[\s\u3000]*".join(label) for label in POLICY_LABELS) + r")\s*[:：]?\s*(.*)$"
 )
 # Any `label：value` line: a short run of Chinese characters (spaces allowed between them), a colon.
 _PAIR_RE = re.compile(r"^([\u4e00-\u9fff](?:[\s\u3000]*[\u4e00-\u9fff]){1,7})\s*[:：]\s*(\S.*)$")
@@ -469,14 +453,19 @@ def read_policy_header(
     body: _Element | None,
     lists: list[tuple[_Element, list[tuple[str, str]]]] | None = None,
     openers: list[_Element] | None = None,
+    metas: list[_Element] | None = None,
 ) -> dict[str, str]:
     """Label/value pairs of a policy document's header.
 
-    Two rules. A header list (:func:`header_lists`, ``<div class="sub"><ul><li>索引号：…``)
-    gives every pair it holds, wherever it is. Elsewhere, outside the body, a known label
-    gives its pair, the value after the colon or in the next element
-    (``<td>索引号：</td><td>…</td>``). First value of a label wins. ``lists`` and
-    ``openers`` (:func:`label_openers`): of ``root``, when already found.
+    Four rules. A header list (:func:`header_lists`, ``<div class="sub"><ul><li>索引号：…``)
+    gives every pair it holds, wherever it is. Outside the body, plain lines split by
+    ``<br>`` (``<div>索引号：…<br>发文机构：…</div>``) give theirs when two or more known
+    labels are there (:func:`~govnews.extract.document.lines_header`); elsewhere outside the
+    body a known label gives its pair, the value after the colon or in the next element
+    (``<td>索引号：</td><td>…</td>``). Last, ``<meta>`` tags named after the labels
+    (``metas``: the page's ``<meta name>`` tags; :func:`~govnews.extract.document.pairs_of_meta_tags`).
+    First value of a label wins. ``lists`` and ``openers`` (:func:`label_openers`): of
+    ``root``, when already found.
     """
     if openers is None:
         openers = label_openers(root)
@@ -489,6 +478,11 @@ def read_policy_header(
     # Only an element whose text opens with a label's first character can open with a label.
     for el in openers:
         if body is not None and (el is body or is_inside(el, body)):
+            continue
+        if el.find("br") is not None and (lines := _lines_outside(el, body)):
+            # Plain lines: a header of its own (two known labels or more).
+            for label, value in lines:
+                pairs.setdefault(label, value)
             continue
         text = collapse_whitespace(text_of(el))
         if len(text) > 80:
@@ -507,7 +501,17 @@ def read_policy_header(
     if len(pairs) + len(single) >= _HEADER_MIN_KNOWN:
         for label, value in single.items():
             pairs.setdefault(label, value)
+    for label, value in pairs_of_meta_tags(_META_TAGS(root) if metas is None else metas):  # type: ignore[arg-type]
+        pairs.setdefault(label, value)
     return pairs
+
+
+def _lines_outside(el: _Element, body: _Element | None) -> list[tuple[str, str]]:
+    """:func:`~govnews.extract.document.lines_header` of ``el``, the body left out when
+    ``el`` holds it (a wrapper of the whole article opening with the header)."""
+    if body is not None and is_inside(body, el):
+        return pairs_of_lines(paragraphs_of(el, {body}))
+    return lines_header(el)
 
 
 def _images(body: _Element, skip: set[_Element], page_url: str) -> list[dict[str, str | None]]:
@@ -815,7 +819,7 @@ def parse_article_page(sel: Selector, page_url: str, title_suffix_re: re.Pattern
         paragraphs=regions.lines,
         images=_images(body, regions.skip, page_url) if body is not None else [],
         attachments=_attachments(index.attachment_boxes, body, regions.skip, page_url),
-        meta={**meta, **read_policy_header(root, body, regions.header_lists, regions.label_openers)},
+        meta={**meta, **read_policy_header(root, body, regions.header_lists, regions.label_openers, index.metas)},
         body_found=regions.body_found,
         body_selector=regions.body_selector,
         title_from=title_from,

@@ -26,6 +26,7 @@ from govnews.store import (
     store_path,
 )
 from govnews.store.history import remembered_store
+from govnews.text import article_content_hash
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -168,8 +169,9 @@ class IncrementalStatePipeline:
         if not self.run.lease_valid():
             self.stats.inc_value("govnews/fence/items_withheld")
             raise DropItem(f"not exported, the run's lease on its site ended: {url}")
+        digest = self._with_known_checksums(adapter)
         try:
-            verdict = self.run.classify(url, adapter.get("content_hash"))
+            verdict = self.run.classify(url, digest)
         except LeaseLost as error:
             self._lease_lost(error)
             raise DropItem(f"not exported, the run lost its lease on the state store: {url}") from None
@@ -183,6 +185,37 @@ class IncrementalStatePipeline:
             raise DropItem(f"unchanged since its last export: {url}", log_level="INFO")
         adapter["revision"] = verdict.revision
         return item
+
+    def _with_known_checksums(self, adapter: ItemAdapter) -> str | None:
+        """The item's ``content_hash`` with the checksums the store knows of its files (what
+        the hash would be if each answered 304): recorded hashes hold the checksums of the
+        files downloaded with them (:mod:`govnews.pipelines.attachments`), so an article is
+        compared like with like, and one whose page and files are as known is unchanged
+        without a file being asked for. A file the store learnt anew since (another article
+        links it too) makes the article changed. Set on the item, whether or not this run
+        downloads attachments: a run without them then never finds a change that is none."""
+        digest: str | None = adapter.get("content_hash")
+        files = adapter.get("attachments") or []
+        assert self.run is not None
+        if not files or self.run.store is None:
+            return digest
+        known = {
+            str(a.get("url")): record.sha256
+            for a in files
+            if not a.get("sha256") and (record := self.run.known_attachment(str(a.get("url")))) is not None
+        }
+        if not known:
+            return digest
+        files = [{**a, "sha256": known[str(a.get("url"))]} if str(a.get("url")) in known else a for a in files]
+        title = adapter.get("title")
+        digest = article_content_hash(
+            title if isinstance(title, str) else "",
+            adapter.get("paragraphs") or [],
+            files,
+            adapter.get("images") or [],
+        )
+        adapter["content_hash"] = digest
+        return digest
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
         """After the feed exporter wrote the item: remember it (in batches)."""

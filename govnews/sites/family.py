@@ -118,3 +118,23 @@ def site_key(base_url: str) -> str:
 def column_name(path: str) -> str | None:
     """The name of column ``path`` on whichever site of the table has it (health labels)."""
     return next((site.columns_by_path[path].name for site in SITES if path in site.columns_by_path), None)
+
+
+FAMILY_HOSTS: frozenset[str] = frozenset().union(*(site.known_hosts for site in SITES))
+"""Every real host of the table's sites (their aliases included)."""
+
+
+def attachment_netlocs(allowed_netlocs: frozenset[str]) -> frozenset[str]:
+    """The hosts (``host[:port]``) a crawl that may request ``allowed_netlocs`` may download
+    attachments from: its own, and every host of the family table when it crawls a real
+    host of the table (district pages link their files on the city's hosts, and back). A
+    mirror crawl keeps to its own host and port.
+
+    >>> sorted(attachment_netlocs(frozenset({"www.jianghan.gov.cn"})))[:3]
+    ['3g.wuhan.gov.cn', 'tjj.wuhan.gov.cn', 'wuhan.gov.cn']
+    >>> attachment_netlocs(frozenset({"127.0.0.1:8000"}))
+    frozenset({'127.0.0.1:8000'})
+    """
+    if any(netloc in FAMILY_HOSTS for netloc in allowed_netlocs):
+        return allowed_netlocs | FAMILY_HOSTS
+    return allowed_netlocs

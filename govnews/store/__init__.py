@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from govnews.store.base import (
     DEFAULT_LEASE_TTL,
+    AttachmentRecord,
     ColumnState,
     DeadLink,
     FeedEntry,
@@ -47,6 +48,7 @@ from govnews.store.sqlite import StateStore, StoreLock, acquire_lock, lock_path,
 
 __all__ = [
     "DEFAULT_LEASE_TTL",
+    "AttachmentRecord",
     "ColumnState",
     "DeadLink",
     "FeedEntry",

@@ -5,8 +5,9 @@ errors a store raises. No Scrapy import, no backend import.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +35,40 @@ class Record:
     published_at: str | None
     etag: str | None = None
     last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """A file an article links to, as it was last downloaded: its validators (for the next
+    conditional request), checksum and what its text read gave (:mod:`govnews.documents`).
+    Kept by URL: a file is downloaded once, and again only with a conditional request."""
+
+    url: str
+    sha256: str
+    size: int
+    path: str | None
+    """Where the file is, relative to ``FILES_STORE``."""
+    content_type: str | None = None
+    kind: str | None = None
+    pages: int | None = None
+    text: str | None = None
+    reason: str | None = None
+    members: tuple[str, ...] | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched: str = ""
+    """When it was downloaded (UTC), ``utc_stamp``."""
+
+    def as_json(self) -> str:
+        """The record as one JSON object (the Redis store's value; the SQLite store's row)."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> AttachmentRecord:
+        data = json.loads(raw)
+        members = data.get("members")
+        data["members"] = tuple(members) if members is not None else None
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -181,6 +216,8 @@ class Store(Protocol):
     def close_feeds(self, run: str) -> None: ...
     def feeds(self, *, open_only: bool = False) -> list[FeedEntry]: ...
     def mark_reconciled(self, entry: FeedEntry, size: int, *, closed: bool) -> None: ...
+    def attachment(self, url: str) -> AttachmentRecord | None: ...
+    def record_attachments(self, records: Iterable[AttachmentRecord]) -> None: ...
     def close(self) -> None: ...
 
 

@@ -21,9 +21,11 @@ one slot, so a write is one ``MULTI``/``EXEC`` transaction)::
     govnews:{<site>}:gaps                hash  column -> JSON [[upper, lower], …] (stretches no walk has read)
     govnews:{<site>}:colstate            hash  column -> JSON {end_rows, ended_at, last_audit, short_end}
     govnews:{<site>}:dead                hash  url -> JSON {col, title, date, since} (dead links)
+    govnews:{<site>}:attachments         hash  url -> JSON AttachmentRecord (each file as last downloaded)
     govnews:{<site>}:meta                hash  store_id, created
     govnews:{<site>}:lock                string JSON {pid, host, started, token}, with a TTL (the lease)
-    govnews:{<site>}:schema              string the layout's version (1: before gaps and dead links; 2)
+    govnews:{<site>}:schema              string the layout's version (1: before gaps and dead links;
+                                                2: before attachments; 3)
 
 The lock (:class:`RedisLock`): one run at a time per site, as the ``flock`` of the SQLite
 store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.store.StoreLocked`
@@ -56,6 +58,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,7 @@ from redis.client import Pipeline
 
 from govnews.store.base import (
     DEFAULT_LEASE_TTL,
+    AttachmentRecord,
     ColumnState,
     DeadLink,
     FeedEntry,
@@ -82,7 +86,7 @@ from govnews.store.base import (
 )
 
 KEY_PREFIX = "govnews"
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -402,6 +406,7 @@ class RedisStateStore:
         self._gaps = prefix + "gaps"
         self._colstate = prefix + "colstate"
         self._dead = prefix + "dead"
+        self._attachments = prefix + "attachments"
         self._meta = prefix + "meta"
         self._schema = prefix + "schema"
         self._client_owned = False
@@ -411,7 +416,8 @@ class RedisStateStore:
         self.store_id: str = str(self._r.hget(self._meta, "store_id"))
 
     def _open_layout(self) -> None:
-        """Create the layout, or bring an older one up to date in place (layout 1 → 2)."""
+        """Create the layout, or bring an older one up to date in place (layout 1 → 2 → 3;
+        2 → 3 adds the attachments hash, empty until a run downloads a file: nothing to move)."""
         raw_version = self._r.get(self._schema)
         version = str(raw_version) if raw_version is not None else None
         if version is not None and int(version) > int(LAYOUT_VERSION):
@@ -842,6 +848,20 @@ class RedisStateStore:
         if closed:
             data["closed"] = utc_stamp()
         self._write(lambda pipe: pipe.hset(self._manifest, name, json.dumps(data)))
+
+    # -- attachments -----------------------------------------------------------------
+
+    def attachment(self, url: str) -> AttachmentRecord | None:
+        """The file at ``url`` as last downloaded, or None."""
+        raw = self._r.hget(self._attachments, url)
+        return AttachmentRecord.from_json(str(raw)) if raw is not None else None
+
+    def record_attachments(self, records: Iterable[AttachmentRecord]) -> None:
+        """Insert or replace what is known of each file, in one transaction."""
+        now = utc_stamp()
+        rows: dict[Any, Any] = {r.url: replace(r, fetched=r.fetched or now).as_json() for r in records}
+        if rows:
+            self._write(lambda pipe: pipe.hset(self._attachments, mapping=rows))
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:

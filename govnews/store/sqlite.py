@@ -18,6 +18,9 @@ What it keeps:
 * ``dead`` — dead links (404 or 410) with their row's title and date: not owed, fetched
   again only when the row changes or by an audit walk;
 * ``manifest`` — the feed files this store journals: path, run, open/closed;
+* ``attachments`` — each file articles link to, as last downloaded (``-a attachments=1``):
+  its validators, checksum, where it is stored and what its text read gave, so that a file
+  is downloaded once, and again only with a conditional request;
 * ``meta`` — the store's id (stamped at creation) and schema version.
 
 Crash safety rests on one rule: **the feed files are the journal**. An article is
@@ -59,6 +62,7 @@ from pathlib import Path
 from typing import IO
 
 from govnews.store.base import (
+    AttachmentRecord,
     ColumnState,
     DeadLink,
     FeedEntry,
@@ -73,8 +77,9 @@ from govnews.store.base import (
 )
 from govnews.store.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 3
-"""2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id."""
+SCHEMA_VERSION = 4
+"""2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id;
+4: the attachments."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -142,7 +147,25 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS attachments (
+    url TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    path TEXT,
+    content_type TEXT,
+    kind TEXT,
+    pages INTEGER,
+    text TEXT,
+    reason TEXT,
+    members TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    fetched TEXT NOT NULL
+);
 """
+_ATTACHMENT_COLUMNS = (
+    "url, sha256, size, path, content_type, kind, pages, text, reason, members, etag, last_modified, fetched"
+)
 # Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
 # read every feed of the output directory; neither is trusted any more.
 _LEGACY_TABLES = ("columns", "feeds")
@@ -261,6 +284,7 @@ class StateStore:
                 self._db.execute(f"DROP TABLE IF EXISTS {table}")
             if version == 2:
                 self._migrate_from_2()
+            # 3 -> 4 adds the attachments table (created above, empty): no row to move.
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (utc_stamp(),))
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -527,6 +551,43 @@ class StateStore:
             self._db.execute(
                 "UPDATE manifest SET reconciled_size = ?, closed = CASE WHEN ? THEN ? ELSE closed END WHERE path = ?",
                 (size, int(closed), utc_stamp(), str(entry.path)),
+            )
+
+    # -- attachments -----------------------------------------------------------------
+
+    def attachment(self, url: str) -> AttachmentRecord | None:
+        """The file at ``url`` as last downloaded, or None."""
+        row = self._db.execute(f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        members = values[9]
+        values[9] = tuple(json.loads(members)) if members is not None else None
+        return AttachmentRecord(*values)
+
+    def record_attachments(self, records: Iterable[AttachmentRecord]) -> None:
+        """Insert or replace what is known of each file, in one transaction."""
+        rows = [
+            (
+                r.url,
+                r.sha256,
+                r.size,
+                r.path,
+                r.content_type,
+                r.kind,
+                r.pages,
+                r.text,
+                r.reason,
+                json.dumps(list(r.members), ensure_ascii=False) if r.members is not None else None,
+                r.etag,
+                r.last_modified,
+                r.fetched or utc_stamp(),
+            )
+            for r in records
+        ]
+        with self._transaction():
+            self._db.executemany(
+                f"INSERT OR REPLACE INTO attachments ({_ATTACHMENT_COLUMNS}) VALUES ({','.join('?' * 13)})", rows
             )
 
     def _transaction(self) -> _Transaction:

@@ -59,9 +59,11 @@ from pathlib import Path
 from typing import IO, Literal, TypeVar
 
 from govnews.store import (
+    AttachmentRecord,
     ColumnState,
     DeadLink,
     Gap,
+    LeaseLost,
     Lock,
     Record,
     Store,
@@ -602,6 +604,25 @@ class IncrementalRun:
             raise
         return Classified("changed", known.revision + 1)
 
+    def known_attachment(self, url: str) -> AttachmentRecord | None:
+        """The file at ``url`` as a run last downloaded it (None without a store)."""
+        store = self.store
+        return self._guard(lambda: store.attachment(url), None) if store is not None else None
+
+    def remember_attachments(self, records: Sequence[AttachmentRecord]) -> bool:
+        """Keep what was downloaded (validators, checksum, text), so that the next run asks
+        for each file only with a conditional request. A file is not an export: recording
+        it before the article's line is written loses nothing (a run killed between the two
+        exports the article again, and its files answer 304). False when nothing could be
+        kept (no store, the store gone, the lease lost): the next run downloads them again."""
+        store = self.store
+        if store is None or not records or not self.lease_valid():
+            return False
+        try:
+            return self._guard(lambda: _attachments_recorded(store, records), False)
+        except LeaseLost:
+            return False
+
     def first_url(self, content_hash: str) -> str | None:
         """The URL earlier runs first exported with this content."""
         store = self.store
@@ -686,6 +707,11 @@ class IncrementalRun:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+
+def _attachments_recorded(store: Store, records: Sequence[AttachmentRecord]) -> bool:
+    store.record_attachments(records)
+    return True
 
 
 def _recorded(store: Store, batch: list[Record]) -> bool:

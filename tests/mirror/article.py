@@ -52,6 +52,21 @@ GOV_META_NAMES: tuple[str, ...] = (
     "Url",
 )
 POLICY_LABELS: tuple[str, ...] = ("索引号", "发文机构", "发文字号", "主题分类", "成文日期", "发布日期", "有效性")
+# The header forms of the older policy pages (``sub`` is the 2026 editor_view template's own).
+POLICY_HEADER_FORMS: tuple[str, ...] = ("table", "ul", "lines", "meta")
+# 有效性 as sites write it, and whether each says the document is in force (True), is not
+# (False), or says neither (None: partly repealed, amended, not yet in force).
+VALIDITIES: tuple[tuple[str, bool | None], ...] = (
+    ("有效", True),
+    ("有效", True),
+    ("现行有效", True),
+    ("失效", False),
+    ("废止", False),
+    ("已废止", False),
+    ("部分失效", None),
+    ("已修改", None),
+    ("尚未生效", None),
+)
 
 # SITE.md "Government metadata tags": every one optional, names case-insensitive, tag case and
 # attribute order vary.
@@ -140,7 +155,7 @@ class Traits:
     byline: str
     dup: str  # "none" | "hidden" | "mobile" | "inline"
     hot_in_body: bool
-    policy_header: str  # "none" | "table" | "ul"
+    policy_header: str  # "none" | "sub" | "table" | "ul" | "lines" | "meta"
     headline: int
     div_paragraphs: bool
     br_lines: bool
@@ -316,7 +331,10 @@ def traits_for(
         # Some documents show no header: their 发文字号 is then the list row's FILENUM only.
         policy_header = "none"
     else:
-        policy_header = "table" if i % 2 == 0 else "ul"
+        # Older templates: a table of label and value cells, a list of <li><span>label：</span>,
+        # plain lines split by <br>, or no visible header at all but <meta> tags named after
+        # the labels (forms of other TRS sites: docs/site.md "Policy documents").
+        policy_header = POLICY_HEADER_FORMS[(3 * i // 2) % len(POLICY_HEADER_FORMS)]
     # The sub-site template shows 发布日期：2025-09-30 08:56:00, and no PubDate tag.
     info_date = "seconds" if container == ARTICLE_BARE_EDITOR_VIEW else ("time", "time", "date", "none", "time")[i % 5]
     if column.key == "zfgz":
@@ -421,6 +439,10 @@ class ArticleModel:
     policy: tuple[tuple[str, str], ...]
     pages: tuple[tuple[Block, ...], ...]
     fj: tuple[tuple[str, str], ...]  # (href, link text as written, with its whitespace)
+    written: datetime | None = None
+    """成文日期 of a policy document (its header writes it ``YYYY年MM月DD日``)."""
+    in_force: bool | None = None
+    """What the header's 有效性 says: in force, not, or neither (``VALIDITIES``)."""
 
     @property
     def path(self) -> str:
@@ -514,6 +536,8 @@ def build_article(
     pages = _split_pages(head, blocks, tail, file_rng) if traits.multipage else (tuple(blocks + tail),)
 
     policy: tuple[tuple[str, str], ...] = ()
+    written: datetime | None = None
+    validity, in_force = VALIDITIES[mix(seed, head.index, 11) % len(VALIDITIES)]
     if column.policy:
         issuer = meta_rng.choice(phrases.ISSUERS[column.key])
         written = ts - timedelta(days=3 + head.index % 9)
@@ -524,7 +548,7 @@ def build_article(
             ("主题分类", meta_rng.choice(phrases.THEMES)),
             ("成文日期", f"{written:%Y年%m月%d日}"),
             ("发布日期", f"{ts:%Y年%m月%d日}"),
-            ("有效性", "有效"),
+            ("有效性", validity),
         )
     return ArticleModel(
         head=head,
@@ -537,6 +561,8 @@ def build_article(
         policy=policy,
         pages=pages,
         fj=fj,
+        written=written,
+        in_force=in_force if policy else None,
     )
 
 
@@ -747,7 +773,10 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def _resolve(href: str, page_path: str) -> str:
-    return urlsplit(urljoin("http://mirror" + page_path, href)).path
+    """The path ``href`` leads to from ``page_path``; the whole URL when it leads to another host."""
+    url = urljoin("http://mirror" + page_path, href)
+    parts = urlsplit(url)
+    return parts.path if parts.netloc == "mirror" else url
 
 
 def _iso(ts: datetime, seconds: bool) -> str:
@@ -789,7 +818,43 @@ class ImageTruth(TypedDict):
 
 class AttachmentTruth(TypedDict):
     path: str
+    """The file's path on the site; its whole URL when it is on another host."""
     name: str
+
+
+class DocumentTruth(TypedDict):
+    """A policy document's header, as the crawler must export it: the header's values, its
+    dates as ISO dates, what its 有效性 says (``VALIDITIES``)."""
+
+    index_no: str | None
+    issuer: str | None
+    doc_number: str | None
+    topic: str | None
+    written_at: str | None
+    published_at: str | None
+    validity: str | None
+    in_force: bool | None
+
+
+def document_truth(model: ArticleModel) -> DocumentTruth | None:
+    """The ``document`` of an article: what its policy header shows (in any form, the
+    ``<meta>`` tags included), its 发文字号 from the list row's FILENUM / dFN when the page
+    shows none; None for an article with neither (a news article)."""
+    head = model.head
+    shown = dict(model.policy) if model.traits.policy_header != "none" else {}
+    number = shown.get("发文字号") or (head.filenum if head.column.filenum_rows else "")
+    if not shown and not number:
+        return None
+    return {
+        "index_no": shown.get("索引号") or None,
+        "issuer": shown.get("发文机构") or None,
+        "doc_number": number or None,
+        "topic": shown.get("主题分类") or None,
+        "written_at": model.written.date().isoformat() if shown and model.written else None,
+        "published_at": head.ts.date().isoformat() if shown else None,
+        "validity": shown.get("有效性") or None,
+        "in_force": model.in_force if shown else None,
+    }
 
 
 class ArticleTruth(TypedDict):
@@ -807,6 +872,8 @@ class ArticleTruth(TypedDict):
     images: list[ImageTruth]
     attachments: list[AttachmentTruth]
     meta: dict[str, str]
+    document: DocumentTruth | None
+    """The policy header as the item's ``document`` object, or None for a news article."""
     duplicate_pair: str | None
     """Path of the other copy when this article and another (a repost in a second column)
     say the same (title, paragraphs, attachments, images); None otherwise. Not an item
@@ -897,6 +964,7 @@ def truth(model: ArticleModel, duplicate_pair: str | None = None) -> ArticleTrut
         "images": images,
         "attachments": attachments,
         "meta": meta,
+        "document": document_truth(model),
         "duplicate_pair": duplicate_pair,
     }
 
@@ -1087,6 +1155,9 @@ def _meta_tags(model: ArticleModel) -> str:
             out.append(f'<META content="{attr(value)}" name="{shown}">')
         else:
             out.append(f'<meta name="{shown}" content="{attr(value)}" />')
+    if traits.policy_header == "meta":
+        # The header as tags named after its labels, an empty 发文字号 as an empty content.
+        out += [f'<meta name="{label}" content="{attr(value)}">' for label, value in model.policy]
     return "\n".join(out)
 
 
@@ -1140,6 +1211,12 @@ def _policy_header(model: ArticleModel) -> str:
             cells = "".join(f"<th>{label}：</th><td>{esc(value)}</td>" for label, value in pairs[k : k + 2])
             rows.append(f"<tr>{cells}</tr>")
         return '<table class="xxgk-table"><tbody>\n' + "\n".join(rows) + "\n</tbody></table>\n"
+    if model.traits.policy_header == "lines":
+        # One element, a pair a line: 索引号：…<br>发文机构：…<br>…
+        lines = "<br>\n".join(f"{label}：{esc(value)}" for label, value in model.policy)
+        return f'<div class="xxgk-attr">\n{lines}<br>\n</div>\n'
+    if model.traits.policy_header == "meta":
+        return ""  # in <head> only (_meta_tags)
     items = "\n".join(f"<li><span>{label}：</span>{esc(value)}</li>" for label, value in model.policy)
     return f'<ul class="xxgk-info">\n{items}\n</ul>\n'
 
@@ -1285,7 +1362,7 @@ def form_names(traits: Traits, column: ColumnSpec) -> list[str]:
         names.append("published_at:list_row_time")
     elif traits.info_date == "date":
         names.append("published_at:info_text_date")
-    elif traits.policy_header != "none":
+    elif traits.policy_header not in ("none", "meta"):
         names.append("published_at:policy_header_date")
     elif not traits.no_dates:
         names.append("published_at:list_row_date")

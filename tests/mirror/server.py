@@ -143,12 +143,15 @@ class _Server(QuietHTTPServer):
         self.site = site
         self._log_lock = threading.Lock()
         self.request_log: list[str] = []
+        self.arrivals: list[float] = []
         self.response_log: list[tuple[str, int]] = []
         self.on_request: Callable[[str], None] | None = None
 
     def log_request_path(self, path: str) -> None:
+        now = time.monotonic()
         with self._log_lock:
             self.request_log.append(path)
+            self.arrivals.append(now)
 
     def log_response(self, path: str, status: int) -> None:
         with self._log_lock:
@@ -162,9 +165,14 @@ class _Server(QuietHTTPServer):
         with self._log_lock:
             return list(self.request_log)
 
+    def arrivals_snapshot(self) -> list[tuple[float, str]]:
+        with self._log_lock:
+            return list(zip(self.arrivals, self.request_log, strict=True))
+
     def clear(self) -> None:
         with self._log_lock:
             self.request_log.clear()
+            self.arrivals.clear()
             self.response_log.clear()
 
 
@@ -195,6 +203,11 @@ class MirrorServer(ServedInThread):
     def requests(self) -> list[str]:
         """Request paths (with query strings) in arrival order: a copy."""
         return self._server.snapshot()
+
+    @property
+    def arrivals(self) -> list[tuple[float, str]]:
+        """``(time.monotonic(), request path)`` of each request as its request line was read."""
+        return self._server.arrivals_snapshot()
 
     @property
     def responses(self) -> list[tuple[str, int]]:

@@ -72,7 +72,7 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from . import layout, listing, phrases
 from .article import (
@@ -115,6 +115,7 @@ from .columns import (
     UNWANTED_COLUMN_PATH,
     ColumnSpec,
 )
+from .files import ServedFile, Shelf
 from .layout import attr, esc
 from .listing import Row, RowTruth, row_html, row_truth
 from .navigation import RowLink, WwwNavigation
@@ -132,7 +133,7 @@ _OFFSITE_BODY_URLS = ("http://zwfw.hubei.gov.cn/",)
 _LIST_RE = re.compile(r"^index(?:_([1-9]\d*))?\.shtml$")
 _ARTICLE_DOCID_RE = re.compile(r"/t\d{8}_(\d+)\.shtml$")
 _SUBPAGE_RE = re.compile(r"^(.*/t\d{8}_\d+)_(\d+)\.shtml$")
-_FILE_RE = re.compile(r"/\d{6}/[WP]0\d{14,17}\.([a-z]+)$")
+_FILE_RE = re.compile(r"/\d{6}/[WP]0\d{14,17}\.([a-z0-9]+)$")
 _FILE_TYPES = {
     "jpg": "image/jpeg",
     "png": "image/png",
@@ -170,6 +171,7 @@ _FAULT_CATALOGUE: tuple[tuple[str, str, bool, str], ...] = (
 )
 FAULT_NAMES: tuple[str, ...] = tuple(name for name, *_ in _FAULT_CATALOGUE)
 OFFSITE_REDIRECT_ORIGIN = "http://evil.example.net"
+OFFSITE_FILES_ORIGIN = "http://files.example.net"
 OVERSIZE_BYTES = 3 * 1024 * 1024
 GARBAGE_BYTES = 4096
 _MALFORMED_PUBDATE = "2022-13-45 25:61"
@@ -310,6 +312,7 @@ class MirrorSite:
         variant: str | None = None,
         slow_seconds: float = 3.0,
         bare_residue: bool = True,
+        files: Shelf | None = None,
     ) -> None:
         if n_articles < 1:
             raise ValueError(f"n_articles must be >= 1, got {n_articles}")
@@ -369,6 +372,18 @@ class MirrorSite:
         # The home page and navigation (navigation.py): pages and columns of their own,
         # apart from the model above (none of the site's pages or truth changes with them).
         self.navigation = WwwNavigation(seed, self._ts(n_articles - 1), per_page)
+        # Real files at attachment URLs (files.py), the policy documents' extra ones, the
+        # file two of them link, and files replaced in place (replace_file).
+        self.files = files
+        self._extra_files: dict[int, list[tuple[str, str, ServedFile]]] = {}
+        self._served: dict[str, ServedFile] = {}
+        self.shared_file: tuple[str, tuple[str, str]] | None = None
+        """With ``files``: (the path of a file two policy documents link, (their paths))."""
+        self.offsite_file: tuple[str, str] | None = None
+        """With ``files``: (a file's URL on another host, the policy document linking it);
+        no server answers there, and no crawler may ask."""
+        if files is not None:
+            self._place_files(files)
 
     # ------------------------------------------------------------------ identity of article i
 
@@ -456,9 +471,84 @@ class MirrorSite:
     def _model(self, i: int) -> ArticleModel:
         source = self._repost_source.get(i)
         content_from = (self._head(source), self._traits(source)) if source is not None else None
-        return build_article(
+        model = build_article(
             self._head(i), self._traits(i), self.seed, self._state.revisions.get(i, 0), content_from=content_from
         )
+        extra = self._extra_files.get(i)
+        if extra:
+            # With real files: the policy document's extra files, listed in #articleFJ after its own.
+            links = tuple((href, name) for href, name, _ in extra)
+            model = replace(model, traits=replace(model.traits, fj="files"), fj=model.fj + links)
+        return model
+
+    # ------------------------------------------------------------------ real files
+
+    def _place_files(self, shelf: Shelf) -> None:
+        """The shelf's extras go round the policy documents that show a header (in any
+        form), oldest first; the first two of them (in two columns when there are) also
+        link one DOCX, the shared file."""
+        documents = [
+            i
+            for i in range(len(self._state.columns_of))
+            if self._state.columns_of[i].policy and self._traits(i).policy_header != "none"
+        ]
+        if not documents:
+            return
+        for k, served in enumerate(shelf.extras):
+            i = documents[k % len(documents)]
+            self._add_extra(i, f"./{self._file_stamp(i, k)}.{served.extension}", served.name, served)
+        first = documents[0]
+        second = next((i for i in documents if self._state.columns_of[i] != self._state.columns_of[first]), None)
+        if second is None and len(documents) > 1:
+            second = documents[1]
+        if second is not None:
+            shared = f"{self._file_stamp(first, 99)}.docx"
+            path = f"{self._state.columns_of[first].path}{self._ts(first):%Y%m}/{shared}"
+            served = shelf.by_extension["docx"][0]
+            self._add_extra(first, f"./{shared}", "申请表.docx", served)
+            self._add_extra(second, path, "申请表.docx", served)
+            self.shared_file = (path, (self._path(first), self._path(second)))
+        elsewhere = f"{OFFSITE_FILES_ORIGIN}/upload/{self._file_stamp(first, 98)}.pdf"
+        self._extra_files[first].append((elsewhere, "外站附件.pdf", shelf.for_link("pdf", 0)))
+        self.offsite_file = (elsewhere, self._path(first))
+
+    def _add_extra(self, i: int, href: str, name: str, served: ServedFile) -> None:
+        self._extra_files.setdefault(i, []).append((href, name, served))
+        self._served[urlsplit(urljoin("http://mirror" + self._path(i), href)).path] = served
+
+    def _file_stamp(self, i: int, k: int) -> str:
+        """``P0<YYYYMMDD><7 digits>``: one digit more than the site's own file names, so
+        that an extra file never takes the name of one of them."""
+        return f"P0{self._ts(i):%Y%m%d}{1_000_000 + mix(self.seed, i, 13, k) % 9_000_000}"
+
+    def served_file(self, path: str) -> ServedFile | None:
+        """With ``files``: the file served at an attachment path, and so its truth; None
+        for a path that is no attachment of the site."""
+        if self.files is None or not _FILE_RE.search(path) or not path.rsplit("/", 1)[1].startswith("P0"):
+            return None
+        if (served := self._served.get(path)) is not None:
+            return served
+        extension = path.rsplit(".", 1)[1].lower()
+        return self.files.for_link(extension, int(re.sub(r"\D", "", path.rsplit("/", 1)[1]) or 0))
+
+    def extra_files(self) -> dict[str, list[str]]:
+        """Article path -> the paths of the extra files it links (``files``)."""
+        with self._lock:
+            return {
+                self._path(i): [urlsplit(urljoin("http://mirror" + self._path(i), h)).path for h, _, _ in extra]
+                for i, extra in sorted(self._extra_files.items())
+            }
+
+    def replace_file(self, path: str) -> ServedFile:
+        """Serve another document of the same kind at ``path`` from now on (the shelf's
+        alternate: a file replaced under the same URL); KeyError when there is none."""
+        with self._lock:
+            current = self.served_file(path)
+            if current is None or self.files is None:
+                raise KeyError(path)
+            served = self.files.alternates[current.extension]
+            self._served[path] = served
+            return served
 
     def _truth(self, i: int) -> ArticleTruth:
         return truth(self._model(i), duplicate_pair=self._duplicate_pair(i))
@@ -844,6 +934,16 @@ class MirrorSite:
                 return fault.traits.container
             return self._whly_traits(self._whly_by_path[path]).container
 
+    def policy_header_form(self, path: str) -> str:
+        """How an article path's page shows its policy header: ``sub`` (the 2026 ``div.sub``
+        list), ``table``, ``ul``, ``lines`` (plain lines split by ``<br>``), ``meta`` (only
+        ``<meta>`` tags named after the labels) or ``none``; KeyError for any other path."""
+        with self._lock:
+            i = self._index_of(path)
+            if i is None:
+                raise KeyError(path)
+            return self._traits(i).policy_header
+
     def _list_page_of(self, page_path: str) -> tuple[ColumnSpec | None, int]:
         directory, _, name = urlsplit(page_path).path.rpartition("/")
         spec = self._column_by_path.get(directory + "/")
@@ -1008,6 +1108,8 @@ class MirrorSite:
         if path in self.robots_disallowed_paths or path in self.unwanted_paths:
             return _html(_plain_article_page(path, self._unwanted_column_name))
         file_match = _FILE_RE.search(path)
+        if file_match and any(path.startswith(c.path) for c in COLUMNS) and (served := self.served_file(path)):
+            return MirrorResponse(200, {"Content-Type": served.content_type}, served.data)
         if file_match and any(path.startswith(c.path) for c in COLUMNS):
             ext = file_match.group(1)
             content_type = _FILE_TYPES.get(ext, "application/octet-stream")

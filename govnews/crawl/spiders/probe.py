@@ -38,6 +38,7 @@ from twisted.python.failure import Failure
 from govnews.crawl.spiders.discover import SiteDiscovery
 from govnews.crawl.spiders.wuhan import ListPageRef, WuhanSpider, origin_url
 from govnews.extract.article import GOV_META_NAMES, ArticlePage
+from govnews.extract.document import policy_document
 from govnews.extract.listing import ListPage
 from govnews.items import Article
 from govnews.store.walk import ColumnWalk
@@ -45,6 +46,19 @@ from govnews.store.walk import ColumnWalk
 logger = logging.getLogger(__name__)
 
 ARTICLES_PER_COLUMN = 2
+
+
+def attachment_kind(url: str) -> str:
+    """What an attachment's URL says it is: its extension, lower case (``pdf``, ``wps``), or
+    ``no extension`` (a ``download.jsp?id=…`` link). The probe downloads no file: what a
+    file really is shows only when a crawl with ``-a attachments=1`` reads it.
+
+    >>> attachment_kind("https://www.wuhan.gov.cn/zwgk/202605/P020260514123456.PDF"), attachment_kind("/down.jsp?id=1")
+    ('pdf', 'no extension')
+    """
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    return extension if extension and extension not in ("jsp", "php", "asp", "aspx", "do") else "no extension"
 
 
 @dataclass
@@ -61,6 +75,8 @@ class ColumnProbe:
     row_dates: dict[str, int] = field(default_factory=dict)
     bodies: Counter[str] = field(default_factory=Counter)
     """Body containers of the articles read (``div.view.TRS_UEDITOR``, ``fallback td``)."""
+    attachment_kinds: Counter[str] = field(default_factory=Counter)
+    """The attachments of the articles read, by the extension their URL names (``pdf``)."""
 
     def forms(self) -> str:
         """One line: the row form, the row dates' sources, the body containers."""
@@ -71,7 +87,8 @@ class ColumnProbe:
             dated = "none"
         articles = sum(self.bodies.values())
         bodies = ", ".join(f"{name} {n}/{articles}" for name, n in self.bodies.most_common()) or "no article read"
-        return f"forms: rows {rows}; row dates {dated}; body {bodies}"
+        files = ", ".join(f"{kind} {n}" for kind, n in sorted(self.attachment_kinds.items())) or "none"
+        return f"forms: rows {rows}; row dates {dated}; body {bodies}; attachments {files}"
 
 
 @dataclass
@@ -106,6 +123,9 @@ class ProbeReport:
         extra = [name for name in page.meta if name not in GOV_META_NAMES]
         container = page.body_container if page.body_found else f"fallback {page.body_container}"
         probe.bodies[container] += 1
+        kinds = Counter(attachment_kind(a["url"]) for a in page.attachments)
+        probe.attachment_kinds.update(kinds)
+        document = policy_document(page.meta)
         probe.articles.append(
             "\n".join(
                 [
@@ -118,7 +138,18 @@ class ProbeReport:
                     f"      fallbacks: {', '.join(page.fallbacks) or 'none'}; later pages: {len(page.more_pages)}",
                     f"      meta tags: {', '.join(present) or 'none'}",
                     f"      meta tags missing: {', '.join(missing) or 'none'}",
-                    f"      policy header: {', '.join(extra) or 'none'}",
+                    f"      policy header: {', '.join(extra) or 'none'}"
+                    + (
+                        f" (document {sum(v is not None for v in document.values())}/{len(document)} fields)"
+                        if document
+                        else ""
+                    ),
+                    "      attachments: "
+                    + (
+                        ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) + " (by the URL's extension)"
+                        if kinds
+                        else "none"
+                    ),
                 ]
             )
         )

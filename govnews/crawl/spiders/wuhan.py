@@ -28,6 +28,7 @@ from govnews.crawl import stop
 from govnews.crawl.arguments import ArgumentError, CrawlArguments
 from govnews.extract.article import ArticlePage, is_soft_404, parse_article_page
 from govnews.extract.dates import choose_published, date_from_article_path, today_beijing
+from govnews.extract.document import policy_document
 from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
 from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
@@ -35,6 +36,7 @@ from govnews.feeds import job_id
 from govnews.items import Article
 from govnews.logs import COUNTED, for_spider
 from govnews.sites import wuhan
+from govnews.sites.family import attachment_netlocs
 from govnews.sites.site import Site
 from govnews.store import Record
 from govnews.store.walk import ColumnWalk, EndKind, IncrementalRun, Step
@@ -85,6 +87,8 @@ class WuhanSpider(scrapy.Spider):
         self.scrapyd_job: str | None = kwargs.get("_job")
         # Read by AllowedHostsMiddleware, which refuses any other host (redirects too).
         self.allowed_netlocs = self.site.allowed_netlocs(self.args.base_url)
+        # Attachments may also come from the family's other hosts (govnews.pipelines.attachments).
+        self.attachment_netlocs = attachment_netlocs(self.allowed_netlocs)
         # The walk rule and, once IncrementalStatePipeline attaches the state store, the
         # incremental decisions (govnews.store.walk).
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
@@ -662,6 +666,7 @@ class WuhanSpider(scrapy.Spider):
             images=page.images,
             attachments=page.attachments,
             meta=meta,
+            document=policy_document(meta),
             crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
         yield from self._emit(article, page, published_from)

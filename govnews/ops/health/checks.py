@@ -34,6 +34,7 @@ from govnews.sites import family, wuhan
 _COLUMN_KEY_RE = re.compile(
     r"^govnews/column/(?P<column>.+?)/(?P<key>list_pages|list_rows|empty_first_page|rows_followed|rows_known"
     r"|list_failed|article_failed|items_extracted|extract_fallback|items|invalid|new|changed|unchanged"
+    r"|attachments|attachments_read"
     r"|published_from/[^/]+|field/[^/]+|invalid_field/[^/]+)$"
 )
 COVERED_FIELDS = ("title", "published_at", "source", "paragraphs", "author", "editor")
@@ -85,6 +86,7 @@ class Thresholds:
     max_fallback_share: float = defaults.GOVNEWS_HEALTH_MAX_FALLBACK_SHARE
     max_placeholders_per_item: float = defaults.GOVNEWS_HEALTH_MAX_PLACEHOLDERS_PER_ITEM
     max_duplicates_per_item: float = defaults.GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM
+    min_attachment_text_share: float = defaults.GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE
     min_items: int = defaults.GOVNEWS_HEALTH_MIN_ITEMS
     min_items_for_rates: int = defaults.GOVNEWS_HEALTH_MIN_ITEMS_FOR_RATES
 
@@ -106,6 +108,9 @@ class Thresholds:
             ),
             max_duplicates_per_item=settings.getfloat(
                 "GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM", default.max_duplicates_per_item
+            ),
+            min_attachment_text_share=settings.getfloat(
+                "GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE", default.min_attachment_text_share
             ),
             min_items=settings.getint("GOVNEWS_HEALTH_MIN_ITEMS", default.min_items),
             min_items_for_rates=settings.getint("GOVNEWS_HEALTH_MIN_ITEMS_FOR_RATES", default.min_items_for_rates),
@@ -421,7 +426,38 @@ def body_fallback_share(stats: Mapping[str, Any], run: RunShape, thresholds: Thr
     )
 
 
-# -- 7. cleaning -----------------------------------------------------------------------
+# -- 7. attachments ---------------------------------------------------------------------
+
+
+def attachment_text_share(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
+    """Per column, the share of the exported items' attachments whose text was read, of
+    those a reader could read (archives, which are listed and never read, and files on
+    hosts outside the crawl aside): a reader that broke (a missing tool, workers that die,
+    a changed file format) shows here. Only columns with attachments downloaded
+    (``-a attachments=1``) are judged; ``GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE`` 0 turns
+    it off.
+
+    >>> stats = {"govnews/column/zwgk/tzgg/attachments": 8, "govnews/column/zwgk/tzgg/attachments_read": 1}
+    >>> [(c.passed, c.message) for c in attachment_text_share(stats, RunShape(("/zwgk/tzgg/",)), Thresholds())]
+    [(False, 'column /zwgk/tzgg/ (通知公告): text read from 1 of 8 attachments (12.5% < 50%)')]
+    """
+    if thresholds.min_attachment_text_share <= 0:
+        return []
+    counters, columns = _columns_judged(stats, run)
+    checks: list[Check] = []
+    for column in columns:
+        c = counters.get(column, Counter())
+        total = c["attachments"]
+        if total < max(thresholds.min_items, 1):
+            continue
+        read = c["attachments_read"]
+        ok, judged = judge_share(read, total, thresholds.min_attachment_text_share, at_most=False)
+        message = f"{column_label(column)}: text read from {read} of {total} attachments ({judged})"
+        checks.append(Check("attachment_text_share", ok, message, column, "attachments"))
+    return checks
+
+
+# -- 8. cleaning -----------------------------------------------------------------------
 
 
 def _per_item(stats: Mapping[str, Any], key: str, *, limit: float, name: str, what: str, min_items: int) -> list[Check]:
@@ -472,6 +508,7 @@ CHECKS: tuple[Callable[[Mapping[str, Any], RunShape, Thresholds], list[Check]], 
     field_coverage,
     url_date_share,
     body_fallback_share,
+    attachment_text_share,
     template_residue,
     duplicate_paragraphs,
 )

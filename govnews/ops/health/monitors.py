@@ -148,6 +148,15 @@ class BodyFallbackMonitor(HealthMonitor):
         self.judge()
 
 
+@named("Attachment text")
+class AttachmentTextShareMonitor(HealthMonitor):
+    check = "attachment_text_share"
+
+    @named("attachments with text per column at least GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE")
+    def test_attachment_text_share(self) -> None:
+        self.judge()
+
+
 @named("Template residue")
 class TemplateResidueMonitor(HealthMonitor):
     check = "template_residue"
@@ -284,6 +293,7 @@ class HealthMonitorSuite(MonitorSuite):  # type: ignore[misc]
         FieldCoverageMonitor,
         UrlDateShareMonitor,
         BodyFallbackMonitor,
+        AttachmentTextShareMonitor,
         TemplateResidueMonitor,
         DuplicateParagraphsMonitor,
     ]

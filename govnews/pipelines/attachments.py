@@ -1,0 +1,526 @@
+"""Download each exported article's attachments and read their text (``-a attachments=1``).
+
+:class:`AttachmentFilesPipeline` is Scrapy's ``FilesPipeline``, so the files go wherever
+``FILES_STORE`` says (a directory, ``s3://``, ``gs://``, ``ftp://``; by default
+``<GOVNEWS_OUTPUT_DIR>/<spider>/files/``) and every download is an ordinary request of the
+crawl: the allowed hosts (the site's, and the family table's other hosts), robots.txt, the
+per-host floor and the backend budget (:mod:`govnews.crawl.politeness`), Scrapy's retries,
+the lease's fence. What it adds:
+
+* **One download per file.** The store (:mod:`govnews.store`) remembers each file by URL:
+  its validators, SHA-256 and text. A file the store knows is asked for with a conditional
+  request (``If-None-Match``/``If-Modified-Since``); a 304 keeps the stored text, a 200 with
+  the same bytes keeps it too. The pipeline runs after the incremental classification (600,
+  after 500), so an article the store knows unchanged downloads nothing.
+* **Text in worker processes.** Each file is read by :class:`govnews.documents.DocumentReader`
+  in a pool of subprocesses under time and memory limits, awaited without blocking the
+  reactor; a file over ``GOVNEWS_ATTACHMENT_MAX_SIZE`` is not downloaded at all (the
+  request's ``download_maxsize``).
+* **Fields.** Each attachment of the item gains ``path`` (in ``FILES_STORE``, named by the
+  file's SHA-256), ``sha256``, ``size``, ``content_type``, ``kind`` (what the bytes really
+  are), ``pages``, ``text``, ``reason`` (null when there is text; a :class:`govnews.documents.Reason`,
+  or ``offsite``, ``robots_txt``, ``download_failed``) and ``members`` (an archive's names,
+  listed and never read). ``content_hash`` then covers each file's SHA-256: a file replaced
+  under the same URL is a new revision.
+
+Bad files never fail an item: each ends in a reason, is counted and logged once (WARNING
+for a hostile file, INFO for one that has no text by nature: a scan, an archive).
+
+Off (``NotConfigured``) unless ``-a attachments=1`` or ``GOVNEWS_ATTACHMENTS``: nothing is
+downloaded, no worker started, no directory made.
+
+Stats (``govnews/attachments/…``), each file once: ``requested``, ``downloaded``,
+``not_modified`` (304), ``unchanged`` (200, same bytes), ``bytes``, ``read`` (text),
+``reason/<reason>``, ``kind/<kind>``, ``store_failed``; each attachment of an exported
+item: ``offsite`` (never fetched); per column (``govnews/column/<path>/…``, for the health
+check): ``attachments`` (those a reader could read: archives and other hosts' files aside)
+and ``attachments_read`` (those with text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import mimetypes
+import threading
+from concurrent.futures import Future
+from dataclasses import replace
+from io import BytesIO
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import unquote, urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
+from scrapy.http import Request
+from scrapy.http.request import NO_CALLBACK
+from scrapy.pipelines.files import FilesPipeline
+from scrapy.pipelines.media import FileInfo, FileInfoOrError, MediaPipeline
+from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.defer import ensure_awaitable, maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+
+from govnews import settings as defaults
+from govnews.documents import DocumentReader, DocumentResult, Reason
+from govnews.feeds import output_dir
+from govnews.logs import for_crawler
+from govnews.sites.site import netloc_of
+from govnews.store import AttachmentRecord, utc_stamp
+from govnews.text import article_content_hash
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from govnews.store.walk import IncrementalRun
+
+logger = logging.getLogger(__name__)
+
+STATS = "govnews/attachments"
+ATTACHMENT_META = "govnews_attachment"
+"""Request meta flag of an attachment's download (the allowed-hosts middleware reads it)."""
+_KNOWN_META = "govnews_known_attachment"
+
+# Reasons of a file never read, besides the documents' own (govnews.documents.Reason).
+OFFSITE = "offsite"
+ROBOTS_TXT = "robots_txt"
+DOWNLOAD_FAILED = "download_failed"
+TOO_LARGE = Reason.TOO_LARGE.value
+# No text, and nothing wrong: what the file is (a scan, an archive, an empty document).
+BY_NATURE = frozenset(
+    {Reason.NO_TEXT_LAYER, Reason.BLANK, Reason.ARCHIVE, Reason.UNSUPPORTED_KIND, OFFSITE, ROBOTS_TXT}
+)
+# Not counted in a column's share of attachments read: nothing to read by design, or not ours to fetch.
+NOT_READABLE = frozenset({Reason.ARCHIVE.value, OFFSITE, ROBOTS_TXT})
+FILE_FIELDS = ("path", "sha256", "size", "content_type", "kind", "pages", "text", "reason", "members")
+"""What each attachment of an item gains, in the feed's key order (after ``url`` and ``name``)."""
+
+
+class AttachmentInfo(FileInfo, total=False):
+    """What a file's download gave: Scrapy's ``FileInfo`` and the fields of :data:`FILE_FIELDS`."""
+
+    sha256: str | None
+    size: int | None
+    content_type: str | None
+    kind: str | None
+    pages: int | None
+    text: str | None
+    reason: str | None
+    members: list[str] | None
+    detail: str | None
+
+
+def attachments_enabled(crawler: Crawler) -> bool:
+    """``-a attachments=1``/``0`` when given, else the setting ``GOVNEWS_ATTACHMENTS``; never
+    for a probe (it exports nothing)."""
+    args = getattr(crawler.spider, "args", None)
+    if getattr(args, "probe", False):
+        return False
+    flag: bool | None = getattr(args, "attachments", None)
+    if flag is not None:
+        return flag
+    return crawler.settings.getbool("GOVNEWS_ATTACHMENTS", defaults.GOVNEWS_ATTACHMENTS)
+
+
+def default_files_store(crawler: Crawler) -> str:
+    """``<GOVNEWS_OUTPUT_DIR>/<spider>/files``: beside the spider's feeds."""
+    name = getattr(crawler.spider, "name", None) or getattr(crawler.spidercls, "name", None) or "files"
+    return str(output_dir(crawler.settings.get("GOVNEWS_OUTPUT_DIR")) / name / "files")
+
+
+class _SharedReader:
+    """One reader pool per process and configuration, however many crawlers (``scrapy
+    crawl family`` runs one a site): workers are started once, closed with the last user."""
+
+    _lock = threading.Lock()
+    _pools: dict[tuple[int, float, int, int], tuple[DocumentReader, int]] = {}  # noqa: RUF012
+
+    @classmethod
+    def acquire(cls, key: tuple[int, float, int, int]) -> DocumentReader:
+        with cls._lock:
+            reader, users = cls._pools.get(key) or (None, 0)
+            if reader is None:
+                workers, time_limit, memory_limit, size_cap = key
+                reader = DocumentReader(workers, time_limit, memory_limit, size_cap)
+            cls._pools[key] = (reader, users + 1)
+            return reader
+
+    @classmethod
+    def release(cls, key: tuple[int, float, int, int]) -> None:
+        with cls._lock:
+            reader, users = cls._pools[key]
+            if users > 1:
+                cls._pools[key] = (reader, users - 1)
+                return
+            del cls._pools[key]
+        # Every item waited for its reads before the spider closed; a read still running is
+        # one a forced stop left behind: its worker is killed rather than waited for.
+        reader.close(cancel=reader.pending > 0)
+
+
+async def _result_of(future: Future[DocumentResult]) -> DocumentResult:
+    """Wait for a read without blocking the reactor (its future completes in a thread)."""
+    if is_asyncio_available():
+        return await asyncio.wrap_future(future)
+    from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
+
+    waiting: Deferred[DocumentResult] = Deferred()
+    future.add_done_callback(lambda done: reactor.callFromThread(waiting.callback, done.result()))
+    return await maybe_deferred_to_future(waiting)
+
+
+class AttachmentFilesPipeline(FilesPipeline):
+    """See the module docstring: the files of exported articles, downloaded once and read
+    into text, every bad file a named reason."""
+
+    def __init__(self, store_uri: str | PathLike[str], download_func: None = None, *, crawler: Crawler) -> None:
+        # FILES_STORE empty (the project's default): beside the spider's feeds.
+        super().__init__(store_uri or default_files_store(crawler), download_func, crawler=crawler)
+        settings = crawler.settings
+        self.size_cap = settings.getint("GOVNEWS_ATTACHMENT_MAX_SIZE", defaults.GOVNEWS_ATTACHMENT_MAX_SIZE)
+        self._reader_key = (
+            settings.getint("GOVNEWS_ATTACHMENT_WORKERS", defaults.GOVNEWS_ATTACHMENT_WORKERS),
+            settings.getfloat("GOVNEWS_ATTACHMENT_TIME_LIMIT", defaults.GOVNEWS_ATTACHMENT_TIME_LIMIT),
+            settings.getint("GOVNEWS_ATTACHMENT_MEMORY_LIMIT", defaults.GOVNEWS_ATTACHMENT_MEMORY_LIMIT),
+            self.size_cap,
+        )
+        self._reader: DocumentReader | None = None
+        self._logger = for_crawler(logger, crawler)
+        self._plans: dict[int, list[Request | None]] = {}
+        """Per item being processed: its attachments' requests, None for a file not fetched."""
+        self._failed: dict[str, tuple[str, str]] = {}
+        """Downloads that failed this run: URL -> (reason, detail)."""
+        self._seen: set[str] = set()
+        """Files counted and logged this run (each once)."""
+        self._by_hash: dict[str, str] = {}
+        """Content hashes (with the files' checksums) this run exported -> the first URL."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AttachmentFilesPipeline:
+        if not attachments_enabled(crawler):
+            raise NotConfigured("attachments are off (-a attachments=1 or GOVNEWS_ATTACHMENTS turns them on)")
+        pipeline: AttachmentFilesPipeline = super().from_crawler(crawler)
+        return pipeline
+
+    # -- the run ---------------------------------------------------------------------
+
+    def open_spider(self, spider: Any = None) -> None:
+        super().open_spider()
+        self._logger.info(
+            "attachments: downloaded to %s, read by %d worker processes (at most %d MB a file)",
+            getattr(self.store, "basedir", None) or "FILES_STORE",
+            self._reader_key[0],
+            self.size_cap // (1024 * 1024),
+        )
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self._reader is not None:
+            self._reader = None
+            _SharedReader.release(self._reader_key)
+
+    def _run(self) -> IncrementalRun | None:
+        return getattr(self.crawler.spider, "incremental_run", None)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+
+    def _may_fetch(self, url: str) -> bool:
+        parts = urlsplit(url)
+        allowed: frozenset[str] | None = getattr(self.crawler.spider, "attachment_netlocs", None)
+        if parts.scheme not in ("http", "https"):
+            return False
+        return allowed is None or netloc_of(url) in allowed
+
+    # -- requests ----------------------------------------------------------------------
+
+    def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        """One request per attachment on an allowed host (the others are never fetched); a
+        conditional one for a file the store knows."""
+        run = self._run()
+        timeout = max(self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180), 120.0)
+        plan: list[Request | None] = []
+        for attachment in ItemAdapter(item).get("attachments") or []:
+            url = str(attachment.get("url") or "")
+            if not self._may_fetch(url):
+                plan.append(None)
+                continue
+            known = run.known_attachment(url) if run is not None else None
+            headers: dict[str, str] = {}
+            if known is not None and known.etag:
+                headers["If-None-Match"] = known.etag
+            if known is not None and known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            meta = {
+                ATTACHMENT_META: True,
+                _KNOWN_META: known,
+                # The download itself stops at the cap (Scrapy's DOWNLOAD_MAXSIZE, per request);
+                # no size warning below it: big scans are expected.
+                "download_maxsize": self.size_cap,
+                "download_warnsize": 0,
+                # A file may take longer than a page to come.
+                "download_timeout": timeout,
+            }
+            plan.append(Request(url, callback=NO_CALLBACK, headers=headers or None, meta=meta))
+        self._plans[id(item)] = plan
+        return [request for request in plan if request is not None]
+
+    def media_to_download(
+        self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None
+    ) -> Deferred[FileInfo | None] | None:
+        """Always ask the site: whether a file is new is the conditional request's answer,
+        not the age of a copy in ``FILES_STORE`` (which may be a bucket we cannot stat)."""
+        return None
+
+    def file_path(
+        self,
+        request: Request,
+        response: Response | None = None,
+        info: MediaPipeline.SpiderInfo | None = None,
+        *,
+        item: Any = None,
+    ) -> str:
+        """``<first two hex digits>/<sha256><extension>``: a file's name is its content, so a
+        file replaced under the same URL keeps its old version, and one file linked from two
+        articles is stored once."""
+        if response is None:
+            return super().file_path(request, response, info, item=item)
+        digest = hashlib.sha256(response.body).hexdigest()
+        return f"{digest[:2]}/{digest}{_extension(request.url, _header(response, b'Content-Type'))}"
+
+    # -- answers ----------------------------------------------------------------------
+
+    async def media_downloaded(
+        self,
+        response: Response,
+        request: Request,
+        info: MediaPipeline.SpiderInfo,
+        *,
+        item: Any = None,
+    ) -> AttachmentInfo:
+        """A 304 keeps what the store knows; a 200 is stored and read (unless its bytes are
+        the known ones); any other status is ``download_failed``. Never raises."""
+        self._inc("requested")
+        known: AttachmentRecord | None = request.meta.get(_KNOWN_META)
+        if response.status == 304 and known is not None:
+            self._inc("not_modified")
+            self.inc_stats("uptodate")
+            return _info_of(known, status="not_modified")
+        if response.status != 200:
+            return _failure(request.url, DOWNLOAD_FAILED, f"HTTP {response.status}")
+        self.inc_stats("downloaded")
+        self._inc("downloaded")
+        body = response.body
+        self._inc("bytes", len(body))
+        digest = hashlib.sha256(body).hexdigest()
+        content_type = _header(response, b"Content-Type")
+        path: str | None = self.file_path(request, response=response, info=info, item=item)
+        try:
+            await ensure_awaitable(self.store.persist_file(path, BytesIO(body), info))  # type: ignore[arg-type]
+        except Exception as error:  # a full disk, a bucket that refuses: the text is still read
+            self._inc("store_failed")
+            self._logger.warning(
+                "attachment %s: not stored in FILES_STORE (%s: %s)", request.url, type(error).__name__, error
+            )
+            path = None
+        detail: str | None = None
+        if known is not None and known.sha256 == digest:
+            # The same bytes (a server without validators): what was read of them stands.
+            self._inc("unchanged")
+            record = replace(known, path=path or known.path)
+        else:
+            result = await _result_of(self._document_reader().submit(body, request.url, content_type))
+            record = AttachmentRecord(
+                url=request.url,
+                sha256=digest,
+                size=len(body),
+                path=path,
+                content_type=content_type,
+                kind=result.kind.value,
+                pages=result.pages,
+                text=result.text,
+                reason=result.reason.value if result.reason is not None else None,
+                members=result.members,
+                fetched=utc_stamp(),
+            )
+            detail = result.detail
+        record = replace(record, etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
+        run = self._run()
+        if run is not None:
+            run.remember_attachments([record])
+        found = _info_of(record, status="downloaded")
+        found["detail"] = detail
+        return found
+
+    def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> None:  # type: ignore[override]
+        """A download that raised (refused, over the size cap, a network error after the
+        retries): remembered by URL for :meth:`item_completed`; nothing raised, so Scrapy
+        logs no error for it (the pipeline logs one line)."""
+        self._inc("requested")
+        error = failure.value
+        message = str(error)
+        if isinstance(error, DownloadCancelledError) and ("max size" in message or not message):
+            reason = TOO_LARGE
+        elif isinstance(error, IgnoreRequest) and "max size" in message:
+            reason = TOO_LARGE  # the body inflated past the cap (HttpCompressionMiddleware)
+        elif isinstance(error, IgnoreRequest) and "robots.txt" in message.lower():
+            reason = ROBOTS_TXT
+        elif isinstance(error, IgnoreRequest) and message.startswith("offsite"):
+            reason = OFFSITE
+        else:
+            reason = DOWNLOAD_FAILED
+        self._failed[request.url] = (reason, f"{type(error).__name__}: {message}"[:300])
+
+    def _document_reader(self) -> DocumentReader:
+        if self._reader is None:
+            self._reader = _SharedReader.acquire(self._reader_key)
+        return self._reader
+
+    # -- the item ----------------------------------------------------------------------
+
+    def item_completed(self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
+        """Each attachment with its file fields, counted (each file once) and logged once;
+        ``content_hash`` with the files' checksums; ``duplicate_of`` when those make the
+        article equal to one exported under another URL."""
+        adapter = ItemAdapter(item)
+        plan = self._plans.pop(id(item), [])
+        answers = iter(results)
+        column = str(adapter.get("section_path") or "/").strip("/")
+        article = str(adapter.get("url"))
+        completed: list[dict[str, Any]] = []
+        for number, attachment in enumerate(adapter.get("attachments") or []):
+            url = str(attachment.get("url"))
+            request = plan[number] if number < len(plan) else None
+            if request is None and self._may_fetch(url):
+                found: AttachmentInfo = _failure(url, DOWNLOAD_FAILED, "not asked for")
+            elif request is None:
+                found = _failure(url, OFFSITE, "not a host of this crawl or of the site table")
+            else:
+                ok, value = next(answers, (False, None))
+                if ok and value:
+                    found = cast(AttachmentInfo, value)
+                else:
+                    reason, detail = self._failed.get(url, (DOWNLOAD_FAILED, str(getattr(value, "value", value))))
+                    found = _failure(url, reason, detail)
+            self._count(url, found, article)
+            if found.get("reason") not in NOT_READABLE:
+                self._inc_column(column, "attachments")
+                if found.get("text") is not None:
+                    self._inc_column(column, "attachments_read")
+            fields = {k: found.get(k) for k in FILE_FIELDS}
+            fields["path"] = fields["path"] or None  # FileInfo's "" for a file not stored
+            completed.append({"url": attachment.get("url"), "name": attachment.get("name"), **fields})
+        if not completed:
+            return item
+        adapter["attachments"] = completed
+        title = adapter.get("title")
+        digest = article_content_hash(
+            title if isinstance(title, str) else "",
+            adapter.get("paragraphs") or [],
+            completed,
+            adapter.get("images") or [],
+        )
+        adapter["content_hash"] = digest
+        self._mark_duplicate(adapter, article, digest)
+        return item
+
+    def _mark_duplicate(self, adapter: ItemAdapter, url: str, digest: str) -> None:
+        """An article whose files make it equal to one exported under another URL (a repost
+        across runs: the store's hashes hold the checksums) says so, as the dedup pipeline
+        does for pages alone."""
+        first = self._by_hash.setdefault(digest, url)
+        if adapter.get("duplicate_of") is None:
+            run = self._run()
+            earlier = run.first_url(digest) if run is not None else None
+            other = earlier or first
+            if other != url:
+                adapter["duplicate_of"] = other
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value("govnews/article_dedup/marked_duplicate_of")
+
+    def _inc_column(self, column: str, key: str) -> None:
+        self._inc_raw(f"govnews/column/{column}/{key}")
+
+    def _inc_raw(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key)
+
+    def _count(self, url: str, found: AttachmentInfo, article: str) -> None:
+        """Each file once a run: its kind, its text or its reason, one log line when it has none."""
+        if url in self._seen:
+            return
+        self._seen.add(url)
+        reason = found.get("reason")
+        if found.get("kind"):
+            self._inc(f"kind/{found.get('kind')}")
+        if reason is None:
+            self._inc("read")
+            return
+        self._inc(f"reason/{reason}")
+        detail = found.get("detail")
+        level = logging.INFO if reason in BY_NATURE else logging.WARNING
+        self._logger.log(
+            level, "attachment %s of %s: no text (%s%s)", url, article, reason, f": {detail}" if detail else ""
+        )
+
+
+def _info_of(record: AttachmentRecord, *, status: str) -> AttachmentInfo:
+    return {
+        "url": record.url,
+        "path": record.path or "",
+        "checksum": record.sha256,
+        "status": status,
+        "sha256": record.sha256,
+        "size": record.size,
+        "content_type": record.content_type,
+        "kind": record.kind,
+        "pages": record.pages,
+        "text": record.text,
+        "reason": record.reason,
+        "members": list(record.members) if record.members is not None else None,
+        "detail": None,
+    }
+
+
+def _failure(url: str, reason: str, detail: str | None) -> AttachmentInfo:
+    """A file with no bytes to show: never fetched, or its download failed."""
+    return {
+        "url": url,
+        "path": "",
+        "checksum": None,
+        "status": "failed",
+        "sha256": None,
+        "size": None,
+        "content_type": None,
+        "kind": None,
+        "pages": None,
+        "text": None,
+        "reason": reason,
+        "members": None,
+        "detail": detail,
+    }
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _extension(url: str, content_type: str | None) -> str:
+    """The file name's extension (``.pdf``), else one for its content type, else none.
+
+    >>> _extension("https://www.wuhan.gov.cn/a/P020240526123456.PDF", None), _extension("https://x/f?id=7", "image/png")
+    ('.pdf', '.png')
+    >>> _extension("https://x/download.jsp?id=1", None), _extension("https://x/a.b/c", "application/x-unknown")
+    ('', '')
+    """
+    suffix = PurePosixPath(unquote(urlsplit(url).path)).suffix.lower()
+    if 1 < len(suffix) <= 6 and suffix[1:].isalnum() and suffix not in (".jsp", ".php", ".asp", ".aspx", ".do"):
+        return suffix
+    if content_type:
+        return mimetypes.guess_extension(content_type.split(";", 1)[0].strip()) or ""
+    return ""
