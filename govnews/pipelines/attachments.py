@@ -202,7 +202,9 @@ class AttachmentFilesPipeline(FilesPipeline):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AttachmentFilesPipeline:
         if not attachments_enabled(crawler):
-            raise NotConfigured("attachments are off (-a attachments=1 or GOVNEWS_ATTACHMENTS turns them on)")
+            # Without a message: Scrapy logs "Disabled …: <message>" at WARNING, and a run
+            # that did not ask for attachments has nothing to be warned of.
+            raise NotConfigured
         pipeline: AttachmentFilesPipeline = super().from_crawler(crawler)
         return pipeline
 
