@@ -8,6 +8,7 @@ import json
 import os
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -263,3 +264,13 @@ def tests_write_nothing_into_the_checkouts_output() -> Iterator[None]:
     left = sorted(str(p.relative_to(CHECKOUT_OUTPUT)) for p in _files_under(CHECKOUT_OUTPUT) - before)
     if left:
         pytest.fail(f"the tests left files in the checkout's output/: {left[:10]}", pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_test_process_blocks_no_signal() -> None:
+    """Every crawl a test starts inherits this process's signal mask: with SIGINT or SIGTERM
+    blocked (a module that blocks them at import, imported here to collect its doctests),
+    every stop a test sends is ignored and its crawl runs to the end."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    if blocked:
+        pytest.fail(f"the test process blocks {sorted(s.name for s in blocked)}: its crawls would ignore them")

@@ -33,8 +33,11 @@ from __future__ import annotations
 import signal
 
 # Ctrl-C while Python imports what follows would end in a KeyboardInterrupt traceback: the
-# stops are held back (blocked, not lost) until their handler is in place (Stops).
-signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+# stops are held back (blocked, not lost) until their handler is in place (Stops). Only when
+# run as a program: a process that imports this module (pytest collecting its doctests) must
+# keep its stops, and so must every child it starts, which inherits the mask.
+if __name__ == "__main__":
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 import argparse  # noqa: E402
 import errno  # noqa: E402
