@@ -39,19 +39,19 @@ import signal
 if __name__ == "__main__":
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
-import argparse  # noqa: E402
-import errno  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-from types import FrameType  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import errno
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from tests.mirror.server import MirrorServer  # noqa: E402
-from tests.mirror.site import MirrorSite  # noqa: E402
+from tests.mirror.server import MirrorServer
+from tests.mirror.site import MirrorSite
 
 ROOT = Path(__file__).resolve().parents[2]
 # The mirror is ours: no need to be slow with it.
