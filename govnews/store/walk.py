@@ -22,7 +22,11 @@ The walk rule (docs/incremental.md gives it one case a line)
       is *confirmed*: asked again after a pause, it answers the same; and, once a walk has
       read the column to its end, the new end must hold at least as many rows as that walk
       saw less the rows found withdrawn since (dead links), else the end is doubted (a gap
-      to the end) until a second walk sees the same shorter end.
+      to the end) until a second walk sees the same shorter end. Before any walk has read the
+      column to its end, an end found after a page as full as page 1 (page 3 or later) is
+      doubted the same way: a page down for the whole walk looks just like the end, and a
+      second walk ending at the same row confirms it. (An end at page 2 has no such
+      evidence: only an audit walk sees past a page 2 that is down for a whole first walk.)
     * **Covered rows.** Every row a walk read is *covered*. A walk stops at the first page
       whose rows are all covered, but only once it has read through every gap earlier walks
       left open: covered rows then lie in one block below, as new articles only push in at
@@ -277,7 +281,13 @@ class ColumnWalk:
             expected is not None and self.contiguous_from_top and len(self.seen) < expected - self.state.withdrawn_since
         )
         overstated = self.page_count is not None and index < self.page_count
-        if (short or overstated) and self.state.short_end != self.last_row:
+        # No pager and no earlier walk to the end: after a full page, a page down for the whole
+        # walk looks just like the end (a short page is the last one: lists fill their pages
+        # from the top). Doubted until a second walk ends at the same last row.
+        before, first = self.reads.get(index - 1), self.reads.get(0)
+        after_a_full_page = index >= 2 and before is not None and first is not None and len(before) >= len(first)
+        unproven = self.page_count is None and expected is None and after_a_full_page
+        if (short or overstated or unproven) and self.state.short_end != self.last_row:
             self.doubted_end = True
         return self._over(Step(None, end=kind))
 

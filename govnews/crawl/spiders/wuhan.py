@@ -398,7 +398,21 @@ class WuhanSpider(scrapy.Spider):
                 yield self._list_request(ListPageRef(ref.path, index, purpose="reread"))
         if step.end == "end_404":
             self._inc("list/end_404")
-        if step.end in ("end_404", "empty_page") and walk.doubted_end:
+        if (
+            step.end in ("end_404", "empty_page")
+            and walk.doubted_end
+            and walk.state.end_rows is None
+            and not walk.pager
+        ):
+            # A first walk's end after a full page: nothing is wrong, the next walk confirms it.
+            self._inc("walk/ends_doubted")
+            self._logger.info(
+                "column %s ends before list page %d after a full page, on its first walk to the end: "
+                "the next walk confirms the end (until then the walk stays incomplete)",
+                ref.path,
+                walk.last_read + 2,
+            )
+        elif step.end in ("end_404", "empty_page") and walk.doubted_end:
             self._inc("walk/ends_doubted")
             self._logger.warning(
                 "column %s ends before list page %d (%d rows read), short of %s: the end is doubted "
