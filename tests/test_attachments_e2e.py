@@ -13,9 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,16 +23,16 @@ from urllib.parse import urlsplit
 import pytest
 from jsonschema import Draft202012Validator
 
+from govnews.documents.result import MIB
 from govnews.pipelines.validate import article_schema
 from tests.conftest import CrawlResult, run_crawl
+from tests.doc_tools import missing, require_catdoc, squeeze
 from tests.mirror.documents import MissingTool
 from tests.mirror.files import Shelf, build_shelf
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.test_crawl_e2e import expected_for
 
-REQUIRE_ENV = "GOVNEWS_REQUIRE_DOC_TOOLS"
-MIB = 1024 * 1024
 SIZE_CAP = 4 * MIB  # the bombs are ~3 MB; the oversize file is one byte over this
 TIME_LIMIT = 2.0  # slow.pdf takes ~10 s to read; every other file milliseconds
 ALL_COLUMNS = (
@@ -51,28 +49,15 @@ HOSTILE_REASONS = {
     "too_large",
     "timeout",
 }
-_WHITESPACE = re.compile(r"\s+")
-
-
-def squeeze(text: str | None) -> str | None:
-    """The text without whitespace: what is compared with the truth."""
-    return None if text is None else _WHITESPACE.sub("", text)
-
-
-def _missing(message: str) -> None:
-    if os.environ.get(REQUIRE_ENV, "") not in ("", "0"):
-        pytest.fail(f"{message} ({REQUIRE_ENV} is set)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
 def shelf(tmp_path_factory: pytest.TempPathFactory) -> Shelf:
-    if shutil.which("catdoc") is None:
-        _missing("catdoc, which reads DOC and WPS, is not installed: apt-get install catdoc")
+    require_catdoc()
     try:
         return build_shelf(tmp_path_factory.mktemp("files"), size_cap=SIZE_CAP)
     except MissingTool as exc:
-        _missing(str(exc))
+        missing(str(exc))
         raise
 
 

@@ -12,10 +12,7 @@ the CJK font (fonts-wqy-zenhei) every PDF sample needs.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import re
-import shutil
 import time
 import zipfile
 from collections.abc import Iterator
@@ -28,10 +25,10 @@ from hypothesis import strategies as st
 
 from govnews.documents import DocumentReader, DocumentResult, Kind, ReadLimits, Reason, read_document, read_path
 from govnews.documents.result import MIB
+from tests.doc_tools import missing, require_catdoc, squeeze
 from tests.mirror import documents
 from tests.mirror.documents import MissingTool, Sample
 
-REQUIRE_ENV = "GOVNEWS_REQUIRE_DOC_TOOLS"
 SIZE_CAP = 4 * MIB  # small, so the oversize sample stays cheap; the 3 GiB bombs are ~3 MB
 TIME_LIMIT = 2.0  # slow.pdf needs ~10 s here; everything else reads in milliseconds
 HANG_GUARD = 60.0  # a future not done by then is a hang, and fails the test
@@ -62,18 +59,6 @@ CORPUS = (
     "slow.pdf",
 )
 TOOL_MADE = ("公告.doc", "文件.wps", "报表.xls", "材料.7z")
-_WHITESPACE = re.compile(r"\s+")
-
-
-def squeeze(text: str | None) -> str | None:
-    """The text with all whitespace removed: what is compared with the truth."""
-    return None if text is None else _WHITESPACE.sub("", text)
-
-
-def _missing(message: str) -> None:
-    if os.environ.get(REQUIRE_ENV, "") not in ("", "0"):
-        pytest.fail(f"{message} ({REQUIRE_ENV} is set)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +66,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
     try:
         samples = documents.build_corpus(tmp_path_factory.mktemp("documents"), size_cap=SIZE_CAP)
     except MissingTool as exc:
-        _missing(str(exc))
+        missing(str(exc))
     return {sample.name: sample for sample in samples}
 
 
@@ -91,7 +76,7 @@ def tool_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
     try:
         samples = documents.build_tool_samples(tmp_path_factory.mktemp("documents-tools"))
     except MissingTool as exc:
-        _missing(str(exc))
+        missing(str(exc))
     return {sample.name: sample for sample in samples}
 
 
@@ -131,8 +116,8 @@ def test_each_sample_reads_as_its_truth(reader: DocumentReader, corpus: dict[str
 def test_each_tool_made_sample_reads_as_its_truth(
     reader: DocumentReader, tool_samples: dict[str, Sample], name: str
 ) -> None:
-    if tool_samples[name].kind in ("doc", "wps") and shutil.which("catdoc") is None:
-        _missing("catdoc, which reads DOC and WPS, is not installed: apt-get install catdoc")
+    if tool_samples[name].kind in ("doc", "wps"):
+        require_catdoc()
     assert_matches_truth(read(reader, tool_samples[name]), tool_samples[name])
 
 
