@@ -65,9 +65,9 @@ from govnews import settings as defaults
 from govnews.documents import DocumentReader, DocumentResult, Reason
 from govnews.feeds import output_dir
 from govnews.logs import for_crawler
+from govnews.pipelines._cleaning import rehash_with_files
 from govnews.sites.site import netloc_of
 from govnews.store import AttachmentRecord, utc_stamp
-from govnews.text import article_content_hash
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -419,14 +419,7 @@ class AttachmentFilesPipeline(FilesPipeline):
         if not completed:
             return item
         adapter["attachments"] = completed
-        title = adapter.get("title")
-        digest = article_content_hash(
-            title if isinstance(title, str) else "",
-            adapter.get("paragraphs") or [],
-            completed,
-            adapter.get("images") or [],
-        )
-        adapter["content_hash"] = digest
+        digest = rehash_with_files(adapter, completed)
         self._mark_duplicate(adapter, article, digest)
         return item
 

@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from govnews.feeds import output_dir
 from govnews.logs import for_crawler
+from govnews.pipelines._cleaning import rehash_with_files
 from govnews.sites.family import site_key
 from govnews.store import (
     LeaseLost,
@@ -26,7 +27,6 @@ from govnews.store import (
     store_path,
 )
 from govnews.store.history import remembered_store
-from govnews.text import article_content_hash
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -207,15 +207,7 @@ class IncrementalStatePipeline:
         if not known:
             return digest
         files = [{**a, "sha256": known[str(a.get("url"))]} if str(a.get("url")) in known else a for a in files]
-        title = adapter.get("title")
-        digest = article_content_hash(
-            title if isinstance(title, str) else "",
-            adapter.get("paragraphs") or [],
-            files,
-            adapter.get("images") or [],
-        )
-        adapter["content_hash"] = digest
-        return digest
+        return rehash_with_files(adapter, files)
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
         """After the feed exporter wrote the item: remember it (in batches)."""
