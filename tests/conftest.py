@@ -14,7 +14,7 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,12 +40,20 @@ FAST_SETTINGS = {
 _STAT_RE = re.compile(r"'((?:govnews|downloader|retry)/[^']+)': (\d+)")
 
 
-def family_crawl_command(mirror: FamilyMirror, output: Path, *args: str, delay: float, **settings: Any) -> list[str]:
-    """``scrapy crawl family`` over every site of the family ``mirror``: one request at a
-    time per host with ``delay`` and no AutoThrottle, feeds and state under ``output``;
-    ``settings`` add to or replace these."""
-    base_urls = ",".join(f"{key}={url}" for key, url in mirror.base_urls.items())
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(mirror.base_urls)}"]
+def family_crawl_command(
+    mirror: FamilyMirror,
+    output: Path,
+    *args: str,
+    delay: float,
+    urls: Mapping[str, str] | None = None,
+    **settings: Any,
+) -> list[str]:
+    """``scrapy crawl family`` over every site of the family ``mirror`` (or the sites of
+    ``urls``, each at its URL): one request at a time per host with ``delay`` and no
+    AutoThrottle, feeds and state under ``output``; ``settings`` add to or replace these."""
+    sites = mirror.base_urls if urls is None else urls
+    base_urls = ",".join(f"{key}={url}" for key, url in sites.items())
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(sites)}"]
     cmd += ["-a", f"base_urls={base_urls}", *args]
     polite_but_quick = {
         "DOWNLOAD_DELAY": delay,

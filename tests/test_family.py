@@ -334,17 +334,7 @@ def test_two_sites_down_fail_alone_and_six_sites_up_pass(family_mirror: FamilyMi
     down = ("wuchang", "hongshan")
     with MirrorServer(www) as www_server:
         urls = {**family_mirror.base_urls, "wuhan": www_server.base_url, **{key: down_url() for key in down}}
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(urls)}"]
-        cmd += ["-a", "base_urls=" + ",".join(f"{k}={u}" for k, u in urls.items())]
-        for key, value in {
-            "DOWNLOAD_DELAY": DELAY,
-            "AUTOTHROTTLE_ENABLED": False,
-            "RETRY_TIMES": 1,
-            "GOVNEWS_END_CONFIRM_PAUSE": 0,
-            "GOVNEWS_OUTPUT_DIR": tmp_path,
-            "GOVNEWS_STATE_DIR": tmp_path / "state",
-        }.items():
-            cmd += ["-s", f"{key}={value}"]
+        cmd = family_crawl_command(family_mirror, tmp_path, delay=DELAY, urls=urls, RETRY_TIMES=1)
         proc = run_command(cmd, timeout=300)
     assert proc.returncode == 1, proc.stderr[-3000:]
     report = proc.stderr[proc.stderr.index("family: 8 sites: 6 passed, 2 failed") :]
@@ -369,17 +359,9 @@ def test_a_site_down_fails_alone_with_two_workers_on_redis(
     for name in ("w1", "w2"):
         output = tmp_path / name
         output.mkdir()
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(urls)}"]
-        cmd += ["-a", "base_urls=" + ",".join(f"{k}={u}" for k, u in urls.items())]
-        for key, value in {
-            "DOWNLOAD_DELAY": DELAY,
-            "AUTOTHROTTLE_ENABLED": False,
-            "RETRY_TIMES": 1,
-            "GOVNEWS_FAMILY_SITES_AT_ONCE": 2,
-            "GOVNEWS_OUTPUT_DIR": output,
-            "GOVNEWS_STATE_DIR": output / "state",
-        }.items():
-            cmd += ["-s", f"{key}={value}"]
+        cmd = family_crawl_command(
+            family_mirror, output, delay=DELAY, urls=urls, RETRY_TIMES=1, GOVNEWS_FAMILY_SITES_AT_ONCE=2
+        )
         workers[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     verdicts: dict[str, str] = {}
     for proc in workers.values():
