@@ -81,6 +81,8 @@ EndReason = Literal["last_page", "end_404", "empty_page", "covered"]
 CutReason = Literal["max_pages", "since", "list_failed", "stopped"]
 RowAction = Literal["fetch", "refresh", "known"]
 EndKind = Literal["end_404", "empty_page"]
+EndDoubt = Literal["pager_claims_more", "short_of_last_end", "first_end_after_a_full_page"]
+"""Why a confirmed end is not believed yet (:meth:`ColumnWalk._end_at`)."""
 
 # A row pending this many runs, for at least this long, is given up (logged, counted).
 PENDING_MAX_ATTEMPTS = 10
@@ -144,8 +146,8 @@ class ColumnWalk:
     """The count of the latest page read that showed one."""
     end: EndReason | None = None
     cut: CutReason | None = None
-    doubted_end: bool = False
-    """A confirmed end short of the last known end: the walk leaves a gap to the end."""
+    end_doubt: EndDoubt | None = None
+    """Why the end is doubted (the walk leaves a gap to the end); None: believed, or no end."""
     shifted_down: int = 0
     """Rows read on a page that showed up again on a later page (published mid-walk)."""
     met_covered: bool = False
@@ -179,6 +181,11 @@ class ColumnWalk:
     def contiguous_from_top(self) -> bool:
         """Every page from the first to the last read was read without a failure."""
         return not self.failed and set(self.reads) == set(range(len(self.reads)))
+
+    @property
+    def doubted_end(self) -> bool:
+        """A confirmed end not believed yet: the walk leaves a gap to the end."""
+        return self.end_doubt is not None
 
     @property
     def complete(self) -> bool:
@@ -287,8 +294,13 @@ class ColumnWalk:
         before, first = self.reads.get(index - 1), self.reads.get(0)
         after_a_full_page = index >= 2 and before is not None and first is not None and len(before) >= len(first)
         unproven = self.page_count is None and expected is None and after_a_full_page
-        if (short or overstated or unproven) and self.state.short_end != self.last_row:
-            self.doubted_end = True
+        if self.state.short_end != self.last_row:
+            if overstated:
+                self.end_doubt = "pager_claims_more"
+            elif short:
+                self.end_doubt = "short_of_last_end"
+            elif unproven:
+                self.end_doubt = "first_end_after_a_full_page"
         return self._over(Step(None, end=kind))
 
     def end_confirmed(self, index: int, kind: EndKind) -> Step:

@@ -398,13 +398,8 @@ class WuhanSpider(scrapy.Spider):
                 yield self._list_request(ListPageRef(ref.path, index, purpose="reread"))
         if step.end == "end_404":
             self._inc("list/end_404")
-        if (
-            step.end in ("end_404", "empty_page")
-            and walk.doubted_end
-            and walk.state.end_rows is None
-            and not walk.pager
-        ):
-            # A first walk's end after a full page: nothing is wrong, the next walk confirms it.
+        if step.end in ("end_404", "empty_page") and walk.end_doubt == "first_end_after_a_full_page":
+            # Nothing is wrong: the next walk confirms the end.
             self._inc("walk/ends_doubted")
             self._logger.info(
                 "column %s ends before list page %d after a full page, on its first walk to the end: "
@@ -421,7 +416,7 @@ class WuhanSpider(scrapy.Spider):
                 walk.last_read + 2,
                 len(walk.seen),
                 f"the {walk.page_count} pages its pager claims"
-                if walk.page_count is not None
+                if walk.end_doubt == "pager_claims_more"
                 else f"the {walk.state.end_rows} rows a walk read to its end before",
             )
         if step.end == "covered":
