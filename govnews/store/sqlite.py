@@ -77,9 +77,9 @@ from govnews.store.base import (
 )
 from govnews.store.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id;
-4: the attachments."""
+4: the attachments; 5: where each gap was (to resume there), an audit under way."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -125,7 +125,10 @@ CREATE TABLE IF NOT EXISTS gaps (
     col TEXT NOT NULL,
     upper TEXT,
     lower TEXT,
-    since TEXT NOT NULL
+    since TEXT NOT NULL,
+    page INTEGER,
+    anchors TEXT,
+    reason TEXT NOT NULL DEFAULT 'cut'
 );
 CREATE INDEX IF NOT EXISTS gaps_col ON gaps (col);
 CREATE TABLE IF NOT EXISTS column_state (
@@ -133,7 +136,8 @@ CREATE TABLE IF NOT EXISTS column_state (
     end_rows INTEGER,
     ended_at TEXT,
     last_audit TEXT,
-    short_end TEXT
+    short_end TEXT,
+    audit_started TEXT
 );
 CREATE TABLE IF NOT EXISTS dead (
     url TEXT PRIMARY KEY,
@@ -166,9 +170,21 @@ CREATE TABLE IF NOT EXISTS attachments (
 _ATTACHMENT_COLUMNS = (
     "url, sha256, size, path, content_type, kind, pages, text, reason, members, etag, last_modified, fetched"
 )
+_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("gaps", "page", "INTEGER"),
+    ("gaps", "anchors", "TEXT"),
+    ("gaps", "reason", "TEXT NOT NULL DEFAULT 'cut'"),
+    ("column_state", "audit_started", "TEXT"),
+)
+"""Columns schema 5 added to tables of schema 3 and 4 (``ALTER TABLE`` in place)."""
 # Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
 # read every feed of the output directory; neither is trusted any more.
 _LEGACY_TABLES = ("columns", "feeds")
+
+
+def _gap_columns(gap: Gap) -> tuple[str | None, str | None, int | None, str, str]:
+    """A gap as the ``gaps`` table's columns ``upper, lower, page, anchors, reason``."""
+    return gap.upper, gap.lower, gap.page, json.dumps(list(gap.anchors), ensure_ascii=False), gap.reason
 
 
 def state_dir(setting: str | None) -> Path:
@@ -285,6 +301,12 @@ class StateStore:
             if version == 2:
                 self._migrate_from_2()
             # 3 -> 4 adds the attachments table (created above, empty): no row to move.
+            # 4 -> 5 adds columns with defaults: a gap of an older store has no place to resume
+            # at (walks read down to it from the top, as before), and no audit is under way.
+            for table, column, declaration in _ADDED_COLUMNS:
+                known = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in known:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (utc_stamp(),))
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -389,17 +411,18 @@ class StateStore:
     def column_state(self, column: str) -> ColumnState:
         """The column's open gaps, its last known end and audit, and the dead links found since."""
         gaps = tuple(
-            Gap(upper, lower)
-            for upper, lower in self._db.execute(
-                "SELECT upper, lower FROM gaps WHERE col = ? ORDER BY rowid", (column,)
+            Gap.from_json([upper, lower, page, json.loads(anchors) if anchors else [], reason])
+            for upper, lower, page, anchors, reason in self._db.execute(
+                "SELECT upper, lower, page, anchors, reason FROM gaps WHERE col = ? ORDER BY rowid", (column,)
             )
         )
         row = self._db.execute(
-            "SELECT end_rows, ended_at, last_audit, short_end FROM column_state WHERE col = ?", (column,)
+            "SELECT end_rows, ended_at, last_audit, short_end, audit_started FROM column_state WHERE col = ?",
+            (column,),
         ).fetchone()
         if row is None:
             return ColumnState(gaps=gaps)
-        end_rows, ended_at, last_audit, short_end = row
+        end_rows, ended_at, last_audit, short_end, audit_started = row
         withdrawn = 0
         if ended_at is not None:
             withdrawn = int(
@@ -407,7 +430,7 @@ class StateStore:
                     "SELECT count(*) FROM dead WHERE col = ? AND since >= ?", (column, ended_at)
                 ).fetchone()[0]
             )
-        return ColumnState(gaps, end_rows, ended_at, last_audit, short_end, withdrawn)
+        return ColumnState(gaps, end_rows, ended_at, last_audit, short_end, withdrawn, audit_started)
 
     def record_walk(self, outcome: WalkOutcome) -> int:
         """Record a walk (:class:`WalkOutcome`) in one transaction: the rows it read become
@@ -429,8 +452,8 @@ class StateStore:
             made_pending = self._db.total_changes - before
             self._db.execute("DELETE FROM gaps WHERE col = ?", (column,))
             self._db.executemany(
-                "INSERT INTO gaps (col, upper, lower, since) VALUES (?, ?, ?, ?)",
-                [(column, g.upper, g.lower, now) for g in outcome.gaps],
+                "INSERT INTO gaps (col, upper, lower, page, anchors, reason, since) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(column, *_gap_columns(g), now) for g in outcome.gaps],
             )
             self._db.execute("INSERT OR IGNORE INTO column_state (col) VALUES (?)", (column,))
             if outcome.end_rows is not None:
@@ -440,7 +463,10 @@ class StateStore:
                 )
             if outcome.audited:
                 self._db.execute("UPDATE column_state SET last_audit = ? WHERE col = ?", (now, column))
-            self._db.execute("UPDATE column_state SET short_end = ? WHERE col = ?", (outcome.short_end, column))
+            self._db.execute(
+                "UPDATE column_state SET short_end = ?, audit_started = ? WHERE col = ?",
+                (outcome.short_end, outcome.audit_started, column),
+            )
             if (walk := outcome.complete) is not None:
                 self._db.execute(
                     """INSERT INTO walks (col, run, completed, list_pages, rows_seen, ended)
