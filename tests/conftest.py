@@ -27,6 +27,7 @@ from tests.mirror.site import MirrorSite
 from tests.redis_server import INSTALL_HINT, REQUIRE_ENV, RedisServer, redis_required, redis_server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
+PLANTED_BUG_ENV = "GOVNEWS_PLANTED_BUG"
 
 # Tests lift the politeness limits by settings, never by editing govnews/settings.py.
 FAST_SETTINGS = {
@@ -38,6 +39,13 @@ FAST_SETTINGS = {
     "GOVNEWS_END_CONFIRM_PAUSE": "0",
 }
 _STAT_RE = re.compile(r"'((?:govnews|downloader|retry)/[^']+)': (\d+)")
+
+
+def scrapy_module() -> list[str]:
+    """How a test starts Scrapy's command line: ``scrapy``, or ``tests.planted <bug>`` to run it
+    with a bug put back (``GOVNEWS_PLANTED_BUG``, set by ``python -m tests.planted_report``)."""
+    bug = os.environ.get(PLANTED_BUG_ENV)
+    return ["tests.planted", bug] if bug else ["scrapy"]
 
 
 def family_crawl_command(
@@ -53,7 +61,7 @@ def family_crawl_command(
     AutoThrottle, feeds and state under ``output``; ``settings`` add to or replace these."""
     sites = mirror.base_urls if urls is None else urls
     base_urls = ",".join(f"{key}={url}" for key, url in sites.items())
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "family", "-a", f"sites={','.join(sites)}"]
+    cmd = [sys.executable, "-m", *scrapy_module(), "crawl", "family", "-a", f"sites={','.join(sites)}"]
     cmd += ["-a", f"base_urls={base_urls}", *args]
     polite_but_quick = {
         "DOWNLOAD_DELAY": delay,
@@ -79,8 +87,9 @@ class CrawlResult:
 
 
 def crawl_command(*spider_args: str, settings: dict[str, str] | None = None, spider: str = "wuhan") -> list[str]:
-    """``python -m scrapy crawl <spider> -a k=v … -s K=V …`` (no settings added here)."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
+    """``python -m scrapy crawl <spider> -a k=v … -s K=V …`` (no settings added here); with
+    ``GOVNEWS_PLANTED_BUG`` set, the crawl runs with that bug put back (``tests/planted.py``)."""
+    cmd = [sys.executable, "-m", *scrapy_module(), "crawl", spider]
     for arg in spider_args:
         cmd += ["-a", arg]
     for key, value in (settings or {}).items():

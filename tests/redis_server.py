@@ -149,8 +149,12 @@ class RedisServer:
             "64",
             *(["--requirepass", self.password] if self.password else []),
         ]
+        # The server keeps the real clock, as a Redis elsewhere does, even when the test process
+        # runs under libfaketime (tests/faketime.py; redis-server cannot run under it).
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
         process = subprocess.Popen(
             cmd,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -67,6 +67,8 @@ class SteppedCrawl:
             "GOVNEWS_OUTPUT_DIR": str(feed.parent.parent),
         }
         self.crawler = get_crawler(WuhanSpider, settings_dict={**quiet, **settings})
+        # What the spider asks of Scrapy's engine from a signal handler (a request to schedule).
+        self.crawler.engine = _Engine(self)  # type: ignore[assignment]
         self.spider = WuhanSpider.from_crawler(self.crawler, base_url=base_url, **spider_args)
         self.crawler.spider = self.spider
         self.pipelines = build_pipelines(self.crawler)
@@ -188,6 +190,11 @@ class SteppedCrawl:
                 return self._errback(request, IgnoreRequest(f"offsite: {target}"))
             redirects = [*request.meta.get("redirect_urls", []), request.url]
             request = request.replace(url=target, meta={**request.meta, "redirect_urls": redirects})
+            if not request.dont_filter and self.dupefilter.request_seen(request):
+                # Scrapy schedules a redirect hop as a new request: its duplicate filter drops
+                # one to a URL already asked for, and says so.
+                self.crawler.signals.send_catch_log(signals.request_dropped, request=request, spider=self.spider)
+                return ()
         else:
             return self._errback(request, IgnoreRequest("max redirections reached"))
         if response.status in settings.getlist("RETRY_HTTP_CODES", [500, 502, 503, 504, 522, 524, 408, 429]):
@@ -235,3 +242,18 @@ class SteppedCrawl:
 
 async def _collect(requests: Any) -> list[Request]:
     return [request async for request in requests]
+
+
+class _Engine:
+    """The engine's methods the spider and the pipelines call outside a callback: ``crawl``
+    schedules a request (as the driver's own requests are), ``close_spider_async`` ends the run."""
+
+    def __init__(self, crawl: SteppedCrawl) -> None:
+        self._crawl = crawl
+
+    def crawl(self, request: Request) -> None:
+        self._crawl._schedule([request])
+
+    async def close_spider_async(self, reason: str = "cancelled") -> None:
+        self._crawl.pending.clear()
+        self._crawl.close(reason)

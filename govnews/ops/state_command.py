@@ -202,10 +202,16 @@ def describe_store(store: Store, name: str) -> None:
     for column in columns:
         state = store.column_state(column)
         if state.gaps:
-            ends = ", ".join(f"after {g.upper or 'the top'} to {g.lower or 'the end'}" for g in state.gaps)
+            ends = ", ".join(
+                f"after {g.upper or 'the top'} to {g.lower or 'the end'} ({g.reason}"
+                + (f", from list page {g.page + 1})" if g.page is not None else ")")
+                for g in state.gaps
+            )
             print(f"  {column}: {len(state.gaps)} gap(s) no walk has read yet (the next run reads through): {ends}")
         if state.last_audit:
-            print(f"  {column}: last read whole (audit) {state.last_audit}")
+            print(f"  {column}: audit clock from {state.last_audit} (the last audit, or the first walk to the end)")
+        if state.audit_started:
+            print(f"  {column}: an audit under way since {state.audit_started} (the next runs read on to the end)")
     pending = store.pending(columns)
     if pending:
         print(f"  {len(pending)} rows pending (listed, not exported yet: fetched again by every run)")

@@ -326,12 +326,12 @@ class ColumnWalk:
         if self.jumps and index < max([*self.reads, *self.failed]):
             # A page stepped back to, above a jump's landing that missed its gap's rows.
             return self._after_step_back(index, covered, reread)
+        if self.jumps and index == self.stretch_start and self._missed(index, covered):
+            return self._step_back(index, reread)
         following = index + 1
         if self.page_count is not None and following >= self.page_count:
             self._check_end(index)
             return self._over(Step(None, end="last_page", reread=reread))
-        if self.jumps and index == self.stretch_start and self._missed(index, covered):
-            return self._step_back(index, reread)
         if all_covered and not self.audit and not self.refresh_reaches_past:
             pending = self.open_gaps()
             if not pending:
@@ -626,6 +626,14 @@ class ColumnWalk:
             # Jumped to and not found: the next walk lands a few pages higher.
             return replace(gap, page=max(0, (gap.page or 0) - 4))
         return gap
+
+    @property
+    def starts_audit_clock(self) -> bool:
+        """The column's audit clock (re)starts with this walk: it ends an audit, or read the
+        column whole, or is the first walk to reach its end (whole or not: a failed page on the
+        way must not keep the clock from ever starting)."""
+        whole = self.reached_end and self.contiguous_from_top and not self.doubted_end
+        return self.audit_done or whole or (self.state.last_audit is None and self.reached_end)
 
     @property
     def audit_done(self) -> bool:
@@ -994,8 +1002,7 @@ class IncrementalRun:
             complete = walk.complete
             whole = walk.reached_end and walk.contiguous_from_top and not walk.doubted_end
             gaps = walk.gaps_after()
-            # The audit clock restarts when an audit ends, and starts at the first walk to the end.
-            audited = walk.audit_done or whole or (walk.state.last_audit is None and walk.reached_end)
+            audited = walk.starts_audit_clock
             audit_started = walk.state.audit_started
             if audited:
                 audit_started = None

@@ -229,10 +229,8 @@ class WuhanSpider(scrapy.Spider):
             errback=self.list_failed,
             cb_kwargs={"ref": ref},
             priority=_list_priority(ref.page_index),
-            # The walk asks for each page once (a page read again is the same URL on purpose); and
-            # a list page redirected to one already read must reach the callback, which sees it is
-            # not the page asked for: the duplicate filter would drop it silently.
-            dont_filter=True,
+            # A page read again is the same URL: the duplicate filter must let it through.
+            dont_filter=ref.purpose != "walk",
             meta=meta or None,
         )
 
@@ -807,10 +805,19 @@ class WuhanSpider(scrapy.Spider):
             )
 
     def request_dropped(self, request: scrapy.Request) -> None:
-        """The scheduler's duplicate filter dropped a request. For a redirect hop that is
-        a redirect loop (A → B → A): the article ends there, counted and logged."""
-        if request.meta.get("redirect_urls") and request.callback in (self.parse_article, self.parse_article_page_n):
+        """The scheduler's duplicate filter dropped a request. For an article's redirect hop
+        that is a redirect loop (A → B → A): the article ends there, counted and logged. For a
+        list page's, the page was redirected to one already asked for (page 1): not the page
+        asked for, a failed page, and the walk goes on."""
+        if not request.meta.get("redirect_urls"):
+            return
+        if request.callback in (self.parse_article, self.parse_article_page_n):
             self._article_skipped(request, "redirect_loop")
+        elif request.callback == self.parse_list and self.crawler.engine is not None:
+            ref: ListPageRef = request.cb_kwargs["ref"]
+            walk = self.incremental_run.walk(ref.path)
+            for follow in self._out_of_step_page(ref, walk, "redirected"):
+                self.crawler.engine.crawl(follow)
 
 
 def _article_priority(page_index: int) -> int:

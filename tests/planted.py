@@ -1,0 +1,165 @@
+"""Bugs put back on purpose, to show that the tests guarding each protection fail without it.
+
+Each entry of :data:`BUGS` undoes one protection of the walk, the store or the spider, by
+replacing a function of the package at run time (never by editing it). Test-only: nothing in
+``govnews`` knows of it.
+
+* In process: :func:`plant` (the no-loss model plants ``GOVNEWS_PLANTED_BUG`` when its module is
+  imported: ``tests/test_no_loss_model.py``).
+* In a ``scrapy crawl`` subprocess: ``python -m tests.planted <bug> crawl …`` plants the bug,
+  then runs Scrapy's command line; ``tests.conftest.crawl_command`` starts crawls that way when
+  ``GOVNEWS_PLANTED_BUG`` is set.
+
+``python -m tests.planted_report`` runs, for each bug, the tests that guard it and the model's
+search, and prints which fail and how long the search took to find it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from scrapy.cmdline import execute
+
+import govnews.crawl.spiders.wuhan as spider
+from govnews.crawl.spiders.wuhan import WuhanSpider
+from govnews.store import walk
+from govnews.store.base import DeadLink
+from govnews.store.walk import ColumnWalk, IncrementalRun, Step
+
+ENV = "GOVNEWS_PLANTED_BUG"
+
+
+def _frozen_page_count() -> None:
+
+    def _count(self: ColumnWalk, index: int, page_count: int | None) -> tuple[int, ...]:
+        if self.page_count is None:
+            self.page_count = page_count
+        return ()
+
+    ColumnWalk._count = _count  # type: ignore[method-assign]
+
+
+def _a_404_ends_the_walk() -> None:
+
+    original = ColumnWalk.page_failed
+
+    def page_failed(self: ColumnWalk, index: int, *, gone: bool = False) -> Step:
+        if gone and index > 0:
+            return self._over(Step(None, end="end_404"))
+        return original(self, index, gone=gone)
+
+    ColumnWalk.page_failed = page_failed  # type: ignore[method-assign]
+
+
+def _no_reread() -> None:
+
+    def _count(self: ColumnWalk, index: int, page_count: int | None) -> tuple[int, ...]:
+        if page_count is not None:
+            self.page_count = page_count
+        return ()
+
+    ColumnWalk._count = _count  # type: ignore[method-assign]
+
+
+def _audit_clock_at_whole_walks_only() -> None:
+
+    # The old rule: only an audit, or a walk that read the column whole, starts the clock.
+    ColumnWalk.starts_audit_clock = property(  # type: ignore[method-assign,assignment]
+        lambda self: self.audit_done or (self.reached_end and self.contiguous_from_top and not self.doubted_end)
+    )
+
+
+def _no_audit_clock() -> None:
+
+    IncrementalRun.audit_due = lambda self, column, days: False  # type: ignore[method-assign]
+
+
+def _no_seam_doubts() -> None:
+
+    ColumnWalk._doubt_seam_above = lambda self, index, why: None  # type: ignore[method-assign]
+
+
+def _no_other_page_check() -> None:
+
+    WuhanSpider._other_page = lambda self, ref, response, page: None  # type: ignore[method-assign]
+
+
+def _no_resume() -> None:
+
+    ColumnWalk._resume_at = lambda self, index, pending: None  # type: ignore[method-assign]
+    ColumnWalk.stretch_pages = property(  # type: ignore[method-assign,assignment]
+        lambda self: sum(1 for i in (*self.reads, *self.failed) if i >= self.stretch_start)
+    )
+
+
+def _no_fsync() -> None:
+
+    walk.os_fsync = lambda file: None
+
+
+def _record_before_sync() -> None:
+
+    def flush(self: walk.IncrementalRun) -> int:
+        store = self.store
+        if store is None or not self.pending_batch or self.store_lost is not None:
+            return 0
+        batch, self.pending_batch = self.pending_batch, []
+        recorded = self._guard(lambda: walk._recorded(store, batch), False)
+        for file in self.feed_files:
+            file.flush()
+            walk.os_fsync(file)
+        return len(batch) if recorded else 0
+
+    walk.IncrementalRun.flush = flush  # type: ignore[method-assign]
+
+
+def _forget_dead_links() -> None:
+
+    DeadLink.row_changed = lambda self, title, row_date: True  # type: ignore[method-assign]
+
+
+def _soft_404_not_recognised() -> None:
+
+    spider.is_soft_404 = lambda page: False  # type: ignore[assignment]
+
+
+BUGS: dict[str, tuple[str, Callable[[], None]]] = {
+    "page_count_frozen": ("the walk keeps the page count page 1 gave", _frozen_page_count),
+    "a_404_ends_the_walk": ("a 404 inside the pager's range ends the walk, complete", _a_404_ends_the_walk),
+    "no_reread": ("a page count that dropped reads no page again", _no_reread),
+    "audit_clock_at_whole_walks_only": (
+        "the audit clock starts only at a walk that read the column whole",
+        _audit_clock_at_whole_walks_only,
+    ),
+    "no_audit_clock": ("no audit falls due by the clock", _no_audit_clock),
+    "no_seam_doubts": ("no page is taken as served out of step", _no_seam_doubts),
+    "no_other_page_check": (
+        "a redirected page, or one whose pager names another, is read as the page asked for",
+        _no_other_page_check,
+    ),
+    "no_resume": ("walks never resume at a gap; the cap counts from the top", _no_resume),
+    "no_fsync": ("feeds are not synced before a batch is recorded", _no_fsync),
+    "record_before_sync": ("a batch is recorded before its feed is synced", _record_before_sync),
+    "forget_dead_links": ("dead links are asked again every time they are met", _forget_dead_links),
+    "soft_404_not_recognised": ("a 'page not found' page that answers 200 is an article", _soft_404_not_recognised),
+}
+
+
+def plant(name: str) -> None:
+    """Put bug ``name`` back (KeyError for an unknown one)."""
+    BUGS[name][1]()
+
+
+def main(argv: list[str]) -> None:
+    """``python -m tests.planted <bug> <scrapy arguments>``: Scrapy's command line, the bug planted."""
+    name, *rest = argv
+    plant(name)
+    execute(["scrapy", *rest])
+
+
+if __name__ == "__main__":
+    if os.environ.get(ENV) is None and len(sys.argv) < 2:
+        sys.exit(f"usage: python -m tests.planted <bug> <scrapy arguments>; bugs: {', '.join(BUGS)}")
+    main(sys.argv[1:])
