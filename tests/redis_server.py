@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -84,10 +85,15 @@ class RedisServer:
         start_timeout: float = 10.0,
         password: str | None = None,
         persist: bool = False,
+        extra: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
         """``password``: the server asks for it (``requirepass``); ``persist``: every write is
         in its append-only file before it answers (``appendfsync always``), so a server killed
-        and restarted (:meth:`kill`, :meth:`restart`) comes back with its data."""
+        and restarted (:meth:`kill`, :meth:`restart`) comes back with its data (without it, a
+        restart comes back empty, as one without persistence does); ``extra``: more
+        command-line options (``--rename-command CONFIG ""`` plays a managed Redis); ``env``:
+        the server's environment (``tests/clock_shift.py`` moves its clock)."""
         found = binary or redis_server_binary()
         if found is None:
             raise RedisServerError(INSTALL_HINT)
@@ -95,6 +101,8 @@ class RedisServer:
         self.start_timeout = start_timeout
         self.password = password
         self.persist = persist
+        self.extra = list(extra)
+        self.env = dict(env) if env is not None else None
         self.port = 0
         self.directory: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -148,9 +156,11 @@ class RedisServer:
             "--databases",
             "64",
             *(["--requirepass", self.password] if self.password else []),
+            *self.extra,
         ]
         process = subprocess.Popen(
             cmd,
+            env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
