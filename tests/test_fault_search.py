@@ -26,7 +26,7 @@ The invariants, for every example:
 * the stale worker sends at most one request per host after the other worker's first request
   there, and only one whose last check passed before its pause.
 
-``GOVNEWS_FAULT_EXAMPLES`` sets the number of generated examples: 16 by default, about 260 s
+``GOVNEWS_FAULT_EXAMPLES`` sets the number of generated examples: 12 by default, about 220 s
 with the explicit ones below (which cover every point and every fault once) on two busy
 cores, 8 to 19 s an example; a failure is reported as drawn, not shrunk.
 """
@@ -66,7 +66,7 @@ from tests.mirror.family import FamilyMirror
 from tests.paused_worker import POINTS
 from tests.redis_server import INSTALL_HINT, RedisServer, redis_required, redis_server_binary
 
-EXAMPLES = int(os.environ.get("GOVNEWS_FAULT_EXAMPLES", "16"))
+EXAMPLES = int(os.environ.get("GOVNEWS_FAULT_EXAMPLES", "12"))
 FAULTS = ("lapse", "expire", "flushall", "restart", "clock_forward", "clock_back")
 WIPES = ("flushall", "restart")
 RESUMES = ("at_once", "after_takeover", "after_end")
