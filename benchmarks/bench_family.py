@@ -30,6 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from govnews.sites.family import site_key
+from govnews.store.redis import init_store
 from tests.conftest import family_crawl_command
 from tests.mirror.family import FamilyMirror
 from tests.redis_server import RedisServer
@@ -63,6 +65,8 @@ def run(mirror: FamilyMirror, workers: int, delay: float, redis: RedisServer | N
         client = redis.client()
         client.flushall()
         client.close()
+        for url in mirror.base_urls.values():  # once for the cluster, as an operator does
+            init_store(redis.url, site_key(url))
         env["REDIS_URL"] = redis.url
     at_once = 1 if redis is not None else 0
     started = time.monotonic()

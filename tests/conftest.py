@@ -14,7 +14,7 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,6 +250,16 @@ def redis_server() -> Iterator[RedisServer]:
         pytest.skip(INSTALL_HINT)
     with RedisServer() as server:
         yield server
+
+
+def init_redis_stores(redis_url: str, base_urls: Iterable[str]) -> None:
+    """Create the Redis stores of these sites, as an operator does once with ``scrapy
+    govnews-state --init-store`` (a run never creates one: docs/distributed.md)."""
+    from govnews.sites.family import site_key  # noqa: PLC0415 - the project under test
+    from govnews.store.redis import init_store  # noqa: PLC0415 - redis tests only
+
+    for base_url in base_urls:
+        init_store(redis_url, site_key(base_url))
 
 
 @pytest.fixture

@@ -100,17 +100,19 @@ def _no_fsync() -> None:
 
 
 def _record_before_sync() -> None:
+    original = walk.IncrementalRun.flush
 
     def flush(self: walk.IncrementalRun) -> int:
-        store = self.store
-        if store is None or not self.pending_batch or self.store_lost is not None:
-            return 0
-        batch, self.pending_batch = self.pending_batch, []
-        recorded = self._guard(lambda: walk._recorded(store, batch), False)
+        # The batch committed first, the feeds synced after.
+        fsync, walk.os_fsync = walk.os_fsync, lambda file: None
+        try:
+            count = original(self)
+        finally:
+            walk.os_fsync = fsync
         for file in self.feed_files:
             file.flush()
             walk.os_fsync(file)
-        return len(batch) if recorded else 0
+        return count
 
     walk.IncrementalRun.flush = flush  # type: ignore[method-assign]
 

@@ -41,9 +41,10 @@ class AskInTurnSpider(scrapy.Spider):
         self.fence = fence
         self.first_answer: float | None = None
         if fence != "none":
-            self.lease_fence: Callable[[], bool] = self._lease_fence
+            self.lease_fence: Callable[..., bool] = self._lease_fence
 
-    def _lease_fence(self) -> bool:
+    def _lease_fence(self, *, confirm: bool = False) -> bool:
+        # confirm: the handler's last check, once the connection is ready (the same answer here).
         if self.fence == "ends-while-waiting":
             return self.first_answer is None or time.monotonic() < self.first_answer + LEASE_LEFT
         return self.fence == "open"

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -84,10 +85,15 @@ class RedisServer:
         start_timeout: float = 10.0,
         password: str | None = None,
         persist: bool = False,
+        extra: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
         """``password``: the server asks for it (``requirepass``); ``persist``: every write is
         in its append-only file before it answers (``appendfsync always``), so a server killed
-        and restarted (:meth:`kill`, :meth:`restart`) comes back with its data."""
+        and restarted (:meth:`kill`, :meth:`restart`) comes back with its data (without it, a
+        restart comes back empty, as one without persistence does); ``extra``: more
+        command-line options (``--rename-command CONFIG ""`` plays a managed Redis); ``env``:
+        the server's environment (``tests/clock_shift.py`` moves its clock)."""
         found = binary or redis_server_binary()
         if found is None:
             raise RedisServerError(INSTALL_HINT)
@@ -95,6 +101,8 @@ class RedisServer:
         self.start_timeout = start_timeout
         self.password = password
         self.persist = persist
+        self.extra = list(extra)
+        self.env = dict(env) if env is not None else None
         self.port = 0
         self.directory: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -148,10 +156,16 @@ class RedisServer:
             "--databases",
             "64",
             *(["--requirepass", self.password] if self.password else []),
+            *self.extra,
         ]
         # The server keeps the real clock, as a Redis elsewhere does, even when the test process
-        # runs under libfaketime (tests/faketime.py; redis-server cannot run under it).
-        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+        # runs under libfaketime (tests/faketime.py; redis-server cannot run under it), unless the
+        # caller gives it an environment of its own (tests/clock_shift.py moves its clock).
+        env = (
+            self.env
+            if self.env is not None
+            else {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+        )
         process = subprocess.Popen(
             cmd,
             env=env,

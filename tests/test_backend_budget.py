@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from govnews.crawl.politeness import LocalTimes, SharedTimes, backend_key, host_key
 from govnews.sites.family import SITES_BY_KEY
-from tests.conftest import ROOT, crawl_command, family_crawl_command, run_command
+from tests.conftest import ROOT, crawl_command, family_crawl_command, init_redis_stores, run_command
 from tests.mirror.family import SITES, FamilyMirror
 from tests.redis_server import free_port
 
@@ -246,6 +246,7 @@ def test_one_process_crawling_four_hosts_at_once_keeps_the_backend_budget(
 
 
 def test_two_workers_on_redis_keep_the_backend_budget(four_hosts: FamilyMirror, redis_url: str, tmp_path: Path) -> None:
+    init_redis_stores(redis_url, four_hosts.base_urls.values())
     env = {**os.environ, "REDIS_URL": redis_url, "PYTHONWARNINGS": "error::DeprecationWarning"}
     workers = {}
     for name in ("w1", "w2"):

@@ -39,6 +39,7 @@ from govnews.crawl.arguments import FamilyArguments
 from govnews.family.crawl import FamilyCrawl
 from govnews.sites.family import SITES, site_key
 from govnews.store.redis import _HELD, site_prefix
+from tests.conftest import init_redis_stores
 from tests.redis_server import RedisServer
 
 SITE_KEYS = tuple(site.key for site in SITES[1:5])
@@ -114,6 +115,7 @@ def test_family_sharing_rule_holds_for_any_schedule(redis_for_model: RedisServer
             client = server.client()
             client.flushall()
             client.close()
+            init_redis_stores(server.url, (site.base_url for site in SITES if site.key in SITE_KEYS))
             self.cluster = Cluster()
             self.workers: dict[int, FamilyCrawl] = {}
             self.ids = itertools.count()

@@ -70,7 +70,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from govnews.store.redis import RedisLock, site_prefix
+from govnews.store.redis import RedisLock, init_store, site_prefix
 from tests import faketime, planted
 from tests.mirror.columns import PAGER_COUNT_PAGE, PAGER_CREATE_PAGE_HTML
 from tests.mirror.site import MirrorSite
@@ -126,6 +126,7 @@ class RedisBackend(Backend):
     def __init__(self, workdir: Path, port: int) -> None:
         self.site = f"127.0.0.1:{port}"
         self.settings = {"GOVNEWS_STATE_DIR": str(workdir / "state"), "REDIS_URL": self.url}
+        init_store(self.url, self.site)  # as an operator does once (a run never creates a Redis store)
 
     def died(self, lock: Any) -> None:
         if lock is None:

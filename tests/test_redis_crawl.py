@@ -11,7 +11,7 @@ import redis
 
 from govnews.sites.family import site_key
 from govnews.store.redis import RedisStateStore, acquire_redis_lock, site_prefix
-from tests.conftest import ROOT, run_command
+from tests.conftest import ROOT, init_redis_stores, run_command
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.test_incremental import crawl_cmd, expected_urls, feed_files, items_of, wait_for_lines
@@ -20,6 +20,7 @@ from tests.test_incremental import crawl_cmd, expected_urls, feed_files, items_o
 def test_a_crawl_with_redis_url_keeps_its_state_in_redis(redis_url: str, tmp_path: Path) -> None:
     site = MirrorSite(n_articles=40, per_page=5, seed=31)
     with MirrorServer(site) as server:
+        init_redis_stores(redis_url, [server.base_url])
         cmd = crawl_cmd(server.base_url, tmp_path, settings={"REDIS_URL": redis_url})
         first = run_command(cmd)
         assert first.returncode == 0, first.stderr[-3000:]
@@ -57,6 +58,7 @@ def test_a_run_whose_lease_is_taken_stops_and_the_next_run_loses_nothing(redis_u
     exported, and the next run on this host reads it back, so nothing is lost or doubled."""
     site = MirrorSite(n_articles=200, per_page=10, seed=32)
     with MirrorServer(site) as server:
+        init_redis_stores(redis_url, [server.base_url])
         settings = {
             "REDIS_URL": redis_url,
             "GOVNEWS_REDIS_LOCK_TTL": "2",

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from govnews.sites.wuhan import DEFAULT_SECTIONS
-from tests.conftest import ROOT, run_command
+from tests.conftest import ROOT, init_redis_stores, run_command
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.redis_server import RedisServer, free_port, redis_required, redis_server_binary
@@ -82,6 +82,7 @@ def test_the_family_stops_before_any_site_when_redis_is_down(tmp_path: Path) -> 
 def test_redis_killed_mid_run_stops_it_cleanly_and_the_next_run_loses_nothing(tmp_path: Path) -> None:
     site = MirrorSite(n_articles=160, per_page=10, seed=33)
     with RedisServer(persist=True) as redis_server, MirrorServer(site) as server:
+        init_redis_stores(redis_server.url, [server.base_url])
         settings = {
             "REDIS_URL": redis_server.url,
             "GOVNEWS_REDIS_LOCK_TTL": "2",

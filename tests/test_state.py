@@ -83,7 +83,7 @@ def test_reconcile_reads_only_open_feeds_of_the_manifest_then_closes_them(tmp_pa
     store.open_feed(ours, "run-1")
     store.open_feed(closed, "run-0")
     store.close_feeds("run-0")
-    assert reconcile(store) == (2, 1)
+    assert reconcile(store) == (2, 1, 0)
     assert "u1" in store and "u2" in store and "u3" not in store
     # A file the store does not own is neither read nor repaired; a closed feed is not read.
     assert "x" not in store and foreign.read_bytes().endswith(b'"cut')
@@ -92,7 +92,7 @@ def test_reconcile_reads_only_open_feeds_of_the_manifest_then_closes_them(tmp_pa
     # Closed now: a line appended later (by nobody we know) is not read.
     with ours.open("ab") as f:
         f.write(line("u4"))
-    assert reconcile(store) == (0, 0) and "u4" not in store
+    assert reconcile(store) == (0, 0, 0) and "u4" not in store
     store.close()
 
 
@@ -103,7 +103,7 @@ def test_an_appended_feed_is_journaled_from_where_this_run_started(tmp_path: Pat
     store.open_feed(feed, "run-1", size=feed.stat().st_size)
     with feed.open("ab") as f:
         f.write(line("new"))
-    assert reconcile(store) == (1, 0)
+    assert reconcile(store) == (1, 0, 0)
     assert "new" in store and "old" not in store
     store.close()
 
@@ -111,7 +111,7 @@ def test_an_appended_feed_is_journaled_from_where_this_run_started(tmp_path: Pat
 def test_a_missing_feed_is_closed_without_error(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "s.sqlite3")
     store.open_feed(tmp_path / "gone.jsonl", "run-1")
-    assert reconcile(store) == (0, 0)
+    assert reconcile(store) == (0, 0, 0)
     assert store.feeds(open_only=True) == []
     store.close()
 

@@ -8,11 +8,13 @@ own tests in ``test_state.py``).
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,20 +29,35 @@ from hypothesis import strategies as st
 from govnews.store import (
     AttachmentRecord,
     ColumnState,
+    CommitRefused,
     DeadLink,
+    FeedWriter,
     Gap,
     Record,
     StateStore,
     Store,
     StoreLock,
     StoreLocked,
+    StoreMissing,
+    StoreUnavailable,
     WalkOutcome,
     WalkRecord,
     acquire_store_lock,
     open_store,
     reconcile,
 )
-from govnews.store.redis import LAYOUT_VERSION, LeaseLost, RedisLock, RedisStateStore, acquire_redis_lock, site_prefix
+from govnews.store.journal import process_start
+from govnews.store.redis import (
+    LAYOUT_VERSION,
+    LeaseLost,
+    RedisLock,
+    RedisStateStore,
+    acquire_redis_lock,
+    check_reachable,
+    init_store,
+    is_guarded,
+    site_prefix,
+)
 from govnews.store.walk import IncrementalRun
 from tests.redis_server import RedisServer
 
@@ -65,7 +82,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         sqlite.close()
         return
     url = request.getfixturevalue("redis_url")
-    redis_store = RedisStateStore.connect(url, new_site())
+    redis_store = RedisStateStore.connect(url, new_site(), create=True)
     yield redis_store
     redis_store.close()
 
@@ -115,7 +132,7 @@ def test_reconcile_reads_only_open_feeds_of_the_manifest_then_closes_them(store:
     store.open_feed(ours, "run-1")
     store.open_feed(closed, "run-0")
     store.close_feeds("run-0")
-    assert reconcile(store) == (2, 1)
+    assert reconcile(store) == (2, 1, 0)
     assert "u1" in store and "u2" in store and "u3" not in store and "x" not in store and "c" not in store
     assert [e.closed is not None for e in store.feeds()] == [True, True]
     assert store.feeds(open_only=True) == []
@@ -233,7 +250,7 @@ def test_redis_answers_every_sequence_as_sqlite_does(
     directory = tmp_path / uuid.uuid4().hex
     directory.mkdir()
     reference = StateStore(directory / "s.sqlite3")
-    candidate = RedisStateStore.connect(redis_server.url, new_site())
+    candidate = RedisStateStore.connect(redis_server.url, new_site(), create=True)
     try:
         for op, arg in ops:
             assert apply(candidate, op, arg, directory) == apply(reference, op, arg, directory), (op, arg)
@@ -333,7 +350,7 @@ def test_a_store_whose_lease_ended_writes_nothing(redis_url: str) -> None:
     """Fencing: a run paused past its TTL cannot write over the run that took the site."""
     site = new_site()
     lock = acquire_redis_lock(redis_url, site, ttl=30)
-    store = RedisStateStore.connect(redis_url, site, lock=lock)
+    store = RedisStateStore.connect(redis_url, site, lock=lock, create=True)
     store.record([Record("a", "h", 1, None)])
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     client.delete(lock.key)  # the lease ran out while this run was paused ...
@@ -353,7 +370,7 @@ def test_renewals_during_writes_do_not_fail_them(redis_url: str) -> None:
     """A renewal touches the WATCHed lock key; the write is retried, not lost."""
     site = new_site()
     lock = acquire_redis_lock(redis_url, site, ttl=2.0)  # renewed every 0.67 s
-    store = RedisStateStore.connect(redis_url, site, lock=lock)
+    store = RedisStateStore.connect(redis_url, site, lock=lock, create=True)
     deadline = time.monotonic() + 2.5
     n = 0
     while time.monotonic() < deadline:
@@ -369,7 +386,7 @@ def test_renewals_during_writes_do_not_fail_them(redis_url: str) -> None:
 
 def test_a_host_reconciles_only_its_own_feeds(redis_url: str, tmp_path: Path) -> None:
     site = new_site()
-    a = RedisStateStore.connect(redis_url, site, host="node-a")
+    a = RedisStateStore.connect(redis_url, site, host="node-a", create=True)
     b = RedisStateStore.connect(redis_url, site, host="node-b")
     feed_a, feed_b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     feed_a.write_bytes(line("from-a") + b'{"url": "cut')
@@ -377,14 +394,14 @@ def test_a_host_reconciles_only_its_own_feeds(redis_url: str, tmp_path: Path) ->
     a.open_feed(feed_a, "job-1")
     b.open_feed(feed_b, "job-1")  # the same run id on another host is another run
     assert {(e.host, e.path.name) for e in a.feeds(open_only=True)} == {("node-a", "a.jsonl"), ("node-b", "b.jsonl")}
-    assert reconcile(b) == (1, 0)
+    assert reconcile(b) == (1, 0, 0)
     assert "from-b" in b and "from-a" not in b
     assert feed_a.read_bytes().endswith(b'"cut')  # node-a's file: not read, not repaired here
     assert [(e.host, e.path.name) for e in b.feeds(open_only=True)] == [("node-a", "a.jsonl")]
     a.close_feeds("job-2")
     b.close_feeds("job-1")  # nothing of node-a's is closed by node-b's run
     assert [e.host for e in a.feeds(open_only=True)] == ["node-a"]
-    assert reconcile(a) == (1, 1)
+    assert reconcile(a) == (1, 1, 0)
     assert "from-a" in a and a.feeds(open_only=True) == []
     a.close()
     b.close()
@@ -392,7 +409,7 @@ def test_a_host_reconciles_only_its_own_feeds(redis_url: str, tmp_path: Path) ->
 
 def test_mark_reconciled_targets_the_entrys_host(redis_url: str) -> None:
     site = new_site()
-    a = RedisStateStore.connect(redis_url, site, host="node-a")
+    a = RedisStateStore.connect(redis_url, site, host="node-a", create=True)
     b = RedisStateStore.connect(redis_url, site, host="node-b")
     a.open_feed(Path("/same/path.jsonl"), "r")
     b.open_feed(Path("/same/path.jsonl"), "r")
@@ -441,7 +458,7 @@ def test_sqlite_is_the_default_and_redis_url_selects_redis(
     lock.release()
 
     site = new_site()
-    store, lock = open_store({"REDIS_URL": redis_url, "GOVNEWS_STATE_DIR": str(tmp_path)}, site)
+    store, lock = open_store({"REDIS_URL": redis_url, "GOVNEWS_STATE_DIR": str(tmp_path)}, site, create=True)
     assert isinstance(store, RedisStateStore) and isinstance(lock, RedisLock)
     assert store.lock is lock and lock.valid()
     refused = open_elsewhere(tmp_path, site, {**env, "REDIS_URL": redis_url})
@@ -520,7 +537,7 @@ def test_a_store_of_layout_2_opens_in_place_and_loses_nothing(redis_url: str) ->
     assert dump[site_prefix(site) + "pending"]["hash"] and dump[site_prefix(site) + "dead"]["hash"]
 
     store = RedisStateStore.connect(redis_url, site)
-    assert client.get(site_prefix(site) + "schema") == LAYOUT_VERSION
+    assert client.get(site_prefix(site) + "schema") == LAYOUT_VERSION == "4"
     for key, value in dump.items():
         if key.endswith(":schema"):
             continue
@@ -543,7 +560,7 @@ def test_a_store_of_layout_2_opens_in_place_and_loses_nothing(redis_url: str) ->
 def test_a_store_of_layout_3_opens_in_place_and_loses_nothing(redis_url: str) -> None:
     """tests/fixtures/redis-layout-3.json: every key of a site as release 0.2.x (layout 3) wrote
     them (tests/fixtures/make_store_fixtures.py from that release, as the schema-4 SQLite
-    fixture). Layout 4 reads a gap with its place (``[upper, lower, page, shift, anchors,
+    fixture). Layout 4 reads a gap with its place (``[upper, lower, page, anchors,
     reason]``) and the old form alike: every key keeps what it held, the old gap has no place."""
     dump = json.loads((Path(__file__).resolve().parent / "fixtures" / "redis-layout-3.json").read_text("utf-8"))
     client = redis.Redis.from_url(redis_url, decode_responses=True)
@@ -574,4 +591,230 @@ def test_a_store_of_layout_3_opens_in_place_and_loses_nothing(redis_url: str) ->
         assert (gap.upper, gap.lower, gap.page, gap.anchors) == (old[0], old[1], None, ())
     assert store.store_id == dump[site_prefix(site) + "meta"]["hash"]["store_id"], "the store keeps its id"
     store.close()
+    client.close()
+
+
+# -- every method guarded, by construction ------------------------------------------------
+
+
+def protocol_methods() -> list[str]:
+    """The methods of the Store protocol (what the rules ask of a store), read from the protocol."""
+    return sorted(
+        name
+        for name, member in vars(Store).items()
+        if inspect.isfunction(member) and (not name.startswith("_") or name in ("__contains__", "__len__"))
+    )
+
+
+def test_every_method_of_the_store_protocol_is_guarded_in_redis() -> None:
+    names = protocol_methods()
+    assert {"get", "commit", "attachment", "record_attachments", "note", "__len__"} <= set(names)
+    assert [name for name in names if not is_guarded(getattr(RedisStateStore, name))] == []
+
+
+def test_a_redis_that_went_away_is_store_unavailable_from_every_method_tried(tmp_path: Path) -> None:
+    """Not a raw ConnectionError into a pipeline (the attachments' methods were left out once)."""
+    with RedisServer() as server:
+        init_store(server.url, "s")
+        store = RedisStateStore.connect(server.url, "s")
+        server.kill()
+        calls = {
+            "attachment": lambda: store.attachment("http://h/a.pdf"),
+            "record_attachments": lambda: store.record_attachments([AttachmentRecord("http://h/a", "0" * 64, 1, None)]),
+            "get": lambda: store.get("u"),
+            "commit": lambda: store.commit([Record("u", "h", 1, None)], "t"),
+            "feeds": store.feeds,
+            "history": store.history,
+        }
+        for name, call in calls.items():
+            with pytest.raises(StoreUnavailable):
+                call()
+            assert name in protocol_methods()
+        store.close()
+
+
+# -- a Redis store is never created implicitly ---------------------------------------------
+
+
+def test_a_redis_store_exists_only_once_created_and_a_reset_leaves_it_created_and_empty(redis_url: str) -> None:
+    site = new_site()
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    with pytest.raises(StoreMissing, match="--init-store --site"):
+        RedisStateStore.connect(redis_url, site)
+    assert list(client.scan_iter(match=f"*{site}*")) == [], "opening created nothing"
+    with pytest.raises(StoreMissing):
+        open_store({"REDIS_URL": redis_url}, site)
+    assert list(client.scan_iter(match=f"*{site}*")) == [], "its lease was given back"
+    created, store_id = init_store(redis_url, site)
+    assert created and init_store(redis_url, site) == (False, store_id), "a store that exists is left as it is"
+    store, lock = open_store({"REDIS_URL": redis_url}, site, create=True)  # new_store=1 on a store in use
+    assert store.store_id == store_id
+    store.commit([Record("a", "h", 1, None)], "run-1")
+    store.close()
+    lock.release()
+    created, new_id = init_store(redis_url, site, reset=True)
+    store = RedisStateStore.connect(redis_url, site)
+    assert created and new_id != store_id and store.store_id == new_id and len(store) == 0
+    assert [e["event"] for e in store.history()] == ["reset", "created"]
+    store.close()
+    # Keys left without the store's own (partly deleted, evicted): missing, and said so.
+    client.delete(site_prefix(site) + "schema")
+    client.hset(site_prefix(site) + "articles", "x", "{}")
+    with pytest.raises(StoreMissing, match="other key"):
+        RedisStateStore.connect(redis_url, site)
+    client.close()
+
+
+def test_a_server_that_may_evict_keys_is_refused_and_one_that_hides_its_config_is_warned_of() -> None:
+    with RedisServer() as server:
+        client = server.client()
+        assert check_reachable(server.url) is None
+        client.config_set("maxmemory", "100mb")
+        client.config_set("maxmemory-policy", "volatile-lru")
+        with pytest.raises(StoreUnavailable, match=r"maxmemory-policy volatile-lru.*set maxmemory-policy noeviction"):
+            check_reachable(server.url)
+        client.config_set("maxmemory-policy", "noeviction")
+        assert check_reachable(server.url) is None
+        client.close()
+    with RedisServer(extra=["--rename-command", "CONFIG", ""]) as managed:
+        warning = check_reachable(managed.url)
+        assert warning is not None and "could not be checked" in warning and "noeviction" in warning
+
+
+# -- the store is the commit point ------------------------------------------------------------
+
+
+def test_a_commit_notes_its_run_and_no_revision_is_committed_by_two_runs(redis_url: str) -> None:
+    site = new_site()
+    init_store(redis_url, site)
+    lock = acquire_redis_lock(redis_url, site, ttl=30)
+    store = RedisStateStore.connect(redis_url, site, lock=lock)
+    store.commit([Record("a", "h1", 1, "2024-05-01")], "run-a")
+    assert store.committed("run-a", [("a", 1)]) == [True] and store.committed("run-b", [("a", 1)]) == [False]
+    with pytest.raises(CommitRefused):
+        store.commit([Record("b", "h", 1, None), Record("a", "h1", 1, None)], "run-b")
+    assert "b" not in store, "all or nothing"
+    store.commit([Record("a", "h1", 1, None)], "run-a")  # the same run again: no conflict
+    store.commit([Record("a", "h2", 2, None)], "run-b")  # a new revision, another run
+    assert store.committed("run-a", [("a", 1), ("a", 2)]) == [True, False]
+    assert store.committed("run-b", [("a", 2)]) == [True]
+    with pytest.raises(CommitRefused):
+        store.commit([Record("a", "h1", 1, None)], "run-c")  # older than what is stored
+    assert store.get("a") == Record("a", "h2", 2, "2024-05-01")
+    store.close()
+    lock.release()
+
+
+def test_a_write_the_server_refuses_marks_the_lease_lost_and_tells_the_run(redis_url: str) -> None:
+    site = new_site()
+    init_store(redis_url, site)
+    lock = acquire_redis_lock(redis_url, site, ttl=30)
+    store = RedisStateStore.connect(redis_url, site, lock=lock)
+    told: list[str] = []
+    lock.when_lost(lambda: told.append("lost"))
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.pexpire(lock.key, 1)  # the lease expired early on the server (a clock step, an eviction)
+    time.sleep(0.05)
+    assert lock.valid(), "its own deadline is far: only the server knows"
+    with pytest.raises(LeaseLost):
+        store.commit([Record("a", "h", 1, None)], "run-a")
+    assert told == ["lost"] and not lock.valid() and "store write" in (lock.lost_reason or "")
+    assert "a" not in store
+    store.close()
+    lock.abandon()
+    client.close()
+
+
+def test_confirm_asks_the_server_and_a_failed_renewal_tells_the_run_at_once(redis_url: str) -> None:
+    site = new_site()
+    lock = acquire_redis_lock(redis_url, site, ttl=30)
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert lock.confirm()
+    client.pexpire(lock.key, 400)  # the server says: 0.4 s left
+    assert lock.confirm() and lock.deadline <= time.monotonic() + 0.4
+    client.pexpire(lock.key, 1)
+    time.sleep(0.05)
+    told: list[str] = []
+    lock.when_lost(lambda: told.append("lost"))
+    assert not lock.confirm() and told == ["lost"] and "server holds no lease" in (lock.lost_reason or "")
+    lock.abandon()
+    # A renewal that finds the lease another's: the run is told by the renewal thread itself.
+    renewed = acquire_redis_lock(redis_url, new_site(), ttl=0.6)  # renewed every 0.2 s
+    found = threading.Event()
+    renewed.when_lost(found.set)
+    client.set(renewed.key, "another run's", px=60_000)
+    assert found.wait(2.0) and "renewal" in (renewed.lost_reason or "")
+    renewed.abandon()
+    client.close()
+
+
+def feed_line(url: str, revision: int = 1) -> bytes:
+    return json.dumps({"url": url, "revision": revision, "content_hash": "h", "published_at": None}).encode() + b"\n"
+
+
+def test_reconcile_cuts_from_a_feed_what_its_run_did_not_commit(redis_url: str, tmp_path: Path) -> None:
+    site = new_site()
+    init_store(redis_url, site)
+    store = RedisStateStore.connect(redis_url, site, host="node-a")
+    feed = tmp_path / "a.jsonl"
+    feed.write_bytes(feed_line("u1") + feed_line("u2") + feed_line("u3") + feed_line("u4"))
+    store.open_feed(feed, "job-1", 0, FeedWriter("run-a"))
+    store.commit([Record("u1", "h", 1, None), Record("u2", "h", 1, None)], "run-a")
+    store.commit([Record("u3", "h", 1, None)], "run-b")  # another run exported u3: this line doubles it
+    assert reconcile(store) == (2, 0, 2)
+    assert feed.read_bytes() == feed_line("u1") + feed_line("u2")
+    assert store.feeds(open_only=True) == [] and "u4" not in store
+    store.close()
+
+
+def test_a_feed_whose_writer_lives_is_cut_and_stays_open_until_it_has_died(redis_url: str, tmp_path: Path) -> None:
+    """A stale writer on this host (paused, say) may write a line after the cut: its feed is
+    read again by a run after it has died, so that no line of a closed feed lacks a commit."""
+    site = new_site()
+    init_store(redis_url, site)
+    store = RedisStateStore.connect(redis_url, site, host="node-a")
+    feed = tmp_path / "a.jsonl"
+    feed.write_bytes(feed_line("u1") + feed_line("u2"))
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        store.open_feed(feed, "job-1", 0, FeedWriter("run-a", writer.pid, process_start(writer.pid)))
+        store.commit([Record("u1", "h", 1, None)], "run-a")
+        assert reconcile(store) == (1, 0, 1) and feed.read_bytes() == feed_line("u1")
+        assert len(store.feeds(open_only=True)) == 1, "its writer lives"
+        with feed.open("ab") as late:  # the stale writer's late line, never committed
+            late.write(feed_line("u5"))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert reconcile(store) == (0, 0, 1) and feed.read_bytes() == feed_line("u1")
+    assert store.feeds(open_only=True) == []
+    store.close()
+
+
+def test_a_commit_the_store_refuses_is_cut_from_the_feed_at_once(redis_url: str, tmp_path: Path) -> None:
+    site = new_site()
+    init_store(redis_url, site)
+    lock = acquire_redis_lock(redis_url, site, ttl=30)
+    store = RedisStateStore.connect(redis_url, site, lock=lock)
+    run = IncrementalRun("job-1")
+    run.attach(store, lock)
+    told: list[str] = []
+    run.when_lease_lost(lambda: told.append("lost"))
+    feed = tmp_path / "f.jsonl"
+    with feed.open("wb", buffering=0) as file:
+        run.feed_opened(feed, 0, file)
+        file.write(feed_line("a"))
+        run.exported(Record("a", "h", 1, None))
+        assert run.flush() == 1
+        file.write(feed_line("b"))
+        run.exported(Record("b", "h", 1, None))
+        client = redis.Redis.from_url(redis_url, decode_responses=True)
+        client.set(lock.key, "another run's lease", px=60_000)  # taken over between the write and the commit
+        assert run.flush() == 0
+        assert feed.read_bytes() == feed_line("a") and run.items_cut == 1
+    assert told == ["lost"] and run.lease_lost and not run.lease_valid()
+    assert store.committed(run.token, [("a", 1)]) == [True] and "b" not in store
+    store.close()
+    lock.abandon()
+    client.delete(lock.key)
     client.close()

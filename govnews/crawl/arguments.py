@@ -35,8 +35,10 @@ class CrawlArguments:
     """``audit=1``: read every list page of each column (an audit walk); ``audit=0``: not this
     run; unset: when one is due (``GOVNEWS_AUDIT_DAYS``)."""
     new_store: bool = False
-    """``new_store=1``: accept a state store other than the one this host's earlier runs used
-    (it was deleted, wiped or replaced): every article is exported again."""
+    """``new_store=1``: start with a new state store: with SQLite, accept one other than the
+    one this host's earlier runs used (it was deleted or replaced); with Redis, create the
+    site's store when it does not exist (never created, or wiped). Every article is exported
+    again. On a store that exists and is in use, it changes nothing."""
     discover: DiscoverArguments | None = None
     """``-a discover=1``: map the site's columns (the probe spider's discover mode); None otherwise."""
     attachments: bool | None = None
@@ -350,6 +352,12 @@ class FamilyArguments:
     def takes_lease(self) -> bool:
         """Each site's run takes its site's lease (:attr:`CrawlArguments.takes_lease`)."""
         return self.incremental
+
+    @property
+    def new_store(self) -> bool:
+        """``new_store=1``: a site whose Redis store does not exist gets a new one (see
+        :attr:`CrawlArguments.new_store`)."""
+        return "new_store" in self.shared and parse_flag("new_store", self.shared["new_store"])
 
     KNOWN = ("sites", "base_urls", *SHARED_ARGUMENTS)
     IGNORED = CrawlArguments.IGNORED

@@ -45,9 +45,10 @@ requests of a backend reach its hosts at least the interval apart, and the achie
 is a little under the budget (at the default one-second delay, 1 % under; at the tests'
 50 ms delay, a sixth under).
 
-**The lease's fence.** Just before a request leaves (after every wait), the spider's
-``lease_fence()`` is asked, when it has one: a run whose lease on its site has ended makes
-no request (:class:`~scrapy.exceptions.IgnoreRequest`).
+**The lease's fence.** After every wait, the spider's ``lease_fence()`` is asked, when it
+has one, and once more, with the lease's server, when the request's connection is ready
+(:class:`govnews.crawl.fence.FencedConnectionPool`): a run whose lease on its site has ended
+makes no request (:class:`~scrapy.exceptions.IgnoreRequest`).
 
 A request whose ``meta`` holds ``govnews_pause`` (seconds) waits that long first: the spider
 asks the end of a column without a pager again after a pause (docs/incremental.md).
@@ -81,6 +82,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer, task
 
 from govnews.crawl import stop
+from govnews.crawl.fence import FencedConnectionPool
 from govnews.logs import for_crawler
 from govnews.store import redis_url
 
@@ -309,11 +311,19 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
         first with its connection, soon weighs no more): the margin a turn taken there holds."""
         self._redis_retry_at = 0.0
         self._redis_failure_logged = False
+        # The last check of the lease's fence runs when a request's connection is ready, new
+        # or kept (govnews.crawl.fence): Scrapy's pool, with that check, same settings.
+        from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
+
+        pool = FencedConnectionPool(reactor, self._fence_confirmed, self._refused_on_connection, persistent=True)
+        pool.maxPersistentPerHost = self._pool.maxPersistentPerHost
+        pool._factory = self._pool._factory  # Scrapy's lenient HTTP/1.1 client, as Scrapy sets it
         # Twisted sends a request again on a new connection by itself when a persistent one
         # drops before the answer: that would pass around the lease's fence (a connection
         # aborted on SIGCONT, govnews.crawl.fence). Scrapy's retry middleware retries
         # instead, through every check.
-        self._pool.retryAutomatically = False
+        pool.retryAutomatically = False
+        self._pool = pool
         self._downloads: set[defer.Deferred[Response]] = set()
         self._stopping = False
         stop.register(crawler, self)
@@ -363,6 +373,17 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
     def _backend_of(self, host: str) -> str:
         site = getattr(self._crawler.spider, "site", None)
         return str(getattr(site, "backend", "") or host)
+
+    def _fence_confirmed(self) -> bool:
+        """The last check before a request's bytes leave: the lease, confirmed by its server."""
+        fence = getattr(self._crawler.spider, "lease_fence", None)
+        return fence is None or bool(fence(confirm=True))
+
+    def _refused_on_connection(self) -> None:
+        self._inc("fenced")
+        if self._stats is not None:
+            self._stats.inc_value("govnews/fence/requests_refused")
+            self._stats.inc_value("govnews/fence/refused_on_connection")
 
     def _check_fence(self) -> None:
         fence = getattr(self._crawler.spider, "lease_fence", None)

@@ -37,7 +37,16 @@ from typing import TYPE_CHECKING, Any
 from govnews.crawl.arguments import FamilyArguments
 from govnews.sites.family import site_key
 from govnews.sites.site import Site
-from govnews.store import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, lease_ttl, redis_url
+from govnews.store import (
+    Lock,
+    StoreLocked,
+    StoreMissing,
+    StoreUnavailable,
+    acquire_store_lock,
+    ensure_store,
+    lease_ttl,
+    redis_url,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler, CrawlerRunnerBase
@@ -47,6 +56,11 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SITES_AT_ONCE = 0
 DONE_KEY = "govnews:{{{site}}}:family_done"
+MISSING_REASON = "store_missing"
+NOT_DONE_REASONS = ("store_lease_lost", "store_locked", "store_missing", "store_replaced", "store_unavailable")
+"""Finish reasons of a site's run that did not crawl it for the round (refused, or stopped on
+its lease or its store): the round mark is not written, so another worker, or the next
+run, crawls it."""
 # A round's mark outlives any round; it expires so that Redis keeps nothing forever.
 ROUND_MARK_TTL = 7 * 24 * 3600
 
@@ -56,7 +70,8 @@ class SiteOutcome:
     key: str
     state: str
     """``crawled``, ``taken`` (another run holds the site), ``done`` (another worker
-    crawled it this round), or ``not_started`` (the run was stopped first)."""
+    crawled it this round), ``refused`` (its Redis store does not exist: exit code 8), or
+    ``not_started`` (the run was stopped first)."""
     verdict: str | None = None
     items: int = 0
     finish_reason: str | None = None
@@ -141,7 +156,20 @@ class FamilyCrawl:
         if self.arguments.takes_lease:
             try:
                 lock = acquire_store_lock(self.settings, key)
+                ensure_store(self.settings, key, lock, create=self.arguments.new_store)
+            except StoreMissing as error:
+                # Refused, not done: the round mark is not written, so every worker sees the
+                # site refused (exit 8) rather than skip it; the other sites go on.
+                if lock is not None:
+                    lock.release()
+                logger.error("site %s: %s; no request made (%s)", site.key, error, MISSING_REASON)
+                self.outcomes[site.key] = SiteOutcome(
+                    site.key, "refused", finish_reason=MISSING_REASON, note="its state store does not exist"
+                )
+                return
             except StoreUnavailable as error:
+                if lock is not None:
+                    lock.release()
                 logger.error("site %s: %s", site.key, error)
                 self.outcomes[site.key] = SiteOutcome(
                     site.key, "crawled", verdict="failed", finish_reason="store_unavailable", note=str(error)
@@ -230,7 +258,7 @@ class FamilyCrawl:
         try:
             stats = crawler.stats.get_stats() if crawler.stats is not None else {}
             if lock is not None:
-                if stats.get("finish_reason") not in ("store_lease_lost", "store_locked"):
+                if stats.get("finish_reason") not in NOT_DONE_REASONS:
                     self._mark_done(site_key(self.arguments.base_url(site)))
                 lock.release()
             self.outcomes[site.key] = SiteOutcome(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +21,14 @@ from govnews.store import (
     LeaseLost,
     Record,
     StoreLocked,
+    StoreMissing,
     StoreUnavailable,
     open_store,
     reconcile,
     redis_url,
     state_dir,
     store_path,
+    utc_stamp,
 )
 from govnews.store.history import remembered_store
 
@@ -42,6 +46,9 @@ LOCKED_REASON = "store_locked"
 LEASE_LOST_REASON = "store_lease_lost"
 UNAVAILABLE_REASON = "store_unavailable"
 REPLACED_REASON = "store_replaced"
+MISSING_REASON = "store_missing"
+REFUSED_REASONS = (LOCKED_REASON, REPLACED_REASON, MISSING_REASON)
+"""Finish reasons of a run refused before its first request (the site is not crawled)."""
 
 
 def store_path_for(settings: BaseSettings, base_url: str) -> Path:
@@ -108,9 +115,11 @@ class IncrementalStatePipeline:
         run: IncrementalRun | None = getattr(spider, "incremental_run", None)
         if spider is None or args is None or run is None or not args.takes_lease:
             return
+        key = site_key(args.base_url)
+        in_redis = redis_url(self.crawler.settings) is not None
         try:
             # SQLite in GOVNEWS_STATE_DIR by default; Redis when REDIS_URL is set (docs/distributed.md).
-            store, lock = open_store(self.crawler.settings, site_key(args.base_url))
+            store, lock = open_store(self.crawler.settings, key, create=args.new_store)
         except StoreLocked as error:
             self.stats.set_value(f"{_PREFIX}/locked", 1)
             self._logger.error("%s", error)
@@ -119,12 +128,17 @@ class IncrementalStatePipeline:
             self.stats.set_value(f"{_PREFIX}/unavailable", 1)
             self._logger.error("%s; no request made (%s)", error, UNAVAILABLE_REASON)
             raise CloseSpider(UNAVAILABLE_REASON) from None
-        key = site_key(args.base_url)
-        remembered = remembered_store(output_dir(self.crawler.settings.get("GOVNEWS_OUTPUT_DIR")), key)
+        except StoreMissing as error:
+            # A Redis store is never created in silence: an empty Redis and a wiped one look alike.
+            self.stats.set_value(f"{_PREFIX}/missing", 1)
+            self._logger.error("%s; no request made (%s)", error, MISSING_REASON)
+            raise CloseSpider(MISSING_REASON) from None
+        output = output_dir(self.crawler.settings.get("GOVNEWS_OUTPUT_DIR"))
+        remembered = None if in_redis else remembered_store(output, key)
         if remembered is not None and remembered != store.store_id and not args.new_store:
-            # The store earlier runs used is gone (a deleted file, a wiped Redis) or another one
-            # stands in its place: starting over would re-export every article and walk every
-            # list page of the real site again. Not in silence.
+            # The store earlier runs used is gone (a deleted file) or another one stands in its
+            # place: starting over would re-export every article and walk every list page of the
+            # real site again. Not in silence. (A Redis store's own existence is the judge there.)
             self.stats.set_value(f"{_PREFIX}/replaced", 1)
             self._logger.error(
                 "the state store %s is not the one this host's earlier runs of %s used (store %s; this one is %s): "
@@ -141,25 +155,48 @@ class IncrementalStatePipeline:
             raise CloseSpider(REPLACED_REASON)
         run.attach(store, lock)
         run.on_store_lost = self._store_lost
-        run.on_lease_lost = self._fenced
+        # Whichever thread finds the lease lost (its renewal, a signal handler, a store write),
+        # the stop itself runs in the crawl's thread.
+        run.when_lease_lost(self._lease_lost_anywhere)
         self.stats.set_value(f"{_PREFIX}/store", key)
         self.stats.set_value(f"{_PREFIX}/store_id", store.store_id)
         self.run = run
         try:
             self.stats.set_value(f"{_PREFIX}/known_at_start", len(store))
-            read, repaired = reconcile(store)
+            reconciled = reconcile(store)
+            self._note("start")
         except StoreUnavailable as error:
             run.store_lost = error
             self.stats.set_value(f"{_PREFIX}/unavailable", 1)
             self._logger.error("%s; no request made (%s)", error, UNAVAILABLE_REASON)
             raise CloseSpider(UNAVAILABLE_REASON) from None
-        self.stats.set_value(f"{_PREFIX}/reconciled_items", read)
-        self.stats.set_value(f"{_PREFIX}/repaired_feeds", repaired)
-        if repaired:
-            self._logger.warning("repaired %d feed file(s) cut short by a killed run", repaired)
+        except LeaseLost as error:
+            self.stats.set_value(f"{_PREFIX}/lease_lost", 1)
+            self._logger.error("%s; no request made (%s)", error, LEASE_LOST_REASON)
+            raise CloseSpider(LEASE_LOST_REASON) from None
+        self.stats.set_value(f"{_PREFIX}/reconciled_items", reconciled.read)
+        self.stats.set_value(f"{_PREFIX}/repaired_feeds", reconciled.repaired)
+        self.stats.set_value(f"{_PREFIX}/reconciled_lines_cut", reconciled.cut)
+        if reconciled.repaired:
+            self._logger.warning("repaired %d feed file(s) cut short by a killed run", reconciled.repaired)
+        if reconciled.cut:
+            self._logger.warning(
+                "cut %d line(s) from feeds of earlier runs that did not commit them (killed, or stopped on a lost "
+                "lease, between the write and the commit): those articles are owed again",
+                reconciled.cut,
+            )
         self._logger.info(
             "state store %s: %d articles known", store.path, self.stats.get_value(f"{_PREFIX}/known_at_start")
         )
+
+    def _note(self, event: str, **fields: Any) -> None:
+        """The store's run history (a Redis store's, every host's runs of the site; SQLite's is
+        the host's runs.jsonl): this run's start or end."""
+        run = self.run
+        if run is None or run.store is None or not run.lease_valid():
+            return
+        record = {"event": event, "run": run.run_id, "token": run.token, "host": run.store.host, "pid": os.getpid()}
+        run.store.note({**record, "at": utc_stamp(), **fields})
 
     def process_item(self, item: Any) -> Any:
         if self.run is None:
@@ -210,7 +247,8 @@ class IncrementalStatePipeline:
         return rehash_with_files(adapter, files)
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
-        """After the feed exporter wrote the item: remember it (in batches)."""
+        """After the feed exporter wrote the item: commit it (in batches). A batch the store
+        refuses is cut from the feeds by the run (:meth:`IncrementalRun.flush`)."""
         if self.run is None:
             return
         adapter = ItemAdapter(item)
@@ -235,34 +273,46 @@ class IncrementalStatePipeline:
             )
         )
         if len(self.run.pending_batch) >= self.batch_size:
-            try:
-                self.stats.inc_value(f"{_PREFIX}/recorded", self.run.flush())
-            except LeaseLost as error:
-                self._lease_lost(error)
+            self.stats.inc_value(f"{_PREFIX}/recorded", self.run.flush())
+
+    def _lease_lost_anywhere(self) -> None:
+        """The run's lease is found lost, in whatever thread: the stop runs in the reactor's
+        (``callFromThread`` is safe from threads and signal handlers). Meanwhile every fence
+        refuses already (:meth:`IncrementalRun.lease_valid` is False)."""
+        from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
+
+        reactor.callFromThread(self._fenced)
 
     def _fenced(self) -> None:
-        """The run's lease passed its deadline (a pause longer than the lease): stop at once;
-        no request is made and no line written from now on (fencing)."""
-        self._lease_lost(LeaseLost("the lease on the state store passed its deadline: another run may hold the site"))
+        """The run's lease is lost: stop at once; no request is made and no line written from
+        now on (fencing); what was written and not committed is cut from the feed."""
+        run = self.run
+        reason = None
+        if run is not None and run.lock is not None:
+            reason = run.lock.lost_reason
+        why = reason or "another run may hold the site"
+        self._lease_lost(LeaseLost(f"the lease on the state store is lost: {why}"))
 
     def _lease_lost(self, error: LeaseLost) -> None:
-        """Another run holds the site now (a Redis lease that lapsed): stop, write nothing
-        more. What this run exported stays in its feed, which the manifest keeps open for
-        the next run on this host to read back."""
+        """Another run may hold the site now (a Redis lease that lapsed or was taken): stop,
+        write nothing more. What this run committed stays in its feed; what it wrote and
+        could not commit is cut (by the run now, or by the next reconciliation of the feed)."""
+        if self.run is not None:
+            self.run.lose_lease()
         if self.stats.get_value(f"{_PREFIX}/lease_lost"):
             return
         self.stats.set_value(f"{_PREFIX}/lease_lost", 1)
         self._logger.error("%s; stopping the crawl (%s)", error, LEASE_LOST_REASON)
-        assert self.crawler.engine is not None
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason=LEASE_LOST_REASON))
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=LEASE_LOST_REASON))
 
     def _store_lost(self, error: StoreUnavailable) -> None:
         """The store's server went away mid-run: stop, ask and write nothing more. What this
-        run exported stays in its feed, which the manifest lists as open: the next run reads
-        it back; what it did not export is fetched again."""
+        run exported stays in its feed, which the manifest lists as open: the next run settles
+        it with the store; what it did not export is fetched again."""
         self.stats.set_value(f"{_PREFIX}/unavailable", 1)
         self._logger.error(
-            "%s; stopping the crawl (%s); nothing is lost: the next run reads this run's feed back",
+            "%s; stopping the crawl (%s); nothing is lost: the next run settles this run's feed with the store",
             error,
             UNAVAILABLE_REASON,
         )
@@ -275,9 +325,18 @@ class IncrementalStatePipeline:
         try:
             counts = self.run.finish(finished=reason == "finished")
         except LeaseLost as error:
-            self._logger.error("%s; nothing recorded at close (the feed keeps what was exported)", error)
+            self._logger.error("%s; nothing recorded at close (the feed keeps what was committed)", error)
             counts = {}
         for key, value in counts.items():
             self.stats.inc_value(f"{_PREFIX}/{key}", value)
+        if self.run.items_cut:
+            self.stats.set_value("govnews/feed/items_cut", self.run.items_cut)
+            self._logger.warning(
+                "%d item(s) cut from the feed: the store did not commit them (%s); those articles are owed again",
+                self.run.items_cut,
+                "the lease was lost" if self.run.lease_lost else "the store went away",
+            )
+        with contextlib.suppress(StoreUnavailable, LeaseLost):
+            self._note("end", finish_reason=reason, recorded=int(self.stats.get_value(f"{_PREFIX}/recorded", 0)))
         self.run.close()
         self.run = None

@@ -28,8 +28,10 @@ from govnews.store.base import (
     DEFAULT_LEASE_TTL,
     AttachmentRecord,
     ColumnState,
+    CommitRefused,
     DeadLink,
     FeedEntry,
+    FeedWriter,
     Gap,
     GapReason,
     LeaseLost,
@@ -38,37 +40,43 @@ from govnews.store.base import (
     Store,
     StoreError,
     StoreLocked,
+    StoreMissing,
     StoreUnavailable,
     WalkOutcome,
     WalkRecord,
     due_for_refresh,
     utc_stamp,
 )
-from govnews.store.journal import read_feed_lines, reconcile, record_from_item, repair_feed
+from govnews.store.journal import Reconciled, read_feed_lines, reconcile, record_from_item, repair_feed
 from govnews.store.sqlite import StateStore, StoreLock, acquire_lock, lock_path, state_dir, store_path
 
 __all__ = [
     "DEFAULT_LEASE_TTL",
     "AttachmentRecord",
     "ColumnState",
+    "CommitRefused",
     "DeadLink",
     "FeedEntry",
+    "FeedWriter",
     "Gap",
     "GapReason",
     "LeaseLost",
     "Lock",
+    "Reconciled",
     "Record",
     "StateStore",
     "Store",
     "StoreError",
     "StoreLock",
     "StoreLocked",
+    "StoreMissing",
     "StoreUnavailable",
     "WalkOutcome",
     "WalkRecord",
     "acquire_lock",
     "acquire_store_lock",
     "due_for_refresh",
+    "ensure_store",
     "lease_ttl",
     "lock_path",
     "open_store",
@@ -126,13 +134,30 @@ def acquire_store_lock(settings: SettingsLike, site_key: str) -> Lock:
     return acquire_redis_lock(url, site_key, ttl=lease_ttl(settings))
 
 
-def open_store(settings: SettingsLike, site_key: str) -> tuple[Store, Lock]:
+def ensure_store(settings: SettingsLike, site_key: str, lock: Lock, *, create: bool = False) -> bool:
+    """Make sure the site's store may be used by a run holding ``lock``, before the run starts:
+    a Redis store must exist (:class:`StoreMissing` else), and is created with ``create``
+    (``new_store=1``); returns True when it was created. SQLite: nothing to check here (the
+    store is created with the run; its run history judges a store that vanished)."""
+    url = redis_url(settings)
+    if url is None:
+        return False
+    from govnews.store.redis import RedisLock, RedisStateStore  # noqa: PLC0415
+
+    assert isinstance(lock, RedisLock)
+    store = RedisStateStore.connect(url, site_key, lock=lock, create=create)
+    store.close()
+    return store.created
+
+
+def open_store(settings: SettingsLike, site_key: str, *, create: bool = False) -> tuple[Store, Lock]:
     """``(store, lock)`` of the site ``site_key`` (:func:`govnews.pipelines.incremental_state.site_key`)
     in the backend the settings select: SQLite in ``GOVNEWS_STATE_DIR`` by default, Redis
     when ``REDIS_URL`` is set. The lock is taken first (:func:`acquire_store_lock`;
     :class:`StoreLocked` when another run holds it); release both with
     :meth:`govnews.store.walk.IncrementalRun.close`, or ``store.close()`` then
-    ``lock.release()``."""
+    ``lock.release()``. A SQLite store is created when missing (its run history judges a
+    store that vanished); a Redis store only with ``create`` (:class:`StoreMissing` else)."""
     lock = acquire_store_lock(settings, site_key)
     try:
         url = redis_url(settings)
@@ -142,7 +167,7 @@ def open_store(settings: SettingsLike, site_key: str) -> tuple[Store, Lock]:
             from govnews.store.redis import RedisLock, RedisStateStore  # noqa: PLC0415
 
             assert isinstance(lock, RedisLock)
-            store = RedisStateStore.connect(url, site_key, lock=lock)
+            store = RedisStateStore.connect(url, site_key, lock=lock, create=create)
     except BaseException:
         lock.release()
         raise

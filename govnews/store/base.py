@@ -6,11 +6,11 @@ errors a store raises. No Scrapy import, no backend import.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 
 def utc_stamp(moment: datetime | None = None) -> str:
@@ -210,6 +210,20 @@ class WalkOutcome:
 
 
 @dataclass(frozen=True)
+class FeedWriter:
+    """Who writes a feed file, as its manifest entry keeps it (Redis stores): the run's commit
+    token (what the store records beside each revision the run commits) and the writing
+    process, so that a run reconciling the file on the same host can tell whether its writer
+    may still be alive."""
+
+    token: str
+    pid: int | None = None
+    pid_start: int | None = None
+    """The process's start time (clock ticks since boot, ``/proc/<pid>/stat``): a pid reused by
+    another process is not the writer."""
+
+
+@dataclass(frozen=True)
 class FeedEntry:
     path: Path
     run: str
@@ -219,6 +233,9 @@ class FeedEntry:
     host: str | None = None
     """The machine whose file system holds ``path`` (Redis stores); None: the store's own
     machine (SQLite)."""
+    writer: FeedWriter | None = None
+    """The run's commit token and process (Redis stores); None: SQLite, or an entry written by
+    a release before commit tokens."""
 
 
 # -- the interface both backends give the rules --------------------------------------------
@@ -227,9 +244,24 @@ class FeedEntry:
 class Lock(Protocol):
     """One run at a time per site: held for the life of a run, then released."""
 
+    lost_reason: str | None
+    """Why the lock was found lost (None: it was not)."""
+
     def release(self) -> None: ...
     def valid(self) -> bool:
-        """This run may still act on the site's behalf (fencing: a lease past its deadline may not)."""
+        """This run may still act on the site's behalf, as far as the process knows (fencing: a
+        lease found lost, or past its deadline, may not). Local: no round trip."""
+        ...
+
+    def confirm(self) -> bool:
+        """:meth:`valid`, and the lock's server agrees (a Redis lease: its key still holds this
+        run's value). The last check before a request leaves. Raises
+        :class:`StoreUnavailable` when the server cannot be asked."""
+        ...
+
+    def when_lost(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from any thread) once the lock is found lost: by a server-side
+        check, a renewal that fails, or a deadline that passed."""
         ...
 
 
@@ -241,6 +273,11 @@ class Store(Protocol):
     hosts are never read here (None: every entry is local, as with SQLite)."""
 
     host: str | None
+    keeps_commits: bool
+    """True (Redis): the store remembers which run committed each revision
+    (:meth:`commit`), and reconciliation cuts from a feed every line its run did not commit.
+    False (SQLite): the store's ``flock`` guarantees that the writer of an open feed is dead,
+    and reconciliation records what the store does not know (roll forward)."""
 
     @property
     def path(self) -> Path | str:
@@ -251,6 +288,18 @@ class Store(Protocol):
     def __contains__(self, url: object) -> bool: ...
     def __len__(self) -> int: ...
     def record(self, records: Iterable[Record]) -> None: ...
+    def commit(self, records: Iterable[Record], token: str) -> None:
+        """Record ``records`` as exported by the run ``token``: the commit point of an export.
+        All or nothing; raises :class:`LeaseLost` when the run's lease is not the server's
+        (nothing committed), and :class:`CommitRefused` when a revision was committed by
+        another run already."""
+        ...
+
+    def committed(self, token: str, lines: Sequence[tuple[str, int]]) -> list[bool]:
+        """For each ``(url, revision)``: the run ``token`` committed it (or it predates commit
+        records: see the backend)."""
+        ...
+
     def first_url(self, content_hash: str) -> str | None: ...
     def touch(self, urls: Iterable[str]) -> None: ...
     def is_due_for_refresh(self, record: Record, refresh_days: int, today: date) -> bool: ...
@@ -268,10 +317,19 @@ class Store(Protocol):
     def pending(self, columns: Iterable[str]) -> list[tuple[str, str, int, str]]: ...
     def count_attempt(self, urls: Iterable[str]) -> None: ...
     def give_up(self, urls: Iterable[str]) -> None: ...
-    def open_feed(self, path: Path, run: str, size: int = 0) -> None: ...
+    def open_feed(self, path: Path, run: str, size: int = 0, writer: FeedWriter | None = None) -> None: ...
     def close_feeds(self, run: str) -> None: ...
     def feeds(self, *, open_only: bool = False) -> list[FeedEntry]: ...
     def mark_reconciled(self, entry: FeedEntry, size: int, *, closed: bool) -> None: ...
+    def note(self, event: dict[str, Any]) -> None:
+        """Add a run's start or end to the store's run history (a Redis store's, which every
+        host sees; SQLite's history is the host's ``runs.jsonl``: nothing here)."""
+        ...
+
+    def history(self, count: int = 10) -> list[dict[str, Any]]:
+        """The newest events of the store's run history (none for SQLite)."""
+        ...
+
     def attachment(self, url: str) -> AttachmentRecord | None: ...
     def record_attachments(self, records: Iterable[AttachmentRecord]) -> None: ...
     def close(self) -> None: ...
@@ -309,9 +367,20 @@ class StoreUnavailable(StoreError):
     The message names the store (never a password) and the reason."""
 
 
+class StoreMissing(StoreError):
+    """A Redis store that does not exist: never created (``scrapy govnews-state --init-store``,
+    or ``-a new_store=1``), or lost by Redis (wiped, restarted without persistence, evicted).
+    A run refuses it (exit code 8) rather than start over in silence."""
+
+
 class LeaseLost(RuntimeError):
     """This run's lease on the site's store ended (another run may hold it now): the store
     refuses to write."""
+
+
+class CommitRefused(LeaseLost):
+    """A revision this run meant to commit was committed by another run already: nothing of
+    the batch is committed (no revision is committed by two runs)."""
 
 
 class StoreLocked(RuntimeError):

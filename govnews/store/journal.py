@@ -1,6 +1,17 @@
-"""The feeds are the journal: reading back what a killed run wrote (its open feeds in the
-store's manifest), repairing a line a kill cut short, and recording what the store did not
-know yet. No Scrapy import.
+"""The feeds are the journal: reading back what a dead run wrote (its open feeds in the
+store's manifest), repairing a line a kill cut short, and settling every line with the store.
+No Scrapy import.
+
+Two rules, one per kind of store (:attr:`govnews.store.Store.keeps_commits`):
+
+* **The store is the commit point** (Redis, where a lease can lapse under a paused writer):
+  a line stands only if its run committed its revision (the store remembers each revision's
+  committer). Reconciliation cuts, from the first line its run did not commit, everything
+  after it: a line written after its run's lease ended, or by a run killed between the write
+  and the commit. The article is owed again and exported by a run that holds the site. So no
+  line of a closed feed lacks a commit, whichever host and whatever pause.
+* **The feed is the journal** (SQLite, under a ``flock``: an open feed's writer is dead):
+  reconciliation records the lines the store does not know (roll forward).
 """
 
 from __future__ import annotations
@@ -9,8 +20,9 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
-from govnews.store.base import Record, Store
+from govnews.store.base import FeedEntry, FeedWriter, Record, Store
 
 
 def read_feed_lines(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str, object]]]:
@@ -75,17 +87,30 @@ def record_from_item(item: dict[str, object], etag: str | None = None, last_modi
     )
 
 
-def reconcile(store: Store) -> tuple[int, int]:
-    """Record every item that the store's open feeds (those of runs that died) hold and
-    the store does not know, repairing a line cut short first, then mark each feed
-    closed. Returns (items read, files repaired).
+class Reconciled(NamedTuple):
+    """What :func:`reconcile` did."""
 
-    Call it only while holding the store's lock: then no open feed has a live writer.
-    Files outside the manifest are never read or changed; a manifest entry whose file
-    is gone is closed. Only entries of this machine are read (``store.host``; entries
-    without a host are local): another host's open feeds wait for a run on that host.
+    read: int
+    """Lines read back (recorded, or found committed)."""
+    repaired: int
+    """Files whose last line a kill had cut short."""
+    cut: int = 0
+    """Lines cut because their run did not commit them (stores that keep commits)."""
+
+
+def reconcile(store: Store) -> Reconciled:
+    """Settle the store's open feeds on this machine (those of runs that died, or that lost
+    their lease): repair a line cut short, then, by the store's rule (module docstring), cut
+    what the feed's run did not commit or record what the store does not know; then mark
+    each feed closed, unless its writer may still be alive (a process on this host, paused or
+    stale: it is read again by the next run, after it has died).
+
+    Call it only while holding the store's lock. Files outside the manifest are never read or
+    changed; a manifest entry whose file is gone is closed. Only entries of this machine are
+    read (``store.host``; entries without a host are local): another host's open feeds wait
+    for a run on that host.
     """
-    read = repaired = 0
+    read = repaired = cut = 0
     for entry in store.feeds(open_only=True):
         if entry.host is not None and entry.host != store.host:
             continue  # a file on another machine: that machine's next run reads it
@@ -97,6 +122,12 @@ def reconcile(store: Store) -> tuple[int, int]:
             repaired += 1
         size = path.stat().st_size
         done = entry.reconciled_size if entry.reconciled_size <= size else 0
+        if store.keeps_commits and entry.writer is not None:
+            kept, dropped, size = _cut_uncommitted(store, entry.writer.token, path, done)
+            read += kept
+            cut += dropped
+            store.mark_reconciled(entry, size, closed=not writer_alive(entry))
+            continue
         records = [record_from_item(item) for _, item in read_feed_lines(path, done) if "url" in item]
         latest: dict[str, Record] = {}
         for r in records:
@@ -105,4 +136,86 @@ def reconcile(store: Store) -> tuple[int, int]:
         store.record(r for r in latest.values() if (old := store.get(r.url)) is None or old.revision <= r.revision)
         read += len(latest)
         store.mark_reconciled(entry, size, closed=True)
-    return read, repaired
+    return Reconciled(read, repaired, cut)
+
+
+def _cut_uncommitted(store: Store, token: str, path: Path, start: int) -> tuple[int, int, int]:
+    """Cut ``path`` at its first line from ``start`` on that the run ``token`` did not commit
+    (or that is no whole JSON item): ``(lines kept, lines cut, size after)``. Lines a run could
+    not commit are always its last ones (it writes, commits, and stops at the first commit
+    that fails), so the cut is a truncation."""
+    lines: list[tuple[str, int] | None] = []
+    offsets: list[int] = []
+    with path.open("rb") as feed:
+        feed.seek(start)
+        offset = start
+        for raw in feed:
+            offsets.append(offset)
+            offset += len(raw)
+            lines.append(_url_and_revision(raw))
+    verdicts = iter(store.committed(token, [line for line in lines if line is not None]))
+    first_bad = next((i for i, line in enumerate(lines) if line is None or not next(verdicts)), None)
+    if first_bad is None:
+        return len(lines), 0, offset
+    with path.open("rb+") as feed:
+        feed.truncate(offsets[first_bad])
+        feed.flush()
+        os.fsync(feed.fileno())
+    return first_bad, len(lines) - first_bad, offsets[first_bad]
+
+
+def _url_and_revision(raw: bytes) -> tuple[str, int] | None:
+    """A feed line's ``(url, revision)``, or None for a line that is no whole item.
+
+    >>> _url_and_revision(b'{"url": "u", "revision": 2}\\n'), _url_and_revision(b"\\x00\\x00{}\\n")
+    (('u', 2), None)
+    """
+    try:
+        item = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(item, dict):
+        return None
+    url, revision = item.get("url"), item.get("revision")
+    if not isinstance(url, str) or not isinstance(revision, int) or isinstance(revision, bool):
+        return None
+    return url, revision
+
+
+def process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc/<pid>/stat``), or None
+    (no such process, or no ``/proc``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: count after it.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    try:
+        return int(fields[19])  # field 22 of the whole line: starttime
+    except (IndexError, ValueError):
+        return None
+
+
+def this_writer(token: str) -> FeedWriter:
+    """The :class:`FeedWriter` of a run in this process."""
+    return FeedWriter(token, os.getpid(), process_start(os.getpid()))
+
+
+def writer_alive(entry: FeedEntry) -> bool:
+    """The feed's writer may still write to it: its process still runs on this host (the same
+    pid, started at the same moment), and is not this one (a run of this process whose lease
+    ended writes nothing more: its feed's fence is in force here)."""
+    writer = entry.writer
+    if writer is None or writer.pid is None or writer.pid == os.getpid():
+        return False
+    started = process_start(writer.pid)
+    if writer.pid_start is not None and started is not None:
+        return started == writer.pid_start
+    try:
+        os.kill(writer.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -52,6 +52,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import inspect
 import json
 import os
 import socket
@@ -59,7 +60,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -73,13 +74,16 @@ from govnews.store.base import (
     DEFAULT_LEASE_TTL,
     AttachmentRecord,
     ColumnState,
+    CommitRefused,
     DeadLink,
     FeedEntry,
+    FeedWriter,
     Gap,
     LeaseLost,
     Record,
     StoreError,
     StoreLocked,
+    StoreMissing,
     StoreUnavailable,
     WalkOutcome,
     WalkRecord,
@@ -89,6 +93,8 @@ from govnews.store.base import (
 
 KEY_PREFIX = "govnews"
 LAYOUT_VERSION = "4"
+RUN_HISTORY = 1000
+"""Events the run history of a site keeps (``govnews:{<site>}:runs``)."""
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -101,6 +107,13 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
 return 0
+"""
+# The lease's time left (ms) when it is still this run's; -3 when it is not (gone, another's).
+_CONFIRM = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pttl', KEYS[1])
+end
+return -3
 """
 
 
@@ -167,16 +180,39 @@ def unavailable(url: str, error: BaseException) -> StoreUnavailable:
     return StoreUnavailable(f"the state store's Redis at {redacted(url)} is unavailable: {reason}")
 
 
-def check_reachable(url: str) -> None:
+def check_reachable(url: str) -> str | None:
     """Raise :class:`govnews.store.StoreUnavailable` unless the Redis at ``url`` answers a PING
-    with these credentials (the crawl command asks before anything starts)."""
+    with these credentials and keeps every key it is given (the crawl command asks before
+    anything starts; exit code 7).
+
+    A server with a memory limit (``maxmemory``) and any ``maxmemory-policy`` but
+    ``noeviction`` may evict a lease (``volatile-*``: the lease key has a TTL) or the records
+    (``allkeys-*``): either breaks exactly-once, so it is refused with one line naming the
+    setting to change. A server that refuses ``CONFIG GET`` (a managed Redis) cannot be
+    checked: the returned warning says what could not be checked (None: all checked)."""
     client = connect(url)
     try:
         client.ping()
+        try:
+            limit = int(client.config_get("maxmemory").get("maxmemory") or 0)
+            policy = str(client.config_get("maxmemory-policy").get("maxmemory-policy") or "")
+        except redis.ResponseError as error:
+            return (
+                f"the state store's Redis at {redacted(url)} refuses CONFIG GET ({error}): its maxmemory and "
+                "maxmemory-policy could not be checked; keys it evicts (the lease, the records) break "
+                "exactly-once: make sure it runs with maxmemory-policy noeviction"
+            )
     except redis.RedisError as error:
         raise unavailable(url, error) from None
     finally:
         client.close()
+    if limit and policy != "noeviction":
+        raise StoreUnavailable(
+            f"the state store's Redis at {redacted(url)} may evict keys (maxmemory {limit}, maxmemory-policy "
+            f"{policy}): an evicted lease or record breaks exactly-once; set maxmemory-policy noeviction "
+            "(or maxmemory 0) in its configuration"
+        )
+    return None
 
 
 # -- the lock ----------------------------------------------------------------------------
@@ -185,9 +221,11 @@ def check_reachable(url: str) -> None:
 class RedisLock:
     """A lease on ``govnews:{<site>}:lock``, renewed by a daemon thread while the run lives.
 
-    Use :func:`acquire_redis_lock`. ``lost`` turns True when a renewal finds the lease gone
-    or another's (or Redis unreachable for a whole TTL); the store's writes then raise
-    :class:`LeaseLost`.
+    Use :func:`acquire_redis_lock`. The lease is **lost** (:attr:`lost`, for good) on any sign
+    that it may be another run's: a renewal the server answers with "not yours", a store
+    write the server refuses (:meth:`RedisStateStore._write`), a :meth:`confirm` that finds
+    another value, or its deadline passing (:meth:`valid`). Whoever finds it out calls
+    :meth:`mark_lost`, which tells every :meth:`when_lost` callback once (from that thread).
     """
 
     def __init__(
@@ -200,14 +238,19 @@ class RedisLock:
         self.ttl = ttl
         self.users = 1
         self.lost = False
+        self.lost_reason: str | None = None
         self.deadline = _deadline(taken_at if taken_at is not None else time.monotonic(), ttl)
         """The moment (``time.monotonic()``) this holder must stop by: when the lease, as
         last renewed, could have lapsed in Redis (counted from the moment the renewal was
         *sent*, less a margin). Past it, :meth:`valid` is False whatever the renewal thread
         has not yet found out (after a SIGSTOP/SIGCONT the reactor runs before it)."""
+        self._listeners: list[Callable[[], None]] = []
+        self._told = False
+        self._guard = threading.Lock()
         self._client = client
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
+        self._confirm = client.register_script(_CONFIRM)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = threading.Thread(
             target=self._keep_alive, name=f"govnews-lease-{site_key}", daemon=True
@@ -222,32 +265,91 @@ class RedisLock:
 
     def _keep_alive(self) -> None:
         interval = self.ttl / 3
-        last_renewed = time.monotonic()
-        while not self._stop.wait(interval):
+        wait = interval
+        while not self._stop.wait(wait):
+            if self._stop.is_set() or self.lost:
+                return
             sent = time.monotonic()
             try:
-                renewed = self._renew(keys=[self.key], args=[self.value, int(self.ttl * 1000)])
+                renewed = self._send_renewal()
             except redis.RedisError:
-                if time.monotonic() - last_renewed >= self.ttl:
-                    self.lost = True
+                # Unanswered: the lease may still be ours until its deadline; ask again soon.
+                if not self.valid():
                     return
+                wait = min(interval, max(0.05, (self.deadline - time.monotonic()) / 3))
                 continue
             if not renewed:
-                self.lost = True
+                self.mark_lost("a renewal found the lease gone or another run's")
                 return
-            last_renewed = sent
-            self.deadline = _deadline(sent, self.ttl)
+            wait = interval
+            if not self.lost:
+                self.deadline = _deadline(sent, self.ttl)
+
+    def _send_renewal(self) -> int:
+        """One renewal (compare-and-set in Lua): 1 when the lease was still this run's."""
+        return int(self._renew(keys=[self.key], args=[self.value, int(self.ttl * 1000)]))
 
     def valid(self) -> bool:
         """The lease is this run's for sure: not found lost, and its deadline not passed.
-        Checked before every request, every export and every store write (fencing)."""
-        return not self.lost and time.monotonic() < self.deadline
+        Checked before every request, every export and every store write (fencing); the first
+        time its deadline has passed, the lease is marked lost."""
+        if self.lost:
+            return False
+        if time.monotonic() < self.deadline:
+            return True
+        if self._thread is not None:  # not released: the lease lapsed under this run
+            self.mark_lost(
+                "its deadline passed before a renewal (the process was paused, or cut off from Redis, for too long)"
+            )
+        return False
+
+    def confirm(self) -> bool:
+        """:meth:`valid`, and the server still holds this run's value (one round trip): a lease
+        that expired early on the server (its clock stepped forward, a failover lost the last
+        renewal, an eviction, a restart without persistence) is found out here, before a
+        request leaves. The server's time left also shortens the local deadline."""
+        if not self.valid():
+            return False
+        try:
+            left = int(self._confirm(keys=[self.key], args=[self.value]))
+        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
+            raise unavailable(self.url, error) from None
+        if left < 0:
+            self.mark_lost("the server holds no lease of this run any more (it expired early, or was taken or wiped)")
+            return False
+        self.deadline = min(self.deadline, time.monotonic() + left / 1000 * (1 - LEASE_MARGIN))
+        return self.valid()
+
+    def mark_lost(self, reason: str) -> None:
+        """The lease may be another run's now (``reason``: how it was found out): nothing more
+        is done on its authority. Every :meth:`when_lost` callback is called once, from the
+        calling thread."""
+        if not self.lost:
+            self.lost_reason = reason
+        self.lost = True
+        self.deadline = 0.0
+        with self._guard:
+            if self._told:
+                return
+            self._told = True
+            listeners = list(self._listeners)
+        for callback in listeners:
+            callback()
+
+    def when_lost(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the lease is found lost (at once if it is already)."""
+        with self._guard:
+            if not self._told:
+                self._listeners.append(callback)
+                return
+        callback()
 
     def _stop_renewing(self) -> None:
         self.deadline = 0.0  # released or abandoned: nothing is done on its authority any more
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            if self._thread is not threading.current_thread():
+                self._thread.join()
             self._thread = None
         _HELD.pop((self.url, self.key), None)
 
@@ -330,6 +432,26 @@ def acquire_redis_lock(
         return lock
 
 
+def init_store(url: str, site_key: str, *, reset: bool = False, ttl: float = DEFAULT_LEASE_TTL) -> tuple[bool, str]:
+    """Create the store of ``site_key`` (``scrapy govnews-state --init-store``): ``(created,
+    store id)``; a store that exists is left as it is (``created`` False). With ``reset``, an
+    existing one is emptied and given a new id (``--reset-store``: a start-over on purpose,
+    for every worker). Takes the site's lease for it (:class:`govnews.store.StoreLocked`
+    while a run holds the site)."""
+    lock = acquire_redis_lock(url, site_key, ttl=ttl)
+    try:
+        store = RedisStateStore.connect(url, site_key, lock=lock, create=True)
+        try:
+            if reset and not store.created:
+                store.reset()
+                return True, store.store_id
+            return store.created, store.store_id
+        finally:
+            store.close()
+    finally:
+        lock.release()
+
+
 def lease_holder(raw: str | bytes | None) -> dict[str, Any]:
     """Who holds a lease, from the lock key's value: pid, host and start; never its token
     (only the holder may renew or free it). Empty for no lease or an unreadable value.
@@ -355,19 +477,54 @@ def describe(url: str, site_key: str) -> str:
 # -- the store ---------------------------------------------------------------------------
 
 
-def _record_json(record: Record, first_seen: str, last_seen: str) -> str:
-    return json.dumps(
-        {
+LEGACY = "legacy"
+"""The committer of a revision recorded before commit records were kept (layout 3 and earlier)."""
+
+
+def _merged(current: dict[str, Any] | None, record: Record, now: str) -> dict[str, Any]:
+    """The stored JSON of an article after ``record`` (the SQLite store's upsert): a revision
+    never goes back, the content hash follows the highest revision, known dates and
+    validators stay when the record has none, first_seen stays, last_seen is now; commit
+    records are kept."""
+    if current is None:
+        return {
             "h": record.content_hash,
             "r": record.revision,
             "p": record.published_at,
             "e": record.etag,
             "m": record.last_modified,
-            "f": first_seen,
-            "l": last_seen,
-        },
-        ensure_ascii=False,
-    )
+            "f": now,
+            "l": now,
+        }
+    old = int(current["r"])
+    return {
+        **current,
+        "h": record.content_hash if record.revision >= old else current["h"],
+        "r": max(old, record.revision),
+        "p": record.published_at if record.published_at is not None else current.get("p"),
+        "e": record.etag if record.etag is not None else current.get("e"),
+        "m": record.last_modified if record.last_modified is not None else current.get("m"),
+        "l": now,
+    }
+
+
+def committer(stored: dict[str, Any] | None, revision: int) -> str | None:
+    """Who committed ``revision`` of an article, from its stored JSON: a run's token,
+    :data:`LEGACY` for a revision recorded before commit records, or None (not committed).
+
+    >>> committer({"r": 2, "c": {"1": "t1", "2": "t2"}}, 2), committer({"r": 2}, 1), committer(None, 1)
+    ('t2', 'legacy', None)
+    >>> committer({"r": 3, "cl": 2, "c": {"3": "t3"}}, 2), committer({"r": 3, "c": {"3": "t3"}}, 2)
+    ('legacy', None)
+    """
+    if stored is None:
+        return None
+    commits = stored.get("c")
+    if commits is None:
+        return LEGACY if revision <= int(stored["r"]) else None
+    if (token := commits.get(str(revision))) is not None:
+        return str(token)
+    return LEGACY if revision <= int(stored.get("cl") or 0) else None
 
 
 def _record_of(url: str, raw: str | bytes) -> Record:
@@ -381,7 +538,13 @@ class RedisStateStore:
     ``host`` names this machine in the feed manifest (default: the host name). Opened with
     its ``lock`` (:meth:`connect`, :func:`govnews.store.open_store`), every write checks the
     lease first (fencing); without one (tools, tests) writes are plain transactions.
+
+    The store exists only once created (:func:`init_store`, ``create=True``): opening one that
+    does not exist raises :class:`govnews.store.StoreMissing`.
     """
+
+    # Each revision remembers the run that committed it: reconciliation cuts what a run did not commit.
+    keeps_commits = True
 
     def __init__(
         self,
@@ -391,6 +554,7 @@ class RedisStateStore:
         lock: RedisLock | None = None,
         host: str | None = None,
         description: str | None = None,
+        create: bool = False,
     ) -> None:
         self._r = client
         self.site_key = site_key
@@ -410,27 +574,44 @@ class RedisStateStore:
         self._dead = prefix + "dead"
         self._attachments = prefix + "attachments"
         self._meta = prefix + "meta"
+        self._runs = prefix + "runs"
         self._schema = prefix + "schema"
         self._client_owned = False
         self.url: str | None = None
         """The server's URL (for messages, without its password), when known."""
-        self._open_layout()
+        self.created = self._open_layout(create=create)
+        """True when this opening created the store (``create``, and none existed)."""
         self.store_id: str = str(self._r.hget(self._meta, "store_id"))
 
-    def _open_layout(self) -> None:
-        """Create the layout, or bring an older one up to date in place (layout 1 → 2 → 3 → 4;
-        2 → 3 adds the attachments hash, empty until a run downloads a file: nothing to move;
-        3 → 4 reads gaps of both forms, a layout-3 gap having no place to resume at: nothing
-        to move either)."""
+    def _open_layout(self, *, create: bool) -> bool:
+        """Open the store, or bring an older layout up to date in place (1 → 2 → 3 → 4; 2 → 3
+        adds the attachments hash, 3 → 4 the commit records and the run history, each empty
+        until a run writes them, and gaps with a place to resume at, read in both forms (a
+        layout-3 gap has no place): nothing to move). A store that does not exist is created
+        only with ``create`` (``--init-store``, ``new_store=1``), else :class:`StoreMissing`:
+        an empty Redis and a wiped one look the same, and neither starts over in silence.
+        Returns True when it created the store."""
         raw_version = self._r.get(self._schema)
-        version = str(raw_version) if raw_version is not None else None
-        if version is not None and int(version) > int(LAYOUT_VERSION):
+        if raw_version is None:
+            if not create:
+                left = sum(1 for k in self.keys() if not k.endswith((":lock", ":family_done", ":runs")))
+                found = f" ({left} other key(s) of the site remain: partly deleted or evicted)" if left else ""
+                raise StoreMissing(
+                    f"the state store {self.path} does not exist{found}: it was never created, or Redis lost it "
+                    "(wiped, restarted without persistence, evicted); starting over would export every article "
+                    "again and walk every list page of the site, so the run does not start. Create it once: "
+                    "scrapy govnews-state --init-store --site <base URL> (or -a new_store=1 on this run)"
+                )
+            self._create("created")
+            return True
+        version = str(raw_version)
+        if int(version) > int(LAYOUT_VERSION):
             raise StoreError(
                 f"the state store {self.path} has layout {version}, newer than this release's {LAYOUT_VERSION}: "
                 "upgrade govnews on every worker"
             )
         if version == LAYOUT_VERSION and self._r.hexists(self._meta, "store_id"):
-            return
+            return False
         if version == "1":
             self._migrate_from_1()
         store_id, created = uuid.uuid4().hex, utc_stamp()
@@ -439,6 +620,27 @@ class RedisStateStore:
             pipe.hsetnx(self._meta, "store_id", store_id)
             pipe.hsetnx(self._meta, "created", created)
             pipe.set(self._schema, LAYOUT_VERSION)
+
+        self._write(stage)
+        return False
+
+    def _create(self, event_name: str) -> None:
+        """A new, empty store (a new id): what a wiped or evicted one left of the site (but its
+        lease, round mark and run history) is deleted first, so that nothing half-remembered
+        remains."""
+        store_id, now = uuid.uuid4().hex, utc_stamp()
+        # The lease, the round mark and the run history (the record of what happened) stay.
+        leftovers = [k for k in self.keys() if not k.endswith((":lock", ":family_done", ":runs"))]
+        event = json.dumps(
+            {"event": event_name, "at": now, "host": self.host, "pid": os.getpid(), "store_id": store_id}
+        )
+
+        def stage(pipe: Pipeline) -> None:
+            if leftovers:
+                pipe.delete(*leftovers)
+            pipe.hset(self._meta, mapping={"store_id": store_id, "created": now})
+            pipe.set(self._schema, LAYOUT_VERSION)
+            pipe.lpush(self._runs, event)
 
         self._write(stage)
 
@@ -469,15 +671,19 @@ class RedisStateStore:
 
     @classmethod
     def connect(
-        cls, url: str, site_key: str, *, lock: RedisLock | None = None, host: str | None = None
+        cls, url: str, site_key: str, *, lock: RedisLock | None = None, host: str | None = None, create: bool = False
     ) -> RedisStateStore:
-        """Open the store of ``site_key`` at ``url`` (its own connection, closed by :meth:`close`)."""
+        """Open the store of ``site_key`` at ``url`` (its own connection, closed by :meth:`close`);
+        :class:`StoreMissing` when it does not exist, unless ``create``."""
         client = connect(url)
         try:
-            store = cls(client, site_key, lock=lock, host=host, description=describe(url, site_key))
+            store = cls(client, site_key, lock=lock, host=host, description=describe(url, site_key), create=create)
         except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
             client.close()
             raise unavailable(url, error) from None
+        except BaseException:
+            client.close()
+            raise
         store.url = url
         store._client_owned = True
         return store
@@ -495,29 +701,72 @@ class RedisStateStore:
         return lease_holder(self._r.get(site_prefix(self.site_key) + "lock"))
 
     def drop(self) -> int:
-        """Delete every key of the site but its lock (the next run exports everything
-        again, as with a deleted SQLite store). Returns the number of keys deleted."""
+        """Delete every key of the site but its lock (the store no longer exists: a run is
+        refused until it is created again). Returns the number of keys deleted."""
         doomed = [k for k in self.keys() if not k.endswith(":lock")]
         return int(self._write(lambda pipe: pipe.delete(*doomed))[0]) if doomed else 0
 
+    def reset(self) -> None:
+        """Start over on purpose, for every worker: an initialised, empty store with a new id
+        (``scrapy govnews-state --reset-store``)."""
+        self._create("reset")
+        self.store_id = str(self._r.hget(self._meta, "store_id"))
+
+    # -- the run history (every host's runs of the site) --------------------------------
+
+    def note(self, event: dict[str, Any]) -> None:
+        """Add ``event`` (a run's start or end) to the site's run history, the newest first;
+        the history keeps the last :data:`RUN_HISTORY` events."""
+        line = json.dumps(event, ensure_ascii=False, sort_keys=True)
+
+        def stage(pipe: Pipeline) -> None:
+            pipe.lpush(self._runs, line)
+            pipe.ltrim(self._runs, 0, RUN_HISTORY - 1)
+
+        self._write(stage)
+
+    def history(self, count: int = 10) -> list[dict[str, Any]]:
+        """The newest ``count`` events of the run history (creations, resets, runs' starts and ends)."""
+        events = []
+        for raw in self._r.lrange(self._runs, 0, max(0, count - 1)):
+            try:
+                events.append(json.loads(raw))
+            except ValueError:
+                continue
+        return events
+
     # -- transactions ---------------------------------------------------------------
 
-    def _write(self, stage: Callable[[Pipeline], object]) -> list[Any]:
+    def _write(
+        self,
+        stage: Callable[[Pipeline], object] | None = None,
+        *,
+        prepare: Callable[[Pipeline], Callable[[Pipeline], object]] | None = None,
+        watch: tuple[str, ...] = (),
+    ) -> list[Any]:
         """Run the commands ``stage`` queues as one MULTI/EXEC transaction; with a lock,
         only while the lease is this run's (WATCH on the lock key, so that a lease taken
-        over between the check and EXEC aborts it). Returns EXEC's replies."""
+        over, expired or flushed between the check and EXEC aborts it, and the check runs
+        again). ``prepare`` reads what the transaction depends on (the keys of ``watch`` are
+        watched too) and returns the stage. Returns EXEC's replies. A lease that is not the
+        server's any more is marked lost (:meth:`RedisLock.mark_lost`) and raises
+        :class:`LeaseLost`."""
         with self._r.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    if self.lock is not None:
-                        pipe.watch(self.lock.key)  # type: ignore[no-untyped-call]
-                        if not self.lock.valid() or pipe.get(self.lock.key) != self.lock.value:
-                            raise LeaseLost(
-                                f"the lease on the state store {self.path} ended: another run may hold it; "
-                                "this run records nothing more (its feed is read back by the next run on this host)"
-                            )
-                        pipe.multi()
-                    stage(pipe)
+                    watched = ((self.lock.key,) if self.lock is not None else ()) + watch
+                    if watched:
+                        pipe.watch(*watched)  # type: ignore[no-untyped-call]
+                    if self.lock is not None and (not self.lock.valid() or pipe.get(self.lock.key) != self.lock.value):
+                        self.lock.mark_lost("a store write found the lease not this run's on the server")
+                        raise LeaseLost(
+                            f"the lease on the state store {self.path} ended: another run may hold it; "
+                            "this run records nothing more (what it wrote and did not commit is cut from its feed)"
+                        )
+                    staged = prepare(pipe) if prepare is not None else stage
+                    assert staged is not None
+                    pipe.multi()
+                    staged(pipe)
                     return list(pipe.execute())
                 except redis.WatchError:
                     continue  # the lease was renewed (or taken) meanwhile: check again
@@ -541,36 +790,74 @@ class RedisStateStore:
         revision never goes back, the content hash follows the highest revision, known
         dates and validators are kept when a record has none, first_seen is kept and
         last_seen set now. The first URL of each content hash is remembered; an exported
-        article is no longer pending."""
+        article is no longer pending. (No committer is noted: a run's exports go through
+        :meth:`commit`.)"""
         batch = list(records)
         if not batch:
             return
         now = utc_stamp()
         urls = list(dict.fromkeys(r.url for r in batch))
         stored = dict(zip(urls, self._r.hmget(self._articles, urls), strict=True))
-        merged: dict[str, tuple[Record, str]] = {}
+        merged: dict[str, dict[str, Any]] = {}
         for r in batch:
-            if r.url in merged:
-                old, first_seen = merged[r.url]
-            elif (raw := stored[r.url]) is not None:
-                old, first_seen = _record_of(r.url, raw), json.loads(raw)["f"]
-            else:
-                merged[r.url] = (r, now)
-                continue
-            merged[r.url] = (
-                Record(
-                    r.url,
-                    r.content_hash if r.revision >= old.revision else old.content_hash,
-                    max(old.revision, r.revision),
-                    r.published_at if r.published_at is not None else old.published_at,
-                    r.etag if r.etag is not None else old.etag,
-                    r.last_modified if r.last_modified is not None else old.last_modified,
-                ),
-                first_seen,
-            )
+            current = merged.get(r.url) or (json.loads(raw) if (raw := stored[r.url]) is not None else None)
+            merged[r.url] = _merged(current, r, now)
+        self._write(self._stage_articles(merged, batch, now))
+
+    def commit(self, records: Iterable[Record], token: str) -> None:
+        """Record ``records`` as exported by the run ``token`` (the commit point of an export,
+        docs/distributed.md): as :meth:`record`, and each revision notes its committer, in one
+        transaction under the lease (the articles hash is watched too, so the check and the
+        write see the same records). All or nothing: :class:`LeaseLost` when the lease is not
+        the server's; :class:`CommitRefused` when a revision was committed by another run (or
+        is older than the one stored): no revision is committed by two runs."""
+        batch = list(records)
+        if not batch:
+            return
+        now = utc_stamp()
+        urls = list(dict.fromkeys(r.url for r in batch))
+
+        def prepare(pipe: Pipeline) -> Callable[[Pipeline], object]:
+            stored = dict(zip(urls, pipe.hmget(self._articles, urls), strict=True))
+            merged: dict[str, dict[str, Any]] = {}
+            for r in batch:
+                current = merged.get(r.url) or (json.loads(raw) if (raw := stored[r.url]) is not None else None)
+                by = committer(current, r.revision)
+                if by not in (None, token) or (by is None and current is not None and int(current["r"]) >= r.revision):
+                    raise CommitRefused(
+                        f"revision {r.revision} of {r.url} was committed by another run already: "
+                        "nothing of this batch is committed (its lines are cut from the feed)"
+                    )
+                data = _merged(current, r, now)
+                if current is not None and "c" not in current:
+                    data["cl"] = int(current["r"])  # revisions up to here predate commit records
+                data["c"] = {**(current or {}).get("c", {}), str(r.revision): token}
+                merged[r.url] = data
+            return self._stage_articles(merged, batch, now)
+
+        self._write(prepare=prepare, watch=(self._articles,))
+
+    def committed(self, token: str, lines: Sequence[tuple[str, int]]) -> list[bool]:
+        """For each ``(url, revision)`` of a feed: committed by the run ``token``, or recorded
+        before commit records were kept (layout 3 and earlier: such a revision counts as its
+        feed's)."""
+        if not lines:
+            return []
+        urls = list(dict.fromkeys(url for url, _ in lines))
+        stored = {
+            url: json.loads(raw)
+            for url, raw in zip(urls, self._r.hmget(self._articles, urls), strict=True)
+            if raw is not None
+        }
+        return [committer(stored.get(url), revision) in (token, LEGACY) for url, revision in lines]
+
+    def _stage_articles(
+        self, merged: dict[str, dict[str, Any]], batch: list[Record], now: str
+    ) -> Callable[[Pipeline], object]:
+        urls = list(merged)
 
         def stage(pipe: Pipeline) -> None:
-            rows: dict[Any, Any] = {u: _record_json(rec, f, now) for u, (rec, f) in merged.items()}
+            rows: dict[Any, Any] = {u: json.dumps(data, ensure_ascii=False) for u, data in merged.items()}
             pipe.hset(self._articles, mapping=rows)
             for r in batch:
                 if r.content_hash:
@@ -578,7 +865,7 @@ class RedisStateStore:
             pipe.hdel(self._pending, *urls)
             pipe.hdel(self._dead, *urls)
 
-        self._write(stage)
+        return stage
 
     def first_url(self, content_hash: str) -> str | None:
         """The URL first exported with this content, if any."""
@@ -801,10 +1088,10 @@ class RedisStateStore:
     def _field(host: str | None, path: Path) -> str:
         return f"{host or ''}\t{path}"
 
-    def open_feed(self, path: Path, run: str, size: int = 0) -> None:
+    def open_feed(self, path: Path, run: str, size: int = 0, writer: FeedWriter | None = None) -> None:
         """Journal ``path`` (on this host) for ``run`` from byte ``size`` on, open until
-        :meth:`close_feeds`."""
-        entry = {
+        :meth:`close_feeds`; ``writer``: the run's commit token and process."""
+        entry: dict[str, Any] = {
             "host": self.host,
             "path": str(path),
             "run": run,
@@ -812,6 +1099,8 @@ class RedisStateStore:
             "closed": None,
             "reconciled_size": size,
         }
+        if writer is not None:
+            entry |= {"token": writer.token, "pid": writer.pid, "pid_start": writer.pid_start}
         self._write(lambda pipe: pipe.hset(self._manifest, self._field(self.host, path), json.dumps(entry)))
 
     def close_feeds(self, run: str) -> None:
@@ -834,6 +1123,7 @@ class RedisStateStore:
             data = json.loads(raw)
             if open_only and data["closed"] is not None:
                 continue
+            token = data.get("token")
             entries.append(
                 FeedEntry(
                     Path(data["path"]),
@@ -842,6 +1132,7 @@ class RedisStateStore:
                     data["closed"],
                     int(data["reconciled_size"]),
                     data["host"],
+                    FeedWriter(str(token), data.get("pid"), data.get("pid_start")) if token else None,
                 )
             )
         return sorted(entries, key=lambda e: (e.opened, e.host or "", str(e.path)))
@@ -884,34 +1175,23 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
         except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
             raise unavailable(self.url or str(self.path), error) from None
 
+    guarded.__govnews_guarded__ = True  # type: ignore[attr-defined]
     return guarded
 
 
-for _name in (
-    "get",
-    "__contains__",
-    "__len__",
-    "record",
-    "first_url",
-    "touch",
-    "covered",
-    "column_state",
-    "record_walk",
-    "dead_link",
-    "mark_dead",
-    "dead_links",
-    "last_walk",
-    "walks",
-    "reset_column",
-    "pending",
-    "count_attempt",
-    "give_up",
-    "open_feed",
-    "close_feeds",
-    "feeds",
-    "mark_reconciled",
-    "keys",
-    "lease_holder",
-    "drop",
-):
-    setattr(RedisStateStore, _name, _guarded(getattr(RedisStateStore, _name)))
+def is_guarded(method: object) -> bool:
+    """True for a method that raises a Redis failure as :class:`StoreUnavailable` (:func:`_guarded`)."""
+    return bool(getattr(method, "__govnews_guarded__", False))
+
+
+def _guard_every_method(cls: type[RedisStateStore]) -> None:
+    """Every method of the store that talks to Redis (its public methods, ``__contains__`` and
+    ``__len__``: the whole :class:`govnews.store.Store` protocol and the tools' extras) is
+    guarded, by this one rule rather than a list kept by hand: a method added later is
+    guarded too. ``tests/test_state_redis.py`` checks every method of the protocol."""
+    for name, member in list(vars(cls).items()):
+        if inspect.isfunction(member) and (not name.startswith("_") or name in ("__contains__", "__len__")):
+            setattr(cls, name, _guarded(member))
+
+
+_guard_every_method(RedisStateStore)

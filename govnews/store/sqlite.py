@@ -56,16 +56,17 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from govnews.store.base import (
     AttachmentRecord,
     ColumnState,
     DeadLink,
     FeedEntry,
+    FeedWriter,
     Gap,
     Record,
     StoreError,
@@ -213,6 +214,8 @@ class StoreLock:
     before the crawl starts, the pipeline finds it held).
     """
 
+    lost_reason: str | None = None  # a flock is never lost while its process lives
+
     def __init__(self, path: Path, handle: IO[str]) -> None:
         self.path = path
         self._handle: IO[str] | None = handle
@@ -221,6 +224,13 @@ class StoreLock:
     def valid(self) -> bool:
         """A ``flock`` is held until the process ends or releases it: always valid while held."""
         return self._handle is not None
+
+    def confirm(self) -> bool:
+        """The kernel is the lock's server: a held ``flock`` is this process's."""
+        return self.valid()
+
+    def when_lost(self, callback: Callable[[], None]) -> None:
+        """A ``flock`` is never lost while its process lives: nothing to call."""
 
     def release(self) -> None:
         self.users -= 1
@@ -277,6 +287,8 @@ class StateStore:
     """The SQLite backend of :class:`Store`: one file per site, one machine's."""
 
     host: str | None = None
+    # The flock guarantees that an open feed's writer is dead: reconciliation rolls forward.
+    keeps_commits = False
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -374,6 +386,19 @@ class StateStore:
             )
             self._db.executemany("DELETE FROM pending WHERE url = ?", [(row[0],) for row in rows])
             self._db.executemany("DELETE FROM dead WHERE url = ?", [(row[0],) for row in rows])
+
+    def commit(self, records: Iterable[Record], token: str) -> None:
+        """:meth:`record`: one machine's store, under its ``flock``, has no other writer, and
+        keeps no committer (reconciliation rolls forward, docs/incremental.md)."""
+        self.record(records)
+
+    def committed(self, token: str, lines: Sequence[tuple[str, int]]) -> list[bool]:
+        """Whether the store holds each ``(url, revision)`` (at that revision or a later one)."""
+        found = []
+        for url, revision in lines:
+            record = self.get(url)
+            found.append(record is not None and record.revision >= revision)
+        return found
 
     def first_url(self, content_hash: str) -> str | None:
         """The URL first exported with this content, if any."""
@@ -550,9 +575,10 @@ class StateStore:
 
     # -- the feed manifest -----------------------------------------------------------
 
-    def open_feed(self, path: Path, run: str, size: int = 0) -> None:
+    def open_feed(self, path: Path, run: str, size: int = 0, writer: FeedWriter | None = None) -> None:
         """Journal ``path`` for ``run`` from byte ``size`` on (what the file held before
-        this run, appended to, is not this run's), open until :meth:`close_feeds`."""
+        this run, appended to, is not this run's), open until :meth:`close_feeds`. The writer
+        is not kept: under the store's ``flock`` an open feed's writer is dead."""
         with self._transaction():
             self._db.execute(
                 """INSERT INTO manifest (path, run, opened, closed, reconciled_size) VALUES (?, ?, ?, NULL, ?)
@@ -578,6 +604,14 @@ class StateStore:
                 "UPDATE manifest SET reconciled_size = ?, closed = CASE WHEN ? THEN ? ELSE closed END WHERE path = ?",
                 (size, int(closed), utc_stamp(), str(entry.path)),
             )
+
+    # -- the run history ---------------------------------------------------------------
+
+    def note(self, event: dict[str, Any]) -> None:
+        """One machine's store: its run history is the host's ``runs.jsonl`` (govnews.store.history)."""
+
+    def history(self, count: int = 10) -> list[dict[str, Any]]:
+        return []
 
     # -- attachments -----------------------------------------------------------------
 

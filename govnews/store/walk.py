@@ -54,8 +54,10 @@ list page; :func:`gaps_after` is what a walk leaves open. The store is either ba
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -79,6 +81,7 @@ from govnews.store import (
     WalkRecord,
     utc_stamp,
 )
+from govnews.store.journal import this_writer
 
 EndReason = Literal["last_page", "end_404", "empty_page", "covered"]
 CutReason = Literal["max_pages", "since", "list_failed", "stopped"]
@@ -714,22 +717,35 @@ class IncrementalRun:
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.feed_files: list[IO[bytes]] = []
         """Local feed files of this run, synced to disk before what they hold is recorded."""
+        self.token = uuid.uuid4().hex
+        """What the store notes beside each revision this run commits (:meth:`flush`), and the
+        manifest beside each feed it writes: reconciliation keeps a line only if its run
+        committed it (docs/distributed.md)."""
+        self._committed_size: dict[IO[bytes], int] = {}
+        """Per feed file, its size when the store last committed what it holds: what lies beyond
+        is cut if its commit fails (:meth:`cut_uncommitted`)."""
         self.lease_lost = False
-        """Set once the run's lease on its site passed its deadline (fencing: see :meth:`lease_valid`)."""
-        self.on_lease_lost: Callable[[], None] | None = None
+        """Set once the run's lease on its site is found lost (fencing: see :meth:`lease_valid`)."""
+        self._lease_listeners: list[Callable[[], None]] = []
+        self.items_cut = 0
+        """Items whose lines this run cut from its feeds because their commit failed (:meth:`cut_uncommitted`)."""
         self.store_lost: StoreUnavailable | None = None
         """Set when the store's server went away mid-run: nothing more is asked of it, no row
         is fetched any more, and the run stops (``on_store_lost``)."""
         self.on_store_lost: Callable[[StoreUnavailable], None] | None = None
 
     def _guard(self, call: Callable[[], _T], default: _T) -> _T:
-        """``call()`` on the store; ``default`` (and the run told, once) when its server is gone."""
+        """``call()`` on the store; ``default`` (and the run told, once) when its server is gone
+        or its lease is found lost."""
         if self.store_lost is not None:
             return default
         try:
             return call()
         except StoreUnavailable as error:
             self._lose(error)
+            return default
+        except LeaseLost:
+            self.lose_lease()
             return default
 
     def _lose(self, error: StoreUnavailable) -> None:
@@ -742,42 +758,83 @@ class IncrementalRun:
 
     def attach(self, store: Store, lock: Lock) -> None:
         """Use ``store`` (either backend, :class:`govnews.store.Store`), whose ``lock``
-        this run holds; :meth:`close` closes one and releases the other."""
+        this run holds; :meth:`close` closes one and releases the other. Whoever finds the
+        lock lost (its renewal, a store write, a check) stops the run (:meth:`when_lease_lost`)."""
         self.store = store
         self.lock = lock
+        lock.when_lost(self.lose_lease)
+
+    def when_lease_lost(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the run's lease is found lost, from the thread that found it
+        (the lease's renewal thread, a signal handler, the crawl's own): it must only hand the
+        work over to the crawl's thread."""
+        self._lease_listeners.append(callback)
+        if self.lease_lost:
+            callback()
+
+    def lose_lease(self) -> None:
+        """The lease is lost (any sign: a server-side check, a renewal that failed, a deadline
+        passed): nothing more is asked or written on its authority; the listeners are told
+        once. Safe from any thread."""
+        if self.lease_lost:
+            return
+        self.lease_lost = True
+        for callback in list(self._lease_listeners):
+            callback()
 
     def lease_valid(self) -> bool:
         """This run may still act for its site: no lock (``incremental=0``, a probe), a held
-        ``flock``, or a Redis lease before its deadline. The first time it is not, the run is
-        told (``on_lease_lost``) and stops: past its deadline a worker makes no request and
-        writes no line, whatever it was doing when it was paused."""
+        ``flock``, or a Redis lease not found lost and before its deadline. Local, no round
+        trip. The first time it is not, the run is told and stops: a worker whose lease is
+        lost makes no request and writes no line, whatever it was doing when it was paused."""
         if self.lease_lost:
             return False
         if self.lock is None or self.lock.valid():
             return True
-        self.lease_lost = True
-        if self.on_lease_lost is not None:
-            self.on_lease_lost()
+        self.lose_lease()
+        return False
+
+    def lease_confirmed(self) -> bool:
+        """:meth:`lease_valid`, and the lock's server agrees (one round trip for a Redis lease):
+        the last check before a request's bytes leave. A server that cannot be asked stops the
+        run as a store that went away does (nothing is sent)."""
+        if not self.lease_valid():
+            return False
+        if self.lock is None:
+            return True
+        try:
+            if self.lock.confirm():
+                return True
+        except StoreUnavailable as error:
+            self._lose(error)
+            return False
+        self.lose_lease()
         return False
 
     def feed_opened(self, path: Path, size: int = 0, file: IO[bytes] | None = None, *, journaled: bool = True) -> None:
         """A local feed file of this run opened: a JSON Lines one joins the store's journal
-        (from byte ``size`` on); every one is synced to disk before a batch is recorded."""
+        (from byte ``size`` on, with this run's commit token and process); every one is synced
+        to disk before a batch is committed, and cut back when a commit fails."""
         if file is not None:
             self.feed_files.append(file)
+            self._committed_size[file] = size
         if self.store is not None and journaled:
             store = self.store
             if self.store_lost is not None:
                 raise self.store_lost  # a feed the journal cannot list is never written to
             try:
-                store.open_feed(path, self.run_id, size)
+                store.open_feed(path, self.run_id, size, this_writer(self.token))
             except StoreUnavailable as error:
                 self._lose(error)
+                raise
+            except LeaseLost:
+                self.lose_lease()
                 raise
 
     def feed_closed(self, file: IO[bytes]) -> None:
         if file in self.feed_files:
             self.feed_files.remove(file)
+        self._committed_size.pop(file, None)
 
     # -- walks ----------------------------------------------------------------------
 
@@ -937,10 +994,14 @@ class IncrementalRun:
         store = self.store
         if store is None or not records or not self.lease_valid():
             return False
-        try:
-            return self._guard(lambda: _attachments_recorded(store, records), False)
-        except LeaseLost:
-            return False
+        return self._guard(lambda: _attachments_recorded(store, records), False)
+
+    def touch(self, url: str) -> None:
+        """``url`` was seen again unchanged (a 304): the store notes when (nothing once the
+        store or the lease is lost)."""
+        store = self.store
+        if store is not None and self.lease_valid():
+            self._guard(lambda: store.touch([url]), None)
 
     def first_url(self, content_hash: str) -> str | None:
         """The URL earlier runs first exported with this content."""
@@ -953,20 +1014,57 @@ class IncrementalRun:
             self.pending_batch.append(record)
 
     def flush(self) -> int:
-        """Record the batch, once the feed files that hold it are on disk (``fsync``): an item
-        the store knows as exported is never lost with a power cut."""
+        """Commit the batch, once the feed files that hold it are on disk (``fsync``): an item
+        the store knows as exported is never lost with a power cut. The store is the commit
+        point: a batch the store refuses (the lease is not the server's, or another run
+        committed one of its revisions), or that cannot be committed any more (the lease or
+        the store already lost), is cut from the feeds at once; a commit whose answer never
+        came may have happened, and stays for the next reconciliation of the feed to judge."""
         store = self.store
-        if store is None or not self.pending_batch or self.store_lost is not None:
+        if store is None or not self.pending_batch:
+            return 0
+        batch, self.pending_batch = self.pending_batch, []
+        if self.store_lost is not None or not self.lease_valid():
+            self.cut_uncommitted(len(batch))
             return 0
         for file in self.feed_files:
             file.flush()
             os_fsync(file)
-        count = len(self.pending_batch)
-        batch = self.pending_batch
-        # Not recorded when the store is gone: the feed keeps the items, read back next run.
-        recorded = self._guard(lambda: _recorded(store, batch), False)
-        self.pending_batch = []
-        return count if recorded else 0
+        try:
+            store.commit(batch, self.token)
+        except LeaseLost:
+            self.cut_uncommitted(len(batch))
+            self.lose_lease()
+            return 0
+        except StoreUnavailable as error:
+            self._settle_sizes()  # committed or not: not this run's to cut
+            self._lose(error)
+            return 0
+        self._settle_sizes()
+        return len(batch)
+
+    def _settle_sizes(self) -> None:
+        for file in self.feed_files:
+            with contextlib.suppress(OSError, ValueError):
+                self._committed_size[file] = os.fstat(file.fileno()).st_size
+
+    def cut_uncommitted(self, items: int = 0) -> None:
+        """Cut every feed file of this run back to what the store committed: the lines written
+        since (``items`` of them: their commit failed or can no longer happen) go, as a failed
+        write is cut."""
+        for file in self.feed_files:
+            try:
+                descriptor = file.fileno()
+                size = os.fstat(descriptor).st_size
+            except (OSError, ValueError):
+                continue
+            target = min(self._committed_size.get(file, size), size)
+            if target >= size:
+                continue
+            os.ftruncate(descriptor, target)
+            os.lseek(descriptor, target, os.SEEK_SET)
+            os_fsync(file)
+        self.items_cut += items
 
     def drop_unwritten(self, urls: Iterable[str]) -> None:
         """Items whose feed write failed: not recorded, so they stay owed."""
@@ -984,8 +1082,8 @@ class IncrementalRun:
             "made_pending": 0,
             "gaps_open": 0,
         }
-        if self.store is None or self.store_lost is not None:
-            # Nothing recorded: the next run walks again and reads this run's feeds back.
+        if self.store is None or self.store_lost is not None or self.lease_lost:
+            # Nothing recorded: the next run walks again and settles this run's feeds.
             return counts
         return self._guard(lambda: self._finish(finished, counts), counts)
 

@@ -115,10 +115,13 @@ class WuhanSpider(scrapy.Spider):
         terminal, the run's closing block says them (govnews.logs.COUNTED)."""
         return for_spider(logger, self, COUNTED)
 
-    def lease_fence(self) -> bool:
-        """True while this run may act for its site (its lease, if any, before its deadline);
-        asked before every request (``govnews.crawl.fence``, the download handler) and
-        every line written (``govnews.feeds.FeedFile``)."""
+    def lease_fence(self, *, confirm: bool = False) -> bool:
+        """True while this run may act for its site (its lease, if any, not found lost and
+        before its deadline); asked before every request (``govnews.crawl.fence``, the
+        download handler) and every line written (``govnews.feeds.FeedFile``). ``confirm``:
+        the lease's server is asked too (the last check, once a request's connection is made)."""
+        if confirm:
+            return self.incremental_run.lease_confirmed()
         return self.incremental_run.lease_valid()
 
     @classmethod
@@ -642,8 +645,7 @@ class WuhanSpider(scrapy.Spider):
     def parse_article(self, response: Response, row: ListRow | None) -> Iterator[Article | scrapy.Request]:
         if response.status == 304:
             self._inc("state/not_modified")
-            if (store := self.incremental_run.store) is not None:
-                store.touch([self.site.canonical_url(response.url)])
+            self.incremental_run.touch(self.site.canonical_url(response.url))
             return
         self._inc("article/pages")
         if (text := self._readable(response, "article")) is None:

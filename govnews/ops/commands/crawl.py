@@ -29,9 +29,11 @@ Exit codes: 0 a run that passed its end-of-run health checks; 1 one that failed 
 (``govnews/health/verdict``, see :mod:`govnews.ops.health`); 2 a bad argument (also a column
 the site's table does not know whose first list page answers 404: one ERROR line names it
 and the known ones); 3 the store is
-locked by another run; 7 the state store's server is unavailable; 8 the state store is not
-the one this host's earlier runs used (deleted, wiped or replaced: ``-a new_store=1`` accepts
-it); 130 stopped by SIGINT
+locked by another run; 7 the state store's server is unavailable (or a Redis that may evict
+keys: ``maxmemory`` with a ``maxmemory-policy`` other than ``noeviction``); 8 the state store
+is not the one earlier runs used: a SQLite store deleted or replaced (``-a new_store=1``
+accepts it), or a Redis store that does not exist, never created or wiped (``scrapy
+govnews-state --init-store``, or ``-a new_store=1``); 130 stopped by SIGINT
 (Ctrl-C), 143 by SIGTERM (scrapyd's cancel): a user's stop, verdict ``stopped``, not a
 failure. (4, 5 and 6 are ``python -m govnews.ops.schedule``'s.)
 """
@@ -58,10 +60,18 @@ from govnews.ops import screen
 from govnews.ops.health.checks import BAD_ARGUMENT_REASONS
 from govnews.ops.health.logcount import UNATTRIBUTED
 from govnews.ops.health.summary import HealthSummary
-from govnews.pipelines.incremental_state import LOCKED_REASON, REPLACED_REASON, UNAVAILABLE_REASON
+from govnews.pipelines.incremental_state import LOCKED_REASON, MISSING_REASON, REPLACED_REASON, UNAVAILABLE_REASON
 from govnews.sites import wuhan
 from govnews.sites.family import site_key
-from govnews.store import Lock, StoreLocked, StoreUnavailable, acquire_store_lock, redis_url
+from govnews.store import (
+    Lock,
+    StoreLocked,
+    StoreMissing,
+    StoreUnavailable,
+    acquire_store_lock,
+    ensure_store,
+    redis_url,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -116,6 +126,8 @@ class Command(ScrapyCrawlCommand):
     """The log file a terminal run writes (:mod:`govnews.ops.screen`); None: Scrapy's own log."""
     forced = False
     """A second stop came: the reactor was stopped at once."""
+    redis_warning: str | None = None
+    """What could not be checked of the Redis server (``CONFIG GET`` refused): logged once the log is set up."""
 
     def _quiet_console(self, spider: str, opts: argparse.Namespace) -> None:
         """On a terminal, with no log asked for: the log to a file, the terminal to the result."""
@@ -161,7 +173,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 from govnews.store.redis import check_reachable  # noqa: PLC0415 - redis only when asked for
 
-                check_reachable(url)
+                self.redis_warning = check_reachable(url)
             except StoreUnavailable as error:
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_STORE_UNAVAILABLE)
@@ -183,14 +195,21 @@ class Command(ScrapyCrawlCommand):
             # `-a probe=1`: the spider's probe runs instead, with the same arguments.
             args[0] = probe
         if parsed.takes_lease:
+            key = site_key(parsed.base_url)
             try:
-                self.lock = acquire_store_lock(self.settings, site_key(parsed.base_url))
+                self.lock = acquire_store_lock(self.settings, key)
+                # A Redis store that does not exist is refused before anything is written: no
+                # feed file, no request (an empty Redis and a wiped one look the same).
+                ensure_store(self.settings, key, self.lock, create=parsed.new_store)
             except StoreLocked as error:
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_LOCKED)
             except StoreUnavailable as error:
                 print(f"error: {error}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_STORE_UNAVAILABLE)
+            except StoreMissing as error:
+                print(f"error: {error}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_STORE_REPLACED)
         self._quiet_console(args[0], opts)
 
     def _run_family(self, arguments: FamilyArguments, opts: argparse.Namespace) -> None:
@@ -222,7 +241,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_USAGE
         elif any(o.finish_reason == UNAVAILABLE_REASON for o in family.outcomes.values()):
             self.exitcode = EXIT_STORE_UNAVAILABLE
-        elif any(o.finish_reason == REPLACED_REASON for o in family.outcomes.values()):
+        elif any(o.finish_reason in (REPLACED_REASON, MISSING_REASON) for o in family.outcomes.values()):
             self.exitcode = EXIT_STORE_REPLACED
         elif family.failed or self.crawler_process.bootstrap_failed:
             self.exitcode = 1
@@ -294,6 +313,8 @@ class Command(ScrapyCrawlCommand):
         reactor.callWhenRunning(install)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if self.redis_warning:
+            logging.getLogger("govnews.store.redis").warning("%s", self.redis_warning)
         self._install_shutdown_handlers()
         if self.family is not None:
             self._run_family(self.family, opts)
@@ -327,7 +348,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_LOCKED
         elif stats.get_value("finish_reason") == UNAVAILABLE_REASON:
             self.exitcode = EXIT_STORE_UNAVAILABLE
-        elif stats.get_value("finish_reason") == REPLACED_REASON:
+        elif stats.get_value("finish_reason") in (REPLACED_REASON, MISSING_REASON):
             self.exitcode = EXIT_STORE_REPLACED
         elif self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
