@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import random
 import shutil
@@ -159,10 +160,77 @@ def _font() -> str:
     return FONT_NAME
 
 
-def pdf_bytes(texts: Sequence[str], *, font_size: float = 12, encrypt_password: str | None = None) -> tuple[bytes, int]:
-    """A PDF of ``texts`` (paragraphs, wrapped, flowing over A4 pages) in an embedded CJK
-    font; returns the bytes and the page count."""
+PAGE_BREAK = "\f"
+"""Pages (and sheets) are apart by a form feed in every truth, as pdftotext writes them."""
 
+
+def _tokens(text: str) -> list[str]:
+    """Units a typesetter will not break: a Chinese character, or a Latin word with the
+    spaces after it."""
+    out: list[str] = []
+    for char in text:
+        latin = char.isascii() and not char.isspace()
+        if out and latin and out[-1][-1].isascii() and not out[-1][-1].isspace():
+            out[-1] += char
+        elif out and char == " " and out[-1][-1].isascii():
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
+
+
+def _fill(text: str, width: float, measure: object, first_indent: float = 0.0) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` (``measure(s)`` gives a width), a
+    Latin word never broken; the first line ``first_indent`` narrower."""
+    lines: list[str] = []
+    current, used, room = "", 0.0, width - first_indent
+    for token in _tokens(text):
+        token_width = measure(token.rstrip(" "))  # type: ignore[operator]
+        if current and used + token_width > room:
+            lines.append(current)
+            current, used, room = "", 0.0, width
+            token = token.lstrip(" ")
+        current += token
+        used += measure(token)  # type: ignore[operator]
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+@dataclass(frozen=True)
+class Typeset:
+    """A generated PDF and its truth: each page's lines as a reader must give them (a
+    paragraph a line, the part of a paragraph a page holds on that page; table rows with
+    their cells apart by a tab)."""
+
+    data: bytes
+    pages: list[list[str]]
+
+    @property
+    def text(self) -> str:
+        return PAGE_BREAK.join("\n".join(lines) for lines in self.pages)
+
+
+def pdf_typeset(
+    texts: Sequence[str],
+    *,
+    font_size: float = 12,
+    encrypt_password: str | None = None,
+    indent: bool = False,
+    footer: bool = False,
+    header_runs: Sequence[Sequence[str]] = (),
+    tables: dict[int, Sequence[Sequence[str]]] | None = None,
+) -> Typeset:
+    """A PDF of ``texts`` (paragraphs filled to the width of A4 between margins, flowing over
+    pages) in an embedded CJK font, with its truth.
+
+    ``indent``: paragraphs start two characters in and stand at the line pitch, as Chinese
+    documents are set (else flush left, half a line apart). ``footer``: a centred page
+    number ``— n —`` at each page's foot. ``header_runs``: lines drawn first, each as
+    separate runs with a gap between them (as word processors place justified or spaced
+    text), e.g. ``[["武政规〔2026〕", "4", "号"]]``; the truth is the runs joined.
+    ``tables``: after paragraph ``i`` (0-based), a table ruled on every side, its rows.
+    """
     font = _font()
     buffer = io.BytesIO()
     encrypt = None
@@ -171,21 +239,88 @@ def pdf_bytes(texts: Sequence[str], *, font_size: float = 12, encrypt_password: 
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, encrypt=encrypt)
     width, height = A4
     margin, leading = 56.0, font_size * 1.6
-    per_line = int((width - 2 * margin) // font_size)
-    pages, y = 1, height - margin
+    text_width = width - 2 * margin
+    pages: list[list[str]] = [[]]
+    y = height - margin
+
+    def measure(value: str) -> float:
+        return float(pdfmetrics.stringWidth(value, font, font_size))
+
+    def new_page() -> None:
+        nonlocal y
+        if footer:
+            pdf.drawCentredString(width / 2, margin / 2, f"— {len(pages)} —")
+            pages[-1].append(f"— {len(pages)} —")
+        pdf.showPage()
+        pdf.setFont(font, font_size)
+        pages.append([])
+        y = height - margin
+
     pdf.setFont(font, font_size)
-    for paragraph in texts:
-        for line in _wrap(paragraph, per_line):
+    for runs in header_runs:
+        x = margin
+        for run in runs:
+            pdf.drawString(x, y, run)
+            x += measure(run) + font_size * 0.4
+        pages[-1].append("".join(runs))
+        y -= leading * 1.5
+    for number, paragraph in enumerate(texts):
+        indent_width = 2 * font_size if indent else 0.0
+        part: list[str] = []
+        for line_number, line in enumerate(_fill(paragraph, text_width, measure, indent_width)):
             if y < margin:
-                pdf.showPage()
-                pdf.setFont(font, font_size)
-                pages, y = pages + 1, height - margin
-            pdf.drawString(margin, y, line)
+                if part:
+                    pages[-1].append("".join(part).strip())
+                    part = []
+                new_page()
+            pdf.drawString(margin + (indent_width if line_number == 0 else 0), y, line)
+            part.append(line)
             y -= leading
-        y -= leading / 2
+        pages[-1].append("".join(part).strip())
+        if not indent:
+            y -= leading / 2
+        if tables and number in tables:
+            y = _ruled_table(pdf, tables[number], margin, y, text_width, font, font_size, measure)
+            pages[-1].extend("\t".join(row) for row in tables[number])
+    if footer:
+        pdf.drawCentredString(width / 2, margin / 2, f"— {len(pages)} —")
+        pages[-1].append(f"— {len(pages)} —")
     pdf.showPage()
     pdf.save()
-    return buffer.getvalue(), pages
+    return Typeset(buffer.getvalue(), pages)
+
+
+def _ruled_table(
+    pdf: canvas.Canvas,
+    rows: Sequence[Sequence[str]],
+    left: float,
+    top: float,
+    width: float,
+    font: str,
+    size: float,
+    measure: object,
+) -> float:
+    """Draw ``rows`` as a table ruled on every side from ``(left, top)``; return the y below."""
+    columns = max(len(row) for row in rows)
+    cell_width = width / columns
+    row_height = size * 2
+    y = top
+    for row in rows:
+        for column, value in enumerate(row):
+            pdf.drawString(left + column * cell_width + size * 0.4, y - size * 1.35, value)
+        y -= row_height
+    pdf.setLineWidth(0.6)
+    for n in range(len(rows) + 1):
+        pdf.line(left, top - n * row_height, left + width, top - n * row_height)
+    for n in range(columns + 1):
+        pdf.line(left + n * cell_width, top, left + n * cell_width, y)
+    return y - size * 1.6
+
+
+def pdf_bytes(texts: Sequence[str], *, font_size: float = 12, encrypt_password: str | None = None) -> tuple[bytes, int]:
+    """A PDF of ``texts`` (:func:`pdf_typeset`); returns the bytes and the page count."""
+    typeset = pdf_typeset(texts, font_size=font_size, encrypt_password=encrypt_password)
+    return typeset.data, len(typeset.pages)
 
 
 def write_pdf(path: Path, texts: Sequence[str], **options: object) -> int:
@@ -224,6 +359,113 @@ def image_bytes(texts: Sequence[str], image_format: str) -> bytes:
     """A PNG or JPEG picture of ``texts``."""
     buffer = io.BytesIO()
     _text_image(texts).save(buffer, format=image_format)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+# --- scans ------------------------------------------------------------------------------------
+
+A4_MM = (210.0, 297.0)
+SCAN_CHARS_PER_LINE = 26
+
+
+def scan_lines(seed: int, count: int = 5) -> list[str]:
+    """``count`` paragraphs of government prose for a scanned page (about 20 lines)."""
+    return paragraphs(seed, count)
+
+
+def scan_image(
+    texts: Sequence[str],
+    dpi: int,
+    *,
+    seed: int = 0,
+    angle: float = 0.8,
+    speckle: bool = True,
+    stamp: bool = True,
+    font_pt: float = 16,
+) -> Image.Image:
+    """A scanned A4 page of the paragraphs ``texts`` at ``dpi``: 16-point text (三号, as
+    official documents are set) filled to the width between 28 mm margins, each paragraph
+    indented two characters, turned by ``angle`` degrees, with specks of dust and a red
+    seal (a ring, a star and the issuer's name) stamped over the text. Paragraphs that do
+    not fit on the page are cut: keep a page to about 20 lines (five paragraphs)."""
+    rng = random.Random(seed)
+    w, h = round(A4_MM[0] / 25.4 * dpi), round(A4_MM[1] / 25.4 * dpi)
+    page = Image.new("RGB", (w, h), "white")
+    draw = ImageDraw.Draw(page)
+    px = round(font_pt / 72 * dpi)
+    font = ImageFont.truetype(str(FONT_PATH), px, index=0)
+    x0, top = round(28 / 25.4 * dpi), round(37 / 25.4 * dpi)
+    pitch = round(px * 1.75)
+    number = 0
+    for text in texts:
+        for line_number, line in enumerate(_fill(text, w - 2 * x0, font.getlength, 2 * px)):
+            indent = 2 * px if line_number == 0 else 0
+            draw.text((x0 + indent, top + number * pitch), line, fill=(20, 20, 20), font=font)
+            number += 1
+    if stamp:
+        radius = round(21 / 25.4 * dpi)
+        cx, cy = round(w * 0.62), top + pitch * 3
+        layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        ink = ImageDraw.Draw(layer)
+        red = (220, 30, 30, 150)
+        ink.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=red, width=max(3, radius // 14))
+        seal_font = ImageFont.truetype(str(FONT_PATH), radius // 4, index=0)
+        for n, char in enumerate("武汉市人民政府办公厅"):
+            a = math.radians(200 + n * 14)
+            position = (cx + 0.72 * radius * math.cos(a) - radius // 8, cy + 0.72 * radius * math.sin(a) - radius // 8)
+            ink.text(position, char, fill=red, font=seal_font)
+        s = radius / 3
+        star = [
+            (cx + s * math.cos(math.radians(-90 + k * 36)) * (1 if k % 2 == 0 else 0.4),
+             cy + s * math.sin(math.radians(-90 + k * 36)) * (1 if k % 2 == 0 else 0.4))
+            for k in range(10)
+        ]  # fmt: skip
+        ink.polygon(star, fill=red)
+        page = Image.alpha_composite(page.convert("RGBA"), layer).convert("RGB")
+    if speckle:
+        dust = ImageDraw.Draw(page)
+        for _ in range(w * h // 2500):
+            x, y = rng.randrange(w), rng.randrange(h)
+            s = rng.choice((1, 1, 2, 3))
+            dust.ellipse((x, y, x + s, y + s), fill=(rng.randrange(0, 90),) * 3)
+    if angle:
+        page = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor="white")
+    return page
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """A page of :func:`mixed_pdf_bytes`: typed ``lines`` (a paragraph a line, short enough
+    for one line), or a picture of them (``scan``: paragraphs, :func:`scan_image`)."""
+
+    lines: Sequence[str]
+    scan: bool = False
+
+
+def mixed_pdf_bytes(pages: Sequence[ScanPage], *, dpi: int = 200, footer: bool = True, seed: int = 0) -> bytes:
+    """A PDF of typed and scanned pages (a picture covering the whole page, JPEG as scanners
+    write it), each with a typed page number ``— n —`` at its foot when ``footer``."""
+    font = _font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    width, height = A4
+    for number, page in enumerate(pages, 1):
+        if page.scan:
+            image = scan_image(page.lines, dpi, seed=seed + number)
+            jpeg = io.BytesIO()
+            image.save(jpeg, format="JPEG", quality=85, dpi=(dpi, dpi))
+            pdf.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width=width, height=height)
+        else:
+            pdf.setFont(font, 14)
+            y = height - 80
+            for line in page.lines:
+                pdf.drawString(70, y, line)
+                y -= 26
+        if footer:
+            pdf.setFont(font, 12)
+            pdf.drawCentredString(width / 2, 30, f"— {number} —")
+        pdf.showPage()
+    pdf.save()
     return buffer.getvalue()
 
 
@@ -685,16 +927,24 @@ def _run(command: Sequence[str], cwd: Path | None = None) -> None:
 
 
 def pdf_corpus(directory: Path, count: int, *, seed: int = 1) -> list[Sample]:
-    """``count`` PDFs of Chinese text, 1 to about 5 pages each (for benchmarks)."""
+    """``count`` PDFs of Chinese text, 1 to about 5 pages each (for benchmarks): flush or
+    indented paragraphs, with or without page numbers, a ruled table in some."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     samples = []
     for index in range(count):
         texts = paragraphs(seed * 100_000 + index, rng.randint(4, 70))
-        data, pages = pdf_bytes(texts, font_size=rng.choice((10.5, 12, 14)))
+        table = {1: [["项目", "金额（万元）", "责任单位"], ["道路", str(rng.randint(10, 900)), _SUBJECTS[index % 10]]]}
+        typeset = pdf_typeset(
+            texts,
+            font_size=rng.choice((10.5, 12, 14)),
+            indent=rng.random() < 0.5,
+            footer=rng.random() < 0.5,
+            tables=table if rng.random() < 0.3 else None,
+        )
         path = directory / f"doc-{index:04d}.pdf"
-        path.write_bytes(data)
-        samples.append(Sample(path.name, path, "pdf", text="\n".join(texts), pages=pages))
+        path.write_bytes(typeset.data)
+        samples.append(Sample(path.name, path, "pdf", text=typeset.text, pages=len(typeset.pages)))
     return samples
 
 
