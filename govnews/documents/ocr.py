@@ -115,7 +115,7 @@ def ocr_image(data: bytes) -> str:
 def _layout(found: list[Any]) -> str:
     """Recognised boxes as text: boxes on one line (their middles within half a line's
     height) left to right, lines into paragraphs as the PDF reader makes them."""
-    from .pdf import Line, paragraph_breaks  # noqa: PLC0415 - pdf imports pypdfium2
+    from .layout import Line, paragraph_breaks  # noqa: PLC0415
 
     boxes = []
     for points, text, _score in found:

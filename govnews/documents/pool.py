@@ -293,7 +293,7 @@ def _ocr_in_worker(path: str, kind: Kind, index: int, memory_limit: int, cpu_sec
     return ocr_page(path, kind, index)
 
 
-def _read_in_worker(
+def _read_in_worker(  # noqa: PLR0917 - pebble passes a task's arguments by position
     source: bytes | str, name: str, content_type: str | None, limits: ReadLimits, cpu_seconds: int, memory_limit: int
 ) -> DocumentResult:
     """One read in a worker, with the CPU limit re-armed from what the worker used so far."""

@@ -16,9 +16,8 @@ worker under limits; call it directly only on trusted input.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from .result import DocumentResult, Kind, ReadLimits, Reason
 from .sniff import OLE_MAGIC, declared_kind, ole_streams, sniff
@@ -163,8 +162,10 @@ def with_ocr(result: DocumentResult, texts: dict[int, str], detail: str | None =
     >>> read = with_ocr(scan, {2: "扫描的第二页"})
     >>> read.text.split("\\f"), read.ocr_pages
     (['正文', '扫描的第二页', '结尾'], (2,))
-    >>> with_ocr(DocumentResult.without_text(Kind.IMAGE, Reason.NO_TEXT_LAYER, pages=1, scanned_pages=(1,)), {1: "图"})
-    DocumentResult(kind=<Kind.IMAGE: 'image'>, text='图', pages=1, reason=None, members=None, detail=None, scanned_pages=(1,), ocr_pages=(1,), text_truncated=False)
+    >>> picture = DocumentResult.without_text(Kind.IMAGE, Reason.NO_TEXT_LAYER, pages=1, scanned_pages=(1,))
+    >>> read = with_ocr(picture, {1: "图"})
+    >>> read.text, read.reason, read.ocr_pages
+    ('图', None, (1,))
     """
     pages = result.pages or 1
     current = result.text.split(PAGE_BREAK) if result.text is not None else [""] * pages

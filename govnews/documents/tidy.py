@@ -95,8 +95,8 @@ def join_lines(lines: Sequence[str]) -> str:
     '请认真贯彻执行。The plan follows it'
     """
     out = ""
-    for line in lines:
-        line = line.strip(" ")
+    for raw in lines:
+        line = raw.strip(" ")
         if not line:
             continue
         if not out:
@@ -125,11 +125,11 @@ def drop_layout_spaces(text: str, generated: Sequence[bool]) -> str:
         if char == " " and generated[index]:
             before = out[-1] if out else ""
             after = text[index + 1] if index + 1 < len(text) else ""
-            if before and after and before != " " and after != " ":
-                if (is_cjk(before) and (is_cjk(after) or _word_char(after))) or (
-                    _word_char(before) and is_cjk(after)
-                ):
-                    continue
+            between = bool(before and after) and " " not in (before, after)
+            if between and (
+                (is_cjk(before) and (is_cjk(after) or _word_char(after))) or (_word_char(before) and is_cjk(after))
+            ):
+                continue
         out.append(char)
     return "".join(out)
 

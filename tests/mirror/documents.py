@@ -170,9 +170,8 @@ def _tokens(text: str) -> list[str]:
     out: list[str] = []
     for char in text:
         latin = char.isascii() and not char.isspace()
-        if out and latin and out[-1][-1].isascii() and not out[-1][-1].isspace():
-            out[-1] += char
-        elif out and char == " " and out[-1][-1].isascii():
+        after_latin = bool(out) and out[-1][-1].isascii()
+        if after_latin and ((latin and not out[-1][-1].isspace()) or char == " "):
             out[-1] += char
         else:
             out.append(char)
@@ -189,9 +188,9 @@ def _fill(text: str, width: float, measure: object, first_indent: float = 0.0) -
         if current and used + token_width > room:
             lines.append(current)
             current, used, room = "", 0.0, width
-            token = token.lstrip(" ")
-        current += token
-        used += measure(token)  # type: ignore[operator]
+        placed = token if current else token.lstrip(" ")
+        current += placed
+        used += measure(placed)  # type: ignore[operator]
     if current or not lines:
         lines.append(current)
     return lines
@@ -280,7 +279,7 @@ def pdf_typeset(
         if not indent:
             y -= leading / 2
         if tables and number in tables:
-            y = _ruled_table(pdf, tables[number], margin, y, text_width, font, font_size, measure)
+            y = _ruled_table(pdf, tables[number], margin, y, text_width, size=font_size)
             pages[-1].extend("\t".join(row) for row in tables[number])
     if footer:
         pdf.drawCentredString(width / 2, margin / 2, f"— {len(pages)} —")
@@ -291,14 +290,7 @@ def pdf_typeset(
 
 
 def _ruled_table(
-    pdf: canvas.Canvas,
-    rows: Sequence[Sequence[str]],
-    left: float,
-    top: float,
-    width: float,
-    font: str,
-    size: float,
-    measure: object,
+    pdf: canvas.Canvas, rows: Sequence[Sequence[str]], left: float, top: float, width: float, *, size: float
 ) -> float:
     """Draw ``rows`` as a table ruled on every side from ``(left, top)``; return the y below."""
     columns = max(len(row) for row in rows)
