@@ -32,6 +32,8 @@ class Line:
     size: float
     chars: list[int] = field(default_factory=list, repr=False)
     """PDFium's char indexes of the line's characters, in ``text``'s order."""
+    first_word: float | None = None
+    """The width of the line's first Latin word or number, when known (else estimated)."""
 
 
 _LABEL_RE = re.compile(r"^(?:[(（]?[0-9一二三四五六七八九十]+[.．、)）]|[•·▪◦●○■□-])\s*")
@@ -82,7 +84,7 @@ def _starts_paragraph(previous: Line, line: Line, left: float, right: float, pit
     if gap <= 0.3 * size or gap > 2.5 * size or (pitch is not None and gap > 1.3 * pitch):
         return True
     first_word = line.text.lstrip().split(" ", 1)[0] or " "
-    word = size if is_cjk(first_word[0]) else 0.5 * size * len(first_word)
+    word = size if is_cjk(first_word[0]) else line.first_word or 0.5 * size * len(first_word)
     if right - previous.right > word + 0.5 * size:
         return True  # the line before ended short: it ended its paragraph
     if line.left - previous.left > 0.8 * size:

@@ -576,11 +576,32 @@ _OFD_NS = "http://www.ofdspec.org/2016"
 
 
 def ofd_bytes(pages: Sequence[Sequence[str]], *, per_character_pages: Sequence[int] = ()) -> bytes:
+    """An OFD package of ``pages`` (paragraphs): :func:`ofd_typeset`'s bytes."""
+    return ofd_typeset(pages, per_character_pages=per_character_pages).data
+
+
+def ofd_typeset(
+    pages: Sequence[Sequence[str]],
+    *,
+    per_character_pages: Sequence[int] = (),
+    shuffled: bool = False,
+    running_head: str | None = None,
+    tables: dict[int, Sequence[Sequence[str]]] | None = None,
+    scan_pages: Sequence[int] = (),
+) -> Typeset:
     """An OFD package (GB/T 33190): ``OFD.xml``, ``Doc_0/Document.xml``, ``PublicRes.xml``
-    and a ``Content.xml`` a page, a ``TextObject`` a line; on the pages listed in
-    ``per_character_pages`` a ``TextObject`` a character, as some converters write."""
+    and a ``Content.xml`` a page, a ``TextObject`` a line, and its truth (a paragraph a line).
+
+    ``per_character_pages``: on those pages (0-based) a ``TextObject`` a character, as some
+    converters write. ``shuffled``: each page's objects written in a shuffled order (the
+    reader must follow positions). ``running_head``: a template page every page uses,
+    holding that line at the top (read once: the truth has it on page 1 only). ``tables``:
+    on page ``i``, after its paragraphs, rows of cells, each cell a ``TextObject`` at its
+    column. ``scan_pages``: pages that are an image covering the page, without text.
+    """
     esc = _xml_escape
-    unit = 10  # IDs below this are the layer, fonts
+    rng = random.Random(len(pages))
+    unit = 10  # IDs below this are the layer, fonts, template
     files: dict[str, str] = {
         "OFD.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:OFD xmlns:ofd="{_OFD_NS}" Version="1.0" DocType="OFD">'
@@ -594,38 +615,80 @@ def ofd_bytes(pages: Sequence[Sequence[str]], *, per_character_pages: Sequence[i
             '<ofd:Fonts><ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'
         ),
     }
+    if scan_pages:
+        files["Doc_0/DocumentRes.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Res xmlns:ofd="{_OFD_NS}" BaseLoc="Res">'
+            '<ofd:MultiMedias><ofd:MultiMedia ID="5" Type="Image" Format="PNG"><ofd:MediaFile>scan.png</ofd:MediaFile>'
+            "</ofd:MultiMedia></ofd:MultiMedias></ofd:Res>"
+        )
+        files["Doc_0/Res/scan.png"] = ""  # written as bytes below
+    truth: list[list[str]] = []
+    template_ref = ""
+    if running_head is not None:
+        files["Doc_0/Tpls/Tpl_0/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Content>'
+            f'<ofd:Layer ID="7"><ofd:TextObject ID="8" Boundary="25 10 160 6" Font="2" Size="4.2">'
+            f'<ofd:TextCode X="0" Y="4.2" DeltaX="g {len(running_head) - 1} 4.2">{esc(running_head)}</ofd:TextCode>'
+            "</ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"
+        )
+        template_ref = '<ofd:Template TemplateID="6"/>'
     page_refs = []
     for number, lines in enumerate(pages):
         page_refs.append(f'<ofd:Page ID="{3 + number}" BaseLoc="Pages/Page_{number}/Content.xml"/>')
         objects = []
+        page_truth = [running_head] if running_head is not None and number == 0 else []
         y = 25.0
+        if number in scan_pages:
+            unit += 1
+            objects.append(
+                f'<ofd:ImageObject ID="{unit}" Boundary="0 0 210 297" ResourceID="5" CTM="210 0 0 297 0 0"/>'
+            )
+            lines = []
         for line in lines:
-            for chunk in _wrap(line, 36):
+            page_truth.append(line)
+            for chunk in _fill(line, 36 * 4.2, _ofd_width):
                 if number in per_character_pages:
-                    for column, char in enumerate(chunk):
+                    x = 25.0
+                    for char in chunk:
                         unit += 1
-                        x = 25 + 4.2 * column
                         objects.append(
                             f'<ofd:TextObject ID="{unit}" Boundary="{x:.1f} {y:.1f} 5 6" Font="2" Size="4.2">'
                             f'<ofd:TextCode X="0" Y="4.2">{esc(char)}</ofd:TextCode></ofd:TextObject>'
                         )
+                        x += _ofd_width(char)
                 else:
                     unit += 1
-                    deltas = " ".join(["4.2"] * (len(chunk) - 1))
+                    deltas = " ".join(f"{_ofd_width(char):g}" for char in chunk[:-1])
                     objects.append(
                         f'<ofd:TextObject ID="{unit}" Boundary="25 {y:.1f} 160 6" Font="2" Size="4.2">'
                         f'<ofd:TextCode X="0" Y="4.2" DeltaX="{deltas}">{esc(chunk)}</ofd:TextCode></ofd:TextObject>'
                     )
                 y += 7
             y += 3
+        for row in (tables or {}).get(number, ()):
+            for column, cell in enumerate(row):
+                if cell:
+                    unit += 1
+                    deltas = " ".join(["4.2"] * (len(cell) - 1))
+                    objects.append(
+                        f'<ofd:TextObject ID="{unit}" Boundary="{25 + 45 * column} {y:.1f} 44 6" Font="2" Size="4.2">'
+                        f'<ofd:TextCode X="1" Y="4.2" DeltaX="{deltas}">{esc(cell)}</ofd:TextCode></ofd:TextObject>'
+                    )
+            page_truth.append("\t".join(row))
+            y += 8
+        if shuffled:
+            rng.shuffle(objects)
+        truth.append(page_truth)
         files[f"Doc_0/Pages/Page_{number}/Content.xml"] = (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Content>'
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{_OFD_NS}">{template_ref}<ofd:Content>'
             f'<ofd:Layer ID="1">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>'
         )
+    template_page = '<ofd:TemplatePage ID="6" BaseLoc="Tpls/Tpl_0/Content.xml"/>' if running_head is not None else ""
+    document_res = "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>" if scan_pages else ""
     files["Doc_0/Document.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Document xmlns:ofd="{_OFD_NS}"><ofd:CommonData>'
         f"<ofd:MaxUnitID>{unit}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>"
-        "</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+        f"</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>{document_res}{template_page}</ofd:CommonData>"
         f"<ofd:Pages>{''.join(page_refs)}</ofd:Pages></ofd:Document>"
     )
     buffer = io.BytesIO()
@@ -634,10 +697,19 @@ def ofd_bytes(pages: Sequence[Sequence[str]], *, per_character_pages: Sequence[i
             "OFD.xml",
             "Doc_0/Document.xml",
             "Doc_0/PublicRes.xml",
-            *sorted(n for n in files if "/Pages/" in n),
+            *sorted(set(files) - {"OFD.xml", "Doc_0/Document.xml", "Doc_0/PublicRes.xml"}),
         ):
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 3, 15, 9, 0, 0)), files[name].encode("utf-8"))
-    return buffer.getvalue()
+            info = zipfile.ZipInfo(name, date_time=(2024, 3, 15, 9, 0, 0))
+            if name.endswith(".png"):
+                archive.writestr(info, image_bytes(["扫描件"], "PNG"))
+            else:
+                archive.writestr(info, files[name].encode("utf-8"))
+    return Typeset(buffer.getvalue(), truth)
+
+
+def _ofd_width(text: str) -> float:
+    """Millimetres a run takes at 4.2 mm type: Chinese a full em, ASCII half of one."""
+    return sum(2.1 if char.isascii() else 4.2 for char in text)
 
 
 def _xml_escape(text: str) -> str:
