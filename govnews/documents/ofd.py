@@ -23,7 +23,6 @@ first, and the XML parser resolves no entities and loads nothing from the networ
 
 from __future__ import annotations
 
-import itertools
 import posixpath
 import zipfile
 from collections.abc import Iterator

@@ -633,7 +633,7 @@ def ofd_typeset(
         )
         template_ref = '<ofd:Template TemplateID="6"/>'
     page_refs = []
-    for number, lines in enumerate(pages):
+    for number, page_lines in enumerate(pages):
         page_refs.append(f'<ofd:Page ID="{3 + number}" BaseLoc="Pages/Page_{number}/Content.xml"/>')
         objects = []
         page_truth = [running_head] if running_head is not None and number == 0 else []
@@ -643,8 +643,7 @@ def ofd_typeset(
             objects.append(
                 f'<ofd:ImageObject ID="{unit}" Boundary="0 0 210 297" ResourceID="5" CTM="210 0 0 297 0 0"/>'
             )
-            lines = []
-        for line in lines:
+        for line in [] if number in scan_pages else page_lines:
             page_truth.append(line)
             for chunk in _fill(line, 36 * 4.2, _ofd_width):
                 if number in per_character_pages:
