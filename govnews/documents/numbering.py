@@ -128,7 +128,7 @@ class Numbering:
                     levels[_int(lvl.get(f"{_W}ilvl"), 0)] = Level(
                         start=_int(_val(lvl, "start"), 1),
                         fmt=_val(lvl, "numFmt") or "decimal",
-                        text=_val(lvl, "lvlText") if lvl.find(f"{_W}lvlText") is not None else "",
+                        text=(_val(lvl, "lvlText") or "") if lvl.find(f"{_W}lvlText") is not None else "",
                         suffix=_val(lvl, "suff") or "tab",
                         legal=lvl.find(f"{_W}isLgl") is not None,
                     )

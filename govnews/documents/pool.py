@@ -33,6 +33,7 @@ when they are done. The text cap applies once the pages are in.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import os
@@ -237,7 +238,7 @@ class DocumentReader:
                 args=(path, result.kind, number - 1, self.limits.ocr_memory_limit, self._ocr_cpu_seconds),
                 timeout=self.limits.ocr_page_time_limit,
             )
-            task.add_done_callback(lambda done, number=number: page_done(number, done))
+            task.add_done_callback(functools.partial(page_done, number))
 
 
 def _expired(kind: Kind, exitcode: int | None) -> DocumentResult:

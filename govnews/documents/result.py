@@ -14,9 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["MIB", "DocumentResult", "Kind", "ReadLimits", "Reason"]
+__all__ = ["MIB", "TEXT_FORM", "DocumentResult", "Kind", "ReadLimits", "Reason"]
 
 MIB = 1024 * 1024
+TEXT_FORM = 2
+"""The version of the text's form: 1, lines as the readers gave them and pages apart by a
+blank line (release 0.2.0); 2, pages apart by form feeds, paragraphs joined, list numbers,
+table rows (issue 31). A text stored in an older form is read again."""
 
 
 class Kind(StrEnum):

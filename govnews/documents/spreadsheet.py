@@ -8,6 +8,7 @@ trailing empty cells left out; sheets apart by a blank line. ``pages`` is the sh
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import python_calamine
@@ -19,7 +20,7 @@ from .zipguard import open_zip
 __all__ = ["cell_text", "read_spreadsheet", "sheet_rows"]
 
 
-def sheet_rows(rows: list[list[object]]) -> list[str]:
+def sheet_rows(rows: Sequence[Sequence[object]]) -> list[str]:
     """A sheet's used range as lines: a row a line, every cell of the range kept (an empty
     one is an empty string between two tabs), rows without any text left out; a merged
     cell's text is in its first cell, as the file stores it.

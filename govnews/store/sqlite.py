@@ -77,9 +77,9 @@ from govnews.store.base import (
 )
 from govnews.store.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id;
-4: the attachments."""
+4: the attachments; 5: an attachment's scanned pages, OCR pages, cut text and text form."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -160,11 +160,23 @@ CREATE TABLE IF NOT EXISTS attachments (
     members TEXT,
     etag TEXT,
     last_modified TEXT,
-    fetched TEXT NOT NULL
+    fetched TEXT NOT NULL,
+    scanned_pages TEXT,
+    ocr_pages TEXT,
+    text_truncated INTEGER NOT NULL DEFAULT 0,
+    text_form INTEGER NOT NULL DEFAULT 1
 );
 """
+# Schema 4 -> 5: the attachments table's new columns (a row of schema 4 was read in text form 1).
+_ATTACHMENT_COLUMNS_5 = (
+    ("scanned_pages", "TEXT"),
+    ("ocr_pages", "TEXT"),
+    ("text_truncated", "INTEGER NOT NULL DEFAULT 0"),
+    ("text_form", "INTEGER NOT NULL DEFAULT 1"),
+)
 _ATTACHMENT_COLUMNS = (
-    "url, sha256, size, path, content_type, kind, pages, text, reason, members, etag, last_modified, fetched"
+    "url, sha256, size, path, content_type, kind, pages, text, reason, members, etag, last_modified, fetched, "
+    "scanned_pages, ocr_pages, text_truncated, text_form"
 )
 # Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
 # read every feed of the output directory; neither is trusted any more.
@@ -285,6 +297,9 @@ class StateStore:
             if version == 2:
                 self._migrate_from_2()
             # 3 -> 4 adds the attachments table (created above, empty): no row to move.
+            if version == 4:
+                for column, declaration in _ATTACHMENT_COLUMNS_5:
+                    self._db.execute(f"ALTER TABLE attachments ADD COLUMN {column} {declaration}")
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (utc_stamp(),))
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -561,8 +576,9 @@ class StateStore:
         if row is None:
             return None
         values = list(row)
-        members = values[9]
-        values[9] = tuple(json.loads(members)) if members is not None else None
+        for index in (9, 13, 14):  # members, scanned_pages, ocr_pages: JSON lists
+            values[index] = tuple(json.loads(values[index])) if values[index] is not None else None
+        values[15] = bool(values[15])
         return AttachmentRecord(*values)
 
     def record_attachments(self, records: Iterable[AttachmentRecord]) -> None:
@@ -582,12 +598,16 @@ class StateStore:
                 r.etag,
                 r.last_modified,
                 r.fetched or utc_stamp(),
+                json.dumps(list(r.scanned_pages)) if r.scanned_pages is not None else None,
+                json.dumps(list(r.ocr_pages)) if r.ocr_pages is not None else None,
+                int(r.text_truncated),
+                r.text_form,
             )
             for r in records
         ]
         with self._transaction():
             self._db.executemany(
-                f"INSERT OR REPLACE INTO attachments ({_ATTACHMENT_COLUMNS}) VALUES ({','.join('?' * 13)})", rows
+                f"INSERT OR REPLACE INTO attachments ({_ATTACHMENT_COLUMNS}) VALUES ({','.join('?' * 17)})", rows
             )
 
     def _transaction(self) -> _Transaction:
