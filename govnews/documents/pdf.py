@@ -266,24 +266,47 @@ class _Table:
         return self.xs[0] - 1 <= line.left and line.right <= self.xs[-1] + 1 and self.ys[-1] < middle_y < self.ys[0]
 
     def rows(self, textpage: pdfium.PdfTextPage, lines: list[Line]) -> list[str]:
+        """A line a row of the grid, each cell's text in the first cell of its merge; a cell's
+        lines joined by CJK rules, or by a space after a line that ends short of the cell's
+        right edge (the end of a paragraph in the cell)."""
         columns, rows = len(self.xs) - 1, len(self.ys) - 1
-        cells: list[list[list[str]]] = [[[] for _ in range(columns)] for _ in range(rows)]
+        cells: list[list[list[tuple[str, float, float]]]] = [[[] for _ in range(columns)] for _ in range(rows)]
+        descending = [-v for v in self.ys]
         for line in lines:
             runs: dict[tuple[int, int], list[str]] = {}
+            rights: dict[tuple[int, int], float] = {}
             for char, index in zip(line.text, line.chars, strict=False):
                 box = textpage.get_charbox(index)
                 x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
                 column = min(max(bisect.bisect_right(self.xs, x) - 1, 0), columns - 1)
-                row = min(max(bisect.bisect_left([-v for v in self.ys], -y) - 1, 0), rows - 1)
-                runs.setdefault(self._owner(row, column), []).append(char)
-            for (row, column), chars in runs.items():
-                cells[row][column].append("".join(chars).strip())
+                row = min(max(bisect.bisect_left(descending, -y) - 1, 0), rows - 1)
+                owner = self._owner(row, column)
+                runs.setdefault(owner, []).append(char)
+                if not char.isspace():
+                    rights[owner] = max(rights.get(owner, 0.0), box[2])
+            for owner, chars in runs.items():
+                cells[owner[0]][owner[1]].append(("".join(chars).strip(), rights.get(owner, 0.0), line.size))
         out = []
         for row in range(rows):
             if row and all(not self.horizontal[row - 1][c] for c in range(columns)):
                 continue  # no rule above in any column: not a row of its own
-            out.append("\t".join(join_lines(cells[row][column]) for column in range(columns)))
+            out.append("\t".join(self._cell_text(cells[row][column], row, column) for column in range(columns)))
         return out
+
+    def _cell_text(self, runs: list[tuple[str, float, float]], row: int, column: int) -> str:
+        end = column + 1
+        while end < len(self.xs) - 1 and not self.vertical[row][end - 1]:
+            end += 1
+        right = self.xs[end]
+        text = ""
+        short = False
+        for run, run_right, size in runs:
+            if not run:
+                continue
+            text = f"{text} {run}" if text and short else join_lines([text, run])
+            # Short of the cell's right edge by more than two characters and its padding.
+            short = right - run_right > 2.5 * size
+        return text
 
     def _owner(self, row: int, column: int) -> tuple[int, int]:
         """The first (top-left) grid cell of the merged cell holding ``(row, column)``."""

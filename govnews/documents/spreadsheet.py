@@ -56,8 +56,9 @@ def read_spreadsheet(data: bytes, kind: Kind, limits: ReadLimits) -> DocumentRes
     text = join_pages(sheets)
     pages = len(sheets)
     if not text.replace("\f", "").strip():
-        return DocumentResult.without_text(kind, Reason.BLANK, pages=pages)
-    return DocumentResult(kind, text=text, pages=pages)
+        return DocumentResult.without_text(kind, Reason.BLANK, pages=pages, scanned_pages=())
+    # Sheets are pages, and never pictures.
+    return DocumentResult(kind, text=text, pages=pages, scanned_pages=())
 
 
 def cell_text(value: object) -> str:

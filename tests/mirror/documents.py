@@ -32,6 +32,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -44,6 +45,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import docx
+import docx.document
 import openpyxl
 from msoffcrypto.format.ooxml import OOXMLFile
 from PIL import Image, ImageDraw, ImageFont
@@ -68,7 +70,9 @@ CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @dataclass(frozen=True)
 class Sample:
     """One generated file and its truth. ``text`` is ``None`` when ``reason`` says why
-    there is none; whitespace in ``text`` is not part of the truth."""
+    there is none. ``text``'s lines, tabs and form feeds are part of the truth (a paragraph
+    a line, a table row a line with its cells apart by tabs, pages apart by form feeds);
+    runs of spaces inside a line are not."""
 
     name: str
     path: Path
@@ -79,6 +83,9 @@ class Sample:
     members: tuple[str, ...] | None = None
     content_type: str | None = None
     note: str = ""
+    scanned_pages: tuple[int, ...] | None = None
+    """The 1-based pages that are pictures; ``()`` for a paged document without any,
+    ``None`` for a format without pages."""
 
 
 class MissingTool(RuntimeError):
@@ -497,6 +504,95 @@ def _raw_pdf(objects: Sequence[bytes]) -> bytes:
 # --- DOCX, XLSX -----------------------------------------------------------------------------
 
 
+_NUMBERING_XML = (
+    '<w:abstractNum xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:abstractNumId="90">'
+    '<w:multiLevelType w:val="multilevel"/>'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/>'
+    '<w:lvlText w:val="%1、"/><w:lvlJc w:val="left"/></w:lvl>'
+    '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/>'
+    '<w:lvlText w:val="（%2）"/><w:lvlJc w:val="left"/></w:lvl>'
+    '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/>'
+    '<w:lvlJc w:val="left"/></w:lvl></w:abstractNum>'
+)
+"""A list definition as Chinese documents number their parts: 一、 (nothing after it),
+（一） (nothing after it), 1. (a tab after it, shown as one space in text)."""
+
+
+def _numbered(document: docx.document.Document) -> str:
+    """Add :data:`_NUMBERING_XML` to ``document`` and a list instance of it; its ``numId``."""
+    from docx.oxml import parse_xml  # noqa: PLC0415
+
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(_NUMBERING_XML))
+    numbering.append(
+        parse_xml(
+            '<w:num xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:numId="90">'
+            '<w:abstractNumId w:val="90"/></w:num>'
+        )
+    )
+    return "90"
+
+
+def _list_item(document: docx.document.Document, text: str, num_id: str, level: int) -> None:
+    from docx.oxml import parse_xml  # noqa: PLC0415
+
+    paragraph = document.add_paragraph(text)
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(
+            '<w:numPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f'<w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'
+        )
+    )
+
+
+def numbered_docx_bytes(seed: int) -> tuple[bytes, str]:
+    """A DOCX of numbered clauses (Word's own "List Number" style, ``1.``; a Chinese
+    multilevel list, ``一、`` / ``（一）`` / ``1.``) and a table with a cell merged across two
+    columns, one merged down two rows and one of two paragraphs; its text as the document
+    shows it (numbers before their items, then one space unless the list says none; a
+    table row a line, a merged cell's text in its first cell, a cell's paragraphs joined by
+    a space)."""
+    texts = paragraphs(seed, 6)
+    document = docx.Document()
+    truth = []
+    title = "关于做好2026年防汛工作的通知"
+    document.add_heading(title, level=1)
+    truth.append(title)
+    for number, clause in enumerate(("压实防汛责任。", "加强监测预警。", "做好应急值守。"), 1):
+        document.add_paragraph(clause, style="List Number")
+        truth.append(f"{number}. {clause}")
+    num_id = _numbered(document)
+    plan = [
+        (0, "总体要求", "一、"),
+        (1, texts[0], "（一）"),
+        (2, "排查隐患。", "1. "),
+        (2, "整改到位。", "2. "),
+        (1, texts[1], "（二）"),
+        (0, "工作措施", "二、"),
+        (1, texts[2], "（一）"),
+    ]
+    for level, text, label in plan:
+        _list_item(document, text, num_id, level)
+        truth.append(label + text)
+    table = document.add_table(rows=4, cols=3)
+    table.style = "Table Grid"
+    table.cell(0, 0).text, table.cell(0, 1).text, table.cell(0, 2).text = "区域", "责任单位", "金额（万元）"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "江岸区"
+    table.cell(1, 1).text, table.cell(1, 2).text = "区水务局", "120"
+    table.cell(2, 1).text, table.cell(2, 2).text = "区应急局", ""
+    merged = table.cell(3, 0).merge(table.cell(3, 1))
+    merged.text = "合计"
+    table.cell(3, 2).text = "第一段"
+    table.cell(3, 2).add_paragraph("第二段")
+    truth += ["区域\t责任单位\t金额（万元）", "江岸区\t区水务局\t120", "\t区应急局\t", "合计\t\t第一段 第二段"]
+    for text in texts[3:]:
+        document.add_paragraph(text)
+        truth.append(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue(), "\n".join(truth)
+
+
 def docx_bytes(seed: int) -> tuple[bytes, str]:
     """A DOCX with two headings, paragraphs and a 3×3 table; returns it and its text."""
 
@@ -545,7 +641,8 @@ def blank_docx_bytes() -> bytes:
 
 
 def xlsx_bytes(seed: int) -> tuple[bytes, str, int]:
-    """An XLSX with two sheets (text, whole and decimal numbers); its text, sheet count."""
+    """An XLSX with two sheets (text, whole and decimal numbers, an empty cell, two cells
+    merged); its text (a row a line, cells apart by a tab, sheets by a form feed), sheet count."""
 
     rng = random.Random(seed)
     workbook = openpyxl.Workbook()
@@ -554,8 +651,11 @@ def xlsx_bytes(seed: int) -> tuple[bytes, str, int]:
     rows: list[list[object]] = [["项目", "金额（万元）", "完成率"]]
     for index in range(5):
         rows.append([_OBJECTS[(seed + index) % len(_OBJECTS)], rng.randint(10, 900), round(rng.random(), 2)])
+    rows[2][1] = ""  # an empty cell: kept, an empty string between two tabs
+    rows.append(["合计（两列合并）", "", ""])
     for row in rows:
-        budget.append(row)
+        budget.append([None if value == "" else value for value in row])
+    budget.merge_cells(start_row=len(rows), start_column=1, end_row=len(rows), end_column=2)
     notes = workbook.create_sheet("说明")
     note_rows: list[list[object]] = [[text] for text in paragraphs(seed + 1, 2)]
     for row in note_rows:
@@ -563,7 +663,7 @@ def xlsx_bytes(seed: int) -> tuple[bytes, str, int]:
     buffer = io.BytesIO()
     workbook.save(buffer)
     sheets = ["\n".join("\t".join(_cell(value) for value in row) for row in part) for part in (rows, note_rows)]
-    return buffer.getvalue(), "\n\n".join(sheets), 2
+    return buffer.getvalue(), PAGE_BREAK.join(sheets), 2
 
 
 def _cell(value: object) -> str:
@@ -862,25 +962,78 @@ def build_corpus(directory: Path, *, seed: int = 2024, size_cap: int = 256 * 102
         samples.append(Sample(name=name, path=path, kind=kind, **truth))  # type: ignore[arg-type]
 
     one_page = paragraphs(seed, 3)
-    data, pages = pdf_bytes(one_page)
-    add("通知.pdf", data, "pdf", text="\n".join(one_page), pages=pages, content_type=CT_PDF, note="one page")
+    single = pdf_typeset(one_page)
+    add(
+        "通知.pdf",
+        single.data,
+        "pdf",
+        text=single.text,
+        pages=1,
+        content_type=CT_PDF,
+        scanned_pages=(),
+        note="one page",
+    )
     many = paragraphs(seed + 1, 60)
-    multi, pages = pdf_bytes(many)
-    assert pages >= 3, pages
-    add("multi-page.pdf", multi, "pdf", text="\n".join(many), pages=pages, content_type=CT_PDF, note="several pages")
+    typeset = pdf_typeset(many, indent=True, footer=True)
+    multi = typeset.data
+    assert len(typeset.pages) >= 3, len(typeset.pages)
+    add(
+        "multi-page.pdf",
+        multi,
+        "pdf",
+        text=typeset.text,
+        pages=len(typeset.pages),
+        content_type=CT_PDF,
+        scanned_pages=(),
+        note="several pages, indented paragraphs, page numbers at the foot",
+    )
+    header = pdf_typeset(
+        paragraphs(seed + 5, 4),
+        header_runs=[["武政规〔2026〕", "4", "号"], ["2026", "年", "3", "月", "1", "日"]],
+        tables={1: [["项目", "金额（万元）", "责任单位"], ["道路", "120", "3"], ["桥梁", "", "市住房和城乡建设局"]]},
+    )
+    add(
+        "红头文件.pdf",
+        header.data,
+        "pdf",
+        text=header.text,
+        pages=len(header.pages),
+        content_type=CT_PDF,
+        scanned_pages=(),
+        note="a document number drawn as spaced runs, a ruled table with an empty cell",
+    )
     docx, docx_text = docx_bytes(seed)
     add("方案.docx", docx, "docx", text=docx_text, content_type=CT_DOCX, note="headings and a table")
+    numbered, numbered_text = numbered_docx_bytes(seed)
+    add("编号.docx", numbered, "docx", text=numbered_text, content_type=CT_DOCX, note="numbered clauses, merged cells")
     xlsx, xlsx_text, sheets = xlsx_bytes(seed)
-    add("预算.xlsx", xlsx, "xlsx", text=xlsx_text, pages=sheets, content_type=CT_XLSX, note="two sheets")
-    ofd_pages = [paragraphs(seed + 2, 3), paragraphs(seed + 3, 2)]
+    add(
+        "预算.xlsx",
+        xlsx,
+        "xlsx",
+        text=xlsx_text,
+        pages=sheets,
+        content_type=CT_XLSX,
+        scanned_pages=(),
+        note="two sheets",
+    )
+    ofd_pages = [paragraphs(seed + 2, 3), paragraphs(seed + 3, 2), paragraphs(seed + 6, 1)]
+    ofd = ofd_typeset(
+        ofd_pages,
+        per_character_pages=[1],
+        shuffled=True,
+        running_head="武汉市人民政府办公厅文件",
+        tables={1: [["项目", "金额", "备注"], ["道路", "120", "3"], ["桥梁", "", "跨江"]]},
+    )
     add(
         "公文.ofd",
-        ofd_bytes(ofd_pages, per_character_pages=[1]),
+        ofd.data,
         "ofd",
-        text="\n\n".join("\n".join(page) for page in ofd_pages),
-        pages=2,
+        text=ofd.text,
+        pages=3,
         content_type="application/ofd",
-        note="page 2 written a TextObject a character",
+        scanned_pages=(),
+        note="objects in no order, page 2 a TextObject a character and a table, a running head template",
     )
     zip_members = [("附件1.pdf", pdf_bytes(one_page[:1])[0]), ("附件2/名单.xlsx", xlsx), ("说明.txt", "说明".encode())]
     add(
@@ -902,9 +1055,27 @@ def build_corpus(directory: Path, *, seed: int = 2024, size_cap: int = 256 * 102
     rar_members = [("通知.txt", "武汉市通知".encode()), ("附件/表格.txt", b"1,2,3")]
     add("材料.rar", rar5_bytes(rar_members), "rar", reason="archive", members=tuple(n for n, _ in rar_members))
     scan_text = paragraphs(seed + 4, 2)
-    add("扫描件.pdf", scanned_pdf_bytes(scan_text), "pdf", reason="no_text_layer", pages=1, note="image only")
-    add("照片.png", image_bytes(scan_text, "PNG"), "image", reason="no_text_layer")
-    add("照片.jpg", image_bytes(scan_text, "JPEG"), "image", reason="no_text_layer")
+    add(
+        "扫描件.pdf",
+        mixed_pdf_bytes([ScanPage(scan_text, scan=True)] * 3, seed=seed),
+        "pdf",
+        reason="no_text_layer",
+        pages=3,
+        scanned_pages=(1, 2, 3),
+        note="three scanned pages with typed page numbers",
+    )
+    typed = [f"第{n}页：{text[:24]}" for n, text in enumerate(paragraphs(seed + 7, 2), 1)]
+    add(
+        "扫描夹页.pdf",
+        mixed_pdf_bytes([ScanPage(typed[:1]), ScanPage(scan_text, scan=True), ScanPage(typed[1:])], seed=seed),
+        "pdf",
+        text=PAGE_BREAK.join([f"{typed[0]}\n— 1 —", "— 2 —", f"{typed[1]}\n— 3 —"]),
+        pages=3,
+        scanned_pages=(2,),
+        note="a scanned page between typed pages",
+    )
+    add("照片.png", image_bytes(scan_text, "PNG"), "image", reason="no_text_layer", pages=1, scanned_pages=(1,))
+    add("照片.jpg", image_bytes(scan_text, "JPEG"), "image", reason="no_text_layer", pages=1, scanned_pages=(1,))
     add("blank.docx", blank_docx_bytes(), "docx", reason="blank")
 
     # Hostile files.
@@ -955,11 +1126,17 @@ def build_tool_samples(directory: Path, *, seed: int = 2024) -> list[Sample]:
     doc_source, doc_text = docx_bytes(seed + 10)
     wps_source, wps_text = docx_bytes(seed + 11)
     xlsx, xlsx_text, sheets = xlsx_bytes(seed + 12)
+    numbered, numbered_text = numbered_docx_bytes(seed + 13)
+    (work / "防汛通知.docx").write_bytes(numbered)
     (work / "公告.docx").write_bytes(doc_source)
     (work / "wps-source.docx").write_bytes(wps_source)
     (work / "报表.xlsx").write_bytes(xlsx)
     _libreoffice([work / "公告.docx", work / "wps-source.docx"], "doc", directory)
     _libreoffice([work / "报表.xlsx"], "xls", directory)
+    _libreoffice([work / "防汛通知.docx"], "pdf", directory)
+    lo_pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", (directory / "防汛通知.pdf").read_bytes()))
+    if lo_pages != 1:
+        raise RuntimeError(f"LibreOffice set 防汛通知.pdf on {lo_pages} pages; the truth is one page")
     (directory / "wps-source.doc").replace(directory / "文件.wps")
     seven_members = ["说明.txt", "附件/名单.txt"]
     for name in seven_members:
@@ -969,8 +1146,18 @@ def build_tool_samples(directory: Path, *, seed: int = 2024) -> list[Sample]:
     return [
         Sample("公告.doc", directory / "公告.doc", "doc", text=doc_text, content_type="application/msword"),
         Sample("文件.wps", directory / "文件.wps", "wps", text=wps_text, note="a Word 97 file under Kingsoft's name"),
-        Sample("报表.xls", directory / "报表.xls", "xls", text=xlsx_text, pages=sheets),
+        Sample("报表.xls", directory / "报表.xls", "xls", text=xlsx_text, pages=sheets, scanned_pages=()),
         Sample("材料.7z", directory / "材料.7z", "7z", reason="archive", members=tuple(seven_members)),
+        Sample(
+            "防汛通知.pdf",
+            directory / "防汛通知.pdf",
+            "pdf",
+            text=numbered_text,
+            pages=1,
+            scanned_pages=(),
+            content_type=CT_PDF,
+            note="LibreOffice's PDF of the numbered DOCX: its numbers, its ruled table with merged cells",
+        ),
     ]
 
 
