@@ -10,7 +10,8 @@ text) it made 1.5-3 % character errors where Tesseract 5.3 made 14-18 %, in abou
 time (``benchmarks/bench_ocr.py``; docs/attachments.md has the table).
 
 Before recognition a page keeps only its red channel, which turns a red seal white and leaves
-black text black, and a 3×3 median filter takes the dust out. The recognised lines are laid
+black text black (pixels clearly redder than they are green or blue, the seal's ink where
+JPEG smeared it, become white too), and a 3×3 median filter takes the dust out. The recognised lines are laid
 out as the PDF reader lays out text (:func:`govnews.documents.pdf.paragraph_breaks`), and
 ASCII punctuation the models give next to Chinese becomes the full-width form Chinese text
 uses (:func:`chinese_punctuation`).
@@ -41,6 +42,10 @@ MODELS = {
 LONG_SIDE = 2000
 """Pixels on a page's long side for recognition (RapidOCR's own ceiling): about 170 dpi on A4."""
 MAX_PIXELS = 80_000_000
+_RED_INK = 40
+"""A pixel whose red exceeds its green and blue by more than this is a seal's ink..."""
+_DARK_TEXT = 150
+"""...unless its red is this dark or darker: then it is black text under the seal."""
 """An image with more pixels than this is not decoded (a decompression bomb of an image)."""
 
 
@@ -71,7 +76,12 @@ def ocr_pixels(image: Any) -> str:
     engine = _engine()
     height, width = image.shape[:2]
     scale = LONG_SIDE / max(height, width)
-    red = np.ascontiguousarray(image[:, :, 0])
+    # A seal's red ink, even where JPEG blurred its colour, is white; the rest is the red
+    # channel, where black text stays black under a seal.
+    channels = image.astype(np.int16)
+    red_only = channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > _RED_INK
+    ink = red_only & (channels[:, :, 0] > _DARK_TEXT)  # black text under a seal is dark red: kept
+    red = np.where(ink, 255, image[:, :, 0]).astype(np.uint8)
     if scale < 1:
         red = cv2.resize(red, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     red = cv2.medianBlur(red, 3)
@@ -173,4 +183,7 @@ def chinese_punctuation(text: str) -> str:
             near_cjk = bool(re.search(r"[\u4e00-\u9fff]", text[max(0, at - 2) : at + 3]))
         return _FULL_WIDTH[match.group()] if near_cjk else match.group()
 
-    return _ASCII_PUNCTUATION_RE.sub(replace, text)
+    # Twice: a mark next to one just made full-width ("批)!") follows it.
+    for _ in range(2):
+        text = _ASCII_PUNCTUATION_RE.sub(replace, text)
+    return text

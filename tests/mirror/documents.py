@@ -367,9 +367,20 @@ A4_MM = (210.0, 297.0)
 SCAN_CHARS_PER_LINE = 26
 
 
-def scan_lines(seed: int, count: int = 5) -> list[str]:
-    """``count`` paragraphs of government prose for a scanned page (about 20 lines)."""
-    return paragraphs(seed, count)
+def scan_lines(seed: int, count: int | None = None) -> list[str]:
+    """Paragraphs of government prose for a scanned page: ``count`` of them, or as many as
+    fill about 20 lines of :func:`scan_image` (a full page, as most scans are)."""
+    if count is not None:
+        return paragraphs(seed, count)
+    out: list[str] = []
+    lines = 0
+    for text in paragraphs(seed, 20):
+        needed = (len(text) + 2) // SCAN_CHARS_PER_LINE + 1
+        if lines + needed > 20:
+            break
+        out.append(text)
+        lines += needed
+    return out
 
 
 def scan_image(
@@ -386,7 +397,7 @@ def scan_image(
     official documents are set) filled to the width between 28 mm margins, each paragraph
     indented two characters, turned by ``angle`` degrees, with specks of dust and a red
     seal (a ring, a star and the issuer's name) stamped over the text. Paragraphs that do
-    not fit on the page are cut: keep a page to about 20 lines (five paragraphs)."""
+    not fit on the page raise ValueError (about 20 lines fit)."""
     rng = random.Random(seed)
     w, h = round(A4_MM[0] / 25.4 * dpi), round(A4_MM[1] / 25.4 * dpi)
     page = Image.new("RGB", (w, h), "white")
@@ -399,6 +410,8 @@ def scan_image(
     for text in texts:
         for line_number, line in enumerate(_fill(text, w - 2 * x0, font.getlength, 2 * px)):
             indent = 2 * px if line_number == 0 else 0
+            if top + (number + 1) * pitch > h - 2 * x0:
+                raise ValueError("the paragraphs do not fit on one scanned page: give fewer")
             draw.text((x0 + indent, top + number * pitch), line, fill=(20, 20, 20), font=font)
             number += 1
     if stamp:
@@ -439,6 +452,8 @@ class ScanPage:
 
     lines: Sequence[str]
     scan: bool = False
+    dpi: int | None = None
+    """The scan's resolution (else the document's)."""
 
 
 def mixed_pdf_bytes(pages: Sequence[ScanPage], *, dpi: int = 200, footer: bool = True, seed: int = 0) -> bytes:
@@ -450,9 +465,10 @@ def mixed_pdf_bytes(pages: Sequence[ScanPage], *, dpi: int = 200, footer: bool =
     width, height = A4
     for number, page in enumerate(pages, 1):
         if page.scan:
-            image = scan_image(page.lines, dpi, seed=seed + number)
+            resolution = page.dpi or dpi
+            image = scan_image(page.lines, resolution, seed=seed + number)
             jpeg = io.BytesIO()
-            image.save(jpeg, format="JPEG", quality=85, dpi=(dpi, dpi))
+            image.save(jpeg, format="JPEG", quality=85, dpi=(resolution, resolution))
             pdf.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width=width, height=height)
         else:
             pdf.setFont(font, 14)
