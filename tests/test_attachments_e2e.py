@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 from govnews.documents.result import MIB
 from govnews.pipelines.validate import article_schema
 from tests.conftest import CrawlResult, run_crawl
-from tests.doc_tools import missing, require_catdoc, squeeze
+from tests.doc_tools import lines_of, missing, require_catdoc
 from tests.mirror.documents import MissingTool
 from tests.mirror.files import Shelf, build_shelf
 from tests.mirror.server import MirrorServer
@@ -112,11 +112,15 @@ def check_attachment(attachment: dict[str, Any], site: MirrorSite, files_dir: Pa
         served.pages,
     ), url
     assert attachment["members"] == (list(served.members) if served.members is not None else None), url
+    assert attachment["scanned_pages"] == (list(served.scanned_pages) if served.scanned_pages is not None else None), (
+        url
+    )
+    assert (attachment["ocr_pages"], attachment["text_truncated"]) == (None, False), url
     if served.text is None:
         assert attachment["text"] is None, url
     else:
         assert attachment["text"] is not None, url
-        assert squeeze(attachment["text"]) == squeeze(served.text), url
+        assert lines_of(attachment["text"]) == lines_of(served.text), url
 
 
 # -- one crawl, every file -------------------------------------------------------------------

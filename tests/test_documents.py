@@ -162,15 +162,16 @@ def test_a_wrong_truth_fails_the_comparison(reader: DocumentReader, corpus: dict
     assert text is not None and truth is not None
     one_off = truth.replace("武汉", "汉武", 1)
     assert one_off != truth
-    assert squeeze(text) != squeeze(one_off)
-    assert squeeze(text) != squeeze(corpus["通知.pdf"].text)
+    assert lines_of(text) == lines_of(truth)
+    assert lines_of(text) != lines_of(one_off)
+    assert lines_of(text) != lines_of(corpus["通知.pdf"].text)
 
 
 def test_the_size_cap_alone_stops_the_oversize_file(corpus: dict[str, Sample]) -> None:
     # The same file under a larger cap reads as the PDF it is (trusted file, read here).
     result = read_path(corpus["oversize.pdf"].path, limits=ReadLimits(size_cap=2 * SIZE_CAP))
     assert result.reason is None
-    assert squeeze(result.text) == squeeze(corpus["multi-page.pdf"].text)
+    assert lines_of(result.text) == lines_of(corpus["multi-page.pdf"].text)
 
 
 def test_the_bombs_declare_gigabytes(corpus: dict[str, Sample]) -> None:
