@@ -114,7 +114,7 @@ GOVNEWS_ATTACHMENT_WORKERS = 2
 GOVNEWS_ATTACHMENT_MAX_TEXT = 1_000_000
 # Scanned pages read by OCR (RapidOCR, the ocr extra): off by default, -a ocr=1 or this
 # setting (it implies GOVNEWS_ATTACHMENTS). A page takes 3 to 8 s on one core; one over the
-# time limit stays unread. The memory cap is a page's address space, measured at 1.4 GB
+# time limit stays unread. The memory cap is a page's address space, measured at 1.56 GB
 # (benchmarks/bench_ocr.py): onnxruntime maps more than it touches.
 GOVNEWS_OCR = False
 GOVNEWS_OCR_PAGE_TIME_LIMIT = 60.0

@@ -133,6 +133,23 @@ def test_without_ocr_a_file_of_scans_keeps_no_text_layer(tmp_path: Path) -> None
     )
 
 
+def test_a_seals_red_ink_is_taken_out_and_black_text_under_it_kept() -> None:
+    require_ocr()
+    import numpy as np  # noqa: PLC0415 - with the engine
+
+    from govnews.documents.ocr import prepared  # noqa: PLC0415
+
+    image = np.full((60, 80, 3), 255, dtype=np.uint8)
+    image[:, 0:20] = (236, 105, 105)  # the seal's ink on paper
+    image[:, 20:40] = (200, 120, 120)  # its thin strokes, their colour smeared by JPEG
+    image[:, 40:60] = (20, 20, 20)  # black text
+    image[:, 60:80] = (138, 26, 26)  # black text under the seal
+    grey = prepared(image)
+    middle = grey[30]
+    assert middle[5:15].min() >= 230 and middle[25:35].min() >= 230, "the seal is paper now"
+    assert middle[45:55].max() <= 40 and middle[65:75].max() <= 150, "text stays dark"
+
+
 def test_the_models_are_the_pinned_ones() -> None:
     require_ocr()
     import rapidocr_onnxruntime  # noqa: PLC0415

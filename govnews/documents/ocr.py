@@ -31,7 +31,7 @@ from typing import Any
 
 from .tidy import is_cjk, join_lines
 
-__all__ = ["MODELS", "OcrUnavailable", "chinese_punctuation", "ocr_image", "ocr_pdf_page", "ocr_pixels"]
+__all__ = ["MODELS", "OcrUnavailable", "chinese_punctuation", "ocr_image", "ocr_pdf_page", "ocr_pixels", "prepared"]
 
 MODELS = {
     "ch_PP-OCRv4_det_infer.onnx": "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
@@ -70,23 +70,30 @@ def _engine() -> Any:
 
 def ocr_pixels(image: Any) -> str:
     """The text of an RGB page image (a ``numpy`` array, height × width × 3)."""
+    import numpy as np  # noqa: PLC0415 - optional, with the engine
+
+    engine = _engine()
+    red = prepared(image)
+    found, _ = engine(np.ascontiguousarray(np.stack([red, red, red], axis=2)))
+    return _layout(found or [])
+
+
+def prepared(image: Any) -> Any:
+    """A page as recognition sees it: grey, its long side at most :data:`LONG_SIDE`, a seal's
+    red ink white (the red channel, and pixels clearly redder than green or blue made
+    white unless dark: black text under a seal), dust taken out by a 3×3 median filter."""
     import cv2  # noqa: PLC0415 - optional, with the engine
     import numpy as np  # noqa: PLC0415
 
-    engine = _engine()
     height, width = image.shape[:2]
     scale = LONG_SIDE / max(height, width)
-    # A seal's red ink, even where JPEG blurred its colour, is white; the rest is the red
-    # channel, where black text stays black under a seal.
     channels = image.astype(np.int16)
     red_only = channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > _RED_INK
     ink = red_only & (channels[:, :, 0] > _DARK_TEXT)  # black text under a seal is dark red: kept
-    red = np.where(ink, 255, image[:, :, 0]).astype(np.uint8)
+    grey: Any = np.where(ink, 255, image[:, :, 0]).astype(np.uint8)
     if scale < 1:
-        red = cv2.resize(red, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    red = cv2.medianBlur(red, 3)
-    found, _ = engine(np.ascontiguousarray(np.stack([red, red, red], axis=2)))
-    return _layout(found or [])
+        grey = cv2.resize(grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    return cv2.medianBlur(grey, 3)
 
 
 def ocr_pdf_page(path: str, index: int) -> str:
