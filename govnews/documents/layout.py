@@ -43,7 +43,7 @@ def paragraph_breaks(lines: Sequence[Line], page_width: float | None = None) -> 
     """For each line, whether it starts a paragraph (the first always does).
 
     A line continues the one before when that one reaches the right edge of the page's text
-    (less than its own first word and half a character short of it), it stands at the
+    (less than its own first word and a character short of it), it stands at the
     usual line pitch below in the same size, and it does not start further right (an
     indented first line) nor indented alike (a one-line paragraph before it); a hanging
     indent under a list label continues.
@@ -58,9 +58,9 @@ def paragraph_breaks(lines: Sequence[Line], page_width: float | None = None) -> 
         return []
     right = max(line.right for line in lines)
     left = min(line.left for line in lines)
-    if page_width and sum(right - line.right < line.size for line in lines) < 2:
-        # No two lines agree on the right edge (a page with a few lines): take the margins
-        # as equal, the page's right margin as wide as its left.
+    if page_width:
+        # The text's right edge is at least where the page's margins, taken as equal, put it:
+        # a page of a few short paragraphs has no line that reaches it.
         right = max(right, page_width - left)
     pitches = [
         previous.baseline - line.baseline
@@ -85,7 +85,8 @@ def _starts_paragraph(previous: Line, line: Line, left: float, right: float, pit
         return True
     first_word = line.text.lstrip().split(" ", 1)[0] or " "
     word = size if is_cjk(first_word[0]) else line.first_word or 0.5 * size * len(first_word)
-    if right - previous.right > word + 0.5 * size:
+    # A closing bracket or stop sits left in its em box: a full line may look a character short.
+    if right - previous.right > word + size:
         return True  # the line before ended short: it ended its paragraph
     if line.left - previous.left > 0.8 * size:
         label = _LABEL_RE.match(previous.text)
