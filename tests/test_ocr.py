@@ -111,7 +111,7 @@ def test_a_page_over_its_time_limit_stays_unread(scans: tuple[Path, list[str]]) 
     limits = ReadLimits(ocr=True, ocr_page_time_limit=0.05, ocr_memory_limit=2048 * MIB)
     with DocumentReader(max_workers=1, time_limit=30.0, limits=limits) as pool:
         result = pool.submit(path).result(timeout=300)
-    assert (result.reason, result.scanned_pages, result.ocr_pages) == (None, (2, 3), None)
+    assert (result.reason, result.scanned_pages, result.ocr_pages) == (None, (2, 3), ())
     assert result.detail is not None and "page 2: OCR over 0.05 s" in result.detail
     # The typed page's text stands; the scans hold their typed page numbers only.
     assert result.text is not None and result.text.split("\f")[1:] == ["— 2 —", "— 3 —"]

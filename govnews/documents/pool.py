@@ -189,7 +189,7 @@ class DocumentReader:
     def _finish(self, outer: Future[DocumentResult], result: DocumentResult) -> None:
         self._done()
         if not outer.done():
-            outer.set_result(capped(result, self.limits.max_text))
+            outer.set_result(capped(result, self.limits.max_text, ocr=self.limits.ocr))
 
     def _done(self) -> None:
         with self._lock:

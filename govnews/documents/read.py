@@ -72,7 +72,7 @@ def read_document(
         result = _read(data, kind, name, content_type, limits)
         if limits.ocr and result.scanned_pages and kind in OCR_KINDS:
             result = _ocr_here(result, data)
-        return capped(result, limits.max_text)
+        return capped(result, limits.max_text, ocr=limits.ocr)
     except ZipRefused as refused:
         return DocumentResult.without_text(kind, refused.reason, detail=refused.detail)
     except MemoryError:
@@ -179,8 +179,11 @@ def with_ocr(result: DocumentResult, texts: dict[int, str], detail: str | None =
     return replace(result, text=text, reason=None, ocr_pages=ocr_pages, detail=detail)
 
 
-def capped(result: DocumentResult, max_text: int) -> DocumentResult:
-    """``result`` with its text cut at ``max_text`` characters, at a paragraph."""
+def capped(result: DocumentResult, max_text: int, *, ocr: bool = False) -> DocumentResult:
+    """``result`` with its text cut at ``max_text`` characters, at a paragraph; with ``ocr``,
+    a paged result says which pages OCR read (``()`` for none)."""
+    if ocr and result.scanned_pages is not None and result.ocr_pages is None:
+        result = replace(result, ocr_pages=())
     if result.text is None:
         return result
     text, truncated = cap_text(result.text, max_text)
