@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.dupefilters import RFPDupeFilter
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -161,10 +161,21 @@ class SteppedCrawl:
         self.pending.sort(key=lambda r: r.url)
 
     def _fetch(self, request: Request) -> Any:
+        settings = self.crawler.settings
         for _ in range(REDIRECT_MAX_TIMES + 1):
             parts = urlsplit(request.url)
             self.requests_made.append(parts.path)
             rendered = self.site.render(parts.path + (f"?{parts.query}" if parts.query else ""), host=parts.netloc)
+            if rendered.delay >= settings.getfloat("DOWNLOAD_TIMEOUT"):
+                # The downloader gives up (DOWNLOAD_TIMEOUT); RetryMiddleware retries a timeout.
+                retry = get_retry_request(
+                    request,
+                    spider=self.spider,
+                    reason="TimeoutError",
+                    max_retry_times=settings.getint("RETRY_TIMES"),
+                    logger=logging.getLogger("scrapy.downloadermiddlewares.retry"),
+                )
+                return [retry] if retry is not None else self._errback(request, TimeoutError("timed out"))
             response = HtmlResponse(
                 request.url, status=rendered.status, headers=rendered.headers, body=rendered.body, request=request
             )
@@ -173,12 +184,12 @@ class SteppedCrawl:
                 break
             target = response.urljoin(location.decode("latin-1"))
             if urlsplit(target).netloc != parts.netloc:
-                return ()  # the allowed-hosts middleware refuses another host
+                # The allowed-hosts middleware refuses another host: the request's errback is told.
+                return self._errback(request, IgnoreRequest(f"offsite: {target}"))
             redirects = [*request.meta.get("redirect_urls", []), request.url]
             request = request.replace(url=target, meta={**request.meta, "redirect_urls": redirects})
         else:
-            return ()
-        settings = self.crawler.settings
+            return self._errback(request, IgnoreRequest("max redirections reached"))
         if response.status in settings.getlist("RETRY_HTTP_CODES", [500, 502, 503, 504, 522, 524, 408, 429]):
             retry = get_retry_request(
                 request,
@@ -193,7 +204,10 @@ class SteppedCrawl:
         if 200 <= response.status < 300 or response.status in allowed:
             assert request.callback is not None
             return list(request.callback(response, **request.cb_kwargs) or ())
-        failure = Failure(HttpError(response, "Ignoring non-200 response"))
+        return self._errback(request, HttpError(response, "Ignoring non-200 response"))
+
+    def _errback(self, request: Request, error: Exception) -> Any:
+        failure = Failure(error)
         failure.request = request  # type: ignore[attr-defined]
         return list(request.errback(failure) or ()) if request.errback is not None else ()
 

@@ -1,28 +1,38 @@
-"""The no-loss promise as an invariant, with the site as the adversary of the real spider.
+"""The no-loss promise as an invariant, with the site and the clock as the adversaries of the
+real spider.
 
 The system under test is the ``wuhan`` spider's callbacks, every item pipeline, the feed
 storage and the state store (SQLite, or Redis on a real redis-server), driven in one
 process by :class:`tests.stepped_crawl.SteppedCrawl`; nothing of the walk is copied here.
 The site is the mirror (:class:`tests.mirror.site.MirrorSite`, which knows nothing of
 ``govnews``) with four columns of four forms: a ``createPageHTML`` pager, a ``countPage``
-pager, no pager ending in a 404, no pager ending in an empty page.
+pager, no pager ending in a 404, no pager ending in an empty page. The list-page cap
+(``GOVNEWS_MAX_LIST_PAGES``) is drawn small (2 to 5), so that most columns are longer than it.
 
 Hypothesis interleaves, at any point between two requests:
 
 * **the site's moves**: publish k articles at the top of a column; withdraw one; back-date
-  one (publish it under the newest rows); a list or article page answers 404, 410, 500, an
-  empty 200 or a soft-404 page, once or for the rest of the run;
+  one (publish it under the newest rows); a list or article page answers 404, 410, 500, 412
+  or 429 (blocked), an empty 200, a soft-404 page, a timeout or a redirect to another host,
+  once or for the rest of the run; a list page is served as it was before its column's latest
+  change (a stale cache) or redirected to page 1;
+* **the clock's**: days pass (the process runs under libfaketime: ``tests/faketime.py``);
+  ordinary runs keep the default ``GOVNEWS_AUDIT_DAYS``, so an audit walk comes when the
+  clock says so;
 * **the run's**: start one (ordinary, capped, ``since``-limited, ``sections``-limited,
-  ``incremental=0``, or an audit), serve one of its pending requests (hypothesis picks which:
-  no scheduler order is assumed), finish it, stop it (a graceful stop), or kill it (with
-  half a feed line, or not).
+  ``incremental=0``, or ``-a audit=1``), serve one of its pending requests (hypothesis picks
+  which: no scheduler order is assumed), finish it, stop it (a graceful stop), or kill it
+  (with half a feed line, or not).
 
 Invariants, after every step: every line of every feed parses (but the tail a kill left, until
 the next run repairs it); no run exported an article twice; nothing is in the union of the
-incremental feeds twice within a revision. And **once the site is quiet, after at most two
-ordinary runs plus one audit walk, every article the site lists is in that union**, with the
-title the site gives it; after the two ordinary runs already, unless the site made a move only
-an audit can see (a back-dated row, a withdrawal, an article page answering 404 or 410).
+incremental feeds twice within a revision. And **once the site is quiet, after at most
+2 + ⌈pages / cap⌉ ordinary runs, every article the site lists is in that union**, with the title
+the site gives it, unless the site made a move only an audit can see (a back-dated row, a
+withdrawal, an article page answering 404 or 410, page 2 of a pager-less list down for a whole
+first walk); **and once the clock has moved past the audit period, after ⌈pages / cap⌉ + 1 more
+ordinary runs, every listed article is**. A list page served stale for a run is not such a
+move: the runs after it find what it hid.
 
 ``GOVNEWS_MODEL_EXAMPLES`` sets the number of sequences on SQLite (200 by default, as in
 CI), ``GOVNEWS_MODEL_EXAMPLES_REDIS`` on Redis (100 by default). The counterexamples the
@@ -32,8 +42,10 @@ machine takes no ``@example``): each replays its shrunk sequence.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
 import os
 import random
 import shutil
@@ -59,6 +71,7 @@ from hypothesis.stateful import (
 import govnews.crawl.spiders.wuhan as wuhan_spider_module
 from govnews.store.redis import RedisLock, site_prefix
 from govnews.store.walk import ColumnWalk, Step
+from tests import faketime
 from tests.mirror.columns import PAGER_COUNT_PAGE, PAGER_CREATE_PAGE_HTML
 from tests.mirror.site import MirrorSite
 from tests.redis_server import RedisServer
@@ -68,7 +81,12 @@ COLUMNS = ("/sy/whyw/", "/zwgk/xxgk/zcjd/", "/zwgk/tzgg/", "/sy/kwh/")
 """createPageHTML, countPage, no pager ending in a 404, no pager ending in an empty page."""
 EXAMPLES = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES", "200"))
 EXAMPLES_REDIS = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES_REDIS", "100"))
-FAULTS = ("404", "410", "500", "empty", "soft404")
+FAULTS = ("404", "410", "500", "412", "429", "empty", "soft404", "timeout", "offsite")
+LIST_FAULTS = (*FAULTS, "stale", "redirect")
+"""A list page can also be served as it was before its column's latest change, or redirected
+to page 1."""
+AUDIT_DAYS = 7
+"""The default ``GOVNEWS_AUDIT_DAYS`` (every run here keeps it)."""
 RUN_KINDS = ("ordinary", "capped", "since", "sections", "full", "audit")
 
 
@@ -133,13 +151,16 @@ class SiteAgainstSpider(RuleBasedStateMachine):
         per_page=st.integers(1, 3),
         seed=st.integers(0, 3),
         port=st.integers(20000, 60000),
+        cap=st.integers(2, 5),
     )
-    def setup(self, n_articles: int, per_page: int, seed: int, port: int) -> None:
+    def setup(self, n_articles: int, per_page: int, seed: int, port: int, cap: int = 2000) -> None:
         base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
         self.workdir = Path(tempfile.mkdtemp(prefix="govnews-model-", dir=base))
         self.backend = type(self).make_backend(self.workdir, port)
+        self.cap = cap
         self.base_url = f"http://127.0.0.1:{port}"
-        self.site = MirrorSite(n_articles=n_articles, per_page=per_page, seed=seed)
+        # A timeout: the page comes later than DOWNLOAD_TIMEOUT (the stepped crawl never waits).
+        self.site = MirrorSite(n_articles=n_articles, per_page=per_page, seed=seed, slow_seconds=3600)
         self.crawl: SteppedCrawl | None = None
         self.runs = 0
         self.killed_feed: Path | None = None
@@ -161,7 +182,7 @@ class SiteAgainstSpider(RuleBasedStateMachine):
 
     def _start(self, kind: str, data: st.DataObject | None = None) -> SteppedCrawl:
         self.runs += 1
-        args = {"sections": ",".join(COLUMNS), "audit": "0"}
+        args = {"sections": ",".join(COLUMNS)}
         folder = "feeds"
         if kind == "capped":
             args["max_pages"] = str(data.draw(st.integers(1, 3), label="max_pages") if data else 1)
@@ -178,9 +199,8 @@ class SiteAgainstSpider(RuleBasedStateMachine):
         elif kind == "audit":
             args["audit"] = "1"
         feed = self.workdir / folder / f"run-{self.runs:03d}.jsonl"
-        crawl = SteppedCrawl(
-            self.site, base_url=self.base_url, feed=feed, spider_args=args, settings=self.backend.settings
-        ).start()
+        settings = {**self.backend.settings, "GOVNEWS_MAX_LIST_PAGES": self.cap}
+        crawl = SteppedCrawl(self.site, base_url=self.base_url, feed=feed, spider_args=args, settings=settings).start()
         if kind != "full":
             self.killed_feed = None  # the run repaired what a kill left
         return crawl
@@ -260,21 +280,32 @@ class SiteAgainstSpider(RuleBasedStateMachine):
     @rule(
         column=st.sampled_from(COLUMNS),
         kind=st.sampled_from(("list", "article")),
-        fault=st.sampled_from(FAULTS),
+        fault=st.sampled_from(LIST_FAULTS),
         whole_run=st.booleans(),
         data=st.data(),
     )
     def page_fails(self, column: str, kind: str, fault: str, whole_run: bool, data: st.DataObject) -> None:
+        times = None if whole_run else 1
         if kind == "list":
             pages = self.site.list_page_paths(column)
             index = data.draw(st.integers(0, len(pages)), label="list page")
             path = pages[index] if index < len(pages) else f"{column}index_{index}.shtml"
             paged = self.site.column(column).pager in (PAGER_CREATE_PAGE_HTML, PAGER_COUNT_PAGE)
-            if whole_run and index == 1 and not paged:
+            if whole_run and index == 1 and not paged and fault not in ("stale", "timeout"):
                 # Page 2 of a list without a pager, down for a whole walk, is its end as far as
                 # any page shows (page 1 alone says nothing of how full a page is): only an
                 # audit walk is sure to read past it.
                 self.needs_audit.add(column)
+            if fault in ("stale", "redirect"):
+                if fault == "stale":
+                    self.site.stale(path, times=times)
+                else:
+                    self.site.redirect(path, pages[0], times=times)
+                if whole_run:
+                    self.faults_for_the_run.append(path)
+                return
+        elif fault in ("stale", "redirect"):
+            return
         else:
             paths = self.site.article_paths(column)
             if not paths:
@@ -283,11 +314,21 @@ class SiteAgainstSpider(RuleBasedStateMachine):
             # A dead link is not asked again by an ordinary run: only the audit meets it again.
             if fault in ("404", "410"):
                 self.needs_audit.add(column)
-        status, body = (200, fault) if fault in ("empty", "soft404") else (int(fault), None)
-        # Once: the next answer (a 500 once is retried away); whole run: until the run ends.
-        self.site.fail(path, status, times=None if whole_run else 1, body=body)
+        if fault == "offsite":
+            self.site.redirect(path, "http://elsewhere.invalid" + path, times=times)
+        else:
+            status, body = (200, fault) if fault in ("empty", "soft404", "timeout") else (int(fault), None)
+            # Once: the next answer (a 500 once is retried away); whole run: until the run ends.
+            self.site.fail(path, status, times=times, body=body)
         if whole_run:
             self.faults_for_the_run.append(path)
+
+    # -- the clock ----------------------------------------------------------------------
+
+    @rule(days=st.integers(1, 9))
+    def days_pass(self, days: int) -> None:
+        """The system clock moves forward (libfaketime): an audit may fall due."""
+        faketime.advance(days)
 
     # -- the promise --------------------------------------------------------------------
 
@@ -321,26 +362,34 @@ class SiteAgainstSpider(RuleBasedStateMachine):
 
     @precondition(lambda self: self.crawl is None)
     @rule()
-    def quiet_then_two_runs_and_an_audit(self) -> None:
+    def quiet_then_runs_and_the_clock(self) -> None:
         self._settle_and_check()
 
+    def _runs_per_walk(self) -> int:
+        """Ordinary runs a walk of the longest column to its end takes under the cap."""
+        pages = max(len(self.site.list_page_paths(c)) + 1 for c in COLUMNS)
+        return math.ceil(pages / self.cap)
+
+    def _ordinary_runs(self, count: int) -> None:
+        for _ in range(count):
+            crawl = self._start("ordinary")
+            crawl.serve_all()
+            crawl.close("finished")
+
     def _settle_and_check(self) -> None:
-        """The site goes quiet; two ordinary runs and one audit walk; then every listed
-        article is in the union of the incremental feeds, with its title."""
+        """The site goes quiet; 2 + ⌈pages / cap⌉ ordinary runs; then every listed article is in
+        the union of the incremental feeds, with its title, but in columns where the site made
+        a move only an audit sees. Then the clock moves past the audit period, ⌈pages / cap⌉ + 1
+        ordinary runs, and every listed article is."""
         if self.crawl is not None:
             self.crawl.serve_all()
             self.crawl.close("finished")
         self._ended()
         self.site.clear_failures()
-        for kind in ("ordinary", "ordinary"):
-            crawl = self._start(kind)
-            crawl.serve_all()
-            crawl.close("finished")
-        # Where the site made no move only an audit sees, two ordinary runs are enough.
+        self._ordinary_runs(2 + self._runs_per_walk())
         self._check_every_listed_article_exported(set(COLUMNS) - self.needs_audit)
-        crawl = self._start("audit")
-        crawl.serve_all()
-        crawl.close("finished")
+        faketime.advance(AUDIT_DAYS + 1)
+        self._ordinary_runs(self._runs_per_walk() + 1)
         self._check_every_listed_article_exported(set(COLUMNS))
         self.needs_audit = set()
 
@@ -367,6 +416,24 @@ def quiet_crawler_logs() -> Iterator[None]:
     logger.setLevel(level)
 
 
+def under_libfaketime(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` in a process whose clock the model can move (libfaketime preloaded): when
+    this one is not, the test runs again in a new pytest process that is, and passes if it
+    passes there."""
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        if faketime.active():
+            test(*args, **kwargs)
+            return
+        faketime.require()
+        nodeid = os.environ["PYTEST_CURRENT_TEST"].rsplit(" ", 1)[0]
+        proc = faketime.rerun(nodeid, timeout=3000)
+        assert proc.returncode == 0, f"{nodeid} under libfaketime:\n{proc.stdout[-12000:]}\n{proc.stderr[-3000:]}"
+
+    return wrapper
+
+
 def model_settings(examples: int) -> settings:
     return settings(
         max_examples=examples,
@@ -390,11 +457,15 @@ def machine(make_backend: Callable[[Path, int], Backend]) -> type[SiteAgainstSpi
     return Machine
 
 
+@under_libfaketime
 def test_no_loss_with_the_sqlite_store() -> None:
     run_state_machine_as_test(machine(SqliteBackend), settings=model_settings(EXAMPLES))
 
 
-def test_no_loss_with_the_redis_store(redis_server: RedisServer) -> None:
+@under_libfaketime
+def test_no_loss_with_the_redis_store(request: pytest.FixtureRequest) -> None:
+    redis_server: RedisServer = request.getfixturevalue("redis_server")
+
     class OnThisServer(RedisBackend):
         url = redis_server.url
 
@@ -476,11 +547,12 @@ COUNTEREXAMPLES = [
 
 
 @pytest.mark.parametrize("case", COUNTEREXAMPLES, ids=lambda case: case.__name__)
+@under_libfaketime
 def test_the_counterexamples_found_hold_now(case: Callable[[], None]) -> None:
     case()
 
 
-def _frozen_page_count(self: ColumnWalk, page_count: int | None) -> tuple[int, ...]:
+def _frozen_page_count(self: ColumnWalk, index: int, page_count: int | None) -> tuple[int, ...]:
     """The loss put back: the walk keeps the page count page 1 gave."""
     if self.page_count is None:
         self.page_count = page_count
@@ -525,6 +597,7 @@ def _a_404_ends_the_walk(original: Callable[..., Step]) -> Callable[..., Step]:
     ],
     ids=["page count frozen at page 1", "a 404 inside the range ends the walk", "soft 404s not recognised"],
 )
+@under_libfaketime
 def test_the_model_fails_with_each_loss_put_back(  # noqa: PLR0917 - one parameter a column of the table
     case: Callable[[], None],
     target: object,

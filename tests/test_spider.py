@@ -41,8 +41,8 @@ def test_page_one_falls_back_to_the_column_root_once() -> None:
 def test_a_404_after_the_last_page_ends_a_pagerless_column_once_asked_again() -> None:
     crawl = spider()
     walk = crawl.incremental_run.begin("/zwgk/tzgg/", limit=10)
-    walk.page_read(0, ["a", "b"], page_count=None, all_covered=False)
-    walk.page_read(1, ["c"], page_count=None, all_covered=False)  # short: a list's last page
+    walk.page_read(0, ["a", "b"], page_count=None, covered=())
+    walk.page_read(1, ["c"], page_count=None, covered=())  # short: a list's last page
     later = crawl._list_request(ListPageRef("/zwgk/tzgg/", page_index=2))
     (again,) = crawl.list_failed(failure_of(later, 404))
     # The same page, asked again after a pause (the duplicate filter lets it through).
@@ -59,7 +59,7 @@ def test_a_first_end_after_a_full_page_is_doubted_until_a_second_walk_agrees() -
     crawl = spider()
     walk = crawl.incremental_run.begin("/zwgk/tzgg/", limit=10)
     for index, rows in enumerate((["a", "b"], ["c", "d"])):
-        walk.page_read(index, rows, page_count=None, all_covered=False)
+        walk.page_read(index, rows, page_count=None, covered=())
     assert walk.end_confirmed(2, "end_404").end == "end_404"
     assert walk.doubted_end and not walk.complete and walk.new_gaps()[-1].lower is None
 
@@ -67,7 +67,7 @@ def test_a_first_end_after_a_full_page_is_doubted_until_a_second_walk_agrees() -
 def test_a_404_inside_the_pagers_range_is_a_failed_page_and_the_walk_goes_on() -> None:
     crawl = spider()
     walk = crawl.incremental_run.begin("/sy/whyw/", limit=10)
-    walk.page_read(0, ["a"], page_count=3, all_covered=False)
+    walk.page_read(0, ["a"], page_count=3, covered=())
     second = crawl._list_request(ListPageRef("/sy/whyw/", page_index=1))
     (third,) = crawl.list_failed(failure_of(second, 404))
     assert third.url == f"{BASE}/sy/whyw/index_2.shtml"

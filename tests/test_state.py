@@ -266,9 +266,9 @@ def test_a_store_of_schema_3_opens_in_place_and_loses_nothing(tmp_path: Path) ->
     assert store.attachment("http://127.0.0.1:8000/a.pdf") is None
     store.close()
     migrated = sqlite3.connect(path)
-    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     for table, rows in before.items():
-        assert sorted(migrated.execute(f"SELECT * FROM {table}").fetchall()) == rows, table
+        assert sorted(migrated.execute(f"SELECT {columns_of(table, 3)} FROM {table}").fetchall()) == rows, table
     assert migrated.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
     migrated.close()
     again = StateStore(path)
@@ -279,30 +279,67 @@ def test_a_store_of_schema_3_opens_in_place_and_loses_nothing(tmp_path: Path) ->
     again.close()
 
 
-SCHEMA_4_ATTACHMENTS = """
-CREATE TABLE attachments (
-    url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, path TEXT, content_type TEXT, kind TEXT,
-    pages INTEGER, text TEXT, reason TEXT, members TEXT, etag TEXT, last_modified TEXT, fetched TEXT NOT NULL
-);
+def columns_of(table: str, schema: int) -> str:
+    """The columns ``table`` had in ``schema`` (what a later schema added left out)."""
+    added = {"gaps": ("page", "anchors", "reason"), "column_state": ("audit_started",)}
+    old = sqlite3.connect(":memory:")
+    old.executescript((FIXTURES / f"state-schema-{schema}.sql").read_text(encoding="utf-8"))
+    names = [row[1] for row in old.execute(f"PRAGMA table_info({table})")]
+    old.close()
+    return ", ".join(n for n in names if schema >= 5 or n not in added.get(table, ()))
+
+
+def test_a_store_of_schema_4_opens_in_place_and_loses_nothing(tmp_path: Path) -> None:
+    """tests/fixtures/state-schema-4.sql: a store written by release 0.2.x (schema 4, made by
+    tests/fixtures/make_store_fixtures.py from that release: a mirror crawled twice, an article
+    owed, dead links, a gap to the end of 武汉要闻). Schema 5 adds where each gap was and an
+    audit under way: every row of every table keeps what it held; the old gap has no place
+    (walks read down to it from the top, as before) and no audit is under way."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript((FIXTURES / "state-schema-4.sql").read_text(encoding="utf-8"))
+    tables = (
+        "articles", "contents", "covered", "walks", "pending", "manifest", "gaps", "column_state", "dead", "meta",
+        "attachments",
+    )  # fmt: skip
+    before = {table: sorted(old.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 4
+    old.close()
+    assert before["pending"] and before["dead"] and before["gaps"] and before["column_state"]
+
+    store = StateStore(path)
+    store_id = store.store_id
+    (gap,) = [g for (col, *_rest) in before["gaps"] for g in store.column_state(col).gaps]
+    assert (gap.upper, gap.lower, gap.page, gap.anchors) == (before["gaps"][0][1], None, None, ())
+    assert all(store.column_state(col).audit_started is None for (col, *_rest) in before["column_state"])
+    store.close()
+    migrated = sqlite3.connect(path)
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    for table, rows in before.items():
+        assert sorted(migrated.execute(f"SELECT {columns_of(table, 4)} FROM {table}").fetchall()) == rows, table
+    migrated.close()
+    again = StateStore(path)
+    assert again.store_id == store_id, "the store keeps its id"
+    again.close()
+
+
+SCHEMA_4_ATTACHMENT = """
 INSERT INTO attachments VALUES ('http://127.0.0.1:8000/a.pdf', '{sha}', 10, 'ab/x.pdf', 'application/pdf', 'pdf', 2,
     '第一页
 
 第二页', NULL, NULL, '"e1"', NULL, '2026-11-01T00:00:00Z');
-PRAGMA user_version=4;
 """
-"""The attachments table as schema 4 (the release before issue 31) wrote it, with a file read then."""
+"""A file read by release 0.2.x, as its attachments table (schema 4) kept it."""
 
 
-def test_a_store_of_schema_4_gains_the_attachment_columns_in_place(tmp_path: Path) -> None:
-    """Schema 5 adds an attachment's scanned pages, OCR pages, cut text and text form; a file
-    read by the release before keeps its row, in text form 1 (read again at its next
-    download), and every other table as it was."""
+def test_a_stores_attachments_gain_their_new_columns_in_place(tmp_path: Path) -> None:
+    """Schema 6 adds an attachment's scanned pages, OCR pages, cut text and text form; a file
+    read by an earlier release keeps its row, in text form 1 (read again at its next
+    download), and every other table as it was (from tests/fixtures/state-schema-4.sql)."""
     path = tmp_path / "old.sqlite3"
     old = sqlite3.connect(path)
-    old.executescript((FIXTURES / "state-schema-3.sql").read_text(encoding="utf-8"))
-    old.executescript(SCHEMA_4_ATTACHMENTS.format(sha="ab" * 32))
-    tables = ("articles", "contents", "covered", "walks", "pending", "manifest", "gaps", "column_state", "dead", "meta")
-    before = {table: sorted(old.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}
+    old.executescript((FIXTURES / "state-schema-4.sql").read_text(encoding="utf-8"))
+    old.executescript(SCHEMA_4_ATTACHMENT.format(sha="ab" * 32))
     assert old.execute("PRAGMA user_version").fetchone()[0] == 4
     old.close()
     store = StateStore(path)
@@ -316,8 +353,6 @@ def test_a_store_of_schema_4_gains_the_attachment_columns_in_place(tmp_path: Pat
     store.close()
     migrated = sqlite3.connect(path)
     assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    for table, rows in before.items():
-        assert sorted(migrated.execute(f"SELECT * FROM {table}").fetchall()) == rows, table
     migrated.close()
 
 

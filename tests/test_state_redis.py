@@ -520,7 +520,7 @@ def test_a_store_of_layout_2_opens_in_place_and_loses_nothing(redis_url: str) ->
     assert dump[site_prefix(site) + "pending"]["hash"] and dump[site_prefix(site) + "dead"]["hash"]
 
     store = RedisStateStore.connect(redis_url, site)
-    assert client.get(site_prefix(site) + "schema") == LAYOUT_VERSION == "3"
+    assert client.get(site_prefix(site) + "schema") == LAYOUT_VERSION
     for key, value in dump.items():
         if key.endswith(":schema"):
             continue
@@ -544,5 +544,42 @@ def test_a_store_of_layout_2_opens_in_place_and_loses_nothing(redis_url: str) ->
     found = store.attachment(record.url)
     assert found is not None and found.fetched and found.members == ("甲.txt",)
     assert found == replace(record, fetched=found.fetched)
+    store.close()
+    client.close()
+
+
+def test_a_store_of_layout_3_opens_in_place_and_loses_nothing(redis_url: str) -> None:
+    """tests/fixtures/redis-layout-3.json: every key of a site as release 0.2.x (layout 3) wrote
+    them (tests/fixtures/make_store_fixtures.py from that release, as the schema-4 SQLite
+    fixture). Layout 4 reads a gap with its place (``[upper, lower, page, shift, anchors,
+    reason]``) and the old form alike: every key keeps what it held, the old gap has no place."""
+    dump = json.loads((Path(__file__).resolve().parent / "fixtures" / "redis-layout-3.json").read_text("utf-8"))
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    for key, value in dump.items():
+        ((kind, data),) = value.items()
+        if kind == "string":
+            client.set(key, data)
+        elif kind == "hash":
+            client.hset(key, mapping=data)
+        elif kind == "set":
+            client.sadd(key, *data)
+    site = "127.0.0.1:8000"
+    assert client.get(site_prefix(site) + "schema") == "3"
+    gaps = dump[site_prefix(site) + "gaps"]["hash"]
+    assert gaps
+
+    store = RedisStateStore.connect(redis_url, site)
+    assert client.get(site_prefix(site) + "schema") == LAYOUT_VERSION == "4"
+    for key, value in dump.items():
+        if key.endswith(":schema"):
+            continue
+        ((kind, data),) = value.items()
+        now = client.hgetall(key) if kind == "hash" else set(client.smembers(key))
+        assert now == (data if kind == "hash" else set(data)), key
+    for column, raw in gaps.items():
+        (old,) = json.loads(raw)
+        (gap,) = store.column_state(column).gaps
+        assert (gap.upper, gap.lower, gap.page, gap.anchors) == (old[0], old[1], None, ())
+    assert store.store_id == dump[site_prefix(site) + "meta"]["hash"]["store_id"], "the store keeps its id"
     store.close()
     client.close()

@@ -151,3 +151,25 @@ def list_page_path(column_path: str, page_index: int) -> str:
     """Page 1 is ``index.shtml``, page k+1 is ``index_k.shtml`` (SITE.md "List pages"; the
     bureau sub-sites answer 404 for ``index.html`` but serve ``index.shtml``)."""
     return f"{column_path}index.shtml" if page_index == 0 else f"{column_path}index_{page_index}.shtml"
+
+
+_LIST_PAGE_NAME_RE = re.compile(r"^index(?:_(\d+))?\.s?html?$")
+
+
+def list_page_index(column_path: str, path: str) -> int | None:
+    """Which list page of ``column_path`` the URL path ``path`` is (0 for page 1, which is also
+    the column's own path), or None when it is none of them: :func:`list_page_path` inverted.
+
+    >>> list_page_index("/sy/whyw/", "/sy/whyw/index_3.shtml"), list_page_index("/sy/whyw/", "/sy/whyw/")
+    (3, 0)
+    >>> list_page_index("/sy/whyw/", "/sy/kwh/index_3.shtml") is None
+    True
+    """
+    if path == column_path:
+        return 0
+    if not path.startswith(column_path) or "/" in path[len(column_path) :]:
+        return None
+    match = _LIST_PAGE_NAME_RE.match(path[len(column_path) :])
+    if match is None:
+        return None
+    return int(match.group(1)) if match.group(1) else 0

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 def utc_stamp(moment: datetime | None = None) -> str:
@@ -91,13 +91,62 @@ class WalkRecord:
     """How it ended: ``last_page``, ``end_404``, ``empty_page`` or ``covered``."""
 
 
+GapReason = Literal["failed", "out_of_step", "end_check", "cut"]
+GAP_REASONS: tuple[GapReason, ...] = ("failed", "out_of_step", "end_check", "cut")
+
+
 @dataclass(frozen=True)
 class Gap:
     """A stretch of a column's list no walk has read: below the row ``upper`` (None: from the
-    top) down to the row ``lower`` (None: to the column's end)."""
+    top) down to the row ``lower`` (None: to the column's end).
+
+    Where to find it again, so that a walk can go straight there (a column longer than the
+    page cap is read to its end over several runs, each resuming where the last stopped):
+    ``page``, the 0-based list page that held ``upper`` when a walk last saw it (rows published
+    since only push it further down: a walk goes to the page above and reads down to it);
+    ``anchors``, the rows read on that page down to ``upper`` (``upper`` last): any of them found
+    again marks the place, even when ``upper`` itself was withdrawn since. A gap with no ``page``
+    (from a store older than release 0.3.0) is reached by reading from the top.
+
+    ``reason`` says why the walk could not read it: ``failed`` (a page failed), ``out_of_step``
+    (a page served as it was before the latest publish, a redirect, another page's number),
+    ``end_check`` (a short last page no page after it could vouch for), ``cut`` (a cap,
+    ``since``, a stop, a doubted end)."""
 
     upper: str | None
     lower: str | None
+    page: int | None = field(default=None, compare=False)
+    anchors: tuple[str, ...] = field(default=(), compare=False)
+    reason: GapReason = field(default="cut", compare=False)
+
+    def as_json(self) -> list[object]:
+        """The gap as stored (the Redis store's list; the SQLite store's columns in order)."""
+        return [self.upper, self.lower, self.page, list(self.anchors), self.reason]
+
+    @classmethod
+    def from_json(cls, raw: list[object]) -> Gap:
+        """A stored gap: ``[upper, lower]`` (Redis layout 3 and before) or :meth:`as_json`'s form.
+
+        >>> Gap.from_json(["a", None]) == Gap("a", None)
+        True
+        >>> Gap.from_json(["a", "b", 4, ["z", "a"], "failed"]).anchors
+        ('z', 'a')
+        """
+        upper, lower = raw[0], raw[1]
+        if len(raw) < 5:
+            return cls(_text(upper), _text(lower))
+        page, anchors, reason = raw[2], raw[3], raw[4]
+        return cls(
+            _text(upper),
+            _text(lower),
+            page if isinstance(page, int) else None,
+            tuple(str(a) for a in anchors) if isinstance(anchors, list) else (),
+            reason if reason in GAP_REASONS else "cut",
+        )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -116,6 +165,10 @@ class ColumnState:
     seen once: a second walk ending at the same row accepts the end."""
     withdrawn_since: int = 0
     """Dead links of the column found since ``ended_at``."""
+    audit_started: str | None = None
+    """When an audit walk that did not reach the column's end began (a cap, failed pages, a
+    stop): later walks read on from where it stopped (its gap to the end), and the audit ends
+    when one of them reaches the end. None: no audit under way."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +208,10 @@ class WalkOutcome:
     end_rows: int | None = None
     """Set when the walk read the column whole to its end: its rows then."""
     audited: bool = False
-    """The walk read every list page of the column (an audit, or a whole walk)."""
+    """The column's audit clock restarts: an audit (possibly begun by earlier runs) reached the
+    end, a walk read the column whole, or a walk reached its end for the first time."""
+    audit_started: str | None = None
+    """:attr:`ColumnState.audit_started` after this walk (None: no audit under way)."""
     short_end: str | None = None
     """The last row before a doubted end (:attr:`ColumnState.short_end`); None clears it."""
 

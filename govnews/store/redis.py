@@ -18,14 +18,16 @@ one slot, so a write is one ``MULTI``/``EXEC`` transaction)::
     govnews:{<site>}:pending             hash  url -> JSON {col, attempts, since}
     govnews:{<site>}:manifest            hash  "<host>\\t<path>" -> JSON {host, path, run, opened, closed,
                                                                          reconciled_size}
-    govnews:{<site>}:gaps                hash  column -> JSON [[upper, lower], …] (stretches no walk has read)
-    govnews:{<site>}:colstate            hash  column -> JSON {end_rows, ended_at, last_audit, short_end}
+    govnews:{<site>}:gaps                hash  column -> JSON [[upper, lower, page, [anchors], reason], …]
+                                                (stretches no walk has read; layout 3: [[upper, lower], …])
+    govnews:{<site>}:colstate            hash  column -> JSON {end_rows, ended_at, last_audit, short_end,
+                                                               audit_started}
     govnews:{<site>}:dead                hash  url -> JSON {col, title, date, since} (dead links)
     govnews:{<site>}:attachments         hash  url -> JSON AttachmentRecord (each file as last downloaded)
     govnews:{<site>}:meta                hash  store_id, created
     govnews:{<site>}:lock                string JSON {pid, host, started, token}, with a TTL (the lease)
     govnews:{<site>}:schema              string the layout's version (1: before gaps and dead links;
-                                                2: before attachments; 3)
+                                                2: before attachments; 3: gaps without a place; 4)
 
 The lock (:class:`RedisLock`): one run at a time per site, as the ``flock`` of the SQLite
 store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.store.StoreLocked`
@@ -86,7 +88,7 @@ from govnews.store.base import (
 )
 
 KEY_PREFIX = "govnews"
-LAYOUT_VERSION = "3"
+LAYOUT_VERSION = "4"
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -416,8 +418,10 @@ class RedisStateStore:
         self.store_id: str = str(self._r.hget(self._meta, "store_id"))
 
     def _open_layout(self) -> None:
-        """Create the layout, or bring an older one up to date in place (layout 1 → 2 → 3;
-        2 → 3 adds the attachments hash, empty until a run downloads a file: nothing to move)."""
+        """Create the layout, or bring an older one up to date in place (layout 1 → 2 → 3 → 4;
+        2 → 3 adds the attachments hash, empty until a run downloads a file: nothing to move;
+        3 → 4 reads gaps of both forms, a layout-3 gap having no place to resume at: nothing
+        to move either)."""
         raw_version = self._r.get(self._schema)
         version = str(raw_version) if raw_version is not None else None
         if version is not None and int(version) > int(LAYOUT_VERSION):
@@ -620,7 +624,7 @@ class RedisStateStore:
         pipe.hget(self._gaps, column)
         pipe.hget(self._colstate, column)
         raw_gaps, raw_state = pipe.execute()
-        gaps = tuple(Gap(upper, lower) for upper, lower in json.loads(raw_gaps)) if raw_gaps else ()
+        gaps = tuple(Gap.from_json(raw) for raw in json.loads(raw_gaps)) if raw_gaps else ()
         data = json.loads(raw_state) if raw_state else {}
         ended_at = data.get("ended_at")
         withdrawn = 0
@@ -630,7 +634,13 @@ class RedisStateStore:
                 if dead["col"] == column and dead["since"] >= ended_at:
                     withdrawn += 1
         return ColumnState(
-            gaps, data.get("end_rows"), ended_at, data.get("last_audit"), data.get("short_end"), withdrawn
+            gaps,
+            data.get("end_rows"),
+            ended_at,
+            data.get("last_audit"),
+            data.get("short_end"),
+            withdrawn,
+            data.get("audit_started"),
         )
 
     def record_walk(self, outcome: WalkOutcome) -> int:
@@ -652,6 +662,7 @@ class RedisStateStore:
         if outcome.audited:
             state["last_audit"] = now
         state["short_end"] = outcome.short_end
+        state["audit_started"] = outcome.audit_started
         walk = outcome.complete
         walk_json = (
             json.dumps(
@@ -675,9 +686,7 @@ class RedisStateStore:
             for u in owed:
                 pipe.hsetnx(self._pending, u, entry)
             if outcome.gaps:
-                pipe.hset(
-                    self._gaps, column, json.dumps([[g.upper, g.lower] for g in outcome.gaps], ensure_ascii=False)
-                )
+                pipe.hset(self._gaps, column, json.dumps([g.as_json() for g in outcome.gaps], ensure_ascii=False))
             else:
                 pipe.hdel(self._gaps, column)
             pipe.hset(self._colstate, column, json.dumps(state, ensure_ascii=False))

@@ -77,9 +77,10 @@ from govnews.store.base import (
 )
 from govnews.store.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id;
-4: the attachments; 5: an attachment's scanned pages, OCR pages, cut text and text form."""
+4: the attachments; 5: where each gap was (to resume there), an audit under way; 6: an
+attachment's scanned pages, OCR pages, cut text and text form."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -125,7 +126,10 @@ CREATE TABLE IF NOT EXISTS gaps (
     col TEXT NOT NULL,
     upper TEXT,
     lower TEXT,
-    since TEXT NOT NULL
+    since TEXT NOT NULL,
+    page INTEGER,
+    anchors TEXT,
+    reason TEXT NOT NULL DEFAULT 'cut'
 );
 CREATE INDEX IF NOT EXISTS gaps_col ON gaps (col);
 CREATE TABLE IF NOT EXISTS column_state (
@@ -133,7 +137,8 @@ CREATE TABLE IF NOT EXISTS column_state (
     end_rows INTEGER,
     ended_at TEXT,
     last_audit TEXT,
-    short_end TEXT
+    short_end TEXT,
+    audit_started TEXT
 );
 CREATE TABLE IF NOT EXISTS dead (
     url TEXT PRIMARY KEY,
@@ -167,20 +172,30 @@ CREATE TABLE IF NOT EXISTS attachments (
     text_form INTEGER NOT NULL DEFAULT 1
 );
 """
-# Schema 4 -> 5: the attachments table's new columns (a row of schema 4 was read in text form 1).
-_ATTACHMENT_COLUMNS_5 = (
-    ("scanned_pages", "TEXT"),
-    ("ocr_pages", "TEXT"),
-    ("text_truncated", "INTEGER NOT NULL DEFAULT 0"),
-    ("text_form", "INTEGER NOT NULL DEFAULT 1"),
-)
 _ATTACHMENT_COLUMNS = (
     "url, sha256, size, path, content_type, kind, pages, text, reason, members, etag, last_modified, fetched, "
     "scanned_pages, ocr_pages, text_truncated, text_form"
 )
+_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("gaps", "page", "INTEGER"),
+    ("gaps", "anchors", "TEXT"),
+    ("gaps", "reason", "TEXT NOT NULL DEFAULT 'cut'"),
+    ("column_state", "audit_started", "TEXT"),
+    # Schema 6: a file recorded before was read in text form 1 (read again at its next download).
+    ("attachments", "scanned_pages", "TEXT"),
+    ("attachments", "ocr_pages", "TEXT"),
+    ("attachments", "text_truncated", "INTEGER NOT NULL DEFAULT 0"),
+    ("attachments", "text_form", "INTEGER NOT NULL DEFAULT 1"),
+)
+"""Columns schemas 5 and 6 added to tables of earlier schemas (``ALTER TABLE`` in place)."""
 # Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
 # read every feed of the output directory; neither is trusted any more.
 _LEGACY_TABLES = ("columns", "feeds")
+
+
+def _gap_columns(gap: Gap) -> tuple[str | None, str | None, int | None, str, str]:
+    """A gap as the ``gaps`` table's columns ``upper, lower, page, anchors, reason``."""
+    return gap.upper, gap.lower, gap.page, json.dumps(list(gap.anchors), ensure_ascii=False), gap.reason
 
 
 def state_dir(setting: str | None) -> Path:
@@ -297,9 +312,13 @@ class StateStore:
             if version == 2:
                 self._migrate_from_2()
             # 3 -> 4 adds the attachments table (created above, empty): no row to move.
-            if version == 4:
-                for column, declaration in _ATTACHMENT_COLUMNS_5:
-                    self._db.execute(f"ALTER TABLE attachments ADD COLUMN {column} {declaration}")
+            # 4 -> 5 adds columns with defaults: a gap of an older store has no place to resume
+            # at (walks read down to it from the top, as before), and no audit is under way.
+            # 5 -> 6 adds the attachments' new columns: a file read before is in text form 1.
+            for table, column, declaration in _ADDED_COLUMNS:
+                known = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in known:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (utc_stamp(),))
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -404,17 +423,18 @@ class StateStore:
     def column_state(self, column: str) -> ColumnState:
         """The column's open gaps, its last known end and audit, and the dead links found since."""
         gaps = tuple(
-            Gap(upper, lower)
-            for upper, lower in self._db.execute(
-                "SELECT upper, lower FROM gaps WHERE col = ? ORDER BY rowid", (column,)
+            Gap.from_json([upper, lower, page, json.loads(anchors) if anchors else [], reason])
+            for upper, lower, page, anchors, reason in self._db.execute(
+                "SELECT upper, lower, page, anchors, reason FROM gaps WHERE col = ? ORDER BY rowid", (column,)
             )
         )
         row = self._db.execute(
-            "SELECT end_rows, ended_at, last_audit, short_end FROM column_state WHERE col = ?", (column,)
+            "SELECT end_rows, ended_at, last_audit, short_end, audit_started FROM column_state WHERE col = ?",
+            (column,),
         ).fetchone()
         if row is None:
             return ColumnState(gaps=gaps)
-        end_rows, ended_at, last_audit, short_end = row
+        end_rows, ended_at, last_audit, short_end, audit_started = row
         withdrawn = 0
         if ended_at is not None:
             withdrawn = int(
@@ -422,7 +442,7 @@ class StateStore:
                     "SELECT count(*) FROM dead WHERE col = ? AND since >= ?", (column, ended_at)
                 ).fetchone()[0]
             )
-        return ColumnState(gaps, end_rows, ended_at, last_audit, short_end, withdrawn)
+        return ColumnState(gaps, end_rows, ended_at, last_audit, short_end, withdrawn, audit_started)
 
     def record_walk(self, outcome: WalkOutcome) -> int:
         """Record a walk (:class:`WalkOutcome`) in one transaction: the rows it read become
@@ -444,8 +464,8 @@ class StateStore:
             made_pending = self._db.total_changes - before
             self._db.execute("DELETE FROM gaps WHERE col = ?", (column,))
             self._db.executemany(
-                "INSERT INTO gaps (col, upper, lower, since) VALUES (?, ?, ?, ?)",
-                [(column, g.upper, g.lower, now) for g in outcome.gaps],
+                "INSERT INTO gaps (col, upper, lower, page, anchors, reason, since) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(column, *_gap_columns(g), now) for g in outcome.gaps],
             )
             self._db.execute("INSERT OR IGNORE INTO column_state (col) VALUES (?)", (column,))
             if outcome.end_rows is not None:
@@ -455,7 +475,10 @@ class StateStore:
                 )
             if outcome.audited:
                 self._db.execute("UPDATE column_state SET last_audit = ? WHERE col = ?", (now, column))
-            self._db.execute("UPDATE column_state SET short_end = ? WHERE col = ?", (outcome.short_end, column))
+            self._db.execute(
+                "UPDATE column_state SET short_end = ?, audit_started = ? WHERE col = ?",
+                (outcome.short_end, outcome.audit_started, column),
+            )
             if (walk := outcome.complete) is not None:
                 self._db.execute(
                     """INSERT INTO walks (col, run, completed, list_pages, rows_seen, ended)

@@ -56,9 +56,11 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, Literal, TypeVar
 
@@ -67,6 +69,7 @@ from govnews.store import (
     ColumnState,
     DeadLink,
     Gap,
+    GapReason,
     LeaseLost,
     Lock,
     Record,
@@ -83,6 +86,11 @@ RowAction = Literal["fetch", "refresh", "known"]
 EndKind = Literal["end_404", "empty_page"]
 EndDoubt = Literal["pager_claims_more", "short_of_last_end", "first_end_after_a_full_page"]
 """Why a confirmed end is not believed yet (:meth:`ColumnWalk._end_at`)."""
+SeamDoubt = Literal["overlap", "newer_below", "stale_count", "new_meets_covered", "short_last_page"]
+"""Why the seam above a list page may hide rows (:attr:`ColumnWalk.out_of_step`): its rows again on
+the next page; rows newer than its own on the next page (a list newest first); its page count
+below a later page's; new rows right down to it and covered ones from it on, where the walk
+stops; a short last page holding rows no walk had read (no later page can vouch for it)."""
 
 # A row pending this many runs, for at least this long, is given up (logged, counted).
 PENDING_MAX_ATTEMPTS = 10
@@ -93,6 +101,11 @@ MAX_FAILED_IN_A_ROW = 2
 MAX_FAILED_IN_A_ROW_PAGED = 5
 DEFAULT_AUDIT_DAYS = 7
 REAL_ENDS: tuple[EndReason, ...] = ("last_page", "end_404", "empty_page")
+# A gap's upper end is remembered with the rows read above it on its page (any of them marks
+# the place): a page's worth, so that withdrawals seldom take them all.
+_ANCHORS = 20
+# A walk resuming at a gap lands this many pages above where its upper row was.
+_MARGIN = 1
 _T = TypeVar("_T")
 
 
@@ -100,12 +113,15 @@ _T = TypeVar("_T")
 class Step:
     """What to do after a list page: read page ``next_index`` (None: the walk is over;
     ``end`` when it reached the column's end, ``cut`` when it was cut short), and read again
-    the pages ``reread`` (a page count that dropped: rows may have slipped onto them)."""
+    the pages ``reread`` (a page count that dropped: rows may have slipped onto them).
+    ``jump``: ``next_index`` is not the page after, but where an open gap is now (the walk
+    resumes there instead of reading the covered pages between)."""
 
     next_index: int | None
     end: EndReason | None = None
     cut: CutReason | None = None
     reread: tuple[int, ...] = ()
+    jump: bool = False
 
 
 @dataclass
@@ -114,25 +130,27 @@ class ColumnWalk:
     decision after each page. ``state`` is what the store knew of the column at the start.
 
     >>> walk = ColumnWalk("/c/", limit=100)
-    >>> walk.page_read(0, ["a", "b"], page_count=3, all_covered=False)
-    Step(next_index=1, end=None, cut=None, reread=())
-    >>> walk.page_read(1, ["c", "d"], page_count=4, all_covered=False)  # published mid-walk
-    Step(next_index=2, end=None, cut=None, reread=())
-    >>> walk.page_failed(2)                                                # inside the range: go on
-    Step(next_index=3, end=None, cut=None, reread=())
-    >>> walk.page_read(3, ["g", "h"], page_count=4, all_covered=False)
-    Step(next_index=None, end='last_page', cut=None, reread=())
-    >>> walk.complete, walk.new_gaps()
-    (False, [Gap(upper='d', lower='g')])
+    >>> walk.page_read(0, ["a", "b"], page_count=3, covered=())
+    Step(next_index=1, end=None, cut=None, reread=(), jump=False)
+    >>> walk.page_read(1, ["c", "d"], page_count=4, covered=())  # published mid-walk
+    Step(next_index=2, end=None, cut=None, reread=(), jump=False)
+    >>> walk.page_failed(2)                                       # inside the range: go on
+    Step(next_index=3, end=None, cut=None, reread=(), jump=False)
+    >>> walk.page_read(3, ["g", "h"], page_count=4, covered=())
+    Step(next_index=None, end='last_page', cut=None, reread=(), jump=False)
+    >>> walk.complete, [(g.upper, g.lower, g.reason) for g in walk.new_gaps()]
+    (False, [('d', 'g', 'failed')])
     """
 
     column: str
     limit: int
-    """The list-page cap of this walk (``max_pages`` and ``GOVNEWS_MAX_LIST_PAGES``)."""
+    """The list-page cap of each stretch of this walk (``max_pages``, ``GOVNEWS_MAX_LIST_PAGES``)."""
     state: ColumnState = field(default_factory=ColumnState)
     audit: bool = False
     since: date | None = None
     refresh_reaches_past: bool = False
+    resumes: bool = True
+    """The walk may jump to an open gap's place (not a ``max_pages`` or ``since`` sample)."""
 
     seen: dict[str, None] = field(default_factory=dict)
     """Rows read (main pages and re-reads), in order (an ordered set)."""
@@ -149,9 +167,34 @@ class ColumnWalk:
     end_doubt: EndDoubt | None = None
     """Why the end is doubted (the walk leaves a gap to the end); None: believed, or no end."""
     shifted_down: int = 0
-    """Rows read on a page that showed up again on a later page (published mid-walk)."""
+    """Rows read on a page that showed up again on a later page (published mid-walk, or the
+    earlier page was served as it was before a publish)."""
     met_covered: bool = False
     """A row an earlier walk read was met (an audit counts what it finds below)."""
+    covered_rows: set[str] = field(default_factory=set)
+    """Rows read by this walk that an earlier walk had read."""
+    out_of_step: dict[int, SeamDoubt] = field(default_factory=dict)
+    """Page index → why the seam above it (between it and the page before) may hide rows: the
+    page was likely served as it was before a publish (or no later page can vouch for it)."""
+    cap_start: int = 0
+    """The page after the last one holding a gap's upper row, or a row above it on its page (the
+    cap counts from there)."""
+    stretch_start: int = 0
+    """Where the current stretch of pages began: 0, or the page the walk last jumped to."""
+    jumps: list[int] = field(default_factory=list)
+    """The pages the walk jumped to (each starts a stretch)."""
+    heading: Gap | None = None
+    """The gap the latest jump went to."""
+    headings: list[Gap] = field(default_factory=list)
+    """Every gap a jump went to."""
+    floor: int = -1
+    """The last page read before the latest jump: a step back never goes above it."""
+    dates: dict[int, list[str | None]] = field(default_factory=dict)
+    """Main-walk pages read, by index: their rows' dates (for the newest-first check)."""
+    drops: dict[int, int] = field(default_factory=dict)
+    """Page index → the page count it showed, lower than the count before it."""
+    started: str = field(default_factory=utc_stamp)
+    """When the walk began (UTC, ``utc_stamp``)."""
 
     # -- evidence ---------------------------------------------------------------------
 
@@ -167,6 +210,14 @@ class ColumnWalk:
     @property
     def last_read(self) -> int:
         return max([*self.reads, *self.failed], default=-1)
+
+    @property
+    def stretch_pages(self) -> int:
+        """Main-walk pages the cap counts: those read or failed from the top, or from the page
+        holding the upper row of the last gap the walk met (each gap read through gets the cap's
+        pages past its place: a column longer than the cap is read to its end over runs)."""
+        start = max(self.stretch_start, self.cap_start)
+        return sum(1 for i in (*self.reads, *self.failed) if i >= start)
 
     @property
     def stopped(self) -> bool:
@@ -189,20 +240,59 @@ class ColumnWalk:
 
     @property
     def complete(self) -> bool:
-        return self.end is not None and self.cut is None and not self.doubted_end and not self.new_gaps()
+        """The walk reached the column's end with nothing left unread (a check of its last page's
+        seam by the next run, ``end_check``, is no hole)."""
+        unread = [g for g in self.new_gaps() if g.reason != "end_check"]
+        return self.end is not None and self.cut is None and not self.doubted_end and not unread
 
-    def _count(self, page_count: int | None) -> tuple[int, ...]:
+    @property
+    def page_size(self) -> int:
+        """Rows a full list page holds, as far as this walk saw: the most common count of rows
+        among its pages (a row repeated from the page before, or a pinned row, makes a page
+        longer now and then), the larger on a tie; 1 before any page."""
+        counts = Counter(len(rows) for rows in self.reads.values() if rows)
+        if not counts:
+            return 1
+        return max(counts, key=lambda n: (counts[n], n))
+
+    def _count(self, index: int, page_count: int | None) -> tuple[int, ...]:
         """Take the count of the latest page; the pages to read again when it dropped."""
         if page_count is None:
             return ()
         previous, self.page_count = self.page_count, page_count
         if previous is None or page_count >= previous:
             return ()
+        self.drops[index] = page_count
         # Rows withdrawn above the walk pulled unread rows up: at most (drop + 1) pages' worth
         # of rows can have slipped, onto the pages just read.
         back = previous - page_count + 1
         last = self.last_read
         return tuple(i for i in range(max(0, last - back), last) if i in self.reads)
+
+    def _doubt_seam_above(self, index: int, why: SeamDoubt) -> None:
+        """The seam between page ``index`` - 1 and page ``index`` may hide rows (page ``index``
+        older than the page above it): the next run reads through it. Only a seam both of whose
+        pages this walk read in one stretch can be named."""
+        if index >= 1 and index - 1 >= self.stretch_start and self.reads.get(index - 1) and index in self.reads:
+            self.out_of_step.setdefault(index, why)
+
+    def _check_order(self, index: int, urls: Sequence[str], dates: Sequence[str | None] | None) -> None:
+        """A page read right after page ``index`` - 1: does either show that page ``index`` - 1
+        is older than this one (served from before a publish)? Then the seam above it may hide
+        rows (:meth:`_doubt_seam_above`)."""
+        above = self.reads.get(index - 1)
+        if not above or index - 1 < self.stretch_start:
+            return
+        # Rows of the page above again here: the page above is older than this one (or rows were
+        # published between the two requests; the next run's read-through costs a page or two).
+        if set(urls) & set(above):
+            self._doubt_seam_above(index - 1, "overlap")
+            return
+        # A list newest first: this page's first row is newer than the last row above it.
+        upper_dates, lower_dates = self.dates.get(index - 1, []), list(dates or [])
+        first, last = (lower_dates[0] if lower_dates else None), (upper_dates[-1] if upper_dates else None)
+        if first and last and first > last and _newest_first(upper_dates) and _newest_first(lower_dates):
+            self._doubt_seam_above(index - 1, "newer_below")
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -212,39 +302,70 @@ class ColumnWalk:
         urls: Sequence[str],
         *,
         page_count: int | None,
-        all_covered: bool,
+        covered: Collection[str],
+        dates: Sequence[str | None] | None = None,
         refresh_reaches_past: bool = False,
     ) -> Step:
-        """Main-walk page ``index`` read with rows ``urls`` (wanted rows, in order)."""
+        """Main-walk page ``index`` read with rows ``urls`` (wanted rows, in order); ``covered``:
+        those an earlier walk had read; ``dates``: the rows' dates (ISO), where known."""
         earlier = self.seen.keys()
         self.shifted_down += sum(1 for u in urls if u in earlier)
+        self.covered_rows.update(u for u in urls if u in covered)
+        self._check_order(index, urls, dates)
         self.reads[index] = list(urls)
+        if dates is not None:
+            self.dates[index] = list(dates)
         self.failed.discard(index)
         self.gone_pages.discard(index)
         self.seen.update(dict.fromkeys(urls))
         self.refresh_reaches_past = refresh_reaches_past
-        reread = self._count(page_count)
+        reread = self._count(index, page_count)
+        if any(row in urls for old in self.state.gaps for row in (*old.anchors, old.upper) if row is not None):
+            self.cap_start = max(self.cap_start, index + 1)
+        all_covered = bool(urls) and all(u in covered for u in urls)
+        if self.jumps and index < max([*self.reads, *self.failed]):
+            # A page stepped back to, above a jump's landing that missed its gap's rows.
+            return self._after_step_back(index, covered, reread)
         following = index + 1
         if self.page_count is not None and following >= self.page_count:
+            self._check_end(index)
             return self._over(Step(None, end="last_page", reread=reread))
-        if all_covered and not self.audit and not self.refresh_reaches_past and not self.open_gaps():
-            return self._over(Step(None, end="covered", reread=reread))
+        if self.jumps and index == self.stretch_start and self._missed(index, covered):
+            return self._step_back(index, reread)
+        if all_covered and not self.audit and not self.refresh_reaches_past:
+            pending = self.open_gaps()
+            if not pending:
+                above = self.reads.get(index - 1)
+                first_covered = not any(u in self.covered_rows for i in self.reads if i < index for u in self.reads[i])
+                if above and first_covered and not self.jumps and urls[0] in covered:
+                    # The rows published since the last walk run right down to the seam, covered
+                    # ones start at it: this page may be older than the one above (rows
+                    # published between the two hidden).
+                    self._doubt_seam_above(index, "new_meets_covered")
+                return self._over(Step(None, end="covered", reread=reread))
+            if (gap := self._resume_at(index, pending)) is not None:
+                return self._jump(gap, reread)
         if self.cut == "since":
             return self._over(Step(None, cut="since", reread=reread))
-        if following >= self.limit:
+        if self.stretch_pages >= self.limit:
             return self._over(Step(None, cut="max_pages", reread=reread))
         return Step(following, reread=reread)
 
     def page_failed(self, index: int, *, gone: bool = False) -> Step:
         """Main-walk page ``index`` failed (a 404 or 410 inside the range, a 5xx after retries,
-        an empty or unrecognised page): a gap; the walk goes on where it can. ``gone``: the
-        site said there is no such page (404, 410, no rows)."""
+        an empty or unrecognised page, a page that is not the one asked for): a gap; the walk
+        goes on where it can. ``gone``: the site said there is no such page (404, 410, no rows)."""
         self.failed.add(index)
         if gone:
             self.gone_pages.add(index)
         following = index + 1
         if index == 0 and not self.reads:
             return self._over(Step(None, cut="list_failed"))
+        if self.jumps and index < max([*self.reads, *self.failed], default=-1):
+            # A page stepped back to failed: back again if it is not there, else read on below.
+            return self._after_step_back(index, (), ())
+        if gone and self.seeking(index):
+            return self._step_back(index, ())  # the landing is past the column's end
         if self.page_count is not None:
             if gone and index - 1 in self.gone_pages:
                 # Two pages in a row inside the range say they do not exist: the pager
@@ -253,11 +374,12 @@ class ColumnWalk:
             if self._failed_in_a_row(index) >= MAX_FAILED_IN_A_ROW_PAGED:
                 return self._over(Step(None, cut="list_failed"))
             if following >= self.page_count:
+                self._check_end(index)
                 return self._over(Step(None, end="last_page"))
         elif self._failed_in_a_row(index) >= MAX_FAILED_IN_A_ROW:
             # Nothing tells where a pager-less column ends: stop, leaving a gap to the end.
             return self._over(Step(None, cut="list_failed"))
-        if following >= self.limit:
+        if self.stretch_pages >= self.limit:
             return self._over(Step(None, cut="max_pages"))
         return Step(following)
 
@@ -272,10 +394,88 @@ class ColumnWalk:
         self.rereads += 1
         self.failed.add(index)
 
-    @property
-    def last_row(self) -> str | None:
-        """The last row of the last main page read with rows."""
-        return next((self.reads[i][-1] for i in sorted(self.reads, reverse=True) if self.reads[i]), None)
+    # -- resuming at a gap ------------------------------------------------------------
+
+    def _resume_at(self, index: int, pending: Sequence[Gap]) -> Gap | None:
+        """The gap to go to after covered page ``index`` with gaps still open below: the nearest
+        one whose landing page is past the next page; None: read on (a gap with no place, a
+        sample walk, or every gap near)."""
+        if not self.resumes or any(g.page is None for g in pending if g.upper is not None):
+            return None
+        # Ahead: its upper row not met yet (a row above it on its page may be: a row repeated at
+        # the top of the next page, or published rows pushing its page down).
+        ahead = [g for g in pending if g.upper is not None and g.upper not in self.seen]
+        if not ahead or len(ahead) < len([g for g in pending if g.upper is not None]):
+            return None  # a gap entered and not yet read through: read on through it
+        gap = min(ahead, key=lambda g: g.page or 0)
+        return gap if self._landing(gap) > index + 1 else None
+
+    def _landing(self, gap: Gap) -> int:
+        """Where to go for ``gap``: the page above the one that held its upper row (rows published
+        since only pushed it down; a page of margin for rows withdrawn since), never past the
+        last page."""
+        target = max(0, (gap.page or 0) - _MARGIN)
+        if self.page_count is not None:
+            target = min(target, self.page_count - 1)
+        return target
+
+    def _jump(self, gap: Gap, reread: tuple[int, ...]) -> Step:
+        target = self._landing(gap)
+        self.floor = max([*self.reads, *self.failed], default=-1)
+        self.jumps.append(target)
+        self.heading = gap
+        self.headings.append(gap)
+        self.stretch_start = target
+        return Step(target, reread=reread, jump=True)
+
+    def _anchored(self, gap: Gap) -> bool:
+        """A row marking ``gap``'s upper end (the row itself, or one read above it on its page)
+        was read."""
+        return any(row in self.seen for row in (*gap.anchors, gap.upper) if row is not None)
+
+    def seeking(self, index: int) -> bool:
+        """Page ``index`` is the top of a stretch the walk jumped to, and the row marking the gap
+        it went for has not been met: a page there that is not (404, 410, no rows) or holds rows
+        no walk had read is below the gap's place, and the walk steps back."""
+        gap = self.heading
+        return gap is not None and index == self.stretch_start and index - 1 > self.floor and not self._anchored(gap)
+
+    def _missed(self, index: int, covered: Collection[str]) -> bool:
+        """The stretch's top page ``index`` holds rows no walk had read and none of the rows
+        marking the gap the walk jumped to: the gap's place is above (rows withdrawn since
+        pulled it up)."""
+        rows = self.reads.get(index, [])
+        return self.seeking(index) and any(u not in covered for u in rows)
+
+    def _step_back(self, index: int, reread: tuple[int, ...]) -> Step:
+        self.stretch_start = index - 1
+        return Step(index - 1, reread=reread, jump=True)
+
+    def _after_step_back(self, index: int, covered: Collection[str], reread: tuple[int, ...]) -> Step:
+        """After page ``index``, stepped back to above a jump's landing: further back while it
+        still misses the gap's rows; else on below the pages this stretch read."""
+        if self._missed(index, covered) or (self.seeking(index) and index in self.gone_pages):
+            return self._step_back(index, reread)
+        bottom = max([*self.reads, *self.failed])
+        if self.page_count is not None and bottom + 1 >= self.page_count:
+            self._check_end(bottom)
+            return self._over(Step(None, end="last_page", reread=reread))
+        if self.stretch_pages >= self.limit:
+            return self._over(Step(None, cut="max_pages", reread=reread))
+        return Step(bottom + 1, reread=reread)
+
+    # -- ends ---------------------------------------------------------------------------
+
+    def _check_end(self, index: int) -> None:
+        """The walk reaches the column's end at page ``index``. When that last page is short and
+        held rows no walk had read, no later page can show it was served as it was before a
+        publish: the seam above it is checked by the next run (a page or two)."""
+        last = max((i for i in self.reads if self.reads[i] and i <= index), default=None)
+        if last is None or last == 0:
+            return
+        rows = self.reads[last]
+        if len(rows) < self.page_size and any(u not in self.covered_rows for u in rows):
+            self._doubt_seam_above(last, "short_last_page")
 
     def _end_at(self, index: int, kind: EndKind) -> Step:
         """The column ends at page ``index`` (which said it does not exist). Doubted when it
@@ -301,12 +501,19 @@ class ColumnWalk:
                 self.end_doubt = "short_of_last_end"
             elif unproven:
                 self.end_doubt = "first_end_after_a_full_page"
+        if not self.doubted_end:
+            self._check_end(index - 1)
         return self._over(Step(None, end=kind))
 
     def end_confirmed(self, index: int, kind: EndKind) -> Step:
         """A column without a pager: page ``index`` answered 404 (or had no rows) twice, a
         pause apart: its end (doubted when short, see :meth:`_end_at`)."""
         return self._end_at(index, kind)
+
+    @property
+    def last_row(self) -> str | None:
+        """The last row of the last main page read with rows."""
+        return next((self.reads[i][-1] for i in sorted(self.reads, reverse=True) if self.reads[i]), None)
 
     def stop(self) -> None:
         """The run ends before this walk did (stopped, or every request made)."""
@@ -315,13 +522,18 @@ class ColumnWalk:
 
     def reread_done(self, urls: Sequence[str], page_count: int | None) -> int | None:
         """A page read again after a count drop: its rows are read; returns the page to
-        read next when its count says the walk, already over at its last page, is not."""
+        read next when its count says the walk, already over at its last page, is not. A count
+        higher than the one that dropped says the page that showed it was older than the pages
+        around it (served from before a publish): the seam above it may hide rows."""
         self.rereads += 1
         self.seen.update(dict.fromkeys(urls))
         if page_count is None:
             return None
+        for index, dropped in self.drops.items():
+            if page_count > dropped:
+                self._doubt_seam_above(index, "stale_count")
         self.page_count = page_count
-        if self.end == "last_page" and page_count > self.last_read + 1 and self.last_read + 1 < self.limit:
+        if self.end == "last_page" and page_count > self.last_read + 1 and self.stretch_pages < self.limit:
             self.end = None
             return self.last_read + 1
         return None
@@ -339,58 +551,128 @@ class ColumnWalk:
         """The gaps of earlier walks this walk has not read through yet."""
         return [g for g in self.state.gaps if not read_through(g, self.reads, at_end=self.reached_end)]
 
+    def _stretch_above(self, index: int) -> int | None:
+        """The nearest page above ``index`` read with rows, with only failed pages between them
+        (one stretch of the walk); None when there is none."""
+        i = index - 1
+        while i >= 0 and i in self.failed:
+            i -= 1
+        return i if i >= 0 and self.reads.get(i) else None
+
+    def _gap_below(self, page: int, lower: str | None, reason: GapReason) -> Gap:
+        rows = self.reads[page]
+        return Gap(rows[-1], lower, page=page, anchors=tuple(rows[-_ANCHORS:]), reason=reason)
+
     def new_gaps(self) -> list[Gap]:
-        """What this walk leaves unread: the stretch each failed page hid, and everything below
-        the last page read when the walk did not reach the column's end or covered rows."""
+        """What this walk leaves unread: the stretch each failed page hid, each seam that may
+        hide rows (a page out of step), and everything below the last page read when the walk
+        did not reach the column's end or covered rows."""
         gaps: list[Gap] = []
-        ordered = sorted(self.reads)
         for index in sorted(self.failed):
-            above = [i for i in ordered if i < index and self.reads[i]]
-            below = [i for i in ordered if i > index and self.reads[i]]
-            if not above:
-                continue  # nothing read above: the rows there are not covered, so walked again
-            gap = Gap(self.reads[above[-1]][-1], self.reads[below[0]][0] if below else None)
+            above = self._stretch_above(index)
+            if above is None:
+                continue  # nothing read above it in its stretch: what it hid stays an open gap
+            below = next((i for i in sorted(self.reads) if i > index and self.reads[i]), None)
+            gap = self._gap_below(above, self.reads[below][0] if below is not None else None, "failed")
             if gap not in gaps:
                 gaps.append(gap)
-        rows = [u for i in ordered for u in self.reads[i]]
-        if rows and (self.cut is not None or self.doubted_end or self.end is None):
-            gap = Gap(rows[-1], None)
-            gaps = [g for g in gaps if g.lower is not None] + [gap]
+        for index, why in sorted(self.out_of_step.items()):
+            if self.reads.get(index) and self.reads.get(index - 1):
+                reason: GapReason = "end_check" if why == "short_last_page" else "out_of_step"
+                gap = self._gap_below(index - 1, self.reads[index][0], reason)
+                if gap not in gaps:
+                    gaps.append(gap)
+        if self.cut is not None or self.doubted_end or self.end is None:
+            last = max((i for i in self.reads if self.reads[i]), default=None)
+            if last is not None:
+                gaps = [g for g in gaps if g.lower is not None] + [self._gap_below(last, None, "cut")]
         return gaps
 
     def gaps_after(self) -> list[Gap]:
         """Every gap of the column once this walk is recorded: the old ones it did not read
-        through, and its own."""
-        kept = [] if self.reached_end and self.contiguous_from_top else self.open_gaps()
-        return list(dict.fromkeys([*kept, *self.new_gaps()]))
+        through (their place updated where this walk saw their rows), and its own."""
+        kept: list[Gap] = []
+        own = self.new_gaps()
+        if not (self.reached_end and self.contiguous_from_top):
+            kept = [self._rest_of(gap) for gap in self.open_gaps()]
+        if any(g.lower is None for g in own):
+            # This walk leaves everything below its last row unread: an older gap it did not meet
+            # lies down there (walks read down from the top, jumping only to the nearest gap).
+            kept = [g for g in kept if g.upper is None or g.upper in self.seen or self._anchored(g)]
+        return list(dict.fromkeys([*kept, *own]))
+
+    def _rest_of(self, gap: Gap) -> Gap:
+        """What is left of ``gap`` after this walk: the part below the last page it read, when it
+        read from the gap's upper end down to there page after page (a walk cut short inside a
+        gap to the end leaves one gap, not two); else the gap, at the place this walk saw it."""
+        marks = [row for row in (*gap.anchors, gap.upper) if row is not None]
+        start = (
+            0
+            if gap.upper is None
+            else next((i for i in sorted(self.reads) if any(r in self.reads[i] for r in marks)), None)
+        )
+        last = max((i for i in self.reads if self.reads[i]), default=None)
+        if start is None or last is None or last <= start or any(i not in self.reads for i in range(start, last + 1)):
+            return self._placed(gap)
+        return self._gap_below(last, gap.lower, gap.reason if gap.reason != "end_check" else "cut")
+
+    def _placed(self, gap: Gap) -> Gap:
+        """``gap`` with its place as this walk leaves it."""
+        marks = [row for row in (*gap.anchors, gap.upper) if row is not None]
+        page = next((i for i in sorted(self.reads, reverse=True) if any(r in self.reads[i] for r in marks)), None)
+        if page is not None:
+            return replace(gap, page=page)
+        if gap in self.headings:
+            # Jumped to and not found: the next walk lands a few pages higher.
+            return replace(gap, page=max(0, (gap.page or 0) - 4))
+        return gap
+
+    @property
+    def audit_done(self) -> bool:
+        """This walk ends an audit: its own, or one an earlier run began (it read on, through the
+        gap that audit left, to the column's end)."""
+        audit = self.audit or self.state.audit_started is not None
+        return audit and self.reached_end and not any(g.lower is None for g in self.gaps_after())
+
+
+def _newest_first(dates: Sequence[str | None]) -> bool:
+    """Dated rows in order, newest first (undated rows are left out)."""
+    known = [d for d in dates if d]
+    return all(a >= b for a, b in pairwise(known))
 
 
 def read_through(gap: Gap, reads: dict[int, list[str]], *, at_end: bool) -> bool:
     """True when ``reads`` (page index → rows) went through ``gap``: from the page holding its
-    upper row (the first page, for a gap at the top) to the page holding its lower row (the
-    column's end, for a gap to the end: ``at_end``), every page read.
+    upper row, or a row read just above it (the first page, for a gap at the top), to the page
+    holding its lower row (the column's end, for a gap to the end or one whose lower row is
+    gone: ``at_end``), every page read.
 
     >>> reads = {0: ["a", "b"], 1: ["c", "d"], 2: ["e", "f"]}
     >>> read_through(Gap("b", "e"), reads, at_end=False), read_through(Gap("d", None), reads, at_end=True)
     (True, True)
     >>> read_through(Gap("d", None), reads, at_end=False), read_through(Gap("x", "e"), reads, at_end=True)
     (False, False)
+    >>> read_through(Gap("x", "e", anchors=("c", "x")), reads, at_end=False)  # its upper row withdrawn
+    True
+    >>> read_through(Gap("b", "y"), reads, at_end=True)  # its lower row withdrawn: read to the end
+    True
     """
 
-    def first_page(url: str) -> int | None:
-        return next((i for i in sorted(reads) if url in reads[i]), None)
+    def first_page(urls: Sequence[str]) -> int | None:
+        return next((i for i in sorted(reads) if any(u in reads[i] for u in urls)), None)
 
-    start = 0 if gap.upper is None else first_page(gap.upper)
+    if not reads:
+        return False
+    marks = [row for row in (*gap.anchors, gap.upper) if row is not None]
+    start = 0 if gap.upper is None else first_page(marks)
     if start is None:
         return False
-    if gap.lower is None:
+    found = first_page([gap.lower]) if gap.lower is not None else None
+    if found is None:
         if not at_end:
             return False
         stop = max(reads)
     else:
-        found = first_page(gap.lower)
-        if found is None:
-            return False
         start, stop = min(start, found), max(start, found)
     return all(i in reads for i in range(start, stop + 1))
 
@@ -491,11 +773,15 @@ class IncrementalRun:
 
     # -- walks ----------------------------------------------------------------------
 
-    def begin(self, column: str, *, limit: int, audit: bool = False, since: date | None = None) -> ColumnWalk:
-        """Start ``column``'s walk (what the store knows of it is read once, here)."""
+    def begin(
+        self, column: str, *, limit: int, audit: bool = False, since: date | None = None, resumes: bool = True
+    ) -> ColumnWalk:
+        """Start ``column``'s walk (what the store knows of it is read once, here). ``resumes``:
+        the walk may go straight to an open gap's place (not for a ``max_pages`` sample)."""
         store = self.store
         state = self._guard(lambda: store.column_state(column), ColumnState()) if store is not None else ColumnState()
-        walk = ColumnWalk(column, limit=limit, state=state, audit=audit, since=None if audit else since)
+        since = None if audit else since
+        walk = ColumnWalk(column, limit=limit, state=state, audit=audit, since=since, resumes=resumes and since is None)
         self.columns[column] = walk
         return walk
 
@@ -505,16 +791,19 @@ class IncrementalRun:
         return self.columns[column]
 
     def audit_due(self, column: str, days: int) -> bool:
-        """True when ``column`` was last audited more than ``days`` days ago (a walk that read
-        it whole counts); never with ``days`` 0 or without a store."""
+        """True when ``column``'s audit clock ran out: ``days`` days since its last audit, or
+        since its first walk reached the end (whole or not: a failed page does not stop the
+        clock). Never with ``days`` 0 or without a store; not while the column was never walked
+        to its end (walks go on toward it, run after run) or an audit begun less than ``days``
+        ago is under way (walks read on from where it stopped)."""
         store = self.store
         if store is None or days <= 0:
             return False
         state = self._guard(lambda: store.column_state(column), ColumnState())
-        if state.last_audit is None:
-            # A column nothing has read whole yet: its first walk reads it to the end anyway.
+        due = utc_stamp(datetime.now(UTC) - timedelta(days=days))
+        if state.audit_started is not None and state.audit_started > due:
             return False
-        return state.last_audit <= utc_stamp(datetime.now(UTC) - timedelta(days=days))
+        return state.last_audit is not None and state.last_audit <= due
 
     def row(
         self, column: str, url: str, title: str | None = None, row_date: str | None = None
@@ -705,6 +994,13 @@ class IncrementalRun:
             complete = walk.complete
             whole = walk.reached_end and walk.contiguous_from_top and not walk.doubted_end
             gaps = walk.gaps_after()
+            # The audit clock restarts when an audit ends, and starts at the first walk to the end.
+            audited = walk.audit_done or whole or (walk.state.last_audit is None and walk.reached_end)
+            audit_started = walk.state.audit_started
+            if audited:
+                audit_started = None
+            elif walk.audit:
+                audit_started = walk.started  # cut short: later walks read on from where it stopped
             outcome = WalkOutcome(
                 column=walk.column,
                 seen=tuple(walk.seen),
@@ -713,8 +1009,9 @@ class IncrementalRun:
                 if complete and walk.end is not None
                 else None,
                 end_rows=len(walk.seen) if whole else None,
-                audited=(walk.audit and walk.reached_end) or whole,
+                audited=audited,
                 short_end=walk.last_row if walk.doubted_end else None,
+                audit_started=audit_started,
             )
             counts["made_pending"] += self.store.record_walk(outcome)
             counts["complete_walks" if complete else "incomplete_walks"] += 1

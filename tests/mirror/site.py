@@ -255,7 +255,9 @@ class _Failure:
     status: int
     remaining: int | None
     body: str | None = None
-    """For a 200: ``empty`` (no body at all) or ``soft404`` (a page saying it was not found)."""
+    """For a 200: ``empty`` (no body at all), ``soft404`` (a page saying it was not found),
+    ``timeout`` (the page, after ``slow_seconds``), ``stale`` (a list page as it was before its
+    column's latest publish or withdrawal); for a redirect, the ``Location``."""
 
 
 @dataclass
@@ -271,6 +273,8 @@ class _State:
     """Articles taken off their list; their pages answer 404 (``MirrorSite.withdraw``)."""
     backdated: dict[int, datetime] = field(default_factory=dict)
     """Publish times of articles published below the top of their list (``publish(below=…)``)."""
+    before_change: dict[str, list[int]] = field(default_factory=dict)
+    """Each column's list as it was before its latest publish or withdrawal (``MirrorSite.stale``)."""
 
 
 # Roles of the 通知公告 articles issue 9 needs (MirrorSite.special_paths), by their place in
@@ -980,8 +984,8 @@ class MirrorSite:
         the page: ``body="empty"`` (no body at all) or ``body="soft404"`` (a page that says
         it was not found, as some servers answer a missing page)."""
         if status == 200:
-            if body not in ("empty", "soft404"):
-                raise ValueError(f"a 200 failure needs body='empty' or body='soft404', got {body!r}")
+            if body not in ("empty", "soft404", "timeout"):
+                raise ValueError(f"a 200 failure needs body='empty', 'soft404' or 'timeout', got {body!r}")
         elif not 400 <= status <= 599:
             raise ValueError(f"status must be an HTTP error status (400-599) or 200, got {status}")
         if times is not None and times < 1:
@@ -989,12 +993,30 @@ class MirrorSite:
         with self._lock:
             self._state.failures[path] = _Failure(status, times, body)
 
+    def stale(self, path: str, times: int | None = None) -> None:
+        """Serve the list page ``path`` as it was before its column's latest publish or
+        withdrawal, rows and pager, as a cache or a CMS regenerating its pages one by one can:
+        the next ``times`` requests, or until ``clear_failures`` when ``times`` is None. (A page
+        of a column that never changed is served as it is.)"""
+        if times is not None and times < 1:
+            raise ValueError(f"times must be >= 1 or None, got {times}")
+        with self._lock:
+            self._state.failures[path] = _Failure(200, times, "stale")
+
+    def redirect(self, path: str, location: str, times: int | None = None) -> None:
+        """Make ``path`` answer 302 to ``location`` (a path, or a URL on another host): the next
+        ``times`` requests, or until ``clear_failures`` when ``times`` is None."""
+        if times is not None and times < 1:
+            raise ValueError(f"times must be >= 1 or None, got {times}")
+        with self._lock:
+            self._state.failures[path] = _Failure(302, times, location)
+
     def clear_failures(self) -> None:
         """Every path answers as the site says again."""
         with self._lock:
             self._state.failures.clear()
 
-    def _injected_failure(self, path: str) -> MirrorResponse | None:
+    def _injected_failure(self, path: str, host: str = DEFAULT_HOST) -> MirrorResponse | None:
         failure = self._state.failures.get(path)
         if failure is None:
             return None
@@ -1004,12 +1026,34 @@ class MirrorSite:
                 del self._state.failures[path]
         if failure.status == 404:
             return _not_found()
+        if failure.status == 302:
+            return MirrorResponse(302, {"Location": failure.body or "/", "Content-Type": "text/html"}, b"")
+        if failure.body == "stale":
+            return self._render_stale(path, host)
+        if failure.body == "timeout":
+            response = self._render(path, host)
+            response.delay = self.slow_seconds
+            return response
         if failure.body == "empty":
             return MirrorResponse(200, {"Content-Type": "text/html; charset=utf-8"}, b"")
         if failure.body == "soft404":
             page = _page_shell("页面不存在", "", '<div class="error"><h1>对不起，您访问的页面不存在！</h1></div>\n')
             return _html(page)
         return _status_page(failure.status, http.HTTPStatus(failure.status).phrase)
+
+    def _render_stale(self, path: str, host: str) -> MirrorResponse:
+        """``path`` rendered with its column's list as it was before the latest change."""
+        directory = path.rpartition("/")[0] + "/"
+        spec = self._column_by_path.get(directory)
+        old = self._state.before_change.get(spec.key) if spec is not None else None
+        if spec is None or old is None:
+            return self._render(path, host)
+        current = self._state.by_column[spec.key]
+        self._state.by_column[spec.key] = old
+        try:
+            return self._render(path, host)
+        finally:
+            self._state.by_column[spec.key] = current
 
     # ------------------------------------------------------------------ public: mutations
 
@@ -1024,6 +1068,7 @@ class MirrorSite:
         paths = []
         with self._lock:
             chron = self._state.by_column[spec.key]
+            self._state.before_change[spec.key] = list(chron)
             for _ in range(k):
                 i = len(self._state.columns_of)
                 self._state.columns_of.append(spec)
@@ -1043,7 +1088,9 @@ class MirrorSite:
             i = self._index_of(path)
             if i is None:
                 raise KeyError(path)
-            self._state.by_column[self._state.columns_of[i].key].remove(i)
+            key = self._state.columns_of[i].key
+            self._state.before_change[key] = list(self._state.by_column[key])
+            self._state.by_column[key].remove(i)
             self._state.withdrawn.add(i)
 
     def edit(self, path: str) -> None:
@@ -1066,7 +1113,7 @@ class MirrorSite:
         parts = urlsplit(path)
         path = parts.path or "/"
         with self._lock:
-            failed = self._injected_failure(path)
+            failed = self._injected_failure(path, host)
             if failed is not None:
                 return failed
             fault = self._faults.get(path)

@@ -7,7 +7,7 @@ one page lives in :mod:`govnews.extract`, the site's shape in :mod:`govnews.site
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -199,7 +199,9 @@ class WuhanSpider(scrapy.Spider):
         for section in self.args.sections:
             audit = section in audited
             limit = self.max_list_pages_setting if audit else self.max_list_pages
-            self.incremental_run.begin(section, limit=limit, audit=audit, since=self.args.since)
+            # A max_pages run is a sample: it never resumes at a gap further down.
+            resumes = audit or not self.args.max_pages
+            self.incremental_run.begin(section, limit=limit, audit=audit, since=self.args.since, resumes=resumes)
             yield self._list_request(ListPageRef(section))
         # Rows a walk read whose article was not exported: owed until exported.
         retry, given_up = self.incremental_run.pending(self.args.sections)
@@ -227,8 +229,10 @@ class WuhanSpider(scrapy.Spider):
             errback=self.list_failed,
             cb_kwargs={"ref": ref},
             priority=_list_priority(ref.page_index),
-            # A page read again is the same URL: the duplicate filter must let it through.
-            dont_filter=ref.purpose != "walk",
+            # The walk asks for each page once (a page read again is the same URL on purpose); and
+            # a list page redirected to one already read must reach the callback, which sees it is
+            # not the page asked for: the duplicate filter would drop it silently.
+            dont_filter=True,
             meta=meta or None,
         )
 
@@ -293,6 +297,11 @@ class WuhanSpider(scrapy.Spider):
             yield from self._page_without_rows(ref, walk, "unreadable")
             return
         page = parse_list_page(parse_html(text.text, text.url), text.url, wuhan.ARTICLE_URL_RE)
+        if (other := self._other_page(ref, response, page)) is not None:
+            # Not the page asked for (a redirect, or a pager that says it is another page): its
+            # rows do not belong here. A failed page: the next run reads through what it hid.
+            yield from self._out_of_step_page(ref, walk, other)
+            return
         self._inc(f"list/pager/{page.pager.form}")
         self._inc(f"list/row_form/{page.row_form}")
         for source, count in page.date_sources.items():
@@ -312,11 +321,44 @@ class WuhanSpider(scrapy.Spider):
         self._inc("list/rows", len(page.rows))
         yield from self._follow_rows(ref, walk, page)
 
+    def _other_page(self, ref: ListPageRef, response: Response, page: ListPage) -> str | None:
+        """Why ``response`` is not list page ``ref`` (None: it is): it was redirected to another
+        page or another URL (``redirected``), or its pager says it is another page
+        (``wrong_page``)."""
+        request = response.request
+        if request is not None and request.meta.get("redirect_urls"):
+            served = wuhan.list_page_index(ref.path, urlsplit(response.url).path)
+            if served != ref.page_index:
+                return "redirected"
+        if page.pager.current is not None and page.pager.current != ref.page_index:
+            return "wrong_page"
+        return None
+
+    def _out_of_step_page(self, ref: ListPageRef, walk: ColumnWalk, reason: str) -> Iterator[scrapy.Request]:
+        """A list page answered with another page: counted, logged (WARNING), and a failed page."""
+        url = self._url_of(ref)
+        self._inc(f"list/failed/{reason}")
+        self._inc(f"walk/out_of_step/{reason}")
+        self._counted_logger.warning(
+            "list page %s of column %s answered as another page (%s); reading on, the next run reads through it",
+            url,
+            ref.path,
+            reason,
+        )
+        if ref.purpose == "reread":
+            walk.reread_failed(ref.page_index)
+            return
+        if ref.purpose == "confirm":
+            yield from self._after(ref, walk, walk.page_failed(ref.page_index))
+            return
+        yield from self._after(ref, walk, walk.page_failed(ref.page_index))
+
     def _follow_rows(self, ref: ListPageRef, walk: ColumnWalk, page: ListPage) -> Iterator[scrapy.Request]:
         """The requests for a list page's rows (new, due for a refresh, or owed again) and the
         walk's next pages."""
         run = self.incremental_run
         listed: list[str] = []
+        dates: list[str | None] = []
         rows: list[tuple[str, ListRow]] = []
         for row in page.rows:
             url = self._wanted(row)
@@ -328,6 +370,7 @@ class WuhanSpider(scrapy.Spider):
                 walk.cut = walk.cut or "since"
                 continue
             listed.append(url)
+            dates.append(row.date)
             rows.append((url, row))
         covered = run.covered(ref.path, listed)
         shifted_before = walk.shifted_down
@@ -366,23 +409,45 @@ class WuhanSpider(scrapy.Spider):
             else:
                 self._inc("state/known_skipped")
         if ref.purpose == "reread":
-            if (resume := walk.reread_done(listed, page.pager.page_count)) is not None:
+            doubts_before = dict(walk.out_of_step)
+            resume = walk.reread_done(listed, page.pager.page_count)
+            self._count_doubts(ref, walk, doubts_before)
+            if resume is not None:
                 self._inc("walk/resumed")
                 self._logger.info(
                     "column %s: the page count grew to %d after its last page; reading on", ref.path, walk.page_count
                 )
                 yield self._list_request(ListPageRef(ref.path, resume))
             return
+        doubts_before = dict(walk.out_of_step)
         step = walk.page_read(
             ref.page_index,
             listed,
             page_count=page.pager.page_count,
-            all_covered=bool(listed) and len(covered) == len(set(listed)),
+            covered=covered,
+            dates=dates,
             refresh_reaches_past=run.refresh_reaches_past([row.date for row in page.rows]),
         )
         if walk.shifted_down > shifted_before:
             self._inc("walk/shifted_down", walk.shifted_down - shifted_before)
+        self._count_doubts(ref, walk, doubts_before)
         yield from self._after(ref, walk, step)
+
+    def _count_doubts(self, ref: ListPageRef, walk: ColumnWalk, before: Mapping[int, str]) -> None:
+        """Seams the last page made doubtful (a page likely served as it was before a publish):
+        counted, and logged at INFO (the next run reads through each, a page or two)."""
+        for index, why in walk.out_of_step.items():
+            if index in before:
+                continue
+            self._inc(f"walk/out_of_step/{why}")
+            self._logger.info(
+                "column %s: list pages %d and %d may not show the list at one moment (%s); "
+                "the next run reads between them again",
+                ref.path,
+                index,
+                index + 1,
+                why,
+            )
 
     def _after(self, ref: ListPageRef, walk: ColumnWalk, step: Step) -> Iterator[scrapy.Request]:
         """The requests a walk's decision asks for: pages to read again, and its next page."""
@@ -427,6 +492,13 @@ class WuhanSpider(scrapy.Spider):
             self._logger.info("column %s: stopping at %d list pages (max_pages)", ref.path, ref.page_index + 1)
         elif step.cut == "since":
             self._inc("list/stopped_at_since")
+        if step.jump and step.next_index is not None:
+            self._inc("walk/jumps")
+            self._logger.info(
+                "column %s: covered rows, and a gap earlier walks left further down: resuming at list page %d",
+                ref.path,
+                step.next_index + 1,
+            )
         if step.next_index is not None:
             yield self._list_request(ListPageRef(ref.path, step.next_index))
 
@@ -447,6 +519,10 @@ class WuhanSpider(scrapy.Spider):
             self._inc_column(ref.path, "empty_first_page")
             self._logger.warning("list page %s of column %s has no rows", self._url_of(ref), ref.path)
             walk.end_confirmed(0, "empty_page")
+            return
+        if walk.seeking(ref.page_index):
+            # A page the walk jumped to, past the column's end: it steps back.
+            yield from self._after(ref, walk, walk.page_failed(ref.page_index, gone=True))
             return
         if walk.page_count is not None or page_count is not None:
             # Inside the range a pager gave: a failed page; the walk goes on past it.
@@ -518,6 +594,10 @@ class WuhanSpider(scrapy.Spider):
             self._inc("list/index_fallback")
             self._logger.warning("list page %s answered 404; trying %s", request.url, ref.path)
             yield self._list_request(replace(ref, at_column_root=True))
+            return
+        if status in (404, 410) and ref.page_index > 0 and walk.seeking(ref.page_index):
+            # A page the walk jumped to, past the column's end: it steps back.
+            yield from self._after(ref, walk, walk.page_failed(ref.page_index, gone=True))
             return
         if status in (404, 410) and ref.page_index > 0 and walk.page_count is None:
             # Pager form 3 (no pager): the 404 after the last page ends the column, once confirmed.
