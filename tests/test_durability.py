@@ -127,7 +127,8 @@ def test_no_power_cut_loses_a_line_the_store_counts_as_exported(tmp_path: Path, 
             # A power cut right now: the store as written, the feed as last synced.
             known = store_urls(files, store, tmp_path / "cut")
             kept = feed_urls(synced.get(feed, b""))
-            assert known <= kept, f"a power cut now loses the lines of {sorted(known - kept)[:3]}, which the store knows"
+            lost = sorted(known - kept)[:3]
+            assert known <= kept, f"a power cut now loses the lines of {lost}, which the store knows"
             cuts += 1
             commits_checked += bool(known)
     exported = feed_urls(bytes(files[feed]))
