@@ -108,6 +108,17 @@ GOVNEWS_ATTACHMENT_MAX_SIZE = 50 * 1024 * 1024
 GOVNEWS_ATTACHMENT_TIME_LIMIT = 30.0
 GOVNEWS_ATTACHMENT_MEMORY_LIMIT = 1024 * 1024 * 1024
 GOVNEWS_ATTACHMENT_WORKERS = 2
+# Characters of a file's text kept (the rest cut at a paragraph, text_truncated): a long
+# policy document runs to 100,000 characters, a yearbook to a few hundred thousand; a
+# spreadsheet of 20 MB would be 28 MB of text in one JSONL line and the store.
+GOVNEWS_ATTACHMENT_MAX_TEXT = 1_000_000
+# Scanned pages read by OCR (RapidOCR, the ocr extra): off by default, -a ocr=1 or this
+# setting (it implies GOVNEWS_ATTACHMENTS). A page takes 3 to 8 s on one core; one over the
+# time limit stays unread. The memory cap is a page's address space, measured at 1.56 GB
+# (benchmarks/bench_ocr.py): onnxruntime maps more than it touches.
+GOVNEWS_OCR = False
+GOVNEWS_OCR_PAGE_TIME_LIMIT = 60.0
+GOVNEWS_OCR_MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
 # Where the files go: any store Scrapy's FilesPipeline takes (a directory, s3://, gs://,
 # ftp://). Empty: <GOVNEWS_OUTPUT_DIR>/<spider>/files/.
 FILES_STORE = ""

@@ -11,6 +11,7 @@ GOVNEWS_REQUIRE_DOC_TOOLS is set (CI), where they fail.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import itertools
 import json
 import re
@@ -26,7 +27,7 @@ from jsonschema import Draft202012Validator
 from govnews.documents.result import MIB
 from govnews.pipelines.validate import article_schema
 from tests.conftest import CrawlResult, run_crawl
-from tests.doc_tools import missing, require_catdoc, squeeze
+from tests.doc_tools import lines_of, missing, require_catdoc
 from tests.mirror.documents import MissingTool
 from tests.mirror.files import Shelf, build_shelf
 from tests.mirror.server import MirrorServer
@@ -112,11 +113,15 @@ def check_attachment(attachment: dict[str, Any], site: MirrorSite, files_dir: Pa
         served.pages,
     ), url
     assert attachment["members"] == (list(served.members) if served.members is not None else None), url
+    assert attachment["scanned_pages"] == (list(served.scanned_pages) if served.scanned_pages is not None else None), (
+        url
+    )
+    assert (attachment["ocr_pages"], attachment["text_truncated"]) == (None, False), url
     if served.text is None:
         assert attachment["text"] is None, url
     else:
         assert attachment["text"] is not None, url
-        assert squeeze(attachment["text"]) == squeeze(served.text), url
+        assert lines_of(attachment["text"]) == lines_of(served.text), url
 
 
 # -- one crawl, every file -------------------------------------------------------------------
@@ -340,3 +345,38 @@ def test_downloads_keep_the_hosts_floor_and_scrapys_retries(shelf: Shelf, tmp_pa
     assert read and all(a["text"] for a in read)
     for attachment in read:
         check_attachment(attachment, site, tmp_path / "output" / "wuhan" / "files")
+
+
+def test_with_ocr_the_scans_are_read_in_their_pages(shelf: Shelf, tmp_path: Path) -> None:
+    """``-a ocr=1`` on the policy articles carrying the scans: each scanned PDF and image is
+    read by OCR (``ocr_pages`` equals ``scanned_pages``, reason null), typed pages keep their
+    text layer, every other file reads as without OCR; the pages are counted."""
+    if importlib.util.find_spec("rapidocr_onnxruntime") is None:
+        missing("the OCR engine is not installed: pip install -e '.[ocr]'")
+    site = MirrorSite(n_articles=20, per_page=5, seed=0, files=shelf)
+    with_scans = [
+        article
+        for article, files in site.extra_files().items()
+        if any((served := site.served_file(path)) is not None and served.scanned_pages for path in files)
+    ]
+    with MirrorServer(site) as server:
+        urls = ",".join(server.url(path) for path in with_scans)
+        result = crawl(server, tmp_path, "ocr", f"urls={urls}", "ocr=1", GOVNEWS_OCR_PAGE_TIME_LIMIT=120)
+    files_dir = tmp_path / "output" / "wuhan" / "files"
+    scanned = 0
+    for attachment in [a for item in result.items for a in item["attachments"]]:
+        served = site.served_file(urlsplit(attachment["url"]).path) if "/P0" in attachment["url"] else None
+        if served is None or not served.scanned_pages:
+            if served is not None and served.reason != "too_large":
+                check_attachment({**attachment, "ocr_pages": None}, site, files_dir)
+            continue
+        scanned += len(served.scanned_pages)
+        assert attachment["scanned_pages"] == list(served.scanned_pages), served.name
+        assert (attachment["ocr_pages"], attachment["reason"]) == (list(served.scanned_pages), None), served.name
+        assert attachment["text"].count("\f") == served.pages - 1, served.name
+        if served.text is not None:  # typed pages around a scan: their text layer, line by line
+            read, truth = attachment["text"].split("\f"), served.text.split("\f")
+            for number in set(range(1, served.pages + 1)) - set(served.scanned_pages):
+                assert lines_of(read[number - 1]) == lines_of(truth[number - 1]), served.name
+    assert scanned >= 6
+    assert result.stats["govnews/attachments/ocr_pages"] == result.stats["govnews/attachments/scanned_pages"] == scanned

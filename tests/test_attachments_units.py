@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from govnews.crawl.allowed_hosts import AllowedHostsMiddleware
 from govnews.crawl.arguments import ArgumentError, CrawlArguments
 from govnews.crawl.spiders.wuhan import WuhanSpider
+from govnews.documents import TEXT_FORM
 from govnews.items import Article
 from govnews.pipelines.attachments import AttachmentFilesPipeline
 from govnews.pipelines.incremental_state import IncrementalStatePipeline
@@ -166,7 +167,8 @@ def test_requests_stop_at_the_size_cap_and_ask_conditionally_for_known_files(
 ) -> None:
     pipeline, state = files
     assert state.run is not None and state.run.store is not None
-    state.run.store.record_attachments([AttachmentRecord(FILE_URL, "1" * 64, 10, "11/1.pdf", etag='"v1"')])
+    known = AttachmentRecord(FILE_URL, "1" * 64, 10, "11/1.pdf", etag='"v1"', text_form=TEXT_FORM)
+    state.run.store.record_attachments([known])
     item = article(attachments=[{"url": FILE_URL, "name": "通知.pdf"}, {"url": FOREIGN_FILE, "name": "网盘.pdf"}])
     (request,) = pipeline.get_media_requests(item, pipeline.spiderinfo)
     assert request.url == FILE_URL
@@ -205,3 +207,66 @@ def test_each_failed_download_ends_in_its_reason_and_the_item_goes_on(
         ("offsite", None, None),
     ]
     assert done.content_hash == page_hash, "no checksum known: the hash is the page's"
+
+
+@pytest.mark.parametrize(
+    ("known", "ocr", "conditional"),
+    [
+        (AttachmentRecord(FILE_URL, "1" * 64, 10, "11/1.pdf", etag='"v1"'), False, False),  # an older release's text
+        (AttachmentRecord(FILE_URL, "1" * 64, 10, "11/1.pdf", etag='"v1"', text_form=TEXT_FORM), False, True),
+        (
+            AttachmentRecord(FILE_URL, "1" * 64, 10, "11/1.pdf", etag='"v1"', text_form=TEXT_FORM, scanned_pages=(2,)),
+            True,
+            False,  # scans OCR never read, and OCR is on now
+        ),
+        (
+            AttachmentRecord(
+                FILE_URL, "1" * 64, 10, "11/1.pdf", etag='"v1"', text_form=TEXT_FORM, scanned_pages=(2,), ocr_pages=(2,)
+            ),
+            True,
+            True,
+        ),
+    ],
+)
+def test_a_known_file_is_read_again_when_its_text_is_of_an_older_form_or_lacks_ocr(
+    tmp_path: Path, known: AttachmentRecord, ocr: bool, conditional: bool
+) -> None:
+    crawler = crawler_for(tmp_path, attachments="1", ocr="1" if ocr else "0")
+    state = IncrementalStatePipeline.from_crawler(crawler)
+    state.open_spider()
+    pipeline = AttachmentFilesPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    try:
+        assert state.run is not None and state.run.store is not None
+        state.run.store.record_attachments([known])
+        (request,) = pipeline.get_media_requests(article(), pipeline.spiderinfo)
+        assert (request.headers.get("If-None-Match") == b'"v1"') is conditional
+        reused = request.meta["govnews_known_attachment"]
+        assert (reused is not None and reused.sha256 == known.sha256) is conditional
+    finally:
+        pipeline.close_spider()
+        state.spider_closed(crawler.spider, "finished")  # type: ignore[arg-type]
+
+
+def test_ocr_implies_attachments_and_is_refused_where_nothing_is_downloaded(tmp_path: Path) -> None:
+    assert CrawlArguments.parse({"ocr": "1"}).ocr is True
+    with pytest.raises(ArgumentError, match="ocr=1 reads the scanned pages of downloaded files"):
+        CrawlArguments.parse({"ocr": "1", "attachments": "0"})
+    with pytest.raises(ArgumentError, match="a probe downloads none"):
+        CrawlArguments.parse({"ocr": "1", "probe": "1"})
+    pipeline = AttachmentFilesPipeline.from_crawler(crawler_for(tmp_path, ocr="1"))
+    assert pipeline.ocr is True
+    assert pipeline._reader_key[3].ocr is True
+
+
+def test_a_cut_text_is_counted_and_logged_once(
+    files: tuple[AttachmentFilesPipeline, IncrementalStatePipeline], caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline, _ = files
+    found = {"url": FILE_URL, "kind": "xlsx", "text": "一" * 10, "reason": None, "text_truncated": True,
+             "scanned_pages": [], "ocr_pages": None}  # fmt: skip
+    for _ in range(2):
+        pipeline._count(FILE_URL, found, ARTICLE_URL)  # type: ignore[arg-type]
+    stats = pipeline.crawler.stats
+    assert stats is not None and stats.get_value("govnews/attachments/text_truncated") == 1
+    assert caplog.text.count("text cut at 10 characters") == 1

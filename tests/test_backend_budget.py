@@ -179,7 +179,8 @@ def test_a_redis_that_does_not_answer_leaves_the_spacing_to_the_process(one_host
     assert paths_seen(one_host) == ["/a", "/b", "/c"]
     assert min(next(iter(one_host.servers.values())).spacing()) >= DELAY - CLOCK_SLACK
     # Each request's turn and its response: the first call fails, the others skip Redis a while.
-    assert stats["govnews/politeness/redis_fallbacks"] == 6
+    # A turn woken later than its margin (a busy machine) is taken again: one more call.
+    assert stats["govnews/politeness/redis_fallbacks"] == 6 + int(stats.get("govnews/politeness/taken_again", 0))
     assert "govnews/politeness/redis_turns" not in stats
     log = str(stats["_log"])
     assert len(re.findall(r"WARNING: politeness: Redis at redis://127\.0\.0\.1:\d+/0 failed", log)) == 1, log

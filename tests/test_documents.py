@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from govnews.documents import DocumentReader, DocumentResult, Kind, ReadLimits, Reason, read_document, read_path
 from govnews.documents.result import MIB
-from tests.doc_tools import missing, require_catdoc, squeeze
+from tests.doc_tools import lines_of, missing, require_catdoc, squeeze
 from tests.mirror import documents
 from tests.mirror.documents import MissingTool, Sample
 
@@ -36,13 +36,16 @@ HANG_GUARD = 60.0  # a future not done by then is a hang, and fails the test
 CORPUS = (
     "通知.pdf",
     "multi-page.pdf",
+    "红头文件.pdf",
     "方案.docx",
+    "编号.docx",
     "预算.xlsx",
     "公文.ofd",
     "附件.zip",
     "windows.zip",
     "材料.rar",
     "扫描件.pdf",
+    "扫描夹页.pdf",
     "照片.png",
     "照片.jpg",
     "blank.docx",
@@ -58,7 +61,7 @@ CORPUS = (
     "oversize.pdf",
     "slow.pdf",
 )
-TOOL_MADE = ("公告.doc", "文件.wps", "报表.xls", "材料.7z")
+TOOL_MADE = ("公告.doc", "文件.wps", "报表.xls", "材料.7z", "防汛通知.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +98,15 @@ def assert_matches_truth(result: DocumentResult, sample: Sample) -> None:
     assert (result.kind.value, result.reason) == (sample.kind, sample.reason), result.detail
     assert result.pages == sample.pages
     assert result.members == sample.members
+    assert result.scanned_pages == sample.scanned_pages
     if sample.text is None:
         assert result.text is None
     else:
         assert result.text is not None, result.detail
-        assert squeeze(result.text) == squeeze(sample.text)
+        assert lines_of(result.text) == lines_of(sample.text)
         assert "\r" not in result.text
+        if result.pages is not None:
+            assert result.text.count("\f") == result.pages - 1
 
 
 def test_corpus_is_what_the_tests_name(corpus: dict[str, Sample]) -> None:
@@ -156,15 +162,16 @@ def test_a_wrong_truth_fails_the_comparison(reader: DocumentReader, corpus: dict
     assert text is not None and truth is not None
     one_off = truth.replace("武汉", "汉武", 1)
     assert one_off != truth
-    assert squeeze(text) != squeeze(one_off)
-    assert squeeze(text) != squeeze(corpus["通知.pdf"].text)
+    assert lines_of(text) == lines_of(truth)
+    assert lines_of(text) != lines_of(one_off)
+    assert lines_of(text) != lines_of(corpus["通知.pdf"].text)
 
 
 def test_the_size_cap_alone_stops_the_oversize_file(corpus: dict[str, Sample]) -> None:
     # The same file under a larger cap reads as the PDF it is (trusted file, read here).
     result = read_path(corpus["oversize.pdf"].path, limits=ReadLimits(size_cap=2 * SIZE_CAP))
     assert result.reason is None
-    assert squeeze(result.text) == squeeze(corpus["multi-page.pdf"].text)
+    assert lines_of(result.text) == lines_of(corpus["multi-page.pdf"].text)
 
 
 def test_the_bombs_declare_gigabytes(corpus: dict[str, Sample]) -> None:

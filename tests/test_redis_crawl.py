@@ -82,7 +82,9 @@ def test_a_run_whose_lease_is_taken_stops_and_the_next_run_loses_nothing(redis_u
             assert "'finish_reason': 'store_lease_lost'" in stderr, stderr[-3000:]
             assert "'govnews/state/lease_lost': 1" in stderr
             stopped_with = len(items_of(feed_files(tmp_path)[0]))
-            assert 5 <= stopped_with < len(expected_urls(site, server.base_url))
+            # The store is the commit point: a line written but not committed when the lease was
+            # lost (one at most, with GOVNEWS_STATE_BATCH=1) is cut from the feed.
+            assert 4 <= stopped_with < len(expected_urls(site, server.base_url))
         finally:
             client.delete(site_prefix(site_key(server.base_url)) + "lock")
             client.close()

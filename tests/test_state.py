@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -313,13 +314,46 @@ def test_a_store_of_schema_4_opens_in_place_and_loses_nothing(tmp_path: Path) ->
     assert all(store.column_state(col).audit_started is None for (col, *_rest) in before["column_state"])
     store.close()
     migrated = sqlite3.connect(path)
-    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     for table, rows in before.items():
         assert sorted(migrated.execute(f"SELECT {columns_of(table, 4)} FROM {table}").fetchall()) == rows, table
     migrated.close()
     again = StateStore(path)
     assert again.store_id == store_id, "the store keeps its id"
     again.close()
+
+
+SCHEMA_4_ATTACHMENT = """
+INSERT INTO attachments VALUES ('http://127.0.0.1:8000/a.pdf', '{sha}', 10, 'ab/x.pdf', 'application/pdf', 'pdf', 2,
+    '第一页
+
+第二页', NULL, NULL, '"e1"', NULL, '2026-11-01T00:00:00Z');
+"""
+"""A file read by release 0.2.x, as its attachments table (schema 4) kept it."""
+
+
+def test_a_stores_attachments_gain_their_new_columns_in_place(tmp_path: Path) -> None:
+    """Schema 6 adds an attachment's scanned pages, OCR pages, cut text and text form; a file
+    read by an earlier release keeps its row, in text form 1 (read again at its next
+    download), and every other table as it was (from tests/fixtures/state-schema-4.sql)."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript((FIXTURES / "state-schema-4.sql").read_text(encoding="utf-8"))
+    old.executescript(SCHEMA_4_ATTACHMENT.format(sha="ab" * 32))
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 4
+    old.close()
+    store = StateStore(path)
+    found = store.attachment("http://127.0.0.1:8000/a.pdf")
+    assert found is not None
+    assert (found.text, found.pages, found.etag, found.text_form) == ("第一页\n\n第二页", 2, '"e1"', 1)
+    assert (found.scanned_pages, found.ocr_pages, found.text_truncated) == (None, None, False)
+    new = replace(found, text="第一页\f第二页", scanned_pages=(2,), ocr_pages=(2,), text_truncated=True, text_form=2)
+    store.record_attachments([new])
+    assert store.attachment(new.url) == new
+    store.close()
+    migrated = sqlite3.connect(path)
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    migrated.close()
 
 
 def test_attachments_are_remembered_by_url_the_latest_download_winning(tmp_path: Path) -> None:
@@ -356,3 +390,13 @@ def test_a_store_newer_than_this_release_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="schema 99, newer than this release"):
         StateStore(path)
+
+
+def test_an_attachment_record_of_the_release_before_reads_with_the_new_fields_unset() -> None:
+    """The Redis store keeps each record as JSON: one written before issue 31 has none of the
+    new fields, and reads in text form 1 (so its file is read again at its next download)."""
+    old = '{"url": "u", "sha256": "%s", "size": 3, "path": "p", "text": "正文", "members": null}' % ("ab" * 32)
+    record = AttachmentRecord.from_json(old)
+    assert (record.scanned_pages, record.ocr_pages, record.text_truncated, record.text_form) == (None, None, False, 1)
+    new = replace(record, scanned_pages=(2,), ocr_pages=(2,), text_truncated=True, text_form=2)
+    assert AttachmentRecord.from_json(new.as_json()) == new

@@ -546,7 +546,15 @@ def test_a_store_of_layout_2_opens_in_place_and_loses_nothing(redis_url: str) ->
         assert now == (data if kind == "hash" else set(data)), key
     assert store.store_id == dump[site_prefix(site) + "meta"]["hash"]["store_id"], "the store keeps its id"
     record = AttachmentRecord(
-        f"http://{site}/zwgk/tzgg/202205/P020220527123456.pdf", "ab" * 32, 10, "ab/x.pdf", members=("甲.txt",)
+        f"http://{site}/zwgk/tzgg/202205/P020220527123456.pdf",
+        "ab" * 32,
+        10,
+        "ab/x.pdf",
+        members=("甲.txt",),
+        scanned_pages=(1, 3),
+        ocr_pages=(1,),
+        text_truncated=True,
+        text_form=2,
     )
     assert store.attachment(record.url) is None
     store.record_attachments([record])

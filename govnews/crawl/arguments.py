@@ -44,6 +44,9 @@ class CrawlArguments:
     attachments: bool | None = None
     """``attachments=1``: download each article's files and read their text; ``0``: not;
     unset: the setting ``GOVNEWS_ATTACHMENTS`` decides (off by default)."""
+    ocr: bool | None = None
+    """``ocr=1``: read the scanned pages of the files by OCR (implies ``attachments=1``);
+    ``0``: not; unset: the setting ``GOVNEWS_OCR`` decides (off by default)."""
 
     @property
     def takes_lease(self) -> bool:
@@ -64,6 +67,7 @@ class CrawlArguments:
         "audit",
         "new_store",
         "attachments",
+        "ocr",
         "discover",
         "budget",
         "depth",
@@ -95,9 +99,17 @@ class CrawlArguments:
             audit=parse_flag("audit", values["audit"]) if "audit" in values else None,
             new_store=parse_flag("new_store", values["new_store"]) if "new_store" in values else False,
             attachments=parse_flag("attachments", values["attachments"]) if "attachments" in values else None,
+            ocr=parse_flag("ocr", values["ocr"]) if "ocr" in values else None,
         )._checked()
 
     def _checked(self) -> CrawlArguments:
+        if self.ocr and self.attachments is False:
+            raise ArgumentError(
+                "ocr=1 reads the scanned pages of downloaded files, and attachments=0 downloads none; allowed: "
+                "ocr=1 alone (it implies attachments=1) or with attachments=1"
+            )
+        if self.ocr and self.probe:
+            raise ArgumentError("ocr=1 reads downloaded files, and a probe downloads none; allowed: ocr=1 with a crawl")
         if self.attachments and self.probe:
             raise ArgumentError(
                 "attachments=1 downloads the files of exported articles, and a probe exports nothing; allowed: "
@@ -249,7 +261,7 @@ class DiscoverArguments:
 
     ONLY_WITH_DISCOVER = ("budget", "depth", "start", "emit")
     # A discovery maps the site itself: these say what to crawl, which it does not.
-    NOT_WITH_DISCOVER = ("sections", "max_pages", "since", "urls", "refresh_days", "audit", "attachments")
+    NOT_WITH_DISCOVER = ("sections", "max_pages", "since", "urls", "refresh_days", "audit", "attachments", "ocr")
 
     @classmethod
     def parse(cls, values: dict[str, str]) -> DiscoverArguments | None:
@@ -336,7 +348,7 @@ def parse_emit(value: str) -> EmitForm:
 # -- the family's arguments (scrapy crawl family) --------------------------------------------
 
 # Arguments passed on to every site's spider; the others are per site.
-SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store", "attachments")
+SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store", "attachments", "ocr")
 PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
 
 

@@ -10,7 +10,10 @@ What lives here:
 
 - ``result``: :class:`Kind`, :class:`Reason`, :class:`DocumentResult`, :class:`ReadLimits`.
 - ``sniff``: the real kind by magic bytes (an HTML error page served as ``.pdf`` is HTML).
-- ``tidy``: the one text form every reader returns (``\\n`` line breaks, no controls).
+- ``tidy``: the one text form every reader returns (a paragraph a line, table rows with
+  tabs, pages apart by form feeds, no controls) and the CJK rules for joining lines.
+- ``layout``: lines into paragraphs by where they stand, page furniture, the scan test.
+- ``numbering``: DOCX automatic list numbers; ``ocr``: scanned pages read by RapidOCR.
 - ``zipguard``: decompression-bomb checks for ZIP containers, before anything is inflated.
 - one module a format: ``pdf`` (pypdfium2), ``docx`` (python-docx), ``spreadsheet``
   (python-calamine: XLSX and XLS), ``word97`` (Debian's ``catdoc``: DOC and WPS), ``ofd``
@@ -19,7 +22,7 @@ What lives here:
 - ``pool``: :class:`DocumentReader`, the subprocess pool the pipeline awaits.
 
 What it may import: the standard library and the reader libraries (pypdfium2, python-docx,
-python-calamine, olefile, libarchive-c, lxml, pebble). Nothing else of govnews, and no
+python-calamine, olefile, libarchive-c, lxml, pebble; rapidocr-onnxruntime, optional). Nothing else of govnews, and no
 Scrapy or Twisted: a pipeline wraps the returned futures itself.
 """
 
@@ -27,7 +30,17 @@ from __future__ import annotations
 
 from .pool import DocumentReader
 from .read import read_document, read_path
-from .result import DocumentResult, Kind, ReadLimits, Reason
+from .result import TEXT_FORM, DocumentResult, Kind, ReadLimits, Reason
 from .sniff import sniff
 
-__all__ = ["DocumentReader", "DocumentResult", "Kind", "ReadLimits", "Reason", "read_document", "read_path", "sniff"]
+__all__ = [
+    "TEXT_FORM",
+    "DocumentReader",
+    "DocumentResult",
+    "Kind",
+    "ReadLimits",
+    "Reason",
+    "read_document",
+    "read_path",
+    "sniff",
+]

@@ -22,15 +22,25 @@ asyncio.wrap_future(reader.submit(...))``; from Twisted (Scrapy's asyncio reacto
 
 Bytes passed to :meth:`DocumentReader.submit` stay in memory until a worker takes them;
 for many large files pass paths, or keep :attr:`DocumentReader.pending` low.
+
+OCR (``ReadLimits.ocr``): a read first finds the scanned pages, then each of them is read
+by OCR in a task of its own (``ocr.py``), with a time limit a page
+(``ReadLimits.ocr_page_time_limit``: a page over it stays unread and the rest go on) and a
+memory cap of its own (``ReadLimits.ocr_memory_limit``, the worker's ``RLIMIT_AS`` raised
+for the page and lowered again). The file goes to those tasks as a temporary file, removed
+when they are done. The text cap applies once the pages are in.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import os
 import resource
 import signal
+import sys
+import tempfile
 import threading
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
@@ -40,7 +50,7 @@ from types import TracebackType
 
 import pebble
 
-from .read import HEAD_BYTES, read_document, read_path
+from .read import HEAD_BYTES, OCR_KINDS, capped, ocr_page, read_document, read_path, with_ocr
 from .result import MIB, DocumentResult, Kind, ReadLimits, Reason
 from .sniff import sniff
 
@@ -74,11 +84,14 @@ class DocumentReader:
         self.memory_limit = memory_limit
         # The kernel's CPU limit is a backstop: the wall clock (pebble) should always win.
         self._cpu_seconds = math.ceil(2 * time_limit) + 1
+        self._ocr_cpu_seconds = math.ceil(2 * self.limits.ocr_page_time_limit) + 1
+        # The hard limit leaves room for an OCR page's cap on top of a read's.
+        hard = memory_limit + self.limits.ocr_memory_limit if self.limits.ocr else memory_limit
         self._pool = pebble.ProcessPool(
             max_workers=max_workers,
             max_tasks=max_tasks_per_worker,
             initializer=_limit_worker,
-            initargs=(memory_limit,),
+            initargs=(memory_limit, hard),
             context=multiprocessing.get_context("forkserver"),
         )
         self._pending = 0
@@ -101,13 +114,15 @@ class DocumentReader:
         with self._lock:
             self._pending += 1
         source = source if isinstance(source, bytes) else os.fspath(source)
+        # With OCR, the first read finds the scans; the cap waits for their text.
+        first = replace(self.limits, ocr=False, max_text=sys.maxsize) if self.limits.ocr else self.limits
         inner = self._pool.schedule(
             _read_in_worker,
-            args=(source, name, content_type, self.limits, self._cpu_seconds),
+            args=(source, name, content_type, first, self._cpu_seconds, self.memory_limit),
             timeout=self.limits.time_limit,
         )
         outer.add_done_callback(lambda done: inner.cancel() if done.cancelled() else None)  # type: ignore[no-untyped-call]
-        inner.add_done_callback(lambda done: self._settle(outer, done, early))
+        inner.add_done_callback(lambda done: self._settle(outer, done, early, source))
         return outer
 
     def close(self, *, cancel: bool = False) -> None:
@@ -149,12 +164,13 @@ class DocumentReader:
             return DocumentResult.without_text(kind, Reason.TOO_LARGE, detail=f"{size} bytes")
         return kind
 
-    def _settle(self, outer: Future[DocumentResult], inner: Future[DocumentResult], kind: Kind) -> None:
-        with self._lock:
-            self._pending -= 1
+    def _settle(
+        self, outer: Future[DocumentResult], inner: Future[DocumentResult], kind: Kind, source: bytes | str
+    ) -> None:
         try:
             result = inner.result()
         except CancelledError:
+            self._done()
             return
         except FutureTimeoutError:
             result = DocumentResult.without_text(kind, Reason.TIMEOUT, detail=f"over {self.limits.time_limit} s")
@@ -162,8 +178,67 @@ class DocumentReader:
             result = _expired(kind, exc.exitcode)
         except Exception as exc:  # the worker could not run or return the read
             result = DocumentResult.without_text(kind, Reason.CRASHED, detail=f"{type(exc).__name__}: {exc}"[:300])
+        if self.limits.ocr and result.scanned_pages and result.kind in OCR_KINDS and not outer.done():
+            try:
+                self._read_scans(outer, result, source)
+                return
+            except RuntimeError:  # the pool was closed meanwhile: the text as it is
+                pass
+        self._finish(outer, result)
+
+    def _finish(self, outer: Future[DocumentResult], result: DocumentResult) -> None:
+        self._done()
         if not outer.done():
-            outer.set_result(result)
+            outer.set_result(capped(result, self.limits.max_text, ocr=self.limits.ocr))
+
+    def _done(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def _read_scans(self, outer: Future[DocumentResult], result: DocumentResult, source: bytes | str) -> None:
+        """A task a scanned page, each under the OCR limits; ``outer`` gets the merged text
+        once all are done (a page that timed out, crashed or found no engine stays unread)."""
+        path, temporary = source, None
+        if isinstance(source, bytes):
+            handle, temporary = tempfile.mkstemp(prefix="govnews-ocr-")
+            with os.fdopen(handle, "wb") as file:
+                file.write(source)
+            path = temporary
+        pages = list(result.scanned_pages or ())
+        texts: dict[int, str] = {}
+        failures: list[str] = []
+        left = [len(pages)]
+        lock = threading.Lock()
+
+        def page_done(number: int, done: Future[str]) -> None:
+            try:
+                texts[number] = done.result()
+            except CancelledError:
+                failures.append(f"page {number}: cancelled")
+            except FutureTimeoutError:
+                failures.append(f"page {number}: OCR over {self.limits.ocr_page_time_limit} s")
+            except Exception as exc:  # a crash, the memory cap, no engine: this page stays unread
+                failures.append(f"page {number}: {type(exc).__name__}: {exc}"[:200])
+            with lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:
+                if temporary is not None:
+                    os.unlink(temporary)
+                detail = "; ".join(sorted(failures)) or None
+                missing = not texts and any("OcrUnavailable" in failure for failure in failures)
+                merged = with_ocr(result, texts, detail) if texts else replace(result, detail=detail)
+                if missing and merged.text is None:
+                    merged = replace(merged, reason=Reason.TOOL_MISSING)
+                self._finish(outer, merged)
+
+        for number in pages:
+            task = self._pool.schedule(
+                _ocr_in_worker,
+                args=(path, result.kind, number - 1, self.limits.ocr_memory_limit, self._ocr_cpu_seconds),
+                timeout=self.limits.ocr_page_time_limit,
+            )
+            task.add_done_callback(functools.partial(page_done, number))
 
 
 def _expired(kind: Kind, exitcode: int | None) -> DocumentResult:
@@ -176,20 +251,56 @@ def _expired(kind: Kind, exitcode: int | None) -> DocumentResult:
     return DocumentResult.without_text(kind, Reason.CRASHED, detail=f"worker exited with {exitcode}")
 
 
-def _limit_worker(memory_limit: int) -> None:
-    """Worker initializer: cap the address space, and write no core file on a crash."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+def _limit_worker(memory_limit: int, hard_limit: int) -> None:
+    """Worker initializer: cap the address space (a read runs under ``memory_limit``; an OCR
+    page may raise it up to ``hard_limit``), and write no core file on a crash."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, hard_limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _read_in_worker(
-    source: bytes | str, name: str, content_type: str | None, limits: ReadLimits, cpu_seconds: int
-) -> DocumentResult:
-    """One read in a worker, with the CPU limit re-armed from what the worker used so far."""
+def _mapped() -> int:
+    """Bytes of address space this process maps now."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _allow(budget: int) -> None:
+    """Let this task map ``budget`` bytes more than the worker maps already (within the hard
+    limit): the OCR engine a worker loaded stays mapped, and must not eat a read's room."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = _mapped() + budget
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _arm_cpu_limit(cpu_seconds: int) -> None:
+    """The CPU limit re-armed from what the worker used so far."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     soft = math.ceil(usage.ru_utime + usage.ru_stime) + cpu_seconds
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+
+def _hard_memory() -> int:
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    return sys.maxsize if hard == resource.RLIM_INFINITY else hard
+
+
+def _ocr_in_worker(path: str, kind: Kind, index: int, memory_limit: int, cpu_seconds: int) -> str:
+    """One page read by OCR in a worker, under the OCR memory cap."""
+    _arm_cpu_limit(cpu_seconds)
+    _allow(memory_limit)
+    return ocr_page(path, kind, index)
+
+
+def _read_in_worker(  # noqa: PLR0917 - pebble passes a task's arguments by position
+    source: bytes | str, name: str, content_type: str | None, limits: ReadLimits, cpu_seconds: int, memory_limit: int
+) -> DocumentResult:
+    """One read in a worker, with the CPU limit re-armed from what the worker used so far."""
+    _arm_cpu_limit(cpu_seconds)
+    if memory_limit < _hard_memory():  # a pool with OCR: room above what the engine holds
+        _allow(memory_limit)
     try:
         if isinstance(source, bytes):
             return read_document(source, name, content_type, limits)

@@ -8,19 +8,38 @@ trailing empty cells left out; sheets apart by a blank line. ``pages`` is the sh
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import python_calamine
 
 from .result import DocumentResult, Kind, ReadLimits, Reason
-from .tidy import tidy
+from .tidy import join_pages
 from .zipguard import open_zip
 
-__all__ = ["cell_text", "read_spreadsheet"]
+__all__ = ["cell_text", "read_spreadsheet", "sheet_rows"]
+
+
+def sheet_rows(rows: Sequence[Sequence[object]]) -> list[str]:
+    """A sheet's used range as lines: a row a line, every cell of the range kept (an empty
+    one is an empty string between two tabs), rows without any text left out; a merged
+    cell's text is in its first cell, as the file stores it.
+
+    >>> sheet_rows([["项目", "", "金额"], ["", "", ""], ["道路", None, 120.0], ["", "备注", ""]])
+    ['项目\\t\\t金额', '道路\\t\\t120', '\\t备注\\t']
+    """
+    width = max((len(row) for row in rows), default=0)
+    lines = []
+    for row in rows:
+        cells = [cell_text(value) for value in row] + [""] * (width - len(row))
+        if any(cell.strip() for cell in cells):
+            lines.append("\t".join(" ".join(cell.split()) for cell in cells))
+    return lines
 
 
 def read_spreadsheet(data: bytes, kind: Kind, limits: ReadLimits) -> DocumentResult:
-    """Every sheet's cells as text; XLSX packages pass the bomb checks first."""
+    """Every sheet's cells as text, a sheet a page (apart by form feeds); XLSX packages pass
+    the bomb checks first."""
     if kind is Kind.XLSX:
         open_zip(data, limits).close()
     try:
@@ -33,13 +52,13 @@ def read_spreadsheet(data: bytes, kind: Kind, limits: ReadLimits) -> DocumentRes
         sheets = []
         for name in workbook.sheet_names:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)
-            lines = ("\t".join(cell_text(value) for value in row).rstrip("\t") for row in rows)
-            sheets.append("\n".join(line for line in lines if line.strip()))
-    text = tidy("\n\n".join(sheets))
+            sheets.append("\n".join(sheet_rows(rows)))
+    text = join_pages(sheets)
     pages = len(sheets)
-    if not text.strip():
-        return DocumentResult.without_text(kind, Reason.BLANK, pages=pages)
-    return DocumentResult(kind, text=text, pages=pages)
+    if not text.replace("\f", "").strip():
+        return DocumentResult.without_text(kind, Reason.BLANK, pages=pages, scanned_pages=())
+    # Sheets are pages, and never pictures.
+    return DocumentResult(kind, text=text, pages=pages, scanned_pages=())
 
 
 def cell_text(value: object) -> str:

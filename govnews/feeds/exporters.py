@@ -52,12 +52,15 @@ def flat_row(item: Any) -> dict[str, Any]:
     """The item as the CSV's columns, in the item's field order: ``document`` spread over
     ``document_index_no`` … ``document_in_force`` (empty for a news item), each
     attachment's ``text`` taken out of ``attachments`` into one ``attachments_text`` column
-    (each file's text under its name, cut at a spreadsheet cell's limit).
+    (each file's text under its name, its pages after the first each under a ``[p. n]`` line
+    instead of a form feed, which spreadsheets show as a box; cut at a cell's limit).
 
     >>> row = flat_row({"title": "通知", "attachments": [{"url": "u", "name": "甲.pdf", "text": "正文"}],
     ...                 "document": {"doc_number": "武政〔2024〕1号", "in_force": True}})
     >>> row["attachments"], row["attachments_text"], row["document_doc_number"], row["document_issuer"]
     ([{'url': 'u', 'name': '甲.pdf'}], '【甲.pdf】\\n正文', '武政〔2024〕1号', None)
+    >>> flat_row({"attachments": [{"url": "u", "name": "乙.pdf", "text": "一页\\f\\f三页"}]})["attachments_text"]
+    '【乙.pdf】\\n一页\\n[p. 2]\\n\\n[p. 3]\\n三页'
     """
     row: dict[str, Any] = {}
     for name, value in ItemAdapter(item).items():
@@ -67,7 +70,7 @@ def flat_row(item: Any) -> dict[str, Any]:
         elif name == "attachments":
             files = list(value or [])
             row["attachments"] = [{k: v for k, v in a.items() if k != "text"} for a in files]
-            texts = [f"【{a.get('name') or a.get('url')}】\n{a['text']}" for a in files if a.get("text")]
+            texts = [f"【{a.get('name') or a.get('url')}】\n{_paged(a['text'])}" for a in files if a.get("text")]
             joined = "\n\n".join(texts)
             if len(joined) > CELL_LIMIT:
                 joined = joined[: CELL_LIMIT - len(_CUT_MARK)] + _CUT_MARK
@@ -75,6 +78,11 @@ def flat_row(item: Any) -> dict[str, Any]:
         else:
             row[name] = value
     return row
+
+
+def _paged(text: str) -> str:
+    pages = text.split("\f")
+    return pages[0] + "".join(f"\n[p. {number}]\n{page}" for number, page in enumerate(pages[1:], 2))
 
 
 class SpreadsheetCsvItemExporter(CsvItemExporter):

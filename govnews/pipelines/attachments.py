@@ -18,10 +18,17 @@ the lease's fence. What it adds:
   request's ``download_maxsize``).
 * **Fields.** Each attachment of the item gains ``path`` (in ``FILES_STORE``, named by the
   file's SHA-256), ``sha256``, ``size``, ``content_type``, ``kind`` (what the bytes really
-  are), ``pages``, ``text``, ``reason`` (null when there is text; a :class:`govnews.documents.Reason`,
-  or ``offsite``, ``robots_txt``, ``download_failed``) and ``members`` (an archive's names,
-  listed and never read). ``content_hash`` then covers each file's SHA-256: a file replaced
+  are), ``pages``, ``text`` (pages apart by form feeds, at most ``GOVNEWS_ATTACHMENT_MAX_TEXT``
+  characters), ``reason`` (null when there is text; a :class:`govnews.documents.Reason`,
+  or ``offsite``, ``robots_txt``, ``download_failed``), ``members`` (an archive's names,
+  listed and never read), ``scanned_pages``, ``ocr_pages`` (with ``-a ocr=1``) and
+  ``text_truncated``. ``content_hash`` then covers each file's SHA-256: a file replaced
   under the same URL is a new revision.
+* **OCR on request.** ``-a ocr=1`` (or ``GOVNEWS_OCR``; it implies attachments) reads
+  scanned pages by OCR in the same workers, a page a task under
+  ``GOVNEWS_OCR_PAGE_TIME_LIMIT`` and ``GOVNEWS_OCR_MEMORY_LIMIT``. A file the store knows
+  is read again (no conditional request) when its text was read in an older form
+  (``govnews.documents.TEXT_FORM``) or has scanned pages OCR did not read and OCR is on.
 
 Bad files never fail an item: each ends in a reason, is counted and logged once (WARNING
 for a hostile file, INFO for one that has no text by nature: a scan, an archive).
@@ -31,7 +38,9 @@ downloaded, no worker started, no directory made.
 
 Stats (``govnews/attachments/…``), each file once: ``requested``, ``downloaded``,
 ``not_modified`` (304), ``unchanged`` (200, same bytes), ``bytes``, ``read`` (text),
-``reason/<reason>``, ``kind/<kind>``, ``store_failed``; each attachment of an exported
+``reason/<reason>``, ``kind/<kind>``, ``store_failed``, ``scanned_pages`` and ``ocr_pages``
+(pages), ``text_truncated``, ``read_again`` (known, asked for in full to be read anew);
+each attachment of an exported
 item: ``offsite`` (never fetched); per column (``govnews/column/<path>/…``, for the health
 check): ``attachments`` (those a reader could read: archives and other hosts' files aside)
 and ``attachments_read`` (those with text).
@@ -62,7 +71,7 @@ from scrapy.utils.defer import ensure_awaitable, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from govnews import settings as defaults
-from govnews.documents import DocumentReader, DocumentResult, Reason
+from govnews.documents import TEXT_FORM, DocumentReader, DocumentResult, ReadLimits, Reason
 from govnews.feeds import output_dir
 from govnews.logs import for_crawler
 from govnews.pipelines._cleaning import rehash_with_files
@@ -96,7 +105,20 @@ BY_NATURE = frozenset(
 )
 # Not counted in a column's share of attachments read: nothing to read by design, or not ours to fetch.
 NOT_READABLE = frozenset({Reason.ARCHIVE.value, OFFSITE, ROBOTS_TXT})
-FILE_FIELDS = ("path", "sha256", "size", "content_type", "kind", "pages", "text", "reason", "members")
+FILE_FIELDS = (
+    "path",
+    "sha256",
+    "size",
+    "content_type",
+    "kind",
+    "pages",
+    "text",
+    "reason",
+    "members",
+    "scanned_pages",
+    "ocr_pages",
+    "text_truncated",
+)
 """What each attachment of an item gains, in the feed's key order (after ``url`` and ``name``)."""
 
 
@@ -111,19 +133,33 @@ class AttachmentInfo(FileInfo, total=False):
     text: str | None
     reason: str | None
     members: list[str] | None
+    scanned_pages: list[int] | None
+    ocr_pages: list[int] | None
+    text_truncated: bool
     detail: str | None
 
 
 def attachments_enabled(crawler: Crawler) -> bool:
-    """``-a attachments=1``/``0`` when given, else the setting ``GOVNEWS_ATTACHMENTS``; never
-    for a probe (it exports nothing)."""
+    """``-a attachments=1``/``0`` when given, else the setting ``GOVNEWS_ATTACHMENTS``; on
+    with OCR; never for a probe (it exports nothing)."""
     args = getattr(crawler.spider, "args", None)
     if getattr(args, "probe", False):
         return False
     flag: bool | None = getattr(args, "attachments", None)
     if flag is not None:
         return flag
-    return crawler.settings.getbool("GOVNEWS_ATTACHMENTS", defaults.GOVNEWS_ATTACHMENTS)
+    return ocr_enabled(crawler) or crawler.settings.getbool("GOVNEWS_ATTACHMENTS", defaults.GOVNEWS_ATTACHMENTS)
+
+
+def ocr_enabled(crawler: Crawler) -> bool:
+    """``-a ocr=1``/``0`` when given, else the setting ``GOVNEWS_OCR`` (never for a probe)."""
+    args = getattr(crawler.spider, "args", None)
+    if getattr(args, "probe", False) or getattr(args, "attachments", None) is False:
+        return False
+    flag: bool | None = getattr(args, "ocr", None)
+    if flag is not None:
+        return flag
+    return crawler.settings.getbool("GOVNEWS_OCR", defaults.GOVNEWS_OCR)
 
 
 def default_files_store(crawler: Crawler) -> str:
@@ -132,25 +168,29 @@ def default_files_store(crawler: Crawler) -> str:
     return str(output_dir(crawler.settings.get("GOVNEWS_OUTPUT_DIR")) / name / "files")
 
 
+_ReaderKey = tuple[int, float, int, ReadLimits]
+"""Workers, time limit, memory limit and the other limits of a reader pool."""
+
+
 class _SharedReader:
     """One reader pool per process and configuration, however many crawlers (``scrapy
     crawl family`` runs one a site): workers are started once, closed with the last user."""
 
     _lock = threading.Lock()
-    _pools: dict[tuple[int, float, int, int], tuple[DocumentReader, int]] = {}  # noqa: RUF012
+    _pools: dict[_ReaderKey, tuple[DocumentReader, int]] = {}  # noqa: RUF012
 
     @classmethod
-    def acquire(cls, key: tuple[int, float, int, int]) -> DocumentReader:
+    def acquire(cls, key: _ReaderKey) -> DocumentReader:
         with cls._lock:
             reader, users = cls._pools.get(key) or (None, 0)
             if reader is None:
-                workers, time_limit, memory_limit, size_cap = key
-                reader = DocumentReader(workers, time_limit, memory_limit, size_cap)
+                workers, time_limit, memory_limit, limits = key
+                reader = DocumentReader(workers, time_limit, memory_limit, limits.size_cap, limits=limits)
             cls._pools[key] = (reader, users + 1)
             return reader
 
     @classmethod
-    def release(cls, key: tuple[int, float, int, int]) -> None:
+    def release(cls, key: _ReaderKey) -> None:
         with cls._lock:
             reader, users = cls._pools[key]
             if users > 1:
@@ -182,11 +222,21 @@ class AttachmentFilesPipeline(FilesPipeline):
         super().__init__(store_uri or default_files_store(crawler), download_func, crawler=crawler)
         settings = crawler.settings
         self.size_cap = settings.getint("GOVNEWS_ATTACHMENT_MAX_SIZE", defaults.GOVNEWS_ATTACHMENT_MAX_SIZE)
-        self._reader_key = (
+        self.ocr = ocr_enabled(crawler)
+        time_limit = settings.getfloat("GOVNEWS_ATTACHMENT_TIME_LIMIT", defaults.GOVNEWS_ATTACHMENT_TIME_LIMIT)
+        limits = ReadLimits(
+            size_cap=self.size_cap,
+            time_limit=time_limit,
+            max_text=settings.getint("GOVNEWS_ATTACHMENT_MAX_TEXT", defaults.GOVNEWS_ATTACHMENT_MAX_TEXT),
+            ocr=self.ocr,
+            ocr_page_time_limit=settings.getfloat("GOVNEWS_OCR_PAGE_TIME_LIMIT", defaults.GOVNEWS_OCR_PAGE_TIME_LIMIT),
+            ocr_memory_limit=settings.getint("GOVNEWS_OCR_MEMORY_LIMIT", defaults.GOVNEWS_OCR_MEMORY_LIMIT),
+        )
+        self._reader_key: _ReaderKey = (
             settings.getint("GOVNEWS_ATTACHMENT_WORKERS", defaults.GOVNEWS_ATTACHMENT_WORKERS),
-            settings.getfloat("GOVNEWS_ATTACHMENT_TIME_LIMIT", defaults.GOVNEWS_ATTACHMENT_TIME_LIMIT),
+            time_limit,
             settings.getint("GOVNEWS_ATTACHMENT_MEMORY_LIMIT", defaults.GOVNEWS_ATTACHMENT_MEMORY_LIMIT),
-            self.size_cap,
+            limits,
         )
         self._reader: DocumentReader | None = None
         self._logger = for_crawler(logger, crawler)
@@ -213,10 +263,11 @@ class AttachmentFilesPipeline(FilesPipeline):
     def open_spider(self, spider: Any = None) -> None:
         super().open_spider()
         self._logger.info(
-            "attachments: downloaded to %s, read by %d worker processes (at most %d MB a file)",
+            "attachments: downloaded to %s, read by %d worker processes (at most %d MB a file)%s",
             getattr(self.store, "basedir", None) or "FILES_STORE",
             self._reader_key[0],
             self.size_cap // (1024 * 1024),
+            ", scanned pages by OCR" if self.ocr else "",
         )
 
     def close_spider(self, spider: Any = None) -> None:
@@ -252,6 +303,9 @@ class AttachmentFilesPipeline(FilesPipeline):
                 plan.append(None)
                 continue
             known = run.known_attachment(url) if run is not None else None
+            if known is not None and not self._reusable(known):
+                known = None  # read anew: no conditional request, and the same bytes are read again
+                self._inc("read_again")
             headers: dict[str, str] = {}
             if known is not None and known.etag:
                 headers["If-None-Match"] = known.etag
@@ -270,6 +324,13 @@ class AttachmentFilesPipeline(FilesPipeline):
             plan.append(Request(url, callback=NO_CALLBACK, headers=headers or None, meta=meta))
         self._plans[id(item)] = plan
         return [request for request in plan if request is not None]
+
+    def _reusable(self, known: AttachmentRecord) -> bool:
+        """Whether what the store read of a file stands: read in today's text form, and, with
+        OCR on, no scanned page left that OCR did not read."""
+        if known.text_form != TEXT_FORM:
+            return False
+        return not (self.ocr and known.scanned_pages and known.ocr_pages is None)
 
     def media_to_download(
         self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None
@@ -348,6 +409,10 @@ class AttachmentFilesPipeline(FilesPipeline):
                 reason=result.reason.value if result.reason is not None else None,
                 members=result.members,
                 fetched=utc_stamp(),
+                scanned_pages=result.scanned_pages,
+                ocr_pages=result.ocr_pages,
+                text_truncated=result.text_truncated,
+                text_form=TEXT_FORM,
             )
             detail = result.detail
         record = replace(record, etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
@@ -452,6 +517,14 @@ class AttachmentFilesPipeline(FilesPipeline):
         reason = found.get("reason")
         if found.get("kind"):
             self._inc(f"kind/{found.get('kind')}")
+        if scanned := found.get("scanned_pages"):
+            self._inc("scanned_pages", len(scanned))
+        if read_by_ocr := found.get("ocr_pages"):
+            self._inc("ocr_pages", len(read_by_ocr))
+        if found.get("text_truncated"):
+            self._inc("text_truncated")
+            cut = len(found.get("text") or "")
+            self._logger.warning("attachment %s of %s: text cut at %d characters", url, article, cut)
         if reason is None:
             self._inc("read")
             return
@@ -477,6 +550,9 @@ def _info_of(record: AttachmentRecord, *, status: str) -> AttachmentInfo:
         "text": record.text,
         "reason": record.reason,
         "members": list(record.members) if record.members is not None else None,
+        "scanned_pages": list(record.scanned_pages) if record.scanned_pages is not None else None,
+        "ocr_pages": list(record.ocr_pages) if record.ocr_pages is not None else None,
+        "text_truncated": record.text_truncated,
         "detail": None,
     }
 
@@ -496,6 +572,9 @@ def _failure(url: str, reason: str, detail: str | None) -> AttachmentInfo:
         "text": None,
         "reason": reason,
         "members": None,
+        "scanned_pages": None,
+        "ocr_pages": None,
+        "text_truncated": False,
         "detail": detail,
     }
 

@@ -58,6 +58,12 @@ class AttachmentRecord:
     last_modified: str | None = None
     fetched: str = ""
     """When it was downloaded (UTC), ``utc_stamp``."""
+    scanned_pages: tuple[int, ...] | None = None
+    ocr_pages: tuple[int, ...] | None = None
+    text_truncated: bool = False
+    text_form: int = 1
+    """The form its text was read in (``govnews.documents.TEXT_FORM``); 1 for a record of an
+    older release, whose text is read again when the file is next downloaded."""
 
     def as_json(self) -> str:
         """The record as one JSON object (the Redis store's value; the SQLite store's row)."""
@@ -66,8 +72,9 @@ class AttachmentRecord:
     @classmethod
     def from_json(cls, raw: str) -> AttachmentRecord:
         data = json.loads(raw)
-        members = data.get("members")
-        data["members"] = tuple(members) if members is not None else None
+        for name in ("members", "scanned_pages", "ocr_pages"):
+            value = data.get(name)
+            data[name] = tuple(value) if value is not None else None
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 

@@ -78,9 +78,10 @@ from govnews.store.base import (
 )
 from govnews.store.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id;
-4: the attachments; 5: where each gap was (to resume there), an audit under way."""
+4: the attachments; 5: where each gap was (to resume there), an audit under way; 6: an
+attachment's scanned pages, OCR pages, cut text and text form."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -165,19 +166,29 @@ CREATE TABLE IF NOT EXISTS attachments (
     members TEXT,
     etag TEXT,
     last_modified TEXT,
-    fetched TEXT NOT NULL
+    fetched TEXT NOT NULL,
+    scanned_pages TEXT,
+    ocr_pages TEXT,
+    text_truncated INTEGER NOT NULL DEFAULT 0,
+    text_form INTEGER NOT NULL DEFAULT 1
 );
 """
 _ATTACHMENT_COLUMNS = (
-    "url, sha256, size, path, content_type, kind, pages, text, reason, members, etag, last_modified, fetched"
+    "url, sha256, size, path, content_type, kind, pages, text, reason, members, etag, last_modified, fetched, "
+    "scanned_pages, ocr_pages, text_truncated, text_form"
 )
 _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("gaps", "page", "INTEGER"),
     ("gaps", "anchors", "TEXT"),
     ("gaps", "reason", "TEXT NOT NULL DEFAULT 'cut'"),
     ("column_state", "audit_started", "TEXT"),
+    # Schema 6: a file recorded before was read in text form 1 (read again at its next download).
+    ("attachments", "scanned_pages", "TEXT"),
+    ("attachments", "ocr_pages", "TEXT"),
+    ("attachments", "text_truncated", "INTEGER NOT NULL DEFAULT 0"),
+    ("attachments", "text_form", "INTEGER NOT NULL DEFAULT 1"),
 )
-"""Columns schema 5 added to tables of schema 3 and 4 (``ALTER TABLE`` in place)."""
+"""Columns schemas 5 and 6 added to tables of earlier schemas (``ALTER TABLE`` in place)."""
 # Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
 # read every feed of the output directory; neither is trusted any more.
 _LEGACY_TABLES = ("columns", "feeds")
@@ -315,6 +326,7 @@ class StateStore:
             # 3 -> 4 adds the attachments table (created above, empty): no row to move.
             # 4 -> 5 adds columns with defaults: a gap of an older store has no place to resume
             # at (walks read down to it from the top, as before), and no audit is under way.
+            # 5 -> 6 adds the attachments' new columns: a file read before is in text form 1.
             for table, column, declaration in _ADDED_COLUMNS:
                 known = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
                 if column not in known:
@@ -621,8 +633,9 @@ class StateStore:
         if row is None:
             return None
         values = list(row)
-        members = values[9]
-        values[9] = tuple(json.loads(members)) if members is not None else None
+        for index in (9, 13, 14):  # members, scanned_pages, ocr_pages: JSON lists
+            values[index] = tuple(json.loads(values[index])) if values[index] is not None else None
+        values[15] = bool(values[15])
         return AttachmentRecord(*values)
 
     def record_attachments(self, records: Iterable[AttachmentRecord]) -> None:
@@ -642,12 +655,16 @@ class StateStore:
                 r.etag,
                 r.last_modified,
                 r.fetched or utc_stamp(),
+                json.dumps(list(r.scanned_pages)) if r.scanned_pages is not None else None,
+                json.dumps(list(r.ocr_pages)) if r.ocr_pages is not None else None,
+                int(r.text_truncated),
+                r.text_form,
             )
             for r in records
         ]
         with self._transaction():
             self._db.executemany(
-                f"INSERT OR REPLACE INTO attachments ({_ATTACHMENT_COLUMNS}) VALUES ({','.join('?' * 13)})", rows
+                f"INSERT OR REPLACE INTO attachments ({_ATTACHMENT_COLUMNS}) VALUES ({','.join('?' * 17)})", rows
             )
 
     def _transaction(self) -> _Transaction:

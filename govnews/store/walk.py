@@ -639,11 +639,17 @@ class ColumnWalk:
         return self.audit_done or whole or (self.state.last_audit is None and self.reached_end)
 
     @property
+    def in_audit(self) -> bool:
+        """This walk audits the column: its own audit, or one an earlier run began and a cap cut
+        short (the walks after it read on toward the end as the audit did: a dead link they
+        meet is asked again)."""
+        return self.audit or self.state.audit_started is not None
+
+    @property
     def audit_done(self) -> bool:
         """This walk ends an audit: its own, or one an earlier run began (it read on, through the
         gap that audit left, to the column's end)."""
-        audit = self.audit or self.state.audit_started is not None
-        return audit and self.reached_end and not any(g.lower is None for g in self.gaps_after())
+        return self.in_audit and self.reached_end and not any(g.lower is None for g in self.gaps_after())
 
 
 def _newest_first(dates: Sequence[str | None]) -> bool:
@@ -890,7 +896,7 @@ class IncrementalRun:
             dead = store.dead_link(url)
             if dead is None:
                 return "fetch", None
-            if walk.audit or dead.row_changed(title, row_date):
+            if walk.in_audit or dead.row_changed(title, row_date):
                 return "fetch", None
             return "known", None
         if walk.audit:

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -43,6 +45,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import docx
+import docx.document
 import openpyxl
 from msoffcrypto.format.ooxml import OOXMLFile
 from PIL import Image, ImageDraw, ImageFont
@@ -67,7 +70,9 @@ CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @dataclass(frozen=True)
 class Sample:
     """One generated file and its truth. ``text`` is ``None`` when ``reason`` says why
-    there is none; whitespace in ``text`` is not part of the truth."""
+    there is none. ``text``'s lines, tabs and form feeds are part of the truth (a paragraph
+    a line, a table row a line with its cells apart by tabs, pages apart by form feeds);
+    runs of spaces inside a line are not."""
 
     name: str
     path: Path
@@ -78,6 +83,9 @@ class Sample:
     members: tuple[str, ...] | None = None
     content_type: str | None = None
     note: str = ""
+    scanned_pages: tuple[int, ...] | None = None
+    """The 1-based pages that are pictures; ``()`` for a paged document without any,
+    ``None`` for a format without pages."""
 
 
 class MissingTool(RuntimeError):
@@ -159,10 +167,76 @@ def _font() -> str:
     return FONT_NAME
 
 
-def pdf_bytes(texts: Sequence[str], *, font_size: float = 12, encrypt_password: str | None = None) -> tuple[bytes, int]:
-    """A PDF of ``texts`` (paragraphs, wrapped, flowing over A4 pages) in an embedded CJK
-    font; returns the bytes and the page count."""
+PAGE_BREAK = "\f"
+"""Pages (and sheets) are apart by a form feed in every truth, as pdftotext writes them."""
 
+
+def _tokens(text: str) -> list[str]:
+    """Units a typesetter will not break: a Chinese character, or a Latin word with the
+    spaces after it."""
+    out: list[str] = []
+    for char in text:
+        latin = char.isascii() and not char.isspace()
+        after_latin = bool(out) and out[-1][-1].isascii()
+        if after_latin and ((latin and not out[-1][-1].isspace()) or char == " "):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
+
+
+def _fill(text: str, width: float, measure: object, first_indent: float = 0.0) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` (``measure(s)`` gives a width), a
+    Latin word never broken; the first line ``first_indent`` narrower."""
+    lines: list[str] = []
+    current, used, room = "", 0.0, width - first_indent
+    for token in _tokens(text):
+        token_width = measure(token.rstrip(" "))  # type: ignore[operator]
+        if current and used + token_width > room:
+            lines.append(current)
+            current, used, room = "", 0.0, width
+        placed = token if current else token.lstrip(" ")
+        current += placed
+        used += measure(placed)  # type: ignore[operator]
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+@dataclass(frozen=True)
+class Typeset:
+    """A generated PDF and its truth: each page's lines as a reader must give them (a
+    paragraph a line, the part of a paragraph a page holds on that page; table rows with
+    their cells apart by a tab)."""
+
+    data: bytes
+    pages: list[list[str]]
+
+    @property
+    def text(self) -> str:
+        return PAGE_BREAK.join("\n".join(lines) for lines in self.pages)
+
+
+def pdf_typeset(
+    texts: Sequence[str],
+    *,
+    font_size: float = 12,
+    encrypt_password: str | None = None,
+    indent: bool = False,
+    footer: bool = False,
+    header_runs: Sequence[Sequence[str]] = (),
+    tables: dict[int, Sequence[Sequence[str]]] | None = None,
+) -> Typeset:
+    """A PDF of ``texts`` (paragraphs filled to the width of A4 between margins, flowing over
+    pages) in an embedded CJK font, with its truth.
+
+    ``indent``: paragraphs start two characters in and stand at the line pitch, as Chinese
+    documents are set (else flush left, half a line apart). ``footer``: a centred page
+    number ``— n —`` at each page's foot. ``header_runs``: lines drawn first, each as
+    separate runs with a gap between them (as word processors place justified or spaced
+    text), e.g. ``[["武政规〔2026〕", "4", "号"]]``; the truth is the runs joined.
+    ``tables``: after paragraph ``i`` (0-based), a table ruled on every side, its rows.
+    """
     font = _font()
     buffer = io.BytesIO()
     encrypt = None
@@ -171,21 +245,81 @@ def pdf_bytes(texts: Sequence[str], *, font_size: float = 12, encrypt_password: 
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, encrypt=encrypt)
     width, height = A4
     margin, leading = 56.0, font_size * 1.6
-    per_line = int((width - 2 * margin) // font_size)
-    pages, y = 1, height - margin
+    text_width = width - 2 * margin
+    pages: list[list[str]] = [[]]
+    y = height - margin
+
+    def measure(value: str) -> float:
+        return float(pdfmetrics.stringWidth(value, font, font_size))
+
+    def new_page() -> None:
+        nonlocal y
+        if footer:
+            pdf.drawCentredString(width / 2, margin / 2, f"— {len(pages)} —")
+            pages[-1].append(f"— {len(pages)} —")
+        pdf.showPage()
+        pdf.setFont(font, font_size)
+        pages.append([])
+        y = height - margin
+
     pdf.setFont(font, font_size)
-    for paragraph in texts:
-        for line in _wrap(paragraph, per_line):
+    for runs in header_runs:
+        x = margin
+        for run in runs:
+            pdf.drawString(x, y, run)
+            x += measure(run) + font_size * 0.4
+        pages[-1].append("".join(runs))
+        y -= leading * 1.5
+    for number, paragraph in enumerate(texts):
+        indent_width = 2 * font_size if indent else 0.0
+        part: list[str] = []
+        for line_number, line in enumerate(_fill(paragraph, text_width, measure, indent_width)):
             if y < margin:
-                pdf.showPage()
-                pdf.setFont(font, font_size)
-                pages, y = pages + 1, height - margin
-            pdf.drawString(margin, y, line)
+                if part:
+                    pages[-1].append("".join(part).strip())
+                    part = []
+                new_page()
+            pdf.drawString(margin + (indent_width if line_number == 0 else 0), y, line)
+            part.append(line)
             y -= leading
-        y -= leading / 2
+        pages[-1].append("".join(part).strip())
+        if not indent:
+            y -= leading / 2
+        if tables and number in tables:
+            y = _ruled_table(pdf, tables[number], margin, y, text_width, size=font_size)
+            pages[-1].extend("\t".join(row) for row in tables[number])
+    if footer:
+        pdf.drawCentredString(width / 2, margin / 2, f"— {len(pages)} —")
+        pages[-1].append(f"— {len(pages)} —")
     pdf.showPage()
     pdf.save()
-    return buffer.getvalue(), pages
+    return Typeset(buffer.getvalue(), pages)
+
+
+def _ruled_table(
+    pdf: canvas.Canvas, rows: Sequence[Sequence[str]], left: float, top: float, width: float, *, size: float
+) -> float:
+    """Draw ``rows`` as a table ruled on every side from ``(left, top)``; return the y below."""
+    columns = max(len(row) for row in rows)
+    cell_width = width / columns
+    row_height = size * 2
+    y = top
+    for row in rows:
+        for column, value in enumerate(row):
+            pdf.drawString(left + column * cell_width + size * 0.4, y - size * 1.35, value)
+        y -= row_height
+    pdf.setLineWidth(0.6)
+    for n in range(len(rows) + 1):
+        pdf.line(left, top - n * row_height, left + width, top - n * row_height)
+    for n in range(columns + 1):
+        pdf.line(left + n * cell_width, top, left + n * cell_width, y)
+    return y - size * 1.6
+
+
+def pdf_bytes(texts: Sequence[str], *, font_size: float = 12, encrypt_password: str | None = None) -> tuple[bytes, int]:
+    """A PDF of ``texts`` (:func:`pdf_typeset`); returns the bytes and the page count."""
+    typeset = pdf_typeset(texts, font_size=font_size, encrypt_password=encrypt_password)
+    return typeset.data, len(typeset.pages)
 
 
 def write_pdf(path: Path, texts: Sequence[str], **options: object) -> int:
@@ -227,6 +361,129 @@ def image_bytes(texts: Sequence[str], image_format: str) -> bytes:
     return buffer.getvalue()
 
 
+# --- scans ------------------------------------------------------------------------------------
+
+A4_MM = (210.0, 297.0)
+SCAN_CHARS_PER_LINE = 26
+
+
+def scan_lines(seed: int, count: int | None = None) -> list[str]:
+    """Paragraphs of government prose for a scanned page: ``count`` of them, or as many as
+    fill about 20 lines of :func:`scan_image` (a full page, as most scans are)."""
+    if count is not None:
+        return paragraphs(seed, count)
+    out: list[str] = []
+    lines = 0
+    for text in paragraphs(seed, 20):
+        needed = (len(text) + 2) // SCAN_CHARS_PER_LINE + 1
+        if lines + needed > 20:
+            break
+        out.append(text)
+        lines += needed
+    return out
+
+
+def scan_image(
+    texts: Sequence[str],
+    dpi: int,
+    *,
+    seed: int = 0,
+    angle: float = 0.8,
+    speckle: bool = True,
+    stamp: bool = True,
+    font_pt: float = 16,
+) -> Image.Image:
+    """A scanned A4 page of the paragraphs ``texts`` at ``dpi``: 16-point text (三号, as
+    official documents are set) filled to the width between 28 mm margins, each paragraph
+    indented two characters, turned by ``angle`` degrees, with specks of dust and a red
+    seal (a ring, a star and the issuer's name) stamped over the text. Paragraphs that do
+    not fit on the page raise ValueError (about 20 lines fit)."""
+    rng = random.Random(seed)
+    w, h = round(A4_MM[0] / 25.4 * dpi), round(A4_MM[1] / 25.4 * dpi)
+    page = Image.new("RGB", (w, h), "white")
+    draw = ImageDraw.Draw(page)
+    px = round(font_pt / 72 * dpi)
+    font = ImageFont.truetype(str(FONT_PATH), px, index=0)
+    x0, top = round(28 / 25.4 * dpi), round(37 / 25.4 * dpi)
+    pitch = round(px * 1.75)
+    number = 0
+    for text in texts:
+        for line_number, line in enumerate(_fill(text, w - 2 * x0, font.getlength, 2 * px)):
+            indent = 2 * px if line_number == 0 else 0
+            if top + (number + 1) * pitch > h - 2 * x0:
+                raise ValueError("the paragraphs do not fit on one scanned page: give fewer")
+            draw.text((x0 + indent, top + number * pitch), line, fill=(20, 20, 20), font=font)
+            number += 1
+    if stamp:
+        radius = round(21 / 25.4 * dpi)
+        cx, cy = round(w * 0.62), top + pitch * 3
+        layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        ink = ImageDraw.Draw(layer)
+        red = (220, 30, 30, 150)
+        ink.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=red, width=max(3, radius // 14))
+        seal_font = ImageFont.truetype(str(FONT_PATH), radius // 4, index=0)
+        for n, char in enumerate("武汉市人民政府办公厅"):
+            a = math.radians(200 + n * 14)
+            position = (cx + 0.72 * radius * math.cos(a) - radius // 8, cy + 0.72 * radius * math.sin(a) - radius // 8)
+            ink.text(position, char, fill=red, font=seal_font)
+        s = radius / 3
+        star = [
+            (cx + s * math.cos(math.radians(-90 + k * 36)) * (1 if k % 2 == 0 else 0.4),
+             cy + s * math.sin(math.radians(-90 + k * 36)) * (1 if k % 2 == 0 else 0.4))
+            for k in range(10)
+        ]  # fmt: skip
+        ink.polygon(star, fill=red)
+        page = Image.alpha_composite(page.convert("RGBA"), layer).convert("RGB")
+    if speckle:
+        dust = ImageDraw.Draw(page)
+        for _ in range(w * h // 2500):
+            x, y = rng.randrange(w), rng.randrange(h)
+            s = rng.choice((1, 1, 2, 3))
+            dust.ellipse((x, y, x + s, y + s), fill=(rng.randrange(0, 90),) * 3)
+    if angle:
+        page = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor="white")
+    return page
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """A page of :func:`mixed_pdf_bytes`: typed ``lines`` (a paragraph a line, short enough
+    for one line), or a picture of them (``scan``: paragraphs, :func:`scan_image`)."""
+
+    lines: Sequence[str]
+    scan: bool = False
+    dpi: int | None = None
+    """The scan's resolution (else the document's)."""
+
+
+def mixed_pdf_bytes(pages: Sequence[ScanPage], *, dpi: int = 200, footer: bool = True, seed: int = 0) -> bytes:
+    """A PDF of typed and scanned pages (a picture covering the whole page, JPEG as scanners
+    write it), each with a typed page number ``— n —`` at its foot when ``footer``."""
+    font = _font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    width, height = A4
+    for number, page in enumerate(pages, 1):
+        if page.scan:
+            resolution = page.dpi or dpi
+            image = scan_image(page.lines, resolution, seed=seed + number)
+            jpeg = io.BytesIO()
+            image.save(jpeg, format="JPEG", quality=85, dpi=(resolution, resolution))
+            pdf.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width=width, height=height)
+        else:
+            pdf.setFont(font, 14)
+            y = height - 80
+            for line in page.lines:
+                pdf.drawString(70, y, line)
+                y -= 26
+        if footer:
+            pdf.setFont(font, 12)
+            pdf.drawCentredString(width / 2, 30, f"— {number} —")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
 def slow_pdf_bytes(pages: int = 200, text_objects: int = 20_000) -> bytes:
     """A small PDF (tens of KB) whose text takes seconds to extract: ``pages`` pages that
     share one content stream of ``text_objects`` one-letter text objects."""
@@ -261,6 +518,95 @@ def _raw_pdf(objects: Sequence[bytes]) -> bytes:
 
 
 # --- DOCX, XLSX -----------------------------------------------------------------------------
+
+
+_NUMBERING_XML = (
+    '<w:abstractNum xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:abstractNumId="90">'
+    '<w:multiLevelType w:val="multilevel"/>'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/>'
+    '<w:lvlText w:val="%1、"/><w:lvlJc w:val="left"/></w:lvl>'
+    '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/>'
+    '<w:lvlText w:val="（%2）"/><w:lvlJc w:val="left"/></w:lvl>'
+    '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/>'
+    '<w:lvlJc w:val="left"/></w:lvl></w:abstractNum>'
+)
+"""A list definition as Chinese documents number their parts: 一、 (nothing after it),
+（一） (nothing after it), 1. (a tab after it, shown as one space in text)."""
+
+
+def _numbered(document: docx.document.Document) -> str:
+    """Add :data:`_NUMBERING_XML` to ``document`` and a list instance of it; its ``numId``."""
+    from docx.oxml import parse_xml  # noqa: PLC0415
+
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(_NUMBERING_XML))
+    numbering.append(
+        parse_xml(
+            '<w:num xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:numId="90">'
+            '<w:abstractNumId w:val="90"/></w:num>'
+        )
+    )
+    return "90"
+
+
+def _list_item(document: docx.document.Document, text: str, num_id: str, level: int) -> None:
+    from docx.oxml import parse_xml  # noqa: PLC0415
+
+    paragraph = document.add_paragraph(text)
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(
+            '<w:numPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f'<w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'
+        )
+    )
+
+
+def numbered_docx_bytes(seed: int) -> tuple[bytes, str]:
+    """A DOCX of numbered clauses (Word's own "List Number" style, ``1.``; a Chinese
+    multilevel list, ``一、`` / ``（一）`` / ``1.``) and a table with a cell merged across two
+    columns, one merged down two rows and one of two paragraphs; its text as the document
+    shows it (numbers before their items, then one space unless the list says none; a
+    table row a line, a merged cell's text in its first cell, a cell's paragraphs joined by
+    a space)."""
+    texts = paragraphs(seed, 6)
+    document = docx.Document()
+    truth = []
+    title = "关于做好2026年防汛工作的通知"
+    document.add_heading(title, level=1)
+    truth.append(title)
+    for number, clause in enumerate(("压实防汛责任。", "加强监测预警。", "做好应急值守。"), 1):
+        document.add_paragraph(clause, style="List Number")
+        truth.append(f"{number}. {clause}")
+    num_id = _numbered(document)
+    plan = [
+        (0, "总体要求", "一、"),
+        (1, texts[0], "（一）"),
+        (2, "排查隐患。", "1. "),
+        (2, "整改到位。", "2. "),
+        (1, texts[1], "（二）"),
+        (0, "工作措施", "二、"),
+        (1, texts[2], "（一）"),
+    ]
+    for level, text, label in plan:
+        _list_item(document, text, num_id, level)
+        truth.append(label + text)
+    table = document.add_table(rows=4, cols=3)
+    table.style = "Table Grid"
+    table.cell(0, 0).text, table.cell(0, 1).text, table.cell(0, 2).text = "区域", "责任单位", "金额（万元）"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "江岸区"
+    table.cell(1, 1).text, table.cell(1, 2).text = "区水务局", "120"
+    table.cell(2, 1).text, table.cell(2, 2).text = "区应急局", ""
+    merged = table.cell(3, 0).merge(table.cell(3, 1))
+    merged.text = "合计"
+    table.cell(3, 2).text = "第一段"
+    table.cell(3, 2).add_paragraph("第二段")
+    truth += ["区域\t责任单位\t金额（万元）", "江岸区\t区水务局\t120", "\t区应急局\t", "合计\t\t第一段 第二段"]
+    for text in texts[3:]:
+        document.add_paragraph(text)
+        truth.append(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue(), "\n".join(truth)
 
 
 def docx_bytes(seed: int) -> tuple[bytes, str]:
@@ -311,7 +657,8 @@ def blank_docx_bytes() -> bytes:
 
 
 def xlsx_bytes(seed: int) -> tuple[bytes, str, int]:
-    """An XLSX with two sheets (text, whole and decimal numbers); its text, sheet count."""
+    """An XLSX with two sheets (text, whole and decimal numbers, an empty cell, two cells
+    merged); its text (a row a line, cells apart by a tab, sheets by a form feed), sheet count."""
 
     rng = random.Random(seed)
     workbook = openpyxl.Workbook()
@@ -320,8 +667,11 @@ def xlsx_bytes(seed: int) -> tuple[bytes, str, int]:
     rows: list[list[object]] = [["项目", "金额（万元）", "完成率"]]
     for index in range(5):
         rows.append([_OBJECTS[(seed + index) % len(_OBJECTS)], rng.randint(10, 900), round(rng.random(), 2)])
+    rows[2][1] = ""  # an empty cell: kept, an empty string between two tabs
+    rows.append(["合计（两列合并）", "", ""])
     for row in rows:
-        budget.append(row)
+        budget.append([None if value == "" else value for value in row])
+    budget.merge_cells(start_row=len(rows), start_column=1, end_row=len(rows), end_column=2)
     notes = workbook.create_sheet("说明")
     note_rows: list[list[object]] = [[text] for text in paragraphs(seed + 1, 2)]
     for row in note_rows:
@@ -329,7 +679,7 @@ def xlsx_bytes(seed: int) -> tuple[bytes, str, int]:
     buffer = io.BytesIO()
     workbook.save(buffer)
     sheets = ["\n".join("\t".join(_cell(value) for value in row) for row in part) for part in (rows, note_rows)]
-    return buffer.getvalue(), "\n\n".join(sheets), 2
+    return buffer.getvalue(), PAGE_BREAK.join(sheets), 2
 
 
 def _cell(value: object) -> str:
@@ -342,11 +692,32 @@ _OFD_NS = "http://www.ofdspec.org/2016"
 
 
 def ofd_bytes(pages: Sequence[Sequence[str]], *, per_character_pages: Sequence[int] = ()) -> bytes:
+    """An OFD package of ``pages`` (paragraphs): :func:`ofd_typeset`'s bytes."""
+    return ofd_typeset(pages, per_character_pages=per_character_pages).data
+
+
+def ofd_typeset(
+    pages: Sequence[Sequence[str]],
+    *,
+    per_character_pages: Sequence[int] = (),
+    shuffled: bool = False,
+    running_head: str | None = None,
+    tables: dict[int, Sequence[Sequence[str]]] | None = None,
+    scan_pages: Sequence[int] = (),
+) -> Typeset:
     """An OFD package (GB/T 33190): ``OFD.xml``, ``Doc_0/Document.xml``, ``PublicRes.xml``
-    and a ``Content.xml`` a page, a ``TextObject`` a line; on the pages listed in
-    ``per_character_pages`` a ``TextObject`` a character, as some converters write."""
+    and a ``Content.xml`` a page, a ``TextObject`` a line, and its truth (a paragraph a line).
+
+    ``per_character_pages``: on those pages (0-based) a ``TextObject`` a character, as some
+    converters write. ``shuffled``: each page's objects written in a shuffled order (the
+    reader must follow positions). ``running_head``: a template page every page uses,
+    holding that line at the top (read once: the truth has it on page 1 only). ``tables``:
+    on page ``i``, after its paragraphs, rows of cells, each cell a ``TextObject`` at its
+    column. ``scan_pages``: pages that are an image covering the page, without text.
+    """
     esc = _xml_escape
-    unit = 10  # IDs below this are the layer, fonts
+    rng = random.Random(len(pages))
+    unit = 10  # IDs below this are the layer, fonts, template
     files: dict[str, str] = {
         "OFD.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:OFD xmlns:ofd="{_OFD_NS}" Version="1.0" DocType="OFD">'
@@ -360,38 +731,79 @@ def ofd_bytes(pages: Sequence[Sequence[str]], *, per_character_pages: Sequence[i
             '<ofd:Fonts><ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'
         ),
     }
+    if scan_pages:
+        files["Doc_0/DocumentRes.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Res xmlns:ofd="{_OFD_NS}" BaseLoc="Res">'
+            '<ofd:MultiMedias><ofd:MultiMedia ID="5" Type="Image" Format="PNG"><ofd:MediaFile>scan.png</ofd:MediaFile>'
+            "</ofd:MultiMedia></ofd:MultiMedias></ofd:Res>"
+        )
+        files["Doc_0/Res/scan.png"] = ""  # written as bytes below
+    truth: list[list[str]] = []
+    template_ref = ""
+    if running_head is not None:
+        files["Doc_0/Tpls/Tpl_0/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Content>'
+            f'<ofd:Layer ID="7"><ofd:TextObject ID="8" Boundary="25 10 160 6" Font="2" Size="4.2">'
+            f'<ofd:TextCode X="0" Y="4.2" DeltaX="g {len(running_head) - 1} 4.2">{esc(running_head)}</ofd:TextCode>'
+            "</ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"
+        )
+        template_ref = '<ofd:Template TemplateID="6"/>'
     page_refs = []
-    for number, lines in enumerate(pages):
+    for number, page_lines in enumerate(pages):
         page_refs.append(f'<ofd:Page ID="{3 + number}" BaseLoc="Pages/Page_{number}/Content.xml"/>')
         objects = []
+        page_truth = [running_head] if running_head is not None and number == 0 else []
         y = 25.0
-        for line in lines:
-            for chunk in _wrap(line, 36):
+        if number in scan_pages:
+            unit += 1
+            objects.append(
+                f'<ofd:ImageObject ID="{unit}" Boundary="0 0 210 297" ResourceID="5" CTM="210 0 0 297 0 0"/>'
+            )
+        for line in [] if number in scan_pages else page_lines:
+            page_truth.append(line)
+            for chunk in _fill(line, 36 * 4.2, _ofd_width):
                 if number in per_character_pages:
-                    for column, char in enumerate(chunk):
+                    x = 25.0
+                    for char in chunk:
                         unit += 1
-                        x = 25 + 4.2 * column
                         objects.append(
                             f'<ofd:TextObject ID="{unit}" Boundary="{x:.1f} {y:.1f} 5 6" Font="2" Size="4.2">'
                             f'<ofd:TextCode X="0" Y="4.2">{esc(char)}</ofd:TextCode></ofd:TextObject>'
                         )
+                        x += _ofd_width(char)
                 else:
                     unit += 1
-                    deltas = " ".join(["4.2"] * (len(chunk) - 1))
+                    deltas = " ".join(f"{_ofd_width(char):g}" for char in chunk[:-1])
                     objects.append(
                         f'<ofd:TextObject ID="{unit}" Boundary="25 {y:.1f} 160 6" Font="2" Size="4.2">'
                         f'<ofd:TextCode X="0" Y="4.2" DeltaX="{deltas}">{esc(chunk)}</ofd:TextCode></ofd:TextObject>'
                     )
                 y += 7
             y += 3
+        for row in (tables or {}).get(number, ()):
+            for column, cell in enumerate(row):
+                if cell:
+                    unit += 1
+                    deltas = " ".join(["4.2"] * (len(cell) - 1))
+                    objects.append(
+                        f'<ofd:TextObject ID="{unit}" Boundary="{25 + 45 * column} {y:.1f} 44 6" Font="2" Size="4.2">'
+                        f'<ofd:TextCode X="1" Y="4.2" DeltaX="{deltas}">{esc(cell)}</ofd:TextCode></ofd:TextObject>'
+                    )
+            page_truth.append("\t".join(row))
+            y += 8
+        if shuffled:
+            rng.shuffle(objects)
+        truth.append(page_truth)
         files[f"Doc_0/Pages/Page_{number}/Content.xml"] = (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{_OFD_NS}"><ofd:Content>'
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="{_OFD_NS}">{template_ref}<ofd:Content>'
             f'<ofd:Layer ID="1">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>'
         )
+    template_page = '<ofd:TemplatePage ID="6" BaseLoc="Tpls/Tpl_0/Content.xml"/>' if running_head is not None else ""
+    document_res = "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>" if scan_pages else ""
     files["Doc_0/Document.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Document xmlns:ofd="{_OFD_NS}"><ofd:CommonData>'
         f"<ofd:MaxUnitID>{unit}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>"
-        "</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+        f"</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>{document_res}{template_page}</ofd:CommonData>"
         f"<ofd:Pages>{''.join(page_refs)}</ofd:Pages></ofd:Document>"
     )
     buffer = io.BytesIO()
@@ -400,10 +812,19 @@ def ofd_bytes(pages: Sequence[Sequence[str]], *, per_character_pages: Sequence[i
             "OFD.xml",
             "Doc_0/Document.xml",
             "Doc_0/PublicRes.xml",
-            *sorted(n for n in files if "/Pages/" in n),
+            *sorted(set(files) - {"OFD.xml", "Doc_0/Document.xml", "Doc_0/PublicRes.xml"}),
         ):
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 3, 15, 9, 0, 0)), files[name].encode("utf-8"))
-    return buffer.getvalue()
+            info = zipfile.ZipInfo(name, date_time=(2024, 3, 15, 9, 0, 0))
+            if name.endswith(".png"):
+                archive.writestr(info, image_bytes(["扫描件"], "PNG"))
+            else:
+                archive.writestr(info, files[name].encode("utf-8"))
+    return Typeset(buffer.getvalue(), truth)
+
+
+def _ofd_width(text: str) -> float:
+    """Millimetres a run takes at 4.2 mm type: Chinese a full em, ASCII half of one."""
+    return sum(2.1 if char.isascii() else 4.2 for char in text)
 
 
 def _xml_escape(text: str) -> str:
@@ -557,25 +978,78 @@ def build_corpus(directory: Path, *, seed: int = 2024, size_cap: int = 256 * 102
         samples.append(Sample(name=name, path=path, kind=kind, **truth))  # type: ignore[arg-type]
 
     one_page = paragraphs(seed, 3)
-    data, pages = pdf_bytes(one_page)
-    add("通知.pdf", data, "pdf", text="\n".join(one_page), pages=pages, content_type=CT_PDF, note="one page")
+    single = pdf_typeset(one_page)
+    add(
+        "通知.pdf",
+        single.data,
+        "pdf",
+        text=single.text,
+        pages=1,
+        content_type=CT_PDF,
+        scanned_pages=(),
+        note="one page",
+    )
     many = paragraphs(seed + 1, 60)
-    multi, pages = pdf_bytes(many)
-    assert pages >= 3, pages
-    add("multi-page.pdf", multi, "pdf", text="\n".join(many), pages=pages, content_type=CT_PDF, note="several pages")
+    typeset = pdf_typeset(many, indent=True, footer=True)
+    multi = typeset.data
+    assert len(typeset.pages) >= 3, len(typeset.pages)
+    add(
+        "multi-page.pdf",
+        multi,
+        "pdf",
+        text=typeset.text,
+        pages=len(typeset.pages),
+        content_type=CT_PDF,
+        scanned_pages=(),
+        note="several pages, indented paragraphs, page numbers at the foot",
+    )
+    header = pdf_typeset(
+        paragraphs(seed + 5, 4),
+        header_runs=[["武政规〔2026〕", "4", "号"], ["2026", "年", "3", "月", "1", "日"]],
+        tables={1: [["项目", "金额（万元）", "责任单位"], ["道路", "120", "3"], ["桥梁", "", "市住房和城乡建设局"]]},
+    )
+    add(
+        "红头文件.pdf",
+        header.data,
+        "pdf",
+        text=header.text,
+        pages=len(header.pages),
+        content_type=CT_PDF,
+        scanned_pages=(),
+        note="a document number drawn as spaced runs, a ruled table with an empty cell",
+    )
     docx, docx_text = docx_bytes(seed)
     add("方案.docx", docx, "docx", text=docx_text, content_type=CT_DOCX, note="headings and a table")
+    numbered, numbered_text = numbered_docx_bytes(seed)
+    add("编号.docx", numbered, "docx", text=numbered_text, content_type=CT_DOCX, note="numbered clauses, merged cells")
     xlsx, xlsx_text, sheets = xlsx_bytes(seed)
-    add("预算.xlsx", xlsx, "xlsx", text=xlsx_text, pages=sheets, content_type=CT_XLSX, note="two sheets")
-    ofd_pages = [paragraphs(seed + 2, 3), paragraphs(seed + 3, 2)]
+    add(
+        "预算.xlsx",
+        xlsx,
+        "xlsx",
+        text=xlsx_text,
+        pages=sheets,
+        content_type=CT_XLSX,
+        scanned_pages=(),
+        note="two sheets",
+    )
+    ofd_pages = [paragraphs(seed + 2, 3), paragraphs(seed + 3, 2), paragraphs(seed + 6, 1)]
+    ofd = ofd_typeset(
+        ofd_pages,
+        per_character_pages=[1],
+        shuffled=True,
+        running_head="武汉市人民政府办公厅文件",
+        tables={1: [["项目", "金额", "备注"], ["道路", "120", "3"], ["桥梁", "", "跨江"]]},
+    )
     add(
         "公文.ofd",
-        ofd_bytes(ofd_pages, per_character_pages=[1]),
+        ofd.data,
         "ofd",
-        text="\n\n".join("\n".join(page) for page in ofd_pages),
-        pages=2,
+        text=ofd.text,
+        pages=3,
         content_type="application/ofd",
-        note="page 2 written a TextObject a character",
+        scanned_pages=(),
+        note="objects in no order, page 2 a TextObject a character and a table, a running head template",
     )
     zip_members = [("附件1.pdf", pdf_bytes(one_page[:1])[0]), ("附件2/名单.xlsx", xlsx), ("说明.txt", "说明".encode())]
     add(
@@ -597,9 +1071,27 @@ def build_corpus(directory: Path, *, seed: int = 2024, size_cap: int = 256 * 102
     rar_members = [("通知.txt", "武汉市通知".encode()), ("附件/表格.txt", b"1,2,3")]
     add("材料.rar", rar5_bytes(rar_members), "rar", reason="archive", members=tuple(n for n, _ in rar_members))
     scan_text = paragraphs(seed + 4, 2)
-    add("扫描件.pdf", scanned_pdf_bytes(scan_text), "pdf", reason="no_text_layer", pages=1, note="image only")
-    add("照片.png", image_bytes(scan_text, "PNG"), "image", reason="no_text_layer")
-    add("照片.jpg", image_bytes(scan_text, "JPEG"), "image", reason="no_text_layer")
+    add(
+        "扫描件.pdf",
+        mixed_pdf_bytes([ScanPage(scan_text, scan=True)] * 3, seed=seed),
+        "pdf",
+        reason="no_text_layer",
+        pages=3,
+        scanned_pages=(1, 2, 3),
+        note="three scanned pages with typed page numbers",
+    )
+    typed = [f"第{n}页：{text[:24]}" for n, text in enumerate(paragraphs(seed + 7, 2), 1)]
+    add(
+        "扫描夹页.pdf",
+        mixed_pdf_bytes([ScanPage(typed[:1]), ScanPage(scan_text, scan=True), ScanPage(typed[1:])], seed=seed),
+        "pdf",
+        text=PAGE_BREAK.join([f"{typed[0]}\n— 1 —", "— 2 —", f"{typed[1]}\n— 3 —"]),
+        pages=3,
+        scanned_pages=(2,),
+        note="a scanned page between typed pages",
+    )
+    add("照片.png", image_bytes(scan_text, "PNG"), "image", reason="no_text_layer", pages=1, scanned_pages=(1,))
+    add("照片.jpg", image_bytes(scan_text, "JPEG"), "image", reason="no_text_layer", pages=1, scanned_pages=(1,))
     add("blank.docx", blank_docx_bytes(), "docx", reason="blank")
 
     # Hostile files.
@@ -650,11 +1142,17 @@ def build_tool_samples(directory: Path, *, seed: int = 2024) -> list[Sample]:
     doc_source, doc_text = docx_bytes(seed + 10)
     wps_source, wps_text = docx_bytes(seed + 11)
     xlsx, xlsx_text, sheets = xlsx_bytes(seed + 12)
+    numbered, numbered_text = numbered_docx_bytes(seed + 13)
+    (work / "防汛通知.docx").write_bytes(numbered)
     (work / "公告.docx").write_bytes(doc_source)
     (work / "wps-source.docx").write_bytes(wps_source)
     (work / "报表.xlsx").write_bytes(xlsx)
     _libreoffice([work / "公告.docx", work / "wps-source.docx"], "doc", directory)
     _libreoffice([work / "报表.xlsx"], "xls", directory)
+    _libreoffice([work / "防汛通知.docx"], "pdf", directory)
+    lo_pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", (directory / "防汛通知.pdf").read_bytes()))
+    if lo_pages != 1:
+        raise RuntimeError(f"LibreOffice set 防汛通知.pdf on {lo_pages} pages; the truth is one page")
     (directory / "wps-source.doc").replace(directory / "文件.wps")
     seven_members = ["说明.txt", "附件/名单.txt"]
     for name in seven_members:
@@ -664,8 +1162,18 @@ def build_tool_samples(directory: Path, *, seed: int = 2024) -> list[Sample]:
     return [
         Sample("公告.doc", directory / "公告.doc", "doc", text=doc_text, content_type="application/msword"),
         Sample("文件.wps", directory / "文件.wps", "wps", text=wps_text, note="a Word 97 file under Kingsoft's name"),
-        Sample("报表.xls", directory / "报表.xls", "xls", text=xlsx_text, pages=sheets),
+        Sample("报表.xls", directory / "报表.xls", "xls", text=xlsx_text, pages=sheets, scanned_pages=()),
         Sample("材料.7z", directory / "材料.7z", "7z", reason="archive", members=tuple(seven_members)),
+        Sample(
+            "防汛通知.pdf",
+            directory / "防汛通知.pdf",
+            "pdf",
+            text=numbered_text,
+            pages=1,
+            scanned_pages=(),
+            content_type=CT_PDF,
+            note="LibreOffice's PDF of the numbered DOCX: its numbers, its ruled table with merged cells",
+        ),
     ]
 
 
@@ -685,16 +1193,24 @@ def _run(command: Sequence[str], cwd: Path | None = None) -> None:
 
 
 def pdf_corpus(directory: Path, count: int, *, seed: int = 1) -> list[Sample]:
-    """``count`` PDFs of Chinese text, 1 to about 5 pages each (for benchmarks)."""
+    """``count`` PDFs of Chinese text, 1 to about 5 pages each (for benchmarks): flush or
+    indented paragraphs, with or without page numbers, a ruled table in some."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     samples = []
     for index in range(count):
         texts = paragraphs(seed * 100_000 + index, rng.randint(4, 70))
-        data, pages = pdf_bytes(texts, font_size=rng.choice((10.5, 12, 14)))
+        table = {1: [["项目", "金额（万元）", "责任单位"], ["道路", str(rng.randint(10, 900)), _SUBJECTS[index % 10]]]}
+        typeset = pdf_typeset(
+            texts,
+            font_size=rng.choice((10.5, 12, 14)),
+            indent=rng.random() < 0.5,
+            footer=rng.random() < 0.5,
+            tables=table if rng.random() < 0.3 else None,
+        )
         path = directory / f"doc-{index:04d}.pdf"
-        path.write_bytes(data)
-        samples.append(Sample(path.name, path, "pdf", text="\n".join(texts), pages=pages))
+        path.write_bytes(typeset.data)
+        samples.append(Sample(path.name, path, "pdf", text=typeset.text, pages=len(typeset.pages)))
     return samples
 
 

@@ -71,6 +71,10 @@ EXTRAS: tuple[str, ...] = (
     "附件.zip",
     "材料.rar",
     "扫描件.pdf",
+    "扫描夹页.pdf",
+    "红头文件.pdf",
+    "编号.docx",
+    "防汛通知.pdf",
     "照片.png",
     "照片.jpg",
     "blank.docx",
@@ -106,6 +110,7 @@ class ServedFile:
     pages: int | None = None
     reason: str | None = None
     members: tuple[str, ...] | None = None
+    scanned_pages: tuple[int, ...] | None = None
 
     @property
     def extension(self) -> str:
@@ -123,6 +128,7 @@ class ServedFile:
             pages=sample.pages,
             reason=sample.reason,
             members=sample.members,
+            scanned_pages=sample.scanned_pages,
         )
 
 
@@ -157,9 +163,16 @@ def build_shelf(directory: Path, *, size_cap: int) -> Shelf:
 
 
 def _alternate_pdf(seed: int = 4242) -> ServedFile:
-    texts = documents.paragraphs(seed, 5)
-    data, pages = documents.pdf_bytes(texts)
-    return ServedFile("通知（修订）.pdf", data, documents.CT_PDF, "pdf", text="\n".join(texts), pages=pages)
+    typeset = documents.pdf_typeset(documents.paragraphs(seed, 5))
+    return ServedFile(
+        "通知（修订）.pdf",
+        typeset.data,
+        documents.CT_PDF,
+        "pdf",
+        text=typeset.text,
+        pages=len(typeset.pages),
+        scanned_pages=(),
+    )
 
 
 def _alternate_docx(seed: int = 4243) -> ServedFile:

@@ -393,9 +393,9 @@ class WuhanSpider(scrapy.Spider):
             column = self._section_of(urlsplit(url).path)
             if action == "fetch":
                 if (dead := run.dead_link(url)) is not None:
-                    self._inc("audit/dead_links_retried" if walk.audit else "state/dead_link_row_changed")
+                    self._inc("audit/dead_links_retried" if walk.in_audit else "state/dead_link_row_changed")
                     self._logger.info(
-                        "dead link %s asked again: %s", url, "audit walk" if walk.audit else "its row changed"
+                        "dead link %s asked again: %s", url, "audit walk" if walk.in_audit else "its row changed"
                     )
                     del dead
                 self._inc_column(column, "rows_followed")
