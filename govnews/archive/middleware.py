@@ -19,8 +19,9 @@ Why not scrapy-webarchive: it archives after Scrapy decompressed and normalised 
 and writes no file downloaded by a files pipeline (docs/archive.md).
 
 Stats: ``govnews/archive/records`` (response and revisit records written), ``…/revisits``,
-``…/bytes``, ``…/files``, ``…/write_failed``; replay: ``govnews/archive/replay/answered``,
-``…/missing``, ``…/records`` (records the archive holds).
+``…/bytes``, ``…/files``, ``…/write_failed``, ``…/index_failed`` (the run's CDXJ index);
+replay: ``govnews/archive/replay/answered``, ``…/missing``, ``…/records`` (records the archive
+holds).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from govnews import settings as defaults
+from govnews.archive.index import CDXJ_SUFFIX, write_cdxj
 from govnews.archive.reader import ArchiveIndex
-from govnews.archive.writer import Exchange, WarcFiles
+from govnews.archive.writer import WARC_SUFFIX, Exchange, WarcFiles
 from govnews.crawl.arguments import CrawlArguments
 from govnews.feeds.storage import job_id, output_dir
 
@@ -121,6 +123,15 @@ class ArchiveMiddleware:
             return
         self.files.close()
         self._inc("files", len(self.files.files))
+        if self.files.files:
+            # The run's index beside its files, as replay tools (pywb) read it.
+            run_name = self.files.files[0].name.removesuffix("-00001" + WARC_SUFFIX)
+            index = self.files.directory / f"{run_name}{CDXJ_SUFFIX}"
+            try:
+                write_cdxj(self.files.files, index)
+            except Exception as error:  # the WARC files stand without it; `python -m govnews.archive.index` redoes it
+                self._inc("index_failed")
+                logger.error("archive: the CDXJ index %s was not written (%s: %s)", index, type(error).__name__, error)
         logger.info(
             "archive: %d records in %d file(s), %d bytes, under %s",
             self.files.records,
