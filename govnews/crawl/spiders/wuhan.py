@@ -381,7 +381,8 @@ class WuhanSpider(scrapy.Spider):
         shifted_before = walk.shifted_down
         for url, row in rows:
             action, record = run.row(ref.path, url, row.title, row.date)
-            if self.args.replaying and record is not None:
+            read_again = self.args.replaying and action == "known"
+            if read_again:
                 # A replay reads every archived article again: the store then exports those
                 # whose content changed (an extraction fix) as new revisions, and no other.
                 action, record = "fetch", None
@@ -406,7 +407,8 @@ class WuhanSpider(scrapy.Spider):
                         "dead link %s asked again: %s", url, "audit walk" if walk.in_audit else "its row changed"
                     )
                     del dead
-                self._inc_column(column, "rows_followed")
+                # A known row read again by a replay stays a known row to the health checks.
+                self._inc_column(column, "rows_known" if read_again else "rows_followed")
                 yield self._article_request(url, row, page_index=ref.page_index)
                 continue
             self._inc_column(column, "rows_known")
