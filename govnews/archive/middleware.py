@@ -102,7 +102,11 @@ class ArchiveMiddleware:
         settings = self.crawler.settings
         root = output_dir(settings.get("GOVNEWS_OUTPUT_DIR"))
         args = _arguments(self.crawler)
-        arguments = {k: str(v) for k, v in vars(args).items() if v not in (None, (), False)} if args else {}
+        arguments = {
+            k: ",".join(map(str, v)) if isinstance(v, tuple) else str(v)
+            for k, v in (vars(args) if args else {}).items()
+            if v not in (None, (), False)
+        }
         self.files = WarcFiles(
             root / spider.name / "archive",
             prefix=spider.name,

@@ -98,9 +98,11 @@ class CrawlArguments:
         if unknown:
             raise ArgumentError(f"unknown spider argument(s) {', '.join(unknown)}; allowed: {', '.join(cls.KNOWN)}")
         values = {k: str(v) for k, v in kwargs.items() if k in cls.KNOWN and v is not None}
-        if "from_archive" in values and "base_url" not in values:
-            # A replay asks for the URLs the archived crawl asked for: its base URL by default.
-            values["base_url"] = archived_base_url(values["from_archive"]) or site.base_url
+        if "from_archive" in values:
+            # A replay asks for the URLs the archived crawl asked for: its base URL and
+            # columns by default (its first warcinfo names them).
+            archived = archived_arguments(values["from_archive"])
+            values = {**{k: archived[k] for k in ("base_url", "sections") if k in archived}, **values}
         base_url = parse_base_url(values.get("base_url", site.base_url))
         if (discover := DiscoverArguments.parse(values)) is not None:
             return cls(base_url=base_url, sections=site.sections, incremental=False, probe=True, discover=discover)
@@ -205,14 +207,20 @@ def parse_from_archive(value: str) -> str:
     return str(path.resolve())
 
 
-def archived_base_url(value: str) -> str | None:
-    """The ``base_url`` the archive's first crawl was given (its first ``warcinfo``), if any."""
+def archived_arguments(value: str) -> dict[str, str]:
+    """The crawl arguments the archive's first ``warcinfo`` names ({} if none)."""
     from govnews.archive.reader import ArchiveError, crawl_arguments  # noqa: PLC0415 - warcio only when asked
 
     try:
-        return crawl_arguments(Path(value.strip()).expanduser()).get("base_url")
+        found = crawl_arguments(Path(value.strip()).expanduser())
     except ArchiveError:
-        return None  # parse_from_archive says what is wrong
+        return {}  # parse_from_archive says what is wrong
+    for name, parse in (("base_url", parse_base_url), ("sections", parse_sections)):
+        try:
+            parse(found[name]) if name in found else None
+        except ArgumentError:
+            del found[name]  # not in our form (another tool's archive): the defaults stand
+    return found
 
 
 def parse_max_pages(value: str) -> int:
