@@ -43,10 +43,13 @@ MAY_IMPORT: dict[str, set[str]] = {
     "discover": {"extract", "sites", "text"},
     "store": {"text", "sites", "logs"},
     "feeds": {"store", "logs", "text"},
-    "crawl": {"extract", "discover", "documents", "store", "feeds", "sites", "items", "text", "logs"},
-    "pipelines": {"store", "feeds", "documents", "sites", "items", "text", "logs"},
+    # The WARC files, their reading back and the two downloader middlewares: below the crawl.
+    "archive": {"feeds"},
+    "crawl": {"extract", "discover", "documents", "store", "feeds", "sites", "items", "text", "logs", "archive"},
+    "pipelines": {"store", "feeds", "documents", "sites", "items", "text", "logs", "archive"},
     "family": {"store", "sites", "crawl", "logs"},
     "ops": {
+        "archive",
         "crawl",
         "pipelines",
         "family",

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -40,7 +41,6 @@ from govnews import settings as defaults
 from govnews.archive.index import CDXJ_SUFFIX, write_cdxj
 from govnews.archive.reader import ArchiveIndex
 from govnews.archive.writer import WARC_SUFFIX, Exchange, WarcFiles
-from govnews.crawl.arguments import CrawlArguments
 from govnews.feeds.storage import job_id, output_dir
 
 logger = logging.getLogger(__name__)
@@ -52,9 +52,19 @@ NOT_ARCHIVED = "not in the archive"
 STATS = "govnews/archive"
 
 
-def _arguments(crawler: Crawler) -> CrawlArguments | None:
+@runtime_checkable
+class ArchiveArguments(Protocol):
+    """What the middlewares read of a spider's parsed arguments (``spider.args``; the crawl's
+    ``CrawlArguments`` offers it): the archive sits below the crawl and imports none of it."""
+
+    archive: bool | None
+    from_archive: str | None
+    probe: bool
+
+
+def _arguments(crawler: Crawler) -> ArchiveArguments | None:
     args = getattr(crawler.spider, "args", None)
-    return args if isinstance(args, CrawlArguments) else None
+    return args if isinstance(args, ArchiveArguments) else None
 
 
 def archive_enabled(crawler: Crawler) -> bool:
