@@ -298,3 +298,30 @@ def test_a_wacz_of_the_run_validates_and_replays_like_the_folder(live: Live) -> 
     result = replay(live, wacz, "wacz-replay", "incremental=0", "attachments=1")
     assert result.returncode == 0, result.log[-3000:]
     assert comparable(result.items) == comparable(live.result.items)
+
+
+def test_the_family_archives_each_site_in_its_own_folder_and_each_replays(tmp_path: Path) -> None:
+    """``scrapy crawl family -a archive=1``: ``<output>/<site>/archive/`` for each site; each
+    site's spider replays its own folder with the family's mirror stopped."""
+    from tests.conftest import family_crawl_command, run_command  # noqa: PLC0415 - this test only
+    from tests.mirror.family import FamilyMirror  # noqa: PLC0415 - this test only
+
+    output = tmp_path / "family"
+    with FamilyMirror(seed=2) as mirror:
+        urls = dict(list(mirror.base_urls.items())[:2])
+        cmd = family_crawl_command(mirror, output, "-a", "archive=1", "-a", "incremental=0", delay=0, urls=urls)
+        proc = run_command(cmd, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for key in urls:
+        (feed,) = (output / key).glob(f"{key}-*.jsonl")
+        live = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+        assert live and all(i["archive"]["file"].startswith(f"{key}/archive/") for i in live)
+        replayed = run_crawl(
+            f"from_archive={output / key / 'archive'}",
+            "incremental=0",
+            output=tmp_path / f"{key}-replay.jsonl",
+            spider=key,
+        )
+        assert replayed.returncode == 0, replayed.log[-3000:]
+        assert replayed.stats.get("govnews/archive/replay/missing", 0) == 0
+        assert comparable(replayed.items) == comparable(live)
