@@ -662,7 +662,8 @@ class WuhanSpider(scrapy.Spider):
             self.incremental_run.touch(self.site.canonical_url(response.url))
             return
         self._inc("article/pages")
-        if (evidence := response.meta.get(ARCHIVE_META)) is not None:
+        request = response.request  # None for a response built outside a crawl (tests, scripts)
+        if request is not None and (evidence := request.meta.get(ARCHIVE_META)) is not None:
             self._evidence[response.url] = evidence
         if (text := self._readable(response, "article")) is None:
             return
