@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import errno
 import random
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -95,3 +99,45 @@ def test_archive_arguments_are_checked(tmp_path: Path) -> None:
     args = CrawlArguments.parse({"from_archive": str(tmp_path)})
     assert args.replaying and args.base_url == "http://127.0.0.1:8000"  # from the warcinfo
     assert CrawlArguments.parse({"from_archive": str(tmp_path), "base_url": "http://h:1"}).base_url == "http://h:1"
+
+
+class FullDisk:
+    """Test-only: the file under warcio's writer, failing (ENOSPC) once it has taken
+    ``room`` more bytes, after writing what fitted: a disk that fills mid-record."""
+
+    def __init__(self, file: Any, room: int) -> None:
+        self.file, self.room = file, room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            self.file.write(data[: self.room])
+            self.room = 0
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(data)
+        return int(self.file.write(data))
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+def test_a_write_that_fails_midway_leaves_the_file_whole(tmp_path: Path) -> None:
+    files = files_in(tmp_path)
+    kept = files.write(exchange(b"kept"))
+    real = files._file
+    assert files._writer is not None and real is not None
+    files._writer.out = FullDisk(real, room=100)
+    with pytest.raises(OSError, match="No space"):
+        files.write(exchange(random.Random(1).randbytes(5000)))
+    files._writer.out = real  # the disk has room again
+    after = files.write(exchange(b"after"))
+    files.close()
+    (path,) = files.files
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    with open(path, "rb") as stream:
+        kinds = [r.rec_type for r in ArchiveIterator(stream)]
+    assert kinds == ["warcinfo", "response", "request", "response", "request"]
+    assert read_record(tmp_path, after.file, after.offset).body == b"after"
+    assert read_record(tmp_path, kept.file, kept.offset).body == b"kept"

@@ -9,6 +9,7 @@ downloader middleware (:mod:`govnews.archive.middleware`) hands it plain bytes a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -164,8 +165,31 @@ class WarcFiles:
 
     def write(self, exchange: Exchange, *, moment: datetime | None = None) -> RecordRef:
         """The exchange as a ``response`` (or, for a 304, a ``revisit``) record and the
-        ``request`` record concurrent to it; where the response record starts."""
+        ``request`` record concurrent to it; where the response record starts.
+
+        Both records or neither: a write that fails (a full disk) is cut off the file, which
+        ends at its last whole exchange, and the error raised; a file that cannot be cut is
+        left as it is and the next exchange opens a new one."""
         writer = self._current()
+        assert self._file is not None
+        start = self._file.tell()
+        try:
+            return self._write_exchange(writer, exchange, moment)
+        except OSError:
+            self._cut(start)
+            raise
+
+    def _cut(self, start: int) -> None:
+        assert self._file is not None
+        try:
+            self._file.seek(start)
+            self._file.truncate(start)
+        except OSError:
+            file, self._file, self._writer, self._path = self._file, None, None, None
+            with contextlib.suppress(OSError):
+                file.close()
+
+    def _write_exchange(self, writer: WARCWriter, exchange: Exchange, moment: datetime | None) -> RecordRef:
         date = warc_date(moment)
         headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_RESPONSE_HEADERS]
         http_headers = StatusAndHeaders(status_line(exchange.status), headers, protocol=exchange.protocol)
