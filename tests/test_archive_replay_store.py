@@ -60,7 +60,12 @@ def test_a_replay_with_the_store_exports_exactly_what_an_extraction_change_chang
     not_modified = int(log.split("'govnews/state/not_modified': ")[1].split(",")[0])
     assert len(revisits) == not_modified >= len(live) - 2
 
-    # The mirror is gone. A replay of the first run's file with the store: nothing changed.
+    # The mirror is gone. The refresh replayed from its own file: each revisit answers 304.
+    refreshed, log = crawl(tmp_path, f"from_archive={files[1]}", "refresh_days=3660")
+    assert refreshed == []
+    assert f"'govnews/state/not_modified': {not_modified}," in log
+
+    # A replay of the first run's file with the store: nothing changed.
     unchanged, log = crawl(tmp_path, f"from_archive={files[0]}")
     assert unchanged == []
     assert "'govnews/archive/replay/missing'" not in log
