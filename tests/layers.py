@@ -197,7 +197,7 @@ class Tree:
         package = module if self.is_package(module) else module.rpartition(".")[0]
         parts = package.split(".")
         if level - 1 >= len(parts):
-            return None  # beyond the top-level package: Python's ImportError, caught elsewhere
+            return None  # past the top-level package: Python raises ImportError on import; no layer to judge
         return ".".join(parts[: len(parts) - (level - 1)])
 
     def _imports_of(self, module: str, path: Path) -> tuple[list[Import], list[Import]]:
