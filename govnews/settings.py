@@ -19,7 +19,7 @@ ADDONS: dict[str, int] = {}
 
 # -- Politeness --------------------------------------------------------------
 # An honest User-Agent naming the project, so the site's operators know who calls.
-# Deployments should add a contact: -s USER_AGENT="govnews/0.2.0 (+mailto:you@example.org)".
+# Deployments should add a contact: -s USER_AGENT="govnews/<version> (+mailto:you@example.org)".
 USER_AGENT = f"govnews/{__version__} (research crawler of public government news; Scrapy)"
 ROBOTSTXT_OBEY = True
 # One request at a time per host, a delay between them, and AutoThrottle to back off
