@@ -2,8 +2,8 @@
 
 One TRS WCM instance serves www.wuhan.gov.cn, its district sites and its bureau
 sub-sites, with one site-wide docid sequence and the same URL shapes and page forms
-(docs/site.md, "The site family"). Each row here gets a spider of its own name, built by
-:mod:`govnews.crawl.spiders.family` from the generic spider class; adding a site is adding a row.
+(docs/site.md, "The site family"). Each row here has a spider of its own name and a probe, written
+out in :mod:`govnews.crawl.spiders.family`: adding a site is adding a row and its two classes.
 
 What is known, with SITE.md's confidence tags: every host and column below was crawled
 by a 2026 crawler [confirmed], over http; the column names are read from their paths

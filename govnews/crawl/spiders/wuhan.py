@@ -67,7 +67,7 @@ class ListPageRef:
 class WuhanSpider(scrapy.Spider):
     """The spider of one site of the family (:attr:`site`, a row of
     :mod:`govnews.sites.family`); ``wuhan`` crawls www.wuhan.gov.cn, and
-    :mod:`govnews.crawl.spiders.family` makes one subclass per other row."""
+    :mod:`govnews.crawl.spiders.family` holds one subclass per other row."""
 
     name = "wuhan"
     site: ClassVar[Site] = wuhan.SITE
