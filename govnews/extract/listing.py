@@ -44,7 +44,6 @@ from govnews.text import collapse_whitespace
 
 PagerForm = Literal["createPageHTML", "countPage", "none"]
 RowForm = Literal["li", "table", "dl", "links", "script", "variables", "none"]
-ROW_FORMS: tuple[RowForm, ...] = ("li", "table", "dl", "links", "script", "variables", "none")
 DateSource = Literal["span.time", "span", "td", "dd", "li", "row", "sibling", "script", "variable"]
 
 
