@@ -79,8 +79,6 @@ _FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("published_at", ("发布日期",)),
     ("validity", ("有效性",)),
 )
-DOCUMENT_FIELDS: tuple[str, ...] = (*(name for name, _ in _FIELDS), "in_force")
-"""The keys of the ``document`` object, in the order the feed writes them."""
 _DATE_FIELDS = frozenset({"written_at", "published_at"})
 # 有效性 as sites write it -> in force or not; anything else (部分失效, 已修改, 尚未生效) is null.
 IN_FORCE: Mapping[str, bool] = {"有效": True, "现行有效": True, "失效": False, "废止": False, "已废止": False}

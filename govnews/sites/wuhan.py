@@ -24,7 +24,6 @@ __all__ = [
     "ARTICLE_PATH_RE",
     "ARTICLE_URL_RE",
     "COLUMNS",
-    "COLUMNS_BY_PATH",
     "DEFAULT_BASE_URL",
     "DEFAULT_SECTIONS",
     "KNOWN_HOSTS",
@@ -62,7 +61,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("/zjwh/whrw/", "武汉人物", "inferred"),
     Column("/zjwh/whgk/", "武汉概况", "inferred"),
 )
-COLUMNS_BY_PATH = {c.path: c for c in COLUMNS}
 DEFAULT_SECTIONS: tuple[str, ...] = ("/sy/whyw/", "/sy/kwh/", "/zwgk/tzgg/", "/zwgk/xxgk/zcjd/")
 
 SITE = Site(
