@@ -589,7 +589,6 @@ class Discovery:
             body_container=column.sample_container,
             in_table=known is not None,
             table_name=known.name if known else None,
-            table_confidence=known.confidence if known else None,
         )
 
     def _title_suffixes(self) -> list[str]:
