@@ -39,7 +39,7 @@ from govnews.extract.title import SiteNames, choose_title, headlines_of, may_nam
 from govnews.sites.family import SITES
 from govnews.text import collapse_whitespace
 
-# The 2017 government-website metadata convention (SITE.md "Article pages"):
+# The 2017 convention for government websites' metadata tags (docs/site.md, "Other fields"):
 # names match case-insensitively, first non-empty value wins.
 GOV_META_NAMES = (
     "SiteName",
@@ -99,7 +99,7 @@ _INFO_FIELDS = {"发布时间": "published", "发布日期": "published_date", "
                 "稿源": "source",
                 "文章来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}  # fmt: skip
 
-# Body containers (SITE.md "Article pages"), as class tokens in SITE.md's spelling, most
+# Body containers (docs/site.md, "Body container"), as class tokens in that page's spelling, most
 # specific first: the TRS editor tokens (matched in any case: `trs_editor`, `TRS_EDITOR`
 # occur), then the looser `view` (matched as written: a view counter may carry it too).
 BODY_TOKENS = ("TRS_UEDITOR", "TRS_Editor", "trs_editor_view", "view")
@@ -241,7 +241,8 @@ def find_body(root: _Element, index: _PageIndex | None = None) -> _Element | Non
 
 
 def body_kind(el: _Element) -> str:
-    """The body-container class token ``el`` carries, in SITE.md's spelling."""
+    """The body-container class token ``el`` carries, spelt as :data:`BODY_TOKENS` (and
+    docs/site.md, "Body container") spell it."""
     tokens = {t.lower(): t for t in str(el.get("class", "")).split()}
     return next((name for name in BODY_TOKENS[:-1] if name.lower() in tokens), "view" if "view" in tokens else "?")
 

@@ -32,7 +32,7 @@ from govnews.extract.blocks import is_inside, paragraphs_of, text_of
 from govnews.extract.dates import parse_date
 from govnews.text import collapse_whitespace
 
-# Policy documents' header of label/value pairs (SITE.md "Article pages": `div.sub`, one
+# Policy documents' header of label/value pairs (docs/site.md, "Policy-document header": `div.sub`, one
 # `<li>索引号： K28044908/2026-04277</li>` each, full-width or ASCII colon, spaces around).
 # 发布机构 and 文号 are other sites' names for 发文机构 and 发文字号; 公开方式 is read, kept in
 # meta, and no field of the document.
