@@ -13,8 +13,6 @@ checked against it:
 
 A part is a folder of ``govnews/`` or one of its top-level modules; every module in a folder
 (at any depth) takes its folder's rules, so a new module needs no new row, a new folder does.
-Old import paths (a module that imports ``govnews._moved``, and that module itself) are no
-part: they only re-export.
 """
 
 from __future__ import annotations
@@ -232,14 +230,9 @@ class Tree:
 
     # -- what the rules see ---------------------------------------------------------------
 
-    def is_old_path(self, module: str) -> bool:
-        """An old import path kept for a release: ``govnews._moved`` and what imports it."""
-        moved = f"{PACKAGE}._moved"
-        return module == moved or any(i.target == moved for i in self.imports.get(module, ()))
-
     def modules(self) -> list[str]:
-        """The modules the rules govern (old import paths aside)."""
-        return [m for m in self.files if not self.is_old_path(m)]
+        """The modules the rules govern."""
+        return list(self.files)
 
 
 def part_of(module: str) -> str:
@@ -343,7 +336,7 @@ def import_graph(tree: Tree) -> dict[str, set[str]]:
                 continue
             targets.add(i.target)
             targets.update(a for a in ancestors(i.target) if a not in running and a in tree.files)
-        graph[m] = {t for t in targets if t != m and not tree.is_old_path(t)}
+        graph[m] = {t for t in targets if t != m}
     return graph
 
 

@@ -1,7 +1,7 @@
 """The house's layout holds: the layer rules written once in ``tests/layers.py`` (which part may
 import which, which may import Scrapy or Redis) hold for every import of the package, there
-is no import cycle, the docs say what the rules say, Redis is loaded only when it is
-configured, and the old import paths of one release ago still work, with a warning.
+is no import cycle, the docs say what the rules say, and Redis is loaded only when it is
+configured (the old import paths are gone: tests/test_old_paths.py).
 
 The rule checks read the source (``tests/layers.py``: absolute and relative imports, at any
 depth of a module, ``TYPE_CHECKING`` blocks included); their self-tests plant real bad imports
@@ -48,11 +48,6 @@ def test_the_folder_docstrings_and_architecture_md_say_what_the_rules_say() -> N
     """Made by ``python -m tests.layers --write``: run it after changing a rule or a folder."""
     assert layers.stale_docs(TREE) == []
     assert layers.missing_paths(TREE) == []
-
-
-def test_nothing_of_the_package_imports_an_old_path() -> None:
-    wrong = [str(i) for m in TREE.modules() for i in TREE.imports[m] if TREE.is_old_path(i.target)]
-    assert wrong == []
 
 
 # -- the checks can fail: bad imports planted in a copy of the tree ------------------------
@@ -299,51 +294,3 @@ def test_redis_is_loaded_only_when_it_is_configured(module: str) -> None:
     code = f"import sys, {module}; sys.exit(1 if 'redis' in sys.modules else 0)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"importing {module} loads redis{result.stderr[-500:]}"
-
-
-@pytest.mark.parametrize(
-    ("old", "name", "new"),
-    [
-        ("govnews.health.coverage", "ColumnCoverage", "govnews.ops.health.coverage"),
-        ("govnews.health.summary", "HealthSummary", "govnews.ops.health.summary"),
-        ("govnews.health.monitors", "HealthMonitorSuite", "govnews.ops.health.monitors"),
-        ("govnews.health.logcount", "SiteLogCount", "govnews.ops.health.logcount"),
-        ("govnews.progress", "CrawlProgress", "govnews.ops.progress"),
-        ("govnews.politeness", "SpacedHTTPDownloadHandler", "govnews.crawl.politeness"),
-        ("govnews.exporters", "SpreadsheetCsvItemExporter", "govnews.feeds.exporters"),
-        ("govnews.middlewares.allowed_hosts", "AllowedHostsMiddleware", "govnews.crawl.allowed_hosts"),
-        ("govnews.middlewares.blocked", "BackOffWhenBlockedMiddleware", "govnews.crawl.blocked"),
-        ("govnews.middlewares.fence", "LeaseFenceMiddleware", "govnews.crawl.fence"),
-        ("govnews.commands.crawl", "Command", "govnews.ops.commands.crawl"),
-        ("govnews.spiders.wuhan", "WuhanSpider", "govnews.crawl.spiders.wuhan"),
-        ("govnews.spiders.family", "JianghanSpider", "govnews.crawl.spiders.family"),
-    ],
-)
-def test_an_old_import_path_works_for_one_release_with_a_warning(old: str, name: str, new: str) -> None:
-    code = (
-        "import importlib, sys, warnings\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        f"    old = getattr(importlib.import_module({old!r}), {name!r})\n"
-        f"new = getattr(importlib.import_module({new!r}), {name!r})\n"
-        f"assert old is new, 'not the same object'\n"
-        f"assert any({new!r} in str(w.message) for w in caught), [str(w.message) for w in caught]\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-1500:]
-
-
-def test_the_old_scheduler_and_status_counter_settings_still_load() -> None:
-    """Removed components named in an operator's settings: Scrapy's own stand in, with a warning."""
-    code = (
-        "import warnings\n"
-        "from scrapy.core.scheduler import Scheduler\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        "    from govnews.frontier import RedisScheduler\n"
-        "    from govnews.middlewares.status_counter import CountResponseStatusMiddleware\n"
-        "assert issubclass(RedisScheduler, Scheduler)\n"
-        "assert len([w for w in caught if 'Scrapy' in str(w.message)]) == 2\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-1500:]
