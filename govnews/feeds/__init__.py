@@ -5,8 +5,11 @@
   store's manifest), the feed directory and file names;
 * :mod:`.exporters` — the CSV exporter for spreadsheets (``FEED_EXPORTERS``).
 
-May import :mod:`govnews.store` (the journal) and :mod:`govnews.logs`; nothing of the crawl,
-the pipelines or the operators' tools.
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import :mod:`govnews.store`, :mod:`govnews.logs` and :mod:`govnews.text` besides what every
+part reads (:mod:`govnews.settings` and ``govnews.__version__``); may import Scrapy and
+Twisted, not Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines`,
+:mod:`govnews.crawl` and :mod:`govnews.archive`, which it never imports.
 """
 
 from __future__ import annotations
