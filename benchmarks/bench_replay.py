@@ -152,7 +152,10 @@ def main() -> int:
         archive_bytes = sum(p.stat().st_size for p in archive.glob("*.warc.gz"))
         live_items = items(live_feed)
         print(f"mirror of {args.articles} articles{' (gzip, chunked)' if args.gzip else ''}: ", end="")
-        print(f"the archiving crawl asked {live.pages} pages, exported {len(live_items)} items in {live.wall:.1f} s")
+        print(
+            f"the archiving crawl asked {live.pages} pages, exported {len(live_items)} items in {live.wall:.1f} s "
+            f"(peak RSS {live.max_rss_mib:.0f} MiB)"
+        )
 
         replay_feed = work / "replay.jsonl"
         # The server is stopped: nothing answers on its port (a request would fail, and show).

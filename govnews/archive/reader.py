@@ -124,8 +124,7 @@ class ArchiveIndex:
         if handle is None:
             handle = self._handles[number] = self.sources[number].open()
         handle.seek(offset)
-        record = next(iter(ArchiveIterator(handle)))
-        return to_response(record)
+        return _one_record(handle)
 
     def close(self) -> None:
         for handle in self._handles.values():
@@ -160,7 +159,19 @@ def read_record(output_dir: Path, file: str, offset: int) -> ArchivedResponse:
     """The record an item's ``archive`` points to (``file`` relative to ``output_dir``)."""
     with open(output_dir / file, "rb") as handle:
         handle.seek(offset)
-        return to_response(next(iter(ArchiveIterator(handle))))
+        return _one_record(handle)
+
+
+def _one_record(handle: IO[bytes]) -> ArchivedResponse:
+    """The record that starts where ``handle`` stands. The iterator is closed at once: it holds
+    a decompressor and buffers in a reference cycle (itself and its generator), which would
+    otherwise wait for a full garbage collection, one per page replayed."""
+    iterator = ArchiveIterator(handle)
+    try:
+        return to_response(next(iterator))
+    finally:
+        iterator.close()
+        iterator.the_iter.close()
 
 
 def crawl_arguments(path: Path) -> dict[str, str]:
