@@ -164,8 +164,8 @@ def read_record(output_dir: Path, file: str, offset: int) -> ArchivedResponse:
 
 def _one_record(handle: IO[bytes]) -> ArchivedResponse:
     """The record that starts where ``handle`` stands. The iterator is closed at once: it holds
-    a decompressor and buffers in a reference cycle (itself and its generator), which would
-    otherwise wait for a full garbage collection, one per page replayed."""
+    a decompressor and buffers in a reference cycle (itself and its generator), freed otherwise
+    only by the next full garbage collection."""
     iterator = ArchiveIterator(handle)
     try:
         return to_response(next(iterator))
