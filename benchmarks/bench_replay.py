@@ -65,7 +65,21 @@ def items(feed: Path) -> dict[str, dict[str, Any]]:
         item = json.loads(line)
         item.pop("crawled_at", None)
         item.pop("archive", None)
+        # Of a repost pair the copy exported later names the other: export order is the
+        # downloader's, so the pair counts, not which copy names it.
+        if item.get("duplicate_of"):
+            item["duplicate_of"] = " ".join(sorted((item["url"], item["duplicate_of"])))
         found[item["url"]] = item
+    return pair_duplicates(found)
+
+
+def pair_duplicates(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each copy of a repost pair marked with the pair, whichever copy named the other."""
+    for item in list(found.values()):
+        if pair := item.get("duplicate_of"):
+            for url in pair.split(" "):
+                if url in found:
+                    found[url]["duplicate_of"] = pair
     return found
 
 
@@ -166,6 +180,11 @@ def main() -> int:
             sys.exit(f"the replay failed (exit {replay.returncode}):\n{replay.stderr[-3000:]}")
         replayed = items(replay_feed)
         score = f1(replayed, live_items)
+        for url in sorted(set(replayed) | set(live_items)):
+            a, b = replayed.get(url), live_items.get(url)
+            if a != b:
+                keys = sorted(k for k in set(a or {}) | set(b or {}) if (a or {}).get(k) != (b or {}).get(k))
+                print(f"  differs from the live item: {url}: {', '.join(keys) if a and b else 'missing on one side'}")
         pages, member_bytes = article_records(archive)
         crawling = float(replay.stderr.split("'elapsed_time_seconds': ")[1].split(",")[0])
         print(

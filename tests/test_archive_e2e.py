@@ -187,13 +187,20 @@ def without(item: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in keys}
 
 
-def comparable(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def comparable(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The items but ``crawled_at`` and ``archive``; ``duplicate_of`` as the pairs it makes: of a
+    repost pair, the copy exported later names the other, and export order is the downloader's
+    (the mirror's truth, tests/mirror/site.py), in a live crawl and in a replay alike."""
+    pairs = {frozenset((i["url"], i["duplicate_of"])) for i in items if i["duplicate_of"]}
     return {
-        i["url"]: {
-            **without(i, "crawled_at", "archive"),
-            "attachments": [without(a, "archive") for a in i["attachments"]],
-        }
-        for i in items
+        "items": {
+            i["url"]: {
+                **without(i, "crawled_at", "archive", "duplicate_of"),
+                "attachments": [without(a, "archive") for a in i["attachments"]],
+            }
+            for i in items
+        },
+        "duplicate_pairs": pairs,
     }
 
 
