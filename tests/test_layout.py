@@ -7,6 +7,7 @@ The layers, lowest first (docs/architecture.md draws them)::
     text, items, logs            pure functions and the item
     sites                        the sites as data (the family table)
     extract, documents, discover one page or one file in, fields out
+    changes                      what changed between two revisions of an article
     store                        what was exported: the protocol, SQLite, Redis, the lease, the walk rule, the journal
     feeds                        how items are written
     crawl                        spiders, their arguments, politeness, the fence
@@ -40,11 +41,12 @@ MAY_IMPORT: dict[str, set[str]] = {
     "sites": {"text"},
     "extract": {"text", "sites"},
     "documents": {"text"},
+    "changes": {"text"},
     "discover": {"extract", "sites", "text"},
-    "store": {"text", "sites", "logs"},
+    "store": {"text", "sites", "logs", "changes"},
     "feeds": {"store", "logs", "text"},
     "crawl": {"extract", "discover", "documents", "store", "feeds", "sites", "items", "text", "logs"},
-    "pipelines": {"store", "feeds", "documents", "sites", "items", "text", "logs"},
+    "pipelines": {"store", "feeds", "documents", "changes", "sites", "items", "text", "logs"},
     "family": {"store", "sites", "crawl", "logs"},
     "ops": {
         "crawl",
@@ -55,6 +57,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "extract",
         "discover",
         "documents",
+        "changes",
         "sites",
         "items",
         "text",
