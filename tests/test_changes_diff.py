@@ -212,6 +212,22 @@ def test_a_character_added_inside_a_paragraph() -> None:
     ]
 
 
+def test_one_character_of_a_long_paragraph_is_one_character() -> None:
+    """Over 200 characters difflib's "autojunk" would treat frequent characters as junk and
+    call the whole rest of the paragraph replaced."""
+    sentence = "为进一步做好防汛工作，各区要加强汛期巡查，落实责任，确保安全度汛。"
+    old = sentence * 8
+    new = old[:150] + "查" + old[151:]
+    assert old[150] == "巡"
+    change = diff(with_paragraphs(old), with_paragraphs(new))
+    assert change is not None
+    assert change.paragraphs[0]["chars"] == [
+        {"op": "equal", "old": old[:150], "new": old[:150]},
+        {"op": "replace", "old": "巡", "new": "查"},
+        {"op": "equal", "old": old[151:], "new": old[151:]},
+    ]
+
+
 @pytest.mark.parametrize(
     ("new", "ops", "summary"),
     [
