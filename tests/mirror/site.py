@@ -60,6 +60,29 @@ Schedules and losses (issue 9), all live (the server answers from the site as it
   which), the other has none. Editing either copy ends the pair.
 - ``publish(k, column_path)`` adds ``k`` newest articles to any column (rows move down the
   list pages); ``edit(path)`` rewrites one article's paragraphs (and its truth).
+
+What changed and what vanished (issue 29): moves that edit like a site, each recording the
+change a crawler must report, ``expected_change(path)`` (since the last ``checkpoint()``, the
+crawler's previous look; None when nothing a user diffs changed), computed from the model:
+
+- ``edit_wording(path)`` — one character of one body paragraph (``edited``, one ``replace``);
+- ``add_paragraph(path)`` / ``remove_paragraph(path)`` — a body paragraph added after another,
+  or removed (``edited``, one ``insert`` / ``delete``; ``at`` the index in the old paragraphs);
+- ``retitle(path)`` — the row and the page carry a new title (``edited``, field ``title``);
+- ``replace_attachment(path)`` — the article's first file serves other bytes at the same URL
+  (``edited``, ``attachments.replaced``; seen only by a crawl that downloads files);
+- ``set_validity(path, "失效")`` — a policy header's 有效性, in any header form (``edited``,
+  ``document.validity`` and, when what it says changed, ``document.in_force``);
+- ``withdraw(path)`` — the row goes, the page answers 404 (``withdrawn``); ``unlist(path)`` —
+  the row goes, the page still answers 200 (``unlisted``); ``restore(path)`` — either comes
+  back, its row in its place (``restored``, with ``then``: the edit found meanwhile, or None);
+- ``chrome_change(path)`` — a visit counter in the info bar and an update date in the footer:
+  the page changes, the article does not (None).
+
+``move_candidates(move, column_path=None, limit=None)`` lists the articles a move applies to.
+Two paragraph moves on one article between checkpoints (or an ``edit``) leave the exact
+operations open: ``paragraphs`` is then None, and ``paragraphs_old``/``paragraphs_new`` say
+what any correct operations must turn into what.
 """
 
 from __future__ import annotations
