@@ -505,6 +505,7 @@ def test_records_of_every_example_validate() -> None:
     olds_news = [
         (fields_of(), fields_of(title="另一个标题")),
         (with_paragraphs("甲。", "乙。"), with_paragraphs("甲。", "丙。", "乙。")),
+        (with_paragraphs("请于6月前报送。", "乙。"), with_paragraphs("请于6月30日前报送。")),
         (
             fields_of(attachments=[{"url": PDF, "name": "a.pdf", "sha256": SHA_A}]),
             fields_of(attachments=[{"url": PDF, "name": "b.pdf", "sha256": SHA_B}]),
