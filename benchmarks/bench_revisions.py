@@ -11,6 +11,10 @@ canonical JSON it packs, and what the whole mirror's revisions take.
 
 The figure to report is ``packed mean`` (bytes an article); Redis adds its own per-key
 overhead on top (measured with the store, not here).
+
+2026-12-07, the 20,000-article mirror (seed 1): 946 bytes an article packed (median 945, p95
+1,141, largest 2,164; 18.0 MiB for the 20,000), 0.56 of the canonical JSON (1,676 bytes),
+against 2,731 bytes for the whole feed line; pack and unpack 564 µs an article.
 """
 
 from __future__ import annotations
