@@ -12,6 +12,8 @@ import html
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from parsel import Selector
 
 from tests.mirror.site import MirrorSite
@@ -379,3 +381,60 @@ def test_unknown_move_names_are_refused(site: MirrorSite) -> None:
     with pytest.raises(ValueError, match="move must be one of"):
         site.move_candidates("rename")
     assert html.unescape("&amp;") == "&"  # the page reader's entity decoding is the stdlib's
+
+
+# ---------------------------------------------------------------------------- sequences of moves
+
+CONTENT_MOVES = ("edit_wording", "add_paragraph", "retitle", "set_validity", "chrome_change")
+
+
+def comparable(truth: dict[str, object]) -> dict[str, object]:
+    return {key: truth[key] for key in ("title", "paragraphs", "document", "attachments", "images")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_sequence_of_moves_keeps_pages_lists_and_truth_together(data: st.DataObject) -> None:
+    """Moves on a few articles of one column, checkpoints between them: each page answers
+    as its state says (404 withdrawn, 200 else), its row is listed exactly when it is, and
+    ``expected_change`` names the kind a state change calls for, or an edit exactly when the
+    article's truth changed since the checkpoint."""
+    site = MirrorSite(30, per_page=3, seed=data.draw(st.integers(0, 5), label="seed"))
+    paths = site.article_paths("/zwgk/xxgk/zfwj/szfwj/")[:4]
+    state = dict.fromkeys(paths, "listed")
+    at_checkpoint = {p: (state[p], comparable(site.expected_article(p))) for p in paths}
+    for _ in range(data.draw(st.integers(1, 8), label="steps")):
+        path = data.draw(st.sampled_from(paths), label="article")
+        if data.draw(st.booleans(), label="checkpoint"):
+            site.checkpoint()
+            at_checkpoint = {
+                p: (state[p], comparable(site.expected_article(p)) if state[p] != "withdrawn" else None) for p in paths
+            }
+        if state[path] == "withdrawn":
+            moves = ["restore"]
+        elif state[path] == "unlisted":
+            moves = ["restore", "withdraw", "retitle", "chrome_change"]
+        else:
+            moves = ["withdraw", "unlist", *(m for m in CONTENT_MOVES if path in site.move_candidates(m))]
+        move = data.draw(st.sampled_from(moves), label="move")
+        getattr(site, move)(path)
+        state[path] = {"withdraw": "withdrawn", "unlist": "unlisted", "restore": "listed"}.get(move, state[path])
+        for p in paths:
+            assert fetch(site, p)[0] == (404 if state[p] == "withdrawn" else 200), p
+            assert bool(listed_on(site, p)) == (state[p] == "listed"), p
+            before_state, before_truth = at_checkpoint[p]
+            change = site.expected_change(p)
+            now = comparable(site.expected_article(p)) if state[p] != "withdrawn" else None
+            edited = before_truth is not None and now is not None and now != before_truth
+            if before_state != "withdrawn" and state[p] == "withdrawn":
+                assert change == {"kind": "withdrawn", "then": None}
+            elif before_state == "listed" and state[p] == "unlisted":
+                assert change is not None and change["kind"] == "unlisted"
+                assert (change["then"] is not None) == edited
+            elif before_state != "listed" and state[p] == "listed":
+                assert change is not None and change["kind"] == "restored"
+                assert (change["then"] is not None) == edited
+            elif edited:
+                assert change is not None and change["kind"] == "edited", (p, change)
+            else:
+                assert change is None, (p, change)
