@@ -67,16 +67,19 @@ LAYERS: tuple[Layer, ...] = (
     _layer("extract", "one page in, fields out", "text sites"),
     _layer("documents", "one file in, text out (run in subprocesses: kept light)"),
     _layer("discover", "which links, which pages are lists", "text sites extract"),
+    _layer("changes", "what changed between two revisions of an article: the fields a user diffs, "
+           "the diff, a changes-feed line, a revision packed for the store", "text"),
     _layer("store", "the protocol, SQLite, Redis, the lease, the walk rule, the journal",
-           "text logs sites", redis=True),
+           "text logs sites changes", redis=True),
     _layer("feeds", "how items are written", "text logs store", scrapy=True),
     _layer("crawl", "spiders, their arguments, politeness, the fence",
            "text items logs sites extract documents discover store feeds", scrapy=True),
     _layer("pipelines", "cleaning, validation, the store's side of a run",
-           "text items logs sites documents store feeds", scrapy=True),
+           "text items logs sites documents changes store feeds", scrapy=True),
     _layer("family", "many sites, many workers", "logs sites store crawl", scrapy=True, redis=True),
     _layer("ops", "commands, scheduling, state listing, progress, health",
-           "text items logs sites extract documents discover store feeds crawl pipelines family", scrapy=True),
+           "text items logs sites extract documents discover changes store feeds crawl pipelines family",
+           scrapy=True),
 )
 # fmt: on
 
