@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import libarchive  # the reader library, checking the generator; at import: it runs ldconfig (a process)
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -182,8 +183,6 @@ def test_a_bomb_member_inflates_to_what_it_declares() -> None:
 
 
 def test_the_generators_rar5_is_read_by_libarchive() -> None:
-    import libarchive  # noqa: PLC0415 - the reader library, checking the generator here
-
     data = documents.rar5_bytes([("通知.txt", "武汉".encode()), ("b.txt", b"")])
     with libarchive.memory_reader(data) as archive:
         entries = [(entry.pathname, entry.size) for entry in archive]
@@ -207,3 +206,4 @@ def test_the_generators_paragraphs_are_deterministic_chinese() -> None:
     assert first == documents.paragraphs(3, 5)
     assert all(re.search(r"[\u4e00-\u9fff]{8}", text) for text in first)
     assert first != documents.paragraphs(4, 5)
+
