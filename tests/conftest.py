@@ -27,6 +27,7 @@ from tests.mirror.family import FamilyMirror
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.redis_server import INSTALL_HINT, REQUIRE_ENV, RedisServer, redis_required, redis_server_binary
+from tests.timing import JitterSampler, SlackWindow
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED_BUG_ENV = "GOVNEWS_PLANTED_BUG"
@@ -278,6 +279,19 @@ def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
+@pytest.fixture(scope="session")
+def jitter_sampler() -> Iterator[JitterSampler]:
+    """How late this machine wakes a process, recorded for the rest of the session (``tests/timing.py``)."""
+    with JitterSampler() as sampler:
+        yield sampler
+
+
+@pytest.fixture
+def clock_slack(jitter_sampler: JitterSampler) -> SlackWindow:
+    """The slack of this test's timing checks: ``clock_slack.slack()``, measured while it ran."""
+    return jitter_sampler.window()
+
+
 CHECKOUT_OUTPUT = Path(__file__).resolve().parent.parent / "output"
 
 
@@ -328,6 +342,7 @@ FAST_MODULES = frozenset(
         "test_text",
         "test_text_hygiene",
         "test_tiers",
+        "test_timing",
         "test_titles",
     }
 )
