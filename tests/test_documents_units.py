@@ -4,8 +4,10 @@ own arithmetic (its CRCs, its bombs): no worker pool, no Debian tool."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import io
 import re
+import shutil
 import unicodedata
 import zipfile
 import zlib
@@ -207,3 +209,20 @@ def test_the_generators_paragraphs_are_deterministic_chinese() -> None:
     assert all(re.search(r"[\u4e00-\u9fff]{8}", text) for text in first)
     assert first != documents.paragraphs(4, 5)
 
+
+def test_the_committed_tool_made_samples_are_what_the_generator_describes(tmp_path: Path) -> None:
+    """tests/fixtures/tool-made/ (LibreOffice's and 7z's files, committed): each file as made,
+    each made from the text the generator gives today; a changed file or text is refused."""
+    samples = documents.build_tool_samples(tmp_path / "copy")
+    assert {s.name: s.path.read_bytes() for s in samples} == {
+        s.name: (documents.TOOL_MADE_DIR / s.name).read_bytes() for s in samples
+    }
+    shutil.copytree(documents.TOOL_MADE_DIR, tmp_path / "edited")
+    data = bytearray((tmp_path / "edited" / "公告.doc").read_bytes())
+    data[-1] ^= 1
+    (tmp_path / "edited" / "公告.doc").write_bytes(bytes(data))
+    with pytest.raises(documents.StaleToolSamples, match=r"\['公告.doc'\].*--remake-tool-made"):
+        documents.check_tool_made(samples, tmp_path / "edited")
+    retold = [dataclasses.replace(s, text=s.text + "。") if s.name == "报表.xls" else s for s in samples]
+    with pytest.raises(documents.StaleToolSamples, match=r"\['报表.xls'\]"):
+        documents.check_tool_made(retold)
