@@ -3,6 +3,7 @@ real subprocess."""
 
 from __future__ import annotations
 
+import _posixsubprocess
 import fcntl
 import json
 import os
@@ -372,7 +373,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 class TierGuard:
     """What a test of the fast tier may not do: start a process (``subprocess``, ``os.fork``,
-    ``os.posix_spawn``: a worker pool too) or a server (``socket.bind``, ``socket.listen``).
+    ``os.posix_spawn``, ``fork_exec``: a worker pool too) or a server (``socket.bind``, ``socket.listen``).
     Each attempt fails the test where it happens (:class:`pytest.fail.Exception` is no
     ``Exception``: no ``except Exception`` of the code under test swallows it), and is kept
     in :attr:`attempts`, which fails the test at its end if something swallowed it anyway."""
@@ -403,6 +404,8 @@ class TierGuard:
             return refused
 
         monkeypatch.setattr(subprocess.Popen, "__init__", popen)
+        # What subprocess and multiprocessing's spawn and forkserver start a child with.
+        monkeypatch.setattr(_posixsubprocess, "fork_exec", refuse_call("started a process (fork_exec)"))
         monkeypatch.setattr(os, "fork", refuse_call("forked a process (os.fork: a worker pool?)"))
         monkeypatch.setattr(os, "posix_spawn", refuse_call("spawned a process (os.posix_spawn)"))
         monkeypatch.setattr(os, "posix_spawnp", refuse_call("spawned a process (os.posix_spawnp)"))

@@ -3,6 +3,7 @@ process and a server, and Hypothesis's profile decides the number of examples.""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -29,6 +30,7 @@ def test_this_module_is_in_the_fast_tier(request: pytest.FixtureRequest) -> None
         ("started a process", lambda: subprocess.run([sys.executable, "-c", "pass"], check=False)),
         # Looked up when called: the guard's os.fork, never the real one (a second pytest).
         ("forked a process", lambda: os.fork()),  # noqa: PLW0108
+        ("started a process", lambda: multiprocessing.get_context("spawn").Process(target=print).start()),
         ("bound a socket", lambda: socket.socket().bind(("127.0.0.1", 0))),
         ("listened on a socket", lambda: socket.socket().listen()),
     ],
