@@ -40,10 +40,11 @@ from govnews.family.crawl import FamilyCrawl
 from govnews.sites.family import SITES, site_key
 from govnews.store.redis import _HELD, site_prefix
 from tests.conftest import init_redis_stores
+from tests.profiles import examples
 from tests.redis_server import RedisServer
 
 SITE_KEYS = tuple(site.key for site in SITES[1:5])
-EXAMPLES = int(os.environ.get("GOVNEWS_FAMILY_MODEL_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("GOVNEWS_FAMILY_MODEL_EXAMPLES") or examples(60))
 
 
 @dataclass

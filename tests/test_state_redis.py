@@ -59,6 +59,7 @@ from govnews.store.redis import (
     site_prefix,
 )
 from govnews.store.walk import IncrementalRun
+from tests.profiles import examples
 from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,7 +244,7 @@ def _timeless(state: ColumnState) -> tuple[object, ...]:
 
 
 @given(st.lists(operations, max_size=15))
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_redis_answers_every_sequence_as_sqlite_does(
     redis_server: RedisServer, tmp_path: Path, ops: list[tuple[str, object]]
 ) -> None:
