@@ -329,6 +329,8 @@ TESTS = Path(__file__).resolve().parent
 FAST_MODULES = frozenset(
     {
         "test_attachments_units",
+        "test_changes_diff",
+        "test_changes_mirror",
         "test_discover",
         "test_docs",
         "test_document_header",
@@ -338,6 +340,9 @@ FAST_MODULES = frozenset(
         "test_fast_path_encoding",
         "test_fast_path_extract",
         "test_golden",
+        "test_layout",
+        "test_mirror_edits",
+        "test_old_paths",
         "test_pipelines",
         "test_spider",
         "test_text",

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from govnews.changes import change_record, change_schema, diff, pack, revision_digest, revision_fields, unpack
+from tests.profiles import examples
 
 URL = "https://www.wuhan.gov.cn/zwgk/tzgg/202606/t20260601_2650012.shtml"
 PDF = "https://www.wuhan.gov.cn/zwgk/tzgg/202606/P020260601123456.pdf"
@@ -551,7 +552,7 @@ def apply_ops(old: list[str], ops: list[dict[str, Any]]) -> list[str]:
     return out + old[cursor:]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(PARAGRAPHS, PARAGRAPHS)
 def test_applying_the_ops_to_the_old_paragraphs_gives_the_new(old: list[str], new: list[str]) -> None:
     change = diff(with_paragraphs(*old), with_paragraphs(*new))
@@ -568,7 +569,7 @@ def test_applying_the_ops_to_the_old_paragraphs_gives_the_new(old: list[str], ne
             assert all(c["old"] == c["new"] for c in op["chars"] if c["op"] == "equal")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(WORDING, WORDING)
 def test_the_character_view_rebuilds_both_texts(old: str, new: str) -> None:
     change = diff(with_paragraphs("甲。", old), with_paragraphs("甲。", new))
@@ -612,7 +613,7 @@ def knows_the_same_checksums(a: dict[str, Any], b: dict[str, Any]) -> bool:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(items(), items())
 def test_the_digest_agrees_with_the_diff(a_item: dict[str, Any], b_item: dict[str, Any]) -> None:
     a, b = revision_fields(a_item), revision_fields(b_item)
@@ -624,7 +625,7 @@ def test_the_digest_agrees_with_the_diff(a_item: dict[str, Any], b_item: dict[st
         assert diff(a, b) is not None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(items())
 def test_pack_unpack_round_trip(item: dict[str, Any]) -> None:
     fields = revision_fields(item)

@@ -276,6 +276,7 @@ def test_a_module_the_architecture_page_names_must_exist(copy: Path) -> None:
     assert found == ["docs/architecture.md names govnews/crawl/blocked.py, which the tree lacks"]
 
 
+@pytest.mark.slow  # a fresh interpreter each: out of the unit tier
 @pytest.mark.parametrize(
     "module",
     [

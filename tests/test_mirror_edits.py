@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from parsel import Selector
 
 from tests.mirror.site import MirrorSite
+from tests.profiles import examples
 
 N_ARTICLES = 80
 
@@ -392,7 +393,7 @@ def comparable(truth: dict[str, object]) -> dict[str, object]:
     return {key: truth[key] for key in ("title", "paragraphs", "document", "attachments", "images")}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_any_sequence_of_moves_keeps_pages_lists_and_truth_together(data: st.DataObject) -> None:
     """Moves on a few articles of one column, checkpoints between them: each page answers
