@@ -38,7 +38,8 @@ from scrapy.settings import Settings
 from govnews.crawl.arguments import FamilyArguments
 from govnews.family.crawl import FamilyCrawl
 from govnews.sites.family import SITES, site_key
-from govnews.store.redis import _HELD, site_prefix
+from govnews.store.keys import site_prefix
+from govnews.store.redis import _HELD
 from tests.conftest import init_redis_stores
 from tests.redis_server import RedisServer
 

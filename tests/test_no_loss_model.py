@@ -70,7 +70,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from govnews.store.redis import RedisLock, init_store, site_prefix
+from govnews.store.keys import SiteKeys, site_prefix
+from govnews.store.redis import RedisLock, init_store
 from tests import faketime, planted
 from tests.mirror.columns import PAGER_COUNT_PAGE, PAGER_CREATE_PAGE_HTML
 from tests.mirror.site import MirrorSite
@@ -139,7 +140,7 @@ class RedisBackend(Backend):
 
     def teardown(self) -> None:
         client = redis.Redis.from_url(self.url)
-        keys = list(client.scan_iter(match=site_prefix(self.site).replace("{", "\\{").replace("}", "\\}") + "*"))
+        keys = list(client.scan_iter(match=SiteKeys(self.site).pattern))
         if keys:
             client.delete(*keys)
         client.close()

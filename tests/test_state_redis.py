@@ -47,6 +47,7 @@ from govnews.store import (
     reconcile,
 )
 from govnews.store.journal import process_start
+from govnews.store.keys import site_prefix
 from govnews.store.redis import (
     LAYOUT_VERSION,
     LeaseLost,
@@ -56,7 +57,6 @@ from govnews.store.redis import (
     check_reachable,
     init_store,
     is_guarded,
-    site_prefix,
 )
 from govnews.store.walk import IncrementalRun
 from tests.redis_server import RedisServer

@@ -47,6 +47,7 @@ from govnews.store import (
     lease_ttl,
     redis_url,
 )
+from govnews.store.keys import SiteKeys
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler, CrawlerRunnerBase
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SITES_AT_ONCE = 0
-DONE_KEY = "govnews:{{{site}}}:family_done"
 MISSING_REASON = "store_missing"
 NOT_DONE_REASONS = ("store_lease_lost", "store_locked", "store_missing", "store_replaced", "store_unavailable")
 """Finish reasons of a site's run that did not crawl it for the round (refused, or stopped on
@@ -210,7 +210,7 @@ class FamilyCrawl:
         if self.redis is None:
             return False
         try:
-            done = self.redis.get(DONE_KEY.format(site=key))
+            done = self.redis.get(SiteKeys(key).family_done)
         except Exception as error:  # a Redis that went away: the site's own run reports it
             logger.warning("site %s: the round mark could not be read (%s); crawling it", key, error)
             return False
@@ -222,7 +222,7 @@ class FamilyCrawl:
         if self.redis is None:
             return
         try:
-            self.redis.set(DONE_KEY.format(site=key), repr(self._now()), ex=ROUND_MARK_TTL)
+            self.redis.set(SiteKeys(key).family_done, repr(self._now()), ex=ROUND_MARK_TTL)
         except Exception as error:
             logger.warning("site %s: the round mark could not be written (%s)", key, error)
 

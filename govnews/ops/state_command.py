@@ -52,6 +52,7 @@ from govnews.store import (
     state_dir,
 )
 from govnews.store.history import RESET_DIR, RUNS_FILE, append_run
+from govnews.store.keys import SCHEMA_PATTERN, site_of_schema_key
 
 EXIT_LOCKED = 3
 EXIT_MISSING = 8
@@ -147,10 +148,8 @@ class Command(ScrapyCommand):
         else:
             client = connect(url)
             try:
-                found = (
-                    k.decode() if isinstance(k, bytes) else k for k in client.scan_iter(match="govnews:{*}:schema")
-                )
-                sites = sorted(k[len("govnews:{") : -len("}:schema")] for k in found)
+                found = (k.decode() if isinstance(k, bytes) else k for k in client.scan_iter(match=SCHEMA_PATTERN))
+                sites = sorted(site_of_schema_key(k) for k in found)
             finally:
                 client.close()
         if opts.reset_column or opts.reset_store:

@@ -90,8 +90,8 @@ from govnews.store.base import (
     due_for_refresh,
     utc_stamp,
 )
+from govnews.store.keys import KEPT_BY_A_NEW_STORE, LOCK_END, SiteKeys
 
-KEY_PREFIX = "govnews"
 LAYOUT_VERSION = "4"
 RUN_HISTORY = 1000
 """Events the run history of a site keeps (``govnews:{<site>}:runs``)."""
@@ -125,15 +125,6 @@ different rates; Redis expires keys a little late, never early)."""
 def _deadline(sent: float, ttl: float) -> float:
     """When a lease set or renewed at ``sent`` (monotonic) must be taken as lapsed."""
     return sent + ttl * (1 - LEASE_MARGIN)
-
-
-def site_prefix(site_key: str) -> str:
-    """``govnews:{<site>}:``, the prefix of every key of a site.
-
-    >>> site_prefix("www.wuhan.gov.cn")
-    'govnews:{www.wuhan.gov.cn}:'
-    """
-    return f"{KEY_PREFIX}:{{{site_key}}}:"
 
 
 def redacted(url: str) -> str:
@@ -233,7 +224,7 @@ class RedisLock:
     ) -> None:
         self.url = url
         self.site_key = site_key
-        self.key = site_prefix(site_key) + "lock"
+        self.key = SiteKeys(site_key).lock
         self.value = value
         self.ttl = ttl
         self.users = 1
@@ -395,7 +386,7 @@ def acquire_redis_lock(
     """Take the site's lease, or raise :class:`govnews.store.StoreLocked` at once (no
     waiting) naming the holder. A process holds each lease once: a second call returns the
     same lock (release it once per call)."""
-    key = site_prefix(site_key) + "lock"
+    key = SiteKeys(site_key).lock
     with _HELD_GUARD:
         held = _HELD.get((url, key))
         if held is not None:
@@ -562,20 +553,20 @@ class RedisStateStore:
         self.host: str | None = host or socket.gethostname()
         self.path = description or site_key
         """How messages name the store (as ``StateStore.path`` does)."""
-        prefix = site_prefix(site_key)
-        self._articles = prefix + "articles"
-        self._contents = prefix + "contents"
-        self._walks = prefix + "walks"
-        self._pending = prefix + "pending"
-        self._manifest = prefix + "manifest"
-        self._covered_prefix = prefix + "covered:"
-        self._gaps = prefix + "gaps"
-        self._colstate = prefix + "colstate"
-        self._dead = prefix + "dead"
-        self._attachments = prefix + "attachments"
-        self._meta = prefix + "meta"
-        self._runs = prefix + "runs"
-        self._schema = prefix + "schema"
+        keys = self._keys = SiteKeys(site_key)
+        self._articles = keys.articles
+        self._contents = keys.contents
+        self._walks = keys.walks
+        self._pending = keys.pending
+        self._manifest = keys.manifest
+        self._covered_prefix = keys.covered_prefix
+        self._gaps = keys.gaps
+        self._colstate = keys.colstate
+        self._dead = keys.dead
+        self._attachments = keys.attachments
+        self._meta = keys.meta
+        self._runs = keys.runs
+        self._schema = keys.schema
         self._client_owned = False
         self.url: str | None = None
         """The server's URL (for messages, without its password), when known."""
@@ -594,7 +585,7 @@ class RedisStateStore:
         raw_version = self._r.get(self._schema)
         if raw_version is None:
             if not create:
-                left = sum(1 for k in self.keys() if not k.endswith((":lock", ":family_done", ":runs")))
+                left = sum(1 for k in self.keys() if not k.endswith(KEPT_BY_A_NEW_STORE))
                 found = f" ({left} other key(s) of the site remain: partly deleted or evicted)" if left else ""
                 raise StoreMissing(
                     f"the state store {self.path} does not exist{found}: it was never created, or Redis lost it "
@@ -630,7 +621,7 @@ class RedisStateStore:
         remains."""
         store_id, now = uuid.uuid4().hex, utc_stamp()
         # The lease, the round mark and the run history (the record of what happened) stay.
-        leftovers = [k for k in self.keys() if not k.endswith((":lock", ":family_done", ":runs"))]
+        leftovers = [k for k in self.keys() if not k.endswith(KEPT_BY_A_NEW_STORE)]
         event = json.dumps(
             {"event": event_name, "at": now, "host": self.host, "pid": os.getpid(), "store_id": store_id}
         )
@@ -649,7 +640,7 @@ class RedisStateStore:
         neither pending nor exported; a column's audit clock starts now."""
         now = utc_stamp()
         dead: dict[Any, Any] = {}
-        for key in self._r.scan_iter(match=self._covered_prefix.replace("{", "\\{").replace("}", "\\}") + "*"):
+        for key in self._r.scan_iter(match=self._keys.covered_pattern):
             column = key[len(self._covered_prefix) :]
             urls = list(self._r.smembers(key))
             if not urls:
@@ -694,16 +685,16 @@ class RedisStateStore:
 
     def keys(self) -> list[str]:
         """Every key of this site, the lock included."""
-        return sorted(self._r.scan_iter(match=site_prefix(self.site_key).replace("{", "\\{").replace("}", "\\}") + "*"))
+        return sorted(self._r.scan_iter(match=self._keys.pattern))
 
     def lease_holder(self) -> dict[str, Any]:
         """Who holds the site's lease now (:func:`lease_holder`); empty when no run does."""
-        return lease_holder(self._r.get(site_prefix(self.site_key) + "lock"))
+        return lease_holder(self._r.get(self._keys.lock))
 
     def drop(self) -> int:
         """Delete every key of the site but its lock (the store no longer exists: a run is
         refused until it is created again). Returns the number of keys deleted."""
-        doomed = [k for k in self.keys() if not k.endswith(":lock")]
+        doomed = [k for k in self.keys() if not k.endswith(LOCK_END)]
         return int(self._write(lambda pipe: pipe.delete(*doomed))[0]) if doomed else 0
 
     def reset(self) -> None:
@@ -892,16 +883,13 @@ class RedisStateStore:
 
     # -- column walks -------------------------------------------------------------
 
-    def _covered_key(self, column: str) -> str:
-        return self._covered_prefix + column
-
     def covered(self, column: str, urls: Iterable[str]) -> set[str]:
         """Those of ``urls`` that a complete walk of ``column`` has listed."""
         wanted = list(dict.fromkeys(urls))
         found: set[str] = set()
         for start in range(0, len(wanted), 1000):
             chunk = wanted[start : start + 1000]
-            flags = self._r.smismember(self._covered_key(column), chunk)
+            flags = self._r.smismember(self._keys.covered(column), chunk)
             found.update(u for u, flag in zip(chunk, flags, strict=True) if flag)
         return found
 
@@ -969,7 +957,7 @@ class RedisStateStore:
 
         def stage(pipe: Pipeline) -> None:
             if urls:
-                pipe.sadd(self._covered_key(column), *urls)
+                pipe.sadd(self._keys.covered(column), *urls)
             for u in owed:
                 pipe.hsetnx(self._pending, u, entry)
             if outcome.gaps:
@@ -1039,7 +1027,7 @@ class RedisStateStore:
         owed = [u for u, raw in self._r.hgetall(self._pending).items() if json.loads(raw)["col"] == column]
 
         def stage(pipe: Pipeline) -> None:
-            pipe.delete(self._covered_key(column))
+            pipe.delete(self._keys.covered(column))
             pipe.hdel(self._walks, column)
             pipe.hdel(self._gaps, column)
             pipe.hdel(self._colstate, column)
