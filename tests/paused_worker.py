@@ -109,7 +109,7 @@ def install(pauses: Pauses, *, new_connections: bool) -> None:
     from govnews.crawl import fence, politeness  # noqa: PLC0415 - patched before Scrapy starts
     from govnews.feeds import storage  # noqa: PLC0415
     from govnews.store import redis as redis_store  # noqa: PLC0415
-    from govnews.store import walk  # noqa: PLC0415
+    from govnews.store import run  # noqa: PLC0415
 
     get_connection = fence.FencedConnectionPool.getConnection
 
@@ -160,14 +160,14 @@ def install(pauses: Pauses, *, new_connections: bool) -> None:
 
     storage.LineAtomicFileFeedStorage.open = open_feed  # type: ignore[method-assign]
 
-    flush = walk.IncrementalRun.flush
+    flush = run.IncrementalRun.flush
 
     def flush_after_a_pause(self: Any) -> int:
         if self.store is not None and self.pending_batch:
             pauses.reached("commit")
         return int(flush(self))
 
-    walk.IncrementalRun.flush = flush_after_a_pause  # type: ignore[method-assign]
+    run.IncrementalRun.flush = flush_after_a_pause  # type: ignore[method-assign]
 
     commit = redis_store.RedisStateStore.commit
 

@@ -58,7 +58,7 @@ from govnews.store.redis import (
     init_store,
     is_guarded,
 )
-from govnews.store.walk import IncrementalRun
+from govnews.store.run import IncrementalRun
 from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent

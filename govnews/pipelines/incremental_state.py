@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
-    from govnews.store.walk import IncrementalRun
+    from govnews.store.run import IncrementalRun
 
 logger = logging.getLogger(__name__)
 _PREFIX = "govnews/state"
@@ -58,7 +58,7 @@ def store_path_for(settings: BaseSettings, base_url: str) -> Path:
 
 class IncrementalStatePipeline:
     """The state store's side of a crawl (:mod:`govnews.store`, rules in
-    :mod:`govnews.store.walk`).
+    :mod:`govnews.store.walk` and :mod:`govnews.store.run`).
 
     On open: takes the store's lock (a second run on the same site is refused: the
     spider closes with reason ``store_locked`` before any request; ``scrapy crawl``

@@ -8,7 +8,10 @@ What lives here (no Scrapy import anywhere in this package):
 * :mod:`.sqlite` — the default backend: one SQLite file per site, its ``flock``;
 * :mod:`.redis` — the backend of a cluster (``REDIS_URL``), its lease and the lease's fencing;
   imported only when Redis is configured;
-* :mod:`.walk` — the walk rule and one run's incremental decisions (:class:`~.walk.IncrementalRun`);
+* :mod:`.keys` — every Redis key's name;
+* :mod:`.walk` — the walk rule (:class:`~.walk.ColumnWalk`: how far a column's walk goes, the gaps it leaves);
+* :mod:`.run` — one run's view of the store (:class:`~.run.IncrementalRun`: which rows are
+  fetched, what is committed, the lease's fence);
 * :mod:`.journal` — the feeds as the journal: reconciliation after a kill;
 * :mod:`.history` — what the host's run history remembers of the stores;
 * :mod:`.paths` — where feeds and state live (never the working directory).
@@ -155,7 +158,7 @@ def open_store(settings: SettingsLike, site_key: str, *, create: bool = False) -
     in the backend the settings select: SQLite in ``GOVNEWS_STATE_DIR`` by default, Redis
     when ``REDIS_URL`` is set. The lock is taken first (:func:`acquire_store_lock`;
     :class:`StoreLocked` when another run holds it); release both with
-    :meth:`govnews.store.walk.IncrementalRun.close`, or ``store.close()`` then
+    :meth:`govnews.store.run.IncrementalRun.close`, or ``store.close()`` then
     ``lock.release()``. A SQLite store is created when missing (its run history judges a
     store that vanished); a Redis store only with ``create`` (:class:`StoreMissing` else)."""
     lock = acquire_store_lock(settings, site_key)

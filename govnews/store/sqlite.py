@@ -2,8 +2,8 @@
 
 One embedded SQLite file per **site** (:func:`store_path`: the real site's schemes, ports
 and ``3g.``/``www.`` hosts fold to one store; a mirror keeps host and port), in
-``GOVNEWS_STATE_DIR``. No Scrapy import: :mod:`govnews.store.walk` holds the rules of a
-run and :mod:`govnews.pipelines.incremental_state` wires them into a crawl.
+``GOVNEWS_STATE_DIR``. No Scrapy import: :mod:`govnews.store.walk` and :mod:`govnews.store.run`
+hold the rules of a run and :mod:`govnews.pipelines.incremental_state` wires them into a crawl.
 
 What it keeps:
 
