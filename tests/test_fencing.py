@@ -3,7 +3,7 @@ servers per host recording which worker asked (a test header, ``X-Test-Client``)
 
 A worker is SIGSTOPped mid-site for longer than its lease; another worker takes its sites
 over; the first is SIGCONTed while the second crawls them. The first makes no request after
-that and writes no line (fencing by deadline: ``govnews.store.redis.RedisLock.valid``), and
+that and writes no line (fencing by deadline: ``govnews.store.lease.RedisLock.valid``), and
 every article is exported exactly once across both workers' feeds.
 
 And a store that vanished is noticed: a Redis wiped between two runs (FLUSHALL), or a SQLite

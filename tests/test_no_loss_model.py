@@ -71,8 +71,10 @@ from hypothesis.stateful import (
 )
 
 from govnews.store.keys import SiteKeys, site_prefix
-from govnews.store.redis import RedisLock, init_store
+from govnews.store.lease import RedisLock
+from govnews.store.redis import init_store
 from tests import faketime, planted
+from tests.leases import abandon
 from tests.mirror.columns import PAGER_COUNT_PAGE, PAGER_CREATE_PAGE_HTML
 from tests.mirror.site import MirrorSite
 from tests.redis_server import RedisServer
@@ -133,7 +135,7 @@ class RedisBackend(Backend):
         if lock is None:
             return
         assert isinstance(lock, RedisLock)
-        lock.abandon()  # no renewal, no release: the lease outlives the process ...
+        abandon(lock)  # no renewal, no release: the lease outlives the process ...
         client = redis.Redis.from_url(self.url)
         client.delete(site_prefix(self.site) + "lock")  # ... until its TTL has passed
         client.close()

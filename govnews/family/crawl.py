@@ -7,7 +7,7 @@ AutoThrottle), its own state store, feed, stats and health verdict; the sites ru
 side in one reactor, so N sites take about the time of the slowest, not the sum.
 
 **Sites are leased, not requests.** Before a site's crawl starts, the run takes the site's
-state-store lock (:func:`govnews.store.acquire_store_lock`): a ``flock`` with SQLite, a
+state-store lock (:func:`govnews.store.take_lease`): a ``flock`` with SQLite, a
 Redis lease with ``REDIS_URL``. A site another run holds is left to it. With Redis, that
 lease is how workers on many machines share the family: each site is crawled by one
 worker at a time, so the per-host politeness of one worker holds for the cluster as a
@@ -42,10 +42,10 @@ from govnews.store import (
     StoreLocked,
     StoreMissing,
     StoreUnavailable,
-    acquire_store_lock,
     ensure_store,
     lease_ttl,
     redis_url,
+    take_lease,
 )
 from govnews.store.keys import SiteKeys
 
@@ -155,7 +155,7 @@ class FamilyCrawl:
         lock: Lock | None = None
         if self.arguments.takes_lease:
             try:
-                lock = acquire_store_lock(self.settings, key)
+                lock = take_lease(self.settings, key)
                 ensure_store(self.settings, key, lock, create=self.arguments.new_store)
             except StoreMissing as error:
                 # Refused, not done: the round mark is not written, so every worker sees the

@@ -122,13 +122,8 @@ class Command(ScrapyCommand):
             describe(path)
 
     def _run_redis(self, url: str, opts: argparse.Namespace, site_urls: list[str]) -> None:
-        from govnews.store.redis import (  # noqa: PLC0415 - redis only when asked for
-            RedisStateStore,
-            acquire_redis_lock,
-            connect,
-            describe,
-            init_store,
-        )
+        from govnews.store.lease import acquire_redis_lock  # noqa: PLC0415 - redis only when asked for
+        from govnews.store.redis import RedisStateStore, connect, describe, init_store  # noqa: PLC0415
 
         assert self.settings is not None
         if opts.init_store:

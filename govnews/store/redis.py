@@ -29,12 +29,8 @@ one slot, so a write is one ``MULTI``/``EXEC`` transaction)::
     govnews:{<site>}:schema              string the layout's version (1: before gaps and dead links;
                                                 2: before attachments; 3: gaps without a place; 4)
 
-The lock (:class:`RedisLock`): one run at a time per site, as the ``flock`` of the SQLite
-store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.store.StoreLocked`
-names the holder (pid, host, start time). A thread renews the lease every third of its
-TTL (``GOVNEWS_REDIS_LOCK_TTL``, 30 s by default) while the run lives; a holder that dies
-stops renewing, and the site is free again at most one TTL later. Renewal and release
-only touch a lease whose value is still the holder's own (compare-and-set in Lua).
+The key names come from :mod:`govnews.store.keys`. The lock key is the site's lease
+(:class:`govnews.store.lease.RedisLock`, in a module of its own): one run at a time per site.
 
 Fencing: every write of a store opened with its lock is a transaction that ``WATCH``\\es the
 lock key and first checks that the lease is still this run's. A run whose lease ended (it
@@ -49,15 +45,11 @@ on; another host's open feeds wait, open, for that host's next run.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import functools
 import inspect
 import json
 import os
 import socket
-import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -82,7 +74,6 @@ from govnews.store.base import (
     LeaseLost,
     Record,
     StoreError,
-    StoreLocked,
     StoreMissing,
     StoreUnavailable,
     WalkOutcome,
@@ -91,40 +82,11 @@ from govnews.store.base import (
     utc_stamp,
 )
 from govnews.store.keys import KEPT_BY_A_NEW_STORE, LOCK_END, SiteKeys
+from govnews.store.lease import RedisLock, acquire_redis_lock, lease_holder
 
 LAYOUT_VERSION = "4"
 RUN_HISTORY = 1000
 """Events the run history of a site keeps (``govnews:{<site>}:runs``)."""
-
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
-# The lease's time left (ms) when it is still this run's; -3 when it is not (gone, another's).
-_CONFIRM = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('pttl', KEYS[1])
-end
-return -3
-"""
-
-
-LEASE_MARGIN = 0.05
-"""Share of the TTL a holder stops before its lease could lapse (clocks run at slightly
-different rates; Redis expires keys a little late, never early)."""
-
-
-def _deadline(sent: float, ttl: float) -> float:
-    """When a lease set or renewed at ``sent`` (monotonic) must be taken as lapsed."""
-    return sent + ttl * (1 - LEASE_MARGIN)
 
 
 def redacted(url: str) -> str:
@@ -206,223 +168,6 @@ def check_reachable(url: str) -> str | None:
     return None
 
 
-# -- the lock ----------------------------------------------------------------------------
-
-
-class RedisLock:
-    """A lease on ``govnews:{<site>}:lock``, renewed by a daemon thread while the run lives.
-
-    Use :func:`acquire_redis_lock`. The lease is **lost** (:attr:`lost`, for good) on any sign
-    that it may be another run's: a renewal the server answers with "not yours", a store
-    write the server refuses (:meth:`RedisStateStore._write`), a :meth:`confirm` that finds
-    another value, or its deadline passing (:meth:`valid`). Whoever finds it out calls
-    :meth:`mark_lost`, which tells every :meth:`when_lost` callback once (from that thread).
-    """
-
-    def __init__(
-        self, client: redis.Redis, url: str, site_key: str, value: str, ttl: float, *, taken_at: float | None = None
-    ) -> None:
-        self.url = url
-        self.site_key = site_key
-        self.key = SiteKeys(site_key).lock
-        self.value = value
-        self.ttl = ttl
-        self.users = 1
-        self.lost = False
-        self.lost_reason: str | None = None
-        self.deadline = _deadline(taken_at if taken_at is not None else time.monotonic(), ttl)
-        """The moment (``time.monotonic()``) this holder must stop by: when the lease, as
-        last renewed, could have lapsed in Redis (counted from the moment the renewal was
-        *sent*, less a margin). Past it, :meth:`valid` is False whatever the renewal thread
-        has not yet found out (after a SIGSTOP/SIGCONT the reactor runs before it)."""
-        self._listeners: list[Callable[[], None]] = []
-        self._told = False
-        self._guard = threading.Lock()
-        self._client = client
-        self._renew = client.register_script(_RENEW)
-        self._release = client.register_script(_RELEASE)
-        self._confirm = client.register_script(_CONFIRM)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = threading.Thread(
-            target=self._keep_alive, name=f"govnews-lease-{site_key}", daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def holder(self) -> dict[str, Any]:
-        """pid, host, start time and token of this lease."""
-        loaded: dict[str, Any] = json.loads(self.value)
-        return loaded
-
-    def _keep_alive(self) -> None:
-        interval = self.ttl / 3
-        wait = interval
-        while not self._stop.wait(wait):
-            if self._stop.is_set() or self.lost:
-                return
-            sent = time.monotonic()
-            try:
-                renewed = self._send_renewal()
-            except redis.RedisError:
-                # Unanswered: the lease may still be ours until its deadline; ask again soon.
-                if not self.valid():
-                    return
-                wait = min(interval, max(0.05, (self.deadline - time.monotonic()) / 3))
-                continue
-            if not renewed:
-                self.mark_lost("a renewal found the lease gone or another run's")
-                return
-            wait = interval
-            if not self.lost:
-                self.deadline = _deadline(sent, self.ttl)
-
-    def _send_renewal(self) -> int:
-        """One renewal (compare-and-set in Lua): 1 when the lease was still this run's."""
-        return int(self._renew(keys=[self.key], args=[self.value, int(self.ttl * 1000)]))
-
-    def valid(self) -> bool:
-        """The lease is this run's for sure: not found lost, and its deadline not passed.
-        Checked before every request, every export and every store write (fencing); the first
-        time its deadline has passed, the lease is marked lost."""
-        if self.lost:
-            return False
-        if time.monotonic() < self.deadline:
-            return True
-        if self._thread is not None:  # not released: the lease lapsed under this run
-            self.mark_lost(
-                "its deadline passed before a renewal (the process was paused, or cut off from Redis, for too long)"
-            )
-        return False
-
-    def confirm(self) -> bool:
-        """:meth:`valid`, and the server still holds this run's value (one round trip): a lease
-        that expired early on the server (its clock stepped forward, a failover lost the last
-        renewal, an eviction, a restart without persistence) is found out here, before a
-        request leaves. The server's time left also shortens the local deadline."""
-        if not self.valid():
-            return False
-        try:
-            left = int(self._confirm(keys=[self.key], args=[self.value]))
-        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
-            raise unavailable(self.url, error) from None
-        if left < 0:
-            self.mark_lost("the server holds no lease of this run any more (it expired early, or was taken or wiped)")
-            return False
-        self.deadline = min(self.deadline, time.monotonic() + left / 1000 * (1 - LEASE_MARGIN))
-        return self.valid()
-
-    def mark_lost(self, reason: str) -> None:
-        """The lease may be another run's now (``reason``: how it was found out): nothing more
-        is done on its authority. Every :meth:`when_lost` callback is called once, from the
-        calling thread."""
-        if not self.lost:
-            self.lost_reason = reason
-        self.lost = True
-        self.deadline = 0.0
-        with self._guard:
-            if self._told:
-                return
-            self._told = True
-            listeners = list(self._listeners)
-        for callback in listeners:
-            callback()
-
-    def when_lost(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once the lease is found lost (at once if it is already)."""
-        with self._guard:
-            if not self._told:
-                self._listeners.append(callback)
-                return
-        callback()
-
-    def _stop_renewing(self) -> None:
-        self.deadline = 0.0  # released or abandoned: nothing is done on its authority any more
-        self._stop.set()
-        if self._thread is not None:
-            if self._thread is not threading.current_thread():
-                self._thread.join()
-            self._thread = None
-        _HELD.pop((self.url, self.key), None)
-
-    def release(self) -> None:
-        """Give one use back; the last frees the site at once (only if the lease is still
-        this run's)."""
-        self.users -= 1
-        if self.users > 0 or self._thread is None:
-            return
-        self._stop_renewing()
-        try:
-            self._release(keys=[self.key], args=[self.value])
-        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError):
-            pass  # the server is gone: the lease ends by itself within its TTL
-        finally:
-            self._client.close()
-
-    def abandon(self) -> None:
-        """Stop renewing without freeing the site, as a process that dies does: the lease
-        ends one TTL after its last renewal. (Tests use it to play a killed run.)"""
-        self.users = 0
-        self._stop_renewing()
-        self._client.close()
-
-
-_HELD: dict[tuple[str, str], RedisLock] = {}
-_HELD_GUARD = threading.Lock()
-
-
-@atexit.register
-def _release_at_exit() -> None:
-    """A process that exits (not one that is killed) frees its sites at once, as the
-    kernel frees a ``flock``; a killed one's lease ends within its TTL."""
-    for lock in list(_HELD.values()):
-        lock.users = 1
-        with contextlib.suppress(redis.RedisError):
-            lock.release()
-
-
-def acquire_redis_lock(
-    url: str, site_key: str, *, ttl: float = DEFAULT_LEASE_TTL, host: str | None = None
-) -> RedisLock:
-    """Take the site's lease, or raise :class:`govnews.store.StoreLocked` at once (no
-    waiting) naming the holder. A process holds each lease once: a second call returns the
-    same lock (release it once per call)."""
-    key = SiteKeys(site_key).lock
-    with _HELD_GUARD:
-        held = _HELD.get((url, key))
-        if held is not None:
-            held.users += 1
-            return held
-        client = connect(url)
-        sent = time.monotonic()
-        value = json.dumps(
-            {
-                "pid": os.getpid(),
-                "host": host or socket.gethostname(),
-                "started": utc_stamp(),
-                "token": uuid.uuid4().hex,
-            },
-            sort_keys=True,
-        )
-        try:
-            taken = client.set(key, value, nx=True, px=int(ttl * 1000))
-            if not taken:
-                current = client.get(key)
-                remaining = client.pttl(key)
-        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
-            client.close()
-            raise unavailable(url, error) from None
-        except BaseException:
-            client.close()
-            raise
-        if not taken:
-            client.close()
-            lease = remaining / 1000 if isinstance(remaining, int) and remaining > 0 else ttl
-            raise StoreLocked(describe(url, site_key), lease_holder(current), lease_seconds=lease)
-        lock = RedisLock(client, url, site_key, value, ttl, taken_at=sent)
-        _HELD[(url, key)] = lock
-        return lock
-
-
 def init_store(url: str, site_key: str, *, reset: bool = False, ttl: float = DEFAULT_LEASE_TTL) -> tuple[bool, str]:
     """Create the store of ``site_key`` (``scrapy govnews-state --init-store``): ``(created,
     store id)``; a store that exists is left as it is (``created`` False). With ``reset``, an
@@ -441,23 +186,6 @@ def init_store(url: str, site_key: str, *, reset: bool = False, ttl: float = DEF
             store.close()
     finally:
         lock.release()
-
-
-def lease_holder(raw: str | bytes | None) -> dict[str, Any]:
-    """Who holds a lease, from the lock key's value: pid, host and start; never its token
-    (only the holder may renew or free it). Empty for no lease or an unreadable value.
-
-    >>> lease_holder('{"pid": 7, "host": "node-a", "started": "2026-12-01T02:00:00Z", "token": "x"}')
-    {'pid': 7, 'host': 'node-a', 'started': '2026-12-01T02:00:00Z'}
-    """
-    try:
-        holder = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    if not isinstance(holder, dict):
-        return {}
-    holder.pop("token", None)
-    return holder
 
 
 def describe(url: str, site_key: str) -> str:
@@ -688,7 +416,7 @@ class RedisStateStore:
         return sorted(self._r.scan_iter(match=self._keys.pattern))
 
     def lease_holder(self) -> dict[str, Any]:
-        """Who holds the site's lease now (:func:`lease_holder`); empty when no run does."""
+        """Who holds the site's lease now (:func:`govnews.store.lease.lease_holder`); empty when no run does."""
         return lease_holder(self._r.get(self._keys.lock))
 
     def drop(self) -> int:
@@ -740,7 +468,7 @@ class RedisStateStore:
         over, expired or flushed between the check and EXEC aborts it, and the check runs
         again). ``prepare`` reads what the transaction depends on (the keys of ``watch`` are
         watched too) and returns the stage. Returns EXEC's replies. A lease that is not the
-        server's any more is marked lost (:meth:`RedisLock.mark_lost`) and raises
+        server's any more is marked lost (:meth:`govnews.store.lease.RedisLock.mark_lost`) and raises
         :class:`LeaseLost`."""
         with self._r.pipeline(transaction=True) as pipe:
             while True:

@@ -113,9 +113,9 @@ class IncrementalRun:
     # -- the store ------------------------------------------------------------------
 
     def attach(self, store: Store, lock: Lock) -> None:
-        """Use ``store`` (either backend, :class:`govnews.store.Store`), whose ``lock``
-        this run holds; :meth:`close` closes one and releases the other. Whoever finds the
-        lock lost (its renewal, a store write, a check) stops the run (:meth:`when_lease_lost`)."""
+        """Use ``store`` (either backend, :class:`govnews.store.Store`), whose ``lock`` this run
+        acts under (taken for it: :mod:`govnews.store.lease`); :meth:`close` closes the store.
+        Whoever finds the lock lost (its renewal, a store write, a check) stops the run (:meth:`when_lease_lost`)."""
         self.store = store
         self.lock = lock
         lock.when_lost(self.lose_lease)
@@ -472,12 +472,12 @@ class IncrementalRun:
         return counts
 
     def close(self) -> None:
+        """Close the store. The lease is not the run's to release: whoever took it releases it
+        (:mod:`govnews.store.lease`); the run only stops acting on it."""
         if self.store is not None:
             self.store.close()
             self.store = None
-        if self.lock is not None:
-            self.lock.release()
-            self.lock = None
+        self.lock = None
 
 
 def _attachments_recorded(store: Store, records: Sequence[AttachmentRecord]) -> bool:
