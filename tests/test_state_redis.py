@@ -47,6 +47,7 @@ from govnews.store import (
     reconcile,
     take_lease,
 )
+from govnews.store.connection import check_reachable
 from govnews.store.journal import process_start
 from govnews.store.keys import site_prefix
 from govnews.store.lease import RedisLock, acquire_redis_lock
@@ -54,7 +55,6 @@ from govnews.store.redis import (
     LAYOUT_VERSION,
     LeaseLost,
     RedisStateStore,
-    check_reachable,
     init_store,
     is_guarded,
 )

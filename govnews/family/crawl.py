@@ -116,7 +116,7 @@ class FamilyCrawl:
         url = redis_url(settings)
         self.redis: Any = None
         if url is not None:
-            from govnews.store.redis import connect  # noqa: PLC0415 - only in distributed mode
+            from govnews.store.connection import connect  # noqa: PLC0415 - only in distributed mode
 
             # Timeouts: a Redis that stops answering is an error, not a reactor that hangs.
             self.redis = connect(url)

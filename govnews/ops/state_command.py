@@ -122,8 +122,9 @@ class Command(ScrapyCommand):
             describe(path)
 
     def _run_redis(self, url: str, opts: argparse.Namespace, site_urls: list[str]) -> None:
-        from govnews.store.lease import acquire_redis_lock  # noqa: PLC0415 - redis only when asked for
-        from govnews.store.redis import RedisStateStore, connect, describe, init_store  # noqa: PLC0415
+        from govnews.store.connection import connect, describe  # noqa: PLC0415 - redis only when asked for
+        from govnews.store.lease import acquire_redis_lock  # noqa: PLC0415
+        from govnews.store.redis import RedisStateStore, init_store  # noqa: PLC0415
 
         assert self.settings is not None
         if opts.init_store:

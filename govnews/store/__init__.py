@@ -8,6 +8,8 @@ What lives here (no Scrapy import anywhere in this package):
 * :mod:`.sqlite` — the default backend: one SQLite file per site;
 * :mod:`.redis` — the backend of a cluster (``REDIS_URL``), each write fenced by the lease;
   imported only when Redis is configured;
+* :mod:`.connection` — a Redis client with timeouts, its failures as one line, the check
+  before a crawl;
 * :mod:`.lease` — one run at a time per site: the ``flock`` or the Redis lease, taken in one
   place (:func:`take_lease`) and released by whoever took it;
 * :mod:`.keys` — every Redis key's name;

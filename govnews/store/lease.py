@@ -226,7 +226,7 @@ def _unanswered() -> tuple[type[Exception], ...]:
 
 
 def _unavailable(url: str, error: BaseException) -> StoreUnavailable:
-    from govnews.store.redis import unavailable  # noqa: PLC0415 - Redis is loaded already
+    from govnews.store.connection import unavailable  # noqa: PLC0415 - Redis is loaded already
 
     return unavailable(url, error)
 
@@ -428,7 +428,7 @@ def acquire_redis_lock(
     """Take the site's lease in the Redis at ``url``, or raise :class:`StoreLocked` at once (no
     waiting) naming the holder (this process too, when it holds it already: :func:`held_lease`
     finds it). The caller owns it: it releases it."""
-    from govnews.store.redis import connect, describe  # noqa: PLC0415 - Redis only when asked for
+    from govnews.store.connection import connect, describe  # noqa: PLC0415 - Redis only when asked for
 
     key = SiteKeys(site_key).lock
     with _GUARD:

@@ -65,12 +65,12 @@ class SharedTimes:
     reactor waits for the GIL, which a busy reactor keeps for up to 5 ms (Python's switch
     interval); measured on the family mirror, a thread made each request 17 ms later, the
     asyncio client a fraction of a millisecond. Same timeouts as every other Redis client
-    of govnews (:mod:`govnews.store.redis`)."""
+    of govnews (:mod:`govnews.store.connection`)."""
 
     def __init__(self, url: str) -> None:
         import redis.asyncio  # noqa: PLC0415 - only in distributed mode
 
-        from govnews.store.redis import CONNECT_TIMEOUT, READ_TIMEOUT, redacted  # noqa: PLC0415
+        from govnews.store.connection import CONNECT_TIMEOUT, READ_TIMEOUT, redacted  # noqa: PLC0415
 
         self.url = url
         self.where = redacted(url)

@@ -171,7 +171,7 @@ class Command(ScrapyCrawlCommand):
             sys.exit(EXIT_USAGE)
         if url := redis_url(self.settings):
             try:
-                from govnews.store.redis import check_reachable  # noqa: PLC0415 - redis only when asked for
+                from govnews.store.connection import check_reachable  # noqa: PLC0415 - redis only when asked for
 
                 self.redis_warning = check_reachable(url)
             except StoreUnavailable as error:
