@@ -483,8 +483,3 @@ class IncrementalRun:
 def _attachments_recorded(store: Store, records: Sequence[AttachmentRecord]) -> bool:
     store.record_attachments(records)
     return True
-
-
-def _recorded(store: Store, batch: list[Record]) -> bool:
-    store.record(batch)
-    return True
