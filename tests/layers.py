@@ -85,11 +85,7 @@ LAYERS: tuple[Layer, ...] = (
 
 # Imports the rules do not allow yet, each with why and when it goes: (module, what it
 # imports: a part or a library). The check fails on an exception no import needs any more.
-EXCEPTIONS: dict[tuple[str, str], str] = {
-    # TEMPORARY (issue 28, part d moves the backend budget's Redis calls into govnews/store/):
-    # drop this line when that lands; the check then fails if politeness still imports redis.
-    ("govnews.crawl.politeness", "redis"): "the backend budget's turns taken in Redis",
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 LIBRARIES = frozenset({"scrapy", "twisted", "redis"})
 """The third-party top-level modules the rules govern (:meth:`Layer.allows`)."""

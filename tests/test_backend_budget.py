@@ -29,8 +29,10 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govnews.crawl.politeness import LocalTimes, SharedTimes, backend_key, host_key
+from govnews.crawl.politeness import LocalTimes
 from govnews.sites.family import SITES_BY_KEY
+from govnews.store.keys import backend_key, host_key
+from govnews.store.turns import SharedTimes
 from tests.conftest import ROOT, crawl_command, family_crawl_command, init_redis_stores, run_command
 from tests.mirror.family import SITES, FamilyMirror
 from tests.redis_server import free_port

@@ -277,7 +277,7 @@ def test_a_worker_killed_mid_site_loses_nothing_and_doubles_nothing(redis_url: s
 def test_govnews_state_lists_and_resets_the_redis_stores(
     family_mirror: FamilyMirror, redis_url: str, tmp_path: Path
 ) -> None:
-    from govnews.store.redis import acquire_redis_lock  # noqa: PLC0415 - redis tests only
+    from govnews.store.lease import acquire_redis_lock  # noqa: PLC0415 - redis tests only
 
     wait_all(start_workers(family_mirror, tmp_path, redis_url, ["w"], at_once=0), tmp_path)
     env = {**os.environ, "REDIS_URL": redis_url}

@@ -71,8 +71,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from govnews.store.redis import RedisLock, init_store, site_prefix
+from govnews.store.keys import SiteKeys, site_prefix
+from govnews.store.lease import RedisLock
+from govnews.store.redis import init_store
 from tests import faketime, planted
+from tests.leases import abandon
 from tests.mirror.columns import PAGER_COUNT_PAGE, PAGER_CREATE_PAGE_HTML
 from tests.mirror.site import MirrorSite
 from tests.profiles import examples
@@ -134,14 +137,14 @@ class RedisBackend(Backend):
         if lock is None:
             return
         assert isinstance(lock, RedisLock)
-        lock.abandon()  # no renewal, no release: the lease outlives the process ...
+        abandon(lock)  # no renewal, no release: the lease outlives the process ...
         client = redis.Redis.from_url(self.url)
         client.delete(site_prefix(self.site) + "lock")  # ... until its TTL has passed
         client.close()
 
     def teardown(self) -> None:
         client = redis.Redis.from_url(self.url)
-        keys = list(client.scan_iter(match=site_prefix(self.site).replace("{", "\\{").replace("}", "\\}") + "*"))
+        keys = list(client.scan_iter(match=SiteKeys(self.site).pattern))
         if keys:
             client.delete(*keys)
         client.close()

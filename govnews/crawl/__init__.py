@@ -14,7 +14,5 @@ may import :mod:`govnews.feeds`, :mod:`govnews.store`, :mod:`govnews.discover`,
 :mod:`govnews.documents`, :mod:`govnews.extract`, :mod:`govnews.sites`, :mod:`govnews.logs`,
 :mod:`govnews.items` and :mod:`govnews.text` besides what every part reads
 (:mod:`govnews.settings` and ``govnews.__version__``); may import Scrapy and Twisted, not
-Redis. Not yet so: for now govnews.crawl.politeness imports redis (the backend budget's turns
-taken in Redis). Built on by :mod:`govnews.ops` and :mod:`govnews.family`, which it never
-imports.
+Redis. Built on by :mod:`govnews.ops` and :mod:`govnews.family`, which it never imports.
 """

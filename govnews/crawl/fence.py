@@ -5,7 +5,7 @@ lease expired early on the Redis server (its clock stepped forward, a failover l
 renewal, an eviction, a restart without persistence), may find another worker holding its
 site. **Any sign of a lost lease stops the worker at once**: a server-side check (a store
 write, or the check below, finding another run's lease), a renewal the server refuses, or the
-lease's deadline passing (:class:`govnews.store.redis.RedisLock`). Then every fence refuses,
+lease's deadline passing (:class:`govnews.store.lease.RedisLock`). Then every fence refuses,
 the requests in flight are cancelled (:func:`govnews.crawl.stop.cancel_in_flight`) and the
 spider stops with finish reason ``store_lease_lost``. The checks on a request's way:
 

@@ -9,7 +9,7 @@
   whole lines, at most the one being written cut short (and that one is repaired by the
   next incremental run, see :mod:`govnews.store`).
 * A JSON Lines feed of an incremental run is journaled: its path goes into the state
-  store's manifest when it opens (:meth:`govnews.store.walk.IncrementalRun.feed_opened`).
+  store's manifest when it opens (:meth:`govnews.store.run.IncrementalRun.feed_opened`).
 * **Exported means durable.** Every local feed file (JSON Lines, CSV …) is synced to disk
   (``fsync``) before the store records the items it holds (per batch, and when it closes),
   so an article the store knows as exported survives a power cut. A write that fails (a full
@@ -32,8 +32,8 @@ from typing import IO, Any
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from govnews.store.journal import fsync_file
 from govnews.store.paths import default_output_dir, directory_setting
-from govnews.store.walk import os_fsync
 
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 _JOURNALED_FORMATS = ("jsonlines", "jl")
@@ -118,7 +118,7 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
     def store(self, file: IO[bytes]) -> None:
         if not file.closed:
             file.flush()
-            os_fsync(file)
+            fsync_file(file)
         if self._run is not None:
             self._run.feed_closed(file)
         file.close()

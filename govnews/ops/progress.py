@@ -7,7 +7,7 @@ print above them). Elsewhere (scrapyd, cron, a pipe) one INFO line every
 
 ``GOVNEWS_PROGRESS``: ``auto`` (the default: bars on a terminal, else log lines), ``log``,
 ``bars`` or ``off``. The figures come from the spider's walks
-(:class:`govnews.store.walk.IncrementalRun`) and the per-column stats.
+(:class:`govnews.store.run.IncrementalRun`) and the per-column stats.
 
 While bars show, the root logger's console handlers write through ``tqdm.write``
 (:func:`bars_safe_console`), so a log line goes above the bars instead of through them.

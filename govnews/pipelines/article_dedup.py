@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from govnews.store.walk import IncrementalRun
+    from govnews.store.run import IncrementalRun
 
 _PREFIX = "govnews/article_dedup"
 

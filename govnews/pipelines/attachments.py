@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from govnews.store.walk import IncrementalRun
+    from govnews.store.run import IncrementalRun
 
 logger = logging.getLogger(__name__)
 

@@ -19,10 +19,12 @@ from govnews.pipelines._cleaning import rehash_with_files
 from govnews.sites.family import site_key
 from govnews.store import (
     LeaseLost,
+    Lock,
     Record,
     StoreLocked,
     StoreMissing,
     StoreUnavailable,
+    held_lease,
     open_store,
     reconcile,
     redis_url,
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
-    from govnews.store.walk import IncrementalRun
+    from govnews.store.run import IncrementalRun
 
 logger = logging.getLogger(__name__)
 _PREFIX = "govnews/state"
@@ -56,11 +58,11 @@ def store_path_for(settings: BaseSettings, base_url: str) -> Path:
 
 class IncrementalStatePipeline:
     """The state store's side of a crawl (:mod:`govnews.store`, rules in
-    :mod:`govnews.store.walk`).
+    :mod:`govnews.store.walk` and :mod:`govnews.store.run`).
 
-    On open: takes the store's lock (a second run on the same site is refused: the
-    spider closes with reason ``store_locked`` before any request; ``scrapy crawl``
-    refuses it earlier still, exit code 3), opens the site's store in
+    On open: uses the store's lock ``scrapy crawl`` took for the crawl, or takes it (a
+    second run on the same site is refused: the spider closes with reason ``store_locked``
+    before any request; ``scrapy crawl`` refuses it earlier still, exit code 3), opens the site's store in
     ``GOVNEWS_STATE_DIR``, reads back what the open feeds of dead runs hold
     (reconciliation) and attaches the store to the spider's run, whose list walk skips
     known rows and stops at covered pages.
@@ -98,6 +100,8 @@ class IncrementalStatePipeline:
         default = 1 if redis_url(crawler.settings) else 50
         self.batch_size = crawler.settings.getint("GOVNEWS_STATE_BATCH", 0) or default
         self._failed_writes = 0
+        self._lease_taken: Lock | None = None
+        """The site's lease, when this pipeline took it (a crawl not started by ``scrapy crawl``)."""
         self._logger = for_crawler(logger, crawler)
 
     @classmethod
@@ -116,8 +120,12 @@ class IncrementalStatePipeline:
         key = site_key(args.base_url)
         in_redis = redis_url(self.crawler.settings) is not None
         try:
+            # The lease `scrapy crawl` (or the family) took for this crawl before it started; a crawl
+            # started another way (a script, a test) takes it here, and releases it at close.
+            held = held_lease(self.crawler.settings, key)
             # SQLite in GOVNEWS_STATE_DIR by default; Redis when REDIS_URL is set (docs/distributed.md).
-            store, lock = open_store(self.crawler.settings, key, create=args.new_store)
+            store, lock = open_store(self.crawler.settings, key, create=args.new_store, lock=held)
+            self._lease_taken = lock if held is None else None
         except StoreLocked as error:
             self.stats.set_value(f"{_PREFIX}/locked", 1)
             self._logger.error("%s", error)
@@ -149,7 +157,7 @@ class IncrementalStatePipeline:
                 REPLACED_REASON,
             )
             store.close()
-            lock.release()
+            self._release_lease()
             raise CloseSpider(REPLACED_REASON)
         run.attach(store, lock)
         run.on_store_lost = self._store_lost
@@ -338,3 +346,11 @@ class IncrementalStatePipeline:
             self._note("end", finish_reason=reason, recorded=int(self.stats.get_value(f"{_PREFIX}/recorded", 0)))
         self.run.close()
         self.run = None
+        self._release_lease()
+
+    def _release_lease(self) -> None:
+        """Release the site's lease if this pipeline took it (else its owner, the crawl command
+        or the family, releases it once the crawl is over)."""
+        if self._lease_taken is not None:
+            self._lease_taken.release()
+            self._lease_taken = None

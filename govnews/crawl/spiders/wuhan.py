@@ -39,7 +39,8 @@ from govnews.sites import wuhan
 from govnews.sites.family import attachment_netlocs
 from govnews.sites.site import Site
 from govnews.store import Record
-from govnews.store.walk import ColumnWalk, EndKind, IncrementalRun, Step
+from govnews.store.run import IncrementalRun
+from govnews.store.walk import ColumnWalk, EndKind, Step
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class WuhanSpider(scrapy.Spider):
         # Attachments may also come from the family's other hosts (govnews.pipelines.attachments).
         self.attachment_netlocs = attachment_netlocs(self.allowed_netlocs)
         # The walk rule and, once IncrementalStatePipeline attaches the state store, the
-        # incremental decisions (govnews.store.walk).
+        # incremental decisions (govnews.store.walk, govnews.store.run).
         self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
         self.followed_urls: set[str] = set()
         unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]

@@ -3,7 +3,7 @@
 A bad argument ends the command at once with one line on stderr that says what is wrong
 and what is allowed, and exit code 2: no banner, no usage block, no traceback.
 
-An incremental run takes its site's state-store lock (:func:`govnews.store.acquire_store_lock`:
+An incremental run takes its site's state-store lock (:func:`govnews.store.take_lease`:
 a ``flock`` beside the SQLite store, or a Redis lease when ``REDIS_URL`` is set)
 before the crawl starts; when another live run holds it, the command ends at once, before
 any request and before Scrapy's start-up banner, with one line naming the holder and exit
@@ -68,9 +68,9 @@ from govnews.store import (
     StoreLocked,
     StoreMissing,
     StoreUnavailable,
-    acquire_store_lock,
     ensure_store,
     redis_url,
+    take_lease,
 )
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class Command(ScrapyCrawlCommand):
             sys.exit(EXIT_USAGE)
         if url := redis_url(self.settings):
             try:
-                from govnews.store.redis import check_reachable  # noqa: PLC0415 - redis only when asked for
+                from govnews.store.connection import check_reachable  # noqa: PLC0415 - redis only when asked for
 
                 self.redis_warning = check_reachable(url)
             except StoreUnavailable as error:
@@ -197,7 +197,7 @@ class Command(ScrapyCrawlCommand):
         if parsed.takes_lease:
             key = site_key(parsed.base_url)
             try:
-                self.lock = acquire_store_lock(self.settings, key)
+                self.lock = take_lease(self.settings, key)
                 # A Redis store that does not exist is refused before anything is written: no
                 # feed file, no request (an empty Redis and a wiped one look the same).
                 ensure_store(self.settings, key, self.lock, create=parsed.new_store)
