@@ -10,6 +10,6 @@
   lease's fence: no other host, back off when blocked, no request past a lease's deadline.
 
 May import :mod:`govnews.extract`, :mod:`govnews.discover`, :mod:`govnews.store`,
-:mod:`govnews.feeds`, :mod:`govnews.sites`, :mod:`govnews.items`, :mod:`govnews.text`,
+:mod:`govnews.contract`, :mod:`govnews.feeds`, :mod:`govnews.sites`, :mod:`govnews.items`, :mod:`govnews.text`,
 :mod:`govnews.logs`; never the pipelines, the family or the operators' tools (they build on it).
 """
