@@ -15,7 +15,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from govnews import stats_keys
 from govnews.contract import contract_of
-from govnews.feeds import output_dir
+from govnews.feeds import FeedFile, output_dir
 from govnews.logs import for_crawler
 from govnews.pipelines._cleaning import rehash_with_files
 from govnews.sites.family import site_key
@@ -254,7 +254,7 @@ class IncrementalStatePipeline:
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
         etag, last_modified = self.run.validators.pop(url, (None, None))
-        failed = sum(getattr(f, "failed_writes", 0) for f in self.run.feed_files)
+        failed = sum(f.failed_writes for f in self.run.feed_files if isinstance(f, FeedFile))
         if failed > self._failed_writes:
             # A feed could not write the item's line (cut back to the last whole line): it
             # is not recorded, so the next run exports it.
