@@ -611,3 +611,11 @@ def test_an_incremental_rerun_with_nothing_new_passes(mirror: MirrorServer, tmp_
     record = json.loads(history[-1])
     assert record["verdict"] == "passed" and record["feed"] is None and record["items"] == 0
     assert "Health checks PASSED" in again.log
+
+
+def test_a_check_that_raises_is_a_failed_check_under_its_own_name() -> None:
+    """A malformed threshold makes every check of ours raise: each is failed, named as in the table."""
+    report, _ = run_suite(healthy_stats(), {"GOVNEWS_HEALTH_MAX_FAILED_SHARE": "a lot"})
+    ours = [rule.name for rule in checks.CHECKS if rule.judge is not None]
+    assert [c.name for c in report.failed_checks] == ours
+    assert all("a lot" in c.message for c in report.failed_checks)
