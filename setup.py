@@ -1,13 +1,7 @@
-"""Packaging for pip and for scrapyd eggs (scrapyd-deploy reads the entry point)."""
+"""For scrapyd eggs: ``scrapyd-deploy`` runs ``python setup.py bdist_egg``. Everything else,
+the version (``govnews.__version__``) and the entry point ``scrapy: settings =
+govnews.settings`` that scrapyd reads included, is written once, in pyproject.toml."""
 
-from setuptools import find_packages, setup
+from setuptools import setup
 
-setup(
-    name="govnews",
-    version="0.1.0",
-    packages=find_packages(include=["govnews", "govnews.*"]),
-    package_data={"govnews": ["schema/*.json"]},
-    include_package_data=True,
-    entry_points={"scrapy": ["settings = govnews.settings"]},
-    zip_safe=False,
-)
+setup(zip_safe=False)

@@ -19,7 +19,7 @@ ADDONS: dict[str, int] = {}
 
 # -- Politeness --------------------------------------------------------------
 # An honest User-Agent naming the project, so the site's operators know who calls.
-# Deployments should add a contact: -s USER_AGENT="govnews/0.2.0 (+mailto:you@example.org)".
+# Deployments should add a contact: -s USER_AGENT="govnews/<version> (+mailto:you@example.org)".
 USER_AGENT = f"govnews/{__version__} (research crawler of public government news; Scrapy)"
 ROBOTSTXT_OBEY = True
 # One request at a time per host, a delay between them, and AutoThrottle to back off
@@ -206,7 +206,7 @@ GOVNEWS_HEALTH_MAX_FAILED_SHARE = 0.2
 # Requests that failed after all their retries: a few are the web, more is an outage.
 SPIDERMON_MAX_RETRIES = 5
 # Minimum share of items (exported + dropped as invalid) carrying each field, per column;
-# "*" applies to every column. 来源 is confirmed on 武汉要闻 (SITE.md).
+# "*" applies to every column. 武汉要闻's pages show their 来源 (docs/site.md, "Other fields").
 GOVNEWS_HEALTH_FIELD_COVERAGE = {
     "*": {"title": 1.0, "published_at": 1.0, "paragraphs": 0.99},
     "/sy/whyw/": {"source": 0.9},

@@ -263,7 +263,7 @@ def clean_template_paragraphs(paragraphs: Iterable[str]) -> tuple[list[str], int
         text, n = strip_template_residue(paragraph)
         if n:
             removed += n
-            if not _has_letter(text):
+            if is_residue_only(paragraph):
                 if label_slot and _looks_like_label(kept[-1]):
                     kept.pop()
                 label_slot = False

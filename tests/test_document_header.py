@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+import json
+import pkgutil
 from typing import Any
 
 import pytest
 from parsel import Selector
 
 from govnews.extract.article import parse_article_page
-from govnews.extract.document import DOCUMENT_FIELDS, in_force, policy_document
+from govnews.extract.document import in_force, policy_document
 from govnews.sites.wuhan import TITLE_SUFFIX_RE
 
+# The document object's keys, in the order the feed writes them: the item schema's (what users read).
+DOCUMENT_FIELDS = tuple(
+    json.loads(pkgutil.get_data("govnews", "schema/article.schema.json") or b"")["properties"]["document"]["properties"]
+)
 URL = "https://www.wuhan.gov.cn/zwgk/xxgk/zfwj/gfxwj/202602/t20260214_2730572.shtml"
 BODY = '<div class="TRS_UEDITOR"><p>各区人民政府，市人民政府各部门：</p><p>现将有关事项通知如下。</p></div>'
 PAIRS = (

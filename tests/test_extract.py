@@ -14,8 +14,8 @@ from govnews.extract.listing import ListPage, parse_list_page, parse_pager
 from govnews.sites.wuhan import (
     ARTICLE_PATH_RE,
     ARTICLE_URL_RE,
-    COLUMNS_BY_PATH,
     DEFAULT_SECTIONS,
+    SITE,
     TITLE_SUFFIX_RE,
 )
 
@@ -636,8 +636,8 @@ def test_the_site_name_joined_to_the_title_goes() -> None:
 
 
 def test_the_new_columns_are_known_and_their_articles_have_the_article_shape() -> None:
-    assert COLUMNS_BY_PATH["/whyw/gqdt/"].name == "各区动态"
-    assert COLUMNS_BY_PATH["/zwgk/xxgk/zfwj/gfxwj/"].name == "规范性文件"
+    assert SITE.columns_by_path["/whyw/gqdt/"].name == "各区动态"
+    assert SITE.columns_by_path["/zwgk/xxgk/zfwj/gfxwj/"].name == "规范性文件"
     assert "/whyw/gqdt/" not in DEFAULT_SECTIONS and "/zwgk/xxgk/zfwj/gfxwj/" not in DEFAULT_SECTIONS
     for section, path in [
         ("/whyw/gqdt/", "/whyw/gqdt/202602/t20260214_2730590.shtml"),

@@ -30,7 +30,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from govnews.sites.family import SITES_BY_KEY
+from govnews.crawl.spiders import family as family_spiders
+from govnews.crawl.spiders.probe import WuhanProbeSpider
+from govnews.crawl.spiders.wuhan import WuhanSpider
+from govnews.sites.family import SITES, SITES_BY_KEY
 from tests.conftest import ROOT, family_crawl_command, init_redis_stores, run_command
 from tests.mirror.family import FamilyMirror
 from tests.mirror.server import MirrorServer
@@ -66,6 +69,32 @@ def test_scrapy_list_shows_a_spider_and_a_probe_for_every_site() -> None:
     names = set(proc.stdout.split())
     sites = ("wuhan", *FAMILY)
     assert {*sites, *(f"{s}_probe" for s in sites), "family"} == names
+
+
+def test_each_row_of_the_table_has_its_spider_and_probe_class_written_out() -> None:
+    """The classes are statements in govnews/crawl/spiders/family.py (a search for
+    ``JianghanSpider`` finds it); the table is the one list, and they may not part from it."""
+    written = {
+        name: cls
+        for name, cls in vars(family_spiders).items()
+        if isinstance(cls, type) and issubclass(cls, WuhanSpider) and cls.__module__ == family_spiders.__name__
+    }
+    rows = [site for site in SITES if site.key != WuhanSpider.name]
+    expected = {f"{site.key.capitalize()}{kind}" for site in rows for kind in ("Spider", "ProbeSpider")}
+    missing = "\n\n".join(
+        f"class {site.key.capitalize()}Spider(WuhanSpider):\n    name = {site.key!r}\n"
+        f"    site = SITES_BY_KEY[name]\n    probe_spider = {site.key + '_probe'!r}\n\n"
+        f"class {site.key.capitalize()}ProbeSpider(WuhanProbeSpider):\n    name = probe_spider = "
+        f"{site.key + '_probe'!r}\n    site = SITES_BY_KEY[{site.key!r}]"
+        for site in rows
+        if f"{site.key.capitalize()}Spider" not in written
+    )
+    assert set(written) - {"FamilySpider"} == expected, f"add to govnews/crawl/spiders/family.py:\n{missing}"
+    for site in rows:
+        spider, probe = written[f"{site.key.capitalize()}Spider"], written[f"{site.key.capitalize()}ProbeSpider"]
+        assert (spider.name, spider.site, spider.probe_spider) == (site.key, site, f"{site.key}_probe")
+        assert issubclass(probe, WuhanProbeSpider)
+        assert (probe.name, probe.site, probe.probe_spider) == (f"{site.key}_probe", site, f"{site.key}_probe")
 
 
 def test_the_table_holds_the_hosts_and_columns_site_md_gives() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from govnews.extract.article import find_body, header_lists, label_openers, read_policy_header
+from govnews.extract.article import find_body
+from govnews.extract.document import header_lists, label_openers, read_policy_header
 from govnews.extract.html import parse_html
 
 

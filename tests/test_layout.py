@@ -1,184 +1,279 @@
-"""The house's layout holds: imports point one way (no module imports from a layer that builds
-on it), there is no import cycle, Redis is loaded only when it is configured, and the old
-import paths of one release ago still work, with a warning.
+"""The house's layout holds: the layer rules written once in ``tests/layers.py`` (which part may
+import which, which may import Scrapy or Redis) hold for every import of the package, there
+is no import cycle, the docs say what the rules say, and Redis is loaded only when it is
+configured (the old import paths are gone: tests/test_old_paths.py).
 
-The layers, lowest first (docs/architecture.md draws them)::
-
-    text, items, logs,           pure functions and the item; every stats key
-      stats_keys
-    sites                        the sites as data (the family table)
-    extract, documents, discover one page or one file in, fields out
-    store                        what was exported: the protocol, SQLite, Redis, the lease, the walk rule, the journal
-    contract                     what the rest of the crawl reads from a running spider
-    feeds                        how items are written
-    crawl                        spiders, their arguments, politeness, the fence
-    pipelines                    cleaning, validating, the store's side of a crawl
-    family                       many sites, many workers
-    ops                          commands, scheduling, state listing, progress, health
-
-The graph is read from the source (every ``import`` of a ``govnews`` module, at any depth of
-a module, ``TYPE_CHECKING`` blocks included).
+The rule checks read the source (``tests/layers.py``: absolute and relative imports, at any
+depth of a module, ``TYPE_CHECKING`` blocks included); their self-tests plant real bad imports
+in a copy of the tree and see each check fail.
 """
 
 from __future__ import annotations
 
-import ast
+import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "govnews"
+from tests import layers
+from tests.layers import Layer, Tree
 
-# What each part may import (besides itself, and govnews.settings and govnews.stats_keys:
-# constants and key names every part may read).
-EVERYWHERE = {"", "settings", "stats_keys"}
-MAY_IMPORT: dict[str, set[str]] = {
-    "text": set(),
-    "items": set(),
-    "logs": set(),
-    "settings": set(),
-    "stats_keys": set(),
-    "sites": {"text"},
-    "extract": {"text", "sites"},
-    "documents": {"text"},
-    "discover": {"extract", "sites", "text"},
-    "store": {"text", "sites", "logs"},
-    "contract": {"store", "sites"},
-    "feeds": {"contract", "store", "logs", "text"},
-    "crawl": {"extract", "discover", "documents", "contract", "store", "feeds", "sites", "items", "text", "logs"},
-    "pipelines": {"contract", "store", "feeds", "documents", "sites", "items", "text", "logs"},
-    "family": {"contract", "store", "sites", "crawl", "logs"},
-    "ops": {
-        "contract",
-        "crawl",
-        "pipelines",
-        "family",
-        "store",
-        "feeds",
-        "extract",
-        "discover",
-        "documents",
-        "sites",
-        "items",
-        "text",
-        "logs",
-    },
-}
-# Old import paths kept for one release (govnews/_moved.py): they import the new ones.
-MOVED = {
-    "govnews._moved",
-    "govnews.frontier",
-    "govnews.schedule",
-    "govnews.progress",
-    "govnews.politeness",
-    "govnews.exporters",
-    "govnews.health",
-    "govnews.middlewares",
-    "govnews.commands",
-    "govnews.spiders",
-}
+ROOT = layers.ROOT
+TREE = Tree.read(ROOT)
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def is_moved(module: str) -> bool:
-    return any(module == m or module.startswith(m + ".") for m in MOVED)
-
-
-def part_of(module: str) -> str:
-    """``govnews.store.walk`` → ``store``; ``govnews`` (the package itself) → ``""``."""
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else ""
-
-
-def imports_of(path: Path) -> set[str]:
-    """The ``govnews`` modules a source file imports (``from govnews.x import y`` counts as
-    ``govnews.x.y`` when that is a module, else ``govnews.x``)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith("govnews"))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("govnews"):
-            for alias in node.names:
-                candidate = f"{node.module}.{alias.name}"
-                found.add(candidate if candidate in MODULES else node.module)
-    return found
-
-
-SOURCES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-MODULES = set(SOURCES)
-GRAPH = {m: {i for i in imports_of(p) if i in MODULES and i != m} for m, p in SOURCES.items() if not is_moved(m)}
-
-
-def test_every_part_is_known() -> None:
-    parts = {part_of(m) for m in GRAPH} - {""}
-    assert parts <= set(MAY_IMPORT), parts - set(MAY_IMPORT)
+def test_every_module_is_in_a_layer_and_every_layer_in_the_tree() -> None:
+    assert layers.unknown_parts(TREE) == []
 
 
 def test_imports_point_one_way() -> None:
-    wrong = sorted(
-        f"{module} imports {target}"
-        for module, targets in GRAPH.items()
-        for target in targets
-        if part_of(target) not in {part_of(module), *EVERYWHERE}
-        and part_of(target) not in MAY_IMPORT.get(part_of(module), set())
-    )
-    assert wrong == []
+    assert layers.upward_imports(TREE) == []
 
 
-def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Tarjan's algorithm: the cycles of the graph, as groups of modules."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    groups: list[list[str]] = []
+def test_scrapy_and_redis_are_imported_only_where_the_rules_allow() -> None:
+    assert layers.forbidden_libraries(TREE) == []
 
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in graph.get(node, ()):
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in on_stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == node:
-                    break
-            if len(group) > 1:
-                groups.append(sorted(group))
 
-    for node in graph:
-        if node not in index:
-            visit(node)
-    return groups
+def test_every_exception_to_the_rules_is_still_needed() -> None:
+    assert layers.unneeded_exceptions(TREE) == []
 
 
 def test_there_is_no_import_cycle() -> None:
-    # A package importing its own submodules (re-exports) is no cycle of the design.
-    graph = {m: {t for t in targets if not m.startswith(t + ".")} for m, targets in GRAPH.items()}
-    assert strongly_connected(graph) == []
+    assert layers.cycles(TREE) == []
 
 
-def test_the_checks_can_fail() -> None:
-    """The two checks above on a graph with a wrong import and a cycle."""
-    assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
-    assert part_of("govnews.store.walk") == "store" and "crawl" not in MAY_IMPORT["store"]
+def test_the_folder_docstrings_and_architecture_md_say_what_the_rules_say() -> None:
+    """Made by ``python -m tests.layers --write``: run it after changing a rule or a folder."""
+    assert layers.stale_docs(TREE) == []
+    assert layers.missing_paths(TREE) == []
+
+
+# -- the checks can fail: bad imports planted in a copy of the tree ------------------------
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A copy of the package and the architecture page, which every check passes: its docs are
+    written from the rules first (whether the checkout's are is the test above's question)."""
+    shutil.copytree(ROOT / "govnews", tmp_path / "govnews", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / layers.ARCHITECTURE, tmp_path / layers.ARCHITECTURE)
+    layers.write(Tree.read(tmp_path))
+    assert layers.problems(Tree.read(tmp_path)) == []
+    return tmp_path
+
+
+def plant(root: Path, module_path: str, code: str) -> None:
+    """Append ``code`` to a module of the copy (a new module when there is none)."""
+    path = root / module_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else '"""Planted."""\n'
+    path.write_text(f"{text}\n{code}\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("module_path", "code", "named"),
+    [
+        # absolute, at the top of a module
+        (
+            "govnews/extract/title.py",
+            "from govnews.ops import screen",
+            "govnews.extract.title imports govnews.ops.screen",
+        ),
+        # absolute, a name of a package's __init__
+        ("govnews/sites/site.py", "from govnews.store import open_store", "govnews.sites.site imports govnews.store "),
+        # relative from a module: .. is govnews (the issue's case: extract into ops)
+        (
+            "govnews/extract/listing.py",
+            "from ..ops import schedule",
+            "govnews.extract.listing imports govnews.ops.schedule",
+        ),
+        # relative from a package's __init__: one dot is the package itself, two its parent
+        (
+            "govnews/extract/__init__.py",
+            "from ..crawl import arguments",
+            "govnews.extract imports govnews.crawl.arguments",
+        ),
+        # relative, three dots from a module of a subpackage
+        ("govnews/crawl/spiders/wuhan.py", "from ...ops.progress import CrawlProgress", "imports govnews.ops.progress"),
+        # relative with no module: ``from .. import x``
+        ("govnews/store/walk.py", "from .. import pipelines", "govnews.store.walk imports govnews.pipelines "),
+        # in a function
+        (
+            "govnews/sites/family.py",
+            "def late():\n    from govnews.family import crawl",
+            "imports govnews.family.crawl",
+        ),
+        # for types only: still the layer it comes from
+        (
+            "govnews/store/base.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..crawl.arguments import FamilyArguments",
+            "govnews.store.base imports govnews.crawl.arguments (line",
+        ),
+        # a new module of a folder takes its folder's rules
+        (
+            "govnews/store/lease.py",
+            "from govnews.crawl.fence import LeaseFenceMiddleware",
+            "govnews.store.lease imports",
+        ),
+    ],
+)
+def test_a_planted_upward_import_fails(copy: Path, module_path: str, code: str, named: str) -> None:
+    plant(copy, module_path, code)
+    found = layers.upward_imports(Tree.read(copy))
+    assert len(found) == 1 and named in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("module_path", "code", "named"),
+    [
+        ("govnews/extract/html.py", "import scrapy", "govnews.extract.html imports scrapy"),
+        ("govnews/documents/pool.py", "from twisted.internet import defer", "govnews.documents.pool imports twisted"),
+        ("govnews/feeds/storage.py", "def late():\n    import redis.asyncio", "govnews.feeds.storage imports redis"),
+        ("govnews/pipelines/validate.py", "from redis import Redis", "govnews.pipelines.validate imports redis"),
+    ],
+)
+def test_a_planted_library_import_fails(copy: Path, module_path: str, code: str, named: str) -> None:
+    plant(copy, module_path, code)
+    found = layers.forbidden_libraries(Tree.read(copy))
+    assert len(found) == 1 and named in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("plants", "group"),
+    [
+        # through an __init__: govnews/store/__init__.py imports store.base, which reads a name of
+        # the half-run package (importing govnews.store.base first fails with ImportError)
+        ([("govnews/store/base.py", "from govnews.store import open_store")], ["govnews.store", "govnews.store.base"]),
+        # the same, relative
+        ([("govnews/store/journal.py", "from . import open_store")], ["govnews.store", "govnews.store.journal"]),
+        # importing govnews.crawl.spiders.stray runs govnews/crawl/spiders/__init__.py, which
+        # imports the importer: a cycle only the parent package closes (stray imports nothing)
+        (
+            [
+                ("govnews/crawl/spiders/stray.py", '"""Imports nothing."""'),
+                ("govnews/crawl/spiders/__init__.py", "from govnews.crawl import stop"),
+                ("govnews/crawl/stop.py", "def late():\n    from govnews.crawl.spiders import stray"),
+            ],
+            ["govnews.crawl.spiders", "govnews.crawl.stop"],
+        ),
+        # three modules, one import in a function, one relative
+        (
+            [
+                ("govnews/extract/dates.py", "from govnews.extract import scripts"),
+                ("govnews/extract/scripts.py", "def late():\n    from .encoding import sniff"),
+                ("govnews/extract/encoding.py", "from . import dates"),
+            ],
+            ["govnews.extract.dates", "govnews.extract.encoding", "govnews.extract.scripts"],
+        ),
+    ],
+)
+def test_a_planted_cycle_fails(copy: Path, plants: list[tuple[str, str]], group: list[str]) -> None:
+    for module_path, code in plants:
+        plant(copy, module_path, code)
+    tree = Tree.read(copy)
+    found = layers.cycles(tree)
+    assert len(found) == 1 and found[0].startswith("import cycle of"), found
+    (cycle,) = layers.strongly_connected(layers.import_graph(tree))
+    assert set(group) <= set(cycle), cycle
+    assert layers.upward_imports(tree) == []  # a cycle inside one part: only the cycle check sees it
+
+
+def test_a_type_checking_import_makes_no_cycle(copy: Path) -> None:
+    """The cycle of the first planted case, for types only: it never runs."""
+    plant(copy, "govnews/store/base.py", "if TYPE_CHECKING:\n    from govnews.store import open_store")
+    assert layers.cycles(Tree.read(copy)) == []
+
+
+@pytest.mark.parametrize(
+    ("module_path", "code", "target"),
+    [
+        ("govnews/store/__init__.py", "from . import paths", "govnews.store.paths"),
+        ("govnews/store/walk.py", "from . import paths", "govnews.store.paths"),
+        ("govnews/store/walk.py", "from . import open_store", "govnews.store"),
+        ("govnews/store/walk.py", "from .paths import state_dir", "govnews.store.paths"),
+        ("govnews/crawl/spiders/__init__.py", "from .wuhan import WuhanSpider", "govnews.crawl.spiders.wuhan"),
+        ("govnews/crawl/spiders/wuhan.py", "from .. import arguments", "govnews.crawl.arguments"),
+        ("govnews/crawl/spiders/wuhan.py", "from ..arguments import FamilyArguments", "govnews.crawl.arguments"),
+        ("govnews/crawl/spiders/wuhan.py", "import govnews.store.paths as paths", "govnews.store.paths"),
+        ("govnews/crawl/spiders/wuhan.py", "from govnews import settings", "govnews.settings"),
+        ("govnews/crawl/spiders/wuhan.py", "from govnews import __version__", "govnews"),
+    ],
+)
+def test_relative_imports_resolve_as_python_resolves_them(copy: Path, module_path: str, code: str, target: str) -> None:
+    plant(copy, module_path, code)
+    tree = Tree.read(copy)
+    module = tree.module_name(copy / module_path)
+    last = max(i.line for i in tree.imports[module])
+    assert [i.target for i in tree.imports[module] if i.line == last] == [target]
+
+
+def test_a_new_folder_needs_a_row_and_a_row_needs_its_folder(copy: Path) -> None:
+    plant(copy, "govnews/stats/__init__.py", "")
+    shutil.rmtree(copy / "govnews" / "sites")
+    found = layers.unknown_parts(Tree.read(copy))
+    assert len(found) == 2 and "govnews.stats" in found[0] and "'sites'" in found[1], found
+
+
+def test_the_rules_point_down(copy: Path) -> None:
+    upside_down = tuple(
+        Layer("text", lay.holds, frozenset({"ops"})) if lay.name == "text" else lay for lay in layers.LAYERS
+    )
+    assert layers.unknown_parts(Tree.read(copy), upside_down) == [
+        "the layer 'text' may import 'ops', which is not a layer below it"
+    ]
+
+
+@pytest.mark.parametrize(("what", "code"), [("redis", "import redis"), ("ops", "from govnews.ops import screen")])
+def test_an_exception_goes_when_its_import_has(
+    copy: Path, monkeypatch: pytest.MonkeyPatch, what: str, code: str
+) -> None:
+    monkeypatch.setattr(layers, "EXCEPTIONS", {**layers.EXCEPTIONS, ("govnews.text", what): "planted"})
+    tree = Tree.read(copy)
+    assert layers.unneeded_exceptions(tree) == [
+        f"the exception (govnews.text, {what}: planted) in tests/layers.py is not needed: drop it"
+    ]
+    plant(copy, "govnews/text.py", code)
+    tree = Tree.read(copy)
+    assert layers.unneeded_exceptions(tree) == []
+    assert layers.forbidden_libraries(tree) == [] and layers.upward_imports(tree) == []
+
+
+def test_docs_that_disagree_with_the_rules_fail_until_written_again(copy: Path) -> None:
+    tree = Tree.read(copy)
+    store = copy / "govnews" / "store" / "__init__.py"
+    text = store.read_text(encoding="utf-8")
+    store.write_text(text.replace(layers.DOCSTRING_LEAD, f"{layers.DOCSTRING_LEAD}edited by hand, "), encoding="utf-8")
+    assert [p.split(" line")[0] for p in layers.stale_docs(tree)] == ["govnews/store/__init__.py"]
+    # a rule changed: the store may read the items too
+    assert "items" not in next(lay for lay in layers.LAYERS if lay.name == "store").may_import
+    changed = tuple(
+        Layer(lay.name, lay.holds, lay.may_import | {"items"}, lay.read_by_all, lay.scrapy, lay.redis)
+        if lay.name == "store"
+        else lay
+        for lay in layers.LAYERS
+    )
+    stale = [p.split(" line")[0] for p in layers.stale_docs(tree, changed)]
+    assert stale == ["govnews/store/__init__.py", "docs/architecture.md"], stale
+    assert set(layers.write(tree, changed)) == {store, copy / layers.ARCHITECTURE}
+    assert layers.stale_docs(tree, changed) == []
+    assert layers.stale_docs(tree) != []
+
+
+def test_a_hand_written_rule_in_a_folder_docstring_fails(copy: Path) -> None:
+    sites = copy / "govnews" / "sites" / "__init__.py"
+    text = sites.read_text(encoding="utf-8")
+    sites.write_text(text.replace('"""The sites', '"""May import the text only.\n\nThe sites', 1), encoding="utf-8")
+    found = layers.stale_docs(Tree.read(copy))
+    assert len(found) == 1 and "govnews/sites/__init__.py states a layer rule by hand" in found[0], found
+
+
+def test_a_module_the_architecture_page_names_must_exist(copy: Path) -> None:
+    (copy / "govnews" / "crawl" / "blocked.py").unlink()
+    found = layers.missing_paths(Tree.read(copy))
+    assert found == ["docs/architecture.md names govnews/crawl/blocked.py, which the tree lacks"]
 
 
 @pytest.mark.parametrize(
@@ -199,55 +294,3 @@ def test_redis_is_loaded_only_when_it_is_configured(module: str) -> None:
     code = f"import sys, {module}; sys.exit(1 if 'redis' in sys.modules else 0)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"importing {module} loads redis{result.stderr[-500:]}"
-
-
-@pytest.mark.parametrize(
-    ("old", "name", "new"),
-    [
-        ("govnews.health.coverage", "ColumnCoverage", "govnews.ops.health.coverage"),
-        ("govnews.health.summary", "HealthSummary", "govnews.ops.health.summary"),
-        ("govnews.health.monitors", "HealthMonitorSuite", "govnews.ops.health.monitors"),
-        ("govnews.health.logcount", "SiteLogCount", "govnews.ops.health.logcount"),
-        ("govnews.progress", "CrawlProgress", "govnews.ops.progress"),
-        ("govnews.politeness", "SpacedHTTPDownloadHandler", "govnews.crawl.politeness"),
-        ("govnews.exporters", "SpreadsheetCsvItemExporter", "govnews.feeds.exporters"),
-        ("govnews.middlewares.allowed_hosts", "AllowedHostsMiddleware", "govnews.crawl.allowed_hosts"),
-        ("govnews.middlewares.blocked", "BackOffWhenBlockedMiddleware", "govnews.crawl.blocked"),
-        ("govnews.middlewares.fence", "LeaseFenceMiddleware", "govnews.crawl.fence"),
-        ("govnews.commands.crawl", "Command", "govnews.ops.commands.crawl"),
-        ("govnews.spiders.wuhan", "WuhanSpider", "govnews.crawl.spiders.wuhan"),
-        ("govnews.spiders.family", "JianghanSpider", "govnews.crawl.spiders.family"),
-    ],
-)
-def test_an_old_import_path_works_for_one_release_with_a_warning(old: str, name: str, new: str) -> None:
-    code = (
-        "import importlib, sys, warnings\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        f"    old = getattr(importlib.import_module({old!r}), {name!r})\n"
-        f"new = getattr(importlib.import_module({new!r}), {name!r})\n"
-        f"assert old is new, 'not the same object'\n"
-        f"assert any({new!r} in str(w.message) for w in caught), [str(w.message) for w in caught]\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-1500:]
-
-
-def test_the_old_scheduler_and_status_counter_settings_still_load() -> None:
-    """Removed components named in an operator's settings: Scrapy's own stand in, with a warning."""
-    code = (
-        "import warnings\n"
-        "from scrapy.core.scheduler import Scheduler\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        "    from govnews.frontier import RedisScheduler\n"
-        "    from govnews.middlewares.status_counter import CountResponseStatusMiddleware\n"
-        "assert issubclass(RedisScheduler, Scheduler)\n"
-        "assert len([w for w in caught if 'Scrapy' in str(w.message)]) == 2\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-1500:]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # nothing of the package itself imports an old path
-        for module, targets in GRAPH.items():
-            assert not any(is_moved(t) for t in targets), module

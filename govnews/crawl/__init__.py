@@ -9,7 +9,12 @@
 * :mod:`.allowed_hosts`, :mod:`.blocked`, :mod:`.fence` — downloader middlewares and the
   lease's fence: no other host, back off when blocked, no request past a lease's deadline.
 
-May import :mod:`govnews.extract`, :mod:`govnews.discover`, :mod:`govnews.store`,
-:mod:`govnews.contract`, :mod:`govnews.feeds`, :mod:`govnews.sites`, :mod:`govnews.items`, :mod:`govnews.text`,
-:mod:`govnews.logs`; never the pipelines, the family or the operators' tools (they build on it).
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import :mod:`govnews.feeds`, :mod:`govnews.contract`, :mod:`govnews.store`,
+:mod:`govnews.discover`, :mod:`govnews.documents`, :mod:`govnews.extract`,
+:mod:`govnews.sites`, :mod:`govnews.logs`, :mod:`govnews.items` and :mod:`govnews.text` besides
+what every part reads (:mod:`govnews.settings`, :mod:`govnews.stats_keys` and
+``govnews.__version__``); may import Scrapy and Twisted, not Redis. Not yet so: for now
+govnews.crawl.politeness imports redis (the backend budget's turns taken in Redis). Built on by
+:mod:`govnews.ops` and :mod:`govnews.family`, which it never imports.
 """

@@ -13,4 +13,10 @@ it finds. Everything that decides is here, with no Scrapy import:
 * :mod:`~govnews.discover.report`: the report for people (a table) and for code (JSON);
 * :mod:`~govnews.discover.table`: which row of the site table a host is, and the ready
   entry for that table (``-a emit=table``).
+
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import :mod:`govnews.extract`, :mod:`govnews.sites` and :mod:`govnews.text` besides what
+every part reads (:mod:`govnews.settings`, :mod:`govnews.stats_keys` and
+``govnews.__version__``); may import none of Scrapy, Twisted and Redis. Built on by
+:mod:`govnews.ops` and :mod:`govnews.crawl`, which it never imports.
 """

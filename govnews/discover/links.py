@@ -3,7 +3,7 @@
 Pure: one parsed page in, links out; no Scrapy import, no request.
 
 A government site built on TRS WCM links its columns in more ways than ``<a href>``
-(SITE.md "Navigation and columns beyond the table"; what sister sites do):
+(docs/site.md, "Links a page offers"; what sister sites do):
 
 * ``a``: an anchor, its text the link's text. A "更多" (more) link beside a block of rows
   takes the block's heading as its text (``<h3>通知公告</h3><a href="/zwgk/tzgg/">更多</a>``);

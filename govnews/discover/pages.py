@@ -63,8 +63,6 @@ class ColumnList:
     row_form: str
     """``li in div.articleList``, ``table``, ``script`` … (as the probe names it)."""
     pager: Pager
-    other_rows: int
-    """Rows of the page that are not the column's (other columns, other hosts)."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +227,7 @@ def _as_column(page: ListPage, column: str, netlocs: frozenset[str]) -> tuple[Co
     if len(own) < MIN_ROWS and not (page.in_article_list or pager.form != "none"):
         return None, "a single row"
     row_form = page.row_form + (" in div.articleList" if page.in_article_list else "")
-    return ColumnList(column, tuple(own), row_form, pager, len(rows) - len(own)), None
+    return ColumnList(column, tuple(own), row_form, pager), None
 
 
 _TRS_CLASS_RE = re.compile(r"\btrs_|\bTRS_", re.I)

@@ -20,7 +20,6 @@ class TableColumn:
     """A column as the site table has it."""
 
     name: str
-    confidence: str
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,6 @@ class ColumnReport:
     body_container: str | None
     in_table: bool
     table_name: str | None
-    table_confidence: str | None
 
     def as_json(self) -> dict[str, Any]:
         return {

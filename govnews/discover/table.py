@@ -105,7 +105,7 @@ def table_hosts(sites: Sequence[Site]) -> dict[str, str]:
 def table_columns(identity: SiteIdentity) -> dict[str, TableColumn]:
     if identity.row is None:
         return {}
-    return {c.path: TableColumn(c.name, c.name_confidence) for c in identity.row.columns}
+    return {c.path: TableColumn(c.name) for c in identity.row.columns}
 
 
 def _site_name(identity: SiteIdentity, report: DiscoveryReport) -> str | None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from govnews.discover.pages import ColumnList, NameCandidate, PageReading, name_from_title
+from govnews.discover.pages import ColumnList, NameCandidate, PageReading, choose_name, name_from_title
 from govnews.discover.report import ColumnReport, DiscoveryReport, Estimate, HostLink, SkipNote, TableColumn
 from govnews.sites.site import ARTICLE_PATH_RE, netloc_of
 
@@ -544,6 +544,8 @@ class Discovery:
         return [HostLink(host, tuple(texts), self.table_hosts.get(host)) for host, texts in sorted(hosts.items())]
 
     def _name(self, column: _Column) -> tuple[NameCandidate | None, dict[str, str]]:
+        """The column's name (:func:`~govnews.discover.pages.choose_name` of what its pages and the
+        links to it say), and what each source says."""
         candidates = [c for c in column.names if c.source != "title"]
         if titled := name_from_title(column.title_parts, self.site_names):
             candidates.append(NameCandidate("title", titled))
@@ -551,11 +553,7 @@ class Discovery:
         readings: dict[str, str] = {}
         for candidate in candidates:
             readings.setdefault(candidate.source, candidate.value)
-        chosen = next(
-            (c for source in ("ColumnName", "breadcrumb", "title", "link") for c in candidates if c.source == source),
-            None,
-        )
-        return chosen, readings
+        return choose_name(candidates), readings
 
     def _column_report(self, column: _Column, table: Mapping[str, TableColumn]) -> ColumnReport:
         listing = column.listing
@@ -591,7 +589,6 @@ class Discovery:
             body_container=column.sample_container,
             in_table=known is not None,
             table_name=known.name if known else None,
-            table_confidence=known.confidence if known else None,
         )
 
     def _title_suffixes(self) -> list[str]:

@@ -21,9 +21,15 @@ What lives here:
 - ``read``: :func:`read_document`, one file read in this process; never raises.
 - ``pool``: :class:`DocumentReader`, the subprocess pool the pipeline awaits.
 
-What it may import: the standard library and the reader libraries (pypdfium2, python-docx,
-python-calamine, olefile, libarchive-c, lxml, pebble; rapidocr-onnxruntime, optional). Nothing else of govnews, and no
-Scrapy or Twisted: a pipeline wraps the returned futures itself.
+The libraries it reads with: the standard library and the reader libraries (pypdfium2,
+python-docx, python-calamine, olefile, libarchive-c, lxml, pebble; rapidocr-onnxruntime,
+optional). The futures it returns are plain ones: a pipeline wraps them itself.
+
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import nothing of govnews besides what every part reads (:mod:`govnews.settings`,
+:mod:`govnews.stats_keys` and ``govnews.__version__``); may import none of Scrapy, Twisted and
+Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.crawl`, which
+it never imports.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@
 * :mod:`.encoding` — the page's charset (GBK pages that say UTF-8, and the reverse);
 * :mod:`.html` — the one parser call every reader shares.
 
-May import :mod:`govnews.text` and :mod:`govnews.sites`; nothing of the crawl, the store,
-the pipelines or the operators' tools.
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import :mod:`govnews.sites` and :mod:`govnews.text` besides what every part reads
+(:mod:`govnews.settings`, :mod:`govnews.stats_keys` and ``govnews.__version__``); may import
+none of Scrapy, Twisted and Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.crawl` and
+:mod:`govnews.discover`, which it never imports.
 """

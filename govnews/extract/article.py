@@ -29,19 +29,17 @@ from govnews.extract.blocks import (
     is_directive,
     is_hidden,
     is_inside,
-    paragraphs_of,
     template_widgets,
     templated_by_text,
     text_of,
     visible_paragraphs,
 )
-from govnews.extract.document import POLICY_LABEL_RE as _POLICY_LABEL_RE
-from govnews.extract.document import POLICY_LABELS, lines_header, pairs_of_lines, pairs_of_meta_tags
+from govnews.extract.document import header_lists, label_openers, read_policy_header
 from govnews.extract.title import SiteNames, choose_title, headlines_of, may_name_a_title, page_title_text
 from govnews.sites.family import SITES
 from govnews.text import collapse_whitespace
 
-# The 2017 government-website metadata convention (SITE.md "Article pages"):
+# The 2017 convention for government websites' metadata tags (docs/site.md, "Other fields"):
 # names match case-insensitively, first non-empty value wins.
 GOV_META_NAMES = (
     "SiteName",
@@ -87,15 +85,6 @@ _META_PLACEHOLDERS = frozenset(
         "url",
     ]
 )
-# Any `label：value` line: a short run of Chinese characters (spaces allowed between them), a colon.
-_PAIR_RE = re.compile(r"^([\u4e00-\u9fff](?:[\s\u3000]*[\u4e00-\u9fff]){1,7})\s*[:：]\s*(\S.*)$")
-# Items of a header list: a list of at least this many label：value pairs with this many known labels.
-_HEADER_MIN_KNOWN = 2
-# (Not rows: a table row of label and value cells holds several pairs; rule 2 reads its cells.)
-_HEADER_ITEM_TAGS = frozenset({"li", "dt", "dd", "p", "div", "span", "td"})
-# A second `label：` inside a value: the item holds more than one pair, and is no pair itself.
-_LABEL_INSIDE_RE = re.compile(r"[\u4e00-\u9fff]{2,8}\s*[:：]")
-
 # Labels of the info bar above/below the body ("发布时间：… 来源：…"); a value runs to
 # the next label or separator. Labels need their colon: prose mentions 来源 too.
 _INFO_LABEL_RE = re.compile(
@@ -110,7 +99,7 @@ _INFO_FIELDS = {"发布时间": "published", "发布日期": "published_date", "
                 "稿源": "source",
                 "文章来源": "source", "作者": "author", "责任编辑": "editor", "编辑": "editor"}  # fmt: skip
 
-# Body containers (SITE.md "Article pages"), as class tokens in SITE.md's spelling, most
+# Body containers (docs/site.md, "Body container"), as class tokens in that page's spelling, most
 # specific first: the TRS editor tokens (matched in any case: `trs_editor`, `TRS_EDITOR`
 # occur), then the looser `view` (matched as written: a view counter may carry it too).
 BODY_TOKENS = ("TRS_UEDITOR", "TRS_Editor", "trs_editor_view", "view")
@@ -221,7 +210,7 @@ def _visible(el: _Element, hidden: set[_Element]) -> bool:
     return not hidden or not any(node in hidden for node in (el, *el.iterancestors()))
 
 
-def find_body(root: _Element) -> _Element | None:
+def find_body(root: _Element, index: _PageIndex | None = None) -> _Element | None:
     """The body container, by one rule (docs/site.md "Body container"):
 
     take the elements carrying a body token of the most specific tier present (the TRS
@@ -231,16 +220,14 @@ def find_body(root: _Element) -> _Element | None:
     most text wins, the first on a tie, so a print or mobile copy of the same text never
     wins over the first. A tier whose elements hold no text (an empty TRS_Editor in a page
     header) yields to the next.
+
+    ``index``: of ``root``, when already built (its elements whose class may hold a body
+    token are the only ones looked at).
     """
-    index = _PageIndex(root)
-    return _find_body(index.classed, index.hidden)
-
-
-def _find_body(classed: list[_Element], hidden: set[_Element]) -> _Element | None:
-    """:func:`find_body` among ``classed``, the page's elements whose class may hold a body
-    token (:class:`_PageIndex`), in document order."""
+    if index is None:
+        index = _PageIndex(root)
     for tier in _BODY_TIERS:
-        candidates = [el for el in classed if _body_tokens(el, tier) and _visible(el, hidden)]
+        candidates = [el for el in index.classed if _body_tokens(el, tier) and _visible(el, index.hidden)]
         outermost = [el for el in candidates if not any(is_inside(el, other) for other in candidates)]
         best: tuple[int, _Element | None] = (0, None)
         for el in outermost:
@@ -254,7 +241,8 @@ def _find_body(classed: list[_Element], hidden: set[_Element]) -> _Element | Non
 
 
 def body_kind(el: _Element) -> str:
-    """The body-container class token ``el`` carries, in SITE.md's spelling."""
+    """The body-container class token ``el`` carries, spelt as :data:`BODY_TOKENS` (and
+    docs/site.md, "Body container") spell it."""
     tokens = {t.lower(): t for t in str(el.get("class", "")).split()}
     return next((name for name in BODY_TOKENS[:-1] if name.lower() in tokens), "view" if "view" in tokens else "?")
 
@@ -355,163 +343,6 @@ def split_credit_lines(paragraphs: list[str]) -> tuple[list[str], dict[str, str]
         else:
             body.append(line)
     return body, credits
-
-
-def _label(raw: str) -> str:
-    return "".join(raw.split())
-
-
-_POLICY_LABEL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
-_LABEL_FIRSTS = frozenset(label[0] for label in POLICY_LABELS)
-# A known label anywhere in the page's text, its characters spaced out by anything that
-# collapses to a space: no element's text can open with a label where this finds none.
-_ANY_LABEL_RE = re.compile("|".join(r"[\s\ufeff]*".join(label) for label in POLICY_LABELS))
-
-
-def label_openers(root: _Element) -> list[_Element]:
-    """The elements of ``root``'s tree (itself included) that may hold a policy header's
-    ``label：value``, in document order: those of :data:`_POLICY_LABEL_TAGS` whose text (:func:`text_of`)
-    opens with a known label's first character, whitespace aside; none when the page's
-    text holds no known label at all (most pages), so that the test on how an element's
-    text opens reads no whole text, and mostly no text at all.
-
-    >>> from lxml.etree import fromstring
-    >>> [el.tag for el in label_openers(fromstring("<div> <b>\u3000索引号</b>：K28 <p>正文</p></div>"))]
-    ['div', 'b']
-    """
-    if not _ANY_LABEL_RE.search(text_of(root)):
-        return []
-    firsts: dict[_Element, str] = {}
-    openers: list[_Element] = []
-    for el in root.iter(*_POLICY_LABEL_TAGS):
-        text = el.text
-        first = text[0] if text else ""
-        if not first or first.isspace() or first == "\ufeff":
-            first = _first_character_of(el, firsts)
-        if first in _LABEL_FIRSTS:
-            openers.append(el)
-    return openers
-
-
-def _first_character_of(el: _Element, firsts: dict[_Element, str]) -> str:
-    """The first character of ``el``'s text that is not whitespace, ``""`` when it has
-    none; ``firsts`` keeps what is found of each element on the way, so that nested
-    blank wrappers are read once."""
-    found = firsts.get(el)
-    if found is not None:
-        return found
-    found = _first_character(el.text)
-    if not found:
-        for child in el:
-            if isinstance(child.tag, str) and (found := _first_character_of(child, firsts)):
-                break
-            if found := _first_character(child.tail):
-                break
-    firsts[el] = found
-    return found
-
-
-def _first_character(text: str | None) -> str:
-    return text.replace("\ufeff", " ").lstrip()[:1] if text else ""
-
-
-def header_lists(root: _Element, openers: list[_Element] | None = None) -> list[tuple[_Element, list[tuple[str, str]]]]:
-    """The header lists under ``root`` with their pairs: elements whose items (``<li>``,
-    rows, cells …) include at least two ``label：value`` pairs with known labels
-    (:data:`POLICY_LABELS`), each pair of them counting, known label or not; the outermost
-    of nested ones, in document order. ``openers``: :func:`label_openers` of ``root``,
-    when already found (an item with a known label is one of them)."""
-    per_parent: dict[_Element, int] = {}
-    for el in label_openers(root) if openers is None else openers:
-        if el.tag in _HEADER_ITEM_TAGS and el is not root and (parent := el.getparent()) is not None:
-            per_parent[parent] = per_parent.get(parent, 0) + 1
-    lists = [
-        (container, pairs)
-        for container, count in per_parent.items()
-        if count >= _HEADER_MIN_KNOWN and (pairs := _header_pairs(container)) is not None
-    ]
-    # Outermost only. Lists are then apart from each other, so the order of their first
-    # items is document order.
-    return [(c, pairs) for c, pairs in lists if not any(is_inside(c, other) for other, _ in lists)]
-
-
-def _header_pairs(container: _Element) -> list[tuple[str, str]] | None:
-    """The pairs of ``container``'s items when at least two have known labels, else None."""
-    items = [c for c in container if isinstance(c.tag, str) and c.tag in _HEADER_ITEM_TAGS]
-    pairs = [
-        m.groups()
-        for c in items
-        if (m := _PAIR_RE.match(collapse_whitespace(text_of(c)))) and not _LABEL_INSIDE_RE.search(m.group(2))
-    ]
-    if sum(1 for label, _ in pairs if _label(label) in POLICY_LABELS) < _HEADER_MIN_KNOWN:
-        return None
-    return [(_label(label), collapse_whitespace(value)) for label, value in pairs]
-
-
-def read_policy_header(
-    root: _Element,
-    body: _Element | None,
-    lists: list[tuple[_Element, list[tuple[str, str]]]] | None = None,
-    openers: list[_Element] | None = None,
-    metas: list[_Element] | None = None,
-) -> dict[str, str]:
-    """Label/value pairs of a policy document's header.
-
-    Four rules. A header list (:func:`header_lists`, ``<div class="sub"><ul><li>索引号：…``)
-    gives every pair it holds, wherever it is. Outside the body, plain lines split by
-    ``<br>`` (``<div>索引号：…<br>发文机构：…</div>``) give theirs when two or more known
-    labels are there (:func:`~govnews.extract.document.lines_header`); elsewhere outside the
-    body a known label gives its pair, the value after the colon or in the next element
-    (``<td>索引号：</td><td>…</td>``). Last, ``<meta>`` tags named after the labels
-    (``metas``: the page's ``<meta name>`` tags; :func:`~govnews.extract.document.pairs_of_meta_tags`).
-    First value of a label wins. ``lists`` and ``openers`` (:func:`label_openers`): of
-    ``root``, when already found.
-    """
-    if openers is None:
-        openers = label_openers(root)
-    pairs: dict[str, str] = {}
-    for _container, found in header_lists(root, openers) if lists is None else lists:
-        for label, value in found:
-            pairs.setdefault(label, value)
-
-    single: dict[str, str] = {}
-    # Only an element whose text opens with a label's first character can open with a label.
-    for el in openers:
-        if body is not None and (el is body or is_inside(el, body)):
-            continue
-        if el.find("br") is not None and (lines := _lines_outside(el, body)):
-            # Plain lines: a header of its own (two known labels or more).
-            for label, value in lines:
-                pairs.setdefault(label, value)
-            continue
-        text = collapse_whitespace(text_of(el))
-        if len(text) > 80:
-            continue
-        match = _POLICY_LABEL_RE.match(text)
-        if not match or _label(match.group(1)) in pairs or _label(match.group(1)) in single:
-            continue
-        value = match.group(2).lstrip(":： ")
-        if not value:
-            sibling = el.getnext()
-            value = collapse_whitespace(text_of(sibling)) if sibling is not None else ""
-        # A value running into another label is a line of several fields (an info bar), no pair.
-        if value and not _POLICY_LABEL_RE.match(value) and not _LABEL_INSIDE_RE.search(value):
-            single[_label(match.group(1))] = value
-    # One known label alone (发布日期 in an info bar) is no policy header.
-    if len(pairs) + len(single) >= _HEADER_MIN_KNOWN:
-        for label, value in single.items():
-            pairs.setdefault(label, value)
-    for label, value in pairs_of_meta_tags(_META_TAGS(root) if metas is None else metas):  # type: ignore[arg-type]
-        pairs.setdefault(label, value)
-    return pairs
-
-
-def _lines_outside(el: _Element, body: _Element | None) -> list[tuple[str, str]]:
-    """:func:`~govnews.extract.document.lines_header` of ``el``, the body left out when
-    ``el`` holds it (a wrapper of the whole article opening with the header)."""
-    if body is not None and is_inside(body, el):
-        return pairs_of_lines(paragraphs_of(el, {body}))
-    return lines_header(el)
 
 
 def _images(body: _Element, skip: set[_Element], page_url: str) -> list[dict[str, str | None]]:
@@ -616,7 +447,7 @@ class _PageIndex:
 
     def __init__(self, root: _Element) -> None:
         self.classed: list[_Element] = []
-        """Elements whose class may hold a body token (:func:`_find_body` decides)."""
+        """Elements whose class may hold a body token (:func:`find_body` decides)."""
         self.hidden: set[_Element] = set()
         """Elements hidden by their own attributes (:func:`~govnews.extract.blocks.is_hidden`)."""
         self.templated: list[_Element] = []
@@ -688,7 +519,7 @@ def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
     already built."""
     if index is None:
         index = _PageIndex(root)
-    body = _find_body(index.classed, index.hidden)
+    body = find_body(root, index)
     body_found = body is not None
     body_selector = body_kind(body) if body is not None else "none"
     if body is None:

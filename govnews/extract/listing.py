@@ -2,7 +2,7 @@
 
 Pure parsing of one page: no requests, no Scrapy import.
 
-Rows come in the forms of SITE.md "List pages", each read by a general rule:
+Rows come in the forms of docs/site.md, "List rows", each read by a general rule:
 
 * **markup rows**: every link whose URL has the article shape is a row. Its *row
   element* is the nearest ``<li>`` (form ``li``), ``<tr>`` (``table``) or ``<dl>`` /
@@ -44,7 +44,6 @@ from govnews.text import collapse_whitespace
 
 PagerForm = Literal["createPageHTML", "countPage", "none"]
 RowForm = Literal["li", "table", "dl", "links", "script", "variables", "none"]
-ROW_FORMS: tuple[RowForm, ...] = ("li", "table", "dl", "links", "script", "variables", "none")
 DateSource = Literal["span.time", "span", "td", "dd", "li", "row", "sibling", "script", "variable"]
 
 
@@ -85,7 +84,7 @@ class ListPage:
     """How many rows took their date from each source; ``none`` counts undated rows."""
 
 
-# SITE.md "List pages" pager form 1: createPageHTML(N, cur, "index", "shtml").
+# The createPageHTML pager (docs/site.md, "List pages and their pager"): createPageHTML(N, cur, "index", "shtml").
 # Some TRS templates pass the pager's element id first: createPageHTML('page_div', N, cur, 'index', ...).
 _CREATE_PAGE_RE = re.compile(
     r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]index['\"]"
@@ -94,7 +93,7 @@ _CREATE_PAGE_RE = re.compile(
 _COUNT_PAGE_RE = re.compile(r"\bcountPage\s*=\s*['\"]?(\d+)")
 _CURRENT_PAGE_RE = re.compile(r"\bcurrentPage\s*=\s*['\"]?(\d+)")
 
-# Script-row variables (SITE.md: 市政府文件 `var url`, `var title`, `var FILENUM`; the 2021
+# Script-row variables (docs/site.md, "Script rows": 市政府文件 `var url`, `var title`, `var FILENUM`; the 2021
 # list `url = …`; 政府规章 `dUrl`, `dTitle`, `dFN`).
 _URL_VAR_RE = re.compile(r"^d?_?(?:url|href|link)$", re.I)
 _TITLE_VAR_RE = re.compile(r"^d?_?(?:title|name)$", re.I)

@@ -1,6 +1,6 @@
 """Read the literal values an inline script assigns and writes, in the order it does.
 
-List rows that a page writes with JavaScript (SITE.md "List pages": 市政府文件, 规范性文件,
+List rows that a page writes with JavaScript (docs/site.md, "Script rows": 市政府文件, 规范性文件,
 the 2021 武汉要闻 list, 政府规章) are data in statements such as::
 
     var url = "./202602/t20260214_2730572.shtml";

@@ -10,7 +10,7 @@ headline is the title when ``<title>`` holds it, so nothing of it is ever cut, d
 ``<title>`` cut: a part after a separator is cut when it names the site (or the column),
 the last part first, while the next part does too.
 
-Pure functions on text, and one reader of an lxml tree (:func:`headline_candidates`).
+Pure functions on text, and one reader of an lxml tree's elements (:func:`headlines_of`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from lxml import etree
 from lxml.etree import _Element
 
 from govnews.extract.blocks import SKIP_TAGS, TEMPLATE_TEXT_RE, visible_paragraphs
@@ -290,12 +289,8 @@ def choose_title(
 
 # -- the page's headline elements ------------------------------------------------------------
 
-# An <h1>, or an element whose class or id holds a word naming a title: title, tit, bt
-# (标题), biaoti, headline, alone or joined (article-title, detailTitle, xlbt, con_title).
-_H1S = etree.XPath("//h1")
-# Elements with a class or an id: a few dozen on a page, each looked at in Python (cheaper
-# than an XPath lower-casing every attribute).
-_NAMED = etree.XPath("//*[@class or @id]")
+# A word of a class or id naming a title: title, tit, bt (标题), biaoti, headline, alone or joined
+# (article-title, detailTitle, xlbt, con_title).
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-.]+|(?<=[a-z])(?=[A-Z])")
 _TITLE_TOKEN_RE = re.compile(
     r"^(?:[a-z]{0,12}(?:title|tit|bt|biaoti|headline)|(?:title|tit|biaoti|headline)[a-z]{0,4})\d*$"
@@ -333,33 +328,23 @@ def _in_chrome(el: _Element) -> bool:
     return False
 
 
-def headline_candidates(
-    root: _Element, hidden: set[_Element] | frozenset[_Element] = frozenset()
+def headlines_of(
+    h1s: Iterable[_Element], named: Iterable[_Element], hidden: set[_Element] | frozenset[_Element] = frozenset()
 ) -> list[tuple[str, str]]:
-    """``(text, source)`` of the elements that may hold the page's headline: visible ``<h1>``s
-    (source ``<h1>``), then elements the page styles as its title (``headline``), each in
-    document order, none in the page's chrome (navigation, logo, sidebars, related lists,
-    footer). ``hidden``: the page's hidden elements. Which one is the headline is
-    :func:`choose_title`'s to say: only one ``<title>`` holds.
+    """``(text, source)`` of the elements that may hold the page's headline: visible ``<h1>``s of
+    ``h1s`` (source ``<h1>``), then elements of ``named`` the page styles as its title
+    (``headline``), each in document order, none in the page's chrome (navigation, logo,
+    sidebars, related lists, footer). ``named``: the page's elements whose class or id may name
+    a title (:func:`may_name_a_title`; a superset will do); ``hidden``: its hidden elements.
+    Which one is the headline is :func:`choose_title`'s to say: only one ``<title>`` holds.
 
     >>> from lxml import html
     >>> page = html.fromstring('<html><body><div class="logo"><h1>江汉区</h1></div>'
     ...     '<div class="detail-title"><h2>标题<br>副标题</h2></div><h1>正文标题</h1>'
     ...     '<ul class="related"><li class="title">别的</li></ul></body></html>')
-    >>> headline_candidates(page)
+    >>> headlines_of(page.iter("h1"), page.iter())
     [('正文标题', '<h1>'), ('标题 副标题', 'headline')]
     """
-    h1s: list[_Element] = _H1S(root)  # type: ignore[assignment] # a node-set
-    named: list[_Element] = _NAMED(root)  # type: ignore[assignment]
-    return headlines_of(h1s, named, hidden)
-
-
-def headlines_of(
-    h1s: Iterable[_Element], named: Iterable[_Element], hidden: set[_Element] | frozenset[_Element] = frozenset()
-) -> list[tuple[str, str]]:
-    """:func:`headline_candidates` from the page's ``<h1>``s and ``named``, elements whose class
-    or id may name a title (a superset will do), both in document order: for a caller that
-    walked the page already."""
     found: list[tuple[str, str]] = []
     styled = [el for el in named if el.tag != "h1" and _names_a_title(el)]
     for el, source in [*((el, "<h1>") for el in h1s), *((el, "headline") for el in styled)]:

@@ -3,7 +3,12 @@ sharing one Redis (:mod:`.crawl`: ``scrapy crawl family``, the round marks, wait
 holder's lease). The table of sites itself is data: :mod:`govnews.sites.family`; the lease is
 the store's (:mod:`govnews.store.redis`), which the cluster uses.
 
-May import :mod:`govnews.store`, :mod:`govnews.contract`, :mod:`govnews.sites`, :mod:`govnews.crawl.arguments`,
-:mod:`govnews.logs`; not the operators' tools (the crawl command runs it) and no spider
-class (sites' spiders are loaded by name).
+The crawl command (:mod:`govnews.ops.commands.crawl`) runs it; it names no spider class (a
+site's spider is loaded by name).
+
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import :mod:`govnews.crawl`, :mod:`govnews.contract`, :mod:`govnews.store`,
+:mod:`govnews.sites` and :mod:`govnews.logs` besides what every part reads
+(:mod:`govnews.settings`, :mod:`govnews.stats_keys` and ``govnews.__version__``); may import
+Scrapy, Twisted and Redis. Built on by :mod:`govnews.ops`, which it never imports.
 """

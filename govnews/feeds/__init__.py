@@ -5,8 +5,12 @@
   store's manifest), the feed directory and file names;
 * :mod:`.exporters` — the CSV exporter for spreadsheets (``FEED_EXPORTERS``).
 
-May import :mod:`govnews.store` (the journal), :mod:`govnews.contract` (what the spider
-offers) and :mod:`govnews.logs`; nothing of the crawl, the pipelines or the operators' tools.
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import :mod:`govnews.contract`, :mod:`govnews.store`, :mod:`govnews.logs` and
+:mod:`govnews.text` besides what every part reads (:mod:`govnews.settings`,
+:mod:`govnews.stats_keys` and ``govnews.__version__``); may import Scrapy and Twisted, not
+Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.crawl`, which
+it never imports.
 """
 
 from __future__ import annotations

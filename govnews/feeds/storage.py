@@ -77,8 +77,6 @@ class FeedFile(io.FileIO):
     counts them, for the state pipeline to keep such items owed."""
 
     failed_writes = 0
-    withheld = 0
-    """Lines not written because the run's lease ended (fencing)."""
     fence: Callable[[], bool] | None = None
     path: Path
 
@@ -87,7 +85,6 @@ class FeedFile(io.FileIO):
         if self.fence is not None and not self.fence():
             # Past its lease's deadline a run writes no line: nothing written, nothing
             # recorded (the store refuses it too); the item stays owed to the site's holder.
-            self.withheld += 1
             return len(view)
         start = os.fstat(self.fileno()).st_size
         done = 0

@@ -48,8 +48,6 @@ LEASE_LOST_REASON = "store_lease_lost"
 UNAVAILABLE_REASON = "store_unavailable"
 REPLACED_REASON = "store_replaced"
 MISSING_REASON = "store_missing"
-REFUSED_REASONS = (LOCKED_REASON, REPLACED_REASON, MISSING_REASON)
-"""Finish reasons of a run refused before its first request (the site is not crawled)."""
 
 
 def store_path_for(settings: BaseSettings, base_url: str) -> Path:

@@ -2,10 +2,10 @@
 
 One TRS WCM instance serves www.wuhan.gov.cn, its district sites and its bureau
 sub-sites, with one site-wide docid sequence and the same URL shapes and page forms
-(docs/site.md, "The site family"). Each row here gets a spider of its own name, built by
-:mod:`govnews.crawl.spiders.family` from the generic spider class; adding a site is adding a row.
+(docs/site.md, "The site family"). Each row here has a spider of its own name and a probe, written
+out in :mod:`govnews.crawl.spiders.family`: adding a site is adding a row and its two classes.
 
-What is known, with SITE.md's confidence tags: every host and column below was crawled
+What is known, tagged as docs/site.md ("The site family") tags it: every host and column below was crawled
 by a 2026 crawler [confirmed], over http; the column names are read from their paths
 [inferred], except www's (see :mod:`govnews.sites.wuhan`). The other districts (汉阳,
 青山, 东西湖, 蔡甸, 江夏, 黄陂, 新洲) and the other bureaus have hosts nobody has
@@ -84,7 +84,8 @@ SITES: tuple[Site, ...] = (
         name="武汉市统计局",
         host="tjj.wuhan.gov.cn",
         scheme="http",
-        # SITE.md: /xwzx/sjyw/index.shtml serves (index.html answers 404); bare trs_editor_view body.
+        # docs/site.md, "The site family": /xwzx/sjyw/index.shtml serves (index.html answers 404); bare
+        # trs_editor_view body.
         columns=(Column("/xwzx/sjyw/", "数据要闻", "inferred"),),
         title_suffix=title_suffix_re("武汉市统计局", "统计局"),
     ),

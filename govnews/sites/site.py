@@ -15,15 +15,15 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 Confidence = Literal["confirmed", "inferred", "discovered", "unknown"]
-"""As SITE.md tags what is known: seen on the live site, inferred (from a path, from the
-family's conventions), discovered (read from the site's own pages by ``-a discover=1``,
-not yet checked by a person: govnews.discover), or not known."""
+"""What is known of a host or a name (docs/site.md, "The site family"): seen on the live site,
+inferred (from a path, from the family's conventions), discovered (read from the site's own
+pages by ``-a discover=1``, not yet checked by a person: govnews.discover), or not known."""
 
 DEFAULT_BACKEND = "wuhan-trs"
 """The publishing instance every row of the family shares (one TRS WCM, one docid sequence)."""
 
 # `/<section>/YYYYMM/tYYYYMMDD_<docid>.shtml`, and `_<n>` for later pages of a
-# multi-page article (SITE.md "Article pages"; the same on every site of the instance).
+# multi-page article (docs/site.md, "Columns"; the same on every site of the instance).
 # The section is any depth of path segments (`/whyw/gqdt/`, `/2022/ggxw_68627/tz_68628/`).
 ARTICLE_URL_RE = re.compile(r"/t\d{8}_\d+(?:_\d+)?\.s?html?(?:[?#]|$)")
 ARTICLE_PATH_RE = re.compile(
@@ -148,7 +148,7 @@ def request_url(url: str, base_url: str) -> str:
 
 
 def list_page_path(column_path: str, page_index: int) -> str:
-    """Page 1 is ``index.shtml``, page k+1 is ``index_k.shtml`` (SITE.md "List pages"; the
+    """Page 1 is ``index.shtml``, page k+1 is ``index_k.shtml`` (docs/site.md, "List pages and their pager"; the
     bureau sub-sites answer 404 for ``index.html`` but serve ``index.shtml``)."""
     return f"{column_path}index.shtml" if page_index == 0 else f"{column_path}index_{page_index}.shtml"
 

@@ -13,9 +13,14 @@ What lives here (no Scrapy import anywhere in this package):
 * :mod:`.history` — what the host's run history remembers of the stores;
 * :mod:`.paths` — where feeds and state live (never the working directory).
 
-This module chooses the backend the settings select (:func:`open_store`). The store may
-import :mod:`govnews.text`, :mod:`govnews.sites` and :mod:`govnews.logs`; nothing above it
-(the crawl, the pipelines, the family, the operators' tools) — they build on it.
+This module chooses the backend the settings select (:func:`open_store`).
+
+Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
+may import :mod:`govnews.sites`, :mod:`govnews.logs` and :mod:`govnews.text` besides what every
+part reads (:mod:`govnews.settings`, :mod:`govnews.stats_keys` and ``govnews.__version__``);
+may import Redis, not Scrapy or Twisted. Built on by :mod:`govnews.ops`, :mod:`govnews.family`,
+:mod:`govnews.pipelines`, :mod:`govnews.crawl`, :mod:`govnews.feeds` and
+:mod:`govnews.contract`, which it never imports.
 """
 
 from __future__ import annotations

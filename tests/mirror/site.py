@@ -5,6 +5,12 @@ per-column extras); everything else — dates, docids, titles, bodies, pages —
 request from (seed, article index), so a 50,000-article site is built in milliseconds. It
 is written from ``shared/SITE.md`` alone and imports nothing from ``govnews``.
 
+``SITE.md``, in this package and in the tests, is ``../shared/SITE.md`` beside the checkout:
+CI and the project's developers have it, its users do not. The mirror and the tests' expected
+values cite it because they are written from it, on purpose not from the project's own reading
+of it (docs/site.md, which says the same forms in the project's words); a test that reads
+``../shared/`` skips, saying why, where it is absent.
+
 Article indexes are chronological: index 0 is the oldest, docids grow with the index
 (site-wide), and one 武汉要闻 article is the seed page of ``shared/seed-example.txt`` at
 ``/sy/whyw/202205/t20220527_1979424.shtml``. Which SITE.md form each article carries is

@@ -66,7 +66,7 @@ class ListPageRef:
 class WuhanSpider(scrapy.Spider):
     """The spider of one site of the family (:attr:`site`, a row of
     :mod:`govnews.sites.family`); ``wuhan`` crawls www.wuhan.gov.cn, and
-    :mod:`govnews.crawl.spiders.family` makes one subclass per other row."""
+    :mod:`govnews.crawl.spiders.family` holds one subclass per other row."""
 
     name = "wuhan"
     site: ClassVar[Site] = wuhan.SITE
@@ -593,7 +593,8 @@ class WuhanSpider(scrapy.Spider):
             )
             raise CloseSpider("unknown_column")
         if status == 404 and ref.page_index == 0 and not ref.at_column_root:
-            # SITE.md: /<section>/ and /<section>/index.shtml are the same page; ask the other.
+            # /<section>/ and /<section>/index.shtml are the same page (docs/site.md, "List pages and
+            # their pager"); ask the other.
             self._inc("list/index_fallback")
             self._logger.warning("list page %s answered 404; trying %s", request.url, ref.path)
             yield self._list_request(replace(ref, at_column_root=True))
@@ -740,7 +741,8 @@ class WuhanSpider(scrapy.Spider):
             self._inc("extract/fallback/title_from_list_row")
         meta = page.meta
         if row is not None and row.filenum and not (meta.get("发文字号") or meta.get("文号")):
-            # SITE.md: a script row's FILENUM is the document's 发文字号; the page may not show it.
+            # A script row's FILENUM is the document's 发文字号 (docs/site.md, "Script rows"); the page
+            # may not show it.
             meta = {**meta, "发文字号": row.filenum}
             self._inc("extract/filenum_from_list_row")
         article = Article(
