@@ -9,9 +9,10 @@
   :func:`~.pack.unpack`).
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
-may import :mod:`govnews.text` besides what every part reads (:mod:`govnews.settings` and
-``govnews.__version__``); may import none of Scrapy, Twisted and Redis. Built on by
-:mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.store`, which it never imports.
+may import :mod:`govnews.text` besides what every part reads (:mod:`govnews.settings`,
+:mod:`govnews.stats_keys` and ``govnews.__version__``); may import none of Scrapy, Twisted and
+Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.store`, which
+it never imports.
 """
 
 from __future__ import annotations

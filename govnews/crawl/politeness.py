@@ -82,6 +82,8 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer, task
 
+from govnews import stats_keys
+from govnews.contract import contract_of, fence_of
 from govnews.crawl import stop
 from govnews.crawl.fence import FencedConnectionPool
 from govnews.logs import for_crawler
@@ -95,7 +97,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATS = "govnews/politeness"
 DEFAULT_BACKEND_BUDGET = 2.0
 """The backend's rate as a multiple of one host's (``GOVNEWS_BACKEND_BUDGET``)."""
 LATE_MARGIN = 0.002
@@ -275,26 +276,26 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
             await self._responded(host, backend)
 
     def _backend_of(self, host: str) -> str:
-        site = getattr(self._crawler.spider, "site", None)
-        return str(getattr(site, "backend", "") or host)
+        contract = contract_of(self._crawler.spider)
+        return (contract.site.backend if contract is not None else "") or host
 
     def _fence_confirmed(self) -> bool:
         """The last check before a request's bytes leave: the lease, confirmed by its server."""
-        fence = getattr(self._crawler.spider, "lease_fence", None)
-        return fence is None or bool(fence(confirm=True))
+        fenced = fence_of(self._crawler.spider)
+        return fenced is None or fenced.lease_fence(confirm=True)
 
     def _refused_on_connection(self) -> None:
         self._inc("fenced")
         if self._stats is not None:
-            self._stats.inc_value("govnews/fence/requests_refused")
-            self._stats.inc_value("govnews/fence/refused_on_connection")
+            self._stats.inc_value(stats_keys.FENCE("requests_refused"))
+            self._stats.inc_value(stats_keys.FENCE("refused_on_connection"))
 
     def _check_fence(self) -> None:
-        fence = getattr(self._crawler.spider, "lease_fence", None)
-        if fence is not None and not fence():
+        fenced = fence_of(self._crawler.spider)
+        if fenced is not None and not fenced.lease_fence():
             self._inc("fenced")
             if self._stats is not None:
-                self._stats.inc_value("govnews/fence/requests_refused")
+                self._stats.inc_value(stats_keys.FENCE("requests_refused"))
             raise IgnoreRequest(FENCED)
 
     async def _wait_for_turn(self, host: str, backend: str) -> None:
@@ -377,7 +378,7 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self._stats is not None:
-            self._stats.inc_value(f"{STATS}/{key}", count)
+            self._stats.inc_value(stats_keys.POLITENESS(key), count)
 
     async def close(self) -> None:
         try:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from govnews import stats_keys
 from govnews.crawl.arguments import FamilyArguments
 from govnews.sites.family import site_key
 from govnews.sites.site import Site
@@ -264,20 +265,20 @@ class FamilyCrawl:
             self.outcomes[site.key] = SiteOutcome(
                 site.key,
                 "crawled",
-                verdict=stats.get("govnews/health/verdict"),
+                verdict=stats.get(stats_keys.HEALTH("verdict")),
                 items=int(stats.get("item_scraped_count", 0)),
                 finish_reason=stats.get("finish_reason"),
                 # The site's own health, as its crawler's stats hold it (govnews.ops.health.summary).
-                failed_checks=tuple(stats.get("govnews/health/failed_messages") or ()),
+                failed_checks=tuple(stats.get(stats_keys.HEALTH("failed_messages")) or ()),
                 errors=max(0, int(stats.get("log_count/ERROR", 0)) - int(stats.get("retry/max_reached", 0))),
-                summary=stats.get("govnews/health/summary"),
+                summary=stats.get(stats_keys.HEALTH("summary")),
             )
             logger.info(
                 "site %s: %s, %d items, verdict %s",
                 site.key,
                 stats.get("finish_reason"),
                 stats.get("item_scraped_count", 0),
-                stats.get("govnews/health/verdict"),
+                stats.get(stats_keys.HEALTH("verdict")),
             )
         finally:
             del self.running[site.key]

@@ -24,10 +24,10 @@ This module chooses the backend the settings select (:func:`open_store`, :func:`
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
 may import :mod:`govnews.changes`, :mod:`govnews.sites`, :mod:`govnews.logs` and
-:mod:`govnews.text` besides what every part reads (:mod:`govnews.settings` and
-``govnews.__version__``); may import Redis, not Scrapy or Twisted. Built on by
-:mod:`govnews.ops`, :mod:`govnews.family`, :mod:`govnews.pipelines`, :mod:`govnews.crawl` and
-:mod:`govnews.feeds`, which it never imports.
+:mod:`govnews.text` besides what every part reads (:mod:`govnews.settings`,
+:mod:`govnews.stats_keys` and ``govnews.__version__``); may import Redis, not Scrapy or
+Twisted. Built on by :mod:`govnews.ops`, :mod:`govnews.family`, :mod:`govnews.pipelines`,
+:mod:`govnews.crawl`, :mod:`govnews.feeds` and :mod:`govnews.contract`, which it never imports.
 """
 
 from __future__ import annotations
