@@ -244,7 +244,7 @@ def assert_nothing_checked_after(mirror: FamilyMirror, worker: Worker, moment: f
 def committed(redis_url: str, mirror: FamilyMirror) -> set[tuple[str, str, int]]:
     """``(site, url, revision)`` of every revision the store records, over the mirror's sites."""
     from govnews.sites.family import site_key  # noqa: PLC0415 - the project under test
-    from govnews.store.redis import site_prefix  # noqa: PLC0415
+    from govnews.store.keys import site_prefix  # noqa: PLC0415
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     try:
@@ -260,7 +260,7 @@ def committed(redis_url: str, mirror: FamilyMirror) -> set[tuple[str, str, int]]
 
 def lock_keys(redis_url: str, mirror: FamilyMirror) -> list[str]:
     from govnews.sites.family import site_key  # noqa: PLC0415
-    from govnews.store.redis import site_prefix  # noqa: PLC0415
+    from govnews.store.keys import site_prefix  # noqa: PLC0415
 
     return [site_prefix(site_key(url)) + "lock" for url in mirror.base_urls.values()]
 

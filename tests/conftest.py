@@ -3,12 +3,14 @@ real subprocess."""
 
 from __future__ import annotations
 
+import _posixsubprocess
 import fcntl
 import json
 import os
 import re
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -21,13 +23,18 @@ from typing import Any
 
 import pytest
 
+from tests import profiles
 from tests.mirror.family import FamilyMirror
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite
 from tests.redis_server import INSTALL_HINT, REQUIRE_ENV, RedisServer, redis_required, redis_server_binary
+from tests.timing import JitterSampler, SlackWindow
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED_BUG_ENV = "GOVNEWS_PLANTED_BUG"
+
+# Before any test module is imported: a module's own @settings(...) starts from the profile.
+profiles.register()
 
 # Tests lift the politeness limits by settings, never by editing govnews/settings.py.
 FAST_SETTINGS = {
@@ -273,6 +280,19 @@ def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
+@pytest.fixture(scope="session")
+def jitter_sampler() -> Iterator[JitterSampler]:
+    """How late this machine wakes a process, recorded for the rest of the session (``tests/timing.py``)."""
+    with JitterSampler() as sampler:
+        yield sampler
+
+
+@pytest.fixture
+def clock_slack(jitter_sampler: JitterSampler) -> SlackWindow:
+    """The slack of this test's timing checks: ``clock_slack.slack()``, measured while it ran."""
+    return jitter_sampler.window()
+
+
 CHECKOUT_OUTPUT = Path(__file__).resolve().parent.parent / "output"
 
 
@@ -301,3 +321,131 @@ def the_test_process_blocks_no_signal() -> None:
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set())
     if blocked:
         pytest.fail(f"the test process blocks {sorted(s.name for s in blocked)}: its crawls would ignore them")
+
+
+# -- the fast tier (make test-fast) ------------------------------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+FAST_MODULES = frozenset(
+    {
+        "test_attachments_units",
+        "test_changes_diff",
+        "test_changes_mirror",
+        "test_discover",
+        "test_docs",
+        "test_document_header",
+        "test_document_text",
+        "test_documents_units",
+        "test_extract",
+        "test_fast_path_encoding",
+        "test_fast_path_extract",
+        "test_golden",
+        "test_layout",
+        "test_mirror_edits",
+        "test_old_paths",
+        "test_pipelines",
+        "test_spider",
+        "test_text",
+        "test_text_hygiene",
+        "test_tiers",
+        "test_timing",
+        "test_titles",
+    }
+)
+"""The unit tier (``make test-fast``): modules whose tests read pages, text and files in this
+process. Every doctest (``govnews/``, ``tests/``, the Markdown pages) is in it too; a test of
+one of these modules marked ``@pytest.mark.slow`` is not. :func:`no_process_and_no_server`
+keeps the tier honest; ``tests/test_tiers.py`` fails when a name here names no module."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fast: the unit tier (make test-fast): no process, no server, no sleep")
+    config.addinivalue_line("markers", "slow: left out of the unit tier, although its module is in it")
+
+
+def in_fast_tier(item: pytest.Item) -> bool:
+    """A doctest, or a test of a module of :data:`FAST_MODULES` not marked ``slow``."""
+    if isinstance(item, pytest.DoctestItem):
+        return True
+    return item.path.parent == TESTS and item.path.stem in FAST_MODULES and item.get_closest_marker("slow") is None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if in_fast_tier(item):
+            item.add_marker(pytest.mark.fast)
+
+
+class TierGuard:
+    """What a test of the fast tier may not do: start a process (``subprocess``, ``os.fork``,
+    ``os.posix_spawn``, ``fork_exec``: a worker pool too) or a server (``socket.bind``, ``socket.listen``).
+    Each attempt fails the test where it happens (:class:`pytest.fail.Exception` is no
+    ``Exception``: no ``except Exception`` of the code under test swallows it), and is kept
+    in :attr:`attempts`, which fails the test at its end if something swallowed it anyway."""
+
+    def __init__(self, test: str) -> None:
+        self.test = test
+        self.attempts: list[str] = []
+
+    def refuse(self, what: str) -> None:
+        self.attempts.append(what)
+        pytest.fail(
+            f"{self.test} is in the fast tier (make test-fast) and {what}: the tier starts no process and no "
+            "server. Move the test to a module outside tests/conftest.py's FAST_MODULES, or mark it "
+            "@pytest.mark.slow.",
+            pytrace=False,
+        )
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        guard = self
+
+        def popen(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+            guard.refuse(f"started a process ({args!r})")
+
+        def refuse_call(what: str) -> Callable[..., Any]:
+            def refused(*args: Any, **kwargs: Any) -> Any:
+                guard.refuse(what)
+
+            return refused
+
+        monkeypatch.setattr(subprocess.Popen, "__init__", popen)
+        # What subprocess and multiprocessing's spawn and forkserver start a child with.
+        monkeypatch.setattr(_posixsubprocess, "fork_exec", refuse_call("started a process (fork_exec)"))
+        monkeypatch.setattr(os, "fork", refuse_call("forked a process (os.fork: a worker pool?)"))
+        monkeypatch.setattr(os, "posix_spawn", refuse_call("spawned a process (os.posix_spawn)"))
+        monkeypatch.setattr(os, "posix_spawnp", refuse_call("spawned a process (os.posix_spawnp)"))
+
+        def refuse_socket(what: str) -> Callable[..., Any]:
+            def refused(sock: socket.socket, *args: Any) -> Any:
+                sock.close()  # refused: nothing else will close it
+                guard.refuse(what)
+
+            return refused
+
+        monkeypatch.setattr(socket.socket, "bind", refuse_socket("bound a socket (a server?)"))
+        monkeypatch.setattr(socket.socket, "listen", refuse_socket("listened on a socket (a server)"))
+
+
+GUARD = pytest.StashKey[TierGuard]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test of the fast tier runs under its :class:`TierGuard`, from the setup of its first
+    fixture (of any scope) to the teardown of its last."""
+    if item.get_closest_marker("fast") is None:
+        return (yield)
+    guard = item.stash[GUARD] = TierGuard(item.nodeid)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        guard.install(monkeypatch)
+        return (yield)
+
+
+@pytest.fixture(autouse=True)
+def no_process_and_no_server(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test of the fast tier that started a process or a server although the code it
+    ran swallowed the failure (its :class:`TierGuard`'s attempts)."""
+    yield
+    guard = request.node.stash.get(GUARD, None)
+    if guard is not None and guard.attempts:
+        pytest.fail(f"the fast tier's guard refused, and the test went on: {guard.attempts}", pytrace=False)

@@ -108,8 +108,8 @@ def install(pauses: Pauses, *, new_connections: bool) -> None:
     """Patch the named points into govnews (this process only)."""
     from govnews.crawl import fence, politeness  # noqa: PLC0415 - patched before Scrapy starts
     from govnews.feeds import storage  # noqa: PLC0415
+    from govnews.store import lease, run  # noqa: PLC0415
     from govnews.store import redis as redis_store  # noqa: PLC0415
-    from govnews.store import walk  # noqa: PLC0415
 
     get_connection = fence.FencedConnectionPool.getConnection
 
@@ -160,14 +160,14 @@ def install(pauses: Pauses, *, new_connections: bool) -> None:
 
     storage.LineAtomicFileFeedStorage.open = open_feed  # type: ignore[method-assign]
 
-    flush = walk.IncrementalRun.flush
+    flush = run.IncrementalRun.flush
 
     def flush_after_a_pause(self: Any) -> int:
         if self.store is not None and self.pending_batch:
             pauses.reached("commit")
         return int(flush(self))
 
-    walk.IncrementalRun.flush = flush_after_a_pause  # type: ignore[method-assign]
+    run.IncrementalRun.flush = flush_after_a_pause  # type: ignore[method-assign]
 
     commit = redis_store.RedisStateStore.commit
 
@@ -177,14 +177,14 @@ def install(pauses: Pauses, *, new_connections: bool) -> None:
 
     redis_store.RedisStateStore.commit = commit_then_pause  # type: ignore[method-assign]
 
-    send_renewal = redis_store.RedisLock._send_renewal
+    send_renewal = lease.RedisLock._send_renewal
 
     def renewal_then_pause(self: Any) -> int:
         answer = int(send_renewal(self))
         pauses.reached("renewal")
         return answer
 
-    redis_store.RedisLock._send_renewal = renewal_then_pause  # type: ignore[method-assign]
+    lease.RedisLock._send_renewal = renewal_then_pause  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> None:

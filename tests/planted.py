@@ -24,9 +24,10 @@ from scrapy.cmdline import execute
 
 import govnews.crawl.spiders.wuhan as spider
 from govnews.crawl.spiders.wuhan import WuhanSpider
-from govnews.store import walk
+from govnews.store import run
 from govnews.store.base import DeadLink
-from govnews.store.walk import ColumnWalk, IncrementalRun, Step
+from govnews.store.run import IncrementalRun
+from govnews.store.walk import ColumnWalk, Step
 
 ENV = "GOVNEWS_PLANTED_BUG"
 
@@ -96,25 +97,25 @@ def _no_resume() -> None:
 
 def _no_fsync() -> None:
 
-    walk.os_fsync = lambda file: None
+    run.fsync_file = lambda file: None
 
 
 def _record_before_sync() -> None:
-    original = walk.IncrementalRun.flush
+    original = run.IncrementalRun.flush
 
-    def flush(self: walk.IncrementalRun) -> int:
+    def flush(self: run.IncrementalRun) -> int:
         # The batch committed first, the feeds synced after.
-        fsync, walk.os_fsync = walk.os_fsync, lambda file: None
+        fsync, run.fsync_file = run.fsync_file, lambda file: None
         try:
             count = original(self)
         finally:
-            walk.os_fsync = fsync
+            run.fsync_file = fsync
         for file in self.feed_files:
             file.flush()
-            walk.os_fsync(file)
+            run.fsync_file(file)
         return count
 
-    walk.IncrementalRun.flush = flush  # type: ignore[method-assign]
+    run.IncrementalRun.flush = flush  # type: ignore[method-assign]
 
 
 def _forget_dead_links() -> None:

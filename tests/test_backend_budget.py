@@ -8,7 +8,8 @@ one real redis-server, and by one process without Redis; every request any host 
 merged in time order, is at least ``DOWNLOAD_DELAY / budget`` after the one before, and
 each host's own requests are at least ``DOWNLOAD_DELAY`` apart. Two runs that take no lease
 (``incremental=0``) on one host at once are spaced by Redis too. Timings are asserted only
-as these floors (less :data:`CLOCK_SLACK`).
+as these floors, less the slack of the send jitter measured while the test ran
+(``tests/timing.py``: the crawler spaces its turns, the reactor sends a little later).
 """
 
 from __future__ import annotations
@@ -28,17 +29,18 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govnews.crawl.politeness import LocalTimes, SharedTimes, backend_key, host_key
+from govnews.crawl.politeness import LocalTimes
 from govnews.sites.family import SITES_BY_KEY
+from govnews.store.keys import backend_key, host_key
+from govnews.store.turns import SharedTimes
 from tests.conftest import ROOT, crawl_command, family_crawl_command, init_redis_stores, run_command
 from tests.mirror.family import SITES, FamilyMirror
 from tests.redis_server import free_port
+from tests.timing import SlackWindow
 
 DELAY = 0.05
 BUDGET = 2
 INTERVAL = DELAY / BUDGET
-# What a loopback server's clock may lose against the crawler's between two requests.
-CLOCK_SLACK = 0.005
 FOUR = tuple(spec.key for spec in SITES[:4])
 
 
@@ -171,13 +173,15 @@ def test_a_request_is_made_only_while_the_lease_fence_holds(
         assert stats["govnews/politeness/waited"] == 1  # /b waited its turn, then found the lease gone
 
 
-def test_a_redis_that_does_not_answer_leaves_the_spacing_to_the_process(one_host: FamilyMirror) -> None:
+def test_a_redis_that_does_not_answer_leaves_the_spacing_to_the_process(
+    one_host: FamilyMirror, clock_slack: SlackWindow
+) -> None:
     """Nothing listens at REDIS_URL: every request is made, spaced by the process's own
     floor, each failure counted and the trouble logged once."""
     env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     stats = ask_in_turn(one_host, "-s", f"DOWNLOAD_DELAY={DELAY}", "-s", "AUTOTHROTTLE_ENABLED=0", env=env)
     assert paths_seen(one_host) == ["/a", "/b", "/c"]
-    assert min(next(iter(one_host.servers.values())).spacing()) >= DELAY - CLOCK_SLACK
+    clock_slack.slack().assert_spaced(next(iter(one_host.servers.values())).spacing(), DELAY)
     # Each request's turn and its response: the first call fails, the others skip Redis a while.
     # A turn woken later than its margin (a busy machine) is taken again: one more call.
     assert stats["govnews/politeness/redis_fallbacks"] == 6 + int(stats.get("govnews/politeness/taken_again", 0))
@@ -215,16 +219,17 @@ def host_spacing(mirror: FamilyMirror) -> dict[str, list[float]]:
     }
 
 
-def assert_within_budget(mirror: FamilyMirror) -> None:
+def assert_within_budget(mirror: FamilyMirror, clock_slack: SlackWindow) -> None:
     """The backend's rate never above its budget, and no host's spacing under its floor."""
+    slack = clock_slack.slack()
     spacing = backend_spacing(mirror)
     assert len(spacing) > 100, "too few requests to judge"
     closest = sorted(range(len(spacing)), key=spacing.__getitem__)[:3]
     log = merged_log(mirror)
-    assert min(spacing) >= INTERVAL - CLOCK_SLACK, [(spacing[i], log[i][1:], log[i + 1][1:]) for i in closest]
+    slack.assert_spaced(spacing, INTERVAL, f"the backend {[(log[i][1:], log[i + 1][1:]) for i in closest]}")
     for key, gaps in host_spacing(mirror).items():
         assert gaps, f"{key} saw fewer than two requests"
-        assert min(gaps) >= DELAY - CLOCK_SLACK, (key, sorted(gaps)[:3])
+        slack.assert_spaced(gaps, DELAY, key)
 
 
 def overlapping(mirror: FamilyMirror, keys: set[str]) -> bool:
@@ -234,19 +239,21 @@ def overlapping(mirror: FamilyMirror, keys: set[str]) -> bool:
 
 
 def test_one_process_crawling_four_hosts_at_once_keeps_the_backend_budget(
-    four_hosts: FamilyMirror, tmp_path: Path
+    four_hosts: FamilyMirror, tmp_path: Path, clock_slack: SlackWindow
 ) -> None:
     proc = run_command(family_crawl_command(four_hosts, tmp_path, delay=DELAY), timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"INFO: family: 4 sites: 4 passed, 0 failed$", proc.stderr, re.MULTILINE)
     assert overlapping(four_hosts, set(FOUR))
-    assert_within_budget(four_hosts)
+    assert_within_budget(four_hosts, clock_slack)
     # The budget, not the floors, held the requests back: four hosts at their floors would
     # ask twice as fast as it allows.
     assert sum(int(n) for n in re.findall(r"'govnews/politeness/waited_for_backend': (\d+)", proc.stderr)) > 50
 
 
-def test_two_workers_on_redis_keep_the_backend_budget(four_hosts: FamilyMirror, redis_url: str, tmp_path: Path) -> None:
+def test_two_workers_on_redis_keep_the_backend_budget(
+    four_hosts: FamilyMirror, redis_url: str, tmp_path: Path, clock_slack: SlackWindow
+) -> None:
     init_redis_stores(redis_url, four_hosts.base_urls.values())
     env = {**os.environ, "REDIS_URL": redis_url, "PYTHONWARNINGS": "error::DeprecationWarning"}
     workers = {}
@@ -265,13 +272,13 @@ def test_two_workers_on_redis_keep_the_backend_budget(four_hosts: FamilyMirror, 
     # Both workers at work, on hosts of one backend, at the same time.
     assert all(crawled.values()) and set.union(*crawled.values()) == set(FOUR), crawled
     assert overlapping(four_hosts, {next(iter(sites)) for sites in crawled.values()})
-    assert_within_budget(four_hosts)
+    assert_within_budget(four_hosts, clock_slack)
     for log in logs.values():
         assert "redis_turns" in log and "redis_fallbacks" not in log
 
 
 def test_two_runs_without_a_lease_on_one_host_are_spaced_through_redis(
-    four_hosts: FamilyMirror, redis_url: str, tmp_path: Path
+    four_hosts: FamilyMirror, redis_url: str, tmp_path: Path, clock_slack: SlackWindow
 ) -> None:
     """``incremental=0`` takes no lease: two such runs of one site at once, in two
     processes, are spaced by the host's floor in Redis."""
@@ -301,4 +308,4 @@ def test_two_runs_without_a_lease_on_one_host_are_spaced_through_redis(
     assert max(m[0] for m in moments.values()) < min(m[-1] for m in moments.values())
     # ...and the host never saw two requests closer than the floor.
     gaps = host_spacing(four_hosts)["jianghan"]
-    assert min(gaps) >= DELAY - CLOCK_SLACK, sorted(gaps)[:3]
+    clock_slack.slack().assert_spaced(gaps, DELAY, "jianghan")

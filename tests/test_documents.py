@@ -3,10 +3,10 @@ the real subprocess pool, compared with the generator's truth (its own text, not
 code printed); every hostile file ends in its named reason; the pool survives workers
 killed by the time and memory limits.
 
-The DOC, WPS, XLS and 7z samples need LibreOffice and 7z at test time, and reading DOC and
-WPS needs catdoc: without them these tests skip with the apt-get line to run, unless
-GOVNEWS_REQUIRE_DOC_TOOLS is set (CI), where a missing tool fails them. The same holds for
-the CJK font (fonts-wqy-zenhei) every PDF sample needs.
+The DOC, WPS, XLS and 7z samples were made by LibreOffice and 7z once and are committed
+(tests/fixtures/tool-made/); reading DOC and WPS needs catdoc: without it these tests skip
+with the apt-get line to run, unless GOVNEWS_REQUIRE_DOC_TOOLS is set (CI), where a missing
+tool fails them. The same holds for the CJK font (fonts-wqy-zenhei) every PDF sample needs.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from govnews.documents.result import MIB
 from tests.doc_tools import lines_of, missing, require_catdoc, squeeze
 from tests.mirror import documents
 from tests.mirror.documents import MissingTool, Sample
+from tests.profiles import examples
 
 SIZE_CAP = 4 * MIB  # small, so the oversize sample stays cheap; the 3 GiB bombs are ~3 MB
 TIME_LIMIT = 2.0  # slow.pdf needs ~10 s here; everything else reads in milliseconds
@@ -75,11 +76,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
 
 @pytest.fixture(scope="module")
 def tool_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Sample]:
-    # LibreOffice takes seconds: once per module, every tool-made sample in two runs.
-    try:
-        samples = documents.build_tool_samples(tmp_path_factory.mktemp("documents-tools"))
-    except MissingTool as exc:
-        missing(str(exc))
+    # The committed files of tests/fixtures/tool-made/ (LibreOffice's, 7z's), with their truth.
+    samples = documents.build_tool_samples(tmp_path_factory.mktemp("documents-tools"))
     return {sample.name: sample for sample in samples}
 
 
@@ -268,7 +266,7 @@ def _mutations(data: bytes, rng: random.Random) -> bytes:
     return bytes(out)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     choice=st.sampled_from(["通知.pdf", "方案.docx", "预算.xlsx", "公文.ofd", "附件.zip", "材料.rar", "random"]),
     seed=st.integers(0, 2**32),

@@ -4,13 +4,16 @@ own arithmetic (its CRCs, its bombs): no worker pool, no Debian tool."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import io
 import re
+import shutil
 import unicodedata
 import zipfile
 import zlib
 from pathlib import Path
 
+import libarchive  # the reader library, checking the generator; at import: it runs ldconfig (a process)
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -182,8 +185,6 @@ def test_a_bomb_member_inflates_to_what_it_declares() -> None:
 
 
 def test_the_generators_rar5_is_read_by_libarchive() -> None:
-    import libarchive  # noqa: PLC0415 - the reader library, checking the generator here
-
     data = documents.rar5_bytes([("通知.txt", "武汉".encode()), ("b.txt", b"")])
     with libarchive.memory_reader(data) as archive:
         entries = [(entry.pathname, entry.size) for entry in archive]
@@ -207,3 +208,21 @@ def test_the_generators_paragraphs_are_deterministic_chinese() -> None:
     assert first == documents.paragraphs(3, 5)
     assert all(re.search(r"[\u4e00-\u9fff]{8}", text) for text in first)
     assert first != documents.paragraphs(4, 5)
+
+
+def test_the_committed_tool_made_samples_are_what_the_generator_describes(tmp_path: Path) -> None:
+    """tests/fixtures/tool-made/ (LibreOffice's and 7z's files, committed): each file as made,
+    each made from the text the generator gives today; a changed file or text is refused."""
+    samples = documents.build_tool_samples(tmp_path / "copy")
+    assert {s.name: s.path.read_bytes() for s in samples} == {
+        s.name: (documents.TOOL_MADE_DIR / s.name).read_bytes() for s in samples
+    }
+    shutil.copytree(documents.TOOL_MADE_DIR, tmp_path / "edited")
+    data = bytearray((tmp_path / "edited" / "公告.doc").read_bytes())
+    data[-1] ^= 1
+    (tmp_path / "edited" / "公告.doc").write_bytes(bytes(data))
+    with pytest.raises(documents.StaleToolSamples, match=r"\['公告.doc'\].*--remake-tool-made"):
+        documents.check_tool_made(samples, tmp_path / "edited")
+    retold = [dataclasses.replace(s, text=s.text + "。") if s.name == "报表.xls" else s for s in samples]
+    with pytest.raises(documents.StaleToolSamples, match=r"\['报表.xls'\]"):
+        documents.check_tool_made(retold)

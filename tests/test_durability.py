@@ -11,7 +11,7 @@ the feed as its last sync left it, opens that store with SQLite (recovering its 
 that every article the store knows is a whole line of that feed.
 
 Put either protection back and this fails: the feed not synced before a batch is recorded
-(``os_fsync`` in ``IncrementalRun.flush``), or an item recorded before its line is written.
+(``fsync_file`` in ``IncrementalRun.flush``), or an item recorded before its line is written.
 """
 
 from __future__ import annotations

@@ -38,12 +38,15 @@ from scrapy.settings import Settings
 from govnews.crawl.arguments import FamilyArguments
 from govnews.family.crawl import FamilyCrawl
 from govnews.sites.family import SITES, site_key
-from govnews.store.redis import _HELD, site_prefix
+from govnews.store.keys import site_prefix
+from govnews.store.lease import _HELD, RedisLock
 from tests.conftest import init_redis_stores
+from tests.leases import abandon
+from tests.profiles import examples
 from tests.redis_server import RedisServer
 
 SITE_KEYS = tuple(site.key for site in SITES[1:5])
-EXAMPLES = int(os.environ.get("GOVNEWS_FAMILY_MODEL_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("GOVNEWS_FAMILY_MODEL_EXAMPLES") or examples(60))
 
 
 @dataclass
@@ -210,8 +213,8 @@ def test_family_sharing_rule_holds_for_any_schedule(redis_for_model: RedisServer
                 if worker in self.cluster.killed:
                     # Free what the test played as lapsed (the leases' threads still run).
                     for (url, _), lock in list(_HELD.items()):
-                        if url.endswith(f"client_name=worker{worker}"):
-                            lock.abandon()
+                        if url.endswith(f"client_name=worker{worker}") and isinstance(lock, RedisLock):
+                            abandon(lock)
 
     FamilySchedule.TestCase.settings = settings(
         max_examples=EXAMPLES, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)

@@ -28,7 +28,8 @@ The invariants, for every example:
 
 ``GOVNEWS_FAULT_EXAMPLES`` sets the number of generated examples: 12 by default, about 220 s
 with the explicit ones below (which cover every point and every fault once) on two busy
-cores, 8 to 19 s an example; a failure is reported as drawn, not shrunk.
+cores, 8 to 19 s an example (``HYPOTHESIS_PROFILE=dev``, tests/profiles.py: 10); a failure is
+reported as drawn, not shrunk.
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ from tests.cluster import (
 from tests.conftest import init_redis_stores
 from tests.mirror.family import FamilyMirror
 from tests.paused_worker import POINTS
+from tests.profiles import examples
 from tests.redis_server import INSTALL_HINT, RedisServer, redis_required, redis_server_binary
 
-EXAMPLES = int(os.environ.get("GOVNEWS_FAULT_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("GOVNEWS_FAULT_EXAMPLES") or examples(12))
 FAULTS = ("lapse", "expire", "flushall", "restart", "clock_forward", "clock_back")
 WIPES = ("flushall", "restart")
 RESUMES = ("at_once", "after_takeover", "after_end")

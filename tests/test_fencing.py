@@ -3,7 +3,7 @@ servers per host recording which worker asked (a test header, ``X-Test-Client``)
 
 A worker is SIGSTOPped mid-site for longer than its lease; another worker takes its sites
 over; the first is SIGCONTed while the second crawls them. The first makes no request after
-that and writes no line (fencing by deadline: ``govnews.store.redis.RedisLock.valid``), and
+that and writes no line (fencing by deadline: ``govnews.store.lease.RedisLock.valid``), and
 every article is exported exactly once across both workers' feeds.
 
 And a store that vanished is noticed: a Redis wiped between two runs (FLUSHALL), or a SQLite
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import redis
 
-from govnews.family.crawl import DONE_KEY
 from govnews.sites.family import site_key
+from govnews.store.keys import SiteKeys
 from tests.conftest import ROOT, family_crawl_command, init_redis_stores, run_command
 from tests.mirror.family import CLIENT_HEADER, SITES, FamilyMirror
 from tests.mirror.server import MirrorServer
@@ -183,8 +183,8 @@ def test_a_refused_site_of_the_family_is_not_done_for_the_round(redis_url: str, 
         assert "hongshan   passed" in first.stderr
         client = redis.Redis.from_url(redis_url, decode_responses=True)
         jiangan = site_key(mirror.base_url("jiangan"))
-        assert client.get(DONE_KEY.format(site=jiangan)) is None, "refused is not done"
-        assert client.get(DONE_KEY.format(site=site_key(mirror.base_url("hongshan")))) is not None
+        assert client.get(SiteKeys(jiangan).family_done) is None, "refused is not done"
+        assert client.get(SiteKeys(site_key(mirror.base_url("hongshan"))).family_done) is not None
         client.close()
         assert not list((tmp_path / "w1").glob("jiangan/*.jsonl")), "a refusal writes no feed file"
         init_redis_stores(redis_url, [mirror.base_url("jiangan")])

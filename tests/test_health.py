@@ -21,6 +21,7 @@ from scrapy.utils.test import get_crawler
 from spidermon import MonitorRunner
 
 from govnews import settings as project_settings
+from govnews.crawl.spiders.wuhan import WuhanSpider
 from govnews.ops.health import checks
 from govnews.ops.health.checks import Check, RunShape, Thresholds, column_counters
 from govnews.ops.health.coverage import ColumnCoverage
@@ -83,14 +84,19 @@ def healthy_stats() -> dict[str, Any]:
 RUN = RunShape(("/sy/whyw/", "/zwgk/tzgg/"))
 
 
+def judge_all(stats: dict[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
+    """Every check of the table that has a function (the monitors run the same, one each)."""
+    return [check for rule in checks.CHECKS if rule.judge is not None for check in rule.judge(stats, run, thresholds)]
+
+
 def failures(stats: dict[str, Any], run: RunShape = RUN, thresholds: Thresholds | None = None) -> list[str]:
-    return [c.message for c in checks.failed(checks.run_all(stats, run, thresholds or Thresholds()))]
+    return [c.message for c in checks.failed(judge_all(stats, run, thresholds or Thresholds()))]
 
 
 def test_healthy_stats_pass_every_check() -> None:
-    results = checks.run_all(healthy_stats(), RUN, Thresholds())
+    results = judge_all(healthy_stats(), RUN, Thresholds())
     assert checks.failed(results) == []
-    assert {c.name for c in results} == {f.__name__ for f in checks.CHECKS}
+    assert {c.name for c in results} == {rule.name for rule in checks.CHECKS if rule.judge is not None}
 
 
 @pytest.mark.parametrize(
@@ -166,7 +172,7 @@ def test_an_incremental_rerun_with_nothing_new_is_healthy() -> None:
     stats: dict[str, Any] = {"finish_reason": "finished"}
     stats |= column_stats("/sy/whyw/", list_pages=1, list_rows=5, rows_known=4, rows_followed=1, article_failed=1)
     stats |= column_stats("/zwgk/tzgg/", list_pages=1, list_rows=5, rows_known=5)
-    results = checks.run_all(stats, RUN, Thresholds())
+    results = judge_all(stats, RUN, Thresholds())
     assert checks.failed(results) == []
     assert [c.message for c in results if c.name == "items_per_column"] == [
         "column /sy/whyw/ (武汉要闻): no item exported: the 1 rows followed failed to download (failed_articles); "
@@ -194,7 +200,7 @@ def test_a_resumed_jobdir_run_does_not_judge_columns_it_read_no_list_page_of() -
 def test_urls_mode_skips_the_list_checks_and_judges_the_columns_it_saw() -> None:
     stats: dict[str, Any] = {"finish_reason": "finished", "item_scraped_count": 2}
     stats |= column_stats("/sy/kwh/", items_extracted=2, items=2, extract_fallback=2, published_from__meta=2)
-    results = checks.run_all(stats, RunShape(("/sy/whyw/",), walks_lists=False), Thresholds())
+    results = judge_all(stats, RunShape(("/sy/whyw/",), walks_lists=False), Thresholds())
     assert not [c for c in results if c.name in ("items_per_column", "list_pages")]
     assert [c.message for c in checks.failed(results) if c.name == "body_fallback_share"] == [
         "column /sy/kwh/ (媒体看武汉): body found by the fallback for 2 of 2 items (100% > 10%)"
@@ -206,7 +212,7 @@ def test_a_share_beyond_its_threshold_by_chance_in_a_small_column_passes() -> No
     stats: dict[str, Any] = {"finish_reason": "finished", "item_scraped_count": 9}
     stats |= healthy_column("/sy/whyw/", items=7) | column_stats("/sy/whyw/", field__source=5)
     stats |= healthy_column("/zwgk/tzgg/", items=2) | column_stats("/zwgk/tzgg/", list_rows=3, rows_followed=3)
-    results = checks.run_all(stats, RUN, Thresholds())
+    results = judge_all(stats, RUN, Thresholds())
     assert checks.failed(results) == []
     assert [c.message for c in results if "within chance" in c.message] == [
         "column /zwgk/tzgg/ (通知公告): 1 of 3 articles failed to download (33.3% > 20%, within chance for 3 items)",
@@ -217,7 +223,7 @@ def test_a_share_beyond_its_threshold_by_chance_in_a_small_column_passes() -> No
 def test_cleaning_rates_are_judged_from_min_items_for_rates_up() -> None:
     """One page with its body twice is 5 duplicates: not a rate to judge alone."""
     stats = healthy_stats() | {"item_scraped_count": 9, "govnews/paragraph_dedup/duplicates_removed": 45}
-    assert [c for c in checks.run_all(stats, RUN, Thresholds()) if c.name == "duplicate_paragraphs"] == []
+    assert [c for c in judge_all(stats, RUN, Thresholds()) if c.name == "duplicate_paragraphs"] == []
     assert failures(stats, thresholds=Thresholds(min_items_for_rates=9)) == [
         "45 duplicate paragraphs removed in 9 items (5.00 per item > 4)"
     ]
@@ -314,10 +320,20 @@ def run_suite(stats: dict[str, Any], settings: dict[str, Any] | None = None) -> 
         settings=project_settings_with(settings or {}),
         get_extension=lambda cls: recorder if cls is HealthSummary else None,
     )
-    spider = SimpleNamespace(args=SimpleNamespace(sections=RUN.sections, urls=()))
+    spider = WuhanSpider(sections=",".join(RUN.sections))
     MonitorRunner().run(HealthMonitorSuite(crawler=crawler), stats=stats, spider=spider, crawler=crawler)
     assert recorder.report is not None
     return recorder.report, crawler_stats.get_stats()
+
+
+def test_the_suite_is_made_from_the_checks_table_in_its_order() -> None:
+    """One monitor a row of checks.CHECKS, in the table's order, which is docs/health.md's."""
+    suite = HealthMonitorSuite(crawler=get_crawler())
+    made = [(m.monitor_name, getattr(type(m), "check", None) or type(m).rule.name) for m in suite.all_monitors]
+    assert made == [(rule.title, rule.name) for rule in checks.CHECKS]
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "health.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `([a-z_]+)` \|", doc, flags=re.MULTILINE)
+    assert documented == [rule.name for rule in checks.CHECKS]
 
 
 def test_the_suite_records_a_passed_verdict_with_every_check() -> None:
@@ -326,7 +342,7 @@ def test_the_suite_records_a_passed_verdict_with_every_check() -> None:
     assert stats["govnews/health/verdict"] == "passed"
     assert stats["govnews/health/failed_checks"] == 0
     # The per-column checks, and spidermon's three run-wide monitors.
-    per_column = checks.run_all(healthy_stats(), RUN, Thresholds())
+    per_column = judge_all(healthy_stats(), RUN, Thresholds())
     assert stats["govnews/health/checks"] == len(report.checks) == len(per_column) + 3
     assert {c.name for c in report.checks} - {c.name for c in per_column} == {
         "finish_reason",
@@ -460,7 +476,7 @@ def test_write_atomic_replaces_the_whole_file(tmp_path: Path) -> None:
 
 def test_summary_and_block_of_a_failed_run() -> None:
     stats = healthy_stats() | column_stats("/zwgk/tzgg/", published_from__url=10)
-    results = checks.run_all(stats, RUN, Thresholds())
+    results = judge_all(stats, RUN, Thresholds())
     report = HealthReport(passed=False, checks=tuple(results), stats=stats)
     document = build_summary(
         report,
@@ -595,3 +611,11 @@ def test_an_incremental_rerun_with_nothing_new_passes(mirror: MirrorServer, tmp_
     record = json.loads(history[-1])
     assert record["verdict"] == "passed" and record["feed"] is None and record["items"] == 0
     assert "Health checks PASSED" in again.log
+
+
+def test_a_check_that_raises_is_a_failed_check_under_its_own_name() -> None:
+    """A malformed threshold makes every check of ours raise: each is failed, named as in the table."""
+    report, _ = run_suite(healthy_stats(), {"GOVNEWS_HEALTH_MAX_FAILED_SHARE": "a lot"})
+    ours = [rule.name for rule in checks.CHECKS if rule.judge is not None]
+    assert [c.name for c in report.failed_checks] == ours
+    assert all("a lot" in c.message for c in report.failed_checks)

@@ -276,6 +276,7 @@ def test_a_module_the_architecture_page_names_must_exist(copy: Path) -> None:
     assert found == ["docs/architecture.md names govnews/crawl/blocked.py, which the tree lacks"]
 
 
+@pytest.mark.slow  # a fresh interpreter each: out of the unit tier
 @pytest.mark.parametrize(
     "module",
     [
@@ -284,6 +285,10 @@ def test_a_module_the_architecture_page_names_must_exist(copy: Path) -> None:
         "govnews.pipelines.incremental_state",
         "govnews.store",
         "govnews.store.walk",
+        "govnews.store.run",
+        "govnews.store.lease",
+        "govnews.store.keys",
+        "govnews.store.turns",
         "govnews.family.crawl",
         "govnews.ops.commands.crawl",
         "govnews.ops.state_command",

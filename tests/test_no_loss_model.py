@@ -36,7 +36,8 @@ move: the runs after it find what it hid.
 
 ``GOVNEWS_MODEL_EXAMPLES`` sets the number of sequences on SQLite (400 by default, as in
 CI: about 3 minutes on two busy cores), ``GOVNEWS_MODEL_EXAMPLES_REDIS`` on Redis (150 by
-default); ``python -m tests.planted_report`` says how long the search takes to find each
+default; under ``HYPOTHESIS_PROFILE=dev``, tests/profiles.py, 10 each);
+``python -m tests.planted_report`` says how long the search takes to find each
 protection's bug put back. The counterexamples the
 search found while the rule was being rebuilt are kept below as explicit cases (a state
 machine takes no ``@example``): each replays its shrunk sequence.
@@ -70,17 +71,21 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from govnews.store.redis import RedisLock, init_store, site_prefix
+from govnews.store.keys import SiteKeys, site_prefix
+from govnews.store.lease import RedisLock
+from govnews.store.redis import init_store
 from tests import faketime, planted
+from tests.leases import abandon
 from tests.mirror.columns import PAGER_COUNT_PAGE, PAGER_CREATE_PAGE_HTML
 from tests.mirror.site import MirrorSite
+from tests.profiles import examples
 from tests.redis_server import RedisServer
 from tests.stepped_crawl import SteppedCrawl
 
 COLUMNS = ("/sy/whyw/", "/zwgk/xxgk/zcjd/", "/zwgk/tzgg/", "/sy/kwh/")
 """createPageHTML, countPage, no pager ending in a 404, no pager ending in an empty page."""
-EXAMPLES = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES", "400"))
-EXAMPLES_REDIS = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES_REDIS", "150"))
+EXAMPLES = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES") or examples(400))
+EXAMPLES_REDIS = int(os.environ.get("GOVNEWS_MODEL_EXAMPLES_REDIS") or examples(150))
 FAULTS = ("404", "410", "500", "412", "429", "empty", "soft404", "timeout", "offsite")
 LIST_FAULTS = ("404", "404", "410", "500", "500", *FAULTS[3:])
 """A list page's faults, those that lost articles before weighted twice (a 404 or a 5xx inside
@@ -132,14 +137,14 @@ class RedisBackend(Backend):
         if lock is None:
             return
         assert isinstance(lock, RedisLock)
-        lock.abandon()  # no renewal, no release: the lease outlives the process ...
+        abandon(lock)  # no renewal, no release: the lease outlives the process ...
         client = redis.Redis.from_url(self.url)
         client.delete(site_prefix(self.site) + "lock")  # ... until its TTL has passed
         client.close()
 
     def teardown(self) -> None:
         client = redis.Redis.from_url(self.url)
-        keys = list(client.scan_iter(match=site_prefix(self.site).replace("{", "\\{").replace("}", "\\}") + "*"))
+        keys = list(client.scan_iter(match=SiteKeys(self.site).pattern))
         if keys:
             client.delete(*keys)
         client.close()

@@ -10,7 +10,9 @@ from pathlib import Path
 import redis
 
 from govnews.sites.family import site_key
-from govnews.store.redis import RedisStateStore, acquire_redis_lock, site_prefix
+from govnews.store.keys import site_prefix
+from govnews.store.lease import acquire_redis_lock
+from govnews.store.redis import RedisStateStore
 from tests.conftest import ROOT, init_redis_stores, run_command
 from tests.mirror.server import MirrorServer
 from tests.mirror.site import MirrorSite

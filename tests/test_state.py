@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from govnews.store import (
     WalkOutcome,
     WalkRecord,
     acquire_lock,
+    held_lease,
     reconcile,
     repair_feed,
     state_dir,
@@ -187,9 +189,13 @@ def test_a_second_holder_of_the_lock_is_refused_with_its_pid(tmp_path: Path) -> 
             holder.stdout.close()
     # The kernel freed it with the process: no stale lock.
     lock = acquire_lock(store)
-    assert acquire_lock(store) is lock  # a process holds its lock once
+    with pytest.raises(StoreLocked, match=rf"pid {os.getpid()}, started 20\d\d-"):
+        acquire_lock(store)  # one owner: taken again, even by this process, is refused
+    assert held_lease({"GOVNEWS_STATE_DIR": str(tmp_path)}, "s") is lock
     lock.release()
-    lock.release()
+    lock.release()  # once is enough
+    assert held_lease({"GOVNEWS_STATE_DIR": str(tmp_path)}, "s") is None
+    acquire_lock(store).release()  # free again
 
 
 def test_a_dead_link_is_not_owed_and_is_forgotten_once_exported(tmp_path: Path) -> None:

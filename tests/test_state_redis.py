@@ -42,23 +42,25 @@ from govnews.store import (
     StoreUnavailable,
     WalkOutcome,
     WalkRecord,
-    acquire_store_lock,
+    held_lease,
     open_store,
     reconcile,
+    take_lease,
 )
+from govnews.store.connection import check_reachable
 from govnews.store.journal import process_start
+from govnews.store.keys import site_prefix
+from govnews.store.lease import RedisLock, acquire_redis_lock
 from govnews.store.redis import (
     LAYOUT_VERSION,
     LeaseLost,
-    RedisLock,
     RedisStateStore,
-    acquire_redis_lock,
-    check_reachable,
     init_store,
     is_guarded,
-    site_prefix,
 )
-from govnews.store.walk import IncrementalRun
+from govnews.store.run import IncrementalRun
+from tests.leases import abandon
+from tests.profiles import examples
 from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,7 +245,7 @@ def _timeless(state: ColumnState) -> tuple[object, ...]:
 
 
 @given(st.lists(operations, max_size=15))
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_redis_answers_every_sequence_as_sqlite_does(
     redis_server: RedisServer, tmp_path: Path, ops: list[tuple[str, object]]
 ) -> None:
@@ -263,7 +265,7 @@ def test_redis_answers_every_sequence_as_sqlite_does(
 # -- the lock: one run at a time, a lease that outlives no holder --------------------------
 
 HOLD = (
-    "import sys, time; from govnews.store.redis import acquire_redis_lock\n"
+    "import sys, time; from govnews.store.lease import acquire_redis_lock\n"
     "acquire_redis_lock(sys.argv[1], sys.argv[2], ttl=float(sys.argv[3]))\n"
     "print('held', flush=True); time.sleep(120)\n"
 )
@@ -320,10 +322,12 @@ def test_a_holder_that_dies_frees_the_site_after_its_lease(redis_url: str) -> No
 def test_a_process_holds_its_lease_once_and_release_frees_the_site(redis_url: str) -> None:
     site = new_site()
     lock = acquire_redis_lock(redis_url, site)
-    assert acquire_redis_lock(redis_url, site) is lock
+    with pytest.raises(StoreLocked, match=rf"pid {os.getpid()} on "):
+        acquire_redis_lock(redis_url, site)  # one owner: taken again, even here, is refused
+    assert held_lease({"REDIS_URL": redis_url}, site) is lock and lock.valid()
     lock.release()
-    assert lock.valid()  # one use left
-    lock.release()
+    assert held_lease({"REDIS_URL": redis_url}, site) is None and not lock.valid()
+    lock.release()  # once is enough: a second release does nothing
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     assert client.get(site_prefix(site) + "lock") is None
     client.close()
@@ -333,14 +337,12 @@ def test_a_process_holds_its_lease_once_and_release_frees_the_site(redis_url: st
 def test_release_never_frees_another_runs_lease(redis_url: str) -> None:
     site = new_site()
     lock = acquire_redis_lock(redis_url, site, ttl=30)
-    lock.abandon()  # as if it died ...
+    abandon(lock)  # as if it died ...
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     key = site_prefix(site) + "lock"
     client.delete(key)  # ... and its lease ran out
     successor = acquire_redis_lock(redis_url, site)
-    lock.users = 1
-    lock._thread = None  # a late release by the old holder: a no-op on the successor's lease
-    lock.release()
+    lock.release()  # a late release by the old holder: a no-op on the successor's lease
     assert successor.valid()
     successor.release()
     client.close()
@@ -354,15 +356,15 @@ def test_a_store_whose_lease_ended_writes_nothing(redis_url: str) -> None:
     store.record([Record("a", "h", 1, None)])
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     client.delete(lock.key)  # the lease ran out while this run was paused ...
-    successor = acquire_redis_lock(redis_url, site, ttl=30, host="node-b")  # ... and another run took it
+    client.set(lock.key, '{"pid": 1, "host": "node-b"}', px=30_000)  # ... and another run took it
     with pytest.raises(LeaseLost, match="lease on the state store"):
         store.record([Record("b", "h", 1, None)])
     with pytest.raises(LeaseLost):
         store.open_feed(Path("/x.jsonl"), "run-1")
     assert "b" not in store and store.feeds() == []
     store.close()
-    lock.abandon()
-    successor.release()
+    abandon(lock)
+    client.delete(lock.key)
     client.close()
 
 
@@ -464,11 +466,14 @@ def test_sqlite_is_the_default_and_redis_url_selects_redis(
     refused = open_elsewhere(tmp_path, site, {**env, "REDIS_URL": redis_url})
     assert refused.returncode == 3 and f"pid {os.getpid()} on " in refused.stdout
     assert f"redis://127.0.0.1:{redis_url.split(':')[2]}" in refused.stdout and f"(site {site})" in refused.stdout
-    assert acquire_store_lock({"REDIS_URL": redis_url}, site) is lock  # once per process
-    lock.release()
+    assert held_lease({"REDIS_URL": redis_url}, site) is lock  # once per process
+    with pytest.raises(StoreLocked):
+        take_lease({"REDIS_URL": redis_url}, site)
     run = IncrementalRun("run-1")
     run.attach(store, lock)
     run.close()
+    assert lock.valid(), "the run closes the store; the lease is its taker's to release"
+    lock.release()
     assert not lock.valid()
     assert open_elsewhere(tmp_path, site, {**env, "REDIS_URL": redis_url}).returncode == 0
     # The environment variable selects Redis too.
@@ -729,7 +734,7 @@ def test_a_write_the_server_refuses_marks_the_lease_lost_and_tells_the_run(redis
     assert told == ["lost"] and not lock.valid() and "store write" in (lock.lost_reason or "")
     assert "a" not in store
     store.close()
-    lock.abandon()
+    abandon(lock)
     client.close()
 
 
@@ -745,14 +750,14 @@ def test_confirm_asks_the_server_and_a_failed_renewal_tells_the_run_at_once(redi
     told: list[str] = []
     lock.when_lost(lambda: told.append("lost"))
     assert not lock.confirm() and told == ["lost"] and "server holds no lease" in (lock.lost_reason or "")
-    lock.abandon()
+    abandon(lock)
     # A renewal that finds the lease another's: the run is told by the renewal thread itself.
     renewed = acquire_redis_lock(redis_url, new_site(), ttl=0.6)  # renewed every 0.2 s
     found = threading.Event()
     renewed.when_lost(found.set)
     client.set(renewed.key, "another run's", px=60_000)
     assert found.wait(2.0) and "renewal" in (renewed.lost_reason or "")
-    renewed.abandon()
+    abandon(renewed)
     client.close()
 
 
@@ -823,6 +828,6 @@ def test_a_commit_the_store_refuses_is_cut_from_the_feed_at_once(redis_url: str,
     assert told == ["lost"] and run.lease_lost and not run.lease_valid()
     assert store.committed(run.token, [("a", 1)]) == [True] and "b" not in store
     store.close()
-    lock.abandon()
+    abandon(lock)
     client.delete(lock.key)
     client.close()

@@ -12,6 +12,7 @@ from scrapy.utils.test import get_crawler
 
 from govnews.pipelines.text_hygiene import StripControlCharactersPipeline
 from govnews.settings import ITEM_PIPELINES
+from tests.profiles import examples
 
 INVISIBLE = [chr(c) for c in range(0x20)] + ["\x7f"] + [chr(c) for c in range(0x80, 0xA0)]
 INVISIBLE += ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
@@ -106,7 +107,7 @@ def test_an_emptied_title_stays_a_string_for_validation_to_drop(crawler: Crawler
 dirty_text = st.text(st.sampled_from(INVISIBLE) | st.characters(), max_size=20)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(st.lists(dirty_text, max_size=5), dirty_text, st.dictionaries(dirty_text, dirty_text, max_size=3))
 def test_no_field_keeps_an_invisible_character_and_a_second_pass_changes_nothing(
     paragraphs: list[str], title: str, meta: dict[str, str]

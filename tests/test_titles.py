@@ -277,6 +277,7 @@ def test_every_family_page_read_in_process_gives_the_headline_the_model_wrote(se
     assert {form.key for form in TITLE_FORMS} == {form for form, _ in sources}
 
 
+@pytest.mark.slow  # the family mirror's servers and a scrapy crawl: not the unit tier
 def test_scrapy_crawl_family_exports_every_headline_the_mirror_wrote(tmp_path: Path) -> None:
     with FamilyMirror(seed=5) as mirror:
         proc = run_command(family_crawl_command(mirror, tmp_path, delay=0.02), timeout=300)

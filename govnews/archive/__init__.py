@@ -6,7 +6,8 @@
 * :mod:`govnews.archive.index`: a CDXJ index and a WACZ of a run's archive.
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
-may import :mod:`govnews.feeds` besides what every part reads (:mod:`govnews.settings` and
-``govnews.__version__``); may import Scrapy and Twisted, not Redis. Built on by
-:mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.crawl`, which it never imports.
+may import :mod:`govnews.feeds` and :mod:`govnews.contract` besides what every part reads
+(:mod:`govnews.settings`, :mod:`govnews.stats_keys` and ``govnews.__version__``); may import
+Scrapy and Twisted, not Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines` and
+:mod:`govnews.crawl`, which it never imports.
 """

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -38,9 +37,11 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from govnews import settings as defaults
+from govnews import stats_keys
 from govnews.archive.index import CDXJ_SUFFIX, write_cdxj
 from govnews.archive.reader import ArchiveIndex
 from govnews.archive.writer import WARC_SUFFIX, Exchange, WarcFiles
+from govnews.contract import RunArguments, contract_of
 from govnews.feeds.storage import job_id, output_dir
 
 logger = logging.getLogger(__name__)
@@ -49,22 +50,11 @@ ARCHIVE_META = "govnews_archive"
 """Request meta key: ``{"file", "offset", "record_id"}`` of the last answer archived for it."""
 NOT_ARCHIVED = "not in the archive"
 """The message of a replayed request's ``IgnoreRequest`` when the archive has no answer for it."""
-STATS = "govnews/archive"
 
 
-@runtime_checkable
-class ArchiveArguments(Protocol):
-    """What the middlewares read of a spider's parsed arguments (``spider.args``; the crawl's
-    ``CrawlArguments`` offers it): the archive sits below the crawl and imports none of it."""
-
-    archive: bool | None
-    from_archive: str | None
-    probe: bool
-
-
-def _arguments(crawler: Crawler) -> ArchiveArguments | None:
-    args = getattr(crawler.spider, "args", None)
-    return args if isinstance(args, ArchiveArguments) else None
+def _arguments(crawler: Crawler) -> RunArguments | None:
+    contract = contract_of(crawler.spider)
+    return contract.args if contract is not None else None
 
 
 def archive_enabled(crawler: Crawler) -> bool:
@@ -104,7 +94,7 @@ class ArchiveMiddleware:
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+        self.crawler.stats.inc_value(stats_keys.ARCHIVE(key), count)
 
     def spider_opened(self, spider: Spider) -> None:
         if not archive_enabled(self.crawler):
@@ -201,7 +191,7 @@ class ReplayMiddleware:
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{STATS}/replay/{key}", count)
+        self.crawler.stats.inc_value(stats_keys.ARCHIVE("replay", key), count)
 
     def spider_opened(self, spider: Spider) -> None:
         if (path := replay_source(self.crawler)) is None:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
+from govnews import stats_keys
+from govnews.contract import contract_of
 from govnews.logs import for_crawler
 from govnews.sites.wuhan import netloc_of
 
@@ -43,14 +45,12 @@ class AllowedHostsMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        allowed: frozenset[str] | None = getattr(self.crawler.spider, "allowed_netlocs", None)
-        if allowed is None:
-            return
-        if request.meta.get("govnews_attachment"):
-            allowed = getattr(self.crawler.spider, "attachment_netlocs", allowed)
+        if (contract := contract_of(self.crawler.spider)) is None:
+            return  # not a govnews spider: Scrapy's own OffsiteMiddleware is the rule
+        allowed = contract.attachment_netlocs if request.meta.get("govnews_attachment") else contract.allowed_netlocs
         if urlparse_cached(request).scheme in ("http", "https") and netloc_of(request.url) in allowed:
             return
-        self.stats.inc_value("govnews/security/offsite_blocked")
+        self.stats.inc_value(stats_keys.SECURITY("offsite_blocked"))
         redirects = request.meta.get("redirect_urls") or []
         origin = f" (redirected from {redirects[0]})" if redirects else ""
         for_crawler(logger, self.crawler).warning(

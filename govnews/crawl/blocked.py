@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.defer import deferred_from_coro
 
+from govnews import stats_keys
 from govnews.logs import for_crawler
 
 if TYPE_CHECKING:
@@ -74,9 +75,9 @@ class BackOffWhenBlockedMiddleware:
                 self._recover(request)
             return response
         self.consecutive += 1
-        self.stats.inc_value(f"govnews/blocked/{response.status}")
+        self.stats.inc_value(stats_keys.BLOCKED(str(response.status)))
         if challenge:
-            self.stats.inc_value("govnews/blocked/challenge")
+            self.stats.inc_value(stats_keys.BLOCKED("challenge"))
         delay = self._back_off(request)
         self._logger.warning(
             "blocked: %s answered %d%s; delay for this host now %.1f s",

@@ -5,7 +5,7 @@ lease expired early on the Redis server (its clock stepped forward, a failover l
 renewal, an eviction, a restart without persistence), may find another worker holding its
 site. **Any sign of a lost lease stops the worker at once**: a server-side check (a store
 write, or the check below, finding another run's lease), a renewal the server refuses, or the
-lease's deadline passing (:class:`govnews.store.redis.RedisLock`). Then every fence refuses,
+lease's deadline passing (:class:`govnews.store.lease.RedisLock`). Then every fence refuses,
 the requests in flight are cancelled (:func:`govnews.crawl.stop.cancel_in_flight`) and the
 spider stops with finish reason ``store_lease_lost``. The checks on a request's way:
 
@@ -42,6 +42,8 @@ from scrapy.exceptions import IgnoreRequest
 from twisted.internet import defer, task
 from twisted.web.client import HTTPConnectionPool
 
+from govnews import stats_keys
+from govnews.contract import contract_of, fence_of
 from govnews.crawl.stop import cancel_in_flight
 from govnews.logs import for_crawler
 
@@ -95,10 +97,10 @@ class LeaseFenceMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        fence = getattr(self.crawler.spider, "lease_fence", None)
-        if fence is not None and not fence():
+        fenced = fence_of(self.crawler.spider)
+        if fenced is not None and not fenced.lease_fence():
             assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("govnews/fence/requests_refused")
+            self.crawler.stats.inc_value(stats_keys.FENCE("requests_refused"))
             raise IgnoreRequest(FENCED)
 
 
@@ -109,7 +111,7 @@ _PREVIOUS: Any = None
 def _on_sigcont(signum: int, frame: Any) -> None:
     """The process was paused and resumes: if a run's lease passed its deadline meanwhile,
     abort every open HTTP connection before the reactor writes what it had buffered."""
-    expired = [c for c in list(_FENCED) if not getattr(c.spider, "lease_fence", lambda: True)()]
+    expired = [c for c in list(_FENCED) if (fenced := fence_of(c.spider)) is not None and not fenced.lease_fence()]
     if expired:
         from twisted.internet import reactor as installed  # noqa: PLC0415 - the installed reactor
 
@@ -122,7 +124,7 @@ def _on_sigcont(signum: int, frame: Any) -> None:
                 aborted += 1
         for crawler in expired:
             if crawler.stats is not None:
-                crawler.stats.inc_value("govnews/fence/connections_aborted", aborted)
+                crawler.stats.inc_value(stats_keys.FENCE("connections_aborted"), aborted)
         for_crawler(logger, expired[0]).warning(
             "resumed after a pause past a lease's deadline: %d open connection(s) of the process aborted, "
             "nothing they held is sent",
@@ -157,15 +159,13 @@ class LeaseFence:
                 signal.signal(signal.SIGCONT, _on_sigcont)
         except ValueError:
             pass  # not the main thread (a crawl started from a thread): the checks above remain
-        run = getattr(self.crawler.spider, "incremental_run", None)
-        if run is not None:
+        if (contract := contract_of(self.crawler.spider)) is not None:
             from twisted.internet import reactor  # noqa: PLC0415 - the installed reactor
 
             # From whichever thread finds the lease lost; the cancel runs in the reactor's.
-            run.when_lease_lost(lambda: reactor.callFromThread(self.cancel))
-        fence = getattr(self.crawler.spider, "lease_fence", None)
-        if fence is not None:
-            self._watch = task.LoopingCall(fence)
+            contract.incremental_run.when_lease_lost(lambda: reactor.callFromThread(self.cancel))
+        if (fenced := fence_of(self.crawler.spider)) is not None:
+            self._watch = task.LoopingCall(fenced.lease_fence)
             self._watch.start(WATCH_INTERVAL, now=False)
 
     def cancel(self) -> None:
@@ -173,7 +173,7 @@ class LeaseFence:
         refuses those still to come (they are owed to the site's holder)."""
         cancelled = cancel_in_flight(self.crawler).total
         if self.crawler.stats is not None and cancelled:
-            self.crawler.stats.inc_value("govnews/fence/cancelled", cancelled)
+            self.crawler.stats.inc_value(stats_keys.FENCE("cancelled"), cancelled)
 
     def engine_stopped(self) -> None:
         _FENCED.discard(self.crawler)

@@ -27,10 +27,11 @@ few milliseconds, below), and the request sleeps until then without blocking the
   process (``scrapy crawl family`` runs one crawler a site): :data:`PROCESS_TIMES`.
 * **Cluster-wide** (``REDIS_URL``) each turn is taken in Redis by a Lua script on the
   server's own clock (``TIME``: the workers' clocks never meet), which keeps a next-free
-  time per backend and per host: workers sharing a backend share its budget, and runs that
-  take no lease (``-a probe=1``, ``-a incremental=0``) are spaced on a host they share with
-  another run. After a response the host's next time moves to the response's moment plus
-  the floor, here and in Redis. Keys expire once their time has passed. Cost: one round
+  time per backend and per host (:mod:`govnews.store.turns` speaks to Redis; this module
+  asks it through :class:`~govnews.store.turns.SharedTimes`): workers sharing a backend
+  share its budget, and runs that take no lease (``-a probe=1``, ``-a incremental=0``) are
+  spaced on a host they share with another run. After a response the host's next time moves
+  to the response's moment plus the floor, here and in Redis. Keys expire once their time has passed. Cost: one round
   trip to take a turn (on the request's path), one to note the response. A Redis that fails
   or does not answer never stops the run: the turn is taken in this process's own times
   instead (counted, logged once), and Redis is asked again a few seconds later.
@@ -72,7 +73,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
@@ -81,10 +82,13 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer, task
 
+from govnews import stats_keys
+from govnews.contract import contract_of, fence_of
 from govnews.crawl import stop
 from govnews.crawl.fence import FencedConnectionPool
 from govnews.logs import for_crawler
 from govnews.store import redis_url
+from govnews.store.turns import Held, SharedTimes
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -93,7 +97,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATS = "govnews/politeness"
 DEFAULT_BACKEND_BUDGET = 2.0
 """The backend's rate as a multiple of one host's (``GOVNEWS_BACKEND_BUDGET``)."""
 LATE_MARGIN = 0.002
@@ -105,9 +108,6 @@ to put the request on the wire once the handler has let it go (measured on the f
 by the kernel's receive times: half a millisecond mostly, a few under load)."""
 REDIS_RETRY_AFTER = 5.0
 """Seconds after a failed Redis call during which turns are taken locally without asking it."""
-KEY_PREFIX = "govnews:politeness"
-
-Held = Literal["host", "backend"] | None
 
 FENCED = "the run's lease on its site ended: no request is made"
 
@@ -186,101 +186,6 @@ class LocalTimes:
 
 PROCESS_TIMES = LocalTimes()
 """Every crawler of the process takes its turns here (without Redis, and when Redis fails)."""
-
-
-# Times are microseconds of the server's clock, written with %.0f: Lua's own number-to-string
-# keeps 14 digits, too few for a microsecond timestamp. A key lives until its moment has
-# passed (plus a second): an expired key and a past moment mean the same, a free host.
-_TAKE_TURN = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local at = now + tonumber(ARGV[1])
-local held = 0
-if tonumber(ARGV[1]) > 0 then held = 1 end
-local host_free = tonumber(redis.call('GET', KEYS[2]) or '0')
-if host_free > at then at = host_free; held = 1 end
-local backend_hold = tonumber(ARGV[3])
-if backend_hold > 0 then
-    local backend_free = tonumber(redis.call('GET', KEYS[1]) or '0')
-    if backend_free > at then at = backend_free; held = 2 end
-end
-local function keep(key, free)
-    local ttl = math.ceil((free - now) / 1000) + 1000
-    redis.call('SET', key, string.format('%.0f', free), 'PX', string.format('%.0f', ttl))
-end
-keep(KEYS[2], at + tonumber(ARGV[2]))
-if backend_hold > 0 then keep(KEYS[1], at + backend_hold) end
-return {string.format('%.0f', at - now), held}
-"""
-_RESPONDED = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local free = now + tonumber(ARGV[1])
-if tonumber(redis.call('GET', KEYS[1]) or '0') < free then
-    local ttl = math.ceil(tonumber(ARGV[1]) / 1000) + 1000
-    redis.call('SET', KEYS[1], string.format('%.0f', free), 'PX', string.format('%.0f', ttl))
-end
-return 1
-"""
-
-
-def backend_key(backend: str) -> str:
-    """The Redis key of a backend's next free moment. ``{backend}`` is a Redis Cluster hash
-    tag: a backend's keys and its hosts' live in one slot, so one script touches both.
-
-    >>> backend_key("wuhan-trs"), host_key("wuhan-trs", "www.jianghan.gov.cn")
-    ('govnews:politeness:{wuhan-trs}:backend', 'govnews:politeness:{wuhan-trs}:host:www.jianghan.gov.cn')
-    """
-    return f"{KEY_PREFIX}:{{{backend}}}:backend"
-
-
-def host_key(backend: str, host: str) -> str:
-    """The Redis key of a host's next free moment (in its backend's slot)."""
-    return f"{KEY_PREFIX}:{{{backend}}}:host:{host}"
-
-
-def _micros(seconds: float) -> int:
-    return max(0, round(seconds * 1_000_000))
-
-
-class SharedTimes:
-    """Turns taken in Redis (the module docstring), on the reactor's asyncio loop.
-
-    Not the blocking client from a thread: each hand-over between the thread and the
-    reactor waits for the GIL, which a busy reactor keeps for up to 5 ms (Python's switch
-    interval); measured on the family mirror, a thread made each request 17 ms later, the
-    asyncio client a fraction of a millisecond. Same timeouts as every other Redis client
-    of govnews (:mod:`govnews.store.redis`)."""
-
-    def __init__(self, url: str) -> None:
-        import redis.asyncio  # noqa: PLC0415 - only in distributed mode
-
-        from govnews.store.redis import CONNECT_TIMEOUT, READ_TIMEOUT  # noqa: PLC0415
-
-        self.url = url
-        self._client = redis.asyncio.Redis.from_url(
-            url, decode_responses=True, socket_timeout=READ_TIMEOUT, socket_connect_timeout=CONNECT_TIMEOUT
-        )
-        self._take_turn = self._client.register_script(_TAKE_TURN)
-        self._responded = self._client.register_script(_RESPONDED)
-
-    async def take(
-        self, host: str, backend: str, *, not_before: float, host_hold: float, backend_hold: float
-    ) -> tuple[float, Held]:
-        """``(seconds from the server's now, what held it)`` of a turn of ``host`` no earlier
-        than ``not_before`` seconds from now; holds the host and the backend as :class:`LocalTimes`."""
-        keys = [backend_key(backend), host_key(backend, host)]
-        args = [_micros(not_before), _micros(host_hold), _micros(backend_hold)]
-        wait, held = await self._take_turn(keys=keys, args=args)
-        held_by: Held = "host" if int(held) == 1 else "backend" if int(held) == 2 else None
-        return int(wait) / 1_000_000, held_by
-
-    async def responded(self, host: str, backend: str, *, floor: float) -> None:
-        """The host answered now: no turn on it before the floor has passed, cluster-wide."""
-        await self._responded(keys=[host_key(backend, host)], args=[_micros(floor)])
-
-    async def close(self) -> None:
-        await self._client.aclose()
 
 
 class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
@@ -371,26 +276,26 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
             await self._responded(host, backend)
 
     def _backend_of(self, host: str) -> str:
-        site = getattr(self._crawler.spider, "site", None)
-        return str(getattr(site, "backend", "") or host)
+        contract = contract_of(self._crawler.spider)
+        return (contract.site.backend if contract is not None else "") or host
 
     def _fence_confirmed(self) -> bool:
         """The last check before a request's bytes leave: the lease, confirmed by its server."""
-        fence = getattr(self._crawler.spider, "lease_fence", None)
-        return fence is None or bool(fence(confirm=True))
+        fenced = fence_of(self._crawler.spider)
+        return fenced is None or fenced.lease_fence(confirm=True)
 
     def _refused_on_connection(self) -> None:
         self._inc("fenced")
         if self._stats is not None:
-            self._stats.inc_value("govnews/fence/requests_refused")
-            self._stats.inc_value("govnews/fence/refused_on_connection")
+            self._stats.inc_value(stats_keys.FENCE("requests_refused"))
+            self._stats.inc_value(stats_keys.FENCE("refused_on_connection"))
 
     def _check_fence(self) -> None:
-        fence = getattr(self._crawler.spider, "lease_fence", None)
-        if fence is not None and not fence():
+        fenced = fence_of(self._crawler.spider)
+        if fenced is not None and not fenced.lease_fence():
             self._inc("fenced")
             if self._stats is not None:
-                self._stats.inc_value("govnews/fence/requests_refused")
+                self._stats.inc_value(stats_keys.FENCE("requests_refused"))
             raise IgnoreRequest(FENCED)
 
     async def _wait_for_turn(self, host: str, backend: str) -> None:
@@ -457,8 +362,6 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
             self._redis_failed(error)
 
     def _redis_failed(self, error: BaseException) -> None:
-        from govnews.store.redis import redacted  # noqa: PLC0415 - only in distributed mode
-
         assert self._shared is not None
         self._inc("redis_fallbacks")
         self._redis_retry_at = time.monotonic() + REDIS_RETRY_AFTER
@@ -467,7 +370,7 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
             self._log.warning(
                 "politeness: Redis at %s failed to space a request (%s: %s); this process spaces "
                 "its own requests until Redis answers again (asked again every %.0f s)",
-                redacted(self._shared.url),
+                self._shared.where,
                 type(error).__name__,
                 error,
                 REDIS_RETRY_AFTER,
@@ -475,7 +378,7 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self._stats is not None:
-            self._stats.inc_value(f"{STATS}/{key}", count)
+            self._stats.inc_value(stats_keys.POLITENESS(key), count)
 
     async def close(self) -> None:
         try:

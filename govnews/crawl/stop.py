@@ -35,11 +35,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from scrapy.exceptions import IgnoreRequest
 from twisted.python.failure import Failure
 
+from govnews import stats_keys
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 STOPPED = "the run is stopping: not made, owed to the next run"
-STATS = "govnews/stop"
 
 
 class Cancellable(Protocol):
@@ -109,6 +110,6 @@ def cancel_in_flight(crawler: Crawler) -> Cancelled:
             queued += 1
             deferred.errback(stop_error())
     if crawler.stats is not None and queued + on_the_wire:
-        crawler.stats.inc_value(f"{STATS}/cancelled", queued + on_the_wire)
-        crawler.stats.inc_value(f"{STATS}/cancelled_on_the_wire", on_the_wire)
+        crawler.stats.inc_value(stats_keys.STOP("cancelled"), queued + on_the_wire)
+        crawler.stats.inc_value(stats_keys.STOP("cancelled_on_the_wire"), on_the_wire)
     return Cancelled(queued, on_the_wire)

@@ -16,7 +16,7 @@ it finds. Everything that decides is here, with no Scrapy import:
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
 may import :mod:`govnews.extract`, :mod:`govnews.sites` and :mod:`govnews.text` besides what
-every part reads (:mod:`govnews.settings` and ``govnews.__version__``); may import none of
-Scrapy, Twisted and Redis. Built on by :mod:`govnews.ops` and :mod:`govnews.crawl`, which it
-never imports.
+every part reads (:mod:`govnews.settings`, :mod:`govnews.stats_keys` and
+``govnews.__version__``); may import none of Scrapy, Twisted and Redis. Built on by
+:mod:`govnews.ops` and :mod:`govnews.crawl`, which it never imports.
 """

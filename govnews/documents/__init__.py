@@ -26,9 +26,10 @@ python-docx, python-calamine, olefile, libarchive-c, lxml, pebble; rapidocr-onnx
 optional). The futures it returns are plain ones: a pipeline wraps them itself.
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
-may import nothing of govnews besides what every part reads (:mod:`govnews.settings` and
-``govnews.__version__``); may import none of Scrapy, Twisted and Redis. Built on by
-:mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.crawl`, which it never imports.
+may import nothing of govnews besides what every part reads (:mod:`govnews.settings`,
+:mod:`govnews.stats_keys` and ``govnews.__version__``); may import none of Scrapy, Twisted and
+Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.crawl`, which
+it never imports.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
 may import :mod:`govnews.sites` and :mod:`govnews.text` besides what every part reads
-(:mod:`govnews.settings` and ``govnews.__version__``); may import none of Scrapy, Twisted and
-Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.crawl` and :mod:`govnews.discover`, which
-it never imports.
+(:mod:`govnews.settings`, :mod:`govnews.stats_keys` and ``govnews.__version__``); may import
+none of Scrapy, Twisted and Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.crawl` and
+:mod:`govnews.discover`, which it never imports.
 """

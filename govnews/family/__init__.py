@@ -7,8 +7,8 @@ The crawl command (:mod:`govnews.ops.commands.crawl`) runs it; it names no spide
 site's spider is loaded by name).
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
-may import :mod:`govnews.crawl`, :mod:`govnews.store`, :mod:`govnews.sites` and
-:mod:`govnews.logs` besides what every part reads (:mod:`govnews.settings` and
-``govnews.__version__``); may import Scrapy, Twisted and Redis. Built on by :mod:`govnews.ops`,
-which it never imports.
+may import :mod:`govnews.crawl`, :mod:`govnews.contract`, :mod:`govnews.store`,
+:mod:`govnews.sites` and :mod:`govnews.logs` besides what every part reads
+(:mod:`govnews.settings`, :mod:`govnews.stats_keys` and ``govnews.__version__``); may import
+Scrapy, Twisted and Redis. Built on by :mod:`govnews.ops`, which it never imports.
 """

@@ -7,7 +7,7 @@ AutoThrottle), its own state store, feed, stats and health verdict; the sites ru
 side in one reactor, so N sites take about the time of the slowest, not the sum.
 
 **Sites are leased, not requests.** Before a site's crawl starts, the run takes the site's
-state-store lock (:func:`govnews.store.acquire_store_lock`): a ``flock`` with SQLite, a
+state-store lock (:func:`govnews.store.take_lease`): a ``flock`` with SQLite, a
 Redis lease with ``REDIS_URL``. A site another run holds is left to it. With Redis, that
 lease is how workers on many machines share the family: each site is crawled by one
 worker at a time, so the per-host politeness of one worker holds for the cluster as a
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from govnews import stats_keys
 from govnews.crawl.arguments import FamilyArguments
 from govnews.sites.family import site_key
 from govnews.sites.site import Site
@@ -42,11 +43,12 @@ from govnews.store import (
     StoreLocked,
     StoreMissing,
     StoreUnavailable,
-    acquire_store_lock,
     ensure_store,
     lease_ttl,
     redis_url,
+    take_lease,
 )
+from govnews.store.keys import SiteKeys
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler, CrawlerRunnerBase
@@ -55,7 +57,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SITES_AT_ONCE = 0
-DONE_KEY = "govnews:{{{site}}}:family_done"
 MISSING_REASON = "store_missing"
 NOT_DONE_REASONS = ("store_lease_lost", "store_locked", "store_missing", "store_replaced", "store_unavailable")
 """Finish reasons of a site's run that did not crawl it for the round (refused, or stopped on
@@ -116,7 +117,7 @@ class FamilyCrawl:
         url = redis_url(settings)
         self.redis: Any = None
         if url is not None:
-            from govnews.store.redis import connect  # noqa: PLC0415 - only in distributed mode
+            from govnews.store.connection import connect  # noqa: PLC0415 - only in distributed mode
 
             # Timeouts: a Redis that stops answering is an error, not a reactor that hangs.
             self.redis = connect(url)
@@ -155,7 +156,7 @@ class FamilyCrawl:
         lock: Lock | None = None
         if self.arguments.takes_lease:
             try:
-                lock = acquire_store_lock(self.settings, key)
+                lock = take_lease(self.settings, key)
                 ensure_store(self.settings, key, lock, create=self.arguments.new_store)
             except StoreMissing as error:
                 # Refused, not done: the round mark is not written, so every worker sees the
@@ -210,7 +211,7 @@ class FamilyCrawl:
         if self.redis is None:
             return False
         try:
-            done = self.redis.get(DONE_KEY.format(site=key))
+            done = self.redis.get(SiteKeys(key).family_done)
         except Exception as error:  # a Redis that went away: the site's own run reports it
             logger.warning("site %s: the round mark could not be read (%s); crawling it", key, error)
             return False
@@ -222,7 +223,7 @@ class FamilyCrawl:
         if self.redis is None:
             return
         try:
-            self.redis.set(DONE_KEY.format(site=key), repr(self._now()), ex=ROUND_MARK_TTL)
+            self.redis.set(SiteKeys(key).family_done, repr(self._now()), ex=ROUND_MARK_TTL)
         except Exception as error:
             logger.warning("site %s: the round mark could not be written (%s)", key, error)
 
@@ -264,20 +265,20 @@ class FamilyCrawl:
             self.outcomes[site.key] = SiteOutcome(
                 site.key,
                 "crawled",
-                verdict=stats.get("govnews/health/verdict"),
+                verdict=stats.get(stats_keys.HEALTH("verdict")),
                 items=int(stats.get("item_scraped_count", 0)),
                 finish_reason=stats.get("finish_reason"),
                 # The site's own health, as its crawler's stats hold it (govnews.ops.health.summary).
-                failed_checks=tuple(stats.get("govnews/health/failed_messages") or ()),
+                failed_checks=tuple(stats.get(stats_keys.HEALTH("failed_messages")) or ()),
                 errors=max(0, int(stats.get("log_count/ERROR", 0)) - int(stats.get("retry/max_reached", 0))),
-                summary=stats.get("govnews/health/summary"),
+                summary=stats.get(stats_keys.HEALTH("summary")),
             )
             logger.info(
                 "site %s: %s, %d items, verdict %s",
                 site.key,
                 stats.get("finish_reason"),
                 stats.get("item_scraped_count", 0),
-                stats.get("govnews/health/verdict"),
+                stats.get(stats_keys.HEALTH("verdict")),
             )
         finally:
             del self.running[site.key]

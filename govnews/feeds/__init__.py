@@ -6,14 +6,15 @@
 * :mod:`.exporters` — the CSV exporter for spreadsheets (``FEED_EXPORTERS``).
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
-may import :mod:`govnews.store`, :mod:`govnews.logs` and :mod:`govnews.text` besides what every
-part reads (:mod:`govnews.settings` and ``govnews.__version__``); may import Scrapy and
-Twisted, not Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines`,
-:mod:`govnews.crawl` and :mod:`govnews.archive`, which it never imports.
+may import :mod:`govnews.contract`, :mod:`govnews.store`, :mod:`govnews.logs` and
+:mod:`govnews.text` besides what every part reads (:mod:`govnews.settings`,
+:mod:`govnews.stats_keys` and ``govnews.__version__``); may import Scrapy and Twisted, not
+Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines`, :mod:`govnews.crawl` and
+:mod:`govnews.archive`, which it never imports.
 """
 
 from __future__ import annotations
 
-from govnews.feeds.storage import FeedFile, LineAtomicFileFeedStorage, job_id, output_dir, uri_params
+from govnews.feeds.storage import FeedFile, LineAtomicFileFeedStorage, job_id, output_dir, run_job_id, uri_params
 
-__all__ = ["FeedFile", "LineAtomicFileFeedStorage", "job_id", "output_dir", "uri_params"]
+__all__ = ["FeedFile", "LineAtomicFileFeedStorage", "job_id", "output_dir", "run_job_id", "uri_params"]

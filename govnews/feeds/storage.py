@@ -9,7 +9,7 @@
   whole lines, at most the one being written cut short (and that one is repaired by the
   next incremental run, see :mod:`govnews.store`).
 * A JSON Lines feed of an incremental run is journaled: its path goes into the state
-  store's manifest when it opens (:meth:`govnews.store.walk.IncrementalRun.feed_opened`).
+  store's manifest when it opens (:meth:`govnews.store.run.IncrementalRun.feed_opened`).
 * **Exported means durable.** Every local feed file (JSON Lines, CSV …) is synced to disk
   (``fsync``) before the store records the items it holds (per batch, and when it closes),
   so an article the store knows as exported survives a power cut. A write that fails (a full
@@ -32,8 +32,10 @@ from typing import IO, Any
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from govnews.contract import contract_of, fence_of
+from govnews.store.journal import fsync_file
 from govnews.store.paths import default_output_dir, directory_setting
-from govnews.store.walk import os_fsync
+from govnews.store.run import IncrementalRun
 
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 _JOURNALED_FORMATS = ("jsonlines", "jl")
@@ -46,7 +48,17 @@ def output_dir(setting: str | None) -> Path:
 
 def job_id(spider: Spider | None = None) -> str:
     """scrapyd's job id (the spider argument ``_job``), else ``local-<pid>``."""
-    job = getattr(spider, "scrapyd_job", None) or os.environ.get("SCRAPY_JOB") or f"local-{os.getpid()}"
+    contract = contract_of(spider)
+    return run_job_id(contract.scrapyd_job if contract is not None else None)
+
+
+def run_job_id(scrapyd_job: str | None) -> str:
+    """``scrapyd_job`` (scrapyd's job id), else ``SCRAPY_JOB``, else ``local-<pid>``, safe in a file name.
+
+    >>> run_job_id("6487/a b")
+    '6487_a_b'
+    """
+    job = scrapyd_job or os.environ.get("SCRAPY_JOB") or f"local-{os.getpid()}"
     return _UNSAFE_CHARS_RE.sub("_", job)[:64]
 
 
@@ -101,7 +113,7 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
         super().__init__(uri, feed_options=feed_options)
         self.journaled = (feed_options or {}).get("format") in _JOURNALED_FORMATS
-        self._run: Any = None
+        self._run: IncrementalRun | None = None
 
     def open(self, spider: Spider) -> IO[bytes]:
         path = Path(self.path).resolve()
@@ -109,8 +121,10 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
         size = path.stat().st_size if self.write_mode == "ab" and path.exists() else 0
         file = FeedFile(path, self.write_mode.replace("b", ""))
         file.path = path
-        file.fence = getattr(spider, "lease_fence", None)
-        self._run = getattr(spider, "incremental_run", None)
+        fenced = fence_of(spider)
+        file.fence = fenced.lease_fence if fenced is not None else None
+        contract = contract_of(spider)
+        self._run = contract.incremental_run if contract is not None else None
         if self._run is not None:
             self._run.feed_opened(path, size, file, journaled=self.journaled)
         return file
@@ -118,7 +132,7 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
     def store(self, file: IO[bytes]) -> None:
         if not file.closed:
             file.flush()
-            os_fsync(file)
+            fsync_file(file)
         if self._run is not None:
             self._run.feed_closed(file)
         file.close()

@@ -7,7 +7,7 @@ print above them). Elsewhere (scrapyd, cron, a pipe) one INFO line every
 
 ``GOVNEWS_PROGRESS``: ``auto`` (the default: bars on a terminal, else log lines), ``log``,
 ``bars`` or ``off``. The figures come from the spider's walks
-(:class:`govnews.store.walk.IncrementalRun`) and the per-column stats.
+(:class:`govnews.store.run.IncrementalRun`) and the per-column stats.
 
 While bars show, the root logger's console handlers write through ``tqdm.write``
 (:func:`bars_safe_console`), so a log line goes above the bars instead of through them.
@@ -32,9 +32,14 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 from tqdm import tqdm
 
+from govnews import stats_keys
+from govnews.contract import SpiderContract, contract_of
+
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+
+    from govnews.store.walk import ColumnWalk
 
 logger = logging.getLogger(__name__)
 MODES = ("auto", "log", "bars", "off")
@@ -132,26 +137,27 @@ class CrawlProgress:
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
-        if getattr(spider, "incremental_run", None) is None or getattr(getattr(spider, "args", None), "probe", False):
+        contract = contract_of(spider)
+        if contract is None or contract.args.probe:
             return
         self.started = time.monotonic()
         if self.mode == "bars":
             self.redirect.enter_context(bars_safe_console())
-        self.task = create_looping_call(self.update, spider)
+        self.task = create_looping_call(self.update, contract)
         self.task.start(self.interval, now=False)
 
-    def columns(self, spider: Spider) -> list[tuple[str, Any, int]]:
+    def columns(self, spider: SpiderContract) -> list[tuple[str, ColumnWalk | None, int]]:
         """``(column, its walk or None, articles exported)`` for each column of the run."""
-        run = spider.incremental_run  # type: ignore[attr-defined]
+        run = spider.incremental_run
         stats = self.crawler.stats
         assert stats is not None
         out = []
-        for column in spider.args.sections:  # type: ignore[attr-defined]
-            items = stats.get_value(f"govnews/column/{column.strip('/')}/items", 0)
+        for column in spider.args.sections:
+            items = stats.get_value(stats_keys.column(column, "items"), 0)
             out.append((column, run.columns.get(column), int(items)))
         return out
 
-    def update(self, spider: Spider) -> None:
+    def update(self, spider: SpiderContract) -> None:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rows = self.columns(spider)
         if self.mode == "bars":

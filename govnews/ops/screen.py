@@ -29,6 +29,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govnews import stats_keys
+from govnews.contract import contract_of
 from govnews.logs import COUNTED, SCREEN, marked
 from govnews.sites import family
 
@@ -170,8 +172,8 @@ def pages_lines(stats: Mapping[str, Any]) -> list[str]:
           4  dead link on the site (http_404)
     """
     lines: list[str] = []
-    for prefix, head in (("govnews/article/failed/", "skipped {n} article page{s}:"),
-                         ("govnews/list/failed/", "failed {n} list page{s}:")):  # fmt: skip
+    for prefix, head in ((stats_keys.ARTICLE.prefix_of("failed"), "skipped {n} article page{s}:"),
+                         (stats_keys.LIST.prefix_of("failed"), "failed {n} list page{s}:")):  # fmt: skip
         reasons = _by_reason(stats, prefix)
         if not reasons:
             continue
@@ -187,7 +189,7 @@ def column_lines(stats: Mapping[str, Any], sections: Sequence[str], *, increment
         return []
 
     def count(column: str, key: str) -> int:
-        return _int(stats, f"govnews/column/{column.strip('/')}/{key}")
+        return _int(stats, stats_keys.column(column, key))
 
     def label(column: str) -> str:
         name = family.column_name(column)
@@ -206,16 +208,16 @@ def column_lines(stats: Mapping[str, Any], sections: Sequence[str], *, increment
 
 def verdict_line(stats: Mapping[str, Any], stop_signal: str | None = None) -> list[str]:
     """The verdict, and each failed check (their first lines)."""
-    verdict = stats.get("govnews/health/verdict") or "none"
-    checks = _int(stats, "govnews/health/checks")
+    verdict = stats.get(stats_keys.HEALTH("verdict")) or "none"
+    checks = _int(stats, stats_keys.HEALTH("checks"))
     if verdict == "passed":
         return [f"verdict: passed ({checks} checks)"]
     if verdict == "stopped":
         by = f" by {stop_signal}" if stop_signal else ""
         return [f"verdict: stopped{by}, nothing judged; the next run goes on from here, nothing lost"]
     if verdict == "failed":
-        messages = stats.get("govnews/health/failed_messages") or []
-        failed = _int(stats, "govnews/health/failed_checks")
+        messages = stats.get(stats_keys.HEALTH("failed_messages")) or []
+        failed = _int(stats, stats_keys.HEALTH("failed_checks"))
         return [f"verdict: failed ({failed} of {checks} checks)"] + [f"  failed: {m}" for m in messages]
     return [f"verdict: {verdict} (finish reason {stats.get('finish_reason')!r})"]
 
@@ -231,13 +233,13 @@ def site_block(
     """The closing block of one site's run (the module docstring)."""
     assert crawler.stats is not None
     stats = crawler.stats.get_stats()
-    args = getattr(crawler.spider, "args", None)
-    incremental = bool(getattr(args, "incremental", True))
-    sections = () if getattr(args, "urls", ()) else tuple(getattr(args, "sections", ()) or ())
+    contract = contract_of(crawler.spider)
+    incremental = contract is None or contract.args.incremental
+    sections = contract.args.sections if contract is not None and not contract.args.urls else ()
     feeds = summary.feeds if summary is not None else []
     items = _int(stats, "item_scraped_count")
     if feeds:
-        new = f", {_int(stats, 'govnews/state/new')} new" if incremental else ""
+        new = f", {_int(stats, stats_keys.STATE('new'))} new" if incremental else ""
         lines = [f"feed: {shown(feed, cwd)} ({items} articles{new})" for feed in feeds]
     elif summary is not None and summary.no_feed:
         lines = [f"no feed written: {summary.no_feed}"]

@@ -52,6 +52,7 @@ from govnews.store import (
     state_dir,
 )
 from govnews.store.history import RESET_DIR, RUNS_FILE, append_run
+from govnews.store.keys import SCHEMA_PATTERN, site_of_schema_key
 
 EXIT_LOCKED = 3
 EXIT_MISSING = 8
@@ -121,13 +122,9 @@ class Command(ScrapyCommand):
             describe(path)
 
     def _run_redis(self, url: str, opts: argparse.Namespace, site_urls: list[str]) -> None:
-        from govnews.store.redis import (  # noqa: PLC0415 - redis only when asked for
-            RedisStateStore,
-            acquire_redis_lock,
-            connect,
-            describe,
-            init_store,
-        )
+        from govnews.store.connection import connect, describe  # noqa: PLC0415 - redis only when asked for
+        from govnews.store.lease import acquire_redis_lock  # noqa: PLC0415
+        from govnews.store.redis import RedisStateStore, init_store  # noqa: PLC0415
 
         assert self.settings is not None
         if opts.init_store:
@@ -147,10 +144,8 @@ class Command(ScrapyCommand):
         else:
             client = connect(url)
             try:
-                found = (
-                    k.decode() if isinstance(k, bytes) else k for k in client.scan_iter(match="govnews:{*}:schema")
-                )
-                sites = sorted(k[len("govnews:{") : -len("}:schema")] for k in found)
+                found = (k.decode() if isinstance(k, bytes) else k for k in client.scan_iter(match=SCHEMA_PATTERN))
+                sites = sorted(site_of_schema_key(k) for k in found)
             finally:
                 client.close()
         if opts.reset_column or opts.reset_store:

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from govnews import stats_keys
+from govnews.contract import contract_of
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from govnews.store.walk import IncrementalRun
-
-_PREFIX = "govnews/article_dedup"
+    from govnews.store.run import IncrementalRun
 
 
 class MarkDuplicateArticlesPipeline:
@@ -46,14 +47,14 @@ class MarkDuplicateArticlesPipeline:
         return cls(crawler.stats, crawler)
 
     def _run(self) -> IncrementalRun | None:
-        spider = self.crawler.spider if self.crawler is not None else None
-        return getattr(spider, "incremental_run", None)
+        contract = contract_of(self.crawler.spider) if self.crawler is not None else None
+        return contract.incremental_run if contract is not None else None
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         url = str(adapter.get("url"))
         if url in self.seen_urls:
-            self.stats.inc_value(f"{_PREFIX}/dropped_same_url")
+            self.stats.inc_value(stats_keys.ARTICLE_DEDUP("dropped_same_url"))
             raise DropItem(f"duplicate article: {url} already exported", log_level="INFO")
         self.seen_urls.add(url)
         digest = adapter.get("content_hash")
@@ -64,6 +65,6 @@ class MarkDuplicateArticlesPipeline:
             self.url_by_hash.setdefault(digest, url)
         duplicate_of = first if first is not None and first != url else None
         if duplicate_of is not None:
-            self.stats.inc_value(f"{_PREFIX}/marked_duplicate_of")
+            self.stats.inc_value(stats_keys.ARTICLE_DEDUP("marked_duplicate_of"))
         adapter["duplicate_of"] = duplicate_of
         return item

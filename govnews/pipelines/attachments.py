@@ -71,7 +71,9 @@ from scrapy.utils.defer import ensure_awaitable, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from govnews import settings as defaults
+from govnews import stats_keys
 from govnews.archive.middleware import ARCHIVE_META
+from govnews.contract import contract_of
 from govnews.documents import TEXT_FORM, DocumentReader, DocumentResult, ReadLimits, Reason
 from govnews.feeds import output_dir
 from govnews.logs import for_crawler
@@ -86,11 +88,11 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from govnews.store.walk import IncrementalRun
+    from govnews.contract import RunArguments
+    from govnews.store.run import IncrementalRun
 
 logger = logging.getLogger(__name__)
 
-STATS = "govnews/attachments"
 ATTACHMENT_META = "govnews_attachment"
 """Request meta flag of an attachment's download (the allowed-hosts middleware reads it)."""
 _KNOWN_META = "govnews_known_attachment"
@@ -144,29 +146,34 @@ class AttachmentInfo(FileInfo, total=False):
 def attachments_enabled(crawler: Crawler) -> bool:
     """``-a attachments=1``/``0`` when given, else the setting ``GOVNEWS_ATTACHMENTS``; on
     with OCR; never for a probe (it exports nothing)."""
-    args = getattr(crawler.spider, "args", None)
-    if getattr(args, "probe", False):
+    args = _args_of(crawler)
+    if args is not None and args.probe:
         return False
-    flag: bool | None = getattr(args, "attachments", None)
-    if flag is not None:
-        return flag
+    if args is not None and args.attachments is not None:
+        return args.attachments
     return ocr_enabled(crawler) or crawler.settings.getbool("GOVNEWS_ATTACHMENTS", defaults.GOVNEWS_ATTACHMENTS)
 
 
 def ocr_enabled(crawler: Crawler) -> bool:
     """``-a ocr=1``/``0`` when given, else the setting ``GOVNEWS_OCR`` (never for a probe)."""
-    args = getattr(crawler.spider, "args", None)
-    if getattr(args, "probe", False) or getattr(args, "attachments", None) is False:
+    args = _args_of(crawler)
+    if args is not None and (args.probe or args.attachments is False):
         return False
-    flag: bool | None = getattr(args, "ocr", None)
-    if flag is not None:
-        return flag
+    if args is not None and args.ocr is not None:
+        return args.ocr
     return crawler.settings.getbool("GOVNEWS_OCR", defaults.GOVNEWS_OCR)
+
+
+def _args_of(crawler: Crawler) -> RunArguments | None:
+    """The spider's arguments; None for a spider that is not ours (the settings decide)."""
+    contract = contract_of(crawler.spider)
+    return contract.args if contract is not None else None
 
 
 def default_files_store(crawler: Crawler) -> str:
     """``<GOVNEWS_OUTPUT_DIR>/<spider>/files``: beside the spider's feeds."""
-    name = getattr(crawler.spider, "name", None) or getattr(crawler.spidercls, "name", None) or "files"
+    spider = crawler.spider
+    name = (spider.name if spider is not None else None) or getattr(crawler.spidercls, "name", None) or "files"
     return str(output_dir(crawler.settings.get("GOVNEWS_OUTPUT_DIR")) / name / "files")
 
 
@@ -278,15 +285,17 @@ class AttachmentFilesPipeline(FilesPipeline):
             _SharedReader.release(self._reader_key)
 
     def _run(self) -> IncrementalRun | None:
-        return getattr(self.crawler.spider, "incremental_run", None)
+        contract = contract_of(self.crawler.spider)
+        return contract.incremental_run if contract is not None else None
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+        self.crawler.stats.inc_value(stats_keys.ATTACHMENTS(key), count)
 
     def _may_fetch(self, url: str) -> bool:
         parts = urlsplit(url)
-        allowed: frozenset[str] | None = getattr(self.crawler.spider, "attachment_netlocs", None)
+        contract = contract_of(self.crawler.spider)
+        allowed = contract.attachment_netlocs if contract is not None else None
         if parts.scheme not in ("http", "https"):
             return False
         return allowed is None or netloc_of(url) in allowed
@@ -507,14 +516,11 @@ class AttachmentFilesPipeline(FilesPipeline):
             if other != url:
                 adapter["duplicate_of"] = other
                 assert self.crawler.stats is not None
-                self.crawler.stats.inc_value("govnews/article_dedup/marked_duplicate_of")
+                self.crawler.stats.inc_value(stats_keys.ARTICLE_DEDUP("marked_duplicate_of"))
 
     def _inc_column(self, column: str, key: str) -> None:
-        self._inc_raw(f"govnews/column/{column}/{key}")
-
-    def _inc_raw(self, key: str) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(key)
+        self.crawler.stats.inc_value(stats_keys.column(column, key))
 
     def _count(self, url: str, found: AttachmentInfo, article: str) -> None:
         """Each file once a run: its kind, its text or its reason, one log line when it has none."""

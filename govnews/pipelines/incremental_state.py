@@ -13,16 +13,20 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from govnews.feeds import output_dir
+from govnews import stats_keys
+from govnews.contract import contract_of
+from govnews.feeds import FeedFile, output_dir
 from govnews.logs import for_crawler
 from govnews.pipelines._cleaning import rehash_with_files
 from govnews.sites.family import site_key
 from govnews.store import (
     LeaseLost,
+    Lock,
     Record,
     StoreLocked,
     StoreMissing,
     StoreUnavailable,
+    held_lease,
     open_store,
     reconcile,
     redis_url,
@@ -38,10 +42,9 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
-    from govnews.store.walk import IncrementalRun
+    from govnews.store.run import IncrementalRun
 
 logger = logging.getLogger(__name__)
-_PREFIX = "govnews/state"
 LOCKED_REASON = "store_locked"
 LEASE_LOST_REASON = "store_lease_lost"
 UNAVAILABLE_REASON = "store_unavailable"
@@ -56,11 +59,11 @@ def store_path_for(settings: BaseSettings, base_url: str) -> Path:
 
 class IncrementalStatePipeline:
     """The state store's side of a crawl (:mod:`govnews.store`, rules in
-    :mod:`govnews.store.walk`).
+    :mod:`govnews.store.walk` and :mod:`govnews.store.run`).
 
-    On open: takes the store's lock (a second run on the same site is refused: the
-    spider closes with reason ``store_locked`` before any request; ``scrapy crawl``
-    refuses it earlier still, exit code 3), opens the site's store in
+    On open: uses the store's lock ``scrapy crawl`` took for the crawl, or takes it (a
+    second run on the same site is refused: the spider closes with reason ``store_locked``
+    before any request; ``scrapy crawl`` refuses it earlier still, exit code 3), opens the site's store in
     ``GOVNEWS_STATE_DIR``, reads back what the open feeds of dead runs hold
     (reconciliation) and attaches the store to the spider's run, whose list walk skips
     known rows and stops at covered pages.
@@ -98,6 +101,8 @@ class IncrementalStatePipeline:
         default = 1 if redis_url(crawler.settings) else 50
         self.batch_size = crawler.settings.getint("GOVNEWS_STATE_BATCH", 0) or default
         self._failed_writes = 0
+        self._lease_taken: Lock | None = None
+        """The site's lease, when this pipeline took it (a crawl not started by ``scrapy crawl``)."""
         self._logger = for_crawler(logger, crawler)
 
     @classmethod
@@ -108,27 +113,30 @@ class IncrementalStatePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        spider = self.crawler.spider
-        args = getattr(spider, "args", None)
-        run: IncrementalRun | None = getattr(spider, "incremental_run", None)
-        if spider is None or args is None or run is None or not args.takes_lease:
+        contract = contract_of(self.crawler.spider)
+        if contract is None or not contract.args.takes_lease:
             return
+        args, run = contract.args, contract.incremental_run
         key = site_key(args.base_url)
         in_redis = redis_url(self.crawler.settings) is not None
         try:
+            # The lease `scrapy crawl` (or the family) took for this crawl before it started; a crawl
+            # started another way (a script, a test) takes it here, and releases it at close.
+            held = held_lease(self.crawler.settings, key)
             # SQLite in GOVNEWS_STATE_DIR by default; Redis when REDIS_URL is set (docs/distributed.md).
-            store, lock = open_store(self.crawler.settings, key, create=args.new_store)
+            store, lock = open_store(self.crawler.settings, key, create=args.new_store, lock=held)
+            self._lease_taken = lock if held is None else None
         except StoreLocked as error:
-            self.stats.set_value(f"{_PREFIX}/locked", 1)
+            self.stats.set_value(stats_keys.STATE("locked"), 1)
             self._logger.error("%s", error)
             raise CloseSpider(LOCKED_REASON) from None
         except StoreUnavailable as error:
-            self.stats.set_value(f"{_PREFIX}/unavailable", 1)
+            self.stats.set_value(stats_keys.STATE("unavailable"), 1)
             self._logger.error("%s; no request made (%s)", error, UNAVAILABLE_REASON)
             raise CloseSpider(UNAVAILABLE_REASON) from None
         except StoreMissing as error:
             # A Redis store is never created in silence: an empty Redis and a wiped one look alike.
-            self.stats.set_value(f"{_PREFIX}/missing", 1)
+            self.stats.set_value(stats_keys.STATE("missing"), 1)
             self._logger.error("%s; no request made (%s)", error, MISSING_REASON)
             raise CloseSpider(MISSING_REASON) from None
         output = output_dir(self.crawler.settings.get("GOVNEWS_OUTPUT_DIR"))
@@ -137,7 +145,7 @@ class IncrementalStatePipeline:
             # The store earlier runs used is gone (a deleted file) or another one stands in its
             # place: starting over would re-export every article and walk every list page of the
             # real site again. Not in silence. (A Redis store's own existence is the judge there.)
-            self.stats.set_value(f"{_PREFIX}/replaced", 1)
+            self.stats.set_value(stats_keys.STATE("replaced"), 1)
             self._logger.error(
                 "the state store %s is not the one this host's earlier runs of %s used (store %s; this one is %s): "
                 "it was deleted, wiped or replaced; no request made (%s). To start over with it (every article "
@@ -149,32 +157,32 @@ class IncrementalStatePipeline:
                 REPLACED_REASON,
             )
             store.close()
-            lock.release()
+            self._release_lease()
             raise CloseSpider(REPLACED_REASON)
         run.attach(store, lock)
         run.on_store_lost = self._store_lost
         # Whichever thread finds the lease lost (its renewal, a signal handler, a store write),
         # the stop itself runs in the crawl's thread.
         run.when_lease_lost(self._lease_lost_anywhere)
-        self.stats.set_value(f"{_PREFIX}/store", key)
-        self.stats.set_value(f"{_PREFIX}/store_id", store.store_id)
+        self.stats.set_value(stats_keys.STATE("store"), key)
+        self.stats.set_value(stats_keys.STATE("store_id"), store.store_id)
         self.run = run
         try:
-            self.stats.set_value(f"{_PREFIX}/known_at_start", len(store))
+            self.stats.set_value(stats_keys.STATE("known_at_start"), len(store))
             reconciled = reconcile(store)
             self._note("start")
         except StoreUnavailable as error:
             run.store_lost = error
-            self.stats.set_value(f"{_PREFIX}/unavailable", 1)
+            self.stats.set_value(stats_keys.STATE("unavailable"), 1)
             self._logger.error("%s; no request made (%s)", error, UNAVAILABLE_REASON)
             raise CloseSpider(UNAVAILABLE_REASON) from None
         except LeaseLost as error:
-            self.stats.set_value(f"{_PREFIX}/lease_lost", 1)
+            self.stats.set_value(stats_keys.STATE("lease_lost"), 1)
             self._logger.error("%s; no request made (%s)", error, LEASE_LOST_REASON)
             raise CloseSpider(LEASE_LOST_REASON) from None
-        self.stats.set_value(f"{_PREFIX}/reconciled_items", reconciled.read)
-        self.stats.set_value(f"{_PREFIX}/repaired_feeds", reconciled.repaired)
-        self.stats.set_value(f"{_PREFIX}/reconciled_lines_cut", reconciled.cut)
+        self.stats.set_value(stats_keys.STATE("reconciled_items"), reconciled.read)
+        self.stats.set_value(stats_keys.STATE("repaired_feeds"), reconciled.repaired)
+        self.stats.set_value(stats_keys.STATE("reconciled_lines_cut"), reconciled.cut)
         if reconciled.repaired:
             self._logger.warning("repaired %d feed file(s) cut short by a killed run", reconciled.repaired)
         if reconciled.cut:
@@ -184,7 +192,7 @@ class IncrementalStatePipeline:
                 reconciled.cut,
             )
         self._logger.info(
-            "state store %s: %d articles known", store.path, self.stats.get_value(f"{_PREFIX}/known_at_start")
+            "state store %s: %d articles known", store.path, self.stats.get_value(stats_keys.STATE("known_at_start"))
         )
 
     def _note(self, event: str, **fields: Any) -> None:
@@ -202,7 +210,7 @@ class IncrementalStatePipeline:
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
         if not self.run.lease_valid():
-            self.stats.inc_value("govnews/fence/items_withheld")
+            self.stats.inc_value(stats_keys.FENCE("items_withheld"))
             raise DropItem(f"not exported, the run's lease on its site ended: {url}")
         digest = self._with_known_checksums(adapter)
         try:
@@ -212,10 +220,10 @@ class IncrementalStatePipeline:
             raise DropItem(f"not exported, the run lost its lease on the state store: {url}") from None
         except StoreUnavailable:
             raise DropItem(f"not exported, the state store is unavailable (owed to the next run): {url}") from None
-        self.stats.inc_value(f"{_PREFIX}/{verdict.status}")
+        self.stats.inc_value(stats_keys.STATE(verdict.status))
         # Per column too (new / changed / unchanged): the run's closing block on a terminal.
         if isinstance(section := adapter.get("section_path"), str) and section.strip("/"):
-            self.stats.inc_value(f"govnews/column/{section.strip('/')}/{verdict.status}")
+            self.stats.inc_value(stats_keys.column(section, verdict.status))
         if verdict.status == "unchanged":
             raise DropItem(f"unchanged since its last export: {url}", log_level="INFO")
         adapter["revision"] = verdict.revision
@@ -252,12 +260,12 @@ class IncrementalStatePipeline:
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
         etag, last_modified = self.run.validators.pop(url, (None, None))
-        failed = sum(getattr(f, "failed_writes", 0) for f in self.run.feed_files)
+        failed = sum(f.failed_writes for f in self.run.feed_files if isinstance(f, FeedFile))
         if failed > self._failed_writes:
             # A feed could not write the item's line (cut back to the last whole line): it
             # is not recorded, so the next run exports it.
             self._failed_writes = failed
-            self.stats.inc_value("govnews/feed/write_failed")
+            self.stats.inc_value(stats_keys.FEED("write_failed"))
             self._logger.error("feed write failed for %s: not recorded as exported; owed to the next run", url)
             return
         self.run.exported(
@@ -271,7 +279,7 @@ class IncrementalStatePipeline:
             )
         )
         if len(self.run.pending_batch) >= self.batch_size:
-            self.stats.inc_value(f"{_PREFIX}/recorded", self.run.flush())
+            self.stats.inc_value(stats_keys.STATE("recorded"), self.run.flush())
 
     def _lease_lost_anywhere(self) -> None:
         """The run's lease is found lost, in whatever thread: the stop runs in the reactor's
@@ -297,9 +305,9 @@ class IncrementalStatePipeline:
         could not commit is cut (by the run now, or by the next reconciliation of the feed)."""
         if self.run is not None:
             self.run.lose_lease()
-        if self.stats.get_value(f"{_PREFIX}/lease_lost"):
+        if self.stats.get_value(stats_keys.STATE("lease_lost")):
             return
-        self.stats.set_value(f"{_PREFIX}/lease_lost", 1)
+        self.stats.set_value(stats_keys.STATE("lease_lost"), 1)
         self._logger.error("%s; stopping the crawl (%s)", error, LEASE_LOST_REASON)
         if self.crawler.engine is not None:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=LEASE_LOST_REASON))
@@ -308,7 +316,7 @@ class IncrementalStatePipeline:
         """The store's server went away mid-run: stop, ask and write nothing more. What this
         run exported stays in its feed, which the manifest lists as open: the next run settles
         it with the store; what it did not export is fetched again."""
-        self.stats.set_value(f"{_PREFIX}/unavailable", 1)
+        self.stats.set_value(stats_keys.STATE("unavailable"), 1)
         self._logger.error(
             "%s; stopping the crawl (%s); nothing is lost: the next run settles this run's feed with the store",
             error,
@@ -326,15 +334,23 @@ class IncrementalStatePipeline:
             self._logger.error("%s; nothing recorded at close (the feed keeps what was committed)", error)
             counts = {}
         for key, value in counts.items():
-            self.stats.inc_value(f"{_PREFIX}/{key}", value)
+            self.stats.inc_value(stats_keys.STATE(key), value)
         if self.run.items_cut:
-            self.stats.set_value("govnews/feed/items_cut", self.run.items_cut)
+            self.stats.set_value(stats_keys.FEED("items_cut"), self.run.items_cut)
             self._logger.warning(
                 "%d item(s) cut from the feed: the store did not commit them (%s); those articles are owed again",
                 self.run.items_cut,
                 "the lease was lost" if self.run.lease_lost else "the store went away",
             )
         with contextlib.suppress(StoreUnavailable, LeaseLost):
-            self._note("end", finish_reason=reason, recorded=int(self.stats.get_value(f"{_PREFIX}/recorded", 0)))
+            self._note("end", finish_reason=reason, recorded=int(self.stats.get_value(stats_keys.STATE("recorded"), 0)))
         self.run.close()
         self.run = None
+        self._release_lease()
+
+    def _release_lease(self) -> None:
+        """Release the site's lease if this pipeline took it (else its owner, the crawl command
+        or the family, releases it once the crawl is over)."""
+        if self._lease_taken is not None:
+            self._lease_taken.release()
+            self._lease_taken = None

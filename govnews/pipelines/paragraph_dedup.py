@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 
+from govnews import stats_keys
 from govnews.pipelines._cleaning import DUPLICATE_PARAGRAPHS, add_cleaning_count
 from govnews.text import dedupe_article
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-
-_PREFIX = "govnews/paragraph_dedup"
 
 
 class DedupeParagraphsPipeline:
@@ -53,8 +52,8 @@ class DedupeParagraphsPipeline:
         )
         if dropped:
             adapter["paragraphs"] = kept
-            self.stats.inc_value(f"{_PREFIX}/duplicates_removed", dropped)
-            self.stats.inc_value(f"{_PREFIX}/items_changed")
+            self.stats.inc_value(stats_keys.PARAGRAPH_DEDUP("duplicates_removed"), dropped)
+            self.stats.inc_value(stats_keys.PARAGRAPH_DEDUP("items_changed"))
         adapter["content_hash"] = digest
         add_cleaning_count(adapter, DUPLICATE_PARAGRAPHS, dropped)
         return item

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 
+from govnews import stats_keys
 from govnews.pipelines._cleaning import TEMPLATE_PLACEHOLDERS, add_cleaning_count
 from govnews.text import clean_template_paragraphs, strip_template_residue
 
@@ -13,7 +14,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-_PREFIX = "govnews/template_residue"
 # Text fields and what an emptied one becomes: a blank title stays blank (validation drops
 # the item and says why); an optional field becomes null.
 _TEXT_FIELDS: tuple[tuple[str, str | None], ...] = (("title", ""), ("source", None), ("author", None), ("editor", None))
@@ -65,7 +65,7 @@ class StripTemplateResiduePipeline:
                 adapter["paragraphs"] = kept
                 changed = True
                 if dropped := len(paragraphs) - len(kept):
-                    self.stats.inc_value(f"{_PREFIX}/paragraphs_dropped", dropped)
+                    self.stats.inc_value(stats_keys.TEMPLATE_RESIDUE("paragraphs_dropped"), dropped)
 
         images = adapter.get("images")
         if images:
@@ -85,9 +85,9 @@ class StripTemplateResiduePipeline:
 
         add_cleaning_count(adapter, TEMPLATE_PLACEHOLDERS, placeholders)
         if placeholders:
-            self.stats.inc_value(f"{_PREFIX}/placeholders_removed", placeholders)
+            self.stats.inc_value(stats_keys.TEMPLATE_RESIDUE("placeholders_removed"), placeholders)
         if changed:
-            self.stats.inc_value(f"{_PREFIX}/items_changed")
+            self.stats.inc_value(stats_keys.TEMPLATE_RESIDUE("items_changed"))
         return item
 
 

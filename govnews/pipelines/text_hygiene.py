@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 
+from govnews import stats_keys
 from govnews.text import has_control_characters, without_control_characters
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-_PREFIX = "govnews/text_hygiene"
 # One-line text fields and what an emptied one becomes: a required field stays an empty
 # string (validation drops the item and says why); an optional one becomes null.
 _TEXT_FIELDS: tuple[tuple[str, str | None], ...] = (
@@ -80,7 +80,7 @@ class StripControlCharactersPipeline:
                 adapter["paragraphs"] = kept
                 removed += found
                 if dropped := len(paragraphs) - len(kept):
-                    self.stats.inc_value(f"{_PREFIX}/paragraphs_dropped", dropped)
+                    self.stats.inc_value(stats_keys.TEXT_HYGIENE("paragraphs_dropped"), dropped)
 
         for name, key, empty in _RECORD_FIELDS:
             records = adapter.get(name)
@@ -97,11 +97,11 @@ class StripControlCharactersPipeline:
                 adapter["meta"] = new_meta
                 removed += n
                 if dropped:
-                    self.stats.inc_value(f"{_PREFIX}/meta_pairs_dropped", dropped)
+                    self.stats.inc_value(stats_keys.TEXT_HYGIENE("meta_pairs_dropped"), dropped)
 
         if removed:
-            self.stats.inc_value(f"{_PREFIX}/characters_removed", removed)
-            self.stats.inc_value(f"{_PREFIX}/items_changed")
+            self.stats.inc_value(stats_keys.TEXT_HYGIENE("characters_removed"), removed)
+            self.stats.inc_value(stats_keys.TEXT_HYGIENE("items_changed"))
         return item
 
 

@@ -14,11 +14,12 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from scrapy.exceptions import DropItem
 
+from govnews import stats_keys
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-_PREFIX = "govnews/validate"
 SCHEMA_RESOURCE = "schema/article.schema.json"
 _MAX_MESSAGE_CHARS = 300
 
@@ -118,8 +119,8 @@ class ValidateArticlePipeline:
         instance = {name: adapter[name] for name in adapter}
         error = None if self.is_valid(instance) else best_match(self.validator.iter_errors(instance))
         if error is not None:
-            self.stats.inc_value(f"{_PREFIX}/dropped")
-            self.stats.inc_value(f"{_PREFIX}/dropped/{_field_of(error)}")
+            self.stats.inc_value(stats_keys.VALIDATE("dropped"))
+            self.stats.inc_value(stats_keys.VALIDATE("dropped", _field_of(error)))
             raise DropItem(f"invalid article: {describe_error(error)}")
-        self.stats.inc_value(f"{_PREFIX}/passed")
+        self.stats.inc_value(stats_keys.VALIDATE("passed"))
         return item

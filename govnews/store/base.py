@@ -273,7 +273,7 @@ class Lock(Protocol):
 
 
 class Store(Protocol):
-    """What :mod:`govnews.store.walk` and :func:`reconcile` need of a state store:
+    """What :mod:`govnews.store.run` and :func:`reconcile` need of a state store:
     :class:`StateStore` (SQLite) and :class:`govnews.store.redis.RedisStateStore` (Redis).
 
     ``host`` is the machine this store's feed files are on: manifest entries of other

@@ -16,13 +16,30 @@ Two rules, one per kind of store (:attr:`govnews.store.Store.keeps_commits`):
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from govnews.store.base import FeedEntry, FeedWriter, Record, Store
+
+
+def fsync_file(file: IO[bytes]) -> None:
+    """``fsync`` a feed file object's descriptor, before the store commits what it holds (the
+    run, :class:`govnews.store.run.IncrementalRun`) and when it closes (the feed's storage,
+    :mod:`govnews.feeds.storage`). A file without one (in memory), or a device that cannot
+    sync, has nothing to sync."""
+    try:
+        descriptor = file.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
+            raise
 
 
 def read_feed_lines(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str, object]]]:

@@ -29,12 +29,8 @@ one slot, so a write is one ``MULTI``/``EXEC`` transaction)::
     govnews:{<site>}:schema              string the layout's version (1: before gaps and dead links;
                                                 2: before attachments; 3: gaps without a place; 4)
 
-The lock (:class:`RedisLock`): one run at a time per site, as the ``flock`` of the SQLite
-store. ``SET lock <holder> NX PX <ttl>`` takes it, or :class:`govnews.store.StoreLocked`
-names the holder (pid, host, start time). A thread renews the lease every third of its
-TTL (``GOVNEWS_REDIS_LOCK_TTL``, 30 s by default) while the run lives; a holder that dies
-stops renewing, and the site is free again at most one TTL later. Renewal and release
-only touch a lease whose value is still the holder's own (compare-and-set in Lua).
+The key names come from :mod:`govnews.store.keys`. The lock key is the site's lease
+(:class:`govnews.store.lease.RedisLock`, in a module of its own): one run at a time per site.
 
 Fencing: every write of a store opened with its lock is a transaction that ``WATCH``\\es the
 lock key and first checks that the lease is still this run's. A run whose lease ended (it
@@ -49,15 +45,11 @@ on; another host's open feeds wait, open, for that host's next run.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import functools
 import inspect
 import json
 import os
 import socket
-import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -65,7 +57,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.client import Pipeline
@@ -82,354 +73,19 @@ from govnews.store.base import (
     LeaseLost,
     Record,
     StoreError,
-    StoreLocked,
     StoreMissing,
-    StoreUnavailable,
     WalkOutcome,
     WalkRecord,
     due_for_refresh,
     utc_stamp,
 )
+from govnews.store.connection import connect, describe, unavailable
+from govnews.store.keys import KEPT_BY_A_NEW_STORE, LOCK_END, SiteKeys
+from govnews.store.lease import RedisLock, acquire_redis_lock, lease_holder
 
-KEY_PREFIX = "govnews"
 LAYOUT_VERSION = "4"
 RUN_HISTORY = 1000
 """Events the run history of a site keeps (``govnews:{<site>}:runs``)."""
-
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
-# The lease's time left (ms) when it is still this run's; -3 when it is not (gone, another's).
-_CONFIRM = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('pttl', KEYS[1])
-end
-return -3
-"""
-
-
-LEASE_MARGIN = 0.05
-"""Share of the TTL a holder stops before its lease could lapse (clocks run at slightly
-different rates; Redis expires keys a little late, never early)."""
-
-
-def _deadline(sent: float, ttl: float) -> float:
-    """When a lease set or renewed at ``sent`` (monotonic) must be taken as lapsed."""
-    return sent + ttl * (1 - LEASE_MARGIN)
-
-
-def site_prefix(site_key: str) -> str:
-    """``govnews:{<site>}:``, the prefix of every key of a site.
-
-    >>> site_prefix("www.wuhan.gov.cn")
-    'govnews:{www.wuhan.gov.cn}:'
-    """
-    return f"{KEY_PREFIX}:{{{site_key}}}:"
-
-
-def redacted(url: str) -> str:
-    """A Redis URL without its password, for messages.
-
-    >>> redacted("redis://:s3cret@redis.internal:6379/0")
-    'redis://redis.internal:6379/0'
-    """
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-
-
-CONNECT_TIMEOUT = 5.0
-"""Seconds to reach the server: an address that does not answer is an error, not a hang."""
-READ_TIMEOUT = 10.0
-"""Seconds a reply may take: a server that stopped answering stops the run (store_unavailable)."""
-
-
-def connect(url: str) -> redis.Redis:
-    """A client for ``url`` that answers ``str``, with connect and read timeouts (a dead Redis
-    is an error, not a hang)."""
-    return redis.Redis.from_url(
-        url,
-        decode_responses=True,
-        socket_timeout=READ_TIMEOUT,
-        socket_connect_timeout=CONNECT_TIMEOUT,
-        health_check_interval=30,
-    )
-
-
-def unavailable(url: str, error: BaseException) -> StoreUnavailable:
-    """The error a Redis failure is to a run: one line, the URL without its password, the reason."""
-    if isinstance(error, redis.AuthenticationError | redis.exceptions.AuthorizationError):
-        reason = "it refused the credentials (check the password in REDIS_URL)"
-    elif isinstance(error, redis.TimeoutError):
-        reason = f"it did not answer in time ({error})"
-    elif isinstance(error, redis.ConnectionError):
-        reason = f"it cannot be reached ({str(error).rstrip('.')})"
-    else:
-        reason = f"{type(error).__name__}: {error}"
-    return StoreUnavailable(f"the state store's Redis at {redacted(url)} is unavailable: {reason}")
-
-
-def check_reachable(url: str) -> str | None:
-    """Raise :class:`govnews.store.StoreUnavailable` unless the Redis at ``url`` answers a PING
-    with these credentials and keeps every key it is given (the crawl command asks before
-    anything starts; exit code 7).
-
-    A server with a memory limit (``maxmemory``) and any ``maxmemory-policy`` but
-    ``noeviction`` may evict a lease (``volatile-*``: the lease key has a TTL) or the records
-    (``allkeys-*``): either breaks exactly-once, so it is refused with one line naming the
-    setting to change. A server that refuses ``CONFIG GET`` (a managed Redis) cannot be
-    checked: the returned warning says what could not be checked (None: all checked)."""
-    client = connect(url)
-    try:
-        client.ping()
-        try:
-            limit = int(client.config_get("maxmemory").get("maxmemory") or 0)
-            policy = str(client.config_get("maxmemory-policy").get("maxmemory-policy") or "")
-        except redis.ResponseError as error:
-            return (
-                f"the state store's Redis at {redacted(url)} refuses CONFIG GET ({error}): its maxmemory and "
-                "maxmemory-policy could not be checked; keys it evicts (the lease, the records) break "
-                "exactly-once: make sure it runs with maxmemory-policy noeviction"
-            )
-    except redis.RedisError as error:
-        raise unavailable(url, error) from None
-    finally:
-        client.close()
-    if limit and policy != "noeviction":
-        raise StoreUnavailable(
-            f"the state store's Redis at {redacted(url)} may evict keys (maxmemory {limit}, maxmemory-policy "
-            f"{policy}): an evicted lease or record breaks exactly-once; set maxmemory-policy noeviction "
-            "(or maxmemory 0) in its configuration"
-        )
-    return None
-
-
-# -- the lock ----------------------------------------------------------------------------
-
-
-class RedisLock:
-    """A lease on ``govnews:{<site>}:lock``, renewed by a daemon thread while the run lives.
-
-    Use :func:`acquire_redis_lock`. The lease is **lost** (:attr:`lost`, for good) on any sign
-    that it may be another run's: a renewal the server answers with "not yours", a store
-    write the server refuses (:meth:`RedisStateStore._write`), a :meth:`confirm` that finds
-    another value, or its deadline passing (:meth:`valid`). Whoever finds it out calls
-    :meth:`mark_lost`, which tells every :meth:`when_lost` callback once (from that thread).
-    """
-
-    def __init__(
-        self, client: redis.Redis, url: str, site_key: str, value: str, ttl: float, *, taken_at: float | None = None
-    ) -> None:
-        self.url = url
-        self.site_key = site_key
-        self.key = site_prefix(site_key) + "lock"
-        self.value = value
-        self.ttl = ttl
-        self.users = 1
-        self.lost = False
-        self.lost_reason: str | None = None
-        self.deadline = _deadline(taken_at if taken_at is not None else time.monotonic(), ttl)
-        """The moment (``time.monotonic()``) this holder must stop by: when the lease, as
-        last renewed, could have lapsed in Redis (counted from the moment the renewal was
-        *sent*, less a margin). Past it, :meth:`valid` is False whatever the renewal thread
-        has not yet found out (after a SIGSTOP/SIGCONT the reactor runs before it)."""
-        self._listeners: list[Callable[[], None]] = []
-        self._told = False
-        self._guard = threading.Lock()
-        self._client = client
-        self._renew = client.register_script(_RENEW)
-        self._release = client.register_script(_RELEASE)
-        self._confirm = client.register_script(_CONFIRM)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = threading.Thread(
-            target=self._keep_alive, name=f"govnews-lease-{site_key}", daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def holder(self) -> dict[str, Any]:
-        """pid, host, start time and token of this lease."""
-        loaded: dict[str, Any] = json.loads(self.value)
-        return loaded
-
-    def _keep_alive(self) -> None:
-        interval = self.ttl / 3
-        wait = interval
-        while not self._stop.wait(wait):
-            if self._stop.is_set() or self.lost:
-                return
-            sent = time.monotonic()
-            try:
-                renewed = self._send_renewal()
-            except redis.RedisError:
-                # Unanswered: the lease may still be ours until its deadline; ask again soon.
-                if not self.valid():
-                    return
-                wait = min(interval, max(0.05, (self.deadline - time.monotonic()) / 3))
-                continue
-            if not renewed:
-                self.mark_lost("a renewal found the lease gone or another run's")
-                return
-            wait = interval
-            if not self.lost:
-                self.deadline = _deadline(sent, self.ttl)
-
-    def _send_renewal(self) -> int:
-        """One renewal (compare-and-set in Lua): 1 when the lease was still this run's."""
-        return int(self._renew(keys=[self.key], args=[self.value, int(self.ttl * 1000)]))
-
-    def valid(self) -> bool:
-        """The lease is this run's for sure: not found lost, and its deadline not passed.
-        Checked before every request, every export and every store write (fencing); the first
-        time its deadline has passed, the lease is marked lost."""
-        if self.lost:
-            return False
-        if time.monotonic() < self.deadline:
-            return True
-        if self._thread is not None:  # not released: the lease lapsed under this run
-            self.mark_lost(
-                "its deadline passed before a renewal (the process was paused, or cut off from Redis, for too long)"
-            )
-        return False
-
-    def confirm(self) -> bool:
-        """:meth:`valid`, and the server still holds this run's value (one round trip): a lease
-        that expired early on the server (its clock stepped forward, a failover lost the last
-        renewal, an eviction, a restart without persistence) is found out here, before a
-        request leaves. The server's time left also shortens the local deadline."""
-        if not self.valid():
-            return False
-        try:
-            left = int(self._confirm(keys=[self.key], args=[self.value]))
-        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
-            raise unavailable(self.url, error) from None
-        if left < 0:
-            self.mark_lost("the server holds no lease of this run any more (it expired early, or was taken or wiped)")
-            return False
-        self.deadline = min(self.deadline, time.monotonic() + left / 1000 * (1 - LEASE_MARGIN))
-        return self.valid()
-
-    def mark_lost(self, reason: str) -> None:
-        """The lease may be another run's now (``reason``: how it was found out): nothing more
-        is done on its authority. Every :meth:`when_lost` callback is called once, from the
-        calling thread."""
-        if not self.lost:
-            self.lost_reason = reason
-        self.lost = True
-        self.deadline = 0.0
-        with self._guard:
-            if self._told:
-                return
-            self._told = True
-            listeners = list(self._listeners)
-        for callback in listeners:
-            callback()
-
-    def when_lost(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once the lease is found lost (at once if it is already)."""
-        with self._guard:
-            if not self._told:
-                self._listeners.append(callback)
-                return
-        callback()
-
-    def _stop_renewing(self) -> None:
-        self.deadline = 0.0  # released or abandoned: nothing is done on its authority any more
-        self._stop.set()
-        if self._thread is not None:
-            if self._thread is not threading.current_thread():
-                self._thread.join()
-            self._thread = None
-        _HELD.pop((self.url, self.key), None)
-
-    def release(self) -> None:
-        """Give one use back; the last frees the site at once (only if the lease is still
-        this run's)."""
-        self.users -= 1
-        if self.users > 0 or self._thread is None:
-            return
-        self._stop_renewing()
-        try:
-            self._release(keys=[self.key], args=[self.value])
-        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError):
-            pass  # the server is gone: the lease ends by itself within its TTL
-        finally:
-            self._client.close()
-
-    def abandon(self) -> None:
-        """Stop renewing without freeing the site, as a process that dies does: the lease
-        ends one TTL after its last renewal. (Tests use it to play a killed run.)"""
-        self.users = 0
-        self._stop_renewing()
-        self._client.close()
-
-
-_HELD: dict[tuple[str, str], RedisLock] = {}
-_HELD_GUARD = threading.Lock()
-
-
-@atexit.register
-def _release_at_exit() -> None:
-    """A process that exits (not one that is killed) frees its sites at once, as the
-    kernel frees a ``flock``; a killed one's lease ends within its TTL."""
-    for lock in list(_HELD.values()):
-        lock.users = 1
-        with contextlib.suppress(redis.RedisError):
-            lock.release()
-
-
-def acquire_redis_lock(
-    url: str, site_key: str, *, ttl: float = DEFAULT_LEASE_TTL, host: str | None = None
-) -> RedisLock:
-    """Take the site's lease, or raise :class:`govnews.store.StoreLocked` at once (no
-    waiting) naming the holder. A process holds each lease once: a second call returns the
-    same lock (release it once per call)."""
-    key = site_prefix(site_key) + "lock"
-    with _HELD_GUARD:
-        held = _HELD.get((url, key))
-        if held is not None:
-            held.users += 1
-            return held
-        client = connect(url)
-        sent = time.monotonic()
-        value = json.dumps(
-            {
-                "pid": os.getpid(),
-                "host": host or socket.gethostname(),
-                "started": utc_stamp(),
-                "token": uuid.uuid4().hex,
-            },
-            sort_keys=True,
-        )
-        try:
-            taken = client.set(key, value, nx=True, px=int(ttl * 1000))
-            if not taken:
-                current = client.get(key)
-                remaining = client.pttl(key)
-        except (redis.ConnectionError, redis.TimeoutError, redis.AuthenticationError) as error:
-            client.close()
-            raise unavailable(url, error) from None
-        except BaseException:
-            client.close()
-            raise
-        if not taken:
-            client.close()
-            lease = remaining / 1000 if isinstance(remaining, int) and remaining > 0 else ttl
-            raise StoreLocked(describe(url, site_key), lease_holder(current), lease_seconds=lease)
-        lock = RedisLock(client, url, site_key, value, ttl, taken_at=sent)
-        _HELD[(url, key)] = lock
-        return lock
 
 
 def init_store(url: str, site_key: str, *, reset: bool = False, ttl: float = DEFAULT_LEASE_TTL) -> tuple[bool, str]:
@@ -450,28 +106,6 @@ def init_store(url: str, site_key: str, *, reset: bool = False, ttl: float = DEF
             store.close()
     finally:
         lock.release()
-
-
-def lease_holder(raw: str | bytes | None) -> dict[str, Any]:
-    """Who holds a lease, from the lock key's value: pid, host and start; never its token
-    (only the holder may renew or free it). Empty for no lease or an unreadable value.
-
-    >>> lease_holder('{"pid": 7, "host": "node-a", "started": "2026-12-01T02:00:00Z", "token": "x"}')
-    {'pid': 7, 'host': 'node-a', 'started': '2026-12-01T02:00:00Z'}
-    """
-    try:
-        holder = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    if not isinstance(holder, dict):
-        return {}
-    holder.pop("token", None)
-    return holder
-
-
-def describe(url: str, site_key: str) -> str:
-    """How messages name a Redis store: ``redis://host:port/db (site www.wuhan.gov.cn)``."""
-    return f"{redacted(url)} (site {site_key})"
 
 
 # -- the store ---------------------------------------------------------------------------
@@ -562,20 +196,20 @@ class RedisStateStore:
         self.host: str | None = host or socket.gethostname()
         self.path = description or site_key
         """How messages name the store (as ``StateStore.path`` does)."""
-        prefix = site_prefix(site_key)
-        self._articles = prefix + "articles"
-        self._contents = prefix + "contents"
-        self._walks = prefix + "walks"
-        self._pending = prefix + "pending"
-        self._manifest = prefix + "manifest"
-        self._covered_prefix = prefix + "covered:"
-        self._gaps = prefix + "gaps"
-        self._colstate = prefix + "colstate"
-        self._dead = prefix + "dead"
-        self._attachments = prefix + "attachments"
-        self._meta = prefix + "meta"
-        self._runs = prefix + "runs"
-        self._schema = prefix + "schema"
+        keys = self._keys = SiteKeys(site_key)
+        self._articles = keys.articles
+        self._contents = keys.contents
+        self._walks = keys.walks
+        self._pending = keys.pending
+        self._manifest = keys.manifest
+        self._covered_prefix = keys.covered_prefix
+        self._gaps = keys.gaps
+        self._colstate = keys.colstate
+        self._dead = keys.dead
+        self._attachments = keys.attachments
+        self._meta = keys.meta
+        self._runs = keys.runs
+        self._schema = keys.schema
         self._client_owned = False
         self.url: str | None = None
         """The server's URL (for messages, without its password), when known."""
@@ -594,7 +228,7 @@ class RedisStateStore:
         raw_version = self._r.get(self._schema)
         if raw_version is None:
             if not create:
-                left = sum(1 for k in self.keys() if not k.endswith((":lock", ":family_done", ":runs")))
+                left = sum(1 for k in self.keys() if not k.endswith(KEPT_BY_A_NEW_STORE))
                 found = f" ({left} other key(s) of the site remain: partly deleted or evicted)" if left else ""
                 raise StoreMissing(
                     f"the state store {self.path} does not exist{found}: it was never created, or Redis lost it "
@@ -630,7 +264,7 @@ class RedisStateStore:
         remains."""
         store_id, now = uuid.uuid4().hex, utc_stamp()
         # The lease, the round mark and the run history (the record of what happened) stay.
-        leftovers = [k for k in self.keys() if not k.endswith((":lock", ":family_done", ":runs"))]
+        leftovers = [k for k in self.keys() if not k.endswith(KEPT_BY_A_NEW_STORE)]
         event = json.dumps(
             {"event": event_name, "at": now, "host": self.host, "pid": os.getpid(), "store_id": store_id}
         )
@@ -649,7 +283,7 @@ class RedisStateStore:
         neither pending nor exported; a column's audit clock starts now."""
         now = utc_stamp()
         dead: dict[Any, Any] = {}
-        for key in self._r.scan_iter(match=self._covered_prefix.replace("{", "\\{").replace("}", "\\}") + "*"):
+        for key in self._r.scan_iter(match=self._keys.covered_pattern):
             column = key[len(self._covered_prefix) :]
             urls = list(self._r.smembers(key))
             if not urls:
@@ -694,16 +328,16 @@ class RedisStateStore:
 
     def keys(self) -> list[str]:
         """Every key of this site, the lock included."""
-        return sorted(self._r.scan_iter(match=site_prefix(self.site_key).replace("{", "\\{").replace("}", "\\}") + "*"))
+        return sorted(self._r.scan_iter(match=self._keys.pattern))
 
     def lease_holder(self) -> dict[str, Any]:
-        """Who holds the site's lease now (:func:`lease_holder`); empty when no run does."""
-        return lease_holder(self._r.get(site_prefix(self.site_key) + "lock"))
+        """Who holds the site's lease now (:func:`govnews.store.lease.lease_holder`); empty when no run does."""
+        return lease_holder(self._r.get(self._keys.lock))
 
     def drop(self) -> int:
         """Delete every key of the site but its lock (the store no longer exists: a run is
         refused until it is created again). Returns the number of keys deleted."""
-        doomed = [k for k in self.keys() if not k.endswith(":lock")]
+        doomed = [k for k in self.keys() if not k.endswith(LOCK_END)]
         return int(self._write(lambda pipe: pipe.delete(*doomed))[0]) if doomed else 0
 
     def reset(self) -> None:
@@ -749,7 +383,7 @@ class RedisStateStore:
         over, expired or flushed between the check and EXEC aborts it, and the check runs
         again). ``prepare`` reads what the transaction depends on (the keys of ``watch`` are
         watched too) and returns the stage. Returns EXEC's replies. A lease that is not the
-        server's any more is marked lost (:meth:`RedisLock.mark_lost`) and raises
+        server's any more is marked lost (:meth:`govnews.store.lease.RedisLock.mark_lost`) and raises
         :class:`LeaseLost`."""
         with self._r.pipeline(transaction=True) as pipe:
             while True:
@@ -892,16 +526,13 @@ class RedisStateStore:
 
     # -- column walks -------------------------------------------------------------
 
-    def _covered_key(self, column: str) -> str:
-        return self._covered_prefix + column
-
     def covered(self, column: str, urls: Iterable[str]) -> set[str]:
         """Those of ``urls`` that a complete walk of ``column`` has listed."""
         wanted = list(dict.fromkeys(urls))
         found: set[str] = set()
         for start in range(0, len(wanted), 1000):
             chunk = wanted[start : start + 1000]
-            flags = self._r.smismember(self._covered_key(column), chunk)
+            flags = self._r.smismember(self._keys.covered(column), chunk)
             found.update(u for u, flag in zip(chunk, flags, strict=True) if flag)
         return found
 
@@ -969,7 +600,7 @@ class RedisStateStore:
 
         def stage(pipe: Pipeline) -> None:
             if urls:
-                pipe.sadd(self._covered_key(column), *urls)
+                pipe.sadd(self._keys.covered(column), *urls)
             for u in owed:
                 pipe.hsetnx(self._pending, u, entry)
             if outcome.gaps:
@@ -1039,7 +670,7 @@ class RedisStateStore:
         owed = [u for u, raw in self._r.hgetall(self._pending).items() if json.loads(raw)["col"] == column]
 
         def stage(pipe: Pipeline) -> None:
-            pipe.delete(self._covered_key(column))
+            pipe.delete(self._keys.covered(column))
             pipe.hdel(self._walks, column)
             pipe.hdel(self._gaps, column)
             pipe.hdel(self._colstate, column)

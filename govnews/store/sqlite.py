@@ -2,8 +2,8 @@
 
 One embedded SQLite file per **site** (:func:`store_path`: the real site's schemes, ports
 and ``3g.``/``www.`` hosts fold to one store; a mirror keeps host and port), in
-``GOVNEWS_STATE_DIR``. No Scrapy import: :mod:`govnews.store.walk` holds the rules of a
-run and :mod:`govnews.pipelines.incremental_state` wires them into a crawl.
+``GOVNEWS_STATE_DIR``. No Scrapy import: :mod:`govnews.store.walk` and :mod:`govnews.store.run`
+hold the rules of a run and :mod:`govnews.pipelines.incremental_state` wires them into a crawl.
 
 What it keeps:
 
@@ -28,7 +28,7 @@ recorded as exported only after its line is in a feed file; a run killed between
 leaves lines the store does not know yet, and the next run's :func:`reconcile` reads them
 back (repairing a line cut short by the kill) before it decides anything. It reads only
 the feeds of the manifest that are still open, i.e. whose run died: a run that ends marks
-its feeds closed, and the store's lock (:class:`StoreLock`) guarantees that no other run
+its feeds closed, and the store's lock (:class:`govnews.store.lease.StoreLock`) guarantees that no other run
 is writing while reconciliation reads.
 
 Two backends keep the same rules behind one interface, :class:`Store` (with :class:`Lock`
@@ -50,16 +50,13 @@ the host it runs on (with SQLite, a store is one machine's: entries carry no hos
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
-import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from govnews.store.base import (
     AttachmentRecord,
@@ -70,7 +67,6 @@ from govnews.store.base import (
     Gap,
     Record,
     StoreError,
-    StoreLocked,
     WalkOutcome,
     WalkRecord,
     due_for_refresh,
@@ -213,82 +209,6 @@ def store_path(directory: Path, site_key: str) -> Path:
     """
     name = "".join(c if c.isalnum() or c in ".-" else "_" for c in site_key) or "site"
     return directory / f"{name}.sqlite3"
-
-
-class StoreLock:
-    """An exclusive ``flock`` on ``<store>.lock``, held for the life of a run.
-
-    The kernel frees it when the process dies, so a killed run never leaves a stale
-    lock. The file holds the holder's pid and start time, for the message another run
-    prints when it is refused. A process holds each lock once: :func:`acquire_lock`
-    hands the same lock to every caller in the process (the crawl command takes it
-    before the crawl starts, the pipeline finds it held).
-    """
-
-    lost_reason: str | None = None  # a flock is never lost while its process lives
-
-    def __init__(self, path: Path, handle: IO[str]) -> None:
-        self.path = path
-        self._handle: IO[str] | None = handle
-        self.users = 1
-
-    def valid(self) -> bool:
-        """A ``flock`` is held until the process ends or releases it: always valid while held."""
-        return self._handle is not None
-
-    def confirm(self) -> bool:
-        """The kernel is the lock's server: a held ``flock`` is this process's."""
-        return self.valid()
-
-    def when_lost(self, callback: Callable[[], None]) -> None:
-        """A ``flock`` is never lost while its process lives: nothing to call."""
-
-    def release(self) -> None:
-        self.users -= 1
-        if self.users > 0 or self._handle is None:
-            return
-        _HELD.pop(self.path, None)
-        fcntl.flock(self._handle, fcntl.LOCK_UN)
-        self._handle.close()
-        self._handle = None
-
-
-_HELD: dict[Path, StoreLock] = {}
-
-
-def lock_path(store: Path) -> Path:
-    return store.with_name(store.name + ".lock")
-
-
-def acquire_lock(store: Path) -> StoreLock:
-    """Take the store's lock, or raise :class:`StoreLocked` at once (no waiting)."""
-    path = lock_path(store)
-    held = _HELD.get(path)
-    if held is not None:
-        held.users += 1
-        return held
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as error:
-        if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-            handle.close()
-            raise
-        handle.seek(0)
-        try:
-            holder = json.loads(handle.read() or "{}")
-        except ValueError:
-            holder = {}
-        handle.close()
-        raise StoreLocked(store, holder if isinstance(holder, dict) else {}) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(json.dumps({"pid": os.getpid(), "started": utc_stamp()}))
-    handle.flush()
-    lock = StoreLock(path, handle)
-    _HELD[path] = lock
-    return lock
 
 
 # -- the store ---------------------------------------------------------------------------

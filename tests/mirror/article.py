@@ -412,6 +412,34 @@ class Block:
 
 
 @dataclass(frozen=True)
+class BodyMove:
+    """An edit of the body the site's editors made (``MirrorSite.edit_wording`` …), applied
+    to the body's blocks in order, before any copy of the body is printed."""
+
+    kind: str
+    """``wording`` (the block's text becomes ``text``), ``insert`` (a ``<p>`` of ``text``
+    goes in at ``block``) or ``delete`` (the block goes)."""
+    block: int
+    """Index into the body's blocks (``ArticleModel.body``) as they are when the move applies."""
+    text: str = ""
+
+
+def apply_body_moves(blocks: list[Block], moves: tuple[BodyMove, ...]) -> list[Block]:
+    """``blocks`` with ``moves`` applied in order."""
+    out = list(blocks)
+    for move in moves:
+        if move.kind == "wording":
+            out[move.block] = replace(out[move.block], text=move.text)
+        elif move.kind == "insert":
+            out.insert(move.block, Block("p", move.text, style="ideo"))
+        elif move.kind == "delete":
+            del out[move.block]
+        else:
+            raise ValueError(f"unknown body move {move.kind!r}")
+    return out
+
+
+@dataclass(frozen=True)
 class Head:
     """What a list row needs of an article: cheap, no body."""
 
@@ -443,6 +471,12 @@ class ArticleModel:
     """成文日期 of a policy document (its header writes it ``YYYY年MM月DD日``)."""
     in_force: bool | None = None
     """What the header's 有效性 says: in force, not, or neither (``VALIDITIES``)."""
+    body: tuple[Block, ...] = ()
+    """The body's blocks after the editors' moves, before any copy is printed: what a
+    ``BodyMove`` indexes."""
+    chrome: int = 0
+    """0, or the page's chrome generation (``MirrorSite.chrome_change``): a visit counter in
+    the info bar and an update date in the footer, neither of them content."""
 
     @property
     def path(self) -> str:
@@ -476,13 +510,23 @@ def make_head(index: int, column: ColumnSpec, docid: int, ts: datetime, seed: in
 
 
 def build_article(
-    head: Head, traits: Traits, seed: int, revision: int, *, content_from: tuple[Head, Traits] | None = None
+    head: Head,
+    traits: Traits,
+    seed: int,
+    revision: int,
+    *,
+    content_from: tuple[Head, Traits] | None = None,
+    body_moves: tuple[BodyMove, ...] = (),
+    validity: str | None = None,
+    chrome: int = 0,
 ) -> ArticleModel:
     """The article's model: byline, metadata, policy header, blocks of each page.
 
     ``content_from`` (a repost): the body, its files and images are those of that other
     article (its head and traits), as if copied into this one's column; the rest (byline,
-    metadata, dates, page template) is this article's own.
+    metadata, dates, page template) is this article's own. ``body_moves``: the editors'
+    edits of the body (``BodyMove``); ``validity``: the header's 有效性 as the site now
+    writes it (its ``in_force`` from ``VALIDITIES``); ``chrome``: the page chrome's generation.
     """
     src_head, src_traits = content_from or (head, traits)
     meta_rng = random.Random(mix(seed, head.index, 4))
@@ -511,6 +555,9 @@ def build_article(
         note = phrases.revision_note(revision, f"{note_day.year}年{note_day.month}月{note_day.day}日")
         blocks.append(Block("p", note, style="ideo"))
 
+    blocks = apply_body_moves(blocks, body_moves)
+    body = tuple(blocks)
+
     if traits.dup_variant:
         # A second printing of the body in the same container, written differently.
         blocks = blocks + _variant_copies(blocks)
@@ -537,7 +584,9 @@ def build_article(
 
     policy: tuple[tuple[str, str], ...] = ()
     written: datetime | None = None
-    validity, in_force = VALIDITIES[mix(seed, head.index, 11) % len(VALIDITIES)]
+    written_validity, in_force = VALIDITIES[mix(seed, head.index, 11) % len(VALIDITIES)]
+    if validity is not None:
+        written_validity, in_force = validity, in_force_of(validity)
     if column.policy:
         issuer = meta_rng.choice(phrases.ISSUERS[column.key])
         written = ts - timedelta(days=3 + head.index % 9)
@@ -548,7 +597,7 @@ def build_article(
             ("主题分类", meta_rng.choice(phrases.THEMES)),
             ("成文日期", f"{written:%Y年%m月%d日}"),
             ("发布日期", f"{ts:%Y年%m月%d日}"),
-            ("有效性", validity),
+            ("有效性", written_validity),
         )
     return ArticleModel(
         head=head,
@@ -563,7 +612,14 @@ def build_article(
         fj=fj,
         written=written,
         in_force=in_force if policy else None,
+        body=body,
+        chrome=chrome,
     )
+
+
+def in_force_of(validity: str) -> bool | None:
+    """What a 有效性 says (``VALIDITIES``): in force, not, or neither (a value not in the table)."""
+    return next((in_force for written, in_force in VALIDITIES if written == validity), None)
 
 
 def _stamp(ts: datetime, rng: random.Random, prefix: str) -> str:
@@ -760,6 +816,11 @@ def _paragraphs_of(block: Block) -> list[str]:
     if kind == "link":
         return [block.text + "".join(block.parts)]
     return []
+
+
+def paragraphs_of(block: Block) -> list[str]:
+    """The visible paragraphs of one block, before collapsing (what truth reads of it)."""
+    return _paragraphs_of(block)
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -1189,12 +1250,25 @@ def _info_bar(model: ArticleModel) -> str:
         text = "\u3000\u3000".join(f"{label}：{esc(v)}" for _, label, v in pairs)
     else:
         text = " ".join(f"<span>{label} ：</span><span>{esc(v)}</span>" for _, label, v in pairs)
+    if model.chrome:
+        text += f"\n{_visit_counter(model)}"
     tools = (
         '<span class="font-size">【字号：<a href="javascript:void(0)">大</a> '
         '<a href="javascript:void(0)">中</a> <a href="javascript:void(0)">小</a>】</span>'
         ' <a href="javascript:window.print()">【打印】</a>'
     )
     return f'<div class="article-info">\n{text}\n{tools}\n</div>\n'
+
+
+def _visit_counter(model: ArticleModel) -> str:
+    """Chrome: the page's visit counter, another number at each chrome generation."""
+    hits = 100 + 37 * model.chrome + model.head.docid % 50
+    return f'<span class="views">浏览次数：<span id="hits">{hits}</span></span>'
+
+
+def _footer_date(model: ArticleModel) -> str:
+    """Chrome: the date the footer says the site was updated, later at each generation."""
+    return f"{model.head.ts + timedelta(days=model.chrome):%Y年%m月%d日}" if model.chrome else ""
 
 
 def _policy_header(model: ArticleModel) -> str:
@@ -1310,7 +1384,7 @@ def render_article_html(model: ArticleModel, page_no: int, charset: str | None =
         + mobile
         + '<div class="article-tools"><a href="javascript:window.print()">打印本页</a> '
         '<a href="javascript:window.close()">关闭窗口</a></div>\n'
-        "</div>\n</div>\n" + layout.sidebar() + "</div>\n" + layout.footer() + "</body>\n</html>\n"
+        "</div>\n</div>\n" + layout.sidebar() + "</div>\n" + layout.footer(_footer_date(model)) + "</body>\n</html>\n"
     )
     return page
 
@@ -1326,6 +1400,8 @@ def _sub_site_main(model: ArticleModel, body: str) -> str:
         info.append(f"<span>来源：{esc(model.source)}</span>")
     if model.author:
         info.append(f"<span>作者：{esc(model.author)}</span>")
+    if model.chrome:
+        info.append(_visit_counter(model))
     gap = "&nbsp;&nbsp;" if model.traits.markup % 2 else "\n"
     return (
         '<div class="main-left">\n<div id="content">\n<div id="inside-content">\n'

@@ -16,17 +16,22 @@ What each kind is made with:
   ZIP (including one with GBK names and no UTF-8 flag, as Chinese Windows writes them),
   the ZIP bombs and the RAR5 archive: written byte by byte here (no free tool writes RAR).
 - Images and the scanned PDF: Pillow renders the text with the same font.
-- At test time, with Debian tools (:func:`build_tool_samples`): DOC and WPS converted from
-  this module's DOCX, XLS from its XLSX, by LibreOffice (``soffice --headless
+- Made once with Debian tools and committed (``tests/fixtures/tool-made/``, read by
+  :func:`build_tool_samples`, made by :func:`make_tool_samples`: ``python -m
+  tests.mirror.documents --remake-tool-made``): DOC and WPS converted from this module's
+  DOCX, XLS from its XLSX, a PDF of its numbered DOCX, by LibreOffice (``soffice --headless
   --convert-to``; packages ``libreoffice-writer-nogui``, ``libreoffice-calc-nogui``); 7z by
   ``7z`` (package ``p7zip-full``). A ``.wps`` is a Word 97 document under Kingsoft's name,
-  which is what Kingsoft WPS Writer saves.
+  which is what Kingsoft WPS Writer saves. Their manifest holds each file's SHA-256 and the
+  text it was made from: a change to the generator's texts fails every test that reads them,
+  saying to remake them (LibreOffice takes 20 s; the tests need neither it nor 7z).
 
 ``python -m tests.mirror.documents DIR`` writes the corpus and ``DIR/truth.json``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -1128,53 +1133,126 @@ def build_corpus(directory: Path, *, seed: int = 2024, size_cap: int = 256 * 102
     return samples
 
 
+TOOL_MADE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "tool-made"
+"""DOC, WPS, XLS, a LibreOffice PDF and a 7z, made once by :func:`make_tool_samples` and
+committed: tests read these, and need neither LibreOffice nor 7z."""
+TOOL_MADE_MANIFEST = "manifest.json"
+REMAKE = "python -m tests.mirror.documents --remake-tool-made"
+
+
+@dataclass(frozen=True)
+class _ToolTruth:
+    """What the tool-made samples are made from, and hence hold: the sources' texts (by seed)."""
+
+    doc: tuple[bytes, str]
+    wps: tuple[bytes, str]
+    xlsx: tuple[bytes, str, int]
+    numbered: tuple[bytes, str]
+    seven_members: tuple[str, ...] = ("说明.txt", "附件/名单.txt")
+
+    @classmethod
+    def of(cls, seed: int) -> _ToolTruth:
+        return cls(docx_bytes(seed + 10), docx_bytes(seed + 11), xlsx_bytes(seed + 12), numbered_docx_bytes(seed + 13))
+
+    def samples(self, directory: Path) -> list[Sample]:
+        return [
+            Sample("公告.doc", directory / "公告.doc", "doc", text=self.doc[1], content_type="application/msword"),
+            Sample(
+                "文件.wps", directory / "文件.wps", "wps", text=self.wps[1], note="a Word 97 file under Kingsoft's name"
+            ),
+            Sample("报表.xls", directory / "报表.xls", "xls", text=self.xlsx[1], pages=self.xlsx[2], scanned_pages=()),
+            Sample("材料.7z", directory / "材料.7z", "7z", reason="archive", members=self.seven_members),
+            Sample(
+                "防汛通知.pdf",
+                directory / "防汛通知.pdf",
+                "pdf",
+                text=self.numbered[1],
+                pages=1,
+                scanned_pages=(),
+                content_type=CT_PDF,
+                note="LibreOffice's PDF of the numbered DOCX: its numbers, its ruled table with merged cells",
+            ),
+        ]
+
+
 def build_tool_samples(directory: Path, *, seed: int = 2024) -> list[Sample]:
-    """DOC, WPS and XLS made by LibreOffice from this module's DOCX and XLSX, and a 7z made
-    by ``7z``: a minute's work at most, so call it once per test session. Raises
-    :class:`MissingTool` naming the Debian packages when a tool is absent."""
+    """DOC, WPS and XLS made by LibreOffice from this module's DOCX and XLSX, LibreOffice's PDF
+    of the numbered DOCX, and a 7z made by ``7z``: the committed files of
+    :data:`TOOL_MADE_DIR`, copied into ``directory``, each with its truth (the generator's
+    text, by seed). Raises :class:`StaleToolSamples` when a file is not the one
+    :func:`make_tool_samples` made, or the generator's text has changed since."""
+    if seed != 2024:
+        raise ValueError("the committed tool-made samples are of seed 2024; make others with make_tool_samples")
+    truth = _ToolTruth.of(seed)
+    samples = truth.samples(directory)
+    check_tool_made(samples)
+    directory.mkdir(parents=True, exist_ok=True)
+    for sample in samples:
+        shutil.copyfile(TOOL_MADE_DIR / sample.name, sample.path)
+    return samples
+
+
+class StaleToolSamples(RuntimeError):
+    """The committed tool-made samples are not what the generator now describes."""
+
+
+def _manifest(samples: Sequence[Sample], directory: Path) -> dict[str, dict[str, object]]:
+    return {
+        s.name: {"sha256": hashlib.sha256((directory / s.name).read_bytes()).hexdigest(), "text": s.text}
+        for s in samples
+    }
+
+
+def check_tool_made(samples: Sequence[Sample], directory: Path = TOOL_MADE_DIR) -> None:
+    """Every committed file is the one :func:`make_tool_samples` wrote (its SHA-256 in the
+    manifest), and the text it was made from is ``samples``' truth."""
+    try:
+        manifest = json.loads((directory / TOOL_MADE_MANIFEST).read_text(encoding="utf-8"))
+        found = _manifest(samples, directory)
+    except (OSError, ValueError) as exc:
+        raise StaleToolSamples(f"{directory}: {exc}; remake them: {REMAKE}") from exc
+    changed = sorted(name for name in found if found[name] != manifest.get(name))
+    if changed or set(manifest) != set(found):
+        raise StaleToolSamples(
+            f"{directory}: {changed or sorted(set(manifest) ^ set(found))} are not what the generator describes "
+            f"(a file changed, or the text it is made from): remake them with LibreOffice and 7z: {REMAKE}"
+        )
+
+
+def make_tool_samples(directory: Path = TOOL_MADE_DIR, *, seed: int = 2024) -> list[Sample]:
+    """Make the tool-made samples with LibreOffice and 7z (about 20 s) into ``directory``, and
+    its manifest. Raises :class:`MissingTool` naming the Debian packages when a tool is absent."""
     missing = [tool for tool in TOOL_PACKAGES if shutil.which(tool) is None]
     if missing:
         packages = " ".join(TOOL_PACKAGES[tool] for tool in missing)
         raise MissingTool(f"{', '.join(missing)} not installed: apt-get install {packages}")
     directory.mkdir(parents=True, exist_ok=True)
-    work = directory / "sources"
-    work.mkdir(exist_ok=True)
-    doc_source, doc_text = docx_bytes(seed + 10)
-    wps_source, wps_text = docx_bytes(seed + 11)
-    xlsx, xlsx_text, sheets = xlsx_bytes(seed + 12)
-    numbered, numbered_text = numbered_docx_bytes(seed + 13)
-    (work / "防汛通知.docx").write_bytes(numbered)
-    (work / "公告.docx").write_bytes(doc_source)
-    (work / "wps-source.docx").write_bytes(wps_source)
-    (work / "报表.xlsx").write_bytes(xlsx)
-    _libreoffice([work / "公告.docx", work / "wps-source.docx"], "doc", directory)
-    _libreoffice([work / "报表.xlsx"], "xls", directory)
-    _libreoffice([work / "防汛通知.docx"], "pdf", directory)
-    lo_pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", (directory / "防汛通知.pdf").read_bytes()))
-    if lo_pages != 1:
-        raise RuntimeError(f"LibreOffice set 防汛通知.pdf on {lo_pages} pages; the truth is one page")
-    (directory / "wps-source.doc").replace(directory / "文件.wps")
-    seven_members = ["说明.txt", "附件/名单.txt"]
-    for name in seven_members:
-        (work / "7z" / name).parent.mkdir(parents=True, exist_ok=True)
-        (work / "7z" / name).write_text(f"{name} 的内容", encoding="utf-8")
-    _run(["7z", "a", "-bso0", "-bsp0", str(directory / "材料.7z"), *seven_members], cwd=work / "7z")
-    return [
-        Sample("公告.doc", directory / "公告.doc", "doc", text=doc_text, content_type="application/msword"),
-        Sample("文件.wps", directory / "文件.wps", "wps", text=wps_text, note="a Word 97 file under Kingsoft's name"),
-        Sample("报表.xls", directory / "报表.xls", "xls", text=xlsx_text, pages=sheets, scanned_pages=()),
-        Sample("材料.7z", directory / "材料.7z", "7z", reason="archive", members=tuple(seven_members)),
-        Sample(
-            "防汛通知.pdf",
-            directory / "防汛通知.pdf",
-            "pdf",
-            text=numbered_text,
-            pages=1,
-            scanned_pages=(),
-            content_type=CT_PDF,
-            note="LibreOffice's PDF of the numbered DOCX: its numbers, its ruled table with merged cells",
-        ),
-    ]
+    truth = _ToolTruth.of(seed)
+    with tempfile.TemporaryDirectory(prefix="tool-made-") as scratch:
+        work, out = Path(scratch) / "sources", Path(scratch) / "out"
+        work.mkdir()
+        out.mkdir()
+        (work / "防汛通知.docx").write_bytes(truth.numbered[0])
+        (work / "公告.docx").write_bytes(truth.doc[0])
+        (work / "wps-source.docx").write_bytes(truth.wps[0])
+        (work / "报表.xlsx").write_bytes(truth.xlsx[0])
+        _libreoffice([work / "公告.docx", work / "wps-source.docx"], "doc", out)
+        _libreoffice([work / "报表.xlsx"], "xls", out)
+        _libreoffice([work / "防汛通知.docx"], "pdf", out)
+        lo_pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", (out / "防汛通知.pdf").read_bytes()))
+        if lo_pages != 1:
+            raise RuntimeError(f"LibreOffice set 防汛通知.pdf on {lo_pages} pages; the truth is one page")
+        (out / "wps-source.doc").replace(out / "文件.wps")
+        for name in truth.seven_members:
+            (work / "7z" / name).parent.mkdir(parents=True, exist_ok=True)
+            (work / "7z" / name).write_text(f"{name} 的内容", encoding="utf-8")
+        _run(["7z", "a", "-bso0", "-bsp0", str(out / "材料.7z"), *truth.seven_members], cwd=work / "7z")
+        samples = truth.samples(directory)
+        for sample in samples:
+            shutil.copyfile(out / sample.name, sample.path)
+    manifest = json.dumps(_manifest(samples, directory), ensure_ascii=False, indent=1, sort_keys=True)
+    (directory / TOOL_MADE_MANIFEST).write_text(manifest + "\n", encoding="utf-8")
+    return samples
 
 
 def _libreoffice(sources: Sequence[Path], target: str, outdir: Path) -> None:
@@ -1215,7 +1293,13 @@ def pdf_corpus(directory: Path, count: int, *, seed: int = 1) -> list[Sample]:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m tests.mirror.documents DIR [--with-tools]``: write the corpus and its truth."""
+    """``python -m tests.mirror.documents DIR [--with-tools]``: write the corpus and its truth;
+    ``python -m tests.mirror.documents --remake-tool-made``: make tests/fixtures/tool-made/
+    again with LibreOffice and 7z (after a change to the texts it is made from)."""
+    if argv[:1] == ["--remake-tool-made"]:
+        made = make_tool_samples()
+        print(f"{len(made)} tool-made samples in {TOOL_MADE_DIR}; commit them")
+        return 0
     if not argv:
         print(main.__doc__, file=sys.stderr)
         return 2

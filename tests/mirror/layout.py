@@ -76,8 +76,9 @@ def sidebar(extra: str = "") -> str:
     )
 
 
-def footer() -> str:
-    """Footer with the site identity code and registration links to other hosts."""
+def footer(updated: str = "") -> str:
+    """Footer with the site identity code and registration links to other hosts; with
+    ``updated``, the date the site says it was last updated (chrome, never content)."""
     return (
         '<div class="footer">\n<p>主办：武汉市人民政府办公厅　承办：武汉市政务服务和大数据管理局</p>\n'
         f"<p>网站标识码：{SITE_ID_CODE}　"
@@ -87,7 +88,8 @@ def footer() -> str:
         f'<p><a href="{attr(FOOTER_OFFSITE_URLS[2])}" target="_blank">'
         '<img src="/images/red.png" alt="党政机关"></a>　'
         '<a href="mailto:whszfwz@wuhan.gov.cn">联系我们</a></p>\n'
-        "</div>\n"
+        + (f'<p class="updated">更新日期：{updated}</p>\n' if updated else "")
+        + "</div>\n"
     )
 
 

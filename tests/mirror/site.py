@@ -66,11 +66,36 @@ Schedules and losses (issue 9), all live (the server answers from the site as it
   which), the other has none. Editing either copy ends the pair.
 - ``publish(k, column_path)`` adds ``k`` newest articles to any column (rows move down the
   list pages); ``edit(path)`` rewrites one article's paragraphs (and its truth).
+
+What changed and what vanished (issue 29): moves that edit like a site, each recording the
+change a crawler must report, ``expected_change(path)`` (since the last ``checkpoint()``, the
+crawler's previous look; None when nothing a user diffs changed), computed from the model:
+
+- ``edit_wording(path)`` — one character of one body paragraph (``edited``, one ``replace``);
+- ``add_paragraph(path)`` / ``remove_paragraph(path)`` — a body paragraph added after another,
+  or removed (``edited``, one ``insert`` / ``delete``; ``at`` the index in the old paragraphs);
+- ``retitle(path)`` — the row and the page carry a new title (``edited``, field ``title``);
+- ``replace_attachment(path)`` — the article's first file serves other bytes at the same URL
+  (``edited``, ``attachments.replaced``; seen only by a crawl that downloads files);
+- ``set_validity(path, "失效")`` — a policy header's 有效性, in any header form (``edited``,
+  ``document.validity`` and, when what it says changed, ``document.in_force``);
+- ``withdraw(path)`` — the row goes, the page answers 404 (``withdrawn``); ``unlist(path)`` —
+  the row goes, the page still answers 200 (``unlisted``); ``restore(path)`` — either comes
+  back, its row in its place (``restored``, with ``then``: the edit found meanwhile, or None);
+- ``chrome_change(path)`` — a visit counter in the info bar and an update date in the footer:
+  the page changes, the article does not (None).
+
+``move_candidates(move, column_path=None, limit=None)`` lists the articles a move applies to.
+Two paragraph moves on one article between checkpoints (or an ``edit``) leave the exact
+operations open: ``paragraphs`` is then None, and ``paragraphs_old``/``paragraphs_new`` say
+what any correct operations must turn into what.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
+import hashlib
 import http
 import math
 import random
@@ -87,13 +112,16 @@ from .article import (
     PLAIN_TRAITS,
     ArticleModel,
     ArticleTruth,
+    BodyMove,
     Head,
     Traits,
     article_path,
     build_article,
+    collapse,
     form_names,
     make_head,
     mix,
+    paragraphs_of,
     render_article_html,
     render_article_page,
     traits_for,
@@ -266,6 +294,19 @@ class _Failure:
     column's latest publish or withdrawal); for a redirect, the ``Location``."""
 
 
+@dataclass(frozen=True)
+class _Before:
+    """An article as it was at the last checkpoint (kept from its first move after it)."""
+
+    alive: bool
+    """Its page answered 200."""
+    listed: bool
+    """Its row was on its column's list."""
+    truth: ArticleTruth
+    files: dict[str, str]
+    """Attachment path -> SHA-256 of the bytes served (the mirror's own bookkeeping)."""
+
+
 @dataclass
 class _State:
     columns_of: list[ColumnSpec] = field(default_factory=list)
@@ -281,6 +322,28 @@ class _State:
     """Publish times of articles published below the top of their list (``publish(below=…)``)."""
     before_change: dict[str, list[int]] = field(default_factory=dict)
     """Each column's list as it was before its latest publish or withdrawal (``MirrorSite.stale``)."""
+    # The moves of issue 29 (MirrorSite.edit_wording …) and their truth.
+    body_moves: dict[int, list[BodyMove]] = field(default_factory=dict)
+    """The editors' edits of each article's body, in order (``edit`` rewrites the body: gone)."""
+    titles: dict[int, str] = field(default_factory=dict)
+    """Titles as retitled (``retitle``): row and page."""
+    validity: dict[int, str] = field(default_factory=dict)
+    """有效性 as the site now writes it (``set_validity``)."""
+    chrome: dict[int, int] = field(default_factory=dict)
+    """Each article page's chrome generation (``chrome_change``)."""
+    unlisted: set[int] = field(default_factory=set)
+    """Articles whose row left its list while the page still answers 200 (``unlist``)."""
+    file_versions: dict[str, int] = field(default_factory=dict)
+    """Attachment path -> how many times it was replaced (``replace_attachment``)."""
+    original_files: dict[str, ServedFile] = field(default_factory=dict)
+    """With a shelf: the file an attachment path served before its first replacement."""
+    before: dict[int, _Before] = field(default_factory=dict)
+    """Articles moved since the last ``checkpoint``, as they were at it."""
+    paragraph_moves: dict[int, list[dict[str, object]] | None] = field(default_factory=dict)
+    """Each moved article's paragraph operations since the checkpoint; None once the whole
+    body was rewritten (``edit``)."""
+    wording: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    """One-character fixes since the checkpoint: ``{"old": char, "new": char}``."""
 
 
 # Roles of the 通知公告 articles issue 9 needs (MirrorSite.special_paths), by their place in
@@ -443,7 +506,8 @@ class MirrorSite:
             # A repost carries the original's title (and so its topic) in its own column.
             original = self._head(source)
             head = replace(head, title=original.title, topic=original.topic)
-        return head
+        retitled = self._state.titles.get(i)
+        return replace(head, title=retitled) if retitled is not None else head
 
     def _traits(self, i: int) -> Traits:
         column = self._state.columns_of[i]
@@ -481,8 +545,16 @@ class MirrorSite:
     def _model(self, i: int) -> ArticleModel:
         source = self._repost_source.get(i)
         content_from = (self._head(source), self._traits(source)) if source is not None else None
+        state = self._state
         model = build_article(
-            self._head(i), self._traits(i), self.seed, self._state.revisions.get(i, 0), content_from=content_from
+            self._head(i),
+            self._traits(i),
+            self.seed,
+            state.revisions.get(i, 0),
+            content_from=content_from,
+            body_moves=tuple(state.body_moves.get(i, ())),
+            validity=state.validity.get(i),
+            chrome=state.chrome.get(i, 0),
         )
         extra = self._extra_files.get(i)
         if extra:
@@ -570,12 +642,16 @@ class MirrorSite:
         return self._path(other) if other is not None else None
 
     def _repost_index_pairs(self) -> list[tuple[int, int]]:
-        revisions = self._state.revisions
         return [
             (source, copy)
             for copy, source in sorted(self._repost_source.items())
-            if not revisions.get(source) and not revisions.get(copy)
+            if not self._content_edited(source) and not self._content_edited(copy)
         ]
+
+    def _content_edited(self, i: int) -> bool:
+        """The article's title or paragraphs were edited (``edit`` and the moves of issue 29)."""
+        state = self._state
+        return bool(state.revisions.get(i) or state.body_moves.get(i) or i in state.titles)
 
     # ------------------------------------------------------------------ special articles
 
@@ -808,7 +884,8 @@ class MirrorSite:
             return [head.path for head in self._whly]
         with self._lock:
             if column_path is None:
-                indexes = [i for i in range(len(self._state.columns_of)) if i not in self._state.withdrawn]
+                gone = self._state.withdrawn | self._state.unlisted
+                indexes = [i for i in range(len(self._state.columns_of)) if i not in gone]
             else:
                 indexes = list(self._state.by_column[COLUMN_BY_PATH[column_path].key])
             return [self._path(i) for i in reversed(indexes)]
@@ -848,7 +925,9 @@ class MirrorSite:
             out = {
                 self._path(i): self._truth(i)
                 for i in range(n - 1, -1, -1)
-                if self._state.columns_of[i].path != skipped and i not in self._state.withdrawn
+                if self._state.columns_of[i].path != skipped
+                and i not in self._state.withdrawn
+                and i not in self._state.unlisted
             }
             for path, fault in self._faults.items():
                 if fault.case.yields_item:
@@ -1089,23 +1168,423 @@ class MirrorSite:
 
     def withdraw(self, path: str) -> None:
         """Take an article off its column's list; its page answers 404 from now on (the rows
-        below it move up the pages). KeyError for an unknown path."""
+        below it move up the pages). KeyError for an unknown path. Truth: ``withdrawn``."""
         with self._lock:
             i = self._index_of(path)
             if i is None:
                 raise KeyError(path)
-            key = self._state.columns_of[i].key
-            self._state.before_change[key] = list(self._state.by_column[key])
-            self._state.by_column[key].remove(i)
+            self._touch(i)
+            self._take_off_list(i)
+            self._state.unlisted.discard(i)
             self._state.withdrawn.add(i)
 
     def edit(self, path: str) -> None:
-        """Rewrite one article's paragraphs (and so its truth); KeyError for an unknown path."""
+        """Rewrite one article's paragraphs (and so its truth); KeyError for an unknown path.
+        The body's earlier moves (``edit_wording`` …) go with the old body. Truth: ``edited``,
+        paragraph operations unknown (``paragraphs`` None; ``paragraphs_old``/``_new`` hold)."""
         with self._lock:
             i = self._index_of(path)
             if i is None:
                 raise KeyError(path)
+            self._touch(i)
             self._state.revisions[i] = self._state.revisions.get(i, 0) + 1
+            self._state.body_moves.pop(i, None)
+            self._state.paragraph_moves[i] = None
+
+    # ------------------------------------------------------------------ public: moves with truth (issue 29)
+    #
+    # Each move changes what the site serves, as a site's editors do, and records its truth:
+    # ``expected_change(path)`` is the change a crawler must report for the article since the
+    # last ``checkpoint()`` (the crawler's previous look), computed from the mirror's own model.
+
+    def edit_wording(self, path: str) -> None:
+        """A wording fix: one character of one body paragraph replaced by another (的 → 地,
+        做 → 作 …). Truth: ``edited``, one ``replace`` at that paragraph, ``wording`` the pair."""
+        with self._lock:
+            i = self._alive(path)
+            (block, _text, at), model = self._pick_paragraph(i, 31)
+            old = model.body[block].text
+            spot, new_char = _wording_fix(old)
+            new = old[:spot] + new_char + old[spot + 1 :]
+            op = {"op": "replace", "at": at, "old": [collapse(old)], "new": [collapse(new)]}
+            self._move_body(i, BodyMove("wording", block, new), op)
+            self._state.wording.setdefault(i, []).append({"old": old[spot], "new": new_char})
+
+    def add_paragraph(self, path: str) -> None:
+        """A paragraph added to the body, after one of its paragraphs. Truth: ``edited``, one
+        ``insert`` (``at`` the index in the previous paragraphs it goes before)."""
+        with self._lock:
+            i = self._alive(path)
+            (block, _text, at), model = self._pick_paragraph(i, 32)
+            paragraphs = truth(model)["paragraphs"]
+            rng = random.Random(mix(self.seed, i, 33, len(self._state.body_moves.get(i, ()))))
+            text = phrases.body_paragraph(rng, model.head.topic)
+            while collapse(text) in paragraphs:
+                text = phrases.body_paragraph(rng, model.head.topic)
+            op = {"op": "insert", "at": at + 1, "old": [], "new": [collapse(text)]}
+            self._move_body(i, BodyMove("insert", block + 1, text), op)
+
+    def remove_paragraph(self, path: str) -> None:
+        """A body paragraph removed (an article keeps at least one). Truth: ``edited``, one
+        ``delete`` at its index. ValueError for an article of fewer than two paragraphs."""
+        with self._lock:
+            i = self._alive(path)
+            (block, text, at), model = self._pick_paragraph(i, 34)
+            if len(truth(model)["paragraphs"]) < 2:
+                raise ValueError(f"{path}: one paragraph only, none to remove")
+            self._move_body(i, BodyMove("delete", block), {"op": "delete", "at": at, "old": [text], "new": []})
+
+    def retitle(self, path: str) -> str:
+        """A retitled notice: the list row and the page (headline, ``<title>``, ArticleTitle)
+        carry the new title, returned. Truth: ``edited``, field ``title``."""
+        with self._lock:
+            i = self._alive(path)
+            self._touch(i)
+            original = make_head(
+                i, self._state.columns_of[i], self._docid(i), self._ts(i), self.seed, is_seed=i == self.seed_index
+            ).title
+            source = self._repost_source.get(i)
+            if source is not None:
+                original = self._head(source).title
+            times = self._state.titles.get(i, "").count("更正") + 1
+            title = f"（更正）{original}" if times == 1 else f"（第{times}次更正）{original}"
+            self._state.titles[i] = title
+            return title
+
+    def replace_attachment(self, path: str) -> str:
+        """An attachment replaced: the article's first file on the site serves other bytes
+        under the same URL (with a shelf, another document of its kind). Returns the file's
+        path. Truth: ``edited``, ``attachments.replaced`` [that path] — seen only by a crawl
+        that downloads files. ValueError for an article without such a file."""
+        with self._lock:
+            i = self._alive(path)
+            files = self._replaceable_files(i)
+            if not files:
+                raise ValueError(f"{path}: no attachment on the site to replace")
+            file_path = files[0]
+            self._touch(i)
+            if self.files is not None:
+                current = self.served_file(file_path)
+                assert current is not None
+                alternate = self.files.alternates[current.extension]
+                if current is alternate:
+                    self._served[file_path] = self._state.original_files[file_path]
+                else:
+                    self._state.original_files.setdefault(file_path, current)
+                    self._served[file_path] = alternate
+            self._state.file_versions[file_path] = self._state.file_versions.get(file_path, 0) + 1
+            return file_path
+
+    def set_validity(self, path: str, validity: str = "失效") -> None:
+        """A policy document's 有效性 rewritten (有效 → 失效), wherever its page shows the
+        header. Truth: ``edited``, ``document.validity`` (and ``document.in_force`` when what
+        it says changed). ValueError for a page without a header, or one saying it already."""
+        with self._lock:
+            i = self._alive(path)
+            model = self._model(i)
+            if model.traits.policy_header == "none" or not model.policy:
+                raise ValueError(f"{path}: the page shows no policy header")
+            if dict(model.policy)["有效性"] == validity:
+                raise ValueError(f"{path}: 有效性 is {validity} already")
+            self._touch(i)
+            self._state.validity[i] = validity
+
+    def unlist(self, path: str) -> None:
+        """The row leaves its column's list; the page still answers 200. Truth: ``unlisted``."""
+        with self._lock:
+            i = self._alive(path)
+            if i in self._state.unlisted:
+                raise ValueError(f"{path}: unlisted already")
+            self._touch(i)
+            self._take_off_list(i)
+            self._state.unlisted.add(i)
+
+    def restore(self, path: str) -> None:
+        """A withdrawn or unlisted article back: its row in its place on the list (by its
+        date), its page answering 200. Truth: ``restored`` (from the checkpoint's state).
+        ValueError for an article that is listed."""
+        with self._lock:
+            i = self._known_index(path)
+            state = self._state
+            if i not in state.withdrawn and i not in state.unlisted:
+                raise ValueError(f"{path}: listed, nothing to restore")
+            self._touch(i)
+            state.withdrawn.discard(i)
+            state.unlisted.discard(i)
+            key = state.columns_of[i].key
+            chron = state.by_column[key]
+            state.before_change[key] = list(chron)
+            stamps = [self._ts(j) for j in chron]
+            chron.insert(bisect.bisect(stamps, self._ts(i)), i)
+
+    def chrome_change(self, path: str) -> None:
+        """Only the page's chrome changes: a visit counter in the info bar (another number
+        each time) and an update date in the footer. Truth: no change (None)."""
+        with self._lock:
+            i = self._alive(path)
+            self._touch(i)
+            self._state.chrome[i] = self._state.chrome.get(i, 0) + 1
+
+    def checkpoint(self) -> None:
+        """The crawler has seen the site as it is now: ``expected_change`` answers from here."""
+        with self._lock:
+            state = self._state
+            # A withdrawn article is known as it was last seen: what it says when it comes
+            # back is diffed against that, not against a page the crawler could not read.
+            carried = {
+                i: replace(before, alive=False, listed=False)
+                for i, before in state.before.items()
+                if i in state.withdrawn
+            }
+            moves = {i: state.paragraph_moves[i] for i in carried if i in state.paragraph_moves}
+            wording = {i: state.wording[i] for i in carried if i in state.wording}
+            state.before.clear()
+            state.paragraph_moves.clear()
+            state.wording.clear()
+            state.before.update(carried)
+            state.paragraph_moves.update(moves)
+            state.wording.update(wording)
+
+    def expected_change(self, path: str) -> dict[str, object] | None:
+        """What a crawler must report for the article at ``path`` since the last
+        ``checkpoint`` (or the site's start); None when nothing a user diffs changed (a
+        chrome change, a move undone). KeyError for a path that is no article.
+
+        ``{"kind": "withdrawn" | "unlisted" | "restored", "then": <an edited change or None>}``
+        (``then``: the article also changed meanwhile), or ``{"kind": "edited", …}`` with:
+        ``fields`` (``{name: {"old", "new"}}``: ``title``, ``published_at``, ``source``,
+        ``author``, ``editor``, ``document.<name>``, ``images`` as paths), ``attachments``
+        (``added``/``removed``/``replaced``/``renamed``, lists of paths), ``paragraphs`` (the
+        operations exactly, ``{"op", "at", "old", "new"}``, when one paragraph move was made;
+        [] when no paragraph changed; None when they are not one: several moves, or a body
+        rewritten), ``paragraphs_old`` and ``paragraphs_new`` (the whole lists: any correct
+        operations turn the one into the other), ``wording`` (the one-character fixes,
+        ``{"old", "new"}``).
+        """
+        with self._lock:
+            i = self._known_index(path)
+            before = self._state.before.get(i)
+            if before is None:
+                return None
+            alive = i not in self._state.withdrawn
+            listed = alive and i not in self._state.unlisted
+            edited = self._edited_since(i, before) if alive else None
+            if before.alive and not alive:
+                return {"kind": "withdrawn", "then": None}
+            if before.listed and alive and not listed:
+                return {"kind": "unlisted", "then": edited}
+            if not before.listed and listed:
+                return {"kind": "restored", "then": edited}
+            return edited
+
+    def expected_changes(self) -> dict[str, dict[str, object]]:
+        """``expected_change`` of every article moved since the checkpoint that has one, by path."""
+        with self._lock:
+            out = {}
+            for i in sorted(self._state.before):
+                change = self.expected_change(self._path(i))
+                if change is not None:
+                    out[self._path(i)] = change
+            return out
+
+    def move_candidates(self, move: str, column_path: str | None = None, limit: int | None = None) -> list[str]:
+        """Article paths, newest first, where ``move`` (a method's name: ``edit_wording``,
+        ``add_paragraph``, ``remove_paragraph``, ``retitle``, ``replace_attachment``,
+        ``set_validity`` (to 失效), ``withdraw``, ``unlist``, ``restore``, ``chrome_change``)
+        applies, in one column or all; the multi-page article is left to its own tests."""
+        checks = {
+            "edit_wording": self._has_body_candidates,
+            "add_paragraph": self._has_body_candidates,
+            "remove_paragraph": lambda i: self._has_body_candidates(i) and len(self._truth(i)["paragraphs"]) >= 2,
+            "retitle": lambda i: True,
+            "chrome_change": lambda i: True,
+            "withdraw": lambda i: True,
+            "unlist": lambda i: True,
+            "replace_attachment": lambda i: bool(self._replaceable_files(i)),
+            "set_validity": self._can_lapse,
+        }
+        if move not in checks and move != "restore":
+            raise ValueError(f"move must be one of {sorted([*checks, 'restore'])}, got {move!r}")
+        out: list[str] = []
+        with self._lock:
+            state = self._state
+            if move == "restore":
+                indexes = sorted(state.withdrawn | state.unlisted, reverse=True)
+            elif column_path is None:
+                indexes = sorted((i for chron in state.by_column.values() for i in chron), reverse=True)
+            else:
+                indexes = list(reversed(state.by_column[COLUMN_BY_PATH[column_path].key]))
+            for i in indexes:
+                if column_path is not None and state.columns_of[i].path != column_path:
+                    continue
+                if i == self.multipage_index and move != "restore":
+                    continue
+                if move == "restore" or checks[move](i):
+                    out.append(self._path(i))
+                    if limit is not None and len(out) >= limit:
+                        break
+        return out
+
+    # ------------------------------------------------------------------ moves: bookkeeping
+
+    def _alive(self, path: str) -> int:
+        """The index of the article at ``path`` whose page answers; KeyError else."""
+        i = self._index_of(path)
+        if i is None:
+            raise KeyError(path)
+        return i
+
+    def _known_index(self, path: str) -> int:
+        """The index of the article at ``path``, withdrawn or not; KeyError for anything else."""
+        match = _ARTICLE_DOCID_RE.search(path)
+        if match is not None:
+            i = self.seed_index + (int(match.group(1)) - _SEED_DOCID) // 7
+            if 0 <= i < len(self._state.columns_of) and self._path(i) == path:
+                return i
+        raise KeyError(path)
+
+    def _take_off_list(self, i: int) -> None:
+        key = self._state.columns_of[i].key
+        chron = self._state.by_column[key]
+        self._state.before_change[key] = list(chron)
+        if i in chron:
+            chron.remove(i)
+
+    def _touch(self, i: int) -> None:
+        """Keep the article as it is now, unless it was kept since the last checkpoint."""
+        state = self._state
+        if i in state.before:
+            return
+        alive = i not in state.withdrawn
+        article = self._truth(i)
+        state.before[i] = _Before(
+            alive=alive,
+            listed=alive and i not in state.unlisted,
+            truth=article,
+            files={a["path"]: self._file_digest(a["path"]) for a in article["attachments"]},
+        )
+        state.paragraph_moves.setdefault(i, [])
+
+    def _body_candidates(self, model: ArticleModel) -> list[tuple[int, str, int]]:
+        """(block index, paragraph, its index in truth) of the body's plain paragraphs a move
+        can take: one paragraph a block, said once in the whole body, not the title."""
+        paragraphs = truth(model)["paragraphs"]
+        said: dict[str, int] = {}
+        for block in model.body:
+            for text in paragraphs_of(block):
+                said[collapse(text)] = said.get(collapse(text), 0) + 1
+        title = collapse(model.head.title)
+        out = []
+        for k, block in enumerate(model.body):
+            text = collapse(block.text)
+            if (
+                block.kind in ("p", "div")
+                and block.style not in ("invisible", "center")
+                and text
+                and text != title
+                and said.get(text) == 1
+                and text in paragraphs
+            ):
+                out.append((k, text, paragraphs.index(text)))
+        return out
+
+    def _has_body_candidates(self, i: int) -> bool:
+        return bool(self._body_candidates(self._model(i)))
+
+    def _pick_paragraph(self, i: int, stream: int) -> tuple[tuple[int, str, int], ArticleModel]:
+        model = self._model(i)
+        candidates = self._body_candidates(model)
+        if not candidates:
+            raise ValueError(f"{self._path(i)}: no plain paragraph for a body move")
+        pick = mix(self.seed, i, stream, len(self._state.body_moves.get(i, ()))) % len(candidates)
+        return candidates[pick], model
+
+    def _move_body(self, i: int, move: BodyMove, op: dict[str, object]) -> None:
+        """Apply ``move``, after checking against the mirror's own truth that it does what
+        ``op`` says (else the mirror is wrong: AssertionError, nothing changed)."""
+        state = self._state
+        self._touch(i)
+        old = self._truth(i)["paragraphs"]
+        state.body_moves.setdefault(i, []).append(move)
+        new = self._truth(i)["paragraphs"]
+        at = op["at"]
+        assert isinstance(at, int) and isinstance(op["old"], list) and isinstance(op["new"], list)
+        if old[:at] + op["new"] + old[at + len(op["old"]) :] != new:
+            state.body_moves[i].pop()
+            raise AssertionError(f"mirror: {move} on {self._path(i)} did not do {op}")
+        recorded = state.paragraph_moves.get(i)
+        if recorded is not None:
+            recorded.append(op)
+
+    def _replaceable_files(self, i: int) -> list[str]:
+        """Paths of the article's attachments on the site that a replacement can serve."""
+        out = []
+        for attachment in self._truth(i)["attachments"]:
+            file_path = attachment["path"]
+            if not file_path.startswith("/") or not _FILE_RE.search(file_path):
+                continue
+            if self.files is not None:
+                served = self.served_file(file_path)
+                if served is None or served.extension not in self.files.alternates:
+                    continue
+            out.append(file_path)
+        return out
+
+    def _can_lapse(self, i: int) -> bool:
+        model = self._model(i)
+        return model.traits.policy_header != "none" and bool(model.policy) and dict(model.policy)["有效性"] != "失效"
+
+    def _placeholder_file(self, path: str) -> bytes:
+        """The bytes of an attachment without a shelf: its path, and its version once replaced."""
+        version = self._state.file_versions.get(path, 0)
+        return b"mirror file " + path.encode() + (f" version {version + 1}".encode() if version else b"")
+
+    def _file_digest(self, path: str) -> str:
+        if not path.startswith("/"):
+            return ""
+        served = self.served_file(path) if self.files is not None else None
+        data = served.data if served is not None else self._placeholder_file(path)
+        return hashlib.sha256(data).hexdigest()
+
+    def _edited_since(self, i: int, before: _Before) -> dict[str, object] | None:
+        """The ``edited`` truth of article ``i`` against ``before``; None when nothing a user diffs changed."""
+        old, new = before.truth, self._truth(i)
+        fields: dict[str, dict[str, object]] = {}
+        for name in ("title", "published_at", "source", "author", "editor"):
+            if old[name] != new[name]:
+                fields[name] = {"old": old[name], "new": new[name]}
+        old_doc: dict[str, object] = dict(old["document"] or {})
+        new_doc: dict[str, object] = dict(new["document"] or {})
+        for name in dict.fromkeys([*old_doc, *new_doc]):
+            if old_doc.get(name) != new_doc.get(name):
+                fields[f"document.{name}"] = {"old": old_doc.get(name), "new": new_doc.get(name)}
+        old_images = [image["path"] for image in old["images"]]
+        new_images = [image["path"] for image in new["images"]]
+        if old_images != new_images:
+            fields["images"] = {"old": old_images, "new": new_images}
+        old_files = {a["path"]: a["name"] for a in old["attachments"]}
+        new_files = {a["path"]: a["name"] for a in new["attachments"]}
+        attachments = {
+            "added": [p for p in new_files if p not in old_files],
+            "removed": [p for p in old_files if p not in new_files],
+            "replaced": [p for p in new_files if p in old_files and before.files[p] != self._file_digest(p)],
+            "renamed": [p for p in new_files if p in old_files and old_files[p] != new_files[p]],
+        }
+        paragraphs: list[dict[str, object]] | None = []
+        if old["paragraphs"] != new["paragraphs"]:
+            recorded = self._state.paragraph_moves.get(i)
+            paragraphs = list(recorded) if recorded is not None and len(recorded) == 1 else None
+        if not fields and not any(attachments.values()) and paragraphs == []:
+            return None
+        return {
+            "kind": "edited",
+            "fields": fields,
+            "attachments": attachments,
+            "paragraphs": paragraphs,
+            "paragraphs_old": list(old["paragraphs"]),
+            "paragraphs_new": list(new["paragraphs"]),
+            "wording": list(self._state.wording.get(i, [])),
+        }
 
     # ------------------------------------------------------------------ public: rendering
 
@@ -1166,7 +1645,7 @@ class MirrorSite:
         if file_match and any(path.startswith(c.path) for c in COLUMNS):
             ext = file_match.group(1)
             content_type = _FILE_TYPES.get(ext, "application/octet-stream")
-            return MirrorResponse(200, {"Content-Type": content_type}, b"mirror file " + path.encode())
+            return MirrorResponse(200, {"Content-Type": content_type}, self._placeholder_file(path))
         if (page := self.navigation.render(path, query, self._row_links)) is not None:
             return MirrorResponse(page[0], {"Content-Type": "text/html; charset=utf-8"}, page[1].encode("utf-8"))
         return _not_found()
@@ -1471,6 +1950,26 @@ def _special_traits(traits: Traits, role: str, files: int) -> Traits:
     if role == SPECIAL_ATTACHMENT_ONLY:
         return replace(traits, body_kind=BODY_ATTACHMENT_ONLY, fj="files", fj_files=files)
     return replace(traits, body_kind=BODY_IMAGE_ONLY, fj="none")
+
+
+# One-character wording fixes an editor makes (a homophone or a near form); any other
+# ideograph becomes 之 (or 其).
+_WORDING_FIXES = {"的": "地", "地": "的", "做": "作", "作": "做", "在": "再", "再": "在", "已": "以", "以": "已"}
+
+
+def _wording_fix(text: str) -> tuple[int, str]:
+    """Where in ``text`` one character is replaced, and by what: the first ideograph of the
+    second half that has a usual fix, else the first ideograph of the second half."""
+    half = len(text) // 2
+    ideographs = [k for k in range(half, len(text)) if "\u4e00" <= text[k] <= "\u9fff"]
+    ideographs = ideographs or [k for k in range(len(text)) if "\u4e00" <= text[k] <= "\u9fff"]
+    if not ideographs:
+        raise ValueError(f"no ideograph to fix in {text!r}")
+    for k in ideographs:
+        if text[k] in _WORDING_FIXES:
+            return k, _WORDING_FIXES[text[k]]
+    k = ideographs[0]
+    return k, "之" if text[k] != "之" else "其"
 
 
 def _oversize_page(page: str, seed: int) -> bytes:

@@ -29,6 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews import settings as project_settings
+from govnews import stats_keys
 from govnews.crawl.arguments import DiscoverArguments
 from govnews.discover.pages import read_page
 from govnews.discover.report import DiscoveryReport, columns_json, render_text
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATS = "govnews/discover"
 TABLE_FILE = "govnews/sites/family.py"
 """Where the site table lives, as the table entry names it."""
 # The walk handles every answer itself: a redirect is a request of the budget, a 404 is
@@ -143,7 +143,7 @@ class SiteDiscovery:
 
     def _inc(self, key: str, count: int = 1) -> None:
         if count and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+            self.crawler.stats.inc_value(stats_keys.DISCOVER(key), count)
 
     # -- the end -------------------------------------------------------------------------
 
@@ -154,7 +154,7 @@ class SiteDiscovery:
         """Print the report (or the table entry) and write the JSON outputs."""
         report = self.report()
         if self.crawler.stats is not None:
-            self.crawler.stats.set_value(f"{STATS}/columns", len(report.columns))
+            self.crawler.stats.set_value(stats_keys.DISCOVER("columns"), len(report.columns))
         text = render_text(report)
         if self.arguments.emit == "table" and report.stopped is None:
             today = datetime.now(UTC).date().isoformat()

@@ -132,7 +132,6 @@ class FamilySpider(WuhanSpider):
     schedule it; the crawl command runs the sites' spiders in its place."""
 
     name = "family"
-    is_family = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise ArgumentError("the family spider is run by scrapy crawl family, which starts one spider per site")

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import scrapy
@@ -24,6 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from govnews import settings as project_settings
+from govnews import stats_keys
 from govnews.archive.middleware import ARCHIVE_META, NOT_ARCHIVED
 from govnews.crawl import stop
 from govnews.crawl.arguments import ArgumentError, CrawlArguments
@@ -33,18 +34,17 @@ from govnews.extract.document import policy_document
 from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, undecodable_share
 from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
-from govnews.feeds import job_id
+from govnews.feeds import run_job_id
 from govnews.items import ArchivedArticle, Article
 from govnews.logs import COUNTED, for_spider
 from govnews.sites import wuhan
 from govnews.sites.family import attachment_netlocs
 from govnews.sites.site import Site
 from govnews.store import Record
-from govnews.store.walk import ColumnWalk, EndKind, IncrementalRun, Step
+from govnews.store.run import IncrementalRun
+from govnews.store.walk import ColumnWalk, EndKind, Step
 
 logger = logging.getLogger(__name__)
-
-STATS = "govnews"
 
 
 ListPurpose = Literal["walk", "reread", "confirm"]
@@ -91,8 +91,10 @@ class WuhanSpider(scrapy.Spider):
         # Attachments may also come from the family's other hosts (govnews.pipelines.attachments).
         self.attachment_netlocs = attachment_netlocs(self.allowed_netlocs)
         # The walk rule and, once IncrementalStatePipeline attaches the state store, the
-        # incremental decisions (govnews.store.walk).
-        self.incremental_run = IncrementalRun(job_id(self), refresh_days=self.args.refresh_days, today=today_beijing())
+        # incremental decisions (govnews.store.walk, govnews.store.run).
+        self.incremental_run = IncrementalRun(
+            run_job_id(self.scrapyd_job), refresh_days=self.args.refresh_days, today=today_beijing()
+        )
         self.followed_urls: set[str] = set()
         # Article URL → where its first page's response is archived (-a archive=1).
         self._evidence: dict[str, dict[str, Any]] = {}
@@ -186,13 +188,14 @@ class WuhanSpider(scrapy.Spider):
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+        self.crawler.stats.inc_value(stats_keys.key(key), count)
 
     def _inc_column(self, column: str | None, key: str, count: int = 1) -> None:
-        """Per-column counters, ``govnews/column/<path without slashes at the ends>/<key>``,
-        read by the end-of-run health checks."""
+        """Per-column counters (:func:`govnews.stats_keys.column`), read by the end-of-run
+        health checks."""
         if column:
-            self._inc(f"column/{column.strip('/')}/{key}", count)
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(stats_keys.column(column, key), count)
 
     # -- start -----------------------------------------------------------------
 
@@ -317,7 +320,7 @@ class WuhanSpider(scrapy.Spider):
         if page.pager.page_count and ref.page_index == 0 and ref.purpose == "walk":
             # What a full walk of the column costs, for the summary and the first taste of the site.
             assert self.crawler.stats is not None
-            self.crawler.stats.max_value(f"{STATS}/column/{ref.path.strip('/')}/page_count", page.pager.page_count)
+            self.crawler.stats.max_value(stats_keys.column(ref.path, "page_count"), page.pager.page_count)
         if not page.rows:
             self._inc("list/empty_page")
             yield from self._page_without_rows(ref, walk, "empty_page", page.pager.page_count)
@@ -824,7 +827,7 @@ class WuhanSpider(scrapy.Spider):
                 "audit walk of %d column(s): %d list pages read, %d article(s) found that no walk had seen",
                 len(audited),
                 sum(w.list_pages for w in audited),
-                self.crawler.stats.get_value(f"{STATS}/audit/found", 0),
+                self.crawler.stats.get_value(stats_keys.AUDIT("found"), 0),
             )
 
     def request_dropped(self, request: scrapy.Request) -> None:
@@ -886,3 +889,11 @@ def _failure_reason(failure: Failure) -> str:
         message = str(error).lower()
         return next((name for needle, name in _IGNORED_REASONS if needle in message), "ignored")
     return type(error).__name__
+
+
+if TYPE_CHECKING:
+    from govnews.contract import SpiderContract
+
+    # What the pipelines, feeds, middlewares and operators' tools read of a running spider
+    # (govnews.contract): mypy checks here that the spider offers it.
+    _OFFERS_THE_CONTRACT: type[SpiderContract] = WuhanSpider

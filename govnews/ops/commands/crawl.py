@@ -3,7 +3,7 @@
 A bad argument ends the command at once with one line on stderr that says what is wrong
 and what is allowed, and exit code 2: no banner, no usage block, no traceback.
 
-An incremental run takes its site's state-store lock (:func:`govnews.store.acquire_store_lock`:
+An incremental run takes its site's state-store lock (:func:`govnews.store.take_lease`:
 a ``flock`` beside the SQLite store, or a Redis lease when ``REDIS_URL`` is set)
 before the crawl starts; when another live run holds it, the command ends at once, before
 any request and before Scrapy's start-up banner, with one line naming the holder and exit
@@ -51,6 +51,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.defer import deferred_from_coro
 
+from govnews import stats_keys
+from govnews.contract import contract_of
 from govnews.crawl.arguments import ArgumentError, CrawlArguments, FamilyArguments
 from govnews.crawl.stop import cancel_in_flight
 from govnews.family.crawl import FamilyCrawl
@@ -61,16 +63,15 @@ from govnews.ops.health.checks import BAD_ARGUMENT_REASONS
 from govnews.ops.health.logcount import UNATTRIBUTED
 from govnews.ops.health.summary import HealthSummary
 from govnews.pipelines.incremental_state import LOCKED_REASON, MISSING_REASON, REPLACED_REASON, UNAVAILABLE_REASON
-from govnews.sites import wuhan
 from govnews.sites.family import site_key
 from govnews.store import (
     Lock,
     StoreLocked,
     StoreMissing,
     StoreUnavailable,
-    acquire_store_lock,
     ensure_store,
     redis_url,
+    take_lease,
 )
 
 if TYPE_CHECKING:
@@ -158,20 +159,26 @@ class Command(ScrapyCrawlCommand):
             spider_cls = get_spider_loader(self.settings).load(args[0])
         except KeyError:
             return  # Scrapy's own error follows
+        # Imported here, not when Scrapy loads its commands: with the spiders imported that early,
+        # the first requests of a family's hosts left together, past the backend's budget
+        # (tests/test_backend_budget.py, 8 failures in 9 runs; why is not yet understood).
+        from govnews.crawl.spiders.family import FamilySpider  # noqa: PLC0415
+        from govnews.crawl.spiders.wuhan import WuhanSpider  # noqa: PLC0415
+
         try:
-            if getattr(spider_cls, "is_family", False):
+            if issubclass(spider_cls, FamilySpider):
                 # Parsed once, here: the family run uses what was parsed.
                 self.family = FamilyArguments.parse(opts.spargs)
-            elif (validate := getattr(spider_cls, "validate_arguments", None)) is not None:
-                validate(opts.spargs)
+            elif issubclass(spider_cls, WuhanSpider):
+                spider_cls.validate_arguments(opts.spargs)
             else:
-                return
+                return  # not a govnews spider: Scrapy's own command, as it is
         except ArgumentError as error:
             print(f"error: spider {args[0]}: {error}", file=sys.stderr, flush=True)
             sys.exit(EXIT_USAGE)
         if url := redis_url(self.settings):
             try:
-                from govnews.store.redis import check_reachable  # noqa: PLC0415 - redis only when asked for
+                from govnews.store.connection import check_reachable  # noqa: PLC0415 - redis only when asked for
 
                 self.redis_warning = check_reachable(url)
             except StoreUnavailable as error:
@@ -190,14 +197,14 @@ class Command(ScrapyCrawlCommand):
                 sys.exit(EXIT_USAGE)
             self._quiet_console(args[0], opts)
             return
-        parsed = CrawlArguments.parse(opts.spargs, getattr(spider_cls, "site", wuhan.SITE))
-        if parsed.probe and (probe := getattr(spider_cls, "probe_spider", None)):
+        parsed = CrawlArguments.parse(opts.spargs, spider_cls.site)
+        if parsed.probe and (probe := spider_cls.probe_spider):
             # `-a probe=1`: the spider's probe runs instead, with the same arguments.
             args[0] = probe
         if parsed.takes_lease:
             key = site_key(parsed.base_url)
             try:
-                self.lock = acquire_store_lock(self.settings, key)
+                self.lock = take_lease(self.settings, key)
                 # A Redis store that does not exist is refused before anything is written: no
                 # feed file, no request (an empty Redis and a wiped one look the same).
                 ensure_store(self.settings, key, self.lock, create=parsed.new_store)
@@ -352,17 +359,17 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_STORE_REPLACED
         elif self.stop_signal is not None:
             self.exitcode = EXIT_BY_SIGNAL.get(signal.Signals(self.stop_signal), 128 + self.stop_signal)
-        elif stats.get_value("govnews/health/verdict") == "failed":
+        elif stats.get_value(stats_keys.HEALTH("verdict")) == "failed":
             self.exitcode = 1
 
     def _print_block(self) -> None:
         """The run's closing block on the terminal (:func:`govnews.ops.screen.site_block`)."""
         crawler = self.crawler
         assert crawler is not None and crawler.stats is not None
-        args = getattr(crawler.spider, "args", None)
-        if args is None or getattr(args, "probe", False) or getattr(args, "discover", False):
+        contract = contract_of(crawler.spider)
+        if contract is None or contract.args.probe or contract.args.discover is not None:
             return  # a probe prints its own report
-        if crawler.stats.get_value("govnews/health/verdict") is None and self.stop_signal is not None:
+        if crawler.stats.get_value(stats_keys.HEALTH("verdict")) is None and self.stop_signal is not None:
             # Stopped at once (a second Ctrl-C), or before the crawl got under way: nothing judged.
             said = (
                 "stopped at once: every feed line written is whole; the next run reads back what the "

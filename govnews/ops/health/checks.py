@@ -3,10 +3,10 @@
 Each check reads the stats of one finished run (a plain mapping, as
 ``crawler.stats.get_stats()`` returns it), the run's shape and the thresholds, and
 returns one :class:`Check` per thing it judged (per column where the check is per
-column), passed or not, with a message that names the column and the field. The
-spidermon monitors in :mod:`govnews.ops.health.monitors` are thin wrappers around these;
-the tests call them on hand-made stats. The run-wide checks (finish reason, ERROR
-lines, retries given up) are spidermon's built-in monitors, not functions here.
+column), passed or not, with a message that names the column and the field. The table
+:data:`CHECKS` lists every check of the verdict in order; the spidermon monitors of
+:mod:`govnews.ops.health.monitors` are made from it. The run-wide checks (finish reason,
+ERROR lines, retries given up) are spidermon's built-in monitors, rows without a function.
 
 Per-column counters come from the spider (``govnews/column/<path>/<key>``, the path
 without its end slashes) and from :class:`govnews.ops.health.coverage.ColumnCoverage`
@@ -27,12 +27,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from govnews import settings as defaults
+from govnews import stats_keys
 from govnews.sites import family, wuhan
 
 # The per-column counters the checks read; the column path is the shortest prefix that
 # leaves one of these keys (column paths never end in one of them).
 _COLUMN_KEY_RE = re.compile(
-    r"^govnews/column/(?P<column>.+?)/(?P<key>list_pages|list_rows|empty_first_page|rows_followed|rows_known"
+    rf"^{re.escape(stats_keys.COLUMN_PREFIX)}(?P<column>.+?)/(?P<key>list_pages|list_rows|empty_first_page|rows_followed|rows_known"
     r"|list_failed|article_failed|items_extracted|extract_fallback|items|invalid|new|changed|unchanged"
     r"|attachments|attachments_read"
     r"|published_from/[^/]+|field/[^/]+|invalid_field/[^/]+)$"
@@ -478,7 +479,7 @@ def template_residue(stats: Mapping[str, Any], run: RunShape, thresholds: Thresh
     widget now leaks into the body."""
     return _per_item(
         stats,
-        "govnews/template_residue/placeholders_removed",
+        stats_keys.TEMPLATE_RESIDUE("placeholders_removed"),
         limit=thresholds.max_placeholders_per_item,
         name="template_residue",
         what="template placeholders removed",
@@ -491,7 +492,7 @@ def duplicate_paragraphs(stats: Mapping[str, Any], run: RunShape, thresholds: Th
     now read twice (a print or mobile copy inside the container)."""
     return _per_item(
         stats,
-        "govnews/paragraph_dedup/duplicates_removed",
+        stats_keys.PARAGRAPH_DEDUP("duplicates_removed"),
         limit=thresholds.max_duplicates_per_item,
         name="duplicate_paragraphs",
         what="duplicate paragraphs removed",
@@ -499,24 +500,77 @@ def duplicate_paragraphs(stats: Mapping[str, Any], run: RunShape, thresholds: Th
     )
 
 
-# -- all --------------------------------------------------------------------------------
+# -- the table ---------------------------------------------------------------------------
 
-CHECKS: tuple[Callable[[Mapping[str, Any], RunShape, Thresholds], list[Check]], ...] = (
-    items_per_column,
-    list_pages,
-    failed_articles,
-    field_coverage,
-    url_date_share,
-    body_fallback_share,
-    attachment_text_share,
-    template_residue,
-    duplicate_paragraphs,
+Judge = Callable[[Mapping[str, Any], RunShape, Thresholds], list[Check]]
+"""A check function above: the run's stats, its shape and the thresholds in, its verdicts out."""
+
+
+@dataclass(frozen=True)
+class CheckRule:
+    """One check of the verdict: a row of :data:`CHECKS`."""
+
+    name: str
+    """The name every :class:`Check` of it carries (docs/health.md lists them)."""
+    title: str
+    """The monitor's title in spidermon's report."""
+    judge: Judge | None = None
+    """The function that judges it; None for a run-wide check that a spidermon built-in monitor
+    of the same ``check`` name judges (:mod:`govnews.ops.health.monitors`)."""
+    rule: str = ""
+    """What passing means: the title of the monitor's one test in spidermon's report."""
+
+
+CHECKS: tuple[CheckRule, ...] = (
+    CheckRule(
+        "items_per_column", "Items per column", items_per_column, "a walked column with rows followed exports items"
+    ),
+    CheckRule("list_pages", "List pages", list_pages, "every first list page has rows, no list page failed"),
+    CheckRule("error_lines", "Error lines"),
+    CheckRule(
+        "failed_articles",
+        "Failed articles",
+        failed_articles,
+        "failed article share per column at most GOVNEWS_HEALTH_MAX_FAILED_SHARE",
+    ),
+    CheckRule("retries_given_up", "Retries given up"),
+    CheckRule("finish_reason", "Finish reason"),
+    CheckRule(
+        "field_coverage", "Field coverage", field_coverage, "fields per column at least GOVNEWS_HEALTH_FIELD_COVERAGE"
+    ),
+    CheckRule(
+        "url_date_share",
+        "URL dates",
+        url_date_share,
+        "published_at from the URL per column at most GOVNEWS_HEALTH_MAX_URL_DATE_SHARE",
+    ),
+    CheckRule(
+        "body_fallback_share",
+        "Body fallback",
+        body_fallback_share,
+        "body by the fallback per column at most GOVNEWS_HEALTH_MAX_FALLBACK_SHARE",
+    ),
+    CheckRule(
+        "attachment_text_share",
+        "Attachment text",
+        attachment_text_share,
+        "attachments with text per column at least GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE",
+    ),
+    CheckRule(
+        "template_residue",
+        "Template residue",
+        template_residue,
+        "placeholders per item at most GOVNEWS_HEALTH_MAX_PLACEHOLDERS_PER_ITEM",
+    ),
+    CheckRule(
+        "duplicate_paragraphs",
+        "Duplicate paragraphs",
+        duplicate_paragraphs,
+        "duplicates per item at most GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM",
+    ),
 )
-
-
-def run_all(stats: Mapping[str, Any], run: RunShape, thresholds: Thresholds) -> list[Check]:
-    """Every check, in the order the monitors run them."""
-    return [check for function in CHECKS for check in function(stats, run, thresholds)]
+"""Every check of the verdict, in the order the monitor suite runs them and the verdict lists
+them (docs/health.md's table): the monitors are made from it."""
 
 
 def failed(checks: Iterable[Check]) -> list[Check]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from govnews import stats_keys
 from govnews.ops.health.checks import COVERED_FIELDS
 
 if TYPE_CHECKING:
@@ -48,11 +49,6 @@ def has_value(value: Any) -> bool:
     return True
 
 
-def column_prefix(section_path: str) -> str:
-    """``/sy/whyw/`` → ``govnews/column/sy/whyw``."""
-    return f"govnews/column/{section_path.strip('/')}"
-
-
 class ColumnCoverage:
     """Counts exported (and validation-dropped) items per column and field in the stats."""
 
@@ -71,16 +67,16 @@ class ColumnCoverage:
         """Count ``item`` in its column: ``kind`` is ``items`` (exported) or ``invalid``."""
         adapter = ItemAdapter(item)
         section_path = adapter.get("section_path")
-        prefix = column_prefix(section_path if isinstance(section_path, str) and section_path else "/")
+        column = section_path if isinstance(section_path, str) and section_path else "/"
         field_key = "field" if kind == "items" else "invalid_field"
-        self.stats.inc_value(f"{prefix}/{kind}")
+        self.stats.inc_value(stats_keys.column(column, kind))
         for name in COVERED_FIELDS:
             value = adapter.get(name)
             if name == "paragraphs" and not has_value(value):
                 # An article of images only has a body all the same (SITE.md: images in the body).
                 value = adapter.get("images")
             if has_value(value):
-                self.stats.inc_value(f"{prefix}/{field_key}/{name}")
+                self.stats.inc_value(stats_keys.column(column, field_key, name))
 
     def item_scraped(self, item: Any) -> None:
         self.count(item)

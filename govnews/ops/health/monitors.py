@@ -21,9 +21,10 @@ confidence so that one dead link in three rows is no alarm, and reads counters t
 spider and :class:`~govnews.ops.health.coverage.ColumnCoverage` keep per column.
 Spidermon's ``FieldCoverageMonitor`` judges a whole run's item fields only, and its
 ``ItemCountMonitor`` a whole run's count, so neither can say "武汉要闻 exported
-nothing". Those checks are pure functions in :mod:`govnews.ops.health.checks`, wrapped one
-monitor each by :class:`HealthMonitor`; a failing monitor's message lists every column
-and field that failed, one per line.
+nothing". Those checks are pure functions in :mod:`govnews.ops.health.checks`; the suite's
+monitors are made from its table, :data:`~govnews.ops.health.checks.CHECKS` (one
+:class:`HealthMonitor` a check, spidermon's own for the run-wide rows, in the table's order);
+a failing monitor's message lists every column and field that failed, one per line.
 
 The suite's "monitors finished" action, :class:`RecordHealthVerdict`, turns the result
 into a :class:`~govnews.ops.health.summary.HealthReport`: it stores the verdict in the
@@ -45,8 +46,9 @@ from spidermon import Action, Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import monitors as builtin
 from spidermon.results.monitor import settings as result_settings
 
+from govnews.contract import contract_of
 from govnews.ops.health import checks
-from govnews.ops.health.checks import Check, RunShape, Thresholds
+from govnews.ops.health.checks import Check, CheckRule, RunShape, Thresholds
 from govnews.ops.health.summary import HealthReport, deliver_report
 
 # spidermon 1.27 logs its results by Spider.log(), which Scrapy 2.19 deprecates: one
@@ -64,18 +66,22 @@ def named(title: str) -> Callable[[_T], _T]:
     return decorator
 
 
-def run_shape(spider: Any, settings: Any) -> RunShape:
-    """The run's shape from the spider's parsed arguments (``spider.args``) and ``JOBDIR``."""
-    args = getattr(spider, "args", None)
-    sections = tuple(getattr(args, "sections", ()) or ())
-    return RunShape(sections=sections, walks_lists=not getattr(args, "urls", ()), jobdir=bool(settings.get("JOBDIR")))
+def run_shape(spider: object, settings: Any) -> RunShape:
+    """The run's shape from the spider's parsed arguments and ``JOBDIR``; a spider that is not
+    ours walked no column of ours."""
+    contract = contract_of(spider)
+    sections = contract.args.sections if contract is not None else ()
+    walks_lists = contract is None or not contract.args.urls
+    return RunShape(sections=sections, walks_lists=walks_lists, jobdir=bool(settings.get("JOBDIR")))
 
 
 class HealthMonitor(Monitor):  # type: ignore[misc]
-    """Runs one check function of :mod:`govnews.ops.health.checks` on the run's stats."""
+    """Runs one check of :data:`govnews.ops.health.checks.CHECKS` on the run's stats: the
+    monitors of the suite are made from the table by :func:`check_monitor`."""
 
-    check: ClassVar[str]
-    health_checks: list[Check]
+    rule: ClassVar[CheckRule]
+    health_checks: list[Check] | None = None
+    """What the check judged; None until it ran (or when it raised)."""
 
     def judge(self) -> None:
         stats: Mapping[str, Any] = self.data.stats
@@ -84,95 +90,34 @@ class HealthMonitor(Monitor):  # type: ignore[misc]
             # judged (verdict "stopped", "bad_argument").
             self.health_checks = []
             return
-        function = getattr(checks, self.check)
+        assert self.rule.judge is not None
         settings = self.data.crawler.settings
         shape, thresholds = run_shape(self.data.spider, settings), Thresholds.from_settings(settings)
-        results: list[Check] = function(stats, shape, thresholds)
+        results = self.rule.judge(stats, shape, thresholds)
         self.health_checks = results
         failures = [c.message for c in results if not c.passed]
         if failures:
             self.fail("\n".join(failures))
 
 
-@named("Items per column")
-class ItemsPerColumnMonitor(HealthMonitor):
-    check = "items_per_column"
+def check_monitor(rule: CheckRule) -> type[HealthMonitor]:
+    """The monitor of one row of the checks table: titled ``rule.title``, its one test
+    ``test_<name>`` titled ``rule.rule`` (what spidermon logs), judging by ``rule.judge``.
+    A real class, since spidermon's suite collects monitor classes and their test methods."""
 
-    @named("a walked column with rows followed exports items")
-    def test_items_per_column(self) -> None:
+    def test(self: HealthMonitor) -> None:
         self.judge()
 
-
-@named("List pages")
-class ListPagesMonitor(HealthMonitor):
-    check = "list_pages"
-
-    @named("every first list page has rows, no list page failed")
-    def test_list_pages(self) -> None:
-        self.judge()
-
-
-@named("Failed articles")
-class FailedArticlesMonitor(HealthMonitor):
-    check = "failed_articles"
-
-    @named("failed article share per column at most GOVNEWS_HEALTH_MAX_FAILED_SHARE")
-    def test_failed_articles(self) -> None:
-        self.judge()
-
-
-@named("Field coverage")
-class FieldCoverageMonitor(HealthMonitor):
-    check = "field_coverage"
-
-    @named("fields per column at least GOVNEWS_HEALTH_FIELD_COVERAGE")
-    def test_field_coverage(self) -> None:
-        self.judge()
-
-
-@named("URL dates")
-class UrlDateShareMonitor(HealthMonitor):
-    check = "url_date_share"
-
-    @named("published_at from the URL per column at most GOVNEWS_HEALTH_MAX_URL_DATE_SHARE")
-    def test_url_date_share(self) -> None:
-        self.judge()
-
-
-@named("Body fallback")
-class BodyFallbackMonitor(HealthMonitor):
-    check = "body_fallback_share"
-
-    @named("body by the fallback per column at most GOVNEWS_HEALTH_MAX_FALLBACK_SHARE")
-    def test_body_fallback_share(self) -> None:
-        self.judge()
-
-
-@named("Attachment text")
-class AttachmentTextShareMonitor(HealthMonitor):
-    check = "attachment_text_share"
-
-    @named("attachments with text per column at least GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE")
-    def test_attachment_text_share(self) -> None:
-        self.judge()
-
-
-@named("Template residue")
-class TemplateResidueMonitor(HealthMonitor):
-    check = "template_residue"
-
-    @named("placeholders per item at most GOVNEWS_HEALTH_MAX_PLACEHOLDERS_PER_ITEM")
-    def test_template_residue(self) -> None:
-        self.judge()
-
-
-@named("Duplicate paragraphs")
-class DuplicateParagraphsMonitor(HealthMonitor):
-    check = "duplicate_paragraphs"
-
-    @named("duplicates per item at most GOVNEWS_HEALTH_MAX_DUPLICATES_PER_ITEM")
-    def test_duplicate_paragraphs(self) -> None:
-        self.judge()
+    test.__name__ = test.__qualname__ = f"test_{rule.name}"
+    class_name = "".join(part.capitalize() for part in rule.name.split("_")) + "Monitor"
+    namespace = {
+        "__module__": __name__,
+        "__qualname__": class_name,
+        "__doc__": f"The check ``{rule.name}`` (:func:`govnews.ops.health.checks.{rule.name}`).",
+        "rule": rule,
+        test.__name__: named(rule.rule)(test),
+    }
+    return named(rule.title)(type(class_name, (HealthMonitor,), namespace))
 
 
 # -- spidermon's built-in monitors, as the module docstring says ----------------------
@@ -197,7 +142,6 @@ class SpidermonCheck:
         raise NotImplementedError
 
 
-@named("Finish reason")
 class FinishReasonMonitor(SpidermonCheck, builtin.FinishReasonMonitor):  # type: ignore[misc]
     check = "finish_reason"
 
@@ -207,7 +151,6 @@ class FinishReasonMonitor(SpidermonCheck, builtin.FinishReasonMonitor):  # type:
         return reason if passed else f"{reason}, not {' or '.join(map(repr, expected))}"
 
 
-@named("Error lines")
 class ErrorLinesMonitor(SpidermonCheck, builtin.ErrorCountMonitor):  # type: ignore[misc]
     """ERROR lines at most ``SPIDERMON_MAX_ERRORS`` besides the requests given up after
     their retries (``RetriesGivenUpMonitor`` judges those)."""
@@ -225,7 +168,6 @@ class ErrorLinesMonitor(SpidermonCheck, builtin.ErrorCountMonitor):  # type: ign
         return f"{errors} ERROR lines in the log besides retries given up ({'≤' if passed else '>'} {allowed})"
 
 
-@named("Retries given up")
 class RetriesGivenUpMonitor(SpidermonCheck, builtin.RetryCountMonitor):  # type: ignore[misc]
     check = "retries_given_up"
 
@@ -260,16 +202,16 @@ class RecordHealthVerdict(Action):  # type: ignore[misc]
     def run_action(self) -> None:
         collected: list[Check] = []
         for result in self.result.monitor_results:
-            found = getattr(result.item, "health_checks", None)
-            if found is not None:
-                collected += found
+            if isinstance(result.item, HealthMonitor) and result.item.health_checks is not None:
+                collected += result.item.health_checks
             elif isinstance(result.item, SpidermonCheck):
                 if (judged := spidermon_check(result, self.data.stats)) is not None:
                     collected.append(judged)
             elif result.error:
                 # A monitor that raised instead of judging: that is a failed check too.
                 last_line = str(result.error).strip().splitlines()[-1]
-                collected.append(Check(str(getattr(result.item, "check", result.item.name)), False, last_line))
+                name = result.item.rule.name if isinstance(result.item, HealthMonitor) else str(result.item.name)
+                collected.append(Check(name, False, last_line))
         passed = self.result.all_monitors_passed and not checks.failed(collected)
         report = HealthReport(
             passed=passed,
@@ -280,21 +222,26 @@ class RecordHealthVerdict(Action):  # type: ignore[misc]
         deliver_report(self.data.crawler, report)
 
 
+def suite_monitors() -> list[type[Monitor]]:
+    """A monitor for every row of :data:`~govnews.ops.health.checks.CHECKS`, in its order: made
+    from the row for our checks (:func:`check_monitor`), spidermon's built-in one, titled by the
+    row, for the run-wide ones."""
+    builtins: dict[str, type[SpidermonCheck]] = {
+        monitor.check: monitor for monitor in (FinishReasonMonitor, ErrorLinesMonitor, RetriesGivenUpMonitor)
+    }
+    made: list[type[Monitor]] = []
+    for rule in checks.CHECKS:
+        if rule.judge is not None:
+            made.append(check_monitor(rule))
+        else:
+            made.append(named(rule.title)(builtins.pop(rule.name)))
+    if builtins:
+        raise LookupError(f"built-in monitors without a row in govnews.ops.health.checks.CHECKS: {sorted(builtins)}")
+    return made
+
+
 class HealthMonitorSuite(MonitorSuite):  # type: ignore[misc]
     """Every govnews health check, run once when the spider closes."""
 
-    monitors: ClassVar[list[type[Monitor]]] = [
-        ItemsPerColumnMonitor,
-        ListPagesMonitor,
-        ErrorLinesMonitor,
-        FailedArticlesMonitor,
-        RetriesGivenUpMonitor,
-        FinishReasonMonitor,
-        FieldCoverageMonitor,
-        UrlDateShareMonitor,
-        BodyFallbackMonitor,
-        AttachmentTextShareMonitor,
-        TemplateResidueMonitor,
-        DuplicateParagraphsMonitor,
-    ]
+    monitors: ClassVar[list[type[Monitor]]] = suite_monitors()
     monitors_finished_actions: ClassVar[list[type[Action]]] = [RecordHealthVerdict]

@@ -18,9 +18,8 @@ when every feed is stored and Scrapy has dumped its stats:
   serves); the block above is for people;
 * a run that leaves no feed file says why in one INFO line (``no feed written: nothing new
   since the last run …``, :func:`no_feed_reason`);
-* appends one line to the run history ``<output>/<spider>/runs.jsonl`` (start, end, job,
-  verdict, items new and changed, feed and summary paths): every run has one, also a run
-  that exported nothing and so left no feed file.
+* then has the run history record the run (:mod:`govnews.ops.health.history`: one line in
+  ``<output>/<spider>/runs.jsonl``, also for a run that exported nothing).
 
 The report is also what the stats say: ``govnews/health/verdict`` (``passed``,
 ``failed``, or ``unchecked`` when spidermon is disabled) and
@@ -44,11 +43,13 @@ from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage
 from w3lib.url import file_uri_to_path
 
-from govnews.feeds import job_id, output_dir
+from govnews import stats_keys
+from govnews.contract import contract_of
+from govnews.feeds import job_id
 from govnews.logs import COUNTED, for_crawler
 from govnews.ops.health.checks import Check, column_counters, column_label, failed
+from govnews.ops.health.history import record_run
 from govnews.sites import family
-from govnews.store.history import RUNS_FILE, append_run
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -99,12 +100,12 @@ class HealthReport:
 def record_verdict(crawler: Crawler, report: HealthReport) -> None:
     """``govnews/health/verdict``, ``…/failed_checks`` and ``…/checks`` in the stats."""
     assert crawler.stats is not None
-    crawler.stats.set_value("govnews/health/verdict", report.verdict)
-    crawler.stats.set_value("govnews/health/failed_checks", len(report.failed_checks))
-    crawler.stats.set_value("govnews/health/checks", len(report.checks))
+    crawler.stats.set_value(stats_keys.HEALTH("verdict"), report.verdict)
+    crawler.stats.set_value(stats_keys.HEALTH("failed_checks"), len(report.failed_checks))
+    crawler.stats.set_value(stats_keys.HEALTH("checks"), len(report.checks))
     # The first line of each failed check's message: what a family report prints per site.
     crawler.stats.set_value(
-        "govnews/health/failed_messages",
+        stats_keys.HEALTH("failed_messages"),
         [c.message.strip().splitlines()[0] for c in report.failed_checks if c.message.strip()],
     )
 
@@ -205,13 +206,13 @@ def column_rows(stats: Mapping[str, Any], sections: tuple[str, ...]) -> dict[str
 
 def stats_that_matter(stats: Mapping[str, Any]) -> dict[str, Any]:
     """Items, requests, responses by status, errors, retries, failures and drops by reason."""
-    drops = {f"invalid/{k}": v for k, v in _by_suffix(stats, "govnews/validate/dropped/").items()}
-    drops["duplicate_url"] = _int(stats, "govnews/article_dedup/dropped_same_url")
-    drops["unchanged"] = _int(stats, "govnews/state/unchanged")
+    drops = {f"invalid/{k}": v for k, v in _by_suffix(stats, stats_keys.VALIDATE.prefix_of("dropped")).items()}
+    drops["duplicate_url"] = _int(stats, stats_keys.ARTICLE_DEDUP("dropped_same_url"))
+    drops["unchanged"] = _int(stats, stats_keys.STATE("unchanged"))
     return {
         "items": _int(stats, "item_scraped_count"),
         "items_dropped": _int(stats, "item_dropped_count"),
-        "items_marked_duplicate_of": _int(stats, "govnews/article_dedup/marked_duplicate_of"),
+        "items_marked_duplicate_of": _int(stats, stats_keys.ARTICLE_DEDUP("marked_duplicate_of")),
         "drops_by_reason": {k: v for k, v in drops.items() if v},
         "requests": _int(stats, "downloader/request_count"),
         "responses_by_status": _by_suffix(stats, "downloader/response_status_count/"),
@@ -220,13 +221,13 @@ def stats_that_matter(stats: Mapping[str, Any]) -> dict[str, Any]:
         "warnings": _int(stats, "log_count/WARNING"),
         "retries": _int(stats, "retry/count"),
         "retries_given_up": _int(stats, "retry/max_reached"),
-        "list_failures_by_reason": _by_suffix(stats, "govnews/list/failed/"),
-        "article_failures_by_reason": _by_suffix(stats, "govnews/article/failed/"),
-        "blocked": _by_suffix(stats, "govnews/blocked/"),
-        "body_fallbacks": _int(stats, "govnews/extract/fallback"),
-        "published_from": _by_suffix(stats, "govnews/extract/published_from/"),
-        "template_placeholders_removed": _int(stats, "govnews/template_residue/placeholders_removed"),
-        "duplicate_paragraphs_removed": _int(stats, "govnews/paragraph_dedup/duplicates_removed"),
+        "list_failures_by_reason": _by_suffix(stats, stats_keys.LIST.prefix_of("failed")),
+        "article_failures_by_reason": _by_suffix(stats, stats_keys.ARTICLE.prefix_of("failed")),
+        "blocked": _by_suffix(stats, stats_keys.BLOCKED.prefix),
+        "body_fallbacks": _int(stats, stats_keys.EXTRACT("fallback")),
+        "published_from": _by_suffix(stats, stats_keys.EXTRACT.prefix_of("published_from")),
+        "template_placeholders_removed": _int(stats, stats_keys.TEMPLATE_RESIDUE("placeholders_removed")),
+        "duplicate_paragraphs_removed": _int(stats, stats_keys.PARAGRAPH_DEDUP("duplicates_removed")),
         "elapsed_time_seconds": stats.get("elapsed_time_seconds"),
     }
 
@@ -335,7 +336,7 @@ def result_record(
         "site": site,
         "job": job,
         "items": _int(stats, "item_scraped_count"),
-        "new": _int(stats, "govnews/state/new"),
+        "new": _int(stats, stats_keys.STATE("new")),
         "finish_reason": final_stats.get("finish_reason"),
         "failed_checks": [{"name": c.name, "message": c.message} for c in report.failed_checks],
         "summary": str(summary) if summary else None,
@@ -347,29 +348,6 @@ def log_result(record: Mapping[str, Any], crawler: Crawler) -> None:
     whatever the messages hold (JSON escapes line breaks)."""
     line = json.dumps(record, ensure_ascii=False, sort_keys=True)
     for_crawler(logger, crawler).info("%s%s", RESULT_MARK, line)
-
-
-def run_record(
-    report: HealthReport, final_stats: Mapping[str, Any], *, job: str, feed: Path | None, summary: Path | None
-) -> dict[str, Any]:
-    """One line of ``runs.jsonl``: when, which job, the verdict, what it exported, where."""
-    stats = {**final_stats, **report.stats} if report.stats else dict(final_stats)
-    record = {
-        "start": _iso(final_stats.get("start_time")),
-        "end": _iso(final_stats.get("finish_time")),
-        "job": job,
-        "verdict": report.verdict,
-        "finish_reason": final_stats.get("finish_reason"),
-        "items": _int(stats, "item_scraped_count"),
-        "new": _int(stats, "govnews/state/new"),
-        "changed": _int(stats, "govnews/state/changed"),
-        "feed": str(feed) if feed else None,
-        "summary": str(summary) if summary else None,
-    }
-    if store_id := stats.get("govnews/state/store_id"):
-        # The state store this run used (govnews.store.history): a store that vanishes is noticed.
-        record |= {"store": stats.get("govnews/state/store"), "store_id": store_id}
-    return record
 
 
 # What an incremental run met that an earlier run had exported (or found dead) already.
@@ -388,7 +366,7 @@ def no_feed_reason(stats: Mapping[str, Any], verdict: str, *, incremental: bool)
         return "stopped before any article was exported"
     if verdict == "bad_argument":
         return "a column asked for is not on the site"
-    if incremental and any(_int(stats, f"govnews/state/{key}") for key in _KNOWN_ALREADY):
+    if incremental and any(_int(stats, stats_keys.STATE(key)) for key in _KNOWN_ALREADY):
         return "nothing new since the last run (incremental; -a incremental=0 exports everything)"
     if _int(stats, "item_dropped_count"):
         return f"no article exported: {_int(stats, 'item_dropped_count')} dropped by the pipelines (see the log)"
@@ -396,10 +374,11 @@ def no_feed_reason(stats: Mapping[str, Any], verdict: str, *, incremental: bool)
 
 
 def _sections(crawler: Crawler) -> tuple[str, ...]:
-    args = getattr(crawler.spider, "args", None)
-    if getattr(args, "urls", ()):
+    """The columns the run walked (none for a spider that is not ours, or with ``urls``)."""
+    contract = contract_of(crawler.spider)
+    if contract is None or contract.args.urls:
         return ()
-    return tuple(getattr(args, "sections", ()) or ())
+    return contract.args.sections
 
 
 class HealthSummary:
@@ -458,11 +437,11 @@ class HealthSummary:
         asked = local_feed_paths(self.crawler)
         feeds = [feed for feed in asked if feed.exists()]
         self.feeds = feeds
-        args = getattr(spider, "args", None)
-        if asked and not feeds and not getattr(args, "probe", False):
+        args = contract.args if (contract := contract_of(spider)) is not None else None
+        if asked and not feeds and not (args is not None and args.probe):
             # Nothing silent: whatever the format (-o articles.csv too), a run without a file says why.
             self.no_feed = no_feed_reason(
-                {**final_stats, **report.stats}, report.verdict, incremental=bool(getattr(args, "incremental", True))
+                {**final_stats, **report.stats}, report.verdict, incremental=args is None or args.incremental
             )
             for_crawler(logger, self.crawler, COUNTED).info("no feed written: %s", self.no_feed)
         for feed in feeds:
@@ -471,7 +450,7 @@ class HealthSummary:
                 report,
                 final_stats,
                 spider=spider.name,
-                base_url=getattr(getattr(spider, "args", None), "base_url", None),
+                base_url=args.base_url if args is not None else None,
                 job=job_id(spider),
                 sections=sections,
                 feed=feed,
@@ -484,9 +463,9 @@ class HealthSummary:
                 written.append(target)
         self.summaries = written
         if written:
-            self.crawler.stats.set_value("govnews/health/summary", str(written[0]))
+            self.crawler.stats.set_value(stats_keys.HEALTH("summary"), str(written[0]))
         log_block(report, column_rows(report.stats or final_stats, sections), written, self.crawler)
-        base_url = getattr(getattr(spider, "args", None), "base_url", None)
+        base_url = args.base_url if args is not None else None
         result = result_record(
             report,
             final_stats,
@@ -496,17 +475,10 @@ class HealthSummary:
             summary=written[0] if written else None,
         )
         log_result(result, self.crawler)
-        if getattr(getattr(spider, "args", None), "probe", False):
-            return  # a probe exports nothing and writes nothing: it is no run of the history
-        history = output_dir(self.crawler.settings.get("GOVNEWS_OUTPUT_DIR")) / spider.name / RUNS_FILE
-        record = run_record(
-            report,
-            final_stats,
-            job=job_id(spider),
+        record_run(
+            self.crawler,
+            report.verdict,
+            report.stats,
             feed=feeds[0] if feeds else None,
             summary=written[0] if written else None,
         )
-        try:
-            append_run(history, record)
-        except OSError as error:
-            for_crawler(logger, self.crawler).error("could not append to the run history %s: %s", history, error)

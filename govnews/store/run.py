@@ -1,0 +1,485 @@
+"""One run's view of the store, Scrapy-free: which rows it fetches, what it records, and when
+its lease lets it act.
+
+:class:`IncrementalRun` applies the walk rule (:mod:`govnews.store.walk`, one
+:class:`~govnews.store.walk.ColumnWalk` per column) for one run: it reads what the store knows
+(covered rows, open gaps, owed rows, dead links, known articles), classifies each article as
+new, changed or unchanged, commits what the feeds hold once they are on disk, and at the end
+records each walk. It fences every write and every request on the run's lease
+(:meth:`IncrementalRun.lease_valid`, :meth:`IncrementalRun.lease_confirmed`). The store is
+either backend of :class:`govnews.store.Store` (SQLite, or Redis with ``REDIS_URL``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Literal, TypeVar
+
+from govnews.store import (
+    AttachmentRecord,
+    ColumnState,
+    DeadLink,
+    LeaseLost,
+    Lock,
+    Record,
+    Store,
+    StoreUnavailable,
+    WalkOutcome,
+    WalkRecord,
+    utc_stamp,
+)
+from govnews.store.journal import fsync_file, this_writer
+from govnews.store.walk import ColumnWalk
+
+RowAction = Literal["fetch", "refresh", "known"]
+# A row pending this many runs, for at least this long, is given up (logged, counted).
+PENDING_MAX_ATTEMPTS = 10
+PENDING_MAX_AGE = timedelta(days=7)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Classified:
+    """What an extracted article is to the store."""
+
+    status: Literal["new", "changed", "unchanged"]
+    revision: int | None
+
+
+class IncrementalRun:
+    """One run's side of the walk rule and the store.
+
+    Without a store (``incremental=0``, or before :meth:`attach`) it still tracks the
+    walks (for the stats and the end of each column) but every row is fetched and nothing
+    is recorded.
+    """
+
+    def __init__(self, run_id: str, *, refresh_days: int = 0, today: date | None = None) -> None:
+        self.run_id = run_id
+        self.refresh_days = refresh_days
+        self.today = today or datetime.now(UTC).date()
+        self.store: Store | None = None
+        self.lock: Lock | None = None
+        self.columns: dict[str, ColumnWalk] = {}
+        self.pending_batch: list[Record] = []
+        self.dead: dict[str, DeadLink] = {}
+        """Articles whose page answered 404 or 410 in this run: dead links, not owed."""
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.feed_files: list[IO[bytes]] = []
+        """Local feed files of this run, synced to disk before what they hold is recorded."""
+        self.token = uuid.uuid4().hex
+        """What the store notes beside each revision this run commits (:meth:`flush`), and the
+        manifest beside each feed it writes: reconciliation keeps a line only if its run
+        committed it (docs/distributed.md)."""
+        self._committed_size: dict[IO[bytes], int] = {}
+        """Per feed file, its size when the store last committed what it holds: what lies beyond
+        is cut if its commit fails (:meth:`cut_uncommitted`)."""
+        self.lease_lost = False
+        """Set once the run's lease on its site is found lost (fencing: see :meth:`lease_valid`)."""
+        self._lease_listeners: list[Callable[[], None]] = []
+        self.items_cut = 0
+        """Items whose lines this run cut from its feeds because their commit failed (:meth:`cut_uncommitted`)."""
+        self.store_lost: StoreUnavailable | None = None
+        """Set when the store's server went away mid-run: nothing more is asked of it, no row
+        is fetched any more, and the run stops (``on_store_lost``)."""
+        self.on_store_lost: Callable[[StoreUnavailable], None] | None = None
+
+    def _guard(self, call: Callable[[], _T], default: _T) -> _T:
+        """``call()`` on the store; ``default`` (and the run told, once) when its server is gone
+        or its lease is found lost."""
+        if self.store_lost is not None:
+            return default
+        try:
+            return call()
+        except StoreUnavailable as error:
+            self._lose(error)
+            return default
+        except LeaseLost:
+            self.lose_lease()
+            return default
+
+    def _lose(self, error: StoreUnavailable) -> None:
+        if self.store_lost is None:
+            self.store_lost = error
+            if self.on_store_lost is not None:
+                self.on_store_lost(error)
+
+    # -- the store ------------------------------------------------------------------
+
+    def attach(self, store: Store, lock: Lock) -> None:
+        """Use ``store`` (either backend, :class:`govnews.store.Store`), whose ``lock`` this run
+        acts under (taken for it: :mod:`govnews.store.lease`); :meth:`close` closes the store.
+        Whoever finds the lock lost (its renewal, a store write, a check) stops the run (:meth:`when_lease_lost`)."""
+        self.store = store
+        self.lock = lock
+        lock.when_lost(self.lose_lease)
+
+    def when_lease_lost(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the run's lease is found lost, from the thread that found it
+        (the lease's renewal thread, a signal handler, the crawl's own): it must only hand the
+        work over to the crawl's thread."""
+        self._lease_listeners.append(callback)
+        if self.lease_lost:
+            callback()
+
+    def lose_lease(self) -> None:
+        """The lease is lost (any sign: a server-side check, a renewal that failed, a deadline
+        passed): nothing more is asked or written on its authority; the listeners are told
+        once. Safe from any thread."""
+        if self.lease_lost:
+            return
+        self.lease_lost = True
+        for callback in list(self._lease_listeners):
+            callback()
+
+    def lease_valid(self) -> bool:
+        """This run may still act for its site: no lock (``incremental=0``, a probe), a held
+        ``flock``, or a Redis lease not found lost and before its deadline. Local, no round
+        trip. The first time it is not, the run is told and stops: a worker whose lease is
+        lost makes no request and writes no line, whatever it was doing when it was paused."""
+        if self.lease_lost:
+            return False
+        if self.lock is None or self.lock.valid():
+            return True
+        self.lose_lease()
+        return False
+
+    def lease_confirmed(self) -> bool:
+        """:meth:`lease_valid`, and the lock's server agrees (one round trip for a Redis lease):
+        the last check before a request's bytes leave. A server that cannot be asked stops the
+        run as a store that went away does (nothing is sent)."""
+        if not self.lease_valid():
+            return False
+        if self.lock is None:
+            return True
+        try:
+            if self.lock.confirm():
+                return True
+        except StoreUnavailable as error:
+            self._lose(error)
+            return False
+        self.lose_lease()
+        return False
+
+    def feed_opened(self, path: Path, size: int = 0, file: IO[bytes] | None = None, *, journaled: bool = True) -> None:
+        """A local feed file of this run opened: a JSON Lines one joins the store's journal
+        (from byte ``size`` on, with this run's commit token and process); every one is synced
+        to disk before a batch is committed, and cut back when a commit fails."""
+        if file is not None:
+            self.feed_files.append(file)
+            self._committed_size[file] = size
+        if self.store is not None and journaled:
+            store = self.store
+            if self.store_lost is not None:
+                raise self.store_lost  # a feed the journal cannot list is never written to
+            try:
+                store.open_feed(path, self.run_id, size, this_writer(self.token))
+            except StoreUnavailable as error:
+                self._lose(error)
+                raise
+            except LeaseLost:
+                self.lose_lease()
+                raise
+
+    def feed_closed(self, file: IO[bytes]) -> None:
+        if file in self.feed_files:
+            self.feed_files.remove(file)
+        self._committed_size.pop(file, None)
+
+    # -- walks ----------------------------------------------------------------------
+
+    def begin(
+        self, column: str, *, limit: int, audit: bool = False, since: date | None = None, resumes: bool = True
+    ) -> ColumnWalk:
+        """Start ``column``'s walk (what the store knows of it is read once, here). ``resumes``:
+        the walk may go straight to an open gap's place (not for a ``max_pages`` sample)."""
+        store = self.store
+        state = self._guard(lambda: store.column_state(column), ColumnState()) if store is not None else ColumnState()
+        since = None if audit else since
+        walk = ColumnWalk(column, limit=limit, state=state, audit=audit, since=since, resumes=resumes and since is None)
+        self.columns[column] = walk
+        return walk
+
+    def walk(self, column: str) -> ColumnWalk:
+        if column not in self.columns:
+            return self.begin(column, limit=1 << 30)
+        return self.columns[column]
+
+    def audit_due(self, column: str, days: int) -> bool:
+        """True when ``column``'s audit clock ran out: ``days`` days since its last audit, or
+        since its first walk reached the end (whole or not: a failed page does not stop the
+        clock). Never with ``days`` 0 or without a store; not while the column was never walked
+        to its end (walks go on toward it, run after run) or an audit begun less than ``days``
+        ago is under way (walks read on from where it stopped)."""
+        store = self.store
+        if store is None or days <= 0:
+            return False
+        state = self._guard(lambda: store.column_state(column), ColumnState())
+        due = utc_stamp(datetime.now(UTC) - timedelta(days=days))
+        if state.audit_started is not None and state.audit_started > due:
+            return False
+        return state.last_audit is not None and state.last_audit <= due
+
+    def row(
+        self, column: str, url: str, title: str | None = None, row_date: str | None = None
+    ) -> tuple[RowAction, Record | None]:
+        """A wanted row of ``column``'s list: fetch it (new; or a dead link whose row changed,
+        or met by an audit), refresh it (known, in the refresh window) or leave it (known)."""
+        walk = self.walk(column)
+        store = self.store
+        if store is None:
+            return "fetch", None
+        known: tuple[RowAction, Record | None] = ("known", None)
+        return self._guard(lambda: self._row(store, walk, url, title, row_date), known)
+
+    def _row(
+        self, store: Store, walk: ColumnWalk, url: str, title: str | None, row_date: str | None
+    ) -> tuple[RowAction, Record | None]:
+        record = store.get(url)
+        if record is None:
+            dead = store.dead_link(url)
+            if dead is None:
+                return "fetch", None
+            if walk.in_audit or dead.row_changed(title, row_date):
+                return "fetch", None
+            return "known", None
+        if walk.audit:
+            return "known", record
+        if store.is_due_for_refresh(record, self.refresh_days, self.today):
+            return "refresh", record
+        return "known", record
+
+    def dead_link(self, url: str) -> DeadLink | None:
+        store = self.store
+        return self._guard(lambda: store.dead_link(url), None) if store is not None else None
+
+    def covered(self, column: str, urls: Sequence[str]) -> set[str]:
+        """Those of ``urls`` a walk of ``column`` has read (none without a store)."""
+        store = self.store
+        if store is None or not urls:
+            return set()
+        # With the store gone, every row counts as read: the walk stops where it stands.
+        return self._guard(lambda: store.covered(column, urls), set(urls))
+
+    def refresh_reaches_past(self, dates: Sequence[str | None]) -> bool:
+        """True when the refresh window may hold articles below a page of these dates."""
+        if not self.refresh_days:
+            return False
+        dated = [d for d in dates if d]
+        if not dated:
+            return True
+        try:
+            oldest = date.fromisoformat(dated[-1][:10])
+        except ValueError:
+            return True
+        return oldest >= self.today - timedelta(days=self.refresh_days)
+
+    # -- pending rows ---------------------------------------------------------------
+
+    def pending(self, columns: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
+        """Rows owed in ``columns``: ``([(url, column)] to fetch again, [urls] given up)``.
+        Each call counts one attempt."""
+        store = self.store
+        if store is None:
+            return [], []
+        nothing: tuple[list[tuple[str, str]], list[str]] = ([], [])
+        return self._guard(lambda: self._pending(store, columns), nothing)
+
+    def _pending(self, store: Store, columns: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
+        oldest = utc_stamp(datetime.now(UTC) - PENDING_MAX_AGE)
+        owed = store.pending(columns)
+        given_up: list[str] = []
+        retry: list[tuple[str, str]] = []
+        for url, column, attempts, since in owed:
+            if attempts >= PENDING_MAX_ATTEMPTS and since <= oldest:
+                given_up.append(url)
+            else:
+                retry.append((url, column))
+        if given_up:
+            store.give_up(given_up)
+        store.count_attempt(u for u, _ in retry)
+        return retry, given_up
+
+    def article_gone(self, url: str, column: str | None, title: str | None = None, row_date: str | None = None) -> None:
+        """The article's page answered 404 or 410: a dead link, owed no more."""
+        self.dead[url] = DeadLink(url, column or "", title, row_date, utc_stamp())
+
+    # -- items ----------------------------------------------------------------------
+
+    def classify(self, url: str, content_hash: str | None) -> Classified:
+        """New, changed or unchanged, for the store. Raises :class:`StoreUnavailable` when the
+        store's server is gone: an item that cannot be classified is not exported."""
+        store = self.store
+        if store is None:
+            return Classified("new", None)
+        if self.store_lost is not None:
+            raise self.store_lost
+        try:
+            known = store.get(url)
+            if known is None:
+                return Classified("new", 1)
+            if known.content_hash == content_hash:
+                store.touch([url])
+                return Classified("unchanged", known.revision)
+        except StoreUnavailable as error:
+            self._lose(error)
+            raise
+        return Classified("changed", known.revision + 1)
+
+    def known_attachment(self, url: str) -> AttachmentRecord | None:
+        """The file at ``url`` as a run last downloaded it (None without a store)."""
+        store = self.store
+        return self._guard(lambda: store.attachment(url), None) if store is not None else None
+
+    def remember_attachments(self, records: Sequence[AttachmentRecord]) -> bool:
+        """Keep what was downloaded (validators, checksum, text), so that the next run asks
+        for each file only with a conditional request. A file is not an export: recording
+        it before the article's line is written loses nothing (a run killed between the two
+        exports the article again, and its files answer 304). False when nothing could be
+        kept (no store, the store gone, the lease lost): the next run downloads them again."""
+        store = self.store
+        if store is None or not records or not self.lease_valid():
+            return False
+        return self._guard(lambda: _attachments_recorded(store, records), False)
+
+    def touch(self, url: str) -> None:
+        """``url`` was seen again unchanged (a 304): the store notes when (nothing once the
+        store or the lease is lost)."""
+        store = self.store
+        if store is not None and self.lease_valid():
+            self._guard(lambda: store.touch([url]), None)
+
+    def first_url(self, content_hash: str) -> str | None:
+        """The URL earlier runs first exported with this content."""
+        store = self.store
+        return self._guard(lambda: store.first_url(content_hash), None) if store is not None else None
+
+    def exported(self, record: Record) -> None:
+        """The feed holds the item: remember it (batched; :meth:`flush`)."""
+        if self.store is not None:
+            self.pending_batch.append(record)
+
+    def flush(self) -> int:
+        """Commit the batch, once the feed files that hold it are on disk (``fsync``): an item
+        the store knows as exported is never lost with a power cut. The store is the commit
+        point: a batch the store refuses (the lease is not the server's, or another run
+        committed one of its revisions), or that cannot be committed any more (the lease or
+        the store already lost), is cut from the feeds at once; a commit whose answer never
+        came may have happened, and stays for the next reconciliation of the feed to judge."""
+        store = self.store
+        if store is None or not self.pending_batch:
+            return 0
+        batch, self.pending_batch = self.pending_batch, []
+        if self.store_lost is not None or not self.lease_valid():
+            self.cut_uncommitted(len(batch))
+            return 0
+        for file in self.feed_files:
+            file.flush()
+            fsync_file(file)
+        try:
+            store.commit(batch, self.token)
+        except LeaseLost:
+            self.cut_uncommitted(len(batch))
+            self.lose_lease()
+            return 0
+        except StoreUnavailable as error:
+            self._settle_sizes()  # committed or not: not this run's to cut
+            self._lose(error)
+            return 0
+        self._settle_sizes()
+        return len(batch)
+
+    def _settle_sizes(self) -> None:
+        for file in self.feed_files:
+            with contextlib.suppress(OSError, ValueError):
+                self._committed_size[file] = os.fstat(file.fileno()).st_size
+
+    def cut_uncommitted(self, items: int = 0) -> None:
+        """Cut every feed file of this run back to what the store committed: the lines written
+        since (``items`` of them: their commit failed or can no longer happen) go, as a failed
+        write is cut."""
+        for file in self.feed_files:
+            try:
+                descriptor = file.fileno()
+                size = os.fstat(descriptor).st_size
+            except (OSError, ValueError):
+                continue
+            target = min(self._committed_size.get(file, size), size)
+            if target >= size:
+                continue
+            os.ftruncate(descriptor, target)
+            os.lseek(descriptor, target, os.SEEK_SET)
+            fsync_file(file)
+        self.items_cut += items
+
+    def finish(self, finished: bool) -> dict[str, int]:
+        """End of the run: record what is left, then each walk (what it covered and the gaps it
+        leaves; a run that did not finish cuts its walks where they stood); close this run's
+        feeds and release the store. Returns counts for the stats."""
+        counts = {
+            "recorded": self.flush(),
+            "complete_walks": 0,
+            "incomplete_walks": 0,
+            "made_pending": 0,
+            "gaps_open": 0,
+        }
+        if self.store is None or self.store_lost is not None or self.lease_lost:
+            # Nothing recorded: the next run walks again and settles this run's feeds.
+            return counts
+        return self._guard(lambda: self._finish(finished, counts), counts)
+
+    def _finish(self, finished: bool, counts: dict[str, int]) -> dict[str, int]:
+        assert self.store is not None
+        if self.dead:
+            self.store.mark_dead(self.dead.values())
+        now = utc_stamp()
+        for walk in self.columns.values():
+            if not finished:
+                walk.stop()
+            if not walk.list_pages:
+                continue
+            complete = walk.complete
+            whole = walk.reached_end and walk.contiguous_from_top and not walk.doubted_end
+            gaps = walk.gaps_after()
+            audited = walk.starts_audit_clock
+            audit_started = walk.state.audit_started
+            if audited:
+                audit_started = None
+            elif walk.audit:
+                audit_started = walk.started  # cut short: later walks read on from where it stopped
+            outcome = WalkOutcome(
+                column=walk.column,
+                seen=tuple(walk.seen),
+                gaps=tuple(gaps),
+                complete=WalkRecord(walk.column, self.run_id, now, walk.list_pages, len(walk.seen), walk.end or "")
+                if complete and walk.end is not None
+                else None,
+                end_rows=len(walk.seen) if whole else None,
+                audited=audited,
+                short_end=walk.last_row if walk.doubted_end else None,
+                audit_started=audit_started,
+            )
+            counts["made_pending"] += self.store.record_walk(outcome)
+            counts["complete_walks" if complete else "incomplete_walks"] += 1
+            counts["gaps_open"] += len(gaps)
+        self.store.close_feeds(self.run_id)
+        return counts
+
+    def close(self) -> None:
+        """Close the store. The lease is not the run's to release: whoever took it releases it
+        (:mod:`govnews.store.lease`); the run only stops acting on it."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.lock = None
+
+
+def _attachments_recorded(store: Store, records: Sequence[AttachmentRecord]) -> bool:
+    store.record_attachments(records)
+    return True
