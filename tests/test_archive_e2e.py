@@ -263,9 +263,11 @@ def test_a_replay_of_one_file_counts_and_skips_what_it_lacks(live: Live) -> None
     result = replay(live, first, "one-file", "incremental=0", f"base_url={live.base_url}")
     missing = result.stats.get("govnews/archive/replay/missing", 0)
     assert missing >= 1
-    assert result.stats["govnews/archive/replay/answered"] == sum(
-        1 for _, r, _ in records(first) if r.rec_type == "response"
-    )
+    # At most what the file holds: a page archived after one the file lacks is never asked for
+    # (the walk ends at the missing page), and which pages the first file holds is the
+    # downloader's order.
+    held = sum(1 for _, r, _ in records(first) if r.rec_type == "response")
+    assert 1 <= result.stats["govnews/archive/replay/answered"] <= held
     assert len(result.items) < len(live.result.items)
     assert "not_archived" in result.log
 
