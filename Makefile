@@ -15,7 +15,7 @@ CRAWL_ARGS ?=
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test,deploy,ocr]'
+	$(BIN)/python -m pip install --quiet -e '.[test,deploy,ocr,archive]'
 	touch $@
 
 setup: $(STAMP)

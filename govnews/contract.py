@@ -45,6 +45,16 @@ class RunArguments(Protocol):
     @property
     def ocr(self) -> bool | None: ...
     @property
+    def archive(self) -> bool | None:
+        """``-a archive=1``/``0``; None: the setting ``GOVNEWS_ARCHIVE`` decides (govnews.archive)."""
+        ...
+
+    @property
+    def from_archive(self) -> str | None:
+        """``-a from_archive=PATH``: the run is a replay of that archive; None otherwise."""
+        ...
+
+    @property
     def discover(self) -> object | None:
         """``-a discover=1``: the run maps the site's columns (its options); None otherwise."""
         ...

@@ -50,3 +50,14 @@ class Article:
     duplicate_of: str | None = None
     """Canonical URL of the first article exported with the same content under another
     URL (a repost in a second column), else None: set by the article dedup pipeline."""
+
+
+@dataclass
+class ArchivedArticle(Article):
+    """An Article of a crawl that archives (``-a archive=1``): the same fields, then where the
+    page's response is in the WARC files. Without the archive the item is a plain Article, so
+    the key is absent (not null) and the feed is the same as before."""
+
+    archive: dict[str, Any] = field(default_factory=dict)
+    """``{"file", "offset", "record_id"}``: the WARC file relative to ``GOVNEWS_OUTPUT_DIR``,
+    where the response record's gzip member starts, its ``WARC-Record-ID`` (docs/archive.md)."""

@@ -61,6 +61,11 @@ DOWNLOADER_MIDDLEWARES = {
     "govnews.crawl.allowed_hosts.AllowedHostsMiddleware": 50,
     # Close to the download (after retries, 550): every blocked answer is seen and counted.
     "govnews.crawl.blocked.BackOffWhenBlockedMiddleware": 560,
+    # Beside the download handler, past every middleware Scrapy enables (850 at most): the
+    # request as it leaves, the response as it arrived (before decompression at 590 and
+    # redirects at 600). The writer acts with archive=1, the replay with from_archive only.
+    "govnews.archive.middleware.ArchiveMiddleware": 950,
+    "govnews.archive.middleware.ReplayMiddleware": 960,
 }
 # Answers that mean "blocked" (412: JavaScript cookie challenge of sister Hubei sites;
 # 429: too many requests): counted, backed off from, never retried.
@@ -122,6 +127,15 @@ GOVNEWS_OCR_MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
 # Where the files go: any store Scrapy's FilesPipeline takes (a directory, s3://, gs://,
 # ftp://). Empty: <GOVNEWS_OUTPUT_DIR>/<spider>/files/.
 FILES_STORE = ""
+
+# -- Archive (docs/archive.md) ------------------------------------------------------------
+# Off by default: -a archive=1 (or this setting) writes every request and response of the
+# crawl (robots.txt, list and article pages, attachments) as WARC/1.1 under
+# <GOVNEWS_OUTPUT_DIR>/<spider>/archive/; -a from_archive=PATH replays one.
+GOVNEWS_ARCHIVE = False
+# A new WARC file once one reaches this size: 1 GB, the size web archives (Heritrix,
+# Browsertrix) use, small enough to copy and check one at a time.
+GOVNEWS_ARCHIVE_MAX_FILE_SIZE = 1024 * 1024 * 1024
 
 # -- Feeds -----------------------------------------------------------------------
 # One UTF-8 JSONL file per run (Chinese unescaped) under GOVNEWS_OUTPUT_DIR, named

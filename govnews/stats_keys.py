@@ -58,6 +58,9 @@ AUDIT = Component("audit")
 """An audit walk: its list pages and what it found."""
 DISCOVER = Component("discover")
 """The discover mode of the probe: links, pages, columns."""
+ARCHIVE = Component("archive")
+"""The WARC archive (govnews.archive): records written, revisits, bytes, files, failed writes;
+a replay's ``replay/answered``, ``replay/missing`` and ``replay/records``."""
 POLITENESS = Component("politeness")
 """The download handler: waits, turns, the shared budget."""
 FENCE = Component("fence")

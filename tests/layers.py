@@ -74,13 +74,16 @@ LAYERS: tuple[Layer, ...] = (
            "text logs sites changes", redis=True),
     _layer("contract", "what the rest of the crawl reads from a running spider", "sites store"),
     _layer("feeds", "how items are written", "text logs store contract", scrapy=True),
+    _layer("archive", "WARC files of what was fetched, replay from them, CDXJ and WACZ", "feeds contract",
+           scrapy=True),
     _layer("crawl", "spiders, their arguments, politeness, the fence",
-           "text items logs sites extract documents discover store contract feeds", scrapy=True),
+           "text items logs sites extract documents discover store contract feeds archive", scrapy=True),
     _layer("pipelines", "cleaning, validation, the store's side of a run",
-           "text items logs sites documents changes store contract feeds", scrapy=True),
+           "text items logs sites documents changes store contract feeds archive", scrapy=True),
     _layer("family", "many sites, many workers", "logs sites store contract crawl", scrapy=True, redis=True),
     _layer("ops", "commands, scheduling, state listing, progress, health",
-           "text items logs sites extract documents discover changes store contract feeds crawl pipelines family",
+           "text items logs sites extract documents discover changes store contract feeds archive crawl pipelines "
+           "family",
            scrapy=True),
 )
 # fmt: on

@@ -10,10 +10,10 @@
   lease's fence: no other host, back off when blocked, no request past a lease's deadline.
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
-may import :mod:`govnews.feeds`, :mod:`govnews.contract`, :mod:`govnews.store`,
-:mod:`govnews.discover`, :mod:`govnews.documents`, :mod:`govnews.extract`,
-:mod:`govnews.sites`, :mod:`govnews.logs`, :mod:`govnews.items` and :mod:`govnews.text` besides
-what every part reads (:mod:`govnews.settings`, :mod:`govnews.stats_keys` and
-``govnews.__version__``); may import Scrapy and Twisted, not Redis. Built on by
-:mod:`govnews.ops` and :mod:`govnews.family`, which it never imports.
+may import :mod:`govnews.archive`, :mod:`govnews.feeds`, :mod:`govnews.contract`,
+:mod:`govnews.store`, :mod:`govnews.discover`, :mod:`govnews.documents`,
+:mod:`govnews.extract`, :mod:`govnews.sites`, :mod:`govnews.logs`, :mod:`govnews.items` and
+:mod:`govnews.text` besides what every part reads (:mod:`govnews.settings`,
+:mod:`govnews.stats_keys` and ``govnews.__version__``); may import Scrapy and Twisted, not
+Redis. Built on by :mod:`govnews.ops` and :mod:`govnews.family`, which it never imports.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,6 +48,17 @@ class CrawlArguments:
     ocr: bool | None = None
     """``ocr=1``: read the scanned pages of the files by OCR (implies ``attachments=1``);
     ``0``: not; unset: the setting ``GOVNEWS_OCR`` decides (off by default)."""
+    archive: bool | None = None
+    """``archive=1``: write every response into WARC files (govnews.archive); ``0``: not;
+    unset: the setting ``GOVNEWS_ARCHIVE`` decides (off by default)."""
+    from_archive: str | None = None
+    """``from_archive=PATH``: answer every request from this archive (a folder of WARC files,
+    one WARC file, or a WACZ), none from the network; every archived list page is read."""
+
+    @property
+    def replaying(self) -> bool:
+        """A replay (``from_archive``): the walk reads on where an incremental walk would stop."""
+        return self.from_archive is not None
 
     @property
     def takes_lease(self) -> bool:
@@ -68,6 +80,8 @@ class CrawlArguments:
         "new_store",
         "attachments",
         "ocr",
+        "archive",
+        "from_archive",
         "discover",
         "budget",
         "depth",
@@ -84,6 +98,11 @@ class CrawlArguments:
         if unknown:
             raise ArgumentError(f"unknown spider argument(s) {', '.join(unknown)}; allowed: {', '.join(cls.KNOWN)}")
         values = {k: str(v) for k, v in kwargs.items() if k in cls.KNOWN and v is not None}
+        if "from_archive" in values:
+            # A replay asks for the URLs the archived crawl asked for: its base URL and
+            # columns by default (its first warcinfo names them).
+            archived = archived_arguments(values["from_archive"])
+            values = {**{k: archived[k] for k in ("base_url", "sections") if k in archived}, **values}
         base_url = parse_base_url(values.get("base_url", site.base_url))
         if (discover := DiscoverArguments.parse(values)) is not None:
             return cls(base_url=base_url, sections=site.sections, incremental=False, probe=True, discover=discover)
@@ -100,6 +119,8 @@ class CrawlArguments:
             new_store=parse_flag("new_store", values["new_store"]) if "new_store" in values else False,
             attachments=parse_flag("attachments", values["attachments"]) if "attachments" in values else None,
             ocr=parse_flag("ocr", values["ocr"]) if "ocr" in values else None,
+            archive=parse_flag("archive", values["archive"]) if "archive" in values else None,
+            from_archive=parse_from_archive(values["from_archive"]) if "from_archive" in values else None,
         )._checked()
 
     def _checked(self) -> CrawlArguments:
@@ -119,6 +140,15 @@ class CrawlArguments:
             raise ArgumentError(
                 "audit=1 needs the state store (it fetches only what no run exported); allowed: audit=1 "
                 "with incremental=1, or incremental=0 alone (a full crawl fetches everything anyway)"
+            )
+        if self.archive and self.from_archive:
+            raise ArgumentError(
+                "archive=1 writes what the site answers, and from_archive replays an archive without asking "
+                "the site; allowed: one of them"
+            )
+        if self.from_archive and self.probe:
+            raise ArgumentError(
+                "from_archive replays a crawl, and a probe exports nothing; allowed: from_archive alone"
             )
         if self.audit and self.urls:
             raise ArgumentError("audit=1 walks the columns' lists; allowed: audit=1 with sections, not with urls")
@@ -162,6 +192,35 @@ def parse_sections(value: str, site: Site = wuhan.SITE) -> tuple[str, ...]:
     if not sections:
         raise ArgumentError("sections is empty; allowed: comma-separated column paths, e.g. sy/whyw,zwgk/tzgg")
     return tuple(sections)
+
+
+def parse_from_archive(value: str) -> str:
+    """A folder of WARC files, a ``.warc.gz``/``.warc`` file or a ``.wacz`` that exists (read
+    through once more when the spider opens it)."""
+    from govnews.archive.reader import ArchiveError, sources  # noqa: PLC0415 - warcio only when asked
+
+    path = Path(value.strip()).expanduser()
+    try:
+        sources(path)
+    except ArchiveError as error:
+        raise ArgumentError(f"from_archive={value!r}: {error}") from None
+    return str(path.resolve())
+
+
+def archived_arguments(value: str) -> dict[str, str]:
+    """The crawl arguments the archive's first ``warcinfo`` names ({} if none)."""
+    from govnews.archive.reader import ArchiveError, crawl_arguments  # noqa: PLC0415 - warcio only when asked
+
+    try:
+        found = crawl_arguments(Path(value.strip()).expanduser())
+    except ArchiveError:
+        return {}  # parse_from_archive says what is wrong
+    for name, parse in (("base_url", parse_base_url), ("sections", parse_sections)):
+        try:
+            parse(found[name]) if name in found else None
+        except ArgumentError:
+            del found[name]  # not in our form (another tool's archive): the defaults stand
+    return found
 
 
 def parse_max_pages(value: str) -> int:
@@ -261,7 +320,18 @@ class DiscoverArguments:
 
     ONLY_WITH_DISCOVER = ("budget", "depth", "start", "emit")
     # A discovery maps the site itself: these say what to crawl, which it does not.
-    NOT_WITH_DISCOVER = ("sections", "max_pages", "since", "urls", "refresh_days", "audit", "attachments", "ocr")
+    NOT_WITH_DISCOVER = (
+        "sections",
+        "max_pages",
+        "since",
+        "urls",
+        "refresh_days",
+        "audit",
+        "attachments",
+        "ocr",
+        "archive",
+        "from_archive",
+    )
 
     @classmethod
     def parse(cls, values: dict[str, str]) -> DiscoverArguments | None:
@@ -348,7 +418,17 @@ def parse_emit(value: str) -> EmitForm:
 # -- the family's arguments (scrapy crawl family) --------------------------------------------
 
 # Arguments passed on to every site's spider; the others are per site.
-SHARED_ARGUMENTS = ("since", "max_pages", "incremental", "refresh_days", "audit", "new_store", "attachments", "ocr")
+SHARED_ARGUMENTS = (
+    "since",
+    "max_pages",
+    "incremental",
+    "refresh_days",
+    "audit",
+    "new_store",
+    "attachments",
+    "ocr",
+    "archive",
+)
 PER_SITE_ARGUMENTS = ("sections", "urls", "probe")
 
 

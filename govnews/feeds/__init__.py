@@ -9,8 +9,8 @@ Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes thi
 may import :mod:`govnews.contract`, :mod:`govnews.store`, :mod:`govnews.logs` and
 :mod:`govnews.text` besides what every part reads (:mod:`govnews.settings`,
 :mod:`govnews.stats_keys` and ``govnews.__version__``); may import Scrapy and Twisted, not
-Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines` and :mod:`govnews.crawl`, which
-it never imports.
+Redis. Built on by :mod:`govnews.ops`, :mod:`govnews.pipelines`, :mod:`govnews.crawl` and
+:mod:`govnews.archive`, which it never imports.
 """
 
 from __future__ import annotations

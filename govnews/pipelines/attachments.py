@@ -72,6 +72,7 @@ from twisted.internet.defer import Deferred
 
 from govnews import settings as defaults
 from govnews import stats_keys
+from govnews.archive.middleware import ARCHIVE_META
 from govnews.contract import contract_of
 from govnews.documents import TEXT_FORM, DocumentReader, DocumentResult, ReadLimits, Reason
 from govnews.feeds import output_dir
@@ -139,6 +140,7 @@ class AttachmentInfo(FileInfo, total=False):
     ocr_pages: list[int] | None
     text_truncated: bool
     detail: str | None
+    archive: dict[str, Any]
 
 
 def attachments_enabled(crawler: Crawler) -> bool:
@@ -430,6 +432,8 @@ class AttachmentFilesPipeline(FilesPipeline):
             run.remember_attachments([record])
         found = _info_of(record, status="downloaded")
         found["detail"] = detail
+        if (evidence := request.meta.get(ARCHIVE_META)) is not None:
+            found["archive"] = evidence
         return found
 
     def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> None:  # type: ignore[override]
@@ -489,7 +493,10 @@ class AttachmentFilesPipeline(FilesPipeline):
                     self._inc_column(column, "attachments_read")
             fields = {k: found.get(k) for k in FILE_FIELDS}
             fields["path"] = fields["path"] or None  # FileInfo's "" for a file not stored
-            completed.append({"url": attachment.get("url"), "name": attachment.get("name"), **fields})
+            entry = {"url": attachment.get("url"), "name": attachment.get("name"), **fields}
+            if (evidence := found.get("archive")) is not None:
+                entry["archive"] = evidence  # -a archive=1: where the download's response is
+            completed.append(entry)
         if not completed:
             return item
         adapter["attachments"] = completed

@@ -13,6 +13,7 @@ CLI (one terminal serves, another crawls)::
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import signal
 import socket
@@ -25,6 +26,9 @@ from types import TracebackType
 from typing import Self
 
 from .site import VARIANTS, MirrorSite
+
+_CHUNK = 1000
+"""Bytes a chunk in the gzip-and-chunked mode: small, so that every page comes in several."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -61,13 +65,31 @@ class _Handler(BaseHTTPRequestHandler):
             if etag in (self.headers.get("If-None-Match") or ""):
                 status, body = 304, b""
         self.server.log_response(self.path, status)
+        encoded = (
+            self.server.gzip_chunked
+            and status == 200
+            and response.truncate_at is None
+            and "gzip" in (self.headers.get("Accept-Encoding") or "")
+        )
         try:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if encoded:
+                # As nginx with gzip on: the body compressed, sent in chunks, no Content-Length.
+                body = gzip.compress(body, compresslevel=6)
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if send_body and response.truncate_at is not None:
+            self.server.log_sent(self.path, body if send_body else b"")
+            if send_body and encoded:
+                for start in range(0, len(body), _CHUNK):
+                    chunk = body[start : start + _CHUNK]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            elif send_body and response.truncate_at is not None:
                 self.wfile.write(body[: response.truncate_at])
                 self._cut_connection()
             elif send_body:
@@ -146,6 +168,13 @@ class _Server(QuietHTTPServer):
         self.arrivals: list[float] = []
         self.response_log: list[tuple[str, int]] = []
         self.on_request: Callable[[str], None] | None = None
+        self.gzip_chunked = False
+        self.sent: dict[str, list[bytes]] = {}
+
+    def log_sent(self, path: str, body: bytes) -> None:
+        """The body bytes as they went on the wire (compressed, before chunking), per path."""
+        with self._log_lock:
+            self.sent.setdefault(path, []).append(body)
 
     def log_request_path(self, path: str) -> None:
         now = time.monotonic()
@@ -181,9 +210,12 @@ class MirrorServer(ServedInThread):
 
     _server: _Server
 
-    def __init__(self, site: MirrorSite, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, site: MirrorSite, host: str = "127.0.0.1", port: int = 0, *, gzip_chunked: bool = False) -> None:
+        """``gzip_chunked``: a 200 to a client that accepts gzip is compressed and sent in chunks
+        (``Content-Encoding: gzip``, ``Transfer-Encoding: chunked``), as nginx with gzip on."""
         self.site = site
         self._server = _Server((host, port), site)
+        self._server.gzip_chunked = gzip_chunked
         self.thread_name = f"mirror-{self.port}"
 
     @property
@@ -214,6 +246,12 @@ class MirrorServer(ServedInThread):
         """(request path, status sent) in order: a copy. 304 = not modified, no body sent."""
         return self._server.responses_snapshot()
 
+    def sent_bodies(self, path: str) -> list[bytes]:
+        """The body bytes sent for ``path`` (with its query), one per answer, as on the wire
+        but for the chunk framing: the reference an archive's payload is compared with."""
+        with self._server._log_lock:
+            return list(self._server.sent.get(path, []))
+
     def clear_requests(self) -> None:
         self._server.clear()
 
@@ -232,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
     parser.add_argument("--faults", action="store_true", help="add the bad-input catalogue and 武汉旅游")
     parser.add_argument("--variant", choices=VARIANTS, default=None, help="a health-check variant of the site")
+    parser.add_argument("--gzip-chunked", action="store_true", help="serve pages gzip-compressed, in chunks")
     opts = parser.parse_args(argv)
     # The mirror users crawl serves 武汉旅游 too (a column of the site table; docs/site.md).
     site = MirrorSite(
@@ -242,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         tourism=True,
         variant=opts.variant,
     )
-    server = MirrorServer(site, host=opts.host, port=opts.port)
+    server = MirrorServer(site, host=opts.host, port=opts.port, gzip_chunked=opts.gzip_chunked)
     print(server.base_url, flush=True)
     print(
         f"serving {opts.articles} articles, {opts.per_page} rows a page; Ctrl-C to stop",

@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from govnews import settings as project_settings
 from govnews import stats_keys
+from govnews.archive.middleware import ARCHIVE_META, NOT_ARCHIVED
 from govnews.crawl import stop
 from govnews.crawl.arguments import ArgumentError, CrawlArguments
 from govnews.extract.article import ArticlePage, is_soft_404, parse_article_page
@@ -34,7 +35,7 @@ from govnews.extract.encoding import UNDECODABLE_MAX_SHARE, corrected_encoding, 
 from govnews.extract.html import parse_html
 from govnews.extract.listing import ListPage, ListRow, parse_list_page
 from govnews.feeds import run_job_id
-from govnews.items import Article
+from govnews.items import ArchivedArticle, Article
 from govnews.logs import COUNTED, for_spider
 from govnews.sites import wuhan
 from govnews.sites.family import attachment_netlocs
@@ -95,6 +96,8 @@ class WuhanSpider(scrapy.Spider):
             run_job_id(self.scrapyd_job), refresh_days=self.args.refresh_days, today=today_beijing()
         )
         self.followed_urls: set[str] = set()
+        # Article URL → where its first page's response is archived (-a archive=1).
+        self._evidence: dict[str, dict[str, Any]] = {}
         unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]
         if unknown and not self.args.urls:
             # Checked before any request: a typo shows at once, a column we do not list yet is allowed.
@@ -376,10 +379,16 @@ class WuhanSpider(scrapy.Spider):
             listed.append(url)
             dates.append(row.date)
             rows.append((url, row))
-        covered = run.covered(ref.path, listed)
+        # A replay reads every archived list page: no row counts as read by an earlier walk.
+        covered = set() if self.args.replaying else run.covered(ref.path, listed)
         shifted_before = walk.shifted_down
         for url, row in rows:
             action, record = run.row(ref.path, url, row.title, row.date)
+            read_again = self.args.replaying and action == "known"
+            if read_again:
+                # A replay reads every archived article again: the store then exports those
+                # whose content changed (an extraction fix) as new revisions, and no other.
+                action, record = "fetch", None
             in_store = record is not None or run.dead_link(url) is not None
             if walk.audit and action == "fetch" and url not in covered and walk.met_covered and not in_store:
                 # A row below covered ones that no walk had seen: back-dated, or pulled up
@@ -401,7 +410,8 @@ class WuhanSpider(scrapy.Spider):
                         "dead link %s asked again: %s", url, "audit walk" if walk.in_audit else "its row changed"
                     )
                     del dead
-                self._inc_column(column, "rows_followed")
+                # A known row read again by a replay stays a known row to the health checks.
+                self._inc_column(column, "rows_known" if read_again else "rows_followed")
                 yield self._article_request(url, row, page_index=ref.page_index)
                 continue
             self._inc_column(column, "rows_known")
@@ -575,6 +585,10 @@ class WuhanSpider(scrapy.Spider):
             return
         ref: ListPageRef = request.cb_kwargs["ref"]
         walk = self.incremental_run.walk(ref.path)
+        if _failure_reason(failure) == "not_archived":
+            # A replay past what the archive holds (the live walk stopped here): its end.
+            self._inc("list/not_archived")
+            return
         error = failure.value
         status = error.response.status if isinstance(error, HttpError) else None
         if ref.purpose == "reread":
@@ -652,6 +666,9 @@ class WuhanSpider(scrapy.Spider):
             self.incremental_run.touch(self.site.canonical_url(response.url))
             return
         self._inc("article/pages")
+        request = response.request  # None for a response built outside a crawl (tests, scripts)
+        if request is not None and (evidence := request.meta.get(ARCHIVE_META)) is not None:
+            self._evidence[response.url] = evidence
         if (text := self._readable(response, "article")) is None:
             return
         if self.incremental_run.dead_link(self.site.canonical_url(response.url)) is not None:
@@ -763,6 +780,8 @@ class WuhanSpider(scrapy.Spider):
             document=policy_document(meta),
             crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
+        if (evidence := self._evidence.pop(url, None)) is not None:
+            article = ArchivedArticle(**vars(article), archive=evidence)
         yield from self._emit(article, page, published_from)
 
     def _emit(self, article: Article, page: ArticlePage, published_from: str | None) -> Iterator[Article]:
@@ -854,6 +873,7 @@ def _header(response: Response, name: bytes) -> str | None:
 
 
 _IGNORED_REASONS = (
+    (NOT_ARCHIVED, "not_archived"),
     ("robots.txt", "robots_txt"),
     ("max redirections", "redirect_limit"),
     ("offsite", "offsite"),
