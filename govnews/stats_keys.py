@@ -81,6 +81,11 @@ ARTICLE_DEDUP = Component("article_dedup")
 STATE = Component("state")
 """The store's side of a run: new, changed, unchanged, recorded, the store's own events."""
 ATTACHMENTS = Component("attachments")
+CHANGES = Component("changes")
+"""Change records (issue 29): per kind (``edited``, ``withdrawn``, ``unlisted``,
+``restored``), lines ``written`` and the changes ``feed``, ``owed_written`` (committed by a run
+that died before writing them), ``no_previous_fields`` (a revision of an article kept by an
+older release: no record), ``second_looks``, ``row_changed``."""
 
 # -- the feeds and the verdict ---------------------------------------------------------------
 FEED = Component("feed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,21 +15,22 @@ from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from govnews import stats_keys
+from govnews.changes import revision_fields
 from govnews.contract import contract_of
-from govnews.feeds import FeedFile, output_dir
+from govnews.feeds import FeedFile, job_id, output_dir
 from govnews.logs import for_crawler
 from govnews.pipelines._cleaning import rehash_with_files
 from govnews.sites.family import site_key
 from govnews.store import (
     LeaseLost,
     Lock,
-    Record,
     StoreLocked,
     StoreMissing,
     StoreUnavailable,
     held_lease,
     open_store,
     reconcile,
+    record_from_item,
     redis_url,
     state_dir,
     store_path,
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from govnews.store.run import IncrementalRun
+
+from govnews.store.run import ArticleFacts
 
 logger = logging.getLogger(__name__)
 LOCKED_REASON = "store_locked"
@@ -160,6 +164,9 @@ class IncrementalStatePipeline:
             self._release_lease()
             raise CloseSpider(REPLACED_REASON)
         run.attach(store, lock)
+        run.site = getattr(getattr(self.crawler.spider, "site", None), "host", None)
+        spider_name = self.crawler.spider.name if self.crawler.spider is not None else "govnews"
+        run.changes_path = changes_feed_path(output, spider_name, job_id(self.crawler.spider))
         run.on_store_lost = self._store_lost
         # Whichever thread finds the lease lost (its renewal, a signal handler, a store write),
         # the stop itself runs in the crawl's thread.
@@ -180,6 +187,10 @@ class IncrementalStatePipeline:
             self.stats.set_value(stats_keys.STATE("lease_lost"), 1)
             self._logger.error("%s; no request made (%s)", error, LEASE_LOST_REASON)
             raise CloseSpider(LEASE_LOST_REASON) from None
+        owed = run.deliver_owed()
+        if owed:
+            self.stats.set_value(stats_keys.CHANGES("owed_written"), owed)
+            self._logger.warning("wrote %d change record(s) an earlier run committed and did not write", owed)
         self.stats.set_value(stats_keys.STATE("reconciled_items"), reconciled.read)
         self.stats.set_value(stats_keys.STATE("repaired_feeds"), reconciled.repaired)
         self.stats.set_value(stats_keys.STATE("reconciled_lines_cut"), reconciled.cut)
@@ -213,8 +224,14 @@ class IncrementalStatePipeline:
             self.stats.inc_value(stats_keys.FENCE("items_withheld"))
             raise DropItem(f"not exported, the run's lease on its site ended: {url}")
         digest = self._with_known_checksums(adapter)
+        fields = self._revision_fields(adapter)
+        facts = ArticleFacts(
+            str(adapter.get("site") or self.run.site or ""),
+            str(adapter.get("section_path") or "/"),
+            str(adapter.get("title") or url),
+        )
         try:
-            verdict = self.run.classify(url, digest)
+            verdict = self.run.classify(url, digest, fields, facts)
         except LeaseLost as error:
             self._lease_lost(error)
             raise DropItem(f"not exported, the run lost its lease on the state store: {url}") from None
@@ -224,10 +241,30 @@ class IncrementalStatePipeline:
         # Per column too (new / changed / unchanged): the run's closing block on a terminal.
         if isinstance(section := adapter.get("section_path"), str) and section.strip("/"):
             self.stats.inc_value(stats_keys.column(section, verdict.status))
+        if verdict.status == "changed" and "edited" not in verdict.changes:
+            # An article recorded before fields were kept: a revision with no record (no
+            # previous fields to diff against).
+            self.stats.inc_value(stats_keys.CHANGES("no_previous_fields"))
         if verdict.status == "unchanged":
             raise DropItem(f"unchanged since its last export: {url}", log_level="INFO")
         adapter["revision"] = verdict.revision
         return item
+
+    def _revision_fields(self, adapter: ItemAdapter) -> dict[str, Any]:
+        """The item's revision fields (:func:`govnews.changes.revision_fields`), its files with
+        the checksums the store knows (as :meth:`_with_known_checksums`): a run that does not
+        download files diffs them like with like."""
+        item = adapter.asdict()
+        assert self.run is not None
+        files = item.get("attachments") or []
+        if files and self.run.store is not None:
+            item["attachments"] = [
+                {**a, "sha256": record.sha256}
+                if not a.get("sha256") and (record := self.run.known_attachment(str(a.get("url")))) is not None
+                else a
+                for a in files
+            ]
+        return revision_fields(item)
 
     def _with_known_checksums(self, adapter: ItemAdapter) -> str | None:
         """The item's ``content_hash`` with the checksums the store knows of its files (what
@@ -268,16 +305,8 @@ class IncrementalStatePipeline:
             self.stats.inc_value(stats_keys.FEED("write_failed"))
             self._logger.error("feed write failed for %s: not recorded as exported; owed to the next run", url)
             return
-        self.run.exported(
-            Record(
-                url=url,
-                content_hash=str(adapter.get("content_hash") or ""),
-                revision=int(adapter.get("revision") or 1),
-                published_at=adapter.get("published_at"),
-                etag=etag,
-                last_modified=last_modified,
-            )
-        )
+        record = record_from_item(adapter.asdict(), etag, last_modified)
+        self.run.exported(record)
         if len(self.run.pending_batch) >= self.batch_size:
             self.stats.inc_value(stats_keys.STATE("recorded"), self.run.flush())
 
@@ -335,6 +364,18 @@ class IncrementalStatePipeline:
             counts = {}
         for key, value in counts.items():
             self.stats.inc_value(stats_keys.STATE(key), value)
+        for kind, count in self.run.committed_kinds.items():
+            self.stats.set_value(stats_keys.CHANGES(kind), count)
+        if self.run.changes_written:
+            self.stats.set_value(stats_keys.CHANGES("written"), self.run.changes_written)
+            self.stats.set_value(stats_keys.CHANGES("feed"), str(self.run.changes_path))
+        for column, missing in self.run.unlisted_skipped.items():
+            self._logger.warning(
+                "column %s: a whole walk missed %d known articles, too many to be unlisted (a stub list?): none "
+                "named a candidate",
+                column,
+                missing,
+            )
         if self.run.items_cut:
             self.stats.set_value(stats_keys.FEED("items_cut"), self.run.items_cut)
             self._logger.warning(
@@ -354,3 +395,14 @@ class IncrementalStatePipeline:
         if self._lease_taken is not None:
             self._lease_taken.release()
             self._lease_taken = None
+
+
+def changes_feed_path(output: Path, spider: str, job: str) -> Path:
+    """This run's changes feed: ``<output>/<spider>/changes/<spider>-<start time>-<job>.jsonl``,
+    the start time in UTC as Scrapy names feeds (``2026-12-07T01-02-03+00-00``).
+
+    >>> changes_feed_path(Path("/o"), "wuhan", "j1").parent
+    PosixPath('/o/wuhan/changes')
+    """
+    stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
+    return output / spider / "changes" / f"{spider}-{stamp}-{job}.jsonl"

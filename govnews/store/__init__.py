@@ -34,7 +34,9 @@ from __future__ import annotations
 
 from govnews.store.base import (
     DEFAULT_LEASE_TTL,
+    ArticleStatus,
     AttachmentRecord,
+    ChangeEntry,
     ColumnState,
     CommitRefused,
     DeadLink,
@@ -45,6 +47,7 @@ from govnews.store.base import (
     LeaseLost,
     Lock,
     Record,
+    RowSeen,
     Store,
     StoreError,
     StoreLocked,
@@ -71,7 +74,9 @@ from govnews.store.sqlite import StateStore, state_dir, store_path
 
 __all__ = [
     "DEFAULT_LEASE_TTL",
+    "ArticleStatus",
     "AttachmentRecord",
+    "ChangeEntry",
     "ColumnState",
     "CommitRefused",
     "DeadLink",
@@ -83,6 +88,7 @@ __all__ = [
     "Lock",
     "Reconciled",
     "Record",
+    "RowSeen",
     "StateStore",
     "Store",
     "StoreError",

@@ -6,7 +6,7 @@ errors a store raises. No Scrapy import, no backend import.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,14 +27,84 @@ DEFAULT_LEASE_TTL = 30.0
 third of it while the run lives). Setting ``GOVNEWS_REDIS_LOCK_TTL``."""
 
 
+ArticleStatus = Literal["listed", "unlisted", "withdrawn"]
+ARTICLE_STATUSES: tuple[ArticleStatus, ...] = ("listed", "unlisted", "withdrawn")
+
+
 @dataclass(frozen=True)
 class Record:
+    """An exported article as the store knows it.
+
+    ``fields`` is the exported revision's fields (:func:`govnews.changes.revision_fields`),
+    packed (:func:`govnews.changes.pack`), what the next revision is diffed against;
+    ``fields_digest`` their digest (:func:`govnews.changes.revision_digest`). Both None for an
+    article recorded by a release before them: its next look fills them in place when its
+    ``content_hash`` still matches (no revision, no line).
+
+    What a walk last read of its row (``column``, ``row_title``, ``row_date``: a row that reads
+    otherwise makes the article fetched again), and where it stands: ``status`` (``listed``;
+    ``unlisted``, its row gone and its page answering; ``withdrawn``, its page gone), and a
+    ``candidate`` status a first look found, which a second look confirms or clears.
+    ``checked``: when its page last answered (200 or 304), UTC."""
+
     url: str
     content_hash: str
     revision: int
     published_at: str | None
     etag: str | None = None
     last_modified: str | None = None
+    fields: bytes | None = field(default=None, repr=False)
+    fields_digest: str | None = None
+    column: str | None = None
+    row_title: str | None = None
+    row_date: str | None = None
+    status: ArticleStatus = "listed"
+    candidate: ArticleStatus | None = None
+    checked: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """A change record in the store's outbox (issue 29): committed with what it reports (the
+    article's revision, or its new status), then written to a changes feed and marked
+    delivered. A run that dies between the two leaves it undelivered: the next run on this
+    host writes it (unless its feed holds the line already) before anything else.
+
+    ``key``: unique (the committing run's token and a count); ``line``: the record as the feed
+    gets it, one JSON text without its newline; ``feed``: the file it goes to (None: the
+    changes feed of the run that delivers it); ``host``: the machine whose file system holds
+    ``feed`` (None: the store's own)."""
+
+    key: str
+    url: str
+    kind: str
+    revision: int
+    line: str
+    feed: str | None = None
+    host: str | None = None
+
+    @property
+    def status(self) -> ArticleStatus | None:
+        """The article's status once this change is committed (None: unchanged)."""
+        return {"withdrawn": "withdrawn", "unlisted": "unlisted", "restored": "listed"}.get(self.kind)  # type: ignore[return-value]
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> ChangeEntry:
+        data = json.loads(raw)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class RowSeen:
+    """A known article's row as a walk read it (kept for the next walk to compare)."""
+
+    url: str
+    column: str
+    title: str | None
+    date: str | None
 
 
 @dataclass(frozen=True)
@@ -294,12 +364,41 @@ class Store(Protocol):
     def get(self, url: str) -> Record | None: ...
     def __contains__(self, url: object) -> bool: ...
     def __len__(self) -> int: ...
-    def record(self, records: Iterable[Record]) -> None: ...
-    def commit(self, records: Iterable[Record], token: str) -> None:
-        """Record ``records`` as exported by the run ``token``: the commit point of an export.
-        All or nothing; raises :class:`LeaseLost` when the run's lease is not the server's
-        (nothing committed), and :class:`CommitRefused` when a revision was committed by
-        another run already."""
+    def record(self, records: Iterable[Record], changes: Iterable[ChangeEntry] = ()) -> None: ...
+    def commit(self, records: Iterable[Record], token: str, changes: Iterable[ChangeEntry] = ()) -> None:
+        """Record ``records`` as exported by the run ``token``, and ``changes`` into the
+        outbox (each setting its article's status): the commit point of an export and of its
+        change records. All or nothing; raises :class:`LeaseLost` when the run's lease is not
+        the server's (nothing committed), and :class:`CommitRefused` when a revision was
+        committed by another run already."""
+        ...
+
+    def undelivered(self) -> list[ChangeEntry]:
+        """Change records committed and not yet marked written to their feed, oldest first
+        (every host's: the caller keeps its own)."""
+        ...
+
+    def delivered(self, keys: Iterable[str]) -> None:
+        """The change records ``keys`` are in their feed, synced: out of the outbox."""
+        ...
+
+    def fill_fields(self, url: str, fields: bytes, digest: str) -> None:
+        """Keep ``fields`` and their ``digest`` for the article's current revision, in place
+        (no revision): an article recorded before they were kept, or whose fields changed in a
+        way no reader sees (a checksum learnt)."""
+        ...
+
+    def note_rows(self, rows: Iterable[RowSeen]) -> None:
+        """What walks read of known articles' rows (their column, title and date)."""
+        ...
+
+    def set_candidates(self, marks: Iterable[tuple[str, ArticleStatus | None]]) -> None:
+        """A first look's verdict (``withdrawn``, ``unlisted``) for a second look to confirm,
+        or None to clear it."""
+        ...
+
+    def articles(self, column: str | None = None) -> Iterator[Record]:
+        """Every known article (of ``column``), without its packed fields."""
         ...
 
     def committed(self, token: str, lines: Sequence[tuple[str, int]]) -> list[bool]:

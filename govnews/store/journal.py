@@ -19,11 +19,12 @@ from __future__ import annotations
 import errno
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from govnews.store.base import FeedEntry, FeedWriter, Record, Store
+from govnews.changes import change_record, diff, pack, revision_digest, revision_fields, unpack
+from govnews.store.base import ChangeEntry, FeedEntry, FeedWriter, Record, Store
 
 
 def fsync_file(file: IO[bytes]) -> None:
@@ -92,8 +93,11 @@ def repair_feed(path: Path) -> bool:
 
 
 def record_from_item(item: dict[str, object], etag: str | None = None, last_modified: str | None = None) -> Record:
+    """The store's record of an exported line, its revision fields packed with it."""
     revision = item.get("revision")
     published = item.get("published_at")
+    section = item.get("section_path")
+    fields = revision_fields(item)
     return Record(
         url=str(item["url"]),
         content_hash=str(item.get("content_hash") or ""),
@@ -101,7 +105,81 @@ def record_from_item(item: dict[str, object], etag: str | None = None, last_modi
         published_at=published if isinstance(published, str) else None,
         etag=etag,
         last_modified=last_modified,
+        fields=pack(fields),
+        fields_digest=revision_digest(fields),
+        column=section if isinstance(section, str) else None,
     )
+
+
+def edited_entry(known: Record, item: dict[str, object], key: str) -> ChangeEntry | None:
+    """The ``edited`` record of an exported line over the revision the store knows (None when
+    the store kept no fields of it, or nothing a reader diffs changed): what reconciliation
+    writes for a line it rolls forward, as the run that wrote the line would have."""
+    if known.fields is None:
+        return None
+    try:
+        previous = unpack(known.fields)
+    except ValueError:
+        return None
+    change = diff(previous, revision_fields(item))
+    revision = item.get("revision")
+    if change is None or not isinstance(revision, int) or revision <= known.revision:
+        return None
+    crawled = item.get("crawled_at")
+    try:
+        line = change_record(
+            "edited",
+            url=known.url,
+            site=str(item.get("site") or ""),
+            section_path=str(item.get("section_path") or known.column or "/"),
+            title=str(item.get("title") or ""),
+            revision=revision,
+            previous_revision=known.revision,
+            detected_at=crawled if isinstance(crawled, str) else "1970-01-01T00:00:00Z",
+            diff=change,
+        )
+    except ValueError:
+        return None
+    return ChangeEntry(key, known.url, "edited", revision, json.dumps(line, ensure_ascii=False))
+
+
+def deliver_changes(
+    entries: Sequence[ChangeEntry], own_feed: Path | None, *, host: str | None, check: bool
+) -> list[tuple[ChangeEntry, bool]]:
+    """Write committed change records to their feeds (an entry without one goes to ``own_feed``,
+    the delivering run's), each feed synced: ``(entry, written)`` for each entry now in its feed
+    (``written`` False: the feed held its line already). ``check``: the feed may hold lines of
+    a run killed before it marked them delivered (its last line cut short by the kill is cut,
+    and a line already there is not written twice). Entries of another host's files wait for a
+    run there."""
+    by_feed: dict[Path, list[ChangeEntry]] = {}
+    for entry in entries:
+        if entry.host is not None and host is not None and entry.host != host:
+            continue
+        target = Path(entry.feed) if entry.feed is not None else own_feed
+        if target is None:
+            continue
+        by_feed.setdefault(target, []).append(entry)
+    done: list[tuple[ChangeEntry, bool]] = []
+    for path, group in by_feed.items():
+        present: set[str] = set()
+        if check and path.is_file():
+            repair_feed(path)
+            present = {line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines()}
+        fresh = [e for e in group if e.line not in present]
+        if fresh:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = "".join(e.line + "\n" for e in fresh).encode("utf-8")
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(descriptor, view) :]
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        done.extend((e, e.line not in present) for e in group)
+    return done
 
 
 class Reconciled(NamedTuple):
@@ -150,7 +228,19 @@ def reconcile(store: Store) -> Reconciled:
         for r in records:
             if r.url not in latest or latest[r.url].revision <= r.revision:
                 latest[r.url] = r
-        store.record(r for r in latest.values() if (old := store.get(r.url)) is None or old.revision <= r.revision)
+        rolled: list[Record] = []
+        changes: list[ChangeEntry] = []
+        items = {str(item["url"]): item for _, item in read_feed_lines(path, done) if "url" in item}
+        for r in latest.values():
+            old = store.get(r.url)
+            if old is not None and old.revision > r.revision:
+                continue
+            rolled.append(r)
+            if old is not None and (item := items.get(r.url)) is not None:
+                edited = edited_entry(old, item, f"reconciled:{r.url}:{r.revision}")
+                if edited is not None:
+                    changes.append(edited)
+        store.record(rolled, changes)
         read += len(latest)
         store.mark_reconciled(entry, size, closed=True)
     return Reconciled(read, repaired, cut)

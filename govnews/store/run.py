@@ -13,28 +13,35 @@ either backend of :class:`govnews.store.Store` (SQLite, or Redis with ``REDIS_UR
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Literal, TypeVar
 
+from govnews.changes import Diff, change_record, diff, pack, revision_digest, unpack
 from govnews.store import (
+    ArticleStatus,
     AttachmentRecord,
+    ChangeEntry,
     ColumnState,
     DeadLink,
     LeaseLost,
     Lock,
     Record,
+    RowSeen,
     Store,
     StoreUnavailable,
     WalkOutcome,
     WalkRecord,
     utc_stamp,
 )
-from govnews.store.journal import fsync_file, this_writer
+from govnews.store.journal import deliver_changes, fsync_file, this_writer
+from govnews.store.recheck import Known, RecheckPolicy, choose
 from govnews.store.walk import ColumnWalk
 
 RowAction = Literal["fetch", "refresh", "known"]
@@ -44,12 +51,28 @@ PENDING_MAX_AGE = timedelta(days=7)
 _T = TypeVar("_T")
 
 
+UNLISTED_SHARE_MAX = 0.5
+"""A whole walk that misses more than this share of a column's known articles (and more than
+a handful) names none of them a candidate: a site serving a stub list is not a mass removal."""
+
+
 @dataclass(frozen=True)
 class Classified:
     """What an extracted article is to the store."""
 
     status: Literal["new", "changed", "unchanged"]
     revision: int | None
+    changes: tuple[str, ...] = ()
+    """Kinds of the change records the article's export carries (``restored``, ``edited``)."""
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What a change record says of its article besides the change: the feed's names for it."""
+
+    site: str
+    section_path: str
+    title: str
 
 
 class IncrementalRun:
@@ -89,6 +112,35 @@ class IncrementalRun:
         """Set when the store's server went away mid-run: nothing more is asked of it, no row
         is fetched any more, and the run stops (``on_store_lost``)."""
         self.on_store_lost: Callable[[StoreUnavailable], None] | None = None
+        # -- changes (issue 29) --
+        self.site: str | None = None
+        """The site's name in the feed (``Article.site``), for change records of articles not read."""
+        self.changes_path: Path | None = None
+        """This run's changes feed (``<output>/<spider>/changes/…``), created at its first line."""
+        self.changes_written = 0
+        self.committed_kinds: Counter[str] = Counter()
+        """Change records committed by this run, by kind."""
+        self._change_count = 0
+        self._item_changes: dict[tuple[str, int], list[ChangeEntry]] = {}
+        """Change records of items classified and not yet exported, by ``(url, revision)``."""
+        self.pending_changes: list[ChangeEntry] = []
+        """Change records committed with the next batch (those of its items, and status changes)."""
+        self.facts: dict[str, ArticleFacts] = {}
+        """What the run read of articles it may report (site, column, latest title)."""
+        self.gone: dict[str, str] = {}
+        """Known articles whose page answered 404, 410 or a soft 404 in this run (the reason)."""
+        self.answered: set[str] = set()
+        """Known articles whose page answered (an article, or 304) in this run."""
+        self.second_looks: dict[str, ArticleStatus] = {}
+        """Candidates this run looked at again, with the status a first look found."""
+        self.relisted: set[str] = set()
+        """Known articles off their list (or candidates for it) whose row a walk read again."""
+        self.rows_seen: dict[str, RowSeen] = {}
+        """Known articles' rows read that differ from what the store has of them."""
+        self.unlisted_skipped: dict[str, int] = {}
+        """Columns whose whole walk missed too many known articles to name them candidates."""
+        self.restored: set[str] = set()
+        """Articles whose ``restored`` record went with their new revision."""
 
     def _guard(self, call: Callable[[], _T], default: _T) -> _T:
         """``call()`` on the store; ``default`` (and the run told, once) when its server is gone
@@ -249,11 +301,32 @@ class IncrementalRun:
             if walk.in_audit or dead.row_changed(title, row_date):
                 return "fetch", None
             return "known", None
+        row_changed = self._row_read(walk.column, record, title, row_date)
+        if record.status != "listed" or record.candidate == "unlisted":
+            # Its row is back on the list: fetched again, to report it restored (and any edit).
+            self.relisted.add(url)
+            if record.status != "listed":
+                return "fetch", record
+        if row_changed:
+            # A retitled or re-dated row: the article is asked again (an unchanged page answers 304).
+            return "refresh", record
         if walk.audit:
             return "known", record
         if store.is_due_for_refresh(record, self.refresh_days, self.today):
             return "refresh", record
         return "known", record
+
+    def _row_read(self, column: str, record: Record, title: str | None, row_date: str | None) -> bool:
+        """Note a known article's row as read; True when it reads otherwise than the store's (a
+        title or a date both known and different)."""
+        changed = bool(
+            (title and record.row_title and title != record.row_title)
+            or (row_date and record.row_date and row_date != record.row_date)
+        )
+        now = (column, title or record.row_title, row_date or record.row_date)
+        if (record.column, record.row_title, record.row_date) != now:
+            self.rows_seen[record.url] = RowSeen(record.url, column, title, row_date)
+        return changed
 
     def dead_link(self, url: str) -> DeadLink | None:
         store = self.store
@@ -306,15 +379,79 @@ class IncrementalRun:
         store.count_attempt(u for u, _ in retry)
         return retry, given_up
 
-    def article_gone(self, url: str, column: str | None, title: str | None = None, row_date: str | None = None) -> None:
-        """The article's page answered 404 or 410: a dead link, owed no more."""
-        self.dead[url] = DeadLink(url, column or "", title, row_date, utc_stamp())
+    def article_gone(
+        self,
+        url: str,
+        column: str | None,
+        title: str | None = None,
+        row_date: str | None = None,
+        *,
+        reason: str = "http_404",
+    ) -> bool:
+        """The article's page answered 404 or 410 (or a soft 404: ``reason``): a dead link, owed
+        no more. True for a known article: its page gone is a first (or second) look at a
+        withdrawal, no failure."""
+        store = self.store
+        known = self._guard(lambda: store.get(url), None) if store is not None else None
+        if known is not None:
+            self.gone[url] = reason
+            return True
+        if reason != "soft_404":
+            self.dead[url] = DeadLink(url, column or "", title, row_date, utc_stamp())
+        return False
+
+    def rechecks(self, columns: Iterable[str], policy: RecheckPolicy) -> list[Record]:
+        """Known articles of ``columns`` this run asks again, conditionally (an unchanged page
+        answers 304), by age under the policy's budget (:mod:`govnews.store.recheck`): how edits
+        of pages no row points to any more are found, 有效性 changes of old policies included.
+        Withdrawn articles and this run's second looks are not among them."""
+        store = self.store
+        if store is None or policy.budget <= 0:
+            return []
+        wanted = set(columns)
+        known: list[Record] = self._guard(lambda: list(store.articles()), [])
+        eligible = {
+            r.url: r
+            for r in known
+            if (r.column in wanted or r.column is None) and r.status != "withdrawn" and r.url not in self.second_looks
+        }
+        chosen = choose(
+            (Known(r.url, r.column, r.published_at, r.checked) for r in eligible.values()), datetime.now(UTC), policy
+        )
+        return [eligible[k.url] for k in chosen]
+
+    def second_look_requests(self, columns: Iterable[str]) -> list[tuple[Record, ArticleStatus]]:
+        """Known articles of ``columns`` a first look found withdrawn or unlisted: this run looks
+        again (their verdict is given at :meth:`finish`)."""
+        store = self.store
+        if store is None:
+            return []
+        wanted = set(columns)
+        found: list[tuple[Record, ArticleStatus]] = []
+        known: list[Record] = self._guard(lambda: list(store.articles()), [])
+        for record in known:
+            if record.candidate is not None and record.column in wanted:
+                self.second_looks[record.url] = record.candidate
+                found.append((record, record.candidate))
+        return found
 
     # -- items ----------------------------------------------------------------------
 
-    def classify(self, url: str, content_hash: str | None) -> Classified:
-        """New, changed or unchanged, for the store. Raises :class:`StoreUnavailable` when the
-        store's server is gone: an item that cannot be classified is not exported."""
+    def classify(
+        self,
+        url: str,
+        content_hash: str | None,
+        fields: dict[str, object] | None = None,
+        facts: ArticleFacts | None = None,
+    ) -> Classified:
+        """New, changed or unchanged, for the store, with the change records its export
+        carries. Changed means a field a user diffs changed (:func:`govnews.changes.diff`):
+        ``fields`` are the item's :func:`~govnews.changes.revision_fields`; without them (or for
+        an article recorded before fields were kept, whose ``content_hash`` changed), the
+        ``content_hash`` decides. An article off its list or withdrawn whose page answers is
+        ``restored``, and an edit found with it follows at revision + 1. Raises
+        :class:`StoreUnavailable` when the store's server is gone: an item that cannot be
+        classified is not exported."""
         store = self.store
         if store is None:
             return Classified("new", None)
@@ -324,13 +461,113 @@ class IncrementalRun:
             known = store.get(url)
             if known is None:
                 return Classified("new", 1)
-            if known.content_hash == content_hash:
-                store.touch([url])
-                return Classified("unchanged", known.revision)
+            return self._classify_known(store, known, content_hash, fields, facts)
         except StoreUnavailable as error:
             self._lose(error)
             raise
-        return Classified("changed", known.revision + 1)
+
+    def _classify_known(
+        self,
+        store: Store,
+        known: Record,
+        content_hash: str | None,
+        fields: dict[str, object] | None,
+        facts: ArticleFacts | None,
+    ) -> Classified:
+        url = known.url
+        self.answered.add(url)
+        if facts is not None:
+            self.facts[url] = facts
+        restored = known.status == "withdrawn" or (known.status == "unlisted" and url in self.relisted)
+        kinds: tuple[str, ...] = ("restored",) if restored else ()
+        change: Diff | None = None
+        digest = revision_digest(fields) if fields is not None else None
+        if fields is None or digest is None:
+            unchanged = known.content_hash == content_hash
+        elif known.fields is None or known.fields_digest is None:
+            # Recorded by a release that kept no fields: the content hash decides, and the fields are
+            # kept in place from now on (an unchanged article is not exported again).
+            unchanged = known.content_hash == content_hash
+            if unchanged:
+                store.fill_fields(url, pack(fields), digest)
+        elif known.fields_digest == digest:
+            unchanged = True
+        else:
+            try:
+                change = diff(unpack(known.fields), fields)
+            except ValueError:
+                change = None  # a kept revision that cannot be read: the fields decide, no record
+                unchanged = False
+            else:
+                unchanged = change is None
+            if unchanged:
+                # Only what no reader sees moved (a file's checksum learnt): kept, no revision.
+                store.fill_fields(url, pack(fields), digest)
+        if unchanged:
+            store.touch([url])
+            # Restored at the end of the run (:meth:`_settle_statuses`), whatever answered (a 304 too).
+            return Classified("unchanged", known.revision)
+        revision = known.revision + 1
+        entries: list[ChangeEntry] = []
+        if restored:
+            entries.append(self._entry("restored", known, known.revision, facts))
+            self.restored.add(url)
+        if change is not None:
+            entries.append(self._entry("edited", known, revision, facts, change))
+            kinds += ("edited",)
+        self._item_changes[(url, revision)] = entries
+        return Classified("changed", revision, kinds)
+
+    def _entry(
+        self, kind: str, known: Record, revision: int, facts: ArticleFacts | None, change: Diff | None = None
+    ) -> ChangeEntry:
+        """A change record of this run, for the outbox."""
+        facts = facts or self.facts.get(known.url) or self._facts_of(known)
+        line = change_record(
+            kind,
+            url=known.url,
+            site=facts.site,
+            section_path=facts.section_path,
+            title=facts.title,
+            revision=revision,
+            previous_revision=known.revision if kind == "edited" else None,
+            detected_at=datetime.now(UTC),
+            diff=change,
+        )
+        self._change_count += 1
+        return ChangeEntry(
+            f"{self.token}:{self._change_count}",
+            known.url,
+            kind,
+            revision,
+            json.dumps(line, ensure_ascii=False),
+            str(self.changes_path) if self.changes_path is not None else None,
+            self.store.host if self.store is not None else None,
+        )
+
+    def _facts_of(self, known: Record) -> ArticleFacts:
+        """An article's names from what the store kept: its last exported title (or its row's)."""
+        title = known.row_title or known.url
+        if known.fields is not None:
+            with contextlib.suppress(ValueError):
+                title = str(unpack(known.fields).get("title") or title)
+        return ArticleFacts(self.site or "", known.column or "/", title)
+
+    def known_files(self, url: str) -> list[AttachmentRecord]:
+        """The files the article's last exported revision linked, as last downloaded (those a
+        run downloaded): what a re-check whose page answered 304 asks again, conditionally."""
+        store = self.store
+        if store is None:
+            return []
+        record = self._guard(lambda: store.get(url), None)
+        if record is None or record.fields is None:
+            return []
+        try:
+            linked = unpack(record.fields).get("attachments") or {}
+        except ValueError:
+            return []
+        files = [self.known_attachment(str(file_url)) for file_url in linked]
+        return [f for f in files if f is not None]
 
     def known_attachment(self, url: str) -> AttachmentRecord | None:
         """The file at ``url`` as a run last downloaded it (None without a store)."""
@@ -352,6 +589,7 @@ class IncrementalRun:
         """``url`` was seen again unchanged (a 304): the store notes when (nothing once the
         store or the lease is lost)."""
         store = self.store
+        self.answered.add(url)
         if store is not None and self.lease_valid():
             self._guard(lambda: store.touch([url]), None)
 
@@ -361,9 +599,11 @@ class IncrementalRun:
         return self._guard(lambda: store.first_url(content_hash), None) if store is not None else None
 
     def exported(self, record: Record) -> None:
-        """The feed holds the item: remember it (batched; :meth:`flush`)."""
+        """The feed holds the item: remember it, and the change records it carries (batched;
+        :meth:`flush`)."""
         if self.store is not None:
             self.pending_batch.append(record)
+            self.pending_changes.extend(self._item_changes.pop((record.url, record.revision), ()))
 
     def flush(self) -> int:
         """Commit the batch, once the feed files that hold it are on disk (``fsync``): an item
@@ -373,9 +613,10 @@ class IncrementalRun:
         the store already lost), is cut from the feeds at once; a commit whose answer never
         came may have happened, and stays for the next reconciliation of the feed to judge."""
         store = self.store
-        if store is None or not self.pending_batch:
+        if store is None or not (self.pending_batch or self.pending_changes):
             return 0
         batch, self.pending_batch = self.pending_batch, []
+        changes, self.pending_changes = self.pending_changes, []
         if self.store_lost is not None or not self.lease_valid():
             self.cut_uncommitted(len(batch))
             return 0
@@ -383,7 +624,7 @@ class IncrementalRun:
             file.flush()
             fsync_file(file)
         try:
-            store.commit(batch, self.token)
+            store.commit(batch, self.token, changes)
         except LeaseLost:
             self.cut_uncommitted(len(batch))
             self.lose_lease()
@@ -393,7 +634,34 @@ class IncrementalRun:
             self._lose(error)
             return 0
         self._settle_sizes()
+        self.committed_kinds.update(entry.kind for entry in changes)
+        if changes:
+            # Committed: now written to the changes feed (what a kill keeps from it, the next
+            # run on this host writes: deliver_owed).
+            self._guard(lambda: self._deliver(changes, check=False), None)
         return len(batch)
+
+    def _deliver(self, entries: Sequence[ChangeEntry], *, check: bool) -> None:
+        store = self.store
+        if store is None or not entries or not self.lease_valid():
+            return
+        written = deliver_changes(entries, self.changes_path, host=store.host, check=check)
+        if written:
+            store.delivered(entry.key for entry, _ in written)
+            self.changes_written += sum(1 for _, new in written if new)
+
+    def deliver_owed(self) -> int:
+        """Write the change records earlier runs committed and did not write (killed between the
+        two) to their feeds, or to this run's for those without one; before this run writes
+        any. Returns how many lines were written."""
+        store = self.store
+        if store is None:
+            return 0
+        before = self.changes_written
+        nothing: list[ChangeEntry] = []
+        owed = self._guard(store.undelivered, nothing)
+        self._guard(lambda: self._deliver(owed, check=True), None)
+        return self.changes_written - before
 
     def _settle_sizes(self) -> None:
         for file in self.feed_files:
@@ -468,8 +736,87 @@ class IncrementalRun:
             counts["made_pending"] += self.store.record_walk(outcome)
             counts["complete_walks" if complete else "incomplete_walks"] += 1
             counts["gaps_open"] += len(gaps)
+        self._settle_statuses(finished, counts)
         self.store.close_feeds(self.run_id)
         return counts
+
+    # -- withdrawals ----------------------------------------------------------------
+
+    def _settle_statuses(self, finished: bool, counts: dict[str, int]) -> None:
+        """The run's verdicts on where known articles stand, committed with their change records:
+
+        * a candidate looked at again (:meth:`second_look_requests`): its page gone again is
+          ``withdrawn``; its page answering while its row is still off the list, ``unlisted``;
+          its row back (or its page back, for a candidate withdrawal), cleared; no answer (a
+          failure, a stop), kept for the next run;
+        * a first look: a known article whose page is gone, or (a whole walk of its column, in
+          a run that finished) whose row no walk read, becomes a candidate;
+        * a column whose list this run could not read (no list page answered) confirms nothing
+          and names no candidate: a site that is down withdraws nothing.
+        """
+        store = self.store
+        assert store is not None
+        if self.rows_seen:
+            store.note_rows(self.rows_seen.values())
+        readable = {c for c, walk in self.columns.items() if walk.reads}
+        records = {r.url: r for r in store.articles()} if (self.second_looks or self.gone or readable) else {}
+        marks: dict[str, ArticleStatus | None] = {}
+        for url, candidate in self.second_looks.items():
+            record = records.get(url)
+            if record is None or record.candidate != candidate or record.column not in readable:
+                continue
+            if url in self.gone:
+                if record.status != "withdrawn":
+                    self.pending_changes.append(self._entry("withdrawn", record, record.revision, None))
+                else:
+                    marks[url] = None
+            elif url in self.answered:
+                if candidate == "unlisted" and url not in self.relisted:
+                    self.pending_changes.append(self._entry("unlisted", record, record.revision, None))
+                else:
+                    marks[url] = None
+        for url in self.gone:
+            record = records.get(url)
+            if (
+                url not in self.second_looks
+                and record is not None
+                and record.status != "withdrawn"
+                and record.candidate is None
+                and (record.column in readable or record.column is None)
+            ):
+                marks[url] = "withdrawn"
+        if finished:
+            for column, walk in self.columns.items():
+                if not (walk.reached_end and walk.contiguous_from_top and not walk.doubted_end and walk.cut is None):
+                    continue
+                if walk.since is not None or not walk.resumes:
+                    continue  # a sample, not the column's whole list
+                listed = [r for r in records.values() if r.column == column and r.status == "listed"]
+                missing = [
+                    r for r in listed if r.url not in walk.seen and r.url not in self.gone and r.candidate is None
+                ]
+                if len(missing) > 5 and len(missing) > UNLISTED_SHARE_MAX * len(listed):
+                    self.unlisted_skipped[column] = len(missing)
+                    continue
+                for r in missing:
+                    marks.setdefault(r.url, "unlisted")
+        for url in self.relisted:
+            record = records.get(url)
+            if record is not None and record.candidate == "unlisted" and record.status == "listed":
+                marks[url] = None
+        for url in self.answered - self.restored - set(self.gone):
+            # Back, and unchanged (an edit went with its revision, and its restored record with it).
+            record = records.get(url)
+            if record is not None and (
+                record.status == "withdrawn" or (record.status == "unlisted" and url in self.relisted)
+            ):
+                self.pending_changes.append(self._entry("restored", record, record.revision, None))
+        if marks:
+            store.set_candidates(marks.items())
+        counts["candidates"] = sum(1 for kind in marks.values() if kind is not None)
+        statuses = sum(1 for e in self.pending_changes if e.status is not None)
+        counts["recorded"] += self.flush()
+        counts["status_changes"] = statuses
 
     def close(self) -> None:
         """Close the store. The lease is not the run's to release: whoever took it releases it

@@ -53,19 +53,22 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from govnews.store.base import (
+    ArticleStatus,
     AttachmentRecord,
+    ChangeEntry,
     ColumnState,
     DeadLink,
     FeedEntry,
     FeedWriter,
     Gap,
     Record,
+    RowSeen,
     StoreError,
     WalkOutcome,
     WalkRecord,
@@ -74,10 +77,12 @@ from govnews.store.base import (
 )
 from govnews.store.paths import default_state_dir, directory_setting
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """2: one store per site, the feed manifest; 3: gaps, column state, dead links, the store id;
 4: the attachments; 5: where each gap was (to resume there), an audit under way; 6: an
-attachment's scanned pages, OCR pages, cut text and text form."""
+attachment's scanned pages, OCR pages, cut text and text form; 7: each article's revision
+fields (packed) and their digest, its row, status and candidate status, and the outbox of
+change records."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY,
@@ -87,7 +92,23 @@ CREATE TABLE IF NOT EXISTS articles (
     etag TEXT,
     last_modified TEXT,
     first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
+    last_seen TEXT NOT NULL,
+    fields BLOB,
+    fields_digest TEXT,
+    col TEXT,
+    row_title TEXT,
+    row_date TEXT,
+    status TEXT NOT NULL DEFAULT 'listed',
+    candidate TEXT
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    line TEXT NOT NULL,
+    feed TEXT
 );
 CREATE TABLE IF NOT EXISTS contents (
     content_hash TEXT PRIMARY KEY,
@@ -183,11 +204,46 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("attachments", "ocr_pages", "TEXT"),
     ("attachments", "text_truncated", "INTEGER NOT NULL DEFAULT 0"),
     ("attachments", "text_form", "INTEGER NOT NULL DEFAULT 1"),
+    # Schema 7: an article recorded before has no fields kept (filled in place at its next look),
+    # no row read yet, and is listed.
+    ("articles", "fields", "BLOB"),
+    ("articles", "fields_digest", "TEXT"),
+    ("articles", "col", "TEXT"),
+    ("articles", "row_title", "TEXT"),
+    ("articles", "row_date", "TEXT"),
+    ("articles", "status", "TEXT NOT NULL DEFAULT 'listed'"),
+    ("articles", "candidate", "TEXT"),
 )
-"""Columns schemas 5 and 6 added to tables of earlier schemas (``ALTER TABLE`` in place)."""
+"""Columns schemas 5 to 7 added to tables of earlier schemas (``ALTER TABLE`` in place)."""
+_ARTICLE_COLUMNS = (
+    "url, content_hash, revision, published_at, etag, last_modified, fields, fields_digest, col, row_title, "
+    "row_date, status, candidate, last_seen"
+)
 # Schema 1 (one store per spider and base URL) kept a walk_complete flag per column and
 # read every feed of the output directory; neither is trusted any more.
 _LEGACY_TABLES = ("columns", "feeds")
+
+
+def _record(row: Sequence[Any]) -> Record:
+    """An ``articles`` row (:data:`_ARTICLE_COLUMNS`) as a :class:`Record`."""
+    (url, content_hash, revision, published, etag, modified, fields, digest, col, title, row_date, status, candidate,
+     seen) = row  # fmt: skip
+    return Record(
+        url,
+        content_hash,
+        revision,
+        published,
+        etag,
+        modified,
+        bytes(fields) if fields is not None else None,
+        digest,
+        col,
+        title,
+        row_date,
+        status,
+        candidate,
+        seen,
+    )
 
 
 def _gap_columns(gap: Gap) -> tuple[str | None, str | None, int | None, str, str]:
@@ -247,6 +303,7 @@ class StateStore:
             # 4 -> 5 adds columns with defaults: a gap of an older store has no place to resume
             # at (walks read down to it from the top, as before), and no audit is under way.
             # 5 -> 6 adds the attachments' new columns: a file read before is in text form 1.
+            # 6 -> 7 adds the articles' fields, row and status (see _ADDED_COLUMNS) and the outbox.
             for table, column, declaration in _ADDED_COLUMNS:
                 known = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
                 if column not in known:
@@ -279,11 +336,17 @@ class StateStore:
     # -- articles ---------------------------------------------------------------
 
     def get(self, url: str) -> Record | None:
-        row = self._db.execute(
-            "SELECT url, content_hash, revision, published_at, etag, last_modified FROM articles WHERE url = ?",
-            (url,),
-        ).fetchone()
-        return Record(*row) if row else None
+        row = self._db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE url = ?", (url,)).fetchone()
+        return _record(row) if row else None
+
+    def articles(self, column: str | None = None) -> Iterator[Record]:
+        """Every known article (of ``column``), without its packed fields."""
+        columns = _ARTICLE_COLUMNS.replace("fields,", "NULL,", 1)
+        if column is None:
+            rows = self._db.execute(f"SELECT {columns} FROM articles ORDER BY url").fetchall()
+        else:
+            rows = self._db.execute(f"SELECT {columns} FROM articles WHERE col = ? ORDER BY url", (column,)).fetchall()
+        return (_record(row) for row in rows)
 
     def __contains__(self, url: object) -> bool:
         return self._db.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
@@ -291,27 +354,59 @@ class StateStore:
     def __len__(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    def record(self, records: Iterable[Record]) -> None:
-        """Insert or update records in one transaction; first_seen is kept, last_seen set
-        now. The first URL of each content hash is remembered (:meth:`first_url`); an
-        exported article is no longer pending."""
+    def record(self, records: Iterable[Record], changes: Iterable[ChangeEntry] = ()) -> None:
+        """Insert or update records and add ``changes`` to the outbox (each setting its
+        article's status), in one transaction; first_seen is kept, last_seen set now. A
+        revision's fields go with it (an older revision never replaces a newer one's). The
+        first URL of each content hash is remembered (:meth:`first_url`); an exported article
+        is no longer pending."""
         now = utc_stamp()
-        rows = [(r.url, r.content_hash, r.revision, r.published_at, r.etag, r.last_modified, now, now) for r in records]
+        rows = [
+            (
+                r.url,
+                r.content_hash,
+                r.revision,
+                r.published_at,
+                r.etag,
+                r.last_modified,
+                now,
+                now,
+                r.fields,
+                r.fields_digest,
+                r.column,
+                r.row_title,
+                r.row_date,
+            )
+            for r in records
+        ]
+        entries = list(changes)
         with self._transaction():
             self._db.executemany(
                 """INSERT INTO articles (url, content_hash, revision, published_at, etag, last_modified,
-                                         first_seen, last_seen)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                         first_seen, last_seen, fields, fields_digest, col, row_title, row_date)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET
                        content_hash = CASE WHEN excluded.revision >= articles.revision
                                            THEN excluded.content_hash ELSE articles.content_hash END,
+                       fields = CASE WHEN excluded.revision > articles.revision THEN excluded.fields
+                                     WHEN excluded.revision = articles.revision
+                                     THEN coalesce(excluded.fields, articles.fields)
+                                     ELSE articles.fields END,
+                       fields_digest = CASE WHEN excluded.revision > articles.revision THEN excluded.fields_digest
+                                            WHEN excluded.revision = articles.revision
+                                            THEN coalesce(excluded.fields_digest, articles.fields_digest)
+                                            ELSE articles.fields_digest END,
                        revision = max(articles.revision, excluded.revision),
                        published_at = coalesce(excluded.published_at, articles.published_at),
                        etag = coalesce(excluded.etag, articles.etag),
                        last_modified = coalesce(excluded.last_modified, articles.last_modified),
+                       col = coalesce(excluded.col, articles.col),
+                       row_title = coalesce(excluded.row_title, articles.row_title),
+                       row_date = coalesce(excluded.row_date, articles.row_date),
                        last_seen = excluded.last_seen""",
                 rows,
             )
+            self._add_changes(entries)
             self._db.executemany(
                 "INSERT OR IGNORE INTO contents (content_hash, url) VALUES (?, ?)",
                 [(row[1], row[0]) for row in rows if row[1]],
@@ -319,10 +414,53 @@ class StateStore:
             self._db.executemany("DELETE FROM pending WHERE url = ?", [(row[0],) for row in rows])
             self._db.executemany("DELETE FROM dead WHERE url = ?", [(row[0],) for row in rows])
 
-    def commit(self, records: Iterable[Record], token: str) -> None:
+    def commit(self, records: Iterable[Record], token: str, changes: Iterable[ChangeEntry] = ()) -> None:
         """:meth:`record`: one machine's store, under its ``flock``, has no other writer, and
         keeps no committer (reconciliation rolls forward, docs/incremental.md)."""
-        self.record(records)
+        self.record(records, changes)
+
+    def _add_changes(self, entries: Sequence[ChangeEntry]) -> None:
+        """In the caller's transaction: the outbox gains ``entries``; each sets its article's
+        status (and clears its candidate status)."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO changes (key, url, kind, revision, line, feed) VALUES (?, ?, ?, ?, ?, ?)",
+            [(e.key, e.url, e.kind, e.revision, e.line, e.feed) for e in entries],
+        )
+        self._db.executemany(
+            "UPDATE articles SET status = ?, candidate = NULL WHERE url = ?",
+            [(e.status, e.url) for e in entries if e.status is not None],
+        )
+
+    def undelivered(self) -> list[ChangeEntry]:
+        """The outbox, oldest first."""
+        return [
+            ChangeEntry(key, url, kind, revision, line, feed)
+            for key, url, kind, revision, line, feed in self._db.execute(
+                "SELECT key, url, kind, revision, line, feed FROM changes ORDER BY seq"
+            )
+        ]
+
+    def delivered(self, keys: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany("DELETE FROM changes WHERE key = ?", [(k,) for k in keys])
+
+    def fill_fields(self, url: str, fields: bytes, digest: str) -> None:
+        with self._transaction():
+            self._db.execute("UPDATE articles SET fields = ?, fields_digest = ? WHERE url = ?", (fields, digest, url))
+
+    def note_rows(self, rows: Iterable[RowSeen]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                """UPDATE articles SET col = ?, row_title = coalesce(?, row_title), row_date = coalesce(?, row_date)
+                   WHERE url = ?""",
+                [(r.column, r.title, r.date, r.url) for r in rows],
+            )
+
+    def set_candidates(self, marks: Iterable[tuple[str, ArticleStatus | None]]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE articles SET candidate = ? WHERE url = ?", [(kind, url) for url, kind in marks]
+            )
 
     def committed(self, token: str, lines: Sequence[tuple[str, int]]) -> list[bool]:
         """Whether the store holds each ``(url, revision)`` (at that revision or a later one)."""

@@ -6,6 +6,7 @@ one page lives in :mod:`govnews.extract`, the site's shape in :mod:`govnews.site
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -41,6 +42,7 @@ from govnews.sites import wuhan
 from govnews.sites.family import attachment_netlocs
 from govnews.sites.site import Site
 from govnews.store import Record
+from govnews.store.recheck import RecheckPolicy
 from govnews.store.run import IncrementalRun
 from govnews.store.walk import ColumnWalk, EndKind, Step
 
@@ -96,6 +98,10 @@ class WuhanSpider(scrapy.Spider):
             run_job_id(self.scrapyd_job), refresh_days=self.args.refresh_days, today=today_beijing()
         )
         self.followed_urls: set[str] = set()
+        self.looked_again: set[str] = set()
+        self.refetched: set[str] = set()
+        """Articles asked again in full after a re-check found one of their files replaced."""
+        """Known articles asked at the start (second looks, re-checks): their rows are known rows."""
         # Article URL → where its first page's response is archived (-a archive=1).
         self._evidence: dict[str, dict[str, Any]] = {}
         unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]
@@ -223,6 +229,19 @@ class WuhanSpider(scrapy.Spider):
                 self._inc("state/pending_retried")
                 self._inc_column(column, "rows_followed")
                 yield self._article_request(url, row=None)
+        # Known articles a first look found withdrawn or off their list: a second look.
+        for record, _candidate in self.incremental_run.second_look_requests(self.args.sections):
+            if record.url not in self.looked_again:
+                self.looked_again.add(record.url)
+                self._inc("changes/second_looks")
+                yield self._article_request(record.url, row=None)
+        # Known articles asked again by age, under a budget: edits no row shows (docs/incremental.md).
+        policy = RecheckPolicy.from_settings(self.crawler.settings.get)
+        for record in self.incremental_run.rechecks(self.args.sections, policy):
+            if record.url not in self.looked_again:
+                self.looked_again.add(record.url)
+                self._inc("changes/rechecks")
+                yield self._article_request(record.url, row=None, known=record)
 
     def _list_request(self, ref: ListPageRef) -> scrapy.Request:
         path = ref.path if ref.at_column_root else wuhan.list_page_path(ref.path, ref.page_index)
@@ -242,6 +261,62 @@ class WuhanSpider(scrapy.Spider):
             dont_filter=ref.purpose != "walk",
             meta=meta or None,
         )
+
+    @cached_property
+    def downloads_files(self) -> bool:
+        """Attachments are downloaded (``-a attachments=1``, ``ocr=1``, or the settings)."""
+        args, settings = self.args, self.crawler.settings
+        if args.probe:
+            return False
+        if args.attachments is not None:
+            return args.attachments
+        return bool(args.ocr) or settings.getbool("GOVNEWS_OCR") or settings.getbool("GOVNEWS_ATTACHMENTS")
+
+    def _files_rechecked(self, url: str) -> Iterator[scrapy.Request]:
+        """An article's page answered 304: its files, as last downloaded, are asked again
+        conditionally (a 304 each when unchanged). A file replaced under the same URL makes the
+        page asked again in full: its item then carries the new file (an ``edited`` record,
+        ``attachments.replaced``)."""
+        if not self.downloads_files:
+            return
+        for known in self.incremental_run.known_files(url):
+            headers = {}
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            self._inc("changes/file_rechecks")
+            yield scrapy.Request(
+                known.url,
+                callback=self._file_rechecked,
+                errback=self._file_recheck_failed,
+                cb_kwargs={"article_url": url, "sha256": known.sha256},
+                headers=headers or None,
+                meta={
+                    "handle_httpstatus_list": [304],
+                    "download_maxsize": self.crawler.settings.getint(
+                        "GOVNEWS_ATTACHMENT_MAX_SIZE", project_settings.GOVNEWS_ATTACHMENT_MAX_SIZE
+                    ),
+                },
+                dont_filter=True,
+                priority=_article_priority(0),
+            )
+
+    def _file_rechecked(self, response: Response, article_url: str, sha256: str) -> Iterator[scrapy.Request]:
+        if response.status == 304 or hashlib.sha256(response.body).hexdigest() == sha256:
+            return
+        if article_url in self.refetched:
+            return
+        self.refetched.add(article_url)
+        self._inc("changes/files_replaced")
+        self._logger.info(
+            "article %s: its file %s serves other bytes; the page is asked again", article_url, response.url
+        )
+        yield self._article_request(article_url, row=None).replace(dont_filter=True)
+
+    def _file_recheck_failed(self, failure: Failure) -> None:
+        """A file re-check that failed tells nothing: the next re-check asks again."""
+        self._inc("changes/file_recheck_failed")
 
     def _article_request(
         self, url: str, row: ListRow | None, known: Record | None = None, page_index: int = 0
@@ -397,6 +472,10 @@ class WuhanSpider(scrapy.Spider):
                 self._logger.info("audit walk of %s: %s was never listed where a walk read", ref.path, url)
             if url in covered:
                 walk.met_covered = True
+            if url in self.looked_again and action != "fetch":
+                # Asked at the start already (a re-check, a second look): one request an article.
+                self._inc_column(self._section_of(urlsplit(url).path), "rows_known")
+                continue
             if url in self.followed_urls:
                 # Rows pushed down by new articles sit on two list pages: fetched once.
                 self._inc("links/repeated")
@@ -411,7 +490,8 @@ class WuhanSpider(scrapy.Spider):
                     )
                     del dead
                 # A known row read again by a replay stays a known row to the health checks.
-                self._inc_column(column, "rows_known" if read_again else "rows_followed")
+                # (A known article asked again, its row back on the list, too.)
+                self._inc_column(column, "rows_known" if read_again or record is not None else "rows_followed")
                 yield self._article_request(url, row, page_index=ref.page_index)
                 continue
             self._inc_column(column, "rows_known")
@@ -664,6 +744,7 @@ class WuhanSpider(scrapy.Spider):
         if response.status == 304:
             self._inc("state/not_modified")
             self.incremental_run.touch(self.site.canonical_url(response.url))
+            yield from self._files_rechecked(self.site.canonical_url(response.url))
             return
         self._inc("article/pages")
         request = response.request  # None for a response built outside a crawl (tests, scripts)
@@ -684,6 +765,9 @@ class WuhanSpider(scrapy.Spider):
             # A "not found" page answered 200: no article to export; it stays owed (a blip of
             # the site passes; a page gone for good is given up with the other owed rows).
             self._inc("article/soft_404")
+            if self.incremental_run.article_gone(self.site.canonical_url(response.url), None, reason="soft_404"):
+                self._known_page_gone(self.site.canonical_url(response.url), "soft_404")
+                return
             self._article_skipped(response.request or scrapy.Request(response.url), "soft_404")
             return
         if page.more_pages and self.follows_later_pages:
@@ -802,8 +886,18 @@ class WuhanSpider(scrapy.Spider):
             url = self.site.canonical_url(origin_url(request))
             row: ListRow | None = request.cb_kwargs.get("row")
             column = self._section_of(urlsplit(url).path)
-            self.incremental_run.article_gone(url, column, row.title if row else None, row.date if row else None)
+            if self.incremental_run.article_gone(
+                url, column, row.title if row else None, row.date if row else None, reason=reason
+            ):
+                self._known_page_gone(url, reason)
+                return
         self._article_skipped(request, reason)
+
+    def _known_page_gone(self, url: str, reason: str) -> None:
+        """An exported article's page is gone (404, 410, a soft 404): a look at a withdrawal (a
+        second look confirms it: docs/incremental.md), not a failed article."""
+        self._inc("changes/pages_gone")
+        self._logger.info("article %s: its page is gone (%s); a withdrawal once a second look agrees", url, reason)
 
     def _kept_for_the_job(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
         """A request a stop cancelled, back to the scheduler when a ``JOBDIR`` keeps its queue:

@@ -291,6 +291,9 @@ def format_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]],
                 f"{row['published_from'].get('url', 0):>5}  {column_label(path)[len('column ') :]}"
             )
     lines += [f"  summary: {path}" for path in summaries]
+    if (changes := report.stats.get(stats_keys.CHANGES("feed"))) if report.stats else None:
+        written = _int(report.stats, stats_keys.CHANGES("written"))
+        lines.append(f"  changes: {written} record(s) in {changes}")
     return "\n".join(lines)
 
 
@@ -340,6 +343,7 @@ def result_record(
         "finish_reason": final_stats.get("finish_reason"),
         "failed_checks": [{"name": c.name, "message": c.message} for c in report.failed_checks],
         "summary": str(summary) if summary else None,
+        "changes_feed": stats.get(stats_keys.CHANGES("feed")),
     }
 
 

@@ -1,0 +1,162 @@
+"""Change records end to end: real ``scrapy crawl`` subprocesses on the mirror's HTTP server,
+the mirror editing like a site between runs (issue 29).
+
+One schedule, every move of the mirror once (each on an article of its own):
+
+1. a first run exports the site (no change record: nothing was known);
+2. the site makes its moves: a wording fix, a paragraph added, one removed, a notice retitled
+   (row and page), an attachment replaced, 有效性 → 失效, a chrome-only change, a row unlisted
+   while its page stays, an article withdrawn;
+3. the next run (an audit: every list page read) finds each edit and reports it once, exactly
+   as the mirror's truth (``MirrorSite.expected_change``) says; the chrome change makes no
+   record and no revision; the unlisted and withdrawn articles are candidates only;
+4. the run after looks again: ``unlisted`` and ``withdrawn``, once each, and no edit again;
+5. both come back: ``restored``, once each; a run after that reports nothing.
+
+Every line validates against ``govnews/schema/change.schema.json``. The truth is the mirror's
+own model of what it served (it knows nothing of ``govnews``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from govnews.changes import change_schema
+from tests import faketime
+from tests.conftest import run_command
+from tests.mirror.server import MirrorServer
+from tests.mirror.site import MirrorSite
+from tests.test_incremental import crawl_cmd, feed_files
+
+EDIT_MOVES = ("edit_wording", "add_paragraph", "remove_paragraph", "retitle", "replace_attachment", "set_validity")
+RECHECK_ALL = {
+    "GOVNEWS_RECHECK_BUDGET": "10000",
+    # The mirror's files without a shelf are stand-ins with no text to read.
+    "GOVNEWS_HEALTH_MIN_ATTACHMENT_TEXT_SHARE": "0",
+}
+
+
+def crawl(server: MirrorServer, workdir: Path, *args: str, days: float = 0) -> str:
+    """One run, ``days`` later than now (libfaketime): far enough apart, every known article is
+    due for its re-check (``GOVNEWS_RECHECK_PERIOD_DAYS``, 60 by default)."""
+    cmd = crawl_cmd(server.base_url, workdir, "attachments=1", *args, settings=RECHECK_ALL)
+    proc = run_command(faketime.command(cmd, days) if days else cmd, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '"finish_reason": "finished"' in proc.stderr, proc.stderr[-3000:]
+    return proc.stderr
+
+
+def change_feeds(workdir: Path) -> list[Path]:
+    return sorted((workdir / "output" / "wuhan" / "changes").glob("wuhan-*.jsonl"))
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def new_records(workdir: Path, before: list[Path]) -> list[dict[str, Any]]:
+    """The change records of the run just made: its own changes feed, or none."""
+    fresh = [p for p in change_feeds(workdir) if p not in before]
+    assert len(fresh) <= 1, fresh
+    lines = records(fresh[0]) if fresh else []
+    validator = jsonschema.Draft202012Validator(change_schema())
+    for line in lines:
+        validator.validate(line)
+    return lines
+
+
+def urls(base: str, paths: list[str]) -> list[str]:
+    return [base + p if p.startswith("/") else p for p in paths]
+
+
+def assert_edit(record: dict[str, Any], expected: dict[str, Any], base: str) -> None:
+    """The record says exactly what the truth says changed."""
+    assert record["kind"] == expected["kind"] == "edited"
+    fields = {
+        name: ({"old": urls(base, v["old"]), "new": urls(base, v["new"])} if name == "images" else v)
+        for name, v in expected["fields"].items()
+    }
+    assert record["fields"] == fields
+    for key in ("added", "removed", "replaced", "renamed"):
+        assert [a["url"] for a in record["attachments"][key]] == urls(base, expected["attachments"][key]), key
+    ops = [{k: op[k] for k in ("op", "at", "old", "new")} for op in record["paragraphs"]]
+    if expected["paragraphs"] is not None:
+        assert ops == expected["paragraphs"]
+    for pair in expected["wording"]:
+        (op,) = record["paragraphs"]
+        assert [c for c in op["chars"] if c["op"] != "equal"] == [{"op": "replace", **pair}]
+    assert record["previous_revision"] == record["revision"] - 1
+
+
+def by_url(lines: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        out.setdefault(line["url"], []).append(line)
+    return out
+
+
+def pick(site: MirrorSite, move: str, taken: set[str], sections: set[str]) -> str:
+    for column in sorted(sections):
+        for path in site.move_candidates(move, column):
+            if path not in taken:
+                taken.add(path)
+                return path
+    raise AssertionError(f"no article for {move}")
+
+
+def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
+    faketime.require()
+    site = MirrorSite(n_articles=160, per_page=10, seed=29)
+    sections = {"/sy/whyw/", "/zwgk/tzgg/", "/zwgk/xxgk/zfwj/szfwj/"}
+    with MirrorServer(site) as server:
+        base = server.base_url
+        arg = "sections=" + ",".join(s.strip("/") for s in sorted(sections))
+        crawl(server, tmp_path, arg)
+        first = [json.loads(line) for f in feed_files(tmp_path) for line in f.read_text(encoding="utf-8").splitlines()]
+        assert first and not change_feeds(tmp_path)
+        site.checkpoint()
+
+        taken: set[str] = set()
+        moved = {move: pick(site, move, taken, sections) for move in (*EDIT_MOVES, "chrome_change", "unlist", "withdraw")}
+        for move, path in moved.items():
+            getattr(site, move)(path)
+        truth = {path: site.expected_change(path) for path in moved.values()}
+
+        before = change_feeds(tmp_path)
+        crawl(server, tmp_path, arg, "audit=1", days=90)
+        lines = by_url(new_records(tmp_path, before))
+        for move in EDIT_MOVES:
+            url = base + moved[move]
+            assert len(lines.get(url, [])) == 1, (move, lines.get(url))
+            assert_edit(lines[url][0], truth[moved[move]], base)
+        assert truth[moved["chrome_change"]] is None and base + moved["chrome_change"] not in lines
+        assert set(lines) == {base + moved[m] for m in EDIT_MOVES}, "no other record"
+
+        before = change_feeds(tmp_path)
+        crawl(server, tmp_path, arg, "audit=1", days=180)
+        lines = by_url(new_records(tmp_path, before))
+        assert {url: [r["kind"] for r in found] for url, found in lines.items()} == {
+            base + moved["unlist"]: ["unlisted"],
+            base + moved["withdraw"]: ["withdrawn"],
+        }
+        for move in ("unlist", "withdraw"):
+            assert truth[moved[move]] == {"kind": "unlisted" if move == "unlist" else "withdrawn", "then": None}
+
+        site.checkpoint()
+        for move in ("unlist", "withdraw"):
+            site.restore(moved[move])
+        before = change_feeds(tmp_path)
+        crawl(server, tmp_path, arg, days=270)
+        lines = by_url(new_records(tmp_path, before))
+        assert {url: [r["kind"] for r in found] for url, found in lines.items()} == {
+            base + moved["unlist"]: ["restored"],
+            base + moved["withdraw"]: ["restored"],
+        }
+
+        before = change_feeds(tmp_path)
+        crawl(server, tmp_path, arg, "audit=1", days=360)
+        assert new_records(tmp_path, before) == []
