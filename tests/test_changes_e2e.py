@@ -58,11 +58,21 @@ def records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def new_records(workdir: Path, before: list[Path]) -> list[dict[str, Any]]:
-    """The change records of the run just made: its own changes feed, or none."""
+def result_line(log: str) -> dict[str, Any]:
+    (line,) = [line for line in log.splitlines() if "govnews result: " in line]
+    result: dict[str, Any] = json.loads(line.split("govnews result: ", 1)[1])
+    return result
+
+
+def new_records(workdir: Path, before: list[Path], log: str) -> list[dict[str, Any]]:
+    """The change records of the run just made: its own changes feed, or none; the run names
+    it in its result line and its closing block."""
     fresh = [p for p in change_feeds(workdir) if p not in before]
     assert len(fresh) <= 1, fresh
+    named = result_line(log)["changes_feed"]
+    assert named == (str(fresh[0]) if fresh else None)
     lines = records(fresh[0]) if fresh else []
+    assert (f"  changes: {len(lines)} record(s) in {named}" in log) == bool(fresh)
     validator = jsonschema.Draft202012Validator(change_schema())
     for line in lines:
         validator.validate(line)
@@ -121,14 +131,15 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         site.checkpoint()
 
         taken: set[str] = set()
-        moved = {move: pick(site, move, taken, sections) for move in (*EDIT_MOVES, "chrome_change", "unlist", "withdraw")}
+        moves = (*EDIT_MOVES, "chrome_change", "unlist", "withdraw")
+        moved = {move: pick(site, move, taken, sections) for move in moves}
         for move, path in moved.items():
             getattr(site, move)(path)
         truth = {path: site.expected_change(path) for path in moved.values()}
 
         before = change_feeds(tmp_path)
-        crawl(server, tmp_path, arg, "audit=1", days=90)
-        lines = by_url(new_records(tmp_path, before))
+        log = crawl(server, tmp_path, arg, "audit=1", days=90)
+        lines = by_url(new_records(tmp_path, before, log))
         for move in EDIT_MOVES:
             url = base + moved[move]
             assert len(lines.get(url, [])) == 1, (move, lines.get(url))
@@ -137,8 +148,8 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         assert set(lines) == {base + moved[m] for m in EDIT_MOVES}, "no other record"
 
         before = change_feeds(tmp_path)
-        crawl(server, tmp_path, arg, "audit=1", days=180)
-        lines = by_url(new_records(tmp_path, before))
+        log = crawl(server, tmp_path, arg, "audit=1", days=180)
+        lines = by_url(new_records(tmp_path, before, log))
         assert {url: [r["kind"] for r in found] for url, found in lines.items()} == {
             base + moved["unlist"]: ["unlisted"],
             base + moved["withdraw"]: ["withdrawn"],
@@ -150,13 +161,13 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         for move in ("unlist", "withdraw"):
             site.restore(moved[move])
         before = change_feeds(tmp_path)
-        crawl(server, tmp_path, arg, days=270)
-        lines = by_url(new_records(tmp_path, before))
+        log = crawl(server, tmp_path, arg, days=270)
+        lines = by_url(new_records(tmp_path, before, log))
         assert {url: [r["kind"] for r in found] for url, found in lines.items()} == {
             base + moved["unlist"]: ["restored"],
             base + moved["withdraw"]: ["restored"],
         }
 
         before = change_feeds(tmp_path)
-        crawl(server, tmp_path, arg, "audit=1", days=360)
-        assert new_records(tmp_path, before) == []
+        log = crawl(server, tmp_path, arg, "audit=1", days=360)
+        assert new_records(tmp_path, before, log) == []

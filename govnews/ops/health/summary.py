@@ -263,8 +263,14 @@ def build_summary(
 # -- the log block ---------------------------------------------------------------------
 
 
-def format_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]], summaries: list[Path]) -> str:
-    """The verdict, a table of counts per column and where the summaries are."""
+def format_block(
+    report: HealthReport,
+    columns: Mapping[str, Mapping[str, Any]],
+    summaries: list[Path],
+    changes: tuple[str, int] | None = None,
+) -> str:
+    """The verdict, a table of counts per column, where the summaries are and the run's changes
+    feed (``changes``: its path and how many records it got)."""
     stats = report.stats
     n_failed = len(report.failed_checks)
     head = f"Health checks {report.verdict.upper()}: "
@@ -291,19 +297,22 @@ def format_block(report: HealthReport, columns: Mapping[str, Mapping[str, Any]],
                 f"{row['published_from'].get('url', 0):>5}  {column_label(path)[len('column ') :]}"
             )
     lines += [f"  summary: {path}" for path in summaries]
-    if (changes := report.stats.get(stats_keys.CHANGES("feed"))) if report.stats else None:
-        written = _int(report.stats, stats_keys.CHANGES("written"))
-        lines.append(f"  changes: {written} record(s) in {changes}")
+    if changes is not None:
+        lines.append(f"  changes: {changes[1]} record(s) in {changes[0]}")
     return "\n".join(lines)
 
 
 def log_block(
-    report: HealthReport, columns: Mapping[str, Mapping[str, Any]], summaries: list[Path], crawler: Crawler
+    report: HealthReport,
+    columns: Mapping[str, Mapping[str, Any]],
+    summaries: list[Path],
+    crawler: Crawler,
+    changes: tuple[str, int] | None = None,
 ) -> None:
     # Counted: on a terminal the run's closing block says the verdict (govnews.ops.screen).
     log = for_crawler(logger, crawler, COUNTED)
     level = logging.ERROR if report.verdict == "failed" else logging.INFO
-    log.log(level, format_block(report, columns, summaries))
+    log.log(level, format_block(report, columns, summaries, changes))
     for check in report.failed_checks:
         log.error("Health check %s failed: %s", check.name, check.message)
 
@@ -468,7 +477,9 @@ class HealthSummary:
         self.summaries = written
         if written:
             self.crawler.stats.set_value(stats_keys.HEALTH("summary"), str(written[0]))
-        log_block(report, column_rows(report.stats or final_stats, sections), written, self.crawler)
+        changes_feed = final_stats.get(stats_keys.CHANGES("feed"))
+        changes = (str(changes_feed), _int(final_stats, stats_keys.CHANGES("written"))) if changes_feed else None
+        log_block(report, column_rows(report.stats or final_stats, sections), written, self.crawler, changes)
         base_url = args.base_url if args is not None else None
         result = result_record(
             report,
