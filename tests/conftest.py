@@ -344,6 +344,7 @@ FAST_MODULES = frozenset(
         "test_mirror_edits",
         "test_old_paths",
         "test_pipelines",
+        "test_recheck",
         "test_spider",
         "test_text",
         "test_text_hygiene",
