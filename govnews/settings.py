@@ -83,6 +83,18 @@ GOVNEWS_END_CONFIRM_PAUSE = 5.0
 # rows inserted below what walks read (back-dated documents, rows pulled up by a withdrawal);
 # 0 turns it off. -a audit=1 asks for one now.
 GOVNEWS_AUDIT_DAYS = 7
+# Re-checks by age (govnews/store/recheck.py, docs/incremental.md "Edits, withdrawals and
+# restores"): after its walks a run asks again, conditionally, at most this many known articles
+# (a 304 each when unchanged): 400 is about 7 minutes at the 1 s delay. 0 turns them off.
+GOVNEWS_RECHECK_BUDGET = 400
+# Due when the time since the last check reaches this share of the article's age (diffengine's
+# 0.2: a 10-day-old article is asked again 2 days after its last check) ...
+GOVNEWS_RECHECK_RATIO = 0.2
+# ... never sooner than this many hours after it (a daily run that starts early still re-checks) ...
+GOVNEWS_RECHECK_MIN_HOURS = 20
+# ... and always once its own period (between half of this and this, by its URL) has passed:
+# with daily runs every article of N is re-checked within this + N / budget days (85 for 10,000).
+GOVNEWS_RECHECK_PERIOD_DAYS = 60
 
 # -- Items -----------------------------------------------------------------------
 # Run order; docs/pipelines.md describes each. Validation runs before article dedup:

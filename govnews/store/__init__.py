@@ -16,7 +16,9 @@ What lives here (no Scrapy import anywhere in this package):
 * :mod:`.walk` — the walk rule (:class:`~.walk.ColumnWalk`: how far a column's walk goes, the gaps it leaves);
 * :mod:`.run` — one run's view of the store (:class:`~.run.IncrementalRun`: which rows are
   fetched, what is committed, the lease's fence);
-* :mod:`.journal` — the feeds as the journal: reconciliation after a kill;
+* :mod:`.recheck` — which known articles a run asks again to see edits (by age, under a budget);
+* :mod:`.journal` — the feeds as the journal: reconciliation after a kill, and the change
+  records' delivery to their feeds;
 * :mod:`.history` — what the host's run history remembers of the stores;
 * :mod:`.paths` — where feeds and state live (never the working directory).
 
