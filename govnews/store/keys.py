@@ -1,6 +1,6 @@
 """Every Redis key govnews reads or writes, named here and nowhere else.
 
-The texts are persisted (a store's layout is 4, ``tests/fixtures/redis-layout-*.json`` keep
+The texts are persisted (a store's layout is 5, ``tests/fixtures/redis-layout-*.json`` keep
 the older ones): a key's text never changes without a new layout and its upgrade. No Redis
 import: the names are plain strings, read by the store (:mod:`govnews.store.redis`), the
 lease (:mod:`govnews.store.lease`), the cluster's turns (:mod:`govnews.store.turns`), the
@@ -117,6 +117,17 @@ class SiteKeys:
     @property
     def attachments(self) -> str:
         return self.prefix + "attachments"
+
+    @property
+    def outbox(self) -> str:
+        """The change records committed and not yet delivered to their feed: key -> JSON
+        :class:`govnews.store.ChangeEntry` (layout 5)."""
+        return self.prefix + "outbox"
+
+    @property
+    def outbox_order(self) -> str:
+        """The outbox's order: its keys in a sorted set, scored by the order they were committed in."""
+        return self.prefix + "outbox_order"
 
     @property
     def meta(self) -> str:
