@@ -171,3 +171,31 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         before = change_feeds(tmp_path)
         log = crawl(server, tmp_path, arg, "audit=1", days=360)
         assert new_records(tmp_path, before, log) == []
+
+
+def test_a_row_gone_from_the_first_page_is_unlisted_by_ordinary_runs(tmp_path: Path) -> None:
+    """No audit: ordinary runs read page 1 only. A row dated after the last row they read must be
+    on it; gone from it, its article is a candidate, and the next run reports it ``unlisted``
+    once. A row further down (older than what page 1 shows) is left to an audit."""
+    site = MirrorSite(n_articles=160, per_page=10, seed=30)
+    with MirrorServer(site) as server:
+        base = server.base_url
+        arg = "sections=sy/whyw"
+        crawl(server, tmp_path, arg)
+        crawl(server, tmp_path, arg)  # reads page 1 again: the rows of known articles are kept
+        site.checkpoint()
+        near, deep = site.move_candidates("unlist", "/sy/whyw/")[3], site.move_candidates("unlist", "/sy/whyw/")[30]
+        site.unlist(near)
+        site.unlist(deep)
+        before = change_feeds(tmp_path)
+        log = crawl(server, tmp_path, arg)
+        assert new_records(tmp_path, before, log) == []
+        assert '"govnews/state/candidates": 1' in log or "'govnews/state/candidates': 1" in log
+        before = change_feeds(tmp_path)
+        log = crawl(server, tmp_path, arg)
+        found = new_records(tmp_path, before, log)
+        assert [(r["kind"], r["url"]) for r in found] == [("unlisted", base + near)]
+        assert site.expected_change(near) == {"kind": "unlisted", "then": None}
+        before = change_feeds(tmp_path)
+        log = crawl(server, tmp_path, arg)
+        assert new_records(tmp_path, before, log) == []

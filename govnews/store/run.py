@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, Literal, TypeVar
 
@@ -742,6 +743,30 @@ class IncrementalRun:
 
     # -- withdrawals ----------------------------------------------------------------
 
+    def _off_the_list(self, walk: ColumnWalk, known: Sequence[Record]) -> list[str]:
+        """Known listed articles of the walk's column whose row the walk should have read and did
+        not: every one, for a walk that read the column whole (top to end, no failed page, no
+        doubt, not a sample); for a walk that read its first pages without a failure, those
+        whose row (as a walk last read it) is dated after the oldest row read (lists run newest
+        first, so such a row stands above where the walk stopped; rows pinned above the newest
+        ones are not the order, and a list out of date order tells nothing). None when that is more than
+        half of them, and more than five: a list served as a stub is not a mass removal."""
+        if not walk.reads or not walk.contiguous_from_top:
+            return []
+        listed = [r for r in known if r.status == "listed" and r.candidate is None and r.url not in self.gone]
+        if walk.reached_end and not walk.doubted_end and walk.cut is None and walk.since is None and walk.resumes:
+            expected = listed
+        else:
+            oldest = _oldest_in_order([d for i in sorted(walk.reads) for d in walk.dates.get(i, ())])
+            if oldest is None:
+                return []
+            expected = [r for r in listed if r.row_date and r.row_date[:10] > oldest]
+        missing = [r.url for r in expected if r.url not in walk.seen]
+        if len(missing) > 5 and len(missing) > UNLISTED_SHARE_MAX * len(expected):
+            self.unlisted_skipped[walk.column] = len(missing)
+            return []
+        return missing
+
     def _settle_statuses(self, finished: bool, counts: dict[str, int]) -> None:
         """The run's verdicts on where known articles stand, committed with their change records:
 
@@ -787,19 +812,8 @@ class IncrementalRun:
                 marks[url] = "withdrawn"
         if finished:
             for column, walk in self.columns.items():
-                if not (walk.reached_end and walk.contiguous_from_top and not walk.doubted_end and walk.cut is None):
-                    continue
-                if walk.since is not None or not walk.resumes:
-                    continue  # a sample, not the column's whole list
-                listed = [r for r in records.values() if r.column == column and r.status == "listed"]
-                missing = [
-                    r for r in listed if r.url not in walk.seen and r.url not in self.gone and r.candidate is None
-                ]
-                if len(missing) > 5 and len(missing) > UNLISTED_SHARE_MAX * len(listed):
-                    self.unlisted_skipped[column] = len(missing)
-                    continue
-                for r in missing:
-                    marks.setdefault(r.url, "unlisted")
+                for url in self._off_the_list(walk, [r for r in records.values() if r.column == column]):
+                    marks.setdefault(url, "unlisted")
         for url in self.relisted:
             record = records.get(url)
             if record is not None and record.candidate == "unlisted" and record.status == "listed":
@@ -830,3 +844,20 @@ class IncrementalRun:
 def _attachments_recorded(store: Store, records: Sequence[AttachmentRecord]) -> bool:
     store.record_attachments(records)
     return True
+
+
+def _oldest_in_order(dates: Sequence[str | None]) -> str | None:
+    """The date of the last row read, when the rows read run newest first (rows pinned at the
+    top, older than a row below them, left aside); None when they do not, or have no dates.
+
+    >>> _oldest_in_order(["2019-03-01", "2026-12-05", "2026-12-04", "2026-12-04"])
+    '2026-12-04'
+    >>> _oldest_in_order(["2026-12-05", "2026-11-01", "2026-12-01"]) is None
+    True
+    """
+    seq = [d[:10] for d in dates if d]
+    while len(seq) > 1 and seq[0] < max(seq[1:]):
+        seq.pop(0)
+    if not seq or any(a < b for a, b in pairwise(seq)):
+        return None
+    return seq[-1]
