@@ -171,8 +171,8 @@ def install(pauses: Pauses, *, new_connections: bool) -> None:
 
     commit = redis_store.RedisStateStore.commit
 
-    def commit_then_pause(self: Any, records: Any, token: str) -> None:
-        commit(self, records, token)
+    def commit_then_pause(self: Any, records: Any, token: str, changes: Any = ()) -> None:
+        commit(self, records, token, changes)
         pauses.reached("ack")
 
     redis_store.RedisStateStore.commit = commit_then_pause  # type: ignore[method-assign]

@@ -490,6 +490,12 @@ def load_dump(client: redis.Redis, dump: dict[str, dict[str, object]]) -> None:
             client.hset(key, mapping=data)  # type: ignore[arg-type]
         elif kind == "set":
             client.sadd(key, *data)  # type: ignore[misc]
+        elif kind == "list":
+            client.rpush(key, *data)  # type: ignore[misc]
+        elif kind == "zset":
+            client.zadd(key, {member: score for member, score in data})  # type: ignore[attr-defined]
+        else:
+            raise ValueError(f"{key}: a {kind} key this loader does not know")
 
 
 def test_a_store_of_layout_4_opens_with_every_article_listed_and_no_fields_kept(redis_url: str) -> None:
