@@ -20,10 +20,12 @@ own model of what it served (it knows nothing of ``govnews``).
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from govnews.changes import change_schema
 from tests import faketime
@@ -199,3 +201,79 @@ def test_a_row_gone_from_the_first_page_is_unlisted_by_ordinary_runs(tmp_path: P
         before = change_feeds(tmp_path)
         log = crawl(server, tmp_path, arg)
         assert new_records(tmp_path, before, log) == []
+
+
+EVERY_RUN = {"GOVNEWS_RECHECK_MIN_HOURS": "0", "GOVNEWS_RECHECK_RATIO": "1e-9"}
+"""Every known article due for its re-check on every run."""
+
+
+def plain_crawl(server: MirrorServer, workdir: Path, *args: str) -> str:
+    cmd = crawl_cmd(server.base_url, workdir, *args, settings={**RECHECK_ALL, **EVERY_RUN})
+    proc = run_command(cmd, timeout=300)
+    assert '"finish_reason": "finished"' in proc.stderr, proc.stderr[-3000:]
+    return proc.stderr
+
+
+@pytest.mark.parametrize("down", ["whole_site", "article_pages"])
+def test_a_site_answering_404_for_what_is_there_withdraws_nothing(tmp_path: Path, down: str) -> None:
+    """A server that answers 404 for every page (or every article page, its lists still up) for
+    two runs, then comes back: no record, no candidate confirmed. One real withdrawal among
+    them is reported once the site is back (its second look then agrees)."""
+    site = MirrorSite(n_articles=80, per_page=10, seed=33)
+    with MirrorServer(site) as server:
+        arg = "sections=sy/whyw"
+        plain_crawl(server, tmp_path, arg)
+        site.checkpoint()
+        withdrawn = site.move_candidates("withdraw", "/sy/whyw/")[4]
+        site.withdraw(withdrawn)
+        paths = site.article_paths("/sy/whyw/")
+        if down == "whole_site":
+            paths += ["/sy/whyw/", *(f"/sy/whyw/index_{i}.shtml" for i in range(1, 10))]
+        for path in paths:
+            site.fail(path, 404, times=None)
+        for _ in range(2):
+            before = change_feeds(tmp_path)
+            log = plain_crawl(server, tmp_path, arg)
+            assert new_records(tmp_path, before, log) == []
+        site.clear_failures()
+        kinds = []
+        for _ in range(2):
+            before = change_feeds(tmp_path)
+            log = plain_crawl(server, tmp_path, arg)
+            kinds += [(r["kind"], r["url"]) for r in new_records(tmp_path, before, log)]
+        assert kinds == [("withdrawn", server.base_url + withdrawn)]
+
+
+@pytest.mark.parametrize("feeds", ["kept", "deleted"])
+def test_an_upgraded_store_exports_nothing_again_and_keeps_the_fields_from_then_on(tmp_path: Path, feeds: str) -> None:
+    """A store of release 0.3.0 kept no revision fields: the first run after the upgrade keeps
+    them from the feed lines that exported each article (feeds ``kept``) or, for a feed deleted
+    since, from the article's page at its next re-check (asked in full once). Nothing is
+    exported again, and an edit after that is reported."""
+    site = MirrorSite(n_articles=60, per_page=10, seed=34)
+    with MirrorServer(site) as server:
+        arg = "sections=sy/whyw"
+        plain_crawl(server, tmp_path, arg)
+        (store,) = (tmp_path / "state").glob("*.sqlite3")
+        db = sqlite3.connect(store)
+        with db:
+            db.execute("UPDATE articles SET fields = NULL, fields_digest = NULL")
+        db.close()
+        if feeds == "deleted":
+            for feed in feed_files(tmp_path):
+                feed.unlink()
+        log = plain_crawl(server, tmp_path, arg)
+        assert "'item_scraped_count'" not in log and "'govnews/changes/rechecks'" in log
+        assert ("'govnews/changes/fields_filled': 15" in log) == (feeds == "kept")
+        assert ("'govnews/state/not_modified'" in log) == (feeds == "kept"), "asked in full when no field is kept"
+        db = sqlite3.connect(store)
+        assert db.execute("SELECT count(*) FROM articles WHERE fields IS NULL").fetchone()[0] == 0
+        db.close()
+        site.checkpoint()
+        edited = site.move_candidates("add_paragraph", "/sy/whyw/")[2]
+        site.add_paragraph(edited)
+        before = change_feeds(tmp_path)
+        log = plain_crawl(server, tmp_path, arg)
+        (record,) = new_records(tmp_path, before, log)
+        assert record["url"] == server.base_url + edited
+        assert_edit(record, site.expected_change(edited), server.base_url)  # type: ignore[arg-type]

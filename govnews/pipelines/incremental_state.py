@@ -37,6 +37,7 @@ from govnews.store import (
     utc_stamp,
 )
 from govnews.store.history import remembered_store
+from govnews.store.journal import fill_fields_from_feeds
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -177,6 +178,7 @@ class IncrementalStatePipeline:
         try:
             self.stats.set_value(stats_keys.STATE("known_at_start"), len(store))
             reconciled = reconcile(store)
+            filled = fill_fields_from_feeds(store)
             self._note("start")
         except StoreUnavailable as error:
             run.store_lost = error
@@ -187,6 +189,11 @@ class IncrementalStatePipeline:
             self.stats.set_value(stats_keys.STATE("lease_lost"), 1)
             self._logger.error("%s; no request made (%s)", error, LEASE_LOST_REASON)
             raise CloseSpider(LEASE_LOST_REASON) from None
+        if filled:
+            self.stats.set_value(stats_keys.CHANGES("fields_filled"), filled)
+            self._logger.info(
+                "kept the revision fields of %d article(s) recorded by an earlier release, from their feeds", filled
+            )
         owed = run.deliver_owed()
         if owed:
             self.stats.set_value(stats_keys.CHANGES("owed_written"), owed)
@@ -369,6 +376,13 @@ class IncrementalStatePipeline:
         if self.run.changes_written:
             self.stats.set_value(stats_keys.CHANGES("written"), self.run.changes_written)
             self.stats.set_value(stats_keys.CHANGES("feed"), str(self.run.changes_path))
+        for column in sorted(self.run.columns_in_trouble):
+            self.stats.inc_value(stats_keys.CHANGES("pages_in_trouble"))
+            self._logger.warning(
+                "column %s: most known articles asked were gone (a server answering 404 for pages that are "
+                "there?): no withdrawal confirmed or suspected there this run",
+                column,
+            )
         for column, missing in self.run.unlisted_skipped.items():
             self._logger.warning(
                 "column %s: a whole walk missed %d known articles, too many to be unlisted (a stub list?): none "

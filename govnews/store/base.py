@@ -388,6 +388,10 @@ class Store(Protocol):
         way no reader sees (a checksum learnt)."""
         ...
 
+    def fill_fields_many(self, rows: Iterable[tuple[str, bytes, str]]) -> None:
+        """:meth:`fill_fields` of many articles (``url, fields, digest``), in one transaction."""
+        ...
+
     def note_rows(self, rows: Iterable[RowSeen]) -> None:
         """What walks read of known articles' rows (their column, title and date)."""
         ...

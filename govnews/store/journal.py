@@ -143,6 +143,41 @@ def edited_entry(known: Record, item: dict[str, object], key: str) -> ChangeEntr
     return ChangeEntry(key, known.url, "edited", revision, json.dumps(line, ensure_ascii=False))
 
 
+def fill_fields_from_feeds(store: Store, batch: int = 500) -> int:
+    """Keep the revision fields of articles recorded by a release that kept none (schema 6,
+    layout 4 and before), read from the feed lines that exported them: the line of the
+    article's current revision (same ``content_hash``) in a feed of the store's manifest on this
+    machine. Done once, at the first run after the upgrade; what no feed holds any more (a
+    feed deleted) is kept at the article's next look (a full request: :meth:`Record.fields`).
+    Returns how many articles got their fields."""
+    missing = {r.url: r for r in store.articles() if r.fields_digest is None}
+    if not missing:
+        return 0
+    filled = 0
+    rows: list[tuple[str, bytes, str]] = []
+    for entry in store.feeds():
+        if entry.host is not None and entry.host != store.host:
+            continue
+        if not entry.path.is_file():
+            continue
+        for _, item in read_feed_lines(entry.path):
+            known = missing.get(str(item.get("url")))
+            if known is None or item.get("revision") != known.revision:
+                continue
+            if str(item.get("content_hash") or "") != known.content_hash:
+                continue
+            fields = revision_fields(item)
+            rows.append((known.url, pack(fields), revision_digest(fields)))
+            del missing[known.url]
+            if len(rows) >= batch:
+                store.fill_fields_many(rows)
+                filled, rows = filled + len(rows), []
+    if rows:
+        store.fill_fields_many(rows)
+        filled += len(rows)
+    return filled
+
+
 def deliver_changes(
     entries: Sequence[ChangeEntry], own_feed: Path | None, *, host: str | None, check: bool
 ) -> list[tuple[ChangeEntry, bool]]:

@@ -661,6 +661,24 @@ class RedisStateStore:
 
         self._write(prepare=prepare, watch=(self._articles,))
 
+    def fill_fields_many(self, rows: Iterable[tuple[str, bytes, str]]) -> None:
+        """:meth:`fill_fields` of many articles, in one transaction."""
+        filled = {url: (_packed_text(fields), digest) for url, fields, digest in rows}
+        if not filled:
+            return
+        urls = list(filled)
+
+        def prepare(pipe: Pipeline) -> Callable[[Pipeline], object]:
+            stored = self._stored(pipe, urls)
+            updated = {
+                url: {**current, "x": filled[url][0], "xd": filled[url][1]}
+                for url, current in stored.items()
+                if current is not None
+            }
+            return lambda write: self._stage_updated(write, updated)
+
+        self._write(prepare=prepare, watch=(self._articles,))
+
     def note_rows(self, rows: Iterable[RowSeen]) -> None:
         """What walks read of known articles' rows: the column, and the title and date when
         the row shows them (an article not known is left unknown)."""

@@ -141,6 +141,8 @@ class IncrementalRun:
         self.unlisted_skipped: dict[str, int] = {}
         """Columns whose whole walk missed too many known articles to name them candidates."""
         self.restored: set[str] = set()
+        self.columns_in_trouble: set[str] = set()
+        """Columns most of whose known pages asked this run were gone: no verdict there."""
         """Articles whose ``restored`` record went with their new revision."""
 
     def _guard(self, call: Callable[[], _T], default: _T) -> _T:
@@ -743,6 +745,22 @@ class IncrementalRun:
 
     # -- withdrawals ----------------------------------------------------------------
 
+    def _pages_in_trouble(self, records: dict[str, Record]) -> set[str]:
+        """Columns where most known articles asked this run were gone (more than half of those
+        that answered or were gone, and more than five): a server answering 404 for pages that
+        are there, not a mass withdrawal. Such a column confirms nothing and names no candidate
+        this run (logged, ``govnews/changes/pages_in_trouble``)."""
+        gone: Counter[str] = Counter()
+        asked: Counter[str] = Counter()
+        for url in (*self.gone, *self.answered):
+            record = records.get(url)
+            if record is not None and record.column is not None:
+                asked[record.column] += 1
+                gone[record.column] += url in self.gone
+        trouble = {c for c, n in gone.items() if n > 5 and n > UNLISTED_SHARE_MAX * asked[c]}
+        self.columns_in_trouble.update(trouble)
+        return trouble
+
     def _off_the_list(self, walk: ColumnWalk, known: Sequence[Record]) -> list[str]:
         """Known listed articles of the walk's column whose row the walk should have read and did
         not: every one, for a walk that read the column whole (top to end, no failed page, no
@@ -785,6 +803,7 @@ class IncrementalRun:
             store.note_rows(self.rows_seen.values())
         readable = {c for c, walk in self.columns.items() if walk.reads}
         records = {r.url: r for r in store.articles()} if (self.second_looks or self.gone or readable) else {}
+        readable -= self._pages_in_trouble(records)
         marks: dict[str, ArticleStatus | None] = {}
         for url, candidate in self.second_looks.items():
             record = records.get(url)
@@ -807,7 +826,7 @@ class IncrementalRun:
                 and record is not None
                 and record.status != "withdrawn"
                 and record.candidate is None
-                and (record.column in readable or record.column is None)
+                and record.column in readable
             ):
                 marks[url] = "withdrawn"
         if finished:

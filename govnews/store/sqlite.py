@@ -448,6 +448,13 @@ class StateStore:
         with self._transaction():
             self._db.execute("UPDATE articles SET fields = ?, fields_digest = ? WHERE url = ?", (fields, digest, url))
 
+    def fill_fields_many(self, rows: Iterable[tuple[str, bytes, str]]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE articles SET fields = ?, fields_digest = ? WHERE url = ?",
+                [(fields, digest, url) for url, fields, digest in rows],
+            )
+
     def note_rows(self, rows: Iterable[RowSeen]) -> None:
         with self._transaction():
             self._db.executemany(

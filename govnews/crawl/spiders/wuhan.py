@@ -323,8 +323,10 @@ class WuhanSpider(scrapy.Spider):
     ) -> scrapy.Request:
         headers: dict[str, str] = {}
         meta: dict[str, Any] = {}
-        if known is not None:
-            # A refresh asks "changed since?": an unchanged page answers 304 without its body.
+        if known is not None and known.fields_digest is not None:
+            # A refresh asks "changed since?": an unchanged page answers 304 without its body. (An
+            # article whose revision fields the store does not keep, from a release before them,
+            # is asked in full once: its fields are kept from its page.)
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
