@@ -1,6 +1,6 @@
 """A replay with the incremental store (issue 32): nothing changed, nothing exported; an
 extraction change put in between crawl and replay exports exactly the articles it changes, as
-new revisions. And a refresh's 304 is archived as a ``revisit`` record."""
+new revisions, each with its change record. And a refresh's 304 is archived as a ``revisit`` record."""
 
 from __future__ import annotations
 
@@ -84,3 +84,13 @@ def test_a_replay_with_the_store_exports_exactly_what_an_extraction_change_chang
         assert item["paragraphs"].count(ADDED) == 1
         assert [p for p in item["paragraphs"] if p != ADDED] == before[item["url"]]["paragraphs"]
         assert item["title"] == before[item["url"]]["title"]
+    # With its change records (issue 29): one edited record each, the paragraph added and no more.
+    changes_dir = tmp_path / "output" / "wuhan" / "changes"
+    records = [json.loads(line) for f in changes_dir.glob("*.jsonl") for line in f.read_text("utf-8").splitlines()]
+    assert sorted(r["url"] for r in records) == sorted(expected)
+    after = {i["url"]: i for i in fixed}
+    for record in records:
+        assert (record["kind"], record["revision"], record["previous_revision"]) == ("edited", 2, 1)
+        at = after[record["url"]]["paragraphs"].index(ADDED)  # the rows before it are the old ones
+        assert record["fields"] == {}
+        assert record["paragraphs"] == [{"op": "insert", "at": at, "old": [], "new": [ADDED]}]

@@ -229,6 +229,8 @@ class WuhanSpider(scrapy.Spider):
                 self._inc("state/pending_retried")
                 self._inc_column(column, "rows_followed")
                 yield self._article_request(url, row=None)
+        if self.args.replaying:
+            return  # a replay reads what the archive holds, no more: no second look, no re-check
         # Known articles a first look found withdrawn or off their list: a second look.
         for record, _candidate in self.incremental_run.second_look_requests(self.args.sections):
             if record.url not in self.looked_again:
