@@ -142,6 +142,9 @@ class IncrementalRun:
         """Columns whose whole walk missed too many known articles to name them candidates."""
         self.restored: set[str] = set()
         self.columns_in_trouble: set[str] = set()
+        self.judges_the_site = True
+        """False for a replay: it reads an archive, not the site now (no status, no row, no
+        candidate from it)."""
         """Columns most of whose known pages asked this run were gone: no verdict there."""
         """Articles whose ``restored`` record went with their new revision."""
 
@@ -481,7 +484,9 @@ class IncrementalRun:
         self.answered.add(url)
         if facts is not None:
             self.facts[url] = facts
-        restored = known.status == "withdrawn" or (known.status == "unlisted" and url in self.relisted)
+        restored = self.judges_the_site and (
+            known.status == "withdrawn" or (known.status == "unlisted" and url in self.relisted)
+        )
         kinds: tuple[str, ...] = ("restored",) if restored else ()
         change: Diff | None = None
         digest = revision_digest(fields) if fields is not None else None
@@ -799,6 +804,11 @@ class IncrementalRun:
         """
         store = self.store
         assert store is not None
+        if not self.judges_the_site:
+            # A replay (an archive of some day): what it reads is the site as it was then. Its
+            # edits are committed with their articles; where articles stand now is not its to say.
+            counts["recorded"] += self.flush()
+            return
         if self.rows_seen:
             store.note_rows(self.rows_seen.values())
         readable = {c for c, walk in self.columns.items() if walk.reads}

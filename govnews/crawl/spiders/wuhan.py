@@ -97,6 +97,7 @@ class WuhanSpider(scrapy.Spider):
         self.incremental_run = IncrementalRun(
             run_job_id(self.scrapyd_job), refresh_days=self.args.refresh_days, today=today_beijing()
         )
+        self.incremental_run.judges_the_site = not self.args.replaying
         self.followed_urls: set[str] = set()
         self.looked_again: set[str] = set()
         self.refetched: set[str] = set()
