@@ -104,6 +104,22 @@ def assert_edit(record: dict[str, Any], expected: dict[str, Any], base: str) -> 
     assert record["previous_revision"] == record["revision"] - 1
 
 
+def assert_state(record: dict[str, Any], last: dict[str, Any]) -> None:
+    """A withdrawn, unlisted or restored record names the article as last exported, and says no
+    more than its state."""
+    assert (record["title"], record["revision"], record["previous_revision"]) == (last["title"], last["revision"], None)
+    assert (record["site"], record["section_path"]) == (last["site"], last["section_path"])
+    assert record["fields"] == {} and record["paragraphs"] == []
+    assert (
+        record["summary"]
+        == {
+            "withdrawn": "已撤下（页面不再可访问）",
+            "unlisted": "已从栏目列表移除（页面仍可访问）",
+            "restored": "已恢复",
+        }[record["kind"]]
+    )
+
+
 def by_url(lines: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for line in lines:
@@ -130,6 +146,7 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         crawl(server, tmp_path, arg)
         first = [json.loads(line) for f in feed_files(tmp_path) for line in f.read_text(encoding="utf-8").splitlines()]
         assert first and not change_feeds(tmp_path)
+        exported = {item["url"]: item for item in first}
         site.checkpoint()
 
         taken: set[str] = set()
@@ -158,6 +175,7 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         }
         for move in ("unlist", "withdraw"):
             assert truth[moved[move]] == {"kind": "unlisted" if move == "unlist" else "withdrawn", "then": None}
+            assert_state(lines[base + moved[move]][0], exported[base + moved[move]])
 
         site.checkpoint()
         for move in ("unlist", "withdraw"):
@@ -169,6 +187,8 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
             base + moved["unlist"]: ["restored"],
             base + moved["withdraw"]: ["restored"],
         }
+        for move in ("unlist", "withdraw"):
+            assert_state(lines[base + moved[move]][0], exported[base + moved[move]])
 
         before = change_feeds(tmp_path)
         log = crawl(server, tmp_path, arg, "audit=1", days=360)

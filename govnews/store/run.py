@@ -556,6 +556,8 @@ class IncrementalRun:
     def _facts_of(self, known: Record) -> ArticleFacts:
         """An article's names from what the store kept: its last exported title (or its row's)."""
         title = known.row_title or known.url
+        if known.fields is None and self.store is not None:
+            known = self._guard(lambda: self.store.get(known.url), None) or known  # type: ignore[union-attr]
         if known.fields is not None:
             with contextlib.suppress(ValueError):
                 title = str(unpack(known.fields).get("title") or title)
