@@ -100,11 +100,11 @@ class WuhanSpider(scrapy.Spider):
         self.incremental_run.judges_the_site = not self.args.replaying
         self.followed_urls: set[str] = set()
         self.looked_again: set[str] = set()
+        """Known articles asked at the start (second looks, re-checks): their rows are known rows."""
         self.refetched: set[str] = set()
         """Articles asked again in full after a re-check found one of their files replaced."""
         self.rechecked: dict[str, Record] = {}
         """Known articles this run asks again by age, as the store had them."""
-        """Known articles asked at the start (second looks, re-checks): their rows are known rows."""
         # Article URL → where its first page's response is archived (-a archive=1).
         self._evidence: dict[str, dict[str, Any]] = {}
         unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]
