@@ -297,3 +297,27 @@ def test_an_upgraded_store_exports_nothing_again_and_keeps_the_fields_from_then_
         (record,) = new_records(tmp_path, before, log)
         assert record["url"] == server.base_url + edited
         assert_edit(record, site.expected_change(edited), server.base_url)  # type: ignore[arg-type]
+
+
+def test_a_page_whose_chrome_alone_changed_makes_no_record_on_any_form(tmp_path: Path) -> None:
+    """Every article of every column (every list and page form of the mirror) changes its chrome
+    only (a visit counter, a footer date): each page answers 200 to its re-check, is read again
+    and compared, and nothing a reader diffs changed: no record, no revision."""
+    site = MirrorSite(n_articles=120, per_page=10, seed=35)
+    with MirrorServer(site) as server:
+        plain_crawl(server, tmp_path)
+        exported = sum(len(f.read_text("utf-8").splitlines()) for f in feed_files(tmp_path))
+        moved = site.move_candidates("chrome_change")  # every article but the multi-page one
+        for path in moved:
+            site.chrome_change(path)
+        assert all(site.expected_change(p) is None for p in moved)
+        before = change_feeds(tmp_path)
+        log = plain_crawl(server, tmp_path)
+        assert new_records(tmp_path, before, log) == []
+        assert "'item_scraped_count'" not in log
+        stat = lambda name: int(log.split(f"'govnews/{name}': ")[1].split(",")[0]) if f"'govnews/{name}'" in log else 0  # noqa: E731
+        assert stat("changes/rechecks") == exported, "every known article asked again"
+        # Read again and compared (a chrome change is a new page to the server: no 304), but the
+        # multi-page article, which the move leaves as it was.
+        assert stat("state/unchanged") + stat("state/not_modified") == exported
+        assert stat("state/not_modified") <= 1

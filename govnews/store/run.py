@@ -563,6 +563,18 @@ class IncrementalRun:
                 title = str(unpack(known.fields).get("title") or title)
         return ArticleFacts(self.site or "", known.column or "/", title)
 
+    def kept_fields(self, url: str) -> dict[str, object]:
+        """The fields of the article's last exported revision, as the store keeps them ({} when it
+        keeps none)."""
+        store = self.store
+        record = self._guard(lambda: store.get(url), None) if store is not None else None
+        if record is None or record.fields is None:
+            return {}
+        try:
+            return unpack(record.fields)
+        except ValueError:
+            return {}
+
     def known_files(self, url: str) -> list[AttachmentRecord]:
         """The files the article's last exported revision linked, as last downloaded (those a
         run downloaded): what a re-check whose page answered 304 asks again, conditionally."""

@@ -239,7 +239,8 @@ class WuhanSpider(scrapy.Spider):
             if record.url not in self.looked_again:
                 self.looked_again.add(record.url)
                 self._inc("changes/second_looks")
-                yield self._article_request(record.url, row=known_row(record))
+                row = known_row(record, self.incremental_run.kept_fields(record.url))
+                yield self._article_request(record.url, row=row)
         # Known articles asked again by age, under a budget: edits no row shows (docs/incremental.md).
         policy = RecheckPolicy.from_settings(self.crawler.settings.get)
         for record in self.incremental_run.rechecks(self.args.sections, policy):
@@ -247,7 +248,8 @@ class WuhanSpider(scrapy.Spider):
                 self.looked_again.add(record.url)
                 self._inc("changes/rechecks")
                 self.rechecked[record.url] = record
-                yield self._article_request(record.url, row=known_row(record), known=record)
+                row = known_row(record, self.incremental_run.kept_fields(record.url))
+                yield self._article_request(record.url, row=row, known=record)
 
     def _list_request(self, ref: ListPageRef) -> scrapy.Request:
         path = ref.path if ref.at_column_root else wuhan.list_page_path(ref.path, ref.page_index)
@@ -319,7 +321,7 @@ class WuhanSpider(scrapy.Spider):
             "article %s: its file %s serves other bytes; the page is asked again", article_url, response.url
         )
         known = self.rechecked.get(article_url)
-        row = known_row(known) if known is not None else None
+        row = known_row(known, self.incremental_run.kept_fields(article_url)) if known is not None else None
         yield self._article_request(article_url, row=row).replace(dont_filter=True)
 
     def _file_recheck_failed(self, failure: Failure) -> None:
@@ -957,14 +959,18 @@ def _article_priority(page_index: int) -> int:
     return 1 - 2 * page_index
 
 
-def known_row(record: Record) -> ListRow:
+def known_row(record: Record, kept: Mapping[str, object] | None = None) -> ListRow:
     """A known article's row as the store has it, for a request that reads none (a re-check, a
     second look): its page is then read as its last export read it. The row's date is what gives
     a page that shows only a day its time (:func:`choose_published`): without it, a re-check of
     such a page would find 发布时间 changed (``…T14:38:00+08:00`` → ``…``) where nothing did. The
-    time is the last export's, used only when the page shows that day without one."""
+    time is the last export's, used only when the page shows that day without one. Likewise the
+    发文字号 a script row gave a page that shows none: the last export's (``kept``, its revision
+    fields), used only when the page shows no number of its own."""
     day = record.row_date or (record.published_at[:10] if record.published_at else None)
-    return ListRow(record.url, record.row_title, day, published_at=record.published_at)
+    doc_number = (kept or {}).get("document.doc_number")
+    filenum = doc_number if isinstance(doc_number, str) and doc_number else None
+    return ListRow(record.url, record.row_title, day, filenum=filenum, published_at=record.published_at)
 
 
 def _list_priority(page_index: int) -> int:
