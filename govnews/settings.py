@@ -107,11 +107,10 @@ ITEM_PIPELINES = {
     "govnews.pipelines.paragraph_dedup.DedupeParagraphsPipeline": 200,
     "govnews.pipelines.validate.ValidateArticlePipeline": 300,
     "govnews.pipelines.article_dedup.MarkDuplicateArticlesPipeline": 400,
-    # Before the store's classification: a file replaced under the same URL is a change (its
-    # new SHA-256). A known file is asked for conditionally (a 304 when unchanged), and only for
-    # an article whose page answered 200: a page answering 304 makes no item.
-    "govnews.pipelines.attachments.AttachmentFilesPipeline": 450,
     "govnews.pipelines.incremental_state.IncrementalStatePipeline": 500,
+    # Last: an article the store knows unchanged is dropped before any file is asked for (a file
+    # replaced under its URL is found by the re-checks: docs/incremental.md).
+    "govnews.pipelines.attachments.AttachmentFilesPipeline": 600,
 }
 
 # -- Attachments (docs/attachments.md) ---------------------------------------------------

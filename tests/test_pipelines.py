@@ -360,8 +360,8 @@ def test_pipeline_order() -> None:
         "DedupeParagraphsPipeline",
         "ValidateArticlePipeline",
         "MarkDuplicateArticlesPipeline",
-        "AttachmentFilesPipeline",
         "IncrementalStatePipeline",
+        "AttachmentFilesPipeline",
     ]
 
 

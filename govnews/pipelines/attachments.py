@@ -10,10 +10,9 @@ the lease's fence. What it adds:
 * **One download per file.** The store (:mod:`govnews.store`) remembers each file by URL:
   its validators, SHA-256 and text. A file the store knows is asked for with a conditional
   request (``If-None-Match``/``If-Modified-Since``); a 304 keeps the stored text, a 200 with
-  the same bytes keeps it too. The pipeline runs before the incremental classification (450,
-  before 500), so a file replaced under the same URL is a change the store sees (its new
-  SHA-256), also of an article whose page did not change; a page that answers 304 makes no
-  item, and asks for no file.
+  the same bytes keeps it too. The pipeline runs after the incremental classification (600,
+  after 500), so an article the store knows unchanged downloads nothing (a file replaced under
+  its URL is found by the re-checks, which ask known files conditionally).
 * **Text in worker processes.** Each file is read by :class:`govnews.documents.DocumentReader`
   in a pool of subprocesses under time and memory limits, awaited without blocking the
   reactor; a file over ``GOVNEWS_ATTACHMENT_MAX_SIZE`` is not downloaded at all (the

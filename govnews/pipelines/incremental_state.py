@@ -266,8 +266,8 @@ class IncrementalStatePipeline:
         files = item.get("attachments") or []
         if files and self.run.store is not None:
             item["attachments"] = [
-                {**a, "sha256": record.sha256}
-                if not a.get("sha256") and (record := self.run.known_attachment(str(a.get("url")))) is not None
+                {**a, "sha256": sha}
+                if not a.get("sha256") and (sha := self.run.known_checksum(str(a.get("url")))) is not None
                 else a
                 for a in files
             ]
@@ -287,9 +287,9 @@ class IncrementalStatePipeline:
         if not files or self.run.store is None:
             return digest
         known = {
-            str(a.get("url")): record.sha256
+            str(a.get("url")): sha
             for a in files
-            if not a.get("sha256") and (record := self.run.known_attachment(str(a.get("url")))) is not None
+            if not a.get("sha256") and (sha := self.run.known_checksum(str(a.get("url")))) is not None
         }
         if not known:
             return digest

@@ -142,6 +142,8 @@ class IncrementalRun:
         """Columns whose whole walk missed too many known articles to name them candidates."""
         self.restored: set[str] = set()
         self.columns_in_trouble: set[str] = set()
+        self.replaced_files: dict[str, str] = {}
+        """File URL → the SHA-256 a re-check found it serving, other than the store's."""
         self.judges_the_site = True
         """False for a replay: it reads an archive, not the site now (no status, no row, no
         candidate from it)."""
@@ -563,6 +565,11 @@ class IncrementalRun:
                 title = str(unpack(known.fields).get("title") or title)
         return ArticleFacts(self.site or "", known.column or "/", title)
 
+    def known_record(self, url: str) -> Record | None:
+        """The store's record of the article at ``url`` (None: unknown, or no store)."""
+        store = self.store
+        return self._guard(lambda: store.get(url), None) if store is not None else None
+
     def kept_fields(self, url: str) -> dict[str, object]:
         """The fields of the article's last exported revision, as the store keeps them ({} when it
         keeps none)."""
@@ -595,6 +602,14 @@ class IncrementalRun:
         """The file at ``url`` as a run last downloaded it (None without a store)."""
         store = self.store
         return self._guard(lambda: store.attachment(url), None) if store is not None else None
+
+    def known_checksum(self, url: str) -> str | None:
+        """The SHA-256 the file at ``url`` is taken to have when an article is compared: what a
+        re-check of this run found it serving, else what a run last downloaded (None: unknown)."""
+        if (served := self.replaced_files.get(url)) is not None:
+            return served
+        record = self.known_attachment(url)
+        return record.sha256 if record is not None else None
 
     def remember_attachments(self, records: Sequence[AttachmentRecord]) -> bool:
         """Keep what was downloaded (validators, checksum, text), so that the next run asks

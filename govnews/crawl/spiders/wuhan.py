@@ -298,7 +298,7 @@ class WuhanSpider(scrapy.Spider):
                 known.url,
                 callback=self._file_rechecked,
                 errback=self._file_recheck_failed,
-                cb_kwargs={"article_url": url, "sha256": known.sha256},
+                cb_kwargs={"article_url": url, "file_url": known.url, "sha256": known.sha256},
                 headers=headers or None,
                 meta={
                     "handle_httpstatus_list": [304],
@@ -310,9 +310,17 @@ class WuhanSpider(scrapy.Spider):
                 priority=_article_priority(0),
             )
 
-    def _file_rechecked(self, response: Response, article_url: str, sha256: str) -> Iterator[scrapy.Request]:
-        if response.status == 304 or hashlib.sha256(response.body).hexdigest() == sha256:
+    def _file_rechecked(
+        self, response: Response, article_url: str, file_url: str, sha256: str
+    ) -> Iterator[scrapy.Request]:
+        if response.status == 304:
             return
+        served = hashlib.sha256(response.body).hexdigest()
+        if served == sha256:
+            return
+        # The classification compares the article with this file's new checksum (the store's is
+        # the old one), and the attachments pipeline then downloads it as any changed file.
+        self.incremental_run.replaced_files[file_url] = served
         if article_url in self.refetched:
             return
         self.refetched.add(article_url)
@@ -333,6 +341,12 @@ class WuhanSpider(scrapy.Spider):
     ) -> scrapy.Request:
         headers: dict[str, str] = {}
         meta: dict[str, Any] = {}
+        if row is None and self.incremental_run.store is not None:
+            # No row read (urls=, an owed row, a re-check, a second look): a known article's page
+            # is read with its row as the store keeps it, as the walk would have read it.
+            canonical = self.site.canonical_url(url)
+            if (record := known or self.incremental_run.known_record(canonical)) is not None:
+                row = known_row(record, self.incremental_run.kept_fields(canonical))
         if known is not None and known.fields_digest is not None:
             # A refresh asks "changed since?": an unchanged page answers 304 without its body. (An
             # article whose revision fields the store does not keep, from a release before them,
