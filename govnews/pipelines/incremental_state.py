@@ -230,8 +230,9 @@ class IncrementalStatePipeline:
         if not self.run.lease_valid():
             self.stats.inc_value(stats_keys.FENCE("items_withheld"))
             raise DropItem(f"not exported, the run's lease on its site ended: {url}")
-        digest = self._with_known_checksums(adapter)
-        fields = self._revision_fields(adapter)
+        files = self._files_with_known_checksums(adapter)
+        digest = self._with_known_checksums(adapter, files)
+        fields = revision_fields({**adapter.asdict(), "attachments": files})
         facts = ArticleFacts(
             str(adapter.get("site") or self.run.site or ""),
             str(adapter.get("section_path") or "/"),
@@ -257,23 +258,21 @@ class IncrementalStatePipeline:
         adapter["revision"] = verdict.revision
         return item
 
-    def _revision_fields(self, adapter: ItemAdapter) -> dict[str, Any]:
-        """The item's revision fields (:func:`govnews.changes.revision_fields`), its files with
-        the checksums the store knows (as :meth:`_with_known_checksums`): a run that does not
-        download files diffs them like with like."""
-        item = adapter.asdict()
+    def _files_with_known_checksums(self, adapter: ItemAdapter) -> list[dict[str, Any]]:
+        """The item's attachments, each not downloaded in this run with the checksum the store
+        knows of it (:meth:`IncrementalRun.known_checksum`): what the item would be if each file
+        answered 304. Both the content hash and the revision fields are compared on them, so a
+        run that does not download files compares like with like."""
+        files = [dict(a) for a in adapter.get("attachments") or []]
         assert self.run is not None
-        files = item.get("attachments") or []
-        if files and self.run.store is not None:
-            item["attachments"] = [
-                {**a, "sha256": sha}
-                if not a.get("sha256") and (sha := self.run.known_checksum(str(a.get("url")))) is not None
-                else a
-                for a in files
-            ]
-        return revision_fields(item)
+        if self.run.store is None:
+            return files
+        for attachment in files:
+            if not attachment.get("sha256") and (sha := self.run.known_checksum(str(attachment.get("url")))):
+                attachment["sha256"] = sha
+        return files
 
-    def _with_known_checksums(self, adapter: ItemAdapter) -> str | None:
+    def _with_known_checksums(self, adapter: ItemAdapter, files: list[dict[str, Any]]) -> str | None:
         """The item's ``content_hash`` with the checksums the store knows of its files (what
         the hash would be if each answered 304): recorded hashes hold the checksums of the
         files downloaded with them (:mod:`govnews.pipelines.attachments`), so an article is
@@ -282,18 +281,8 @@ class IncrementalStatePipeline:
         links it too) makes the article changed. Set on the item, whether or not this run
         downloads attachments: a run without them then never finds a change that is none."""
         digest: str | None = adapter.get("content_hash")
-        files = adapter.get("attachments") or []
-        assert self.run is not None
-        if not files or self.run.store is None:
-            return digest
-        known = {
-            str(a.get("url")): sha
-            for a in files
-            if not a.get("sha256") and (sha := self.run.known_checksum(str(a.get("url")))) is not None
-        }
-        if not known:
-            return digest
-        files = [{**a, "sha256": known[str(a.get("url"))]} if str(a.get("url")) in known else a for a in files]
+        if files == list(adapter.get("attachments") or []):
+            return digest  # no checksum filled in: the hash the item has
         return rehash_with_files(adapter, files)
 
     def item_scraped(self, item: Any, spider: Spider) -> None:

@@ -142,6 +142,7 @@ class IncrementalRun:
         """Columns whose whole walk missed too many known articles to name them candidates."""
         self.restored: set[str] = set()
         self.columns_in_trouble: set[str] = set()
+        self._start_articles: list[Record] | None = None
         self.replaced_files: dict[str, str] = {}
         """File URL → the SHA-256 a re-check found it serving, other than the store's."""
         self.judges_the_site = True
@@ -399,14 +400,20 @@ class IncrementalRun:
         """The article's page answered 404 or 410 (or a soft 404: ``reason``): a dead link, owed
         no more. True for a known article: its page gone is a first (or second) look at a
         withdrawal, no failure."""
-        store = self.store
-        known = self._guard(lambda: store.get(url), None) if store is not None else None
-        if known is not None:
+        if self.known_record(url) is not None:
             self.gone[url] = reason
             return True
         if reason != "soft_404":
             self.dead[url] = DeadLink(url, column or "", title, row_date, utc_stamp())
         return False
+
+    def _articles_at_start(self, store: Store) -> list[Record]:
+        """Every known article as the run found the store (read once: the second looks and the
+        re-checks are both chosen from it before any request)."""
+        if self._start_articles is None:
+            nothing: list[Record] = []
+            self._start_articles = self._guard(lambda: list(store.articles()), nothing)
+        return self._start_articles
 
     def rechecks(self, columns: Iterable[str], policy: RecheckPolicy) -> list[Record]:
         """Known articles of ``columns`` this run asks again, conditionally (an unchanged page
@@ -417,10 +424,9 @@ class IncrementalRun:
         if store is None or policy.budget <= 0:
             return []
         wanted = set(columns)
-        known: list[Record] = self._guard(lambda: list(store.articles()), [])
         eligible = {
             r.url: r
-            for r in known
+            for r in self._articles_at_start(store)
             if (r.column in wanted or r.column is None) and r.status != "withdrawn" and r.url not in self.second_looks
         }
         chosen = choose(
@@ -436,8 +442,7 @@ class IncrementalRun:
             return []
         wanted = set(columns)
         found: list[tuple[Record, ArticleStatus]] = []
-        known: list[Record] = self._guard(lambda: list(store.articles()), [])
-        for record in known:
+        for record in self._articles_at_start(store):
             if record.candidate is not None and record.column in wanted:
                 self.second_looks[record.url] = record.candidate
                 found.append((record, record.candidate))
@@ -557,12 +562,8 @@ class IncrementalRun:
 
     def _facts_of(self, known: Record) -> ArticleFacts:
         """An article's names from what the store kept: its last exported title (or its row's)."""
-        title = known.row_title or known.url
-        if known.fields is None and self.store is not None:
-            known = self._guard(lambda: self.store.get(known.url), None) or known  # type: ignore[union-attr]
-        if known.fields is not None:
-            with contextlib.suppress(ValueError):
-                title = str(unpack(known.fields).get("title") or title)
+        kept = self.kept_fields(known.url)
+        title = str(kept.get("title") or known.row_title or known.url)
         return ArticleFacts(self.site or "", known.column or "/", title)
 
     def known_record(self, url: str) -> Record | None:
@@ -573,8 +574,7 @@ class IncrementalRun:
     def kept_fields(self, url: str) -> dict[str, object]:
         """The fields of the article's last exported revision, as the store keeps them ({} when it
         keeps none)."""
-        store = self.store
-        record = self._guard(lambda: store.get(url), None) if store is not None else None
+        record = self.known_record(url)
         if record is None or record.fields is None:
             return {}
         try:
@@ -585,16 +585,8 @@ class IncrementalRun:
     def known_files(self, url: str) -> list[AttachmentRecord]:
         """The files the article's last exported revision linked, as last downloaded (those a
         run downloaded): what a re-check whose page answered 304 asks again, conditionally."""
-        store = self.store
-        if store is None:
-            return []
-        record = self._guard(lambda: store.get(url), None)
-        if record is None or record.fields is None:
-            return []
-        try:
-            linked = unpack(record.fields).get("attachments") or {}
-        except ValueError:
-            return []
+        linked = self.kept_fields(url).get("attachments") or {}
+        assert isinstance(linked, dict)
         files = [self.known_attachment(str(file_url)) for file_url in linked]
         return [f for f in files if f is not None]
 

@@ -103,8 +103,6 @@ class WuhanSpider(scrapy.Spider):
         """Known articles asked at the start (second looks, re-checks): their rows are known rows."""
         self.refetched: set[str] = set()
         """Articles asked again in full after a re-check found one of their files replaced."""
-        self.rechecked: dict[str, Record] = {}
-        """Known articles this run asks again by age, as the store had them."""
         # Article URL → where its first page's response is archived (-a archive=1).
         self._evidence: dict[str, dict[str, Any]] = {}
         unknown = [s for s in self.args.sections if s not in self.site.columns_by_path]
@@ -239,17 +237,14 @@ class WuhanSpider(scrapy.Spider):
             if record.url not in self.looked_again:
                 self.looked_again.add(record.url)
                 self._inc("changes/second_looks")
-                row = known_row(record, self.incremental_run.kept_fields(record.url))
-                yield self._article_request(record.url, row=row)
+                yield self._article_request(record.url, row=None)
         # Known articles asked again by age, under a budget: edits no row shows (docs/incremental.md).
         policy = RecheckPolicy.from_settings(self.crawler.settings.get)
         for record in self.incremental_run.rechecks(self.args.sections, policy):
             if record.url not in self.looked_again:
                 self.looked_again.add(record.url)
                 self._inc("changes/rechecks")
-                self.rechecked[record.url] = record
-                row = known_row(record, self.incremental_run.kept_fields(record.url))
-                yield self._article_request(record.url, row=row, known=record)
+                yield self._article_request(record.url, row=None, known=record)
 
     def _list_request(self, ref: ListPageRef) -> scrapy.Request:
         path = ref.path if ref.at_column_root else wuhan.list_page_path(ref.path, ref.page_index)
@@ -328,9 +323,7 @@ class WuhanSpider(scrapy.Spider):
         self._logger.info(
             "article %s: its file %s serves other bytes; the page is asked again", article_url, response.url
         )
-        known = self.rechecked.get(article_url)
-        row = known_row(known, self.incremental_run.kept_fields(article_url)) if known is not None else None
-        yield self._article_request(article_url, row=row).replace(dont_filter=True)
+        yield self._article_request(article_url, row=None).replace(dont_filter=True)
 
     def _file_recheck_failed(self, failure: Failure) -> None:
         """A file re-check that failed tells nothing: the next re-check asks again."""
