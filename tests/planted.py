@@ -19,12 +19,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from scrapy.cmdline import execute
 
 import govnews.crawl.spiders.wuhan as spider
 from govnews.crawl.spiders.wuhan import WuhanSpider
-from govnews.store import run
+from govnews.store import journal, run
 from govnews.store.base import DeadLink
 from govnews.store.run import IncrementalRun
 from govnews.store.walk import ColumnWalk, Step
@@ -133,6 +134,23 @@ def _soft_404_not_recognised() -> None:
     spider.is_soft_404 = lambda page: False  # type: ignore[assignment]
 
 
+def _edits_by_content_hash() -> None:
+
+    original = IncrementalRun._classify_known
+
+    def _classify_known(self: IncrementalRun, *args: Any) -> Any:
+        store, known, content_hash, _fields, facts = args
+        # The fields ignored: the content hash alone decides, and no diff is made.
+        return original(self, store, known, content_hash, None, facts)
+
+    IncrementalRun._classify_known = _classify_known  # type: ignore[method-assign]
+
+
+def _rolled_forward_without_record() -> None:
+
+    journal.edited_entry = lambda known, item, key: None
+
+
 BUGS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_count_frozen": ("the walk keeps the page count page 1 gave", _frozen_page_count),
     "a_404_ends_the_walk": ("a 404 inside the pager's range ends the walk, complete", _a_404_ends_the_walk),
@@ -156,6 +174,14 @@ BUGS: dict[str, tuple[str, Callable[[], None]]] = {
         _carried_audit_skips_dead_links,
     ),
     "soft_404_not_recognised": ("a 'page not found' page that answers 200 is an article", _soft_404_not_recognised),
+    "edits_by_content_hash": (
+        "a known article is compared by its content hash alone, not by the fields a user diffs",
+        _edits_by_content_hash,
+    ),
+    "rolled_forward_without_record": (
+        "a killed run's edited line rolled forward by the next run gets no edited record",
+        _rolled_forward_without_record,
+    ),
 }
 
 
