@@ -135,6 +135,7 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         taken: set[str] = set()
         moves = (*EDIT_MOVES, "chrome_change", "unlist", "withdraw")
         moved = {move: pick(site, move, taken, sections) for move in moves}
+        titles = {path: article["title"] for path, article in site.expected_articles().items()}
         for move, path in moved.items():
             getattr(site, move)(path)
         truth = {path: site.expected_change(path) for path in moved.values()}
@@ -158,6 +159,8 @@ def test_each_mirror_move_gives_exactly_its_record_once(tmp_path: Path) -> None:
         }
         for move in ("unlist", "withdraw"):
             assert truth[moved[move]] == {"kind": "unlisted" if move == "unlist" else "withdrawn", "then": None}
+            # The last title a reader saw, not the URL (the record is made from the store alone).
+            assert lines[base + moved[move]][0]["title"] == titles[moved[move]]
 
         site.checkpoint()
         for move in ("unlist", "withdraw"):
