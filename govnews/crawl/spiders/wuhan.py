@@ -101,6 +101,8 @@ class WuhanSpider(scrapy.Spider):
         self.looked_again: set[str] = set()
         self.refetched: set[str] = set()
         """Articles asked again in full after a re-check found one of their files replaced."""
+        self.rechecked: dict[str, Record] = {}
+        """Known articles this run asks again by age, as the store had them."""
         """Known articles asked at the start (second looks, re-checks): their rows are known rows."""
         # Article URL → where its first page's response is archived (-a archive=1).
         self._evidence: dict[str, dict[str, Any]] = {}
@@ -234,14 +236,15 @@ class WuhanSpider(scrapy.Spider):
             if record.url not in self.looked_again:
                 self.looked_again.add(record.url)
                 self._inc("changes/second_looks")
-                yield self._article_request(record.url, row=None)
+                yield self._article_request(record.url, row=known_row(record))
         # Known articles asked again by age, under a budget: edits no row shows (docs/incremental.md).
         policy = RecheckPolicy.from_settings(self.crawler.settings.get)
         for record in self.incremental_run.rechecks(self.args.sections, policy):
             if record.url not in self.looked_again:
                 self.looked_again.add(record.url)
                 self._inc("changes/rechecks")
-                yield self._article_request(record.url, row=None, known=record)
+                self.rechecked[record.url] = record
+                yield self._article_request(record.url, row=known_row(record), known=record)
 
     def _list_request(self, ref: ListPageRef) -> scrapy.Request:
         path = ref.path if ref.at_column_root else wuhan.list_page_path(ref.path, ref.page_index)
@@ -312,7 +315,9 @@ class WuhanSpider(scrapy.Spider):
         self._logger.info(
             "article %s: its file %s serves other bytes; the page is asked again", article_url, response.url
         )
-        yield self._article_request(article_url, row=None).replace(dont_filter=True)
+        known = self.rechecked.get(article_url)
+        row = known_row(known) if known is not None else None
+        yield self._article_request(article_url, row=row).replace(dont_filter=True)
 
     def _file_recheck_failed(self, failure: Failure) -> None:
         """A file re-check that failed tells nothing: the next re-check asks again."""
@@ -947,6 +952,16 @@ def _article_priority(page_index: int) -> int:
     an earlier page's articles go first, so that the articles waiting in the scheduler are
     at most two pages' worth per column, whatever the size of the site (memory stays flat)."""
     return 1 - 2 * page_index
+
+
+def known_row(record: Record) -> ListRow:
+    """A known article's row as the store has it, for a request that reads none (a re-check, a
+    second look): its page is then read as its last export read it. The row's date is what gives
+    a page that shows only a day its time (:func:`choose_published`): without it, a re-check of
+    such a page would find 发布时间 changed (``…T14:38:00+08:00`` → ``…``) where nothing did. The
+    time is the last export's, used only when the page shows that day without one."""
+    day = record.row_date or (record.published_at[:10] if record.published_at else None)
+    return ListRow(record.url, record.row_title, day, published_at=record.published_at)
 
 
 def _list_priority(page_index: int) -> int:
