@@ -331,6 +331,7 @@ FAST_MODULES = frozenset(
         "test_atom_units",
         "test_attachments_units",
         "test_changes_diff",
+        "test_changes_page_units",
         "test_changes_mirror",
         "test_discover",
         "test_docs",

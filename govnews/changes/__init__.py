@@ -8,7 +8,8 @@
 * :mod:`.pack` — a revision's fields compressed for the store (:func:`~.pack.pack`,
   :func:`~.pack.unpack`);
 * :mod:`.render` — a record as HTML a person reads (``<ins>``/``<del>`` down to the
-  character), for the Atom feeds and the page of changes.
+  character), for the Atom feeds and the page of changes;
+* :mod:`.page` — records as one static, self-contained HTML page (``scrapy govnews-changes``).
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):
 may import :mod:`govnews.text` besides what every part reads (:mod:`govnews.settings`,
