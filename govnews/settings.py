@@ -159,7 +159,15 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False
 # CSV for Excel and WPS: UTF-8 with a BOM, paragraphs one cell with newlines, nested fields
 # as JSON (govnews/feeds/exporters.py).
-FEED_EXPORTERS = {"csv": "govnews.feeds.exporters.SpreadsheetCsvItemExporter"}
+# Atom 1.0 (-o column.atom): an entry per article with its full text, its policy header as
+# categories, its files as enclosures, and what changed in it (govnews/feeds/atom.py).
+FEED_EXPORTERS = {
+    "csv": "govnews.feeds.exporters.SpreadsheetCsvItemExporter",
+    "atom": "govnews.feeds.atom.AtomItemExporter",
+}
+# A feed of whole documents (Atom) appended to (-o) is merged with the one in place and keeps its
+# newest entries, this many: a feed readers poll stays small, and holds a few weeks of a column.
+GOVNEWS_FEED_MAX_ENTRIES = 200
 # The project's feed, used where no feed is asked for (-o/-O, or FEEDS in the settings):
 # the spiders add it in update_settings, so -o replaces it as in any Scrapy project.
 GOVNEWS_DEFAULT_FEEDS = {
@@ -214,6 +222,8 @@ EXTENSIONS = {
     "govnews.ops.health.summary.HealthSummary": 600,
     # Live lines per column on a terminal, a progress log line a minute elsewhere.
     "govnews.ops.progress.CrawlProgress": 700,
+    # The Atom feeds' entries of articles withdrawn, unlisted or restored, once the run committed them.
+    "govnews.feeds.atom.AtomStatusEntries": 800,
 }
 # auto: bars on a terminal, else a log line every GOVNEWS_PROGRESS_INTERVAL seconds.
 GOVNEWS_PROGRESS = "auto"

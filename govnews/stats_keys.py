@@ -89,7 +89,8 @@ older release: no record), ``second_looks``, ``row_changed``."""
 
 # -- the feeds and the verdict ---------------------------------------------------------------
 FEED = Component("feed")
-"""Feed writes that failed, lines cut."""
+"""Feed writes that failed, lines cut; ``atom_status_entries`` (entries of withdrawn, unlisted
+and restored articles added to the Atom feeds at the run's end)."""
 HEALTH = Component("health")
 """The end-of-run verdict (govnews.ops.health)."""
 

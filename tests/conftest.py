@@ -328,8 +328,10 @@ def the_test_process_blocks_no_signal() -> None:
 TESTS = Path(__file__).resolve().parent
 FAST_MODULES = frozenset(
     {
+        "test_atom_units",
         "test_attachments_units",
         "test_changes_diff",
+        "test_changes_page_units",
         "test_changes_mirror",
         "test_discover",
         "test_docs",

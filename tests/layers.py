@@ -69,11 +69,11 @@ LAYERS: tuple[Layer, ...] = (
     _layer("documents", "one file in, text out (run in subprocesses: kept light)"),
     _layer("discover", "which links, which pages are lists", "text sites extract"),
     _layer("changes", "what changed between two revisions of an article: the fields a user diffs, "
-           "the diff, a changes-feed line, a revision packed for the store", "text"),
+           "the diff, a changes-feed line, a revision packed for the store, a record as HTML", "text"),
     _layer("store", "the protocol, SQLite, Redis, the lease, the walk rule, the journal",
            "text logs sites changes", redis=True),
     _layer("contract", "what the rest of the crawl reads from a running spider", "sites store"),
-    _layer("feeds", "how items are written", "text logs store contract", scrapy=True),
+    _layer("feeds", "how items are written", "text logs changes store contract", scrapy=True),
     _layer("archive", "WARC files of what was fetched, replay from them, CDXJ and WACZ", "feeds contract",
            scrapy=True),
     _layer("crawl", "spiders, their arguments, politeness, the fence",

@@ -7,11 +7,14 @@ known are the site table's."""
 from __future__ import annotations
 
 import importlib.util
+import pkgutil
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import scrapy.commands
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
@@ -96,8 +99,16 @@ def test_every_spider_and_scrapy_command_named_exists(page: Path) -> None:
     named = {s for s in _CRAWL_RE.findall(text) if "<" not in s}
     assert named <= spiders(), f"{page.name} names spiders that do not exist: {sorted(named - spiders())}"
     commands = set(re.findall(r"(?:^|[\s/])scrapy ([a-z][\w-]*)", text, re.MULTILINE))
-    known = {"crawl", "list", "govnews-state", "shell", "fetch", "check", "settings", "version", "startproject"}
+    known = scrapy_commands()
     assert commands <= known, f"{page.name} names scrapy commands that do not exist: {sorted(commands - known)}"
+
+
+def scrapy_commands() -> set[str]:
+    """Scrapy's own commands (a module each) and the project's: its entry points in pyproject.toml
+    (``crawl``, the project's ``COMMANDS_MODULE``, stands in for Scrapy's own)."""
+    builtin = {module.name for module in pkgutil.iter_modules(scrapy.commands.__path__)}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return builtin | set(project["entry-points"]["scrapy.commands"])
 
 
 @pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name)

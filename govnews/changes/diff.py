@@ -44,6 +44,8 @@ __all__ = [
     "CHANGE_KINDS",
     "CHARS_LIMIT",
     "DOCUMENT_FIELDS",
+    "FIELD_LABELS",
+    "KIND_LABELS",
     "SCALAR_FIELDS",
     "Diff",
     "change_record",
@@ -75,7 +77,7 @@ CHARS_LIMIT = 20_000
 ``replace`` of the whole text: a character diff of a rewritten article costs seconds and
 tells a reader nothing a paragraph diff does not."""
 
-_LABELS: dict[str, str] = {
+FIELD_LABELS: dict[str, str] = {
     "title": "标题",
     "published_at": "发布时间",
     "source": "来源",
@@ -91,6 +93,10 @@ _LABELS: dict[str, str] = {
     "document.validity": "有效性",
     "document.in_force": "是否有效",
 }
+"""What a reader calls each field a record names (the summary's words; the page's and the Atom
+feed's labels)."""
+KIND_LABELS: dict[str, str] = {"edited": "修改", "withdrawn": "撤下", "unlisted": "移出列表", "restored": "恢复"}
+"""What a reader calls each kind of change."""
 _SUMMARY_VALUE_CHARS = 30
 _SUMMARY_STATES = {
     "withdrawn": "已撤下（页面不再可访问）",
@@ -340,7 +346,7 @@ def _summary(
     for name, change in fields.items():
         if name == "document.in_force" and "document.validity" in fields:
             continue  # 是否有效 follows from 有效性, which is shown
-        label = _LABELS.get(name, name)
+        label = FIELD_LABELS.get(name, name)
         if name == "images":
             parts.append(_images_summary(change["old"], change["new"]))
         else:

@@ -17,6 +17,12 @@
   by the state pipeline, and the item is not recorded: it stays owed to the next run.
   Remote feed storages (S3, FTP …) upload the file when the run ends: they are outside
   this promise (their items are recorded as written to the local temporary file).
+* **A document is published whole.** A format whose file is one document, not lines (Atom:
+  its exporter is a :class:`DocumentExporter`), is written to a file beside its target and
+  published when the run stores it: combined with the file in place (merged into it with
+  ``-o``, replacing it with ``-O``), then renamed over it. A reader of the feed (a feed reader
+  polling it) sees the one before or the one after, never a feed cut short; a killed run
+  leaves the one before.
 """
 
 from __future__ import annotations
@@ -27,15 +33,19 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from scrapy import Spider
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.misc import load_object
 
 from govnews.contract import contract_of, fence_of
 from govnews.store.journal import fsync_file
 from govnews.store.paths import default_output_dir, directory_setting
 from govnews.store.run import IncrementalRun
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 _JOURNALED_FORMATS = ("jsonlines", "jl")
@@ -104,22 +114,90 @@ class FeedFile(io.FileIO):
         return done
 
 
+@runtime_checkable
+class DocumentExporter(Protocol):
+    """An item exporter whose file is one document, not lines (:class:`govnews.feeds.atom.AtomItemExporter`):
+    :class:`LineAtomicFileFeedStorage` publishes its file whole, combined with the one in place."""
+
+    @staticmethod
+    def combine(previous: bytes | None, new: bytes, *, merge: bool, max_entries: int | None) -> bytes:
+        """The document to publish from the one in place (None: none) and the run's; ``merge``:
+        keep the entries in place too, at most ``max_entries`` in all (None: no limit)."""
+        ...
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the file before or the whole new one, and a
+    power cut leaves one of the two: a file beside it, synced, renamed over it, the directory synced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        # 0o666 less the umask, as Scrapy's own feed files.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
 class LineAtomicFileFeedStorage(FileFeedStorage):
     """Scrapy's local file storage, unbuffered: each exported line reaches the file in
     one ``write`` call (:class:`FeedFile`), so a killed crawl never leaves half-buffered
     items behind. A JSON Lines file is handed to the run's state store as part of its
     journal; every file is synced to disk before the store records what it holds."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        feed_options: dict[str, Any] | None = None,
+        document: DocumentExporter | None = None,
+        max_entries: int | None = None,
+    ) -> None:
         super().__init__(uri, feed_options=feed_options)
         self.journaled = (feed_options or {}).get("format") in _JOURNALED_FORMATS
+        self.appends = self.write_mode == "ab"
+        """``-o`` (Scrapy's append mode), not ``-O``."""
+        self.document = document
+        """The exporter's way to combine documents, for a format whose file is one (Atom)."""
+        self.max_entries = max_entries
         self._run: IncrementalRun | None = None
+        self._part: Path | None = None
+
+    @classmethod
+    def from_crawler(
+        cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
+    ) -> LineAtomicFileFeedStorage:
+        exporters = crawler.settings.getwithbase("FEED_EXPORTERS")
+        name = exporters.get((feed_options or {}).get("format") or "")
+        exporter = load_object(name) if name else None
+        return cls(
+            uri,
+            feed_options=feed_options,
+            document=exporter if isinstance(exporter, DocumentExporter) else None,
+            max_entries=crawler.settings.getint("GOVNEWS_FEED_MAX_ENTRIES") or None,
+        )
 
     def open(self, spider: Spider) -> IO[bytes]:
         path = Path(self.path).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         size = path.stat().st_size if self.write_mode == "ab" and path.exists() else 0
-        file = FeedFile(path, self.write_mode.replace("b", ""))
+        if self.document is not None:
+            # A document is written beside its target, and published whole at store().
+            self._part = path = path.with_name(f".{path.name}.{os.getpid()}.part")
+            file = FeedFile(path, "w")
+            size = 0
+        else:
+            file = FeedFile(path, self.write_mode.replace("b", ""))
         file.path = path
         fenced = fence_of(spider)
         file.fence = fenced.lease_fence if fenced is not None else None
@@ -136,3 +214,23 @@ class LineAtomicFileFeedStorage(FileFeedStorage):
         if self._run is not None:
             self._run.feed_closed(file)
         file.close()
+        part, self._part = self._part, None
+        if part is None:
+            return
+        try:
+            if isinstance(file, FeedFile) and file.fence is not None and not file.fence():
+                return  # past its lease's deadline a run publishes nothing (another run may hold the site)
+            self.publish(part.read_bytes(), merge=self.appends)
+        finally:
+            part.unlink(missing_ok=True)
+
+    def publish(self, document: bytes, *, merge: bool) -> None:
+        """Publish ``document`` (of a :class:`DocumentExporter`'s format) at the feed's path,
+        combined with the file in place: ``merge`` keeps its entries too, at most
+        ``max_entries`` in all with ``-o``. ValueError when the file in place is not such a
+        document: it is left as it is."""
+        assert self.document is not None, "publish() is for a format whose file is one document"
+        path = Path(self.path).resolve()
+        previous = path.read_bytes() if path.is_file() else None
+        max_entries = self.max_entries if self.appends else None
+        replace_file(path, self.document.combine(previous, document, merge=merge, max_entries=max_entries))

@@ -1,5 +1,6 @@
 """What operators run: the crawl command (:mod:`.commands`), the state listing
-(:mod:`.state_command`: ``scrapy govnews-state``), scheduling on scrapyd (:mod:`.schedule`),
+(:mod:`.state_command`: ``scrapy govnews-state``), the page of changes
+(:mod:`.changes_command`: ``scrapy govnews-changes``), scheduling on scrapyd (:mod:`.schedule`),
 progress (:mod:`.progress`) and the end-of-run health checks (:mod:`.health`).
 
 Layer rules (from tests/layers.py; ``python -m tests.layers --write`` writes this paragraph):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import IO, Literal, TypeVar
+from typing import IO, Any, Literal, TypeVar
 
 from govnews.changes import Diff, change_record, diff, pack, revision_digest, unpack
 from govnews.store import (
@@ -149,6 +149,11 @@ class IncrementalRun:
         """False for a replay: it reads an archive, not the site now (no status, no row, no
         candidate from it)."""
         """Columns most of whose known pages asked this run were gone: no verdict there."""
+        self.settled_records: list[dict[str, Any]] = []
+        """The records of the verdicts this run committed at its end (withdrawn, unlisted, and
+        restored articles that came back unchanged): those no exported article carries, for the
+        feeds that show them (:class:`govnews.feeds.atom.AtomStatusEntries`)."""
+        self._settled_keys: set[str] = set()
         """Articles whose ``restored`` record went with their new revision."""
 
     def _guard(self, call: Callable[[], _T], default: _T) -> _T:
@@ -627,6 +632,13 @@ class IncrementalRun:
         store = self.store
         return self._guard(lambda: store.first_url(content_hash), None) if store is not None else None
 
+    def export_records(self, url: str, revision: int) -> list[dict[str, Any]]:
+        """The change records the export of the article's ``revision`` carries (``restored``,
+        ``edited``; none for a first export or an unchanged one), as the changes feed has them:
+        for a feed that shows them beside the article (:class:`govnews.feeds.atom.AtomItemExporter`).
+        Asked while the feeds write the item, before it is recorded (:meth:`exported`)."""
+        return [json.loads(entry.line) for entry in self._item_changes.get((url, revision), ())]
+
     def exported(self, record: Record) -> None:
         """The feed holds the item: remember it, and the change records it carries (batched;
         :meth:`flush`)."""
@@ -664,6 +676,7 @@ class IncrementalRun:
             return 0
         self._settle_sizes()
         self.committed_kinds.update(entry.kind for entry in changes)
+        self.settled_records += [json.loads(e.line) for e in changes if e.key in self._settled_keys]
         if changes:
             # Committed: now written to the changes feed (what a kill keeps from it, the next
             # run on this host writes: deliver_owed).
@@ -830,6 +843,7 @@ class IncrementalRun:
             # edits are committed with their articles; where articles stand now is not its to say.
             counts["recorded"] += self.flush()
             return
+        carried = len(self.pending_changes)  # the records of exported articles not yet committed
         if self.rows_seen:
             store.note_rows(self.rows_seen.values())
         readable = {c for c, walk in self.columns.items() if walk.reads}
@@ -879,6 +893,7 @@ class IncrementalRun:
             store.set_candidates(marks.items())
         counts["candidates"] = sum(1 for kind in marks.values() if kind is not None)
         statuses = sum(1 for e in self.pending_changes if e.status is not None)
+        self._settled_keys.update(e.key for e in self.pending_changes[carried:])
         counts["recorded"] += self.flush()
         counts["status_changes"] = statuses
 
