@@ -98,7 +98,8 @@ class ArchiveIndex:
         index = cls(sources(path))
         for number, source in enumerate(index.sources):
             with source.open() as stream:
-                for offset, record in _records(stream):
+                # Only the WARC headers are read here: the HTTP ones wait for the replay.
+                for offset, record in _records(stream, parse_http=False):
                     if record.rec_type in ("response", "revisit"):
                         uri = record.rec_headers.get_header("WARC-Target-URI")
                         index.by_url[uri].append((number, offset))
@@ -149,8 +150,8 @@ def to_response(record: Any) -> ArchivedResponse:
     )
 
 
-def _records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    iterator = ArchiveIterator(stream)
+def _records(stream: IO[bytes], *, parse_http: bool = True) -> Iterator[tuple[int, Any]]:
+    iterator = ArchiveIterator(stream, no_record_parse=not parse_http)
     for record in iterator:
         yield iterator.get_record_offset(), record
 

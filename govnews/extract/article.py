@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -557,6 +558,14 @@ _CHILD_TEXTS = etree.XPath("text()", smart_strings=False)
 FAMILY_TITLE_SUFFIXES: tuple[re.Pattern[str], ...] = tuple(dict.fromkeys(site.title_suffix for site in SITES))
 
 
+@lru_cache(maxsize=1024)  # a site's pages name it with a few sets of names: their variants once each
+def _site_names(names: tuple[str, ...], title_suffix_re: re.Pattern[str]) -> SiteNames:
+    return SiteNames(
+        names=names,
+        suffixes=(title_suffix_re, *(s for s in FAMILY_TITLE_SUFFIXES if s is not title_suffix_re)),
+    )
+
+
 def read_title(
     root: _Element,
     meta: dict[str, str],
@@ -572,9 +581,8 @@ def read_title(
     if index is None:
         index = _PageIndex(root)
     site_name = meta.get("SiteName")
-    names = SiteNames(
-        names=tuple(v for v in (site_name, meta.get("ColumnName"), meta.get("SiteDomain")) if v),
-        suffixes=(title_suffix_re, *(s for s in FAMILY_TITLE_SUFFIXES if s is not title_suffix_re)),
+    names = _site_names(
+        tuple(v for v in (site_name, meta.get("ColumnName"), meta.get("SiteDomain")) if v), title_suffix_re
     )
     headlines = [(meta["ArticleTitle"], "meta ArticleTitle")] if meta.get("ArticleTitle") else []
     headlines += headlines_of(index.h1s, index.title_named, index.hidden)
