@@ -29,7 +29,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from govnews.text import collapse_whitespace
 
@@ -41,6 +41,16 @@ _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _PUNCTUATORS: tuple[str, ...] = (">>>=", "===", "!==", "**=", "<<=", ">>=", ">>>", "...", "=>", "==", "!=", "<=")
 _PUNCTUATORS += (">=", "&&", "||", "??", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<", ">>")
 _PUNCTUATORS += ("**", "?.")
+# The punctuator at a position, in one match: the longest first as listed, else the character.
+_PUNCTUATOR_RE = re.compile("|".join(map(re.escape, _PUNCTUATORS)) + "|.", re.S)
+# A string literal's body after its opening quote, up to (not with) its closing quote.
+_STRING_BODY_RE = {
+    '"': re.compile(r'(?:[^"\\\n]|\\[\s\S])*'),
+    "'": re.compile(r"(?:[^'\\\n]|\\[\s\S])*"),
+    "`": re.compile(r"(?:[^`\\]|\\[\s\S])*"),
+}
+# A run of whitespace: ``\s`` of a str pattern is what ``str.isspace`` says.
+_SPACE_RE = re.compile(r"\s+")
 # After these a `/` starts a regular expression, not a division.
 _REGEX_AFTER_PUNCT = frozenset(
     {"(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "+", "-", "*", "%", "<", ">", "~", "^"}
@@ -54,8 +64,10 @@ _TAG_RE = re.compile(r"<[^<>]*>")
 _EXPRESSION_ENDS = frozenset({";", ",", ")", "}", "]"})
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
+    """A token (a tuple: made and compared faster than a frozen dataclass, a script of a list
+    page having thousands)."""
+
     kind: Literal["str", "tpl", "ident", "punct", "num"]
     value: str
 
@@ -126,7 +138,7 @@ def _tokens(source: str) -> Iterator[_Token]:
     while i < n:
         char = source[i]
         if char.isspace():
-            i += 1
+            i = _SPACE_RE.match(source, i).end()  # type: ignore[union-attr] # a space is there
             continue
         if source.startswith("//", i) or source.startswith("<!--", i) or source.startswith("-->", i):
             # `<!--` and `-->` hide old scripts from old browsers: JavaScript reads them as line comments.
@@ -139,13 +151,11 @@ def _tokens(source: str) -> Iterator[_Token]:
             continue
         token: _Token
         if char in "\"'`":
-            j = i + 1
-            while j < n and source[j] != char:
-                if source[j] == "\\":
-                    j += 1
-                elif source[j] == "\n" and char != "`":
-                    break  # an unterminated string ends at the line's end
-                j += 1
+            # To the closing quote, an escape taking the character after it; an unterminated
+            # string ends at the line's end (a template literal, at the script's).
+            j = _STRING_BODY_RE[char].match(source, i + 1).end()  # type: ignore[union-attr] # always matches, maybe empty
+            if j < n and source[j] == "\\":  # a backslash that ends the script: part of the string
+                j = n + 1
             body = source[i + 1 : j]
             i = j + 1
             if char == "`":
@@ -176,7 +186,7 @@ def _tokens(source: str) -> Iterator[_Token]:
             token = _Token("num", match.group())
             i = match.end()
         else:
-            op = next((p for p in _PUNCTUATORS if source.startswith(p, i)), char)
+            op = _PUNCTUATOR_RE.match(source, i).group()  # type: ignore[union-attr] # `.` matches any
             token = _Token("punct", op)
             i += len(op)
         previous = token
