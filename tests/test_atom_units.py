@@ -293,3 +293,19 @@ def test_a_column_filter_takes_its_columns_items_and_records() -> None:
     feed = ColumnFilter({"columns": ["zwgk/xxgk/zfwj/szfwj", "/sy/whyw/"]})
     assert feed.accepts(article()) and feed.accepts(withdrawn_record())
     assert not feed.accepts(article(section_path="/zwgk/tzgg/"))
+
+
+def test_a_feed_given_its_url_links_to_itself() -> None:
+    """``feed_url`` (an export option) is the feed's ``rel="self"`` link, as RFC 4287 advises; a
+    feed without one names no link of the kind (a file path is no URL to fetch it from)."""
+    out = io.BytesIO()
+    exporter = AtomItemExporter(out, feed_url="https://example.org/feeds/szfwj.atom", feed_title="市政府文件")
+    exporter.start_exporting()
+    exporter.export_item(article())
+    exporter.finish_exporting()
+    assert problems(out.getvalue()) == []
+    feed = feedparser.parse(out.getvalue())
+    assert not feed.bozo, feed.bozo_exception
+    links = [(link.rel, link.href, link.type) for link in feed.feed.links]
+    assert links == [("self", "https://example.org/feeds/szfwj.atom", "application/atom+xml")]
+    assert [link.rel for link in feedparser.parse(exported(article())).feed.get("links", [])] == []

@@ -335,10 +335,18 @@ class FeedHead:
     title, author (the site) and links."""
 
     def __init__(
-        self, title: str, site_url: str | None = None, feed_id: str | None = None, *, author: str | None = None
+        self,
+        title: str,
+        site_url: str | None = None,
+        feed_id: str | None = None,
+        *,
+        author: str | None = None,
+        self_url: str | None = None,
     ) -> None:
         self.title = title
         self.site_url = site_url
+        self.self_url = self_url
+        """Where readers fetch the feed (``rel="self"``, as RFC 4287 advises a feed to say)."""
         self.author = author or title
         """The site's name: each entry without a byline of its own is the site's."""
         self.feed_id = feed_id or f"urn:uuid:{uuid.uuid4()}"
@@ -352,6 +360,8 @@ class FeedHead:
         _sub(feed, _atom("updated"), self.updated)
         if self.site_url:
             _sub(feed, _atom("link"), rel="alternate", type="text/html", href=self.site_url)
+        if self.self_url:
+            _sub(feed, _atom("link"), rel="self", type="application/atom+xml", href=self.self_url)
         _sub(_sub(feed, _atom("author")), _atom("name"), self.author)
         _sub(feed, _atom("generator"), "govnews", version=__version__)
         return feed
@@ -424,11 +434,13 @@ class AtomItemExporter(BaseItemExporter):
     ``write``, then the end of the feed: a run of any size holds no entry in memory. Reads the
     change records an item's export carries from the run (:meth:`IncrementalRun.export_records`):
     the feed exporter writes an item before the state pipeline records it (``item_scraped``,
-    extensions first), so they are there. Export option (``FEEDS[uri]["item_export_kwargs"]``):
-    ``feed_title`` (default: the site's name)."""
+    extensions first), so they are there. Export options (``FEEDS[uri]["item_export_kwargs"]``):
+    ``feed_title`` (default: the site's name) and ``feed_url``, where readers fetch the feed
+    once published (its ``rel="self"`` link; none without it: a file path is no such URL)."""
 
     def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any) -> None:
         self.feed_title: str | None = kwargs.pop("feed_title", None)
+        self.feed_url: str | None = kwargs.pop("feed_url", None)
         super().__init__(dont_fail=False, **kwargs)
         self.file = file
         self.crawler = crawler
@@ -445,9 +457,9 @@ class AtomItemExporter(BaseItemExporter):
     def head(self) -> FeedHead:
         contract = contract_of(self.crawler.spider) if self.crawler is not None else None
         if contract is None:
-            return FeedHead(self.feed_title or "govnews")
+            return FeedHead(self.feed_title or "govnews", self_url=self.feed_url)
         site = contract.site.name
-        return FeedHead(self.feed_title or site, contract.args.base_url, author=site)
+        return FeedHead(self.feed_title or site, contract.args.base_url, author=site, self_url=self.feed_url)
 
     def start_exporting(self) -> None:
         feed = etree.tostring(self.head().element(), encoding="unicode", pretty_print=True)
