@@ -16,7 +16,7 @@
    request and response records (gzip members) on average.
 
 Figures are goals, not gates (issue 32: replay ≥ 4× trafilatura's pages a second; extraction
-≤ 5× a bare parse). ``python benchmarks/bench_replay.py [--articles 2000] [--gzip]``
+≤ 5× a bare parse). ``python benchmarks/bench_replay.py [--articles 2000] [--gzip] [--profile]``
 
 Needs trafilatura (the ``bench`` extra); without it, step 3 is skipped.
 """
@@ -45,6 +45,7 @@ from tests.mirror.server import MirrorServer
 
 try:
     import trafilatura
+    from pyinstrument.session import Session
 except ImportError:  # the bench extra is not installed
     trafilatura = None
 
@@ -136,6 +137,52 @@ def lxml_parse(url: str, body: bytes) -> None:
     lxml.html.document_fromstring(body)
 
 
+# Where a replay's time goes: the time of each function (the topmost frames of it, with all they
+# call) as a share of the whole; the groups do not overlap, but extraction is inside the article
+# pages' callback.
+PROFILE_GROUPS = (
+    ("article pages: the spider's callback", "WuhanSpider.parse_article"),
+    ("  of which extraction (parse_article_page)", "parse_article_page"),
+    ("list pages: the spider's callback", "WuhanSpider.parse_list"),
+    ("archive: the index, at the start", "ReplayMiddleware.spider_opened"),
+    ("archive: each record read", "ReplayMiddleware.process_request"),
+    ("item pipelines", "ItemPipelineManager._process_chain"),
+    ("feed export", "FeedExporter.item_scraped"),
+)
+
+
+def _time_in(frame: Any, function: str) -> float:
+    """The time of the topmost frames of ``function`` (``Class.method`` or a function's name)
+    under ``frame``."""
+    cls, _, name = function.rpartition(".")
+    if frame.function == name and (not cls or frame.class_name == cls):
+        return float(frame.time)
+    return sum(_time_in(child, function) for child in frame.children)
+
+
+def print_profile(replay_cmd: list[str], server: MirrorServer, work: Path) -> None:
+    """The replay once more under pyinstrument (its times are the profiler's, about twice the
+    plain run's): the share of each of :data:`PROFILE_GROUPS`."""
+    if trafilatura is None:
+        print("profile: needs the bench extra (pip install -e '.[bench]')")
+        return
+    session = work / "replay.pyisession"
+    profiled = [sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session), *replay_cmd[1:]]
+    run = run_measured(profiled, server)
+    if run.returncode != 0:
+        print(f"the profiled replay failed (exit {run.returncode}): {run.stderr[-2000:]}")
+        return
+    root = Session.load(str(session)).root_frame()
+    assert root is not None
+    total = float(root.time)
+    print(f"profile of the replay (pyinstrument, {total:.1f} s profiled):")
+    shares = {label: _time_in(root, function) / total for label, function in PROFILE_GROUPS}
+    for label, share in shares.items():
+        print(f"  {share:6.1%}  {label}")
+    rest = 1 - sum(share for label, share in shares.items() if not label.startswith(" "))
+    print(f"  {rest:6.1%}  the rest: Scrapy's engine, middlewares and signals, the start-up")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=2000, help="articles of the mirror (default 2000)")
@@ -144,6 +191,11 @@ def main() -> int:
     parser.add_argument("--gzip", action="store_true", help="the mirror serves gzip in chunks")
     parser.add_argument(
         "--replay-only", action="store_true", help="the replay alone (memory at scale: --articles 20000)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="then replay once more under pyinstrument and print where its time goes (the bench extra)",
     )
     args = parser.parse_args()
 
@@ -195,6 +247,8 @@ def main() -> int:
             f"CPU {replay.cpu:.1f} s, peak RSS {replay.max_rss_mib:.0f} MiB; F1 against the live feed {score:.3f}"
         )
 
+        if args.profile:
+            print_profile(replay_cmd, server, work)
         if args.replay_only:
             pass
         elif trafilatura is not None:
