@@ -14,7 +14,7 @@ a print or mobile copy of the same text never wins over the first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -459,6 +459,8 @@ class _PageIndex:
         self.attachment_boxes: list[_Element] = []
         """Elements ``id="articleFJ"``, the attachment list."""
         self.h1s: list[_Element] = []
+        self.titles: list[_Element] = []
+        """``<title>`` elements, the document's (as ``scripts``)."""
         self.title_named: list[_Element] = []
         """Elements whose class or id may name a title (:func:`~govnews.extract.title.headlines_of`)."""
         # A subtree's root may sit inside a hidden ancestor (find_body of a subtree).
@@ -501,6 +503,8 @@ class _PageIndex:
                 self.scripts.append(el)
             elif tag == "h1":
                 self.h1s.append(el)
+            elif tag == "title":
+                self.titles.append(el)
         for other in root.itersiblings(etree.Element):
             self._read_beside(other)
 
@@ -512,6 +516,8 @@ class _PageIndex:
                 self.metas.append(el)
             elif el.tag == "script":
                 self.scripts.append(el)
+            elif el.tag == "title":
+                self.titles.append(el)
 
 
 def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
@@ -551,7 +557,6 @@ def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
     )
 
 
-_TITLE_TEXTS = etree.XPath("//title/text()", smart_strings=False)
 _CHILD_TEXTS = etree.XPath("text()", smart_strings=False)
 # Each row's title suffix (govnews.sites.family): a name from the table names the site in
 # any family page's title, whichever spider reads it.
@@ -586,7 +591,7 @@ def read_title(
     )
     headlines = [(meta["ArticleTitle"], "meta ArticleTitle")] if meta.get("ArticleTitle") else []
     headlines += headlines_of(index.h1s, index.title_named, index.hidden)
-    page_title = page_title_text(_TITLE_TEXTS(root))  # type: ignore[arg-type] # a list of str
+    page_title = page_title_text(_child_texts(index.titles))
     return choose_title(
         strip_site_name(page_title, site_name),
         [(strip_site_name(text, site_name), source) for text, source in headlines],
@@ -617,19 +622,22 @@ def read_people(meta: dict[str, str], regions: _Regions) -> tuple[str | None, st
     return source, author, editor
 
 
-def _script_texts(scripts: list[_Element]) -> list[str]:
-    """The text nodes of ``scripts``, as ``//script/text()`` finds them."""
-    texts: list[str] = []
-    for script in scripts:
-        texts += _CHILD_TEXTS(script)  # type: ignore[arg-type] # a list of str
-    return texts
+def _child_texts(elements: list[_Element]) -> Iterator[str]:
+    """The text nodes of ``elements``, as ``//script/text()`` finds those of the scripts."""
+    for el in elements:
+        if len(el):
+            yield from _CHILD_TEXTS(el)  # type: ignore[misc] # a list of str
+        # No child (as scripts and titles have none): its one text node, when it has one, is
+        # its text; read so, not by an XPath call, which costs more than the rest of the reading.
+        elif el.text is not None:
+            yield el.text
 
 
 def read_more_pages(scripts: list[_Element], body: _Element | None, page_url: str) -> list[str]:
     """The later pages of a multi-page article (``createPageHTML(n, 0, "t…", "shtml")`` in
     the body's scripts, else in the page's ``scripts``)."""
     in_body = " ".join(text_of(script) for script in body.iter("script")) if body is not None else ""
-    match = _ARTICLE_PAGER_RE.search(in_body or " ".join(_script_texts(scripts)))
+    match = _ARTICLE_PAGER_RE.search(in_body or " ".join(_child_texts(scripts)))
     if not match:
         return []
     count, name, ext = int(match.group(1)), match.group(3), match.group(4)

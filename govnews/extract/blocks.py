@@ -135,14 +135,14 @@ def is_inside(el: _Element, ancestor: _Element) -> bool:
     return ancestor in el.iterancestors()  # elements compare by identity
 
 
-# libxml2 joins the text in C: several times faster than joining itertext() in Python.
-_STRING_VALUE = etree.XPath("string()", smart_strings=False)
-
-
 def text_of(el: _Element) -> str:
     """All the text inside ``el`` (comments excluded), as lxml.html's ``text_content``
     reads it: the XPath string-value."""
-    return _STRING_VALUE(el)  # type: ignore[return-value] # string() is a str
+    # libxml2 joins the text in C (several times faster than joining itertext() in Python),
+    # by the function XPath's string() calls too; the text serializer reaches it without
+    # the XPath context that string() sets up on every call, which costs more than the
+    # joining on most elements.
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def is_widget_label(text: str) -> bool:
