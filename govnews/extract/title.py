@@ -77,16 +77,26 @@ def _keyed(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        if ch.isspace() or ch in _INVISIBLE:
-            continue
-        folded = _FOLDED.get(ch)
-        if folded is None:
-            folded = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).casefold()
-        for out in folded:
-            if not out.isspace():
-                chars.append(_FOLDED.get(out, out))
-                origin.append(i)
+        folded = _fold(ch)
+        if len(folded) == 1:  # most characters
+            chars.append(folded)
+            origin.append(i)
+        else:
+            chars.append(folded)
+            origin += [i] * len(folded)
     return "".join(chars), origin
+
+
+@lru_cache(maxsize=1 << 16)  # a page's titles are written with a few thousand characters at most
+def _fold(ch: str) -> str:
+    """What the character ``ch`` is in a title's key (:func:`_keyed`): ``""`` for a space or an
+    invisible one. Kept for each character, as NFKC costs more than the rest of the keying."""
+    if ch.isspace() or ch in _INVISIBLE:
+        return ""
+    folded = _FOLDED.get(ch)
+    if folded is None:
+        folded = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).casefold()
+    return "".join(_FOLDED.get(out, out) for out in folded if not out.isspace())
 
 
 @lru_cache(maxsize=4096)  # a site's names recur on every page
