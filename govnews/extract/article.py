@@ -188,15 +188,25 @@ def _meta_of(tags: Iterable[_Element]) -> dict[str, str]:
     """The gov meta tags' values of ``tags`` (``<meta name=…>``, in document order)."""
     meta: dict[str, str] = {}
     for tag in tags:
-        name = _META_BY_LOWER.get(str(tag.get("name", "")).strip().lower())
-        if not name or name in meta:
-            continue
-        value = collapse_whitespace(str(tag.get("content", "")))
-        # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
-        templated = ("{" in value or "<%" in value) and TEMPLATE_TEXT_RE.search(value)
-        if value and value.lower() not in _META_PLACEHOLDERS and not templated:
-            meta[name] = value
+        entry = _meta_entry(str(tag.get("name", "")), str(tag.get("content", "")))
+        if entry is not None and entry[0] not in meta:
+            meta[entry[0]] = entry[1]
     return meta
+
+
+@lru_cache(maxsize=4096)  # a site's pages repeat most of their tags (SiteName, ColumnName …)
+def _meta_entry(name: str, content: str) -> tuple[str, str] | None:
+    """The gov meta tag ``name`` and its value ``content`` as :func:`_meta_of` keeps them;
+    None for another tag's, or for no value."""
+    known = _META_BY_LOWER.get(name.strip().lower())
+    if not known:
+        return None
+    value = collapse_whitespace(content)
+    # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
+    templated = ("{" in value or "<%" in value) and TEMPLATE_TEXT_RE.search(value)
+    if value and value.lower() not in _META_PLACEHOLDERS and not templated:
+        return known, value
+    return None
 
 
 def _body_tokens(el: _Element, tier: frozenset[str]) -> list[str]:
@@ -317,7 +327,8 @@ _CREDIT_LINE_MAX = 40
 def is_credit_line(line: str) -> bool:
     """A short line that is nothing but label/value pairs of the info labels
     (``【责任编辑：李四】``, ``（作者：张三 来源：长江日报）``); prose mentioning 责任编辑 is not."""
-    if len(line) > _CREDIT_LINE_MAX:
+    # Every label's match holds a mark (:data:`_INFO_MARK_RE`): a line without one is done with.
+    if len(line) > _CREDIT_LINE_MAX or not _INFO_MARK_RE.search(line):
         return False
     matches = list(_INFO_LABEL_RE.finditer(line))
     labels = [m for m in matches if m.group(1)]
@@ -382,9 +393,17 @@ def _attachments(
         links += [a for a in body.iter("a") if a.get("href") and not any(is_inside(a, s) for s in skip)]
     attachments: list[dict[str, str]] = []
     seen: set[str] = set()
+    # A link's URL is a file's only when its href names the file (or, with no path of its
+    # own, the page's URL does): most links are done with before urljoin, which costs more.
+    page_is_file = is_attachment_url(page_url)
     for a in links:
         href = a.get("href", "").strip()
-        if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
+        lowered = href.lower()
+        if not href or lowered.startswith(("javascript:", "mailto:", "#")):
+            continue
+        if not (
+            page_is_file or any(ext in lowered for ext in ATTACHMENT_EXTENSIONS) or _is_ancestor_id(a, "articleFJ")
+        ):
             continue
         url = urljoin(page_url, href)
         if url in seen or not (is_attachment_url(url) or _is_ancestor_id(a, "articleFJ")):
@@ -413,12 +432,18 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     """
     if not site_name:
         return title
-    site = re.escape(site_name)
-    for pattern in (f"^{site}{_TITLE_SEPARATOR}", f"{_TITLE_SEPARATOR}{site}$"):
-        stripped = re.sub(pattern, "", title)
+    for pattern in _site_name_joints(site_name):
+        stripped = pattern.sub("", title)
         if stripped.strip():
             title = stripped
     return collapse_whitespace(title)
+
+
+@lru_cache(maxsize=256)  # one site's name, or a few sites', for a whole crawl
+def _site_name_joints(site_name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The site's name joined to the start, and to the end, of a title."""
+    site = re.escape(site_name)
+    return re.compile(f"^{site}{_TITLE_SEPARATOR}"), re.compile(f"{_TITLE_SEPARATOR}{site}$")
 
 
 @dataclass
