@@ -332,10 +332,17 @@ def _in_chrome(el: _Element) -> bool:
     for node in (el, *el.iterancestors()):
         if node.tag in _CHROME_TAGS:
             return True
-        words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
-        if _CHROME_HINT_RE.search(words) and _CHROME_TOKENS.intersection(_tokens(node)):
+        if _names_chrome(f"{node.get('class') or ''} {node.get('id') or ''}"):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)  # a site's templates repeat their classes and ids on every page
+def _names_chrome(words: str) -> bool:
+    """``words`` (an element's class and id, as :func:`_tokens` joins them) hold a word of the chrome's."""
+    if not _CHROME_HINT_RE.search(words.lower()):
+        return False
+    return not _CHROME_TOKENS.isdisjoint(token.lower() for token in _TOKEN_SPLIT_RE.split(words) if token)
 
 
 def headlines_of(
