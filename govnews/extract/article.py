@@ -421,6 +421,7 @@ def _is_ancestor_id(el: _Element, element_id: str) -> bool:
 _TITLE_SEPARATOR = r"[\s\-_|｜–—:：·•]+"
 
 
+@lru_cache(maxsize=1024)  # a page's headlines and <title> are mostly one text
 def strip_site_name(title: str, site_name: str | None) -> str:
     """The title without the site's name joined to it at either end, as templates fill
     ``ArticleTitle`` and ``<title>`` (保定市人民政府网——{标题}, {标题}_中华人民共和国生态环境部).
