@@ -141,7 +141,10 @@ def text_of(el: _Element) -> str:
     # libxml2 joins the text in C (several times faster than joining itertext() in Python),
     # by the function XPath's string() calls too; the text serializer reaches it without
     # the XPath context that string() sets up on every call, which costs more than the
-    # joining on most elements.
+    # joining on most elements. A comment or processing instruction is refused, as string()
+    # refused it (the serializer would give its content).
+    if not isinstance(el.tag, str):
+        raise ValueError(f"Input object is not an XML element: {type(el).__module__}.{type(el).__qualname__}")
     return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
