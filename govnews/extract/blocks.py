@@ -250,6 +250,8 @@ _KIND_OF_TAG: dict[object, int] = {
 def _lines(root: _Element, excluded: set[_Element] | frozenset[_Element]) -> list[str]:
     """The raw lines of ``root``; ``excluded``: elements whose subtree contributes nothing
     (skipped and hidden ones alike)."""
+    if not len(root):  # a leaf (as most headlines are): its text, without setting up a walk
+        return [root.text] if root.text else []
     # One recursive walk appending to lists: no generator per level of the tree; the
     # commonest kinds tested first.
     lines: list[str] = []
