@@ -395,16 +395,17 @@ def _attachments(
     seen: set[str] = set()
     # A link's URL is a file's only when its href names the file (or, with no path of its
     # own, the page's URL does): most links are done with before urljoin, which costs more.
-    page_is_file = is_attachment_url(page_url)
+    page_is_file: bool | None = None  # read at the first link that needs it
     for a in links:
         href = a.get("href", "").strip()
         lowered = href.lower()
         if not href or lowered.startswith(("javascript:", "mailto:", "#")):
             continue
-        if not (
-            page_is_file or any(ext in lowered for ext in ATTACHMENT_EXTENSIONS) or _is_ancestor_id(a, "articleFJ")
-        ):
-            continue
+        if not (any(ext in lowered for ext in ATTACHMENT_EXTENSIONS) or _is_ancestor_id(a, "articleFJ")):
+            if page_is_file is None:
+                page_is_file = is_attachment_url(page_url)
+            if not page_is_file:
+                continue
         url = urljoin(page_url, href)
         if url in seen or not (is_attachment_url(url) or _is_ancestor_id(a, "articleFJ")):
             continue
