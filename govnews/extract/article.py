@@ -188,25 +188,28 @@ def _meta_of(tags: Iterable[_Element]) -> dict[str, str]:
     """The gov meta tags' values of ``tags`` (``<meta name=…>``, in document order)."""
     meta: dict[str, str] = {}
     for tag in tags:
-        entry = _meta_entry(str(tag.get("name", "")), str(tag.get("content", "")))
-        if entry is not None and entry[0] not in meta:
-            meta[entry[0]] = entry[1]
+        name = _gov_meta_name(str(tag.get("name", "")))
+        if not name or name in meta:
+            continue
+        if value := _meta_value(str(tag.get("content", ""))):
+            meta[name] = value
     return meta
 
 
-@lru_cache(maxsize=4096)  # a site's pages repeat most of their tags (SiteName, ColumnName …)
-def _meta_entry(name: str, content: str) -> tuple[str, str] | None:
-    """The gov meta tag ``name`` and its value ``content`` as :func:`_meta_of` keeps them;
-    None for another tag's, or for no value."""
-    known = _META_BY_LOWER.get(name.strip().lower())
-    if not known:
-        return None
+# A site's pages repeat their tags' names, and most of their values (SiteName, ColumnName …).
+@lru_cache(maxsize=256)
+def _gov_meta_name(name: str) -> str | None:
+    """The gov meta tag ``name`` names, as :data:`GOV_META_NAMES` spells it; None for another tag."""
+    return _META_BY_LOWER.get(name.strip().lower())
+
+
+@lru_cache(maxsize=256)
+def _meta_value(content: str) -> str:
+    """A gov meta tag's ``content`` as :func:`_meta_of` keeps it; ``""`` for no value."""
     value = collapse_whitespace(content)
     # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
     templated = ("{" in value or "<%" in value) and TEMPLATE_TEXT_RE.search(value)
-    if value and value.lower() not in _META_PLACEHOLDERS and not templated:
-        return known, value
-    return None
+    return value if value and value.lower() not in _META_PLACEHOLDERS and not templated else ""
 
 
 def _body_tokens(el: _Element, tier: frozenset[str]) -> list[str]:
@@ -422,7 +425,7 @@ def _is_ancestor_id(el: _Element, element_id: str) -> bool:
 _TITLE_SEPARATOR = r"[\s\-_|｜–—:：·•]+"
 
 
-@lru_cache(maxsize=1024)  # a page's headlines and <title> are mostly one text
+@lru_cache(maxsize=256)  # a page's headlines and <title> are mostly one text
 def strip_site_name(title: str, site_name: str | None) -> str:
     """The title without the site's name joined to it at either end, as templates fill
     ``ArticleTitle`` and ``<title>`` (保定市人民政府网——{标题}, {标题}_中华人民共和国生态环境部).

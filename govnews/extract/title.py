@@ -171,7 +171,7 @@ def _suffix_names(pattern: re.Pattern[str], name: str) -> bool:
 
 # A page asks of one text several times (its ArticleTitle, <h1> and <title> are mostly one
 # headline), and every page of a site of the same names.
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def names_site(text: str, names: SiteNames = SiteNames(), *, after_subtitle_dash: bool = False) -> bool:
     """``text`` names the site: a name the site is known by (:meth:`SiteNames.known`), or a
     portal's name by its shape (ending in 人民政府, 政府网, 门户网站, 管委会, a bureau's 局 …).
