@@ -14,7 +14,7 @@ a print or mobile copy of the same text never wins over the first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -188,15 +188,28 @@ def _meta_of(tags: Iterable[_Element]) -> dict[str, str]:
     """The gov meta tags' values of ``tags`` (``<meta name=…>``, in document order)."""
     meta: dict[str, str] = {}
     for tag in tags:
-        name = _META_BY_LOWER.get(str(tag.get("name", "")).strip().lower())
+        name = _gov_meta_name(str(tag.get("name", "")))
         if not name or name in meta:
             continue
-        value = collapse_whitespace(str(tag.get("content", "")))
-        # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
-        templated = ("{" in value or "<%" in value) and TEMPLATE_TEXT_RE.search(value)
-        if value and value.lower() not in _META_PLACEHOLDERS and not templated:
+        if value := _meta_value(str(tag.get("content", ""))):
             meta[name] = value
     return meta
+
+
+# A site's pages repeat their tags' names, and most of their values (SiteName, ColumnName …).
+@lru_cache(maxsize=256)
+def _gov_meta_name(name: str) -> str | None:
+    """The gov meta tag ``name`` names, as :data:`GOV_META_NAMES` spells it; None for another tag."""
+    return _META_BY_LOWER.get(name.strip().lower())
+
+
+@lru_cache(maxsize=256)
+def _meta_value(content: str) -> str:
+    """A gov meta tag's ``content`` as :func:`_meta_of` keeps it; ``""`` for no value."""
+    value = collapse_whitespace(content)
+    # An unfilled value ("网站名称", or a template's {{article.title}}) is no value.
+    templated = ("{" in value or "<%" in value) and TEMPLATE_TEXT_RE.search(value)
+    return value if value and value.lower() not in _META_PLACEHOLDERS and not templated else ""
 
 
 def _body_tokens(el: _Element, tier: frozenset[str]) -> list[str]:
@@ -317,7 +330,8 @@ _CREDIT_LINE_MAX = 40
 def is_credit_line(line: str) -> bool:
     """A short line that is nothing but label/value pairs of the info labels
     (``【责任编辑：李四】``, ``（作者：张三 来源：长江日报）``); prose mentioning 责任编辑 is not."""
-    if len(line) > _CREDIT_LINE_MAX:
+    # Every label's match holds a mark (:data:`_INFO_MARK_RE`): a line without one is done with.
+    if len(line) > _CREDIT_LINE_MAX or not _INFO_MARK_RE.search(line):
         return False
     matches = list(_INFO_LABEL_RE.finditer(line))
     labels = [m for m in matches if m.group(1)]
@@ -382,10 +396,19 @@ def _attachments(
         links += [a for a in body.iter("a") if a.get("href") and not any(is_inside(a, s) for s in skip)]
     attachments: list[dict[str, str]] = []
     seen: set[str] = set()
+    # A link's URL is a file's only when its href names the file (or, with no path of its
+    # own, the page's URL does): most links are done with before urljoin, which costs more.
+    page_is_file: bool | None = None  # read at the first link that needs it
     for a in links:
         href = a.get("href", "").strip()
-        if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
+        lowered = href.lower()
+        if not href or lowered.startswith(("javascript:", "mailto:", "#")):
             continue
+        if not (any(ext in lowered for ext in ATTACHMENT_EXTENSIONS) or _is_ancestor_id(a, "articleFJ")):
+            if page_is_file is None:
+                page_is_file = is_attachment_url(page_url)
+            if not page_is_file:
+                continue
         url = urljoin(page_url, href)
         if url in seen or not (is_attachment_url(url) or _is_ancestor_id(a, "articleFJ")):
             continue
@@ -402,6 +425,7 @@ def _is_ancestor_id(el: _Element, element_id: str) -> bool:
 _TITLE_SEPARATOR = r"[\s\-_|｜–—:：·•]+"
 
 
+@lru_cache(maxsize=256)  # a page's headlines and <title> are mostly one text
 def strip_site_name(title: str, site_name: str | None) -> str:
     """The title without the site's name joined to it at either end, as templates fill
     ``ArticleTitle`` and ``<title>`` (保定市人民政府网——{标题}, {标题}_中华人民共和国生态环境部).
@@ -413,12 +437,18 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     """
     if not site_name:
         return title
-    site = re.escape(site_name)
-    for pattern in (f"^{site}{_TITLE_SEPARATOR}", f"{_TITLE_SEPARATOR}{site}$"):
-        stripped = re.sub(pattern, "", title)
+    for pattern in _site_name_joints(site_name):
+        stripped = pattern.sub("", title)
         if stripped.strip():
             title = stripped
     return collapse_whitespace(title)
+
+
+@lru_cache(maxsize=256)  # one site's name, or a few sites', for a whole crawl
+def _site_name_joints(site_name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The site's name joined to the start, and to the end, of a title."""
+    site = re.escape(site_name)
+    return re.compile(f"^{site}{_TITLE_SEPARATOR}"), re.compile(f"{_TITLE_SEPARATOR}{site}$")
 
 
 @dataclass
@@ -459,6 +489,8 @@ class _PageIndex:
         self.attachment_boxes: list[_Element] = []
         """Elements ``id="articleFJ"``, the attachment list."""
         self.h1s: list[_Element] = []
+        self.titles: list[_Element] = []
+        """``<title>`` elements, the document's (as ``scripts``)."""
         self.title_named: list[_Element] = []
         """Elements whose class or id may name a title (:func:`~govnews.extract.title.headlines_of`)."""
         # A subtree's root may sit inside a hidden ancestor (find_body of a subtree).
@@ -501,6 +533,8 @@ class _PageIndex:
                 self.scripts.append(el)
             elif tag == "h1":
                 self.h1s.append(el)
+            elif tag == "title":
+                self.titles.append(el)
         for other in root.itersiblings(etree.Element):
             self._read_beside(other)
 
@@ -512,6 +546,8 @@ class _PageIndex:
                 self.metas.append(el)
             elif el.tag == "script":
                 self.scripts.append(el)
+            elif el.tag == "title":
+                self.titles.append(el)
 
 
 def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
@@ -551,7 +587,6 @@ def read_regions(root: _Element, index: _PageIndex | None = None) -> _Regions:
     )
 
 
-_TITLE_TEXTS = etree.XPath("//title/text()", smart_strings=False)
 _CHILD_TEXTS = etree.XPath("text()", smart_strings=False)
 # Each row's title suffix (govnews.sites.family): a name from the table names the site in
 # any family page's title, whichever spider reads it.
@@ -586,7 +621,7 @@ def read_title(
     )
     headlines = [(meta["ArticleTitle"], "meta ArticleTitle")] if meta.get("ArticleTitle") else []
     headlines += headlines_of(index.h1s, index.title_named, index.hidden)
-    page_title = page_title_text(_TITLE_TEXTS(root))  # type: ignore[arg-type] # a list of str
+    page_title = page_title_text(_child_texts(index.titles))
     return choose_title(
         strip_site_name(page_title, site_name),
         [(strip_site_name(text, site_name), source) for text, source in headlines],
@@ -617,19 +652,22 @@ def read_people(meta: dict[str, str], regions: _Regions) -> tuple[str | None, st
     return source, author, editor
 
 
-def _script_texts(scripts: list[_Element]) -> list[str]:
-    """The text nodes of ``scripts``, as ``//script/text()`` finds them."""
-    texts: list[str] = []
-    for script in scripts:
-        texts += _CHILD_TEXTS(script)  # type: ignore[arg-type] # a list of str
-    return texts
+def _child_texts(elements: list[_Element]) -> Iterator[str]:
+    """The text nodes of ``elements``, as ``//script/text()`` finds those of the scripts."""
+    for el in elements:
+        if len(el):
+            yield from _CHILD_TEXTS(el)  # type: ignore[misc] # a list of str
+        # No child (as scripts and titles have none): its one text node, when it has one, is
+        # its text; read so, not by an XPath call, which costs more than the rest of the reading.
+        elif el.text is not None:
+            yield el.text
 
 
 def read_more_pages(scripts: list[_Element], body: _Element | None, page_url: str) -> list[str]:
     """The later pages of a multi-page article (``createPageHTML(n, 0, "t…", "shtml")`` in
     the body's scripts, else in the page's ``scripts``)."""
     in_body = " ".join(text_of(script) for script in body.iter("script")) if body is not None else ""
-    match = _ARTICLE_PAGER_RE.search(in_body or " ".join(_script_texts(scripts)))
+    match = _ARTICLE_PAGER_RE.search(in_body or " ".join(_child_texts(scripts)))
     if not match:
         return []
     count, name, ext = int(match.group(1)), match.group(3), match.group(4)

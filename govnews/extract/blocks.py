@@ -135,14 +135,17 @@ def is_inside(el: _Element, ancestor: _Element) -> bool:
     return ancestor in el.iterancestors()  # elements compare by identity
 
 
-# libxml2 joins the text in C: several times faster than joining itertext() in Python.
-_STRING_VALUE = etree.XPath("string()", smart_strings=False)
-
-
 def text_of(el: _Element) -> str:
     """All the text inside ``el`` (comments excluded), as lxml.html's ``text_content``
     reads it: the XPath string-value."""
-    return _STRING_VALUE(el)  # type: ignore[return-value] # string() is a str
+    # libxml2 joins the text in C (several times faster than joining itertext() in Python),
+    # by the function XPath's string() calls too; the text serializer reaches it without
+    # the XPath context that string() sets up on every call, which costs more than the
+    # joining on most elements. A comment or processing instruction is refused, as string()
+    # refused it (the serializer would give its content).
+    if not isinstance(el.tag, str):
+        raise ValueError(f"Input object is not an XML element: {type(el).__module__}.{type(el).__qualname__}")
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def is_widget_label(text: str) -> bool:
@@ -247,6 +250,8 @@ _KIND_OF_TAG: dict[object, int] = {
 def _lines(root: _Element, excluded: set[_Element] | frozenset[_Element]) -> list[str]:
     """The raw lines of ``root``; ``excluded``: elements whose subtree contributes nothing
     (skipped and hidden ones alike)."""
+    if not len(root):  # a leaf (as most headlines are): its text, without setting up a walk
+        return [root.text] if root.text else []
     # One recursive walk appending to lists: no generator per level of the tree; the
     # commonest kinds tested first.
     lines: list[str] = []

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -119,7 +120,7 @@ def pairs_of_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
 def lines_header(el: _Element) -> list[tuple[str, str]]:
     """The pairs of an element holding a header as plain lines (``索引号：…<br>发文机构：…``):
     its lines, as a reader sees them, read by :func:`pairs_of_lines`."""
-    if el.find(".//br") is None:
+    if next(el.iterdescendants("br"), None) is None:  # .//br, by lxml in C
         return []
     return pairs_of_lines(paragraphs_of(el))
 
@@ -137,13 +138,20 @@ def pairs_of_meta_tags(tags: Iterable[_Element]) -> list[tuple[str, str]]:
     """
     pairs: dict[str, str] = {}
     for tag in tags:
-        label = label_of(str(tag.get("name") or ""))
-        if label not in POLICY_LABELS or label in pairs:
+        label = _policy_label(str(tag.get("name") or ""))
+        if label is None or label in pairs:
             continue
         value = collapse_whitespace(str(tag.get("content") or ""))
         if value and not _LABEL_INSIDE_RE.search(value):
             pairs[label] = value
     return list(pairs.items()) if len(pairs) >= _MIN_KNOWN else []
+
+
+@lru_cache(maxsize=1024)  # a site's pages carry the same tags' names
+def _policy_label(name: str) -> str | None:
+    """The policy label a meta tag's ``name`` is (:func:`label_of`), None for any other name."""
+    label = label_of(name)
+    return label if label in POLICY_LABELS else None
 
 
 _POLICY_LABEL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
@@ -264,7 +272,7 @@ def read_policy_header(
     for el in openers:
         if body is not None and (el is body or is_inside(el, body)):
             continue
-        if el.find("br") is not None and (lines := _lines_outside(el, body)):
+        if next(el.iterchildren("br"), None) is not None and (lines := _lines_outside(el, body)):
             # Plain lines: a header of its own (two known labels or more).
             for label, value in lines:
                 pairs.setdefault(label, value)

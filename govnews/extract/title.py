@@ -77,16 +77,26 @@ def _keyed(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        if ch.isspace() or ch in _INVISIBLE:
-            continue
-        folded = _FOLDED.get(ch)
-        if folded is None:
-            folded = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).casefold()
-        for out in folded:
-            if not out.isspace():
-                chars.append(_FOLDED.get(out, out))
-                origin.append(i)
+        folded = _fold(ch)
+        if len(folded) == 1:  # most characters
+            chars.append(folded)
+            origin.append(i)
+        else:
+            chars.append(folded)
+            origin += [i] * len(folded)
     return "".join(chars), origin
+
+
+@lru_cache(maxsize=1 << 16)  # a page's titles are written with a few thousand characters at most
+def _fold(ch: str) -> str:
+    """What the character ``ch`` is in a title's key (:func:`_keyed`): ``""`` for a space or an
+    invisible one. Kept for each character, as NFKC costs more than the rest of the keying."""
+    if ch.isspace() or ch in _INVISIBLE:
+        return ""
+    folded = _FOLDED.get(ch)
+    if folded is None:
+        folded = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).casefold()
+    return "".join(_FOLDED.get(out, out) for out in folded if not out.isspace())
 
 
 @lru_cache(maxsize=4096)  # a site's names recur on every page
@@ -159,6 +169,9 @@ def _suffix_names(pattern: re.Pattern[str], name: str) -> bool:
     return match is not None and match.start() == 0
 
 
+# A page asks of one text several times (its ArticleTitle, <h1> and <title> are mostly one
+# headline), and every page of a site of the same names.
+@lru_cache(maxsize=256)
 def names_site(text: str, names: SiteNames = SiteNames(), *, after_subtitle_dash: bool = False) -> bool:
     """``text`` names the site: a name the site is known by (:meth:`SiteNames.known`), or a
     portal's name by its shape (ending in 人民政府, 政府网, 门户网站, 管委会, a bureau's 局 …).
@@ -322,10 +335,17 @@ def _in_chrome(el: _Element) -> bool:
     for node in (el, *el.iterancestors()):
         if node.tag in _CHROME_TAGS:
             return True
-        words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
-        if _CHROME_HINT_RE.search(words) and _CHROME_TOKENS.intersection(_tokens(node)):
+        if _names_chrome(f"{node.get('class') or ''} {node.get('id') or ''}"):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)  # a site's templates repeat their classes and ids on every page
+def _names_chrome(words: str) -> bool:
+    """``words`` (an element's class and id, as :func:`_tokens` joins them) hold a word of the chrome's."""
+    if not _CHROME_HINT_RE.search(words.lower()):
+        return False
+    return not _CHROME_TOKENS.isdisjoint(token.lower() for token in _TOKEN_SPLIT_RE.split(words) if token)
 
 
 def headlines_of(
