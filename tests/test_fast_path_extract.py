@@ -44,3 +44,12 @@ def test_a_label_spaced_out_across_elements_opens_its_cell() -> None:
         "<td>发文字号：</td><td>武政〔2024〕1号</td></tr></table>"
     ).root
     assert read_policy_header(root, None) == {"索引号": "K28", "发文字号": "武政〔2024〕1号"}
+
+
+def test_a_comment_between_a_label_cell_and_its_value_is_passed_over() -> None:
+    # A CMS template leaves comments between cells; the reader sees the label, then the value.
+    root = parse_html(
+        "<table><tr><td>索引号：</td><!-- 索引号 --><td>K28</td>"
+        "<td>发文字号：</td><?cms field?><td>武政〔2024〕1号</td></tr></table>"
+    ).root
+    assert read_policy_header(root, None) == {"索引号": "K28", "发文字号": "武政〔2024〕1号"}

@@ -285,7 +285,8 @@ def read_policy_header(
             continue
         value = match.group(2).lstrip(":： ")
         if not value:
-            sibling = el.getnext()
+            # The next element: a comment or processing instruction between the cells shows nothing.
+            sibling = next(el.itersiblings(etree.Element), None)
             value = collapse_whitespace(text_of(sibling)) if sibling is not None else ""
         # A value running into another label is a line of several fields (an info bar), no pair.
         if value and not POLICY_LABEL_RE.match(value) and not _LABEL_INSIDE_RE.search(value):
