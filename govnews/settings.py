@@ -191,7 +191,7 @@ CONCURRENT_ITEMS = 1
 # Scrapy reads the source of a generator callback with each response it calls it for, to warn
 # of a `return value` in it: its cache is keyed by the bound method, a new object each time, so
 # it parses the spider's source again for every page (a tenth of a replay's CPU). The project's
-# callbacks return nothing (ruff's checks and the tests see to that).
+# callbacks return nothing: tests/test_callbacks.py runs Scrapy's check once on each.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # -- Incremental state -------------------------------------------------------------

@@ -141,20 +141,20 @@ class IncrementalRun:
         self.unlisted_skipped: dict[str, int] = {}
         """Columns whose whole walk missed too many known articles to name them candidates."""
         self.restored: set[str] = set()
+        """Articles whose ``restored`` record went with their new revision."""
         self.columns_in_trouble: set[str] = set()
+        """Columns most of whose known pages asked this run were gone: no verdict there."""
         self._start_articles: list[Record] | None = None
         self.replaced_files: dict[str, str] = {}
         """File URL → the SHA-256 a re-check found it serving, other than the store's."""
         self.judges_the_site = True
         """False for a replay: it reads an archive, not the site now (no status, no row, no
         candidate from it)."""
-        """Columns most of whose known pages asked this run were gone: no verdict there."""
         self.settled_records: list[dict[str, Any]] = []
         """The records of the verdicts this run committed at its end (withdrawn, unlisted, and
         restored articles that came back unchanged): those no exported article carries, for the
         feeds that show them (:class:`govnews.feeds.atom.AtomStatusEntries`)."""
         self._settled_keys: set[str] = set()
-        """Articles whose ``restored`` record went with their new revision."""
 
     def _guard(self, call: Callable[[], _T], default: _T) -> _T:
         """``call()`` on the store; ``default`` (and the run told, once) when its server is gone
