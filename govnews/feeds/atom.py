@@ -473,7 +473,7 @@ class AtomItemExporter(BaseItemExporter):
         contract = contract_of(self.crawler.spider) if self.crawler is not None else None
         if contract is not None and isinstance(revision := adapter.get("revision"), int):
             records = contract.incremental_run.export_records(str(adapter["url"]), revision)
-        entry = article_entry({name: adapter[name] for name in adapter}, records)  # read only: no deep copy
+        entry = article_entry(dict(adapter), records)  # read only: a shallow dict, no deep copy
         etree.indent(entry, level=1)
         text = etree.tostring(entry, encoding="unicode").replace(_ENTRY_TAG, "<entry>", 1)
         # One write an entry: a feed cut back to what the store committed ends between two entries.

@@ -116,7 +116,7 @@ class ValidateArticlePipeline:
     def process_item(self, item: Any) -> Any:
         # A shallow dict: the nested lists and dicts validate as they are.
         adapter = ItemAdapter(item)
-        instance = {name: adapter[name] for name in adapter}
+        instance = dict(adapter)
         error = None if self.is_valid(instance) else best_match(self.validator.iter_errors(instance))
         if error is not None:
             self.stats.inc_value(stats_keys.VALIDATE("dropped"))
