@@ -78,11 +78,10 @@ def _keyed(text: str) -> tuple[str, list[int]]:
     origin: list[int] = []
     for i, ch in enumerate(text):
         folded = _fold(ch)
-        if len(folded) == 1:  # most characters
-            chars.append(folded)
+        chars.append(folded)
+        if len(folded) == 1:  # most characters: no list made
             origin.append(i)
         else:
-            chars.append(folded)
             origin += [i] * len(folded)
     return "".join(chars), origin
 
@@ -322,9 +321,18 @@ _HEADLINE_MAX = 200
 _CANDIDATES_MAX = 30
 
 
-def _tokens(el: _Element) -> list[str]:
-    words = f"{el.get('class') or ''} {el.get('id') or ''}"
+def _words(el: _Element) -> str:
+    """The element's class and id, as one text."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _split_words(words: str) -> list[str]:
+    """``words`` (:func:`_words`) as lower-case tokens (``newsTitle`` → ``news``, ``title``)."""
     return [token.lower() for token in _TOKEN_SPLIT_RE.split(words) if token]
+
+
+def _tokens(el: _Element) -> list[str]:
+    return _split_words(_words(el))
 
 
 # Any of the chrome's words, inside a longer one too: the cheap test before the split.
@@ -335,17 +343,15 @@ def _in_chrome(el: _Element) -> bool:
     for node in (el, *el.iterancestors()):
         if node.tag in _CHROME_TAGS:
             return True
-        if _names_chrome(f"{node.get('class') or ''} {node.get('id') or ''}"):
+        if _names_chrome(_words(node)):
             return True
     return False
 
 
 @lru_cache(maxsize=4096)  # a site's templates repeat their classes and ids on every page
 def _names_chrome(words: str) -> bool:
-    """``words`` (an element's class and id, as :func:`_tokens` joins them) hold a word of the chrome's."""
-    if not _CHROME_HINT_RE.search(words.lower()):
-        return False
-    return not _CHROME_TOKENS.isdisjoint(token.lower() for token in _TOKEN_SPLIT_RE.split(words) if token)
+    """``words`` (an element's :func:`_words`) hold a word of the chrome's."""
+    return bool(_CHROME_HINT_RE.search(words.lower())) and not _CHROME_TOKENS.isdisjoint(_split_words(words))
 
 
 def headlines_of(
