@@ -576,10 +576,12 @@ class IncrementalRun:
         store = self.store
         return self._guard(lambda: store.get(url), None) if store is not None else None
 
-    def kept_fields(self, url: str) -> dict[str, object]:
+    def kept_fields(self, url: str, record: Record | None = None) -> dict[str, object]:
         """The fields of the article's last exported revision, as the store keeps them ({} when it
-        keeps none)."""
-        record = self.known_record(url)
+        keeps none). ``record``: the article's, when read already with its fields (one read
+        among all the articles, :meth:`Store.articles`, comes without them: read here)."""
+        if record is None or record.fields is None:
+            record = self.known_record(url)
         if record is None or record.fields is None:
             return {}
         try:

@@ -339,7 +339,7 @@ class WuhanSpider(scrapy.Spider):
             # is read with its row as the store keeps it, as the walk would have read it.
             canonical = self.site.canonical_url(url)
             if (record := known or self.incremental_run.known_record(canonical)) is not None:
-                row = known_row(record, self.incremental_run.kept_fields(canonical))
+                row = known_row(record, self.incremental_run.kept_fields(canonical, record))
         if known is not None and known.fields_digest is not None:
             # A refresh asks "changed since?": an unchanged page answers 304 without its body. (An
             # article whose revision fields the store does not keep, from a release before them,
